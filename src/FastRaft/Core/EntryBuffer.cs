@@ -1,0 +1,79 @@
+using System.Diagnostics.CodeAnalysis;
+using FastRaft.Protocol;
+
+namespace FastRaft.Core;
+
+/// <summary>
+/// A growable, reusable array of entries: the destination of log and storage reads. Reads
+/// append; <see cref="Clear"/> makes the space reusable without freeing it, so a warmed-up buffer
+/// never allocates. Memory handed out by <see cref="AsMemory(int, int)"/> stays readable after
+/// the buffer grows (growth moves to a new array and leaves the old one intact), but is
+/// overwritten once the buffer is cleared and refilled.
+/// </summary>
+public sealed class EntryBuffer(int capacity = 16)
+{
+    private Entry[] _items = new Entry[Math.Max(capacity, 1)];
+
+    public int Count { get; private set; }
+
+    public ReadOnlySpan<Entry> Span => _items.AsSpan(0, Count);
+
+    public ref readonly Entry this[int i]
+    {
+        get
+        {
+            if ((uint)i >= (uint)Count)
+            {
+                ThrowIndex(i);
+            }
+            return ref _items[i];
+        }
+    }
+
+    public void Add(in Entry e)
+    {
+        if (Count == _items.Length)
+        {
+            Grow(Count + 1);
+        }
+        _items[Count++] = e;
+    }
+
+    public void AddRange(ReadOnlySpan<Entry> entries)
+    {
+        if (Count + entries.Length > _items.Length)
+        {
+            Grow(Count + entries.Length);
+        }
+        entries.CopyTo(_items.AsSpan(Count));
+        Count += entries.Length;
+    }
+
+    /// <summary>Drops entries from position <paramref name="count"/> on.</summary>
+    public void Truncate(int count)
+    {
+        if ((uint)count > (uint)Count)
+        {
+            ThrowIndex(count);
+        }
+        Count = count;
+    }
+
+    public void Clear() => Count = 0;
+
+    public ReadOnlyMemory<Entry> AsMemory(int start, int length) => new(_items, start, length);
+
+    public ReadOnlyMemory<Entry> AsMemory() => new(_items, 0, Count);
+
+    private void Grow(int needed)
+    {
+        // A new array rather than Array.Resize semantics in place: views already handed out keep
+        // pointing at the old array and remain valid.
+        var next = new Entry[Math.Max(needed, _items.Length * 2)];
+        _items.AsSpan(0, Count).CopyTo(next);
+        _items = next;
+    }
+
+    [DoesNotReturn]
+    private static void ThrowIndex(int i) => throw new ArgumentOutOfRangeException(nameof(i), i, "index outside the buffer");
+}

@@ -1,0 +1,12 @@
+namespace FastRaft.Protocol;
+
+/// <summary>
+/// The answer to a ReadIndex request: once the applied index reaches <see cref="Index"/>, a read
+/// tagged with <see cref="RequestCtx"/> is linearizable.
+/// </summary>
+public readonly record struct ReadState(ulong Index, ReadOnlyMemory<byte> RequestCtx)
+{
+    public bool Equals(ReadState other) => Index == other.Index && RequestCtx.Span.SequenceEqual(other.RequestCtx.Span);
+
+    public override int GetHashCode() => HashCode.Combine(Index, RequestCtx.Length);
+}
