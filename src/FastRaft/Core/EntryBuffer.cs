@@ -49,6 +49,16 @@ public sealed class EntryBuffer(int capacity = 16)
         Count += entries.Length;
     }
 
+    /// <summary>Overwrites the entry at position <paramref name="i"/>.</summary>
+    public void Replace(int i, in Entry e)
+    {
+        if ((uint)i >= (uint)Count)
+        {
+            ThrowIndex(i);
+        }
+        _items[i] = e;
+    }
+
     /// <summary>Drops entries from position <paramref name="count"/> on.</summary>
     public void Truncate(int count)
     {

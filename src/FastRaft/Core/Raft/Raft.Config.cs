@@ -1,0 +1,117 @@
+using FastRaft.Core.ConfChange;
+using FastRaft.Core.Tracker;
+using FastRaft.Protocol;
+
+namespace FastRaft.Core;
+
+// Applying entries and snapshots, and switching configurations.
+internal sealed partial class Raft
+{
+    internal void AppliedTo(ulong index, ulong size)
+    {
+        ulong oldApplied = Log.Applied;
+        ulong newApplied = Math.Max(index, oldApplied);
+        Log.AppliedTo(newApplied, size);
+
+        if (Trk.Config.AutoLeave && newApplied >= PendingConfIndex && State == StateType.StateLeader)
+        {
+            // Leave the joint configuration now. The empty entry cannot be refused for size;
+            // it can be dropped during a leader transfer, and then we retry on the next apply.
+            _scratchProposal[0] = new Entry(0, 0, EntryType.EntryConfChangeV2, ReadOnlyMemory<byte>.Empty);
+            var m = new Message { Type = MessageType.MsgProp, Entries = _scratchProposal };
+            StepResult r = Step(m);
+            if (r != StepResult.Ok)
+            {
+                _log.Debug($"not initiating automatic transition out of joint configuration {Trk.Config}: {r.ErrorText()}");
+            }
+            else
+            {
+                _log.Info($"initiating automatic transition out of joint configuration {Trk.Config}");
+            }
+        }
+    }
+
+    private readonly Entry[] _scratchProposal = new Entry[1];
+
+    internal void AppliedSnap(Snapshot snap)
+    {
+        ulong index = snap.Metadata.Index;
+        Log.StableSnapTo(index);
+        AppliedTo(index, 0);
+    }
+
+    internal ConfChangeResult ApplyConfChange(ConfChangeV2 cc)
+    {
+        var changer = new Changer(Trk, Log.LastIndex());
+        ConfChangeResult result;
+        if (cc.LeaveJoint)
+        {
+            result = changer.LeaveJoint();
+        }
+        else if (cc.EnterJoint(out bool autoLeave))
+        {
+            result = changer.EnterJoint(autoLeave, cc.Changes);
+        }
+        else
+        {
+            result = changer.Simple(cc.Changes);
+        }
+        if (result.Ok)
+        {
+            SwitchToConfig(result.Config!, result.Progress!);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Installs a configuration and reacts to it: a removed or demoted leader may step down,
+    /// a leader commits what the new quorum allows and probes new peers, and a transfer to a
+    /// peer that is no longer a voter is aborted.
+    /// </summary>
+    internal ConfState SwitchToConfig(TrackerConfig cfg, ProgressMap progress)
+    {
+        Trk.Config = cfg;
+        Trk.Progress = progress;
+
+        _log.Info($"{Id:x} switched to configuration {Trk.Config}");
+        ConfState cs = Trk.ConfState();
+        bool present = Trk.Progress.TryGetValue(Id, out Progress? pr);
+        IsLearner = present && pr!.IsLearner;
+
+        if ((!present || IsLearner) && State == StateType.StateLeader)
+        {
+            if (_stepDownOnRemoval)
+            {
+                BecomeFollower(Term, LocalIds.None);
+            }
+            return cs;
+        }
+
+        // The rest only matters to a leader with voters.
+        if (State != StateType.StateLeader || cs.Voters.Length == 0)
+        {
+            return cs;
+        }
+
+        if (MaybeCommit())
+        {
+            BcastAppend();
+        }
+        else
+        {
+            // Probe newly added peers now rather than at the next heartbeat or proposal.
+            foreach (KeyValuePair<ulong, Progress> kv in Trk.Progress)
+            {
+                if (kv.Key != Id)
+                {
+                    MaybeSendAppend(kv.Key, sendIfEmpty: false);
+                }
+            }
+        }
+        if (LeadTransferee != LocalIds.None && !Trk.Config.Voters.Contains(LeadTransferee))
+        {
+            AbortLeaderTransfer();
+        }
+        return cs;
+    }
+}

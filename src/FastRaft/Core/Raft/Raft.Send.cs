@@ -1,0 +1,182 @@
+using FastRaft.Core.Storage;
+using FastRaft.Core.Tracker;
+using FastRaft.Protocol;
+
+namespace FastRaft.Core;
+
+// Outgoing messages: stamping, queueing, appends, snapshots and heartbeats.
+internal sealed partial class Raft
+{
+    /// <summary>
+    /// Queues a message. Vote and append responses wait in <see cref="MsgsAfterAppend"/> until
+    /// the state they vouch for is durable; everything else goes out with the next Ready.
+    /// </summary>
+    private void Send(Message m)
+    {
+        if (m.From == LocalIds.None)
+        {
+            m.From = Id;
+        }
+        if (m.Type is MessageType.MsgVote or MessageType.MsgVoteResp or MessageType.MsgPreVote or MessageType.MsgPreVoteResp)
+        {
+            if (m.Term == 0)
+            {
+                _log.Panic($"term should be set when sending {m.Type}");
+            }
+        }
+        else
+        {
+            if (m.Term != 0)
+            {
+                _log.Panic($"term should not be set when sending {m.Type} (was {m.Term})");
+            }
+            // Proposals and read requests travel to the leader like local messages: no term.
+            if (m.Type is not MessageType.MsgProp and not MessageType.MsgReadIndex)
+            {
+                m.Term = Term;
+            }
+        }
+        if (m.Type is MessageType.MsgAppResp or MessageType.MsgVoteResp or MessageType.MsgPreVoteResp)
+        {
+            MsgsAfterAppend.Add(m);
+        }
+        else
+        {
+            if (m.To == Id)
+            {
+                _log.Panic($"message should not be self-addressed when sending {m.Type}");
+            }
+            Msgs.Add(m);
+        }
+    }
+
+    private void SendAppend(ulong to) => MaybeSendAppend(to, sendIfEmpty: true);
+
+    /// <summary>
+    /// Sends an append (new entries, if any, and the commit index) to a peer unless its
+    /// progress is paused. Returns whether a message was sent; with
+    /// <paramref name="sendIfEmpty"/> false an append carrying no entries is not sent.
+    /// </summary>
+    private bool MaybeSendAppend(ulong to, bool sendIfEmpty)
+    {
+        Progress pr = Trk.Progress[to];
+        if (pr.IsPaused())
+        {
+            return false;
+        }
+
+        ulong prevIndex = pr.Next - 1;
+        if (Log.Term(prevIndex, out ulong prevTerm) != StorageStatus.Ok)
+        {
+            // The log was compacted past what the follower needs: it needs a snapshot.
+            return MaybeSendSnapshot(to, pr);
+        }
+
+        ReadOnlyMemory<Entry> ents = ReadOnlyMemory<Entry>.Empty;
+        // A throttled StateReplicate still sends empty appends so a lost window cannot stall it.
+        if (pr.State != ProgressState.StateReplicate || !pr.Inflights.Full)
+        {
+            EntryBuffer arena = Arena.Entries;
+            int start = arena.Count;
+            StorageStatus st = Log.Entries(pr.Next, _maxMsgSize, arena);
+            if (st != StorageStatus.Ok)
+            {
+                arena.Truncate(start);
+                return sendIfEmpty && MaybeSendSnapshot(to, pr);
+            }
+            ents = arena.AsMemory(start, arena.Count - start);
+        }
+        if (ents.IsEmpty && !sendIfEmpty)
+        {
+            return false;
+        }
+
+        Send(new Message
+        {
+            To = to,
+            Type = MessageType.MsgApp,
+            Index = prevIndex,
+            LogTerm = prevTerm,
+            Entries = ents,
+            Commit = Log.Committed,
+        });
+        pr.SentEntries(ents.Length, EntrySizes.PayloadsSize(ents.Span));
+        pr.SentCommitTo(Log.Committed);
+        return true;
+    }
+
+    /// <summary>Sends the current snapshot to a recently active peer. Returns whether it was sent.</summary>
+    private bool MaybeSendSnapshot(ulong to, Progress pr)
+    {
+        if (!pr.RecentActive)
+        {
+            _log.Debug($"ignore sending snapshot to {to:x} since it is not recently active");
+            return false;
+        }
+
+        StorageStatus st = Log.Snapshot(out Snapshot snapshot);
+        if (st == StorageStatus.SnapshotTemporarilyUnavailable)
+        {
+            _log.Debug($"{Id:x} failed to send snapshot to {to:x} because snapshot is temporarily unavailable");
+            return false;
+        }
+        if (st != StorageStatus.Ok)
+        {
+            _log.Panic($"unexpected error reading the snapshot: {st.Describe()}");
+        }
+        if (snapshot.IsEmpty)
+        {
+            _log.Panic("need non-empty snapshot");
+        }
+        ulong sindex = snapshot.Metadata.Index, sterm = snapshot.Metadata.Term;
+        _log.Debug($"{Id:x} [firstindex: {Log.FirstIndex()}, commit: {Log.Committed}] sent snapshot[index: {sindex}, term: {sterm}] to {to:x} [{pr}]");
+        pr.BecomeSnapshot(sindex);
+        _log.Debug($"{Id:x} paused sending replication messages to {to:x} [{pr}]");
+
+        Send(new Message { To = to, Type = MessageType.MsgSnap, Snapshot = snapshot });
+        return true;
+    }
+
+    /// <summary>Sends a heartbeat carrying min(match, commit): a follower must not commit what it may not have.</summary>
+    private void SendHeartbeat(ulong to, ReadOnlyMemory<byte> ctx)
+    {
+        Progress pr = Trk.Progress[to];
+        ulong commit = Math.Min(pr.Match, Log.Committed);
+        Send(new Message { To = to, Type = MessageType.MsgHeartbeat, Commit = commit, Context = ctx });
+        pr.SentCommitTo(commit);
+    }
+
+    /// <summary>Sends appends to every peer that is not up to date.</summary>
+    private void BcastAppend()
+    {
+        foreach (KeyValuePair<ulong, Progress> kv in Trk.Progress)
+        {
+            if (kv.Key != Id)
+            {
+                SendAppend(kv.Key);
+            }
+        }
+    }
+
+    /// <summary>Heartbeats every peer, carrying the read-queue position when reads are pending.</summary>
+    private void BcastHeartbeat()
+    {
+        ReadOnlyMemory<byte> ctx = ReadOnlyMemory<byte>.Empty;
+        ulong position = _readOnly.HeartbeatPosition;
+        if (position != 0)
+        {
+            Memory<byte> buf = Arena.Reserve(sizeof(ulong));
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(buf.Span, position);
+            ctx = buf;
+        }
+        foreach (KeyValuePair<ulong, Progress> kv in Trk.Progress)
+        {
+            if (kv.Key != Id)
+            {
+                SendHeartbeat(kv.Key, ctx);
+            }
+        }
+    }
+
+    private void SendTimeoutNow(ulong to) => Send(new Message { To = to, Type = MessageType.MsgTimeoutNow });
+}

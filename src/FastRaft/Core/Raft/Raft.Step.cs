@@ -1,0 +1,165 @@
+using FastRaft.Protocol;
+
+namespace FastRaft.Core;
+
+// The entry point for every message: term handling, votes, local storage acknowledgements,
+// then the role-specific step.
+internal sealed partial class Raft
+{
+    private static ReadOnlySpan<byte> CampaignTransferContext => "CampaignTransfer"u8;
+
+    internal StepResult Step(in Message m)
+    {
+        if (m.Term == 0)
+        {
+            // A local message.
+        }
+        else if (m.Term > Term)
+        {
+            if (m.Type is MessageType.MsgVote or MessageType.MsgPreVote)
+            {
+                bool force = m.Context.Span.SequenceEqual(CampaignTransferContext);
+                bool inLease = _checkQuorum && Lead != LocalIds.None && ElectionElapsed < _electionTimeout;
+                if (!force && inLease)
+                {
+                    // Heard from a current leader within the minimum election timeout: neither
+                    // update the term nor grant the vote.
+                    (ulong lastIndex, ulong lastTerm) = Log.Tip();
+                    _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] ignored {m.Type} from {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}: lease is not expired (remaining ticks: {_electionTimeout - ElectionElapsed})");
+                    return StepResult.Ok;
+                }
+            }
+            if (m.Type == MessageType.MsgPreVote)
+            {
+                // Never change the term in response to a pre-vote.
+            }
+            else if (m.Type == MessageType.MsgPreVoteResp && !m.Reject)
+            {
+                // Pre-votes are granted for a future term; the term moves once a quorum grants.
+            }
+            else
+            {
+                _log.Info($"{Id:x} [term: {Term}] received a {m.Type} message with higher term from {m.From:x} [term: {m.Term}]");
+                if (m.Type is MessageType.MsgApp or MessageType.MsgHeartbeat or MessageType.MsgSnap)
+                {
+                    BecomeFollower(m.Term, m.From);
+                }
+                else
+                {
+                    BecomeFollower(m.Term, LocalIds.None);
+                }
+            }
+        }
+        else if (m.Term < Term)
+        {
+            StepLowerTerm(m);
+            return StepResult.Ok;
+        }
+
+        switch (m.Type)
+        {
+            case MessageType.MsgHup:
+                Hup(_preVote ? CampaignType.PreElection : CampaignType.Election);
+                break;
+
+            case MessageType.MsgStorageAppendResp:
+                if (m.Index != 0)
+                {
+                    Log.StableTo(m.Index, m.LogTerm);
+                }
+                if (m.Snapshot is not null)
+                {
+                    AppliedSnap(m.Snapshot);
+                }
+                break;
+
+            case MessageType.MsgStorageApplyResp:
+                if (!m.Entries.IsEmpty)
+                {
+                    ReadOnlySpan<Entry> ents = m.Entries.Span;
+                    AppliedTo(ents[^1].Index, EntrySizes.EntsSize(ents));
+                    ReduceUncommittedSize(EntrySizes.PayloadsSize(ents));
+                }
+                break;
+
+            case MessageType.MsgVote:
+            case MessageType.MsgPreVote:
+                StepVoteRequest(m);
+                break;
+
+            default:
+                return State switch
+                {
+                    StateType.StateLeader => StepLeader(m),
+                    StateType.StateCandidate or StateType.StatePreCandidate => StepCandidate(m),
+                    _ => StepFollower(m),
+                };
+        }
+        return StepResult.Ok;
+    }
+
+    /// <summary>A message from an older term: mostly ignored, with three useful exceptions.</summary>
+    private void StepLowerTerm(in Message m)
+    {
+        if ((_checkQuorum || _preVote) && m.Type is MessageType.MsgHeartbeat or MessageType.MsgApp)
+        {
+            // A leader of an older term may be stuck behind a partition that raised our term;
+            // with CheckQuorum or PreVote our votes will not free it, so tell it the new term.
+            Send(new Message { To = m.From, Type = MessageType.MsgAppResp });
+        }
+        else if (m.Type == MessageType.MsgPreVote)
+        {
+            // Reject rather than drop, or a higher-term candidate with a shorter log could
+            // deadlock a cluster that just enabled pre-vote.
+            (ulong lastIndex, ulong lastTerm) = Log.Tip();
+            _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] rejected {m.Type} from {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}");
+            Send(new Message { To = m.From, Term = Term, Type = MessageType.MsgPreVoteResp, Reject = true });
+        }
+        else if (m.Type == MessageType.MsgStorageAppendResp)
+        {
+            if (m.Index != 0)
+            {
+                // The appended entries may since have been overwritten in a later term.
+                _log.Info($"{Id:x} [term: {Term}] ignored entry appends from a {m.Type} message with lower term [term: {m.Term}]");
+            }
+            if (m.Snapshot is not null)
+            {
+                // A snapshot holds committed state, valid whatever the term it was applied in.
+                AppliedSnap(m.Snapshot);
+            }
+        }
+        else
+        {
+            _log.Info($"{Id:x} [term: {Term}] ignored a {m.Type} message with lower term from {m.From:x} [term: {m.Term}]");
+        }
+    }
+
+    private void StepVoteRequest(in Message m)
+    {
+        // We can vote for a repeat of our vote, when we have not voted and know no leader, or
+        // for a pre-vote for a future term...
+        bool canVote = Vote == m.From
+            || (Vote == LocalIds.None && Lead == LocalIds.None)
+            || (m.Type == MessageType.MsgPreVote && m.Term > Term);
+        (ulong lastIndex, ulong lastTerm) = Log.Tip();
+        // ...and only for a candidate whose log is at least as up to date as ours. Learners vote
+        // too: a learner may have been promoted without knowing it yet.
+        if (canVote && Log.IsUpToDate(m.Index, m.LogTerm))
+        {
+            _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] cast {m.Type} for {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}");
+            // Answer with the message's term: for a pre-vote it is ahead of ours, and the
+            // pre-candidate ignores answers from older terms.
+            Send(new Message { To = m.From, Term = m.Term, Type = Message.VoteRespMsgType(m.Type) });
+            if (m.Type == MessageType.MsgVote)
+            {
+                ElectionElapsed = 0;
+                Vote = m.From;
+            }
+        }
+        else
+        {
+            _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] rejected {m.Type} from {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}");
+            Send(new Message { To = m.From, Term = Term, Type = Message.VoteRespMsgType(m.Type), Reject = true });
+        }
+    }
+}

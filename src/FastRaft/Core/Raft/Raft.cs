@@ -1,0 +1,324 @@
+using FastRaft.Core.ConfChange;
+using FastRaft.Core.Log;
+using FastRaft.Core.Logging;
+using FastRaft.Core.Storage;
+using FastRaft.Core.Tracker;
+using FastRaft.Protocol;
+
+namespace FastRaft.Core;
+
+/// <summary>
+/// The Raft state machine (etcd's raft struct): roles, elections, replication, commitment,
+/// reads, leader transfer and membership. Deterministic: no threads, clocks or I/O; time is
+/// <see cref="Tick"/>, input is <see cref="Step"/>, output accumulates in <see cref="Msgs"/>,
+/// <see cref="MsgsAfterAppend"/>, the log and the read states until the RawNode hands them out.
+/// This file holds the state and the transitions between roles; the other parts of the class
+/// hold stepping, replication, elections, reads and configuration changes.
+/// </summary>
+internal sealed partial class Raft
+{
+    internal readonly ulong Id;
+    internal ulong Term;
+    internal ulong Vote;
+
+    internal readonly RaftLog Log;
+    internal ProgressTracker Trk;
+    internal StateType State;
+
+    /// <summary>Whether this node is a learner in the current configuration.</summary>
+    internal bool IsLearner;
+
+    /// <summary>Messages to send now (they never target this node).</summary>
+    internal readonly MessageList Msgs = new(16);
+
+    /// <summary>
+    /// Responses that may only leave once the unstable state they depend on (votes, appended
+    /// entries) is durable: MsgAppResp, MsgVoteResp, MsgPreVoteResp. May target this node.
+    /// </summary>
+    internal readonly MessageList MsgsAfterAppend = new(8);
+
+    internal readonly List<ReadState> ReadStates = [];
+
+    internal ulong Lead;
+    internal ulong LeadTransferee;
+
+    /// <summary>At or above the index of the latest pending configuration change; see etcd's pendingConfIndex.</summary>
+    internal ulong PendingConfIndex;
+
+    internal int ElectionElapsed;
+    private int _heartbeatElapsed;
+    internal int RandomizedElectionTimeout;
+
+    /// <summary>Estimated payload bytes of the leader's uncommitted tail.</summary>
+    private ulong _uncommittedSize;
+
+    private readonly ulong _maxMsgSize;
+    private readonly ulong _maxUncommittedSize;
+    private readonly bool _checkQuorum;
+    private readonly bool _preVote;
+    private readonly int _heartbeatTimeout;
+    private readonly int _electionTimeout;
+    private readonly bool _disableProposalForwarding;
+    private readonly bool _disableConfChangeValidation;
+    private readonly bool _stepDownOnRemoval;
+    private readonly Random _random;
+    private readonly RaftLogger _log;
+    private readonly ReadOnly _readOnly;
+
+    /// <summary>ReadIndex requests held back until the leader commits an entry of its own term.</summary>
+    private readonly MessageList _pendingReadIndexMessages = new(4);
+
+    private readonly MessageArena[] _arenas = [new MessageArena(), new MessageArena()];
+    private int _arenaIndex;
+
+    /// <summary>Scratch space for entries being proposed or read for inspection.</summary>
+    private readonly EntryBuffer _scratch = new(16);
+    private readonly List<ReadOnly.Request> _confirmedReads = [];
+
+    internal Raft(RaftConfig c)
+    {
+        string? invalid = c.Validate();
+        if (invalid is not null)
+        {
+            throw new ArgumentException(invalid, nameof(c));
+        }
+        IStorage storage = c.Storage!;
+        _log = c.Logger;
+        Log = new RaftLog(storage, _log, c.MaxCommittedSizePerReady);
+        if (storage.InitialState(out HardState hs, out ConfState cs) != StorageStatus.Ok)
+        {
+            throw new InvalidOperationException("storage could not provide its initial state");
+        }
+
+        Id = c.Id;
+        Lead = LocalIds.None;
+        _maxMsgSize = c.MaxSizePerMsg;
+        _maxUncommittedSize = c.MaxUncommittedEntriesSize;
+        Trk = new ProgressTracker(c.MaxInflightMsgs, c.MaxInflightBytes);
+        _electionTimeout = c.ElectionTick;
+        _heartbeatTimeout = c.HeartbeatTick;
+        _checkQuorum = c.CheckQuorum;
+        _preVote = c.PreVote;
+        _readOnly = new ReadOnly(c.ReadOnlyOption);
+        _disableProposalForwarding = c.DisableProposalForwarding;
+        _disableConfChangeValidation = c.DisableConfChangeValidation;
+        _stepDownOnRemoval = c.StepDownOnRemoval;
+        _random = c.Random ?? new Random(unchecked((int)(c.Id * 0x9E3779B97F4A7C15UL >> 32)));
+
+        (ulong lastIndex, ulong lastTerm) = Log.Tip();
+        ConfChangeResult restored = ConfChangeRestore.Restore(new Changer(Trk, lastIndex), cs);
+        if (!restored.Ok)
+        {
+            _log.Panic($"unable to restore config {ConfChangeLogText.FormatConfState(cs)}: {restored.Error}");
+        }
+        AssertConfStatesEquivalent(cs, SwitchToConfig(restored.Config!, restored.Progress!));
+
+        if (!hs.IsEmpty)
+        {
+            LoadState(hs);
+        }
+        if (c.Applied > 0)
+        {
+            Log.AppliedTo(c.Applied, 0);
+        }
+        BecomeFollower(Term, LocalIds.None);
+
+        if (_log.IsEnabled(RaftLogLevel.Info))
+        {
+            string peers = string.Join(",", Array.ConvertAll(Trk.VoterNodes(), static n => n.ToString("x", System.Globalization.CultureInfo.InvariantCulture)));
+            _log.Info($"newRaft {Id:x} [peers: [{peers}], term: {Term}, commit: {Log.Committed}, applied: {Log.Applied}, lastindex: {lastIndex}, lastterm: {lastTerm}]");
+        }
+    }
+
+    internal bool HasLeader => Lead != LocalIds.None;
+
+    internal SoftState SoftState => new(Lead, State);
+
+    internal HardState HardState => new(Term, Vote, Log.Committed);
+
+    internal ReadOnlyOption ReadOnlyOption => _readOnly.Option;
+
+    /// <summary>The arena that messages and Ready contents are being built in.</summary>
+    internal MessageArena Arena => _arenas[_arenaIndex];
+
+    /// <summary>Switches to the other arena, clearing it: called once per Ready.</summary>
+    internal void RotateArena()
+    {
+        _arenaIndex ^= 1;
+        _arenas[_arenaIndex].Clear();
+        Log.AdvanceEpoch();
+    }
+
+    internal void Tick()
+    {
+        if (State == StateType.StateLeader)
+        {
+            TickHeartbeat();
+        }
+        else
+        {
+            TickElection();
+        }
+    }
+
+    /// <summary>Followers and candidates: campaign after the randomized election timeout.</summary>
+    private void TickElection()
+    {
+        ElectionElapsed++;
+        if (Promotable() && PastElectionTimeout)
+        {
+            ElectionElapsed = 0;
+            Step(new Message { From = Id, Type = MessageType.MsgHup });
+        }
+    }
+
+    /// <summary>Leaders: heartbeat every heartbeat timeout, check quorum every election timeout.</summary>
+    private void TickHeartbeat()
+    {
+        _heartbeatElapsed++;
+        ElectionElapsed++;
+
+        if (ElectionElapsed >= _electionTimeout)
+        {
+            ElectionElapsed = 0;
+            if (_checkQuorum)
+            {
+                Step(new Message { From = Id, Type = MessageType.MsgCheckQuorum });
+            }
+            // A transfer that did not finish within an election timeout is abandoned.
+            if (State == StateType.StateLeader && LeadTransferee != LocalIds.None)
+            {
+                AbortLeaderTransfer();
+            }
+        }
+
+        if (State != StateType.StateLeader)
+        {
+            return;
+        }
+
+        if (_heartbeatElapsed >= _heartbeatTimeout)
+        {
+            _heartbeatElapsed = 0;
+            Step(new Message { From = Id, Type = MessageType.MsgBeat });
+        }
+    }
+
+    internal void BecomeFollower(ulong term, ulong lead)
+    {
+        Reset(term);
+        Lead = lead;
+        State = StateType.StateFollower;
+        _log.Info($"{Id:x} became follower at term {Term}");
+    }
+
+    private void BecomeCandidate()
+    {
+        if (State == StateType.StateLeader)
+        {
+            _log.Panic("invalid transition [leader -> candidate]");
+        }
+        Reset(Term + 1);
+        Vote = Id;
+        State = StateType.StateCandidate;
+        _log.Info($"{Id:x} became candidate at term {Term}");
+    }
+
+    private void BecomePreCandidate()
+    {
+        if (State == StateType.StateLeader)
+        {
+            _log.Panic("invalid transition [leader -> pre-candidate]");
+        }
+        // Unlike a candidate, a pre-candidate keeps its term and vote.
+        Trk.ResetVotes();
+        Lead = LocalIds.None;
+        State = StateType.StatePreCandidate;
+        _log.Info($"{Id:x} became pre-candidate at term {Term}");
+    }
+
+    private void BecomeLeader()
+    {
+        if (State == StateType.StateFollower)
+        {
+            _log.Panic("invalid transition [follower -> leader]");
+        }
+        Reset(Term);
+        Lead = Id;
+        State = StateType.StateLeader;
+
+        // The leader trivially replicates to itself, and is always recently active.
+        Progress self = Trk.Progress[Id];
+        self.BecomeReplicate();
+        self.RecentActive = true;
+
+        // Any entry in the log may be an unapplied configuration change; be conservative.
+        PendingConfIndex = Log.LastIndex();
+
+        _scratch.Clear();
+        _scratch.Add(new Entry(0, 0));
+        if (!AppendEntry(_scratch))
+        {
+            _log.Panic("empty entry was dropped");
+        }
+        _log.Info($"{Id:x} became leader at term {Term}");
+    }
+
+    private void Reset(ulong term)
+    {
+        if (Term != term)
+        {
+            Term = term;
+            Vote = LocalIds.None;
+        }
+        Lead = LocalIds.None;
+
+        ElectionElapsed = 0;
+        _heartbeatElapsed = 0;
+        ResetRandomizedElectionTimeout();
+
+        AbortLeaderTransfer();
+
+        Trk.ResetVotes();
+        ulong last = Log.LastIndex();
+        foreach (KeyValuePair<ulong, Progress> kv in Trk.Progress)
+        {
+            Progress pr = kv.Value;
+            pr.ResetForNewTerm(kv.Key == Id ? last : 0, last + 1);
+        }
+
+        PendingConfIndex = 0;
+        _uncommittedSize = 0;
+        _readOnly.Reset();
+    }
+
+    private void LoadState(HardState state)
+    {
+        if (state.Commit < Log.Committed || state.Commit > Log.LastIndex())
+        {
+            _log.Panic($"{Id:x} state.commit {state.Commit} is out of range [{Log.Committed}, {Log.LastIndex()}]");
+        }
+        Log.Committed = state.Commit;
+        Term = state.Term;
+        Vote = state.Vote;
+    }
+
+    private bool PastElectionTimeout => ElectionElapsed >= RandomizedElectionTimeout;
+
+    private void ResetRandomizedElectionTimeout() =>
+        RandomizedElectionTimeout = _electionTimeout + _random.Next(_electionTimeout);
+
+    /// <summary>Whether this node may become leader: a voter with no snapshot being applied.</summary>
+    internal bool Promotable() =>
+        Trk.Progress.TryGetValue(Id, out Progress? pr) && !pr.IsLearner && !Log.HasNextOrInProgressSnapshot();
+
+    private void AbortLeaderTransfer() => LeadTransferee = LocalIds.None;
+
+    private void AssertConfStatesEquivalent(ConfState expected, ConfState actual)
+    {
+        if (!expected.Equivalent(actual))
+        {
+            _log.Panic($"ConfStates not equivalent after sorting:\n{ConfChangeLogText.FormatConfState(expected)}\n{ConfChangeLogText.FormatConfState(actual)}");
+        }
+    }
+}

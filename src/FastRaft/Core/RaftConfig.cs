@@ -1,0 +1,121 @@
+using FastRaft.Core.Logging;
+using FastRaft.Core.Storage;
+using FastRaft.Protocol;
+
+namespace FastRaft.Core;
+
+/// <summary>The parameters of one Raft node (etcd's Config), validated when the node is built.</summary>
+public sealed class RaftConfig
+{
+    /// <summary>The node's id; never 0 and never one of the local thread ids.</summary>
+    public ulong Id { get; set; }
+
+    /// <summary>Ticks without hearing from a leader before a follower campaigns; must exceed <see cref="HeartbeatTick"/>.</summary>
+    public int ElectionTick { get; set; } = 10;
+
+    /// <summary>Ticks between a leader's heartbeats.</summary>
+    public int HeartbeatTick { get; set; } = 1;
+
+    /// <summary>The stable storage the node reads its log and state from.</summary>
+    public IStorage? Storage { get; set; }
+
+    /// <summary>The last applied index when restarting; entries up to it are not handed out again.</summary>
+    public ulong Applied { get; set; }
+
+    /// <summary>Write and apply through MsgStorageAppend / MsgStorageApply messages instead of Ready/Advance.</summary>
+    public bool AsyncStorageWrites { get; set; }
+
+    /// <summary>Byte limit of one append message (ulong.MaxValue: unlimited; 0: one entry per message).</summary>
+    public ulong MaxSizePerMsg { get; set; }
+
+    /// <summary>Byte limit of committed entries being applied at once (0: same as MaxSizePerMsg).</summary>
+    public ulong MaxCommittedSizePerReady { get; set; }
+
+    /// <summary>Byte limit of a leader's uncommitted tail; proposals beyond it are dropped (0: unlimited).</summary>
+    public ulong MaxUncommittedEntriesSize { get; set; }
+
+    /// <summary>Append messages in flight per follower in StateReplicate.</summary>
+    public int MaxInflightMsgs { get; set; } = 256;
+
+    /// <summary>Payload bytes in flight per follower (0: unlimited).</summary>
+    public ulong MaxInflightBytes { get; set; }
+
+    /// <summary>A leader steps down when a quorum was not active within an election timeout.</summary>
+    public bool CheckQuorum { get; set; }
+
+    /// <summary>Run a pre-vote round before incrementing the term (Raft thesis 9.6).</summary>
+    public bool PreVote { get; set; }
+
+    public ReadOnlyOption ReadOnlyOption { get; set; }
+
+    /// <summary>Followers drop proposals instead of forwarding them to the leader.</summary>
+    public bool DisableProposalForwarding { get; set; }
+
+    /// <summary>Skip propose-time validation of configuration changes.</summary>
+    public bool DisableConfChangeValidation { get; set; }
+
+    /// <summary>A leader removed from (or demoted in) the configuration steps down.</summary>
+    public bool StepDownOnRemoval { get; set; }
+
+    /// <summary>The core's logger (default: silent).</summary>
+    public RaftLogger Logger { get; set; } = RaftLogger.Null;
+
+    /// <summary>
+    /// Source of the randomized election timeout. Injected so the core stays deterministic; when
+    /// null, a generator seeded from the node id is used.
+    /// </summary>
+    public Random? Random { get; set; }
+
+    /// <summary>
+    /// Checks the configuration and fills defaults (etcd's validate). Returns null when valid,
+    /// otherwise the reason.
+    /// </summary>
+    public string? Validate()
+    {
+        if (Id == LocalIds.None)
+        {
+            return "cannot use none as id";
+        }
+        if (Id is LocalIds.LocalAppendThread or LocalIds.LocalApplyThread)
+        {
+            return "cannot use local target as id";
+        }
+        if (HeartbeatTick <= 0)
+        {
+            return "heartbeat tick must be greater than 0";
+        }
+        if (ElectionTick <= HeartbeatTick)
+        {
+            return "election tick must be greater than heartbeat tick";
+        }
+        if (Storage is null)
+        {
+            return "storage cannot be nil";
+        }
+        if (MaxUncommittedEntriesSize == 0)
+        {
+            MaxUncommittedEntriesSize = ulong.MaxValue;
+        }
+        if (MaxCommittedSizePerReady == 0)
+        {
+            MaxCommittedSizePerReady = MaxSizePerMsg;
+        }
+        if (MaxInflightMsgs <= 0)
+        {
+            return "max inflight messages must be greater than 0";
+        }
+        if (MaxInflightBytes == 0)
+        {
+            MaxInflightBytes = ulong.MaxValue;
+        }
+        else if (MaxInflightBytes < MaxSizePerMsg)
+        {
+            return "max inflight bytes must be >= max message size";
+        }
+        if (ReadOnlyOption == ReadOnlyOption.ReadOnlyLeaseBased && !CheckQuorum)
+        {
+            return "CheckQuorum must be enabled when ReadOnlyOption is ReadOnlyLeaseBased";
+        }
+        return null;
+    }
+}

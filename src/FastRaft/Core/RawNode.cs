@@ -1,0 +1,383 @@
+using FastRaft.Core.ConfChange;
+using FastRaft.Core.Logging;
+using FastRaft.Protocol;
+
+namespace FastRaft.Core;
+
+/// <summary>
+/// The application's handle on a Raft node (etcd's RawNode): feed it ticks, messages and
+/// proposals; take its <see cref="Ready"/> work, perform it, and <see cref="Advance"/>. Not
+/// thread-safe: one thread drives a node. Nothing here allocates per entry once warmed up.
+/// </summary>
+public sealed class RawNode
+{
+    private readonly Raft _raft;
+    private readonly bool _asyncStorageWrites;
+    private SoftState _prevSoftState;
+    private HardState _prevHardState;
+
+    /// <summary>Local acknowledgements to step on Advance (synchronous storage mode).</summary>
+    private readonly MessageList _stepsOnAdvance = new(4);
+    private bool _readyPending;
+    private readonly Entry[] _proposal = new Entry[1];
+
+    /// <summary>Builds a node from storage (bootstrap or restart). Throws <see cref="ArgumentException"/> on an invalid config.</summary>
+    public RawNode(RaftConfig config)
+    {
+        _raft = new Raft(config);
+        _asyncStorageWrites = config.AsyncStorageWrites;
+        _prevSoftState = _raft.SoftState;
+        _prevHardState = _raft.HardState;
+    }
+
+    public ulong Id => _raft.Id;
+
+    /// <summary>Advances the logical clock by one tick.</summary>
+    public void Tick() => _raft.Tick();
+
+    /// <summary>Makes this node campaign to become leader.</summary>
+    public StepResult Campaign() => _raft.Step(new Message { Type = MessageType.MsgHup });
+
+    /// <summary>
+    /// Proposes an entry. The payload is copied into the node's log (or into the forwarded
+    /// message), so <paramref name="data"/> may be reused as soon as this returns.
+    /// </summary>
+    public StepResult Propose(ReadOnlyMemory<byte> data)
+    {
+        _proposal[0] = new Entry(0, 0, EntryType.EntryNormal, data);
+        StepResult r = _raft.Step(new Message { Type = MessageType.MsgProp, From = _raft.Id, Entries = _proposal });
+        _proposal[0] = default;
+        return r;
+    }
+
+    /// <summary>Proposes a configuration change (v1 or v2).</summary>
+    public StepResult ProposeConfChange(IConfChange cc)
+    {
+        Entry e = cc.TryAsV1(out ConfChange v1)
+            ? new Entry(0, 0, EntryType.EntryConfChange, ConfChangeCodec.Encode(v1))
+            : new Entry(0, 0, EntryType.EntryConfChangeV2, ConfChangeCodec.Encode(cc.AsV2()));
+        return _raft.Step(new Message { Type = MessageType.MsgProp, Entries = new[] { e } });
+    }
+
+    /// <summary>
+    /// Applies a committed configuration change to the node; the application calls this when it
+    /// applies such an entry. Returns the resulting configuration. A change the configuration
+    /// cannot take (a corrupted or invalid entry) throws <see cref="RaftPanicException"/>.
+    /// </summary>
+    public ConfState ApplyConfChange(IConfChange cc)
+    {
+        ConfChangeResult r = _raft.ApplyConfChange(cc.AsV2());
+        if (!r.Ok)
+        {
+            throw new RaftPanicException(r.Error!);
+        }
+        return _raft.Trk.ConfState();
+    }
+
+    /// <summary>
+    /// Steps a message received from the network or a local storage thread. Local message
+    /// types from the network and responses from peers outside the configuration are refused.
+    /// </summary>
+    public StepResult Step(in Message m)
+    {
+        if (Message.IsLocalMsg(m.Type) && !IsLocalMsgTarget(m.From))
+        {
+            return StepResult.StepLocalMessage;
+        }
+        if (Message.IsResponseMsg(m.Type) && !IsLocalMsgTarget(m.From) && !_raft.Trk.Progress.ContainsKey(m.From))
+        {
+            return StepResult.StepPeerNotFound;
+        }
+        return _raft.Step(m);
+    }
+
+    private static bool IsLocalMsgTarget(ulong id) => id is LocalIds.LocalAppendThread or LocalIds.LocalApplyThread;
+
+    /// <summary>Whether there is work for the application.</summary>
+    public bool HasReady()
+    {
+        Raft r = _raft;
+        if (r.SoftState != _prevSoftState)
+        {
+            return true;
+        }
+        HardState hs = r.HardState;
+        if (!hs.IsEmpty && hs != _prevHardState)
+        {
+            return true;
+        }
+        return r.Log.HasNextUnstableSnapshot()
+            || r.Msgs.Count > 0 || r.MsgsAfterAppend.Count > 0
+            || r.Log.HasNextUnstableEnts() || r.Log.HasNextCommittedEnts(ApplyUnstableEntries)
+            || r.ReadStates.Count > 0;
+    }
+
+    /// <summary>
+    /// The outstanding work: persist, send, apply, then call <see cref="Advance"/> (not in
+    /// AsyncStorageWrites mode, where the local storage messages take its place). Every view in
+    /// the Ready is valid until the next call to Ready.
+    /// </summary>
+    public Ready Ready()
+    {
+        Raft r = _raft;
+        MessageArena arena = r.Arena;
+        if (!_asyncStorageWrites && _readyPending)
+        {
+            r.Log.Panic("two accepted Ready structs without call to Advance");
+        }
+
+        ReadOnlyMemory<Entry> entries = arena.AddEntries(r.Log.NextUnstableEnts());
+        int committedStart = arena.Entries.Count;
+        r.Log.NextCommittedEnts(ApplyUnstableEntries, arena.Entries);
+        ReadOnlyMemory<Entry> committed = arena.Entries.AsMemory(committedStart, arena.Entries.Count - committedStart);
+
+        SoftState soft = r.SoftState;
+        HardState hard = r.HardState;
+        Snapshot? snapshot = r.Log.HasNextUnstableSnapshot() ? r.Log.NextUnstableSnapshot() : null;
+        bool mustSync = MustSync(hard, _prevHardState, entries.Length);
+        HardState hardOut = hard != _prevHardState ? hard : HardState.Empty;
+
+        MessageList msgs = arena.Messages;
+        int msgStart = msgs.Count;
+        msgs.AddRange(r.Msgs.Span);
+        if (_asyncStorageWrites)
+        {
+            if (!entries.IsEmpty || !hardOut.IsEmpty || snapshot is not null || r.MsgsAfterAppend.Count > 0)
+            {
+                msgs.Add(NewStorageAppendMsg(arena, entries, hardOut, snapshot));
+            }
+            if (!committed.IsEmpty)
+            {
+                msgs.Add(NewStorageApplyMsg(arena, committed));
+            }
+        }
+        else
+        {
+            // The Ready contract already makes messages wait for the entries to be persisted.
+            foreach (ref readonly Message m in r.MsgsAfterAppend.Span)
+            {
+                if (m.To != r.Id)
+                {
+                    msgs.Add(m);
+                }
+            }
+        }
+
+        var rd = new Ready
+        {
+            SoftState = soft != _prevSoftState ? soft : null,
+            HardState = hardOut,
+            ReadStates = arena.AddReadStates(r.ReadStates),
+            Entries = entries,
+            Snapshot = snapshot,
+            CommittedEntries = committed,
+            Messages = msgs.AsMemory(msgStart, msgs.Count - msgStart),
+            MustSync = mustSync,
+        };
+        AcceptReady(rd, snapshot);
+        return rd;
+    }
+
+    private void AcceptReady(in Ready rd, Snapshot? snapshot)
+    {
+        Raft r = _raft;
+        if (rd.SoftState is SoftState ss)
+        {
+            _prevSoftState = ss;
+        }
+        if (!rd.HardState.IsEmpty)
+        {
+            _prevHardState = rd.HardState;
+        }
+        r.ReadStates.Clear();
+        if (!_asyncStorageWrites)
+        {
+            foreach (ref readonly Message m in r.MsgsAfterAppend.Span)
+            {
+                if (m.To == r.Id)
+                {
+                    _stepsOnAdvance.Add(m);
+                }
+            }
+            if (NeedStorageAppendResp(snapshot))
+            {
+                _stepsOnAdvance.Add(NewStorageAppendResp(snapshot));
+            }
+            if (!rd.CommittedEntries.IsEmpty)
+            {
+                _stepsOnAdvance.Add(NewStorageApplyResp(rd.CommittedEntries));
+            }
+            _readyPending = true;
+        }
+        r.Msgs.Clear();
+        r.MsgsAfterAppend.Clear();
+        r.Log.AcceptUnstable();
+        if (!rd.CommittedEntries.IsEmpty)
+        {
+            ReadOnlySpan<Entry> ents = rd.CommittedEntries.Span;
+            r.Log.AcceptApplying(ents[^1].Index, EntrySizes.EntsSize(ents), ApplyUnstableEntries);
+        }
+        // What this Ready exposes stays in the arena just filled; new work goes to the other.
+        r.RotateArena();
+    }
+
+    /// <summary>
+    /// Tells the node the last Ready was handled: entries and hard state persisted, messages
+    /// sent, committed entries applied. Not used with AsyncStorageWrites.
+    /// </summary>
+    public void Advance()
+    {
+        if (_asyncStorageWrites)
+        {
+            _raft.Log.Panic("Advance must not be called when using AsyncStorageWrites");
+        }
+        for (int i = 0; i < _stepsOnAdvance.Count; i++)
+        {
+            _raft.Step(_stepsOnAdvance[i]);
+        }
+        _stepsOnAdvance.Clear();
+        _readyPending = false;
+    }
+
+    /// <summary>Committed entries may be applied before they are locally durable only with synchronous writes.</summary>
+    private bool ApplyUnstableEntries => !_asyncStorageWrites;
+
+    /// <summary>Whether the Ready must be synced to disk: entries, or a changed term or vote.</summary>
+    public static bool MustSync(HardState st, HardState prev, int entryCount) =>
+        entryCount != 0 || st.Vote != prev.Vote || st.Term != prev.Term;
+
+    private bool NeedStorageAppendResp(Snapshot? snapshot) =>
+        _raft.Log.HasNextOrInProgressUnstableEnts() || snapshot is not null;
+
+    private Message NewStorageAppendMsg(MessageArena arena, ReadOnlyMemory<Entry> entries, HardState hs, Snapshot? snapshot)
+    {
+        Raft r = _raft;
+        var m = new Message
+        {
+            Type = MessageType.MsgStorageAppend,
+            To = LocalIds.LocalAppendThread,
+            From = r.Id,
+            Entries = entries,
+            Snapshot = snapshot,
+        };
+        if (!hs.IsEmpty)
+        {
+            m.Term = hs.Term;
+            m.Vote = hs.Vote;
+            m.Commit = hs.Commit;
+        }
+        // The responses are delivered once the write is durable; the self-acknowledgement of
+        // stability comes last so the leader's own MsgAppResp still finds the entries unstable.
+        int start = arena.Responses.Count;
+        arena.Responses.AddRange(r.MsgsAfterAppend.Span);
+        if (NeedStorageAppendResp(snapshot))
+        {
+            arena.Responses.Add(NewStorageAppendResp(snapshot));
+        }
+        m.Responses = arena.Responses.AsMemory(start, arena.Responses.Count - start);
+        return m;
+    }
+
+    /// <summary>
+    /// The acknowledgement that everything handed out so far is durable. It names the last
+    /// (index, term) and the current term: if the term changed meanwhile the entries may have
+    /// been overwritten, and the acknowledgement is ignored (see etcd's ABA discussion).
+    /// </summary>
+    private Message NewStorageAppendResp(Snapshot? snapshot)
+    {
+        Raft r = _raft;
+        var m = new Message
+        {
+            Type = MessageType.MsgStorageAppendResp,
+            To = r.Id,
+            From = LocalIds.LocalAppendThread,
+            Term = r.Term,
+            Snapshot = snapshot,
+        };
+        if (r.Log.HasNextOrInProgressUnstableEnts())
+        {
+            (m.Index, m.LogTerm) = r.Log.Tip();
+        }
+        return m;
+    }
+
+    private Message NewStorageApplyMsg(MessageArena arena, ReadOnlyMemory<Entry> committed)
+    {
+        Raft r = _raft;
+        Message resp = NewStorageApplyResp(committed);
+        return new Message
+        {
+            Type = MessageType.MsgStorageApply,
+            To = LocalIds.LocalApplyThread,
+            From = r.Id,
+            Entries = committed,
+            Responses = arena.AddResponses(new ReadOnlySpan<Message>(in resp)),
+        };
+    }
+
+    private Message NewStorageApplyResp(ReadOnlyMemory<Entry> committed) => new()
+    {
+        Type = MessageType.MsgStorageApplyResp,
+        To = _raft.Id,
+        From = LocalIds.LocalApplyThread,
+        Entries = committed,
+    };
+
+    /// <summary>Id, term, vote, commit, leader, role, applied index and transfer target; no allocation.</summary>
+    public BasicStatus BasicStatus() =>
+        new(_raft.Id, _raft.HardState, _raft.SoftState, _raft.Log.Applied, _raft.LeadTransferee);
+
+    /// <summary>The basic status plus the configuration and, on the leader, every peer's progress.</summary>
+    public Status Status() => new()
+    {
+        Basic = BasicStatus(),
+        Config = _raft.Trk.Config.Clone(),
+        Progress = _raft.State == StateType.StateLeader ? _raft.Trk.Progress.Clone() : null,
+    };
+
+    /// <summary>Reports that the last message to <paramref name="id"/> could not be delivered.</summary>
+    public void ReportUnreachable(ulong id) => _raft.Step(new Message { Type = MessageType.MsgUnreachable, From = id });
+
+    /// <summary>Reports whether a snapshot sent to <paramref name="id"/> arrived.</summary>
+    public void ReportSnapshot(ulong id, SnapshotStatus status) =>
+        _raft.Step(new Message { Type = MessageType.MsgSnapStatus, From = id, Reject = status == SnapshotStatus.SnapshotFailure });
+
+    /// <summary>Asks the leader to hand leadership to <paramref name="transferee"/>.</summary>
+    public void TransferLeader(ulong transferee) => _raft.Step(new Message { Type = MessageType.MsgTransferLeader, From = transferee });
+
+    /// <summary>Makes a follower forget its leader (e.g. when it knows the leader is gone).</summary>
+    public StepResult ForgetLeader() => _raft.Step(new Message { Type = MessageType.MsgForgetLeader });
+
+    /// <summary>Requests a linearizable read; the answer arrives as a ReadState tagged with <paramref name="requestCtx"/>.</summary>
+    public void ReadIndex(ReadOnlyMemory<byte> requestCtx)
+    {
+        _proposal[0] = new Entry(0, 0, EntryType.EntryNormal, requestCtx);
+        _raft.Step(new Message { Type = MessageType.MsgReadIndex, Entries = _proposal });
+        _proposal[0] = default;
+    }
+
+    /// <summary>
+    /// Bootstraps a brand-new node's membership from a list of voters (etcd's Bootstrap): the
+    /// storage must be empty. Returns null on success, otherwise the reason.
+    /// </summary>
+    public string? Bootstrap(ReadOnlySpan<ulong> peers)
+    {
+        if (peers.IsEmpty)
+        {
+            return "must provide at least one peer to Bootstrap";
+        }
+        if (_raft.Log.Storage.LastIndex() != 0)
+        {
+            return "can't bootstrap a nonempty Storage";
+        }
+        // Nothing has been persisted: start from an empty hard state so the first Ready emits one.
+        _prevHardState = HardState.Empty;
+        _raft.BootstrapEntries(peers);
+        return null;
+    }
+
+    /// <summary>Test hook: sets the randomized election timeout.</summary>
+    internal void SetRandomizedElectionTimeout(int ticks) => _raft.RandomizedElectionTimeout = ticks;
+
+    internal Raft Raft => _raft;
+}
