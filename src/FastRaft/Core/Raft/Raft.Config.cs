@@ -1,4 +1,4 @@
-using FastRaft.Core.ConfChange;
+using FastRaft.Core.ConfChanges;
 using FastRaft.Core.Tracker;
 using FastRaft.Protocol;
 

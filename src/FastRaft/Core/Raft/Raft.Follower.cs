@@ -1,4 +1,4 @@
-using FastRaft.Core.ConfChange;
+using FastRaft.Core.ConfChanges;
 using FastRaft.Core.Quorum;
 using FastRaft.Core.Storage;
 using FastRaft.Protocol;
