@@ -1,0 +1,17 @@
+using System.Diagnostics.CodeAnalysis;
+using FastRaft.Core.Tracker;
+
+namespace FastRaft.Core.ConfChange;
+
+/// <summary>
+/// The outcome of a configuration change: the new configuration and progress map to install,
+/// or the reason (etcd's error text) why the change was refused.
+/// </summary>
+public readonly record struct ConfChangeResult(TrackerConfig? Config, ProgressMap? Progress, string? Error)
+{
+    [MemberNotNullWhen(true, nameof(Config), nameof(Progress))]
+    [MemberNotNullWhen(false, nameof(Error))]
+    public bool Ok => Error is null;
+
+    internal static ConfChangeResult Fail(string error) => new(null, null, error);
+}
