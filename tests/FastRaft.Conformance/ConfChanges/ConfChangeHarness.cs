@@ -1,5 +1,5 @@
 using FastRaft.Conformance.DataDriven;
-using FastRaft.Core.ConfChange;
+using FastRaft.Core.ConfChanges;
 using FastRaft.Core.Tracker;
 using FastRaft.Protocol;
 

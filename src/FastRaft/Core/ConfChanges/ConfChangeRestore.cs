@@ -1,7 +1,7 @@
 using FastRaft.Core.Tracker;
 using FastRaft.Protocol;
 
-namespace FastRaft.Core.ConfChange;
+namespace FastRaft.Core.ConfChanges;
 
 /// <summary>
 /// Rebuilds a configuration from a <see cref="ConfState"/> (etcd's confchange.Restore) by

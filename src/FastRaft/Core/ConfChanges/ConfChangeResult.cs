@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using FastRaft.Core.Tracker;
 
-namespace FastRaft.Core.ConfChange;
+namespace FastRaft.Core.ConfChanges;
 
 /// <summary>
 /// The outcome of a configuration change: the new configuration and progress map to install,

@@ -1,6 +1,6 @@
 using FastRaft.Core.Tracker;
 
-namespace FastRaft.Core.ConfChange;
+namespace FastRaft.Core.ConfChanges;
 
 /// <summary>
 /// The consistency rules between a configuration and its progress map (etcd's

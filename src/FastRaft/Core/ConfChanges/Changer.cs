@@ -2,7 +2,7 @@ using FastRaft.Core.Quorum;
 using FastRaft.Core.Tracker;
 using FastRaft.Protocol;
 
-namespace FastRaft.Core.ConfChange;
+namespace FastRaft.Core.ConfChanges;
 
 /// <summary>
 /// Computes configuration changes, simple or through joint consensus, validating them before
