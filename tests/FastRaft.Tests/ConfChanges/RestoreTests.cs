@@ -1,8 +1,8 @@
-using FastRaft.Core.ConfChange;
+using FastRaft.Core.ConfChanges;
 using FastRaft.Core.Tracker;
 using FastRaft.Protocol;
 
-namespace FastRaft.Tests.ConfChange;
+namespace FastRaft.Tests.ConfChanges;
 
 public class RestoreTests
 {
