@@ -1,3 +1,4 @@
+using FastRaft.Core.Log;
 using FastRaft.Core.ConfChanges;
 using FastRaft.Core.Logging;
 using FastRaft.Protocol;
@@ -123,7 +124,7 @@ public sealed class RawNode
         MessageArena arena = r.Arena;
         if (!_asyncStorageWrites && _readyPending)
         {
-            r.Log.Panic("two accepted Ready structs without call to Advance");
+            r.Logger.Panic("two accepted Ready structs without call to Advance");
         }
 
         ReadOnlyMemory<Entry> entries = arena.AddEntries(r.Log.NextUnstableEnts());
@@ -229,7 +230,7 @@ public sealed class RawNode
     {
         if (_asyncStorageWrites)
         {
-            _raft.Log.Panic("Advance must not be called when using AsyncStorageWrites");
+            _raft.Logger.Panic("Advance must not be called when using AsyncStorageWrites");
         }
         for (int i = 0; i < _stepsOnAdvance.Count; i++)
         {

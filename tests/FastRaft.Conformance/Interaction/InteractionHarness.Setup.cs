@@ -1,3 +1,4 @@
+using FastRaft.Core.Storage;
 using FastRaft.Conformance.DataDriven;
 using FastRaft.Core;
 using FastRaft.Core.Logging;

@@ -33,7 +33,7 @@ public class EtcdHistoryBehaviourTests
         Assert.True(leader.Status().Progress![2].MsgAppFlowPaused);
 
         // A heartbeat response resumes sending (one more probe).
-        leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 2, To = 1, Term = 2 });
+        leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 2, To = 1, Term = leader.BasicStatus().HardState.Term });
         c.ProcessReady(1);
         Assert.Single(c.Take(m => m.To == 2 && m.Type == MessageType.MsgApp));
     }
@@ -56,9 +56,12 @@ public class EtcdHistoryBehaviourTests
         Assert.Equal(StorageStatus.Ok, ls.CreateSnapshot(applied, new ConfState { Voters = [1, 2, 3] }, "snap"u8.ToArray(), out _));
         Assert.Equal(StorageStatus.Ok, ls.Compact(applied));
 
-        // Make 3 recently active and due for an append: a heartbeat response triggers it.
+        // The leader learns 3 lost its appends (back to probing from its match), and a
+        // heartbeat response makes it recently active and due for an append: the log no longer
+        // has what 3 needs, so a snapshot goes out.
         c.InFlight.Clear();
-        leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 3, To = 1, Term = 2 });
+        leader.ReportUnreachable(3);
+        leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 3, To = 1, Term = leader.BasicStatus().HardState.Term });
         c.ProcessReady(1);
         List<Message> snaps = c.Take(m => m.To == 3 && m.Type == MessageType.MsgSnap);
         Assert.Single(snaps);
@@ -68,7 +71,7 @@ public class EtcdHistoryBehaviourTests
         for (int i = 0; i < 3; i++)
         {
             leader.Propose(Payload);
-            leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 3, To = 1, Term = 2 });
+            leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 3, To = 1, Term = leader.BasicStatus().HardState.Term });
             leader.Tick();
             c.ProcessReady(1);
         }
@@ -137,7 +140,7 @@ public class EtcdHistoryBehaviourTests
     {
         var c = new TestCluster(3);
         c.Elect(1);
-        StepResult r = c.Nodes[1].Step(new Message { Type = MessageType.MsgAppResp, From = 9, To = 1, Term = 2, Index = 5 });
+        StepResult r = c.Nodes[1].Step(new Message { Type = MessageType.MsgAppResp, From = 9, To = 1, Term = c.Nodes[1].BasicStatus().HardState.Term, Index = 5 });
         Assert.Equal(StepResult.StepPeerNotFound, r);
         Assert.Equal("raft: cannot step as peer not found", r.ErrorText());
     }
@@ -157,7 +160,7 @@ public class EtcdHistoryBehaviourTests
 
         foreach (MessageType t in new[] { MessageType.MsgAppResp, MessageType.MsgHeartbeatResp, MessageType.MsgVoteResp })
         {
-            StepResult r = leader.Step(new Message { Type = t, From = 3, To = 1, Term = 2, Index = 100 });
+            StepResult r = leader.Step(new Message { Type = t, From = 3, To = 1, Term = leader.BasicStatus().HardState.Term, Index = 100 });
             Assert.Equal(StepResult.StepPeerNotFound, r);
         }
         // Non-response messages from it fall through to the core, which ignores them as well.

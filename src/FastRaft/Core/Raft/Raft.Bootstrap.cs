@@ -22,7 +22,7 @@ internal sealed partial class Raft
         Log.Committed = (ulong)peers.Length;
         foreach (ulong peer in peers)
         {
-            ConfChange.ConfChangeResult r = ApplyConfChange(new ConfChange(ConfChangeType.ConfChangeAddNode, peer).AsV2());
+            ConfChanges.ConfChangeResult r = ApplyConfChange(new ConfChange(ConfChangeType.ConfChangeAddNode, peer).AsV2());
             if (!r.Ok)
             {
                 _log.Panic(r.Error!);

@@ -1,3 +1,4 @@
+using FastRaft.Core.Log;
 using FastRaft.Core.Quorum;
 using FastRaft.Core.Tracker;
 using FastRaft.Protocol;

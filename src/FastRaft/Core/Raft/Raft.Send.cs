@@ -1,3 +1,4 @@
+using FastRaft.Core.Log;
 using FastRaft.Core.Storage;
 using FastRaft.Core.Tracker;
 using FastRaft.Protocol;

@@ -1,3 +1,4 @@
+using FastRaft.Core.Log;
 using FastRaft.Protocol;
 
 namespace FastRaft.Core;

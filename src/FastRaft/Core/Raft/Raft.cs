@@ -132,6 +132,8 @@ internal sealed partial class Raft
 
     internal bool HasLeader => Lead != LocalIds.None;
 
+    internal RaftLogger Logger => _log;
+
     internal SoftState SoftState => new(Lead, State);
 
     internal HardState HardState => new(Term, Vote, Log.Committed);

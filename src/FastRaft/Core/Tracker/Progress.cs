@@ -39,6 +39,19 @@ public sealed class Progress(Inflights inflights)
 
     public bool IsLearner { get; set; }
 
+    /// <summary>
+    /// Starts tracking afresh for a new term (etcd replaces the Progress in reset): probing from
+    /// <paramref name="next"/>, nothing sent, not recently active; the learner flag is kept.
+    /// </summary>
+    public void ResetForNewTerm(ulong match, ulong next)
+    {
+        Match = match;
+        Next = next;
+        _sentCommit = 0;
+        RecentActive = false;
+        ResetState(ProgressState.StateProbe);
+    }
+
     /// <summary>Moves to <paramref name="state"/>, clearing the pause flag, the pending snapshot and the inflights.</summary>
     public void ResetState(ProgressState state)
     {
