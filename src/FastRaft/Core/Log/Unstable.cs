@@ -1,0 +1,275 @@
+using System.Diagnostics.CodeAnalysis;
+using FastRaft.Core.Logging;
+using FastRaft.Protocol;
+
+namespace FastRaft.Core.Log;
+
+/// <summary>
+/// etcd's unstable: log entries and an optional snapshot not yet written to storage. It hands
+/// them out for persistence (<see cref="NextEntries"/>, <see cref="NextSnapshot"/>), keeps them
+/// visible to the log while the writes are in progress, and forgets them once they are stable.
+/// Entry <c>k</c> of the window has log index <see cref="Offset"/> + k; the offset may be below
+/// the storage's last index, meaning the next storage write truncates the stored log.
+/// </summary>
+/// <remarks>
+/// Payloads are copied into an owned <see cref="PayloadArena"/> on append, so nothing refers to
+/// a caller's buffer. Spans returned by <see cref="NextEntries"/>, <see cref="Slice"/> and
+/// <see cref="Entries"/> are views of the window: valid until the next mutating call; the payload
+/// bytes they point at follow the arena's lifetime rule. Arguments to
+/// <see cref="TruncateAndAppend"/> must not be views of this log's own window.
+/// </remarks>
+internal sealed class Unstable
+{
+    private readonly RaftLogger _logger;
+    private readonly PayloadArena _arena;
+    private readonly EntryWindow _window = new();
+
+    public Unstable(RaftLogger logger, ulong offset, PayloadArena? arena = null)
+    {
+        _logger = logger;
+        _arena = arena ?? new PayloadArena();
+        Offset = offset;
+        OffsetInProgress = offset;
+    }
+
+    /// <summary>The incoming snapshot not yet stable, if any.</summary>
+    public Snapshot? Snapshot { get; private set; }
+
+    /// <summary>The log index of the first entry of the window.</summary>
+    public ulong Offset { get; private set; }
+
+    /// <summary>
+    /// Whether the snapshot is being written to storage. Normally moved by
+    /// <see cref="AcceptInProgress"/> and <see cref="Restore"/>; settable so tests can build states.
+    /// </summary>
+    public bool SnapshotInProgress { get; set; }
+
+    /// <summary>
+    /// Entries below this index (exclusive, like <see cref="Offset"/>) are being written to
+    /// storage. Invariant: <see cref="Offset"/> &lt;= OffsetInProgress. Normally moved by
+    /// <see cref="AcceptInProgress"/>, <see cref="StableTo"/> and appends; settable so tests can
+    /// build states.
+    /// </summary>
+    public ulong OffsetInProgress { get; set; }
+
+    /// <summary>The number of entries held.</summary>
+    public int Count => _window.Count;
+
+    /// <summary>All entries held (etcd's u.entries).</summary>
+    public ReadOnlySpan<Entry> Entries => _window.Span;
+
+    public PayloadArena Arena => _arena;
+
+    /// <summary>The index of the first possible entry, known only when there is a snapshot.</summary>
+    public bool MaybeFirstIndex(out ulong i)
+    {
+        if (Snapshot is not null)
+        {
+            i = Snapshot.Metadata.Index + 1;
+            return true;
+        }
+        i = 0;
+        return false;
+    }
+
+    /// <summary>The last index, when there is at least one entry or a snapshot.</summary>
+    public bool MaybeLastIndex(out ulong i)
+    {
+        if (_window.Count != 0)
+        {
+            i = Offset + (ulong)_window.Count - 1;
+            return true;
+        }
+        if (Snapshot is not null)
+        {
+            i = Snapshot.Metadata.Index;
+            return true;
+        }
+        i = 0;
+        return false;
+    }
+
+    /// <summary>The term of entry <paramref name="i"/>, when this log knows it.</summary>
+    public bool MaybeTerm(ulong i, out ulong term)
+    {
+        if (i < Offset)
+        {
+            if (Snapshot is not null && Snapshot.Metadata.Index == i)
+            {
+                term = Snapshot.Metadata.Term;
+                return true;
+            }
+            term = 0;
+            return false;
+        }
+        if (!MaybeLastIndex(out ulong last) || i > last)
+        {
+            term = 0;
+            return false;
+        }
+        term = _window[(int)(i - Offset)].Term;
+        return true;
+    }
+
+    /// <summary>The entries not already being written to storage.</summary>
+    public ReadOnlySpan<Entry> NextEntries()
+    {
+        int inProgress = (int)(OffsetInProgress - Offset);
+        if (_window.Count == inProgress)
+        {
+            return [];
+        }
+        return _window.Span[inProgress..];
+    }
+
+    /// <summary>The snapshot, if there is one not already being written to storage.</summary>
+    public Snapshot? NextSnapshot() => Snapshot is null || SnapshotInProgress ? null : Snapshot;
+
+    /// <summary>
+    /// Marks every entry and the snapshot as being written: they are no longer returned by
+    /// <see cref="NextEntries"/> / <see cref="NextSnapshot"/>; later additions are.
+    /// </summary>
+    public void AcceptInProgress()
+    {
+        if (_window.Count > 0)
+        {
+            OffsetInProgress = _window.Last.Index + 1;
+        }
+        if (Snapshot is not null)
+        {
+            SnapshotInProgress = true;
+        }
+    }
+
+    /// <summary>
+    /// Entries up to (<paramref name="i"/>, <paramref name="t"/>) were written to stable storage:
+    /// forget them. Ignored when that entry is not here, or is here with another term (the log
+    /// was rewritten while the write was in progress).
+    /// </summary>
+    public void StableTo(ulong i, ulong t)
+    {
+        if (!MaybeTerm(i, out ulong gt))
+        {
+            _logger.Info($"entry at index {i} missing from unstable log; ignoring");
+            return;
+        }
+        if (i < Offset)
+        {
+            _logger.Info($"entry at index {i} matched unstable snapshot; ignoring");
+            return;
+        }
+        if (gt != t)
+        {
+            _logger.Info($"entry at (index,term)=({i},{t}) mismatched with entry at ({i},{gt}) in unstable log; ignoring");
+            return;
+        }
+        int num = (int)(i + 1 - Offset);
+        long stableEnd = _window.EndOf(num - 1);
+        _window.DropFront(num);
+        _arena.ReleaseBefore(stableEnd);
+        Offset = i + 1;
+        OffsetInProgress = Math.Max(OffsetInProgress, Offset);
+    }
+
+    /// <summary>The snapshot at index <paramref name="i"/> was written to storage: forget it.</summary>
+    public void StableSnapTo(ulong i)
+    {
+        if (Snapshot is not null && Snapshot.Metadata.Index == i)
+        {
+            Snapshot = null;
+            SnapshotInProgress = false;
+        }
+    }
+
+    /// <summary>Replaces everything with snapshot <paramref name="s"/>.</summary>
+    public void Restore(Snapshot s)
+    {
+        Offset = s.Metadata.Index + 1;
+        OffsetInProgress = Offset;
+        DropAll();
+        Snapshot = s;
+        SnapshotInProgress = false;
+    }
+
+    /// <summary>
+    /// Appends <paramref name="ents"/> (consecutive indexes), first cutting off whatever this log
+    /// holds at or after their first index. Payloads are copied into the arena.
+    /// </summary>
+    public void TruncateAndAppend(ReadOnlySpan<Entry> ents)
+    {
+        if (ents.IsEmpty)
+        {
+            return;
+        }
+        ulong fromIndex = ents[0].Index;
+        if (fromIndex == Offset + (ulong)_window.Count)
+        {
+            // Directly after the last entry: nothing to cut.
+        }
+        else if (fromIndex <= Offset)
+        {
+            _logger.Info($"replace the unstable entries from index {fromIndex}");
+            DropAll();
+            Offset = fromIndex;
+            OffsetInProgress = Offset;
+        }
+        else
+        {
+            _logger.Info($"truncate the unstable entries before index {fromIndex}");
+            MustCheckOutOfBounds(Offset, fromIndex);
+            int keep = (int)(fromIndex - Offset);
+            _arena.TruncateTo(_window.EndOf(keep - 1));
+            _window.Truncate(keep);
+            // Only the in-progress entries before fromIndex are still in progress.
+            OffsetInProgress = Math.Min(OffsetInProgress, fromIndex);
+        }
+        AppendCopies(ents);
+    }
+
+    /// <summary>The entries with indexes in [<paramref name="lo"/>, <paramref name="hi"/>), which must all be here.</summary>
+    public ReadOnlySpan<Entry> Slice(ulong lo, ulong hi)
+    {
+        MustCheckOutOfBounds(lo, hi);
+        return _window.Slice((int)(lo - Offset), (int)(hi - lo));
+    }
+
+    /// <summary>Forwards the Ready boundary to the payload arena (see <see cref="PayloadArena.AdvanceEpoch"/>).</summary>
+    public void AdvanceEpoch() => _arena.AdvanceEpoch();
+
+    private void AppendCopies(ReadOnlySpan<Entry> ents)
+    {
+        _window.EnsureRoom(ents.Length);
+        foreach (ref readonly Entry e in ents)
+        {
+            ReadOnlyMemory<byte> data = _arena.Append(e.Data.Span, out long end);
+            _window.Add(new Entry(e.Term, e.Index, e.Type, data), end);
+        }
+    }
+
+    private void DropAll()
+    {
+        _window.Clear();
+        _arena.ReleaseAll();
+    }
+
+    // Offset <= lo <= hi <= Offset + Count.
+    private void MustCheckOutOfBounds(ulong lo, ulong hi)
+    {
+        if (lo > hi)
+        {
+            PanicInvertedSlice(lo, hi);
+        }
+        ulong upper = Offset + (ulong)_window.Count;
+        if (lo < Offset || hi > upper)
+        {
+            PanicOutOfBound(lo, hi, upper);
+        }
+    }
+
+    [DoesNotReturn]
+    private void PanicInvertedSlice(ulong lo, ulong hi) => _logger.Panic($"invalid unstable.slice {lo} > {hi}");
+
+    [DoesNotReturn]
+    private void PanicOutOfBound(ulong lo, ulong hi, ulong upper) =>
+        _logger.Panic($"unstable.slice[{lo},{hi}) out of bound [{Offset},{upper}]");
+}
