@@ -56,6 +56,7 @@ public sealed partial class InteractionHarness
         {
             n.RawNode.Advance();
         }
+        n.Storage.Inner.AdvanceEpoch();
         return null;
     }
 

@@ -3,7 +3,7 @@ using FastRaft.Core.Storage;
 using FastRaft.Protocol;
 using FastRaft.Storage;
 
-namespace FastRaft.Tests.Core;
+namespace FastRaft.Tests.Node;
 
 /// <summary>The five behaviours from etcd's history that DESIGN.md requires, each with its own tests.</summary>
 public class EtcdHistoryBehaviourTests

@@ -3,7 +3,7 @@ using FastRaft.Core.Storage;
 using FastRaft.Protocol;
 using FastRaft.Storage;
 
-namespace FastRaft.Tests.Core;
+namespace FastRaft.Tests.Node;
 
 /// <summary>
 /// A few RawNodes over MemoryStorage with a message queue between them, for behaviour tests.
@@ -85,6 +85,7 @@ internal sealed class TestCluster
             InFlight.Add(Own(m));
         }
         n.Advance();
+        s.AdvanceEpoch();
         return true;
     }
 
