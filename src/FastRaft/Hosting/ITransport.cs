@@ -1,0 +1,41 @@
+using FastRaft.Protocol;
+
+namespace FastRaft.Hosting;
+
+/// <summary>
+/// How a node's messages reach its peers. The node thread calls <see cref="Send"/> for each
+/// message of a Ready and <see cref="Flush"/> after the last one; the message's views (entries,
+/// payloads, context) are only valid during the call, so a transport encodes or copies at once.
+/// Inbound messages are handed to the <see cref="ITransportSink"/> given to <see cref="Start"/>.
+/// </summary>
+public interface ITransport : IDisposable
+{
+    /// <summary>The node this transport sends for.</summary>
+    ulong LocalId { get; }
+
+    /// <summary>Begins receiving; inbound batches go to <paramref name="sink"/>.</summary>
+    void Start(ITransportSink sink);
+
+    /// <summary>Queues a message for sending (node thread only).</summary>
+    void Send(in Message message);
+
+    /// <summary>Sends everything queued since the last flush (node thread only).</summary>
+    void Flush();
+}
+
+/// <summary>The node side of a transport: where inbound messages and delivery reports go. Thread-safe.</summary>
+public interface ITransportSink
+{
+    /// <summary>
+    /// Hands over a batch of inbound messages. The sink owns the batch from here on and releases
+    /// it once its messages are stepped. Returns false (and releases the batch) when the node's
+    /// inbox is full or the node is stopping: the messages are dropped, as a network would.
+    /// </summary>
+    bool Deliver(InboundBatch batch);
+
+    /// <summary>A message to <paramref name="nodeId"/> could not be sent.</summary>
+    void ReportUnreachable(ulong nodeId);
+
+    /// <summary>A snapshot sent to <paramref name="nodeId"/> arrived whole, or did not.</summary>
+    void ReportSnapshot(ulong nodeId, Core.SnapshotStatus status);
+}

@@ -1,0 +1,146 @@
+using FastRaft.Core;
+using FastRaft.Protocol;
+
+namespace FastRaft.Hosting;
+
+/// <summary>
+/// A pooled set of inbound messages together with the memory their views point into, so
+/// messages can cross from a transport thread to the node thread without allocating. A
+/// transport either decodes into the batch's own buffer (<see cref="RentBuffer"/> then
+/// <see cref="Add"/> with views into it) or deep-copies messages (<see cref="AddCopy"/>).
+/// </summary>
+public sealed class InboundBatch
+{
+    private readonly InboundBatchPool? _pool;
+    private Message[] _messages = new Message[8];
+    private int _count;
+    private byte[] _bytes;
+    private int _bytesUsed;
+    private readonly EntryBuffer _entries = new(32);
+    private readonly List<Message[]> _responseArrays = [];
+
+    internal InboundBatch(InboundBatchPool? pool, int initialBytes)
+    {
+        _pool = pool;
+        _bytes = new byte[Math.Max(initialBytes, 64)];
+    }
+
+    /// <summary>A batch outside any pool (tests, one-off use).</summary>
+    public InboundBatch() : this(null, 4096) { }
+
+    public ReadOnlySpan<Message> Messages => _messages.AsSpan(0, _count);
+
+    public int Count => _count;
+
+    /// <summary>
+    /// Returns writable space of at least <paramref name="length"/> bytes owned by the batch (for a
+    /// transport to receive or decode into). Earlier views stay valid: growth moves to a new array.
+    /// </summary>
+    public Memory<byte> RentBuffer(int length)
+    {
+        if (_bytesUsed + length > _bytes.Length)
+        {
+            _bytes = new byte[Math.Max(_bytes.Length * 2, length)];
+            _bytesUsed = 0;
+        }
+        var view = new Memory<byte>(_bytes, _bytesUsed, length);
+        _bytesUsed += length;
+        return view;
+    }
+
+    /// <summary>Entry storage owned by the batch, for decoders that need somewhere to put entries.</summary>
+    public EntryBuffer EntryStore => _entries;
+
+    /// <summary>Adds a message whose views already point into memory owned by this batch.</summary>
+    public void Add(in Message m)
+    {
+        if (_count == _messages.Length)
+        {
+            Array.Resize(ref _messages, _messages.Length * 2);
+        }
+        _messages[_count++] = m;
+    }
+
+    /// <summary>Adds a deep copy of <paramref name="m"/>: entries, payloads and context are copied into the batch.</summary>
+    public void AddCopy(in Message m)
+    {
+        Message c = m;
+        c.Context = CopyBytes(m.Context.Span);
+        if (!m.Entries.IsEmpty)
+        {
+            int start = _entries.Count;
+            foreach (ref readonly Entry e in m.Entries.Span)
+            {
+                _entries.Add(e with { Data = CopyBytes(e.Data.Span) });
+            }
+            c.Entries = _entries.AsMemory(start, m.Entries.Length);
+        }
+        if (!m.Responses.IsEmpty)
+        {
+            // Local storage messages never cross a transport; kept for completeness (allocates).
+            var rs = new Message[m.Responses.Length];
+            m.Responses.Span.CopyTo(rs);
+            _responseArrays.Add(rs);
+            c.Responses = rs;
+        }
+        Add(c);
+    }
+
+    private ReadOnlyMemory<byte> CopyBytes(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+        Memory<byte> dst = RentBuffer(data.Length);
+        data.CopyTo(dst.Span);
+        return dst;
+    }
+
+    /// <summary>Empties the batch for reuse (keeps its buffers).</summary>
+    public void Reset()
+    {
+        _messages.AsSpan(0, _count).Clear();
+        _count = 0;
+        _bytesUsed = 0;
+        _entries.Clear();
+        _responseArrays.Clear();
+    }
+
+    /// <summary>Resets the batch and returns it to its pool (if it has one).</summary>
+    public void Release()
+    {
+        Reset();
+        _pool?.Return(this);
+    }
+}
+
+/// <summary>A thread-safe pool of <see cref="InboundBatch"/>es; bounded, so bursts cannot pin memory forever.</summary>
+public sealed class InboundBatchPool(int maxPooled = 256, int initialBytes = 64 * 1024)
+{
+    private readonly Stack<InboundBatch> _free = new();
+    private readonly Lock _gate = new();
+
+    public InboundBatch Rent()
+    {
+        lock (_gate)
+        {
+            if (_free.Count > 0)
+            {
+                return _free.Pop();
+            }
+        }
+        return new InboundBatch(this, initialBytes);
+    }
+
+    internal void Return(InboundBatch batch)
+    {
+        lock (_gate)
+        {
+            if (_free.Count < maxPooled)
+            {
+                _free.Push(batch);
+            }
+        }
+    }
+}
