@@ -51,6 +51,21 @@ public sealed class RawNode
         return r;
     }
 
+    /// <summary>
+    /// Proposes an entry and reports where it landed: on the leader, <paramref name="index"/> is
+    /// the new entry's log index (its term is the current term); elsewhere it is 0 (the proposal
+    /// was forwarded or dropped).
+    /// </summary>
+    public StepResult Propose(ReadOnlyMemory<byte> data, out ulong index)
+    {
+        StepResult r = Propose(data);
+        index = r == StepResult.Ok && _raft.State == StateType.StateLeader ? _raft.Log.LastIndex() : 0;
+        return r;
+    }
+
+    /// <summary>The index of the last entry in the log (stable or not).</summary>
+    public ulong LastIndex => _raft.Log.LastIndex();
+
     /// <summary>Proposes a configuration change (v1 or v2).</summary>
     public StepResult ProposeConfChange(IConfChange cc)
     {
