@@ -17,7 +17,7 @@ namespace FastRaft.Storage;
 /// same lifetime as a Ready's. Snapshots are immutable and held by reference. All members are
 /// safe to call from several threads.
 /// </remarks>
-public sealed class MemoryStorage : IStorage
+public sealed class MemoryStorage : IRaftStorage
 {
     public const int DefaultPayloadChunkSize = 64 * 1024;
 
@@ -72,6 +72,31 @@ public sealed class MemoryStorage : IStorage
             return StorageStatus.Ok;
         }
     }
+
+    /// <summary>Applies one Ready's writes in order: hard state, snapshot, entries (nothing here needs syncing).</summary>
+    public StorageStatus Save(HardState hardState, ReadOnlySpan<Entry> entries, Snapshot? snapshot, bool mustSync)
+    {
+        if (!hardState.IsEmpty)
+        {
+            StorageStatus st = SetHardState(hardState);
+            if (st != StorageStatus.Ok)
+            {
+                return st;
+            }
+        }
+        if (snapshot is { IsEmpty: false })
+        {
+            StorageStatus st = ApplySnapshot(snapshot);
+            if (st != StorageStatus.Ok)
+            {
+                return st;
+            }
+        }
+        return entries.IsEmpty ? StorageStatus.Ok : Append(entries);
+    }
+
+    /// <summary>Nothing to release: the memory is reclaimed by the garbage collector.</summary>
+    public void Dispose() { }
 
     public StorageStatus SetHardState(HardState st)
     {
