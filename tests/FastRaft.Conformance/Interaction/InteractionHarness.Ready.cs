@@ -125,47 +125,34 @@ public sealed partial class InteractionHarness
     private string? ProcessAppendThread(int idx)
     {
         HarnessNode n = _nodes[idx];
-        if (n.AppendWork.Count == 0)
-        {
-            _output.Append("no append work to perform");
-            return null;
-        }
-        Message m = n.AppendWork[0];
-        n.AppendWork.RemoveAt(0);
-        ReadOnlyMemory<Message> resps = m.Responses;
-        m.Responses = ReadOnlyMemory<Message>.Empty;
-        _output.Append("Processing:\n");
-        _output.Append(Describe.Message(m) + "\n");
-        var hs = new HardState(m.Term, m.Vote, m.Commit);
-        string? err = ProcessAppend(n, hs, m.Entries.Span, m.Snapshot);
-        if (err is not null)
-        {
-            return err;
-        }
-        _output.Append("Responses:\n");
-        foreach (Message r in resps.Span)
-        {
-            _output.Append(Describe.Message(r) + "\n");
-            _messages.Add(r);
-        }
-        return null;
+        return ProcessThreadWork(n.AppendWork, "no append work to perform",
+            m => ProcessAppend(n, new HardState(m.Term, m.Vote, m.Commit), m.Entries.Span, m.Snapshot));
     }
 
     private string? ProcessApplyThread(int idx)
     {
         HarnessNode n = _nodes[idx];
-        if (n.ApplyWork.Count == 0)
+        return ProcessThreadWork(n.ApplyWork, "no apply work to perform", m => ProcessApply(n, m.Entries.Span));
+    }
+
+    /// <summary>
+    /// Runs the oldest message of a storage thread's queue: prints it, performs it, then
+    /// releases its responses into the network (as etcd's append/apply threads do).
+    /// </summary>
+    private string? ProcessThreadWork(List<Message> work, string emptyText, Func<Message, string?> perform)
+    {
+        if (work.Count == 0)
         {
-            _output.Append("no apply work to perform");
+            _output.Append(emptyText);
             return null;
         }
-        Message m = n.ApplyWork[0];
-        n.ApplyWork.RemoveAt(0);
+        Message m = work[0];
+        work.RemoveAt(0);
         ReadOnlyMemory<Message> resps = m.Responses;
         m.Responses = ReadOnlyMemory<Message>.Empty;
         _output.Append("Processing:\n");
         _output.Append(Describe.Message(m) + "\n");
-        string? err = ProcessApply(n, m.Entries.Span);
+        string? err = perform(m);
         if (err is not null)
         {
             return err;

@@ -16,7 +16,7 @@ public sealed class RaftLogger(IRaftLogSink sink)
 
     public bool IsEnabled(RaftLogLevel level) => Sink.IsEnabled(level);
 
-    public void Debug([InterpolatedStringHandlerArgument("")] ref DebugHandler message)
+    public void Debug([InterpolatedStringHandlerArgument("")] ref Handler<DebugLevel> message)
     {
         if (message.Enabled)
         {
@@ -24,7 +24,7 @@ public sealed class RaftLogger(IRaftLogSink sink)
         }
     }
 
-    public void Info([InterpolatedStringHandlerArgument("")] ref InfoHandler message)
+    public void Info([InterpolatedStringHandlerArgument("")] ref Handler<InfoLevel> message)
     {
         if (message.Enabled)
         {
@@ -32,7 +32,7 @@ public sealed class RaftLogger(IRaftLogSink sink)
         }
     }
 
-    public void Warning([InterpolatedStringHandlerArgument("")] ref WarningHandler message)
+    public void Warning([InterpolatedStringHandlerArgument("")] ref Handler<WarningLevel> message)
     {
         if (message.Enabled)
         {
@@ -40,7 +40,7 @@ public sealed class RaftLogger(IRaftLogSink sink)
         }
     }
 
-    public void Error([InterpolatedStringHandlerArgument("")] ref ErrorHandler message)
+    public void Error([InterpolatedStringHandlerArgument("")] ref Handler<ErrorLevel> message)
     {
         if (message.Enabled)
         {
@@ -86,90 +86,42 @@ public sealed class RaftLogger(IRaftLogSink sink)
         _ => "NONE",
     };
 
-    [InterpolatedStringHandler]
-    public ref struct DebugHandler
+    /// <summary>Type-level tag naming a log level, so one handler type serves every level.</summary>
+    public interface ILevel
     {
-        private LevelHandler _inner;
-
-        public DebugHandler(int literalLength, int formattedCount, RaftLogger logger, out bool enabled) =>
-            _inner = new LevelHandler(literalLength, formattedCount, logger, RaftLogLevel.Debug, out enabled);
-
-        public readonly bool Enabled => _inner.Enabled;
-
-        public void AppendLiteral(string s) => _inner.AppendLiteral(s);
-
-        public void AppendFormatted<T>(T value) => _inner.AppendFormatted(value);
-
-        public void AppendFormatted<T>(T value, string? format) => _inner.AppendFormatted(value, format);
-
-        public string ToStringAndClear() => _inner.ToStringAndClear();
+        static abstract RaftLogLevel Level { get; }
     }
 
-    [InterpolatedStringHandler]
-    public ref struct InfoHandler
+    public readonly struct DebugLevel : ILevel
     {
-        private LevelHandler _inner;
-
-        public InfoHandler(int literalLength, int formattedCount, RaftLogger logger, out bool enabled) =>
-            _inner = new LevelHandler(literalLength, formattedCount, logger, RaftLogLevel.Info, out enabled);
-
-        public readonly bool Enabled => _inner.Enabled;
-
-        public void AppendLiteral(string s) => _inner.AppendLiteral(s);
-
-        public void AppendFormatted<T>(T value) => _inner.AppendFormatted(value);
-
-        public void AppendFormatted<T>(T value, string? format) => _inner.AppendFormatted(value, format);
-
-        public string ToStringAndClear() => _inner.ToStringAndClear();
+        public static RaftLogLevel Level => RaftLogLevel.Debug;
     }
 
-    [InterpolatedStringHandler]
-    public ref struct WarningHandler
+    public readonly struct InfoLevel : ILevel
     {
-        private LevelHandler _inner;
-
-        public WarningHandler(int literalLength, int formattedCount, RaftLogger logger, out bool enabled) =>
-            _inner = new LevelHandler(literalLength, formattedCount, logger, RaftLogLevel.Warning, out enabled);
-
-        public readonly bool Enabled => _inner.Enabled;
-
-        public void AppendLiteral(string s) => _inner.AppendLiteral(s);
-
-        public void AppendFormatted<T>(T value) => _inner.AppendFormatted(value);
-
-        public void AppendFormatted<T>(T value, string? format) => _inner.AppendFormatted(value, format);
-
-        public string ToStringAndClear() => _inner.ToStringAndClear();
+        public static RaftLogLevel Level => RaftLogLevel.Info;
     }
 
-    [InterpolatedStringHandler]
-    public ref struct ErrorHandler
+    public readonly struct WarningLevel : ILevel
     {
-        private LevelHandler _inner;
-
-        public ErrorHandler(int literalLength, int formattedCount, RaftLogger logger, out bool enabled) =>
-            _inner = new LevelHandler(literalLength, formattedCount, logger, RaftLogLevel.Error, out enabled);
-
-        public readonly bool Enabled => _inner.Enabled;
-
-        public void AppendLiteral(string s) => _inner.AppendLiteral(s);
-
-        public void AppendFormatted<T>(T value) => _inner.AppendFormatted(value);
-
-        public void AppendFormatted<T>(T value, string? format) => _inner.AppendFormatted(value, format);
-
-        public string ToStringAndClear() => _inner.ToStringAndClear();
+        public static RaftLogLevel Level => RaftLogLevel.Warning;
     }
 
-    /// <summary>Shared body of the per-level handlers: formats only when the level is enabled.</summary>
-    private ref struct LevelHandler
+    public readonly struct ErrorLevel : ILevel
+    {
+        public static RaftLogLevel Level => RaftLogLevel.Error;
+    }
+
+    /// <summary>Formats an interpolated log line only when its level is enabled.</summary>
+    [InterpolatedStringHandler]
+    public ref struct Handler<TLevel>
+        where TLevel : struct, ILevel
     {
         private DefaultInterpolatedStringHandler _builder;
 
-        public LevelHandler(int literalLength, int formattedCount, RaftLogger logger, RaftLogLevel level, out bool enabled)
+        public Handler(int literalLength, int formattedCount, RaftLogger logger, out bool enabled)
         {
-            enabled = logger.Sink.IsEnabled(level);
+            enabled = logger.Sink.IsEnabled(TLevel.Level);
             Enabled = enabled;
             _builder = enabled ? new DefaultInterpolatedStringHandler(literalLength, formattedCount, System.Globalization.CultureInfo.InvariantCulture) : default;
         }
