@@ -17,10 +17,15 @@ public static partial class RaftMessageCodec
     /// Writes <paramref name="m"/> as one MessagePack array. Node-local messages (storage, hup,
     /// beat…) and messages carrying <see cref="Message.Responses"/> are never sent between nodes
     /// and are rejected with <see cref="ArgumentException"/> before anything is written; so are
-    /// message or entry types this codec does not know.
+    /// message or entry types this codec does not know. The writer must not be in
+    /// <see cref="MessagePackWriter.OldSpec"/> mode (it has no binary type).
     /// </summary>
     public static void Write(ref MessagePackWriter writer, in Message m)
     {
+        if (writer.OldSpec)
+        {
+            ThrowOldSpec();
+        }
         Validate(in m);
         writer.WriteArrayHeader(WireFormat.MessageArity);
         writer.Write(WireFormat.Version);
@@ -115,6 +120,10 @@ public static partial class RaftMessageCodec
     private static bool IsKnown(MessageType t) => (uint)t <= (uint)MessageType.MsgForgetLeader;
 
     private static bool IsKnown(EntryType t) => (uint)t <= (uint)EntryType.EntryConfChangeV2;
+
+    [DoesNotReturn]
+    private static void ThrowOldSpec() =>
+        throw new ArgumentException("an OldSpec MessagePackWriter writes binary data as strings, which this format does not accept", "writer");
 
     [DoesNotReturn]
     private static void ThrowUnknownType(MessageType t) =>

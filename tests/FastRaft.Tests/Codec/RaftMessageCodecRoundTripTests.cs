@@ -111,6 +111,19 @@ public class RaftMessageCodecRoundTripTests
     }
 
     [Fact]
+    public void An_old_spec_writer_is_refused_since_it_cannot_write_binary()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        Assert.Throws<ArgumentException>(() =>
+        {
+            var writer = new MessagePackWriter(output) { OldSpec = true };
+            RaftMessageCodec.Write(ref writer, Heartbeat());
+            writer.Flush();
+        });
+        Assert.Equal(0, output.WrittenCount);
+    }
+
+    [Fact]
     public void Messages_back_to_back_in_one_buffer_decode_in_order_into_one_entry_buffer()
     {
         var rng = new Random(99);
