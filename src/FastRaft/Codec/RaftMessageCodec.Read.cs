@@ -22,13 +22,12 @@ public static partial class RaftMessageCodec
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, source.Length);
         int entriesBefore = entries.Count;
-        var reader = new MsgPackSpanReader(source.Span, offset);
-        WireError e = ReadMessage(ref reader, source, entries, out m);
-        if (e.IsError)
+        var reader = new WireReader(source.Span, offset);
+        if (!ReadMessage(ref reader, source, entries, out m))
         {
             entries.Truncate(entriesBefore);
             m = default;
-            error = e.Text;
+            error = reader.Error.Text;
             return false;
         }
         offset = reader.Position;
@@ -36,110 +35,101 @@ public static partial class RaftMessageCodec
         return true;
     }
 
-    private static WireError ReadMessage(ref MsgPackSpanReader r, ReadOnlyMemory<byte> source, EntryBuffer entries, out Message m)
+    private static bool ReadMessage(ref WireReader r, ReadOnlyMemory<byte> source, EntryBuffer entries, out Message m)
     {
         m = default;
-        WireError e;
-        if ((e = ReadArity(ref r, WireField.Message, WireFormat.MessageArity)).IsError
-            || (e = ReadUInt(ref r, WireField.Version, out ulong version)).IsError)
+        if (!r.Arity(WireField.Message, WireFormat.MessageArity) || !r.UInt(WireField.Version, out ulong version))
         {
-            return e;
+            return false;
         }
         if (version != WireFormat.Version)
         {
-            return new WireError(WireField.Version, WireProblem.Unsupported);
+            return r.Fail(WireField.Version, WireProblem.Unsupported);
         }
-        if ((e = ReadMessageType(ref r, out m.Type)).IsError
-            || (e = ReadUInt(ref r, WireField.To, out m.To)).IsError
-            || (e = ReadUInt(ref r, WireField.From, out m.From)).IsError
-            || (e = ReadUInt(ref r, WireField.Term, out m.Term)).IsError
-            || (e = ReadUInt(ref r, WireField.LogTerm, out m.LogTerm)).IsError
-            || (e = ReadUInt(ref r, WireField.Index, out m.Index)).IsError
-            || (e = ReadUInt(ref r, WireField.Commit, out m.Commit)).IsError
-            || (e = ReadUInt(ref r, WireField.Vote, out m.Vote)).IsError
-            || (e = ReadBool(ref r, WireField.Reject, out m.Reject)).IsError
-            || (e = ReadUInt(ref r, WireField.RejectHint, out m.RejectHint)).IsError
-            || (e = ReadSlice(ref r, WireField.Context, source, out m.Context)).IsError
-            || (e = ReadEntries(ref r, source, entries, out m.Entries)).IsError)
+        if (!ReadMessageType(ref r, out m.Type)
+            || !r.UInt(WireField.To, out m.To)
+            || !r.UInt(WireField.From, out m.From)
+            || !r.UInt(WireField.Term, out m.Term)
+            || !r.UInt(WireField.LogTerm, out m.LogTerm)
+            || !r.UInt(WireField.Index, out m.Index)
+            || !r.UInt(WireField.Commit, out m.Commit)
+            || !r.UInt(WireField.Vote, out m.Vote)
+            || !r.Bool(WireField.Reject, out m.Reject)
+            || !r.UInt(WireField.RejectHint, out m.RejectHint)
+            || !ReadSlice(ref r, WireField.Context, source, out m.Context)
+            || !ReadEntries(ref r, source, entries, out m.Entries))
         {
-            return e;
+            return false;
         }
-        if (r.TryReadNil())
-        {
-            return WireError.None;
-        }
-        return ReadSnapshot(ref r, out m.Snapshot);
+        return r.TryNil() || ReadSnapshot(ref r, out m.Snapshot);
     }
 
-    private static WireError ReadMessageType(ref MsgPackSpanReader r, out MessageType type)
+    private static bool ReadMessageType(ref WireReader r, out MessageType type)
     {
         type = default;
-        WireError e = ReadUInt(ref r, WireField.Type, out ulong v);
-        if (e.IsError)
+        if (!r.UInt(WireField.Type, out ulong v))
         {
-            return e;
+            return false;
         }
         if (v > (ulong)MessageType.MsgForgetLeader)
         {
-            return new WireError(WireField.Type, WireProblem.Unsupported);
+            return r.Fail(WireField.Type, WireProblem.Unsupported);
         }
         type = (MessageType)v;
-        return Message.IsLocalMsg(type) ? new WireError(WireField.Type, WireProblem.LocalOnly) : WireError.None;
+        return !Message.IsLocalMsg(type) || r.Fail(WireField.Type, WireProblem.LocalOnly);
     }
 
-    private static WireError ReadEntries(ref MsgPackSpanReader r, ReadOnlyMemory<byte> source, EntryBuffer entries, out ReadOnlyMemory<Entry> view)
+    private static bool ReadEntries(ref WireReader r, ReadOnlyMemory<byte> source, EntryBuffer entries, out ReadOnlyMemory<Entry> view)
     {
         view = default;
-        WireError e = ReadCount(ref r, WireField.Entries, WireFormat.MinEntrySize, out int count);
-        if (e.IsError || count == 0)
+        if (!r.Count(WireField.Entries, WireFormat.MinEntrySize, out int count))
         {
-            return e;
+            return false;
+        }
+        if (count == 0)
+        {
+            return true;
         }
         int start = entries.Count;
         for (int i = 0; i < count; i++)
         {
-            if ((e = ReadArity(ref r, WireField.Entry, WireFormat.EntryArity)).IsError
-                || (e = ReadUInt(ref r, WireField.EntryTerm, out ulong term)).IsError
-                || (e = ReadUInt(ref r, WireField.EntryIndex, out ulong index)).IsError
-                || (e = ReadUInt(ref r, WireField.EntryType, out ulong type)).IsError)
+            if (!r.Arity(WireField.Entry, WireFormat.EntryArity)
+                || !r.UInt(WireField.EntryTerm, out ulong term)
+                || !r.UInt(WireField.EntryIndex, out ulong index)
+                || !r.UInt(WireField.EntryType, out ulong type))
             {
-                return e;
+                return false;
             }
             if (type > (ulong)EntryType.EntryConfChangeV2)
             {
-                return new WireError(WireField.EntryType, WireProblem.Unsupported);
+                return r.Fail(WireField.EntryType, WireProblem.Unsupported);
             }
-            if ((e = ReadSlice(ref r, WireField.EntryData, source, out ReadOnlyMemory<byte> data)).IsError)
+            if (!ReadSlice(ref r, WireField.EntryData, source, out ReadOnlyMemory<byte> data))
             {
-                return e;
+                return false;
             }
             entries.Add(new Entry(term, index, (EntryType)type, data));
         }
         view = entries.AsMemory(start, count);
-        return WireError.None;
+        return true;
     }
 
     /// <summary>Reads a snapshot into a new object with its own copy of the data (snapshots are rare).</summary>
-    private static WireError ReadSnapshot(ref MsgPackSpanReader r, out Snapshot? snapshot)
+    private static bool ReadSnapshot(ref WireReader r, out Snapshot? snapshot)
     {
         snapshot = null;
-        WireError e;
-        if ((e = ReadArity(ref r, WireField.Snapshot, WireFormat.SnapshotArity)).IsError
-            || (e = ReadUInt(ref r, WireField.SnapshotIndex, out ulong index)).IsError
-            || (e = ReadUInt(ref r, WireField.SnapshotTerm, out ulong term)).IsError
-            || (e = ReadArity(ref r, WireField.ConfState, WireFormat.ConfStateArity)).IsError
-            || (e = ReadIds(ref r, WireField.Voters, out ulong[] voters)).IsError
-            || (e = ReadIds(ref r, WireField.Learners, out ulong[] learners)).IsError
-            || (e = ReadIds(ref r, WireField.VotersOutgoing, out ulong[] votersOutgoing)).IsError
-            || (e = ReadIds(ref r, WireField.LearnersNext, out ulong[] learnersNext)).IsError
-            || (e = ReadBool(ref r, WireField.AutoLeave, out bool autoLeave)).IsError)
+        if (!r.Arity(WireField.Snapshot, WireFormat.SnapshotArity)
+            || !r.UInt(WireField.SnapshotIndex, out ulong index)
+            || !r.UInt(WireField.SnapshotTerm, out ulong term)
+            || !r.Arity(WireField.ConfState, WireFormat.ConfStateArity)
+            || !ReadIds(ref r, WireField.Voters, out ulong[] voters)
+            || !ReadIds(ref r, WireField.Learners, out ulong[] learners)
+            || !ReadIds(ref r, WireField.VotersOutgoing, out ulong[] votersOutgoing)
+            || !ReadIds(ref r, WireField.LearnersNext, out ulong[] learnersNext)
+            || !r.Bool(WireField.AutoLeave, out bool autoLeave)
+            || !r.Binary(WireField.SnapshotData, out int start, out int length))
         {
-            return e;
-        }
-        ReadStatus s = r.ReadBinary(out int start, out int length);
-        if (s != ReadStatus.Ok)
-        {
-            return WireError.From(WireField.SnapshotData, s);
+            return false;
         }
         // Only now, with the whole snapshot known to be well-formed, copy its data.
         ReadOnlyMemory<byte> data = length == 0 ? ReadOnlyMemory<byte>.Empty : r.Slice(start, length).ToArray();
@@ -152,85 +142,44 @@ public static partial class RaftMessageCodec
             AutoLeave = autoLeave,
         };
         snapshot = new Snapshot(data, new SnapshotMetadata(confState, index, term));
-        return WireError.None;
+        return true;
     }
 
-    private static WireError ReadIds(ref MsgPackSpanReader r, WireField field, out ulong[] ids)
+    private static bool ReadIds(ref WireReader r, WireField field, out ulong[] ids)
     {
         ids = [];
-        WireError e = ReadCount(ref r, field, WireFormat.MinIdSize, out int count);
-        if (e.IsError || count == 0)
+        if (!r.Count(field, WireFormat.MinIdSize, out int count))
         {
-            return e;
+            return false;
+        }
+        if (count == 0)
+        {
+            return true;
         }
         var result = new ulong[count];
         for (int i = 0; i < count; i++)
         {
-            if ((e = ReadUInt(ref r, field, out result[i])).IsError)
+            if (!r.UInt(field, out result[i]))
             {
-                return e;
+                return false;
             }
         }
         ids = result;
-        return WireError.None;
-    }
-
-    /// <summary>
-    /// Reads an array header whose elements take at least <paramref name="minElementSize"/> bytes
-    /// each, and rejects a count the rest of the input cannot hold — so a forged count never
-    /// makes the decoder reserve memory the input does not pay for.
-    /// </summary>
-    private static WireError ReadCount(ref MsgPackSpanReader r, WireField field, int minElementSize, out int count)
-    {
-        count = 0;
-        ReadStatus s = r.ReadArrayHeader(out uint n);
-        if (s != ReadStatus.Ok)
-        {
-            return WireError.From(field, s);
-        }
-        if ((ulong)n * (ulong)minElementSize > (ulong)r.Remaining)
-        {
-            return new WireError(field, WireProblem.CountExceedsInput);
-        }
-        count = (int)n;
-        return WireError.None;
-    }
-
-    private static WireError ReadArity(ref MsgPackSpanReader r, WireField field, int arity)
-    {
-        ReadStatus s = r.ReadArrayHeader(out uint n);
-        if (s != ReadStatus.Ok)
-        {
-            return WireError.From(field, s);
-        }
-        return n == (uint)arity ? WireError.None : new WireError(field, WireProblem.WrongLength);
-    }
-
-    private static WireError ReadUInt(ref MsgPackSpanReader r, WireField field, out ulong value)
-    {
-        ReadStatus s = r.ReadUInt64(out value);
-        return s == ReadStatus.Ok ? WireError.None : WireError.From(field, s);
-    }
-
-    private static WireError ReadBool(ref MsgPackSpanReader r, WireField field, out bool value)
-    {
-        ReadStatus s = r.ReadBoolean(out value);
-        return s == ReadStatus.Ok ? WireError.None : WireError.From(field, s);
+        return true;
     }
 
     /// <summary>Reads a binary string as a slice of <paramref name="source"/> (no copy).</summary>
-    private static WireError ReadSlice(ref MsgPackSpanReader r, WireField field, ReadOnlyMemory<byte> source, out ReadOnlyMemory<byte> slice)
+    private static bool ReadSlice(ref WireReader r, WireField field, ReadOnlyMemory<byte> source, out ReadOnlyMemory<byte> slice)
     {
         slice = default;
-        ReadStatus s = r.ReadBinary(out int start, out int length);
-        if (s != ReadStatus.Ok)
+        if (!r.Binary(field, out int start, out int length))
         {
-            return WireError.From(field, s);
+            return false;
         }
         if (length != 0)
         {
             slice = source.Slice(start, length);
         }
-        return WireError.None;
+        return true;
     }
 }

@@ -57,13 +57,6 @@ internal readonly record struct WireError(WireField Field, WireProblem Problem)
 
     public bool IsError => Problem != WireProblem.None;
 
-    public static WireError From(WireField field, ReadStatus status) => new(field, status switch
-    {
-        ReadStatus.Truncated => WireProblem.Truncated,
-        ReadStatus.Negative => WireProblem.Negative,
-        _ => WireProblem.WrongFormat,
-    });
-
     public string Text => WireErrorText.Of(this);
 }
 
