@@ -27,28 +27,39 @@ public static partial class RaftMessageCodec
             ThrowOldSpec();
         }
         Validate(in m);
-        writer.WriteArrayHeader(WireFormat.MessageArity);
-        writer.Write(WireFormat.Version);
-        writer.Write((ulong)m.Type);
-        writer.Write(m.To);
-        writer.Write(m.From);
-        writer.Write(m.Term);
-        writer.Write(m.LogTerm);
-        writer.Write(m.Index);
-        writer.Write(m.Commit);
-        writer.Write(m.Vote);
-        writer.Write(m.Reject);
-        writer.Write(m.RejectHint);
-        writer.Write(m.Context.Span);
+        ReadOnlySpan<byte> context = m.Context.Span;
+        Span<byte> head = writer.GetSpan(MaxHeadSize + InlineLength(context.Length));
+        int n = WireWriter.ArrayHeader(head, WireFormat.MessageArity);
+        n += WireWriter.UInt(head[n..], WireFormat.Version);
+        n += WireWriter.UInt(head[n..], (ulong)m.Type);
+        n += WireWriter.UInt(head[n..], m.To);
+        n += WireWriter.UInt(head[n..], m.From);
+        n += WireWriter.UInt(head[n..], m.Term);
+        n += WireWriter.UInt(head[n..], m.LogTerm);
+        n += WireWriter.UInt(head[n..], m.Index);
+        n += WireWriter.UInt(head[n..], m.Commit);
+        n += WireWriter.UInt(head[n..], m.Vote);
+        n += WireWriter.Bool(head[n..], m.Reject);
+        n += WireWriter.UInt(head[n..], m.RejectHint);
+        n += WireWriter.BinHeader(head[n..], context.Length);
+        if (context.Length <= InlineCopyLimit)
+        {
+            context.CopyTo(head[n..]);
+            n += context.Length;
+        }
+        else
+        {
+            writer.Advance(n);
+            writer.WriteRaw(context);
+            head = writer.GetSpan(WireWriter.MaxHeaderSize);
+            n = 0;
+        }
         ReadOnlySpan<Entry> entries = m.Entries.Span;
-        writer.WriteArrayHeader(entries.Length);
+        n += WireWriter.ArrayHeader(head[n..], entries.Length);
+        writer.Advance(n);
         foreach (ref readonly Entry e in entries)
         {
-            writer.WriteArrayHeader(WireFormat.EntryArity);
-            writer.Write(e.Term);
-            writer.Write(e.Index);
-            writer.Write((ulong)e.Type);
-            writer.Write(e.Data.Span);
+            WriteEntry(ref writer, in e);
         }
         if (m.Snapshot is null)
         {
@@ -67,6 +78,38 @@ public static partial class RaftMessageCodec
         var writer = new MessagePackWriter(output);
         Write(ref writer, in m);
         writer.Flush();
+    }
+
+    /// <summary>Array header, version, type, seven integers, reject, reject hint, context header, entries header.</summary>
+    private const int MaxHeadSize = 1 + 1 + 1 + (7 * WireWriter.MaxUIntSize) + 1 + WireWriter.MaxUIntSize + WireWriter.MaxHeaderSize + WireWriter.MaxHeaderSize;
+
+    /// <summary>Array header, term, index, type, data header.</summary>
+    private const int MaxEntryHeadSize = 1 + WireWriter.MaxUIntSize + WireWriter.MaxUIntSize + 1 + WireWriter.MaxHeaderSize;
+
+    /// <summary>Payloads up to this length are copied into the span reserved for their header: one reservation per entry.</summary>
+    private const int InlineCopyLimit = 256;
+
+    private static int InlineLength(int length) => length <= InlineCopyLimit ? length : 0;
+
+    private static void WriteEntry(ref MessagePackWriter writer, in Entry e)
+    {
+        ReadOnlySpan<byte> data = e.Data.Span;
+        Span<byte> span = writer.GetSpan(MaxEntryHeadSize + InlineLength(data.Length));
+        int n = WireWriter.ArrayHeader(span, WireFormat.EntryArity);
+        n += WireWriter.UInt(span[n..], e.Term);
+        n += WireWriter.UInt(span[n..], e.Index);
+        n += WireWriter.UInt(span[n..], (ulong)e.Type);
+        n += WireWriter.BinHeader(span[n..], data.Length);
+        if (data.Length <= InlineCopyLimit)
+        {
+            data.CopyTo(span[n..]);
+            writer.Advance(n + data.Length);
+        }
+        else
+        {
+            writer.Advance(n);
+            writer.WriteRaw(data);
+        }
     }
 
     private static void WriteSnapshot(ref MessagePackWriter writer, Snapshot s)
