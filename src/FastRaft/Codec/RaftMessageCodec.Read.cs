@@ -14,7 +14,8 @@ public static partial class RaftMessageCodec
     /// <returns>
     /// False for malformed input, with a description in <paramref name="error"/>; then
     /// <paramref name="offset"/>, <paramref name="entries"/> and <paramref name="m"/> are as if
-    /// nothing had been read. Never throws on input and allocates nothing on failure.
+    /// nothing had been read. Never throws on input. A rejection allocates nothing, except the
+    /// id lists of a snapshot that turns out malformed after them (bounded by the input length).
     /// </returns>
     public static bool TryRead(ReadOnlyMemory<byte> source, ref int offset, EntryBuffer entries, out Message m, out string? error)
     {
