@@ -294,7 +294,8 @@ public class RaftMessageCodecRobustnessTests
         byte[] first = Encode(Vote());
         Message app = App(5);
         byte[] second = Encode(app);
-        // Corrupt the last entry's type (the byte after its term and index fixints? find it by re-encoding).
+        // Corrupt the last entry's type: counting back from the end, the nil snapshot, the
+        // 32-byte payload with its bin8 header, then the type fixint.
         int lastEntryType = second.Length - 1 /*nil*/ - 34 /*bin8 of 32*/ - 1 /*type*/;
         Assert.Equal(0x00, second[lastEntryType]);
         second[lastEntryType] = 0x07;
