@@ -55,6 +55,24 @@ public class CheckQuorumTests
         Assert.Equal(StateType.StateLeader, c.State(1));
     }
 
+    [Fact]
+    public void Newly_added_voter_counts_as_active_until_the_next_check()
+    {
+        var c = new TestCluster(1, cfg => cfg.CheckQuorum = true);
+        c.Elect(1);
+        c.Tick(1, 9);
+        Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddNode, 2)));
+        c.Stabilize();
+        Assert.True(c.Nodes[1].Status().Config.Voters.Contains(2));
+
+        // The check right after the addition does not depose the leader...
+        c.Tick(1, 1);
+        Assert.Equal(StateType.StateLeader, c.State(1));
+        // ...but node 2 never answers, and the next one does.
+        c.Tick(1, 10);
+        Assert.Equal(StateType.StateFollower, c.State(1));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -116,6 +116,36 @@ public class MembershipTests
     }
 
     [Fact]
+    public void Pending_entry_commits_once_a_removal_shrinks_the_quorum()
+    {
+        var c = new TestCluster(2);
+        c.Elect(1);
+        RawNode leader = c.Nodes[1];
+
+        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 2)));
+        c.ProcessReady(1);
+        ulong ccIndex = leader.LastIndex;
+        // While the removal is pending another entry is proposed; node 2 never receives it.
+        Assert.Equal(StepResult.Ok, leader.Propose("hello"u8.ToArray()));
+        c.ProcessReady(1);
+        c.InFlight.Clear();
+        Assert.Equal(ccIndex - 1, c.Commit(1));
+
+        // Node 2 acknowledges up to the removal: it commits and applies, and the quorum is now
+        // node 1 alone, so the entry after it commits without anyone else.
+        leader.Step(new Message { Type = MessageType.MsgAppResp, From = 2, To = 1, Term = c.Term(1), Index = ccIndex });
+        for (int i = 0; i < 5 && c.ProcessReady(1); i++)
+        {
+            c.InFlight.Clear();
+        }
+        Assert.Equal(ccIndex + 1, c.Commit(1));
+        List<Entry> applied = c.AppliedOf(1);
+        Assert.Equal("hello"u8.ToArray(), applied[^1].Data.ToArray());
+        Assert.Equal(EntryType.EntryConfChange, applied[^2].Type);
+        AssertConfig(leader, [1], []);
+    }
+
+    [Fact]
     public void Second_conf_change_while_one_is_pending_is_replaced_by_an_empty_entry()
     {
         var c = new TestCluster(3);
