@@ -19,6 +19,12 @@ internal sealed class TestCluster
     /// <summary>Messages sent and not yet delivered, in order.</summary>
     public List<Message> InFlight { get; } = [];
 
+    /// <summary>The read states each node's Readys handed out, in order (contexts copied).</summary>
+    public Dictionary<ulong, List<ReadState>> ReadStates { get; } = [];
+
+    /// <summary>The committed entries each node applied, in order (payloads copied).</summary>
+    public Dictionary<ulong, List<Entry>> Applied { get; } = [];
+
     public TestCluster(int voters, Action<RaftConfig>? configure = null, ulong snapshotIndex = 1)
     {
         ulong[] ids = new ulong[voters];
@@ -67,8 +73,13 @@ internal sealed class TestCluster
             Assert.Equal(StorageStatus.Ok, s.ApplySnapshot(snap));
         }
         Assert.Equal(StorageStatus.Ok, s.Append(rd.Entries.Span));
+        foreach (ReadState rs in rd.ReadStates.Span)
+        {
+            ListFor(ReadStates, id).Add(rs with { RequestCtx = rs.RequestCtx.ToArray() });
+        }
         foreach (Entry e in rd.CommittedEntries.Span)
         {
+            ListFor(Applied, id).Add(e with { Data = e.Data.ToArray() });
             if (e.Type == EntryType.EntryConfChange)
             {
                 Assert.True(ConfChangeCodec.TryDecodeV1(e.Data.Span, out ConfChange cc, out _));
@@ -138,6 +149,17 @@ internal sealed class TestCluster
         var taken = InFlight.FindAll(m => match(m));
         InFlight.RemoveAll(m => match(m));
         return taken;
+    }
+
+    /// <summary>The list kept for node <paramref name="id"/>, created empty on first use.</summary>
+    public static List<T> ListFor<T>(Dictionary<ulong, List<T>> lists, ulong id)
+    {
+        if (!lists.TryGetValue(id, out List<T>? list))
+        {
+            list = [];
+            lists[id] = list;
+        }
+        return list;
     }
 
     public static Message Own(in Message m)
