@@ -80,7 +80,7 @@ internal sealed partial class Raft
         string? invalid = c.Validate();
         if (invalid is not null)
         {
-            throw new ArgumentException(invalid, nameof(c));
+            throw new ArgumentException(invalid, "config");
         }
         IStorage storage = c.Storage!;
         _log = c.Logger;
