@@ -7,8 +7,8 @@ namespace FastRaft.Simulation;
 internal sealed class CommandLine
 {
     public const string Usage =
-        "usage: FastRaft.Simulation --seeds N [--from S] [--jobs J] [--duration D] [--strict-lease]\n" +
-        "       FastRaft.Simulation --seed S [--trace] [--duration D] [--strict-lease]";
+        "usage: FastRaft.Simulation --seeds N [--from S] [--jobs J] [--duration D] [--strict-lease] [--sabotage NAME]\n" +
+        "       FastRaft.Simulation --seed S [--trace] [--duration D] [--strict-lease] [--sabotage NAME]";
 
     public ulong? Single { get; private set; }
     public long Count { get; private set; } = 100;
@@ -20,11 +20,15 @@ internal sealed class CommandLine
     /// <summary>Keep lease reads answered by a superseded leader in the history (shows etcd's lease anomaly).</summary>
     public bool StrictLease { get; private set; }
 
-    public SimulationOptions Options => new() { FaultyDuration = Duration, StrictLeaseReads = StrictLease };
+    /// <summary>A deliberate host bug, to see the checks catch it.</summary>
+    public Sabotage Sabotage { get; private set; }
+
+    public SimulationOptions Options => new() { FaultyDuration = Duration, StrictLeaseReads = StrictLease, Sabotage = Sabotage };
 
     /// <summary>The options to repeat on a replay command line.</summary>
     public string ReplayOptions =>
-        (Duration == SimulationOptions.Default.FaultyDuration ? "" : $" --duration {Duration}") + (StrictLease ? " --strict-lease" : "");
+        (Duration == SimulationOptions.Default.FaultyDuration ? "" : $" --duration {Duration}") + (StrictLease ? " --strict-lease" : "")
+        + (Sabotage == Sabotage.None ? "" : $" --sabotage {Sabotage}");
 
     public static bool TryParse(string[] args, [NotNullWhen(true)] out CommandLine? cl, [NotNullWhen(false)] out string? error)
     {
@@ -50,6 +54,16 @@ internal sealed class CommandLine
                 return false;
             }
             string v = args[++i];
+            if (a == "--sabotage")
+            {
+                if (!Enum.TryParse(v, ignoreCase: true, out Sabotage sabotage))
+                {
+                    error = $"unknown sabotage {v}";
+                    return false;
+                }
+                c.Sabotage = sabotage;
+                continue;
+            }
             bool ok = a switch
             {
                 "--seeds" => Set(v, x => c.Count = (long)x, min: 1),

@@ -67,13 +67,13 @@ internal sealed class SimNode
     public List<(ulong Index, PendingOp Op)> ReadsAwaitingApply { get; } = [];
 
     /// <summary>Starts (or restarts) the node from its durable state.</summary>
-    public void Start()
+    public void Start(Sabotage sabotage = Sabotage.None)
     {
         if (Raft is not null || Retired)
         {
             throw new InvalidOperationException($"node {Id} cannot start");
         }
-        Storage = StorageCopy.DurableCopy(Storage);
+        Storage = StorageCopy.DurableCopy(Storage, Incarnation == 0 ? Sabotage.None : sabotage);
         Storage.Snapshot(out Snapshot snap);
         Kv = KvStore.Decode(snap.Data.Span, _scenario.Keys, _scenario.Clients);
         Conf = snap.Metadata.ConfState;

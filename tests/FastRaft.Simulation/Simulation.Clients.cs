@@ -69,6 +69,14 @@ public sealed partial class Simulation
         ulong value = ((ulong)(c.Id + 1) << 32) | c.Seq;
         ulong expected = _rng.Chance(0.8) ? c.Seen.GetValueOrDefault(key) : 0;
         var op = new ClientOp { Kind = kind, Key = key, Seq = c.Seq, Node = n.Id, Call = _now, Value = value, Expected = expected };
+        if (kind == KvOpKind.Get && _options.Sabotage == Sabotage.ServeReadsLocally)
+        {
+            ulong local = n.Kv.Get(key);
+            c.Current = op;
+            Record(c, op, KvOperation.Get(c.Id, key, local, _now, _now));
+            Finish(c);
+            return;
+        }
         if (kind == KvOpKind.Get)
         {
             var ctx = new byte[8];

@@ -1,4 +1,5 @@
 using FastRaft.Core;
+using FastRaft.Core.Tracker;
 using FastRaft.Protocol;
 
 namespace FastRaft.Simulation;
@@ -8,7 +9,8 @@ namespace FastRaft.Simulation;
 // configurations), and the retirement of nodes once they are out of the configuration.
 public sealed partial class Simulation
 {
-    private readonly SortedSet<ulong> _retiring = [];
+    /// <summary>Removed nodes to shut down: the index of the removal and the voters it left.</summary>
+    private readonly SortedDictionary<ulong, (ulong Index, ulong[] Voters)> _retiring = [];
     private ulong _lastId;
 
     private void ChangeMembership()
@@ -40,7 +42,7 @@ public sealed partial class Simulation
             ulong id = NewNode();
             Propose(leader, Single(ConfChangeType.ConfChangeAddLearnerNode, id), $"add learner {id}");
         }
-        else if (roll < 35 && canGrow)
+        else if (roll < 35 && canGrow && KeepsQuorumCaughtUp(leader, [.. voters, _lastId + 1]))
         {
             ulong id = NewNode();
             Propose(leader, Single(ConfChangeType.ConfChangeAddNode, id), $"add voter {id}");
@@ -48,12 +50,18 @@ public sealed partial class Simulation
         else if (roll < 55 && learners.Length > 0)
         {
             ulong id = _rng.Pick(learners);
-            Propose(leader, Single(ConfChangeType.ConfChangeAddNode, id), $"promote learner {id}");
+            if (KeepsQuorumCaughtUp(leader, [.. voters, id]))
+            {
+                Propose(leader, Single(ConfChangeType.ConfChangeAddNode, id), $"promote learner {id}");
+            }
         }
         else if (roll < 70 && voters.Length > 2)
         {
             ulong id = _rng.Pick(voters);
-            Propose(leader, Single(ConfChangeType.ConfChangeRemoveNode, id), $"remove voter {id}");
+            if (KeepsQuorumCaughtUp(leader, Without(voters, id)))
+            {
+                Propose(leader, Single(ConfChangeType.ConfChangeRemoveNode, id), $"remove voter {id}");
+            }
         }
         else if (roll < 75 && learners.Length > 0)
         {
@@ -64,15 +72,49 @@ public sealed partial class Simulation
         {
             ulong add = _rng.Pick(learners);
             ulong remove = _rng.Pick(voters);
-            Propose(leader, Joint([new(ConfChangeType.ConfChangeAddNode, add), new(ConfChangeType.ConfChangeRemoveNode, remove)]),
-                $"replace voter {remove} by learner {add}");
+            if (KeepsQuorumCaughtUp(leader, [.. Without(voters, remove), add]))
+            {
+                Propose(leader, Joint([new(ConfChangeType.ConfChangeAddNode, add), new(ConfChangeType.ConfChangeRemoveNode, remove)]),
+                    $"replace voter {remove} by learner {add}");
+            }
         }
         else if (voters.Length > 2)
         {
             ulong id = _rng.Pick(voters);
-            Propose(leader, Joint([new(ConfChangeType.ConfChangeAddLearnerNode, id)]), $"demote voter {id} to learner");
+            if (KeepsQuorumCaughtUp(leader, Without(voters, id)))
+            {
+                Propose(leader, Joint([new(ConfChangeType.ConfChangeAddLearnerNode, id)]), $"demote voter {id} to learner");
+            }
         }
     }
+
+    /// <summary>
+    /// The operator's safety check before a change (like etcd's strict reconfiguration check):
+    /// a majority of the resulting voters must already hold everything the leader committed.
+    /// Otherwise the change can leave a configuration whose quorum needs a member that lags so
+    /// far behind that it does not even know it is in it; without pre-vote such a member's term
+    /// can run ahead of the others' and the cluster never elects a leader again.
+    /// </summary>
+    private static bool KeepsQuorumCaughtUp(SimNode leader, ulong[] voters)
+    {
+        RawNode raft = leader.Raft!;
+        Status st = raft.Status();
+        if (st.Progress is null)
+        {
+            return false;
+        }
+        int caughtUp = 0;
+        foreach (ulong id in voters)
+        {
+            if (st.Progress.TryGetValue(id, out Progress? pr) && pr.Match >= st.Basic.HardState.Commit)
+            {
+                caughtUp++;
+            }
+        }
+        return caughtUp > voters.Length / 2;
+    }
+
+    private static ulong[] Without(ulong[] ids, ulong id) => Array.FindAll(ids, x => x != id);
 
     /// <summary>A single change, as a v1 change or a simple v2 change.</summary>
     private IConfChange Single(ConfChangeType type, ulong id) =>
@@ -130,12 +172,35 @@ public sealed partial class Simulation
         _trace.Line($"{_now} node {n.Id} apply {e.Index}/{e.Term} conf change {ConfChangeText.Format(cc.AsV2().Changes)} -> {FastRaft.Diagnostics.Describe.ConfState(n.Conf)}");
         foreach (ulong id in Members(before))
         {
-            if (!IsMember(n.Conf, id) && _retiring.Add(id))
+            if (!IsMember(n.Conf, id) && !_retiring.ContainsKey(id))
             {
-                // The operator shuts a removed node down a little later.
+                // The operator shuts a removed node down a little later, once the remaining
+                // voters have all applied the removal.
+                _retiring[id] = (e.Index, n.Conf.Voters);
                 Schedule(_now + _rng.Between(50, 600), new SimEvent { Kind = EventKind.Retire, Node = id });
             }
         }
+    }
+
+    /// <summary>
+    /// Shuts a removed node down when every remaining voter has applied its removal. Sooner is
+    /// unsafe for availability: in a joint configuration the removed node may still be needed
+    /// by the others, who may not have learned yet that leaving the joint state was committed
+    /// (the removed node may be the leader that committed it), and they could never elect a
+    /// leader without it.
+    /// </summary>
+    private void MaybeRetire(SimNode n)
+    {
+        (ulong index, ulong[] voters) = _retiring[n.Id];
+        foreach (ulong v in voters)
+        {
+            if (_nodes.TryGetValue(v, out SimNode? voter) && !voter.Retired && voter.Applied < index)
+            {
+                Schedule(_now + 100, new SimEvent { Kind = EventKind.Retire, Node = n.Id });
+                return;
+            }
+        }
+        RetireNode(n);
     }
 
     private static IEnumerable<ulong> Members(ConfState cs)

@@ -44,7 +44,10 @@ public sealed partial class Simulation
         // 2. A received snapshot replaces the state machine.
         if (rd.Snapshot is { IsEmpty: false } snap)
         {
-            n.Kv = KvStore.Decode(snap.Data.Span, _s.Keys, _s.Clients);
+            if (_options.Sabotage != Sabotage.IgnoreSnapshots)
+            {
+                n.Kv = KvStore.Decode(snap.Data.Span, _s.Keys, _s.Clients);
+            }
             n.Conf = snap.Metadata.ConfState;
             n.Applied = snap.Metadata.Index;
             n.SnapshotIndex = snap.Metadata.Index;

@@ -144,7 +144,7 @@ public sealed partial class Simulation
 
     private void StartNode(SimNode n)
     {
-        n.Start();
+        n.Start(_options.Sabotage);
         bool initial = Array.IndexOf(_initialVoters, n.Id) >= 0;
         if (initial && n.Storage.LastIndex() == 0)
         {
@@ -230,7 +230,7 @@ public sealed partial class Simulation
                 }
                 break;
             case EventKind.Retire:
-                RetireNode(_nodes[ev.Node]);
+                MaybeRetire(_nodes[ev.Node]);
                 break;
             case EventKind.SnapshotStatus:
                 if (NodeOf(ev) is SimNode sn)

@@ -13,4 +13,25 @@ public sealed record SimulationOptions
     /// stale by design (etcd's lease outlives leadership), so this exposes that anomaly.
     /// </summary>
     public bool StrictLeaseReads { get; init; }
+
+    /// <summary>A deliberate host bug (tests of the checks only).</summary>
+    public Sabotage Sabotage { get; init; }
+}
+
+/// <summary>
+/// Deliberate host bugs, to show that the simulation's checks catch them (used by the tests;
+/// never on by default).
+/// </summary>
+public enum Sabotage
+{
+    None,
+
+    /// <summary>Gets are answered from the contacted node's state at once, without ReadIndex.</summary>
+    ServeReadsLocally,
+
+    /// <summary>A received snapshot is persisted but the state machine is not restored from it.</summary>
+    IgnoreSnapshots,
+
+    /// <summary>A restarted node has lost the last few entries it acknowledged (writes never synced).</summary>
+    AcknowledgeBeforePersisting,
 }

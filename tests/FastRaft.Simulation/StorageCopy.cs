@@ -15,7 +15,7 @@ namespace FastRaft.Simulation;
 /// </summary>
 internal static class StorageCopy
 {
-    public static MemoryStorage DurableCopy(MemoryStorage source)
+    public static MemoryStorage DurableCopy(MemoryStorage source, Sabotage sabotage = Sabotage.None)
     {
         var copy = new MemoryStorage();
         Check(source.Snapshot(out Snapshot snap), "read snapshot");
@@ -25,6 +25,13 @@ internal static class StorageCopy
         }
         ulong first = Math.Max(source.FirstIndex(), snap.Metadata.Index + 1);
         ulong last = source.LastIndex();
+        HardState hs = source.HardState;
+        if (sabotage == Sabotage.AcknowledgeBeforePersisting && last >= Math.Max(first, hs.Commit) + 3)
+        {
+            // The last (not yet known committed) entries were acknowledged but never reached the disk.
+            last -= 3;
+        }
+
         if (last >= first)
         {
             var buf = new EntryBuffer((int)(last - first + 1));
@@ -37,7 +44,7 @@ internal static class StorageCopy
             }
             Check(copy.Append(owned), "append entries");
         }
-        Check(copy.SetHardState(source.HardState), "set hard state");
+        Check(copy.SetHardState(hs), "set hard state");
         return copy;
     }
 
