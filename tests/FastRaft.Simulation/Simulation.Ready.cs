@@ -101,7 +101,10 @@ public sealed partial class Simulation
                     Invariants.Fail("state machine safety", $"node {n.Id} applied a malformed entry at {e.Index}");
                 }
                 bool result = n.Kv.Apply(cmd, out bool duplicate);
-                _appliedCommands.Add((cmd.Client, cmd.Seq));
+                if (!duplicate)
+                {
+                    _appliedCommands.TryAdd((cmd.Client, cmd.Seq), (_now, result));
+                }
                 _trace.Line($"{_now} node {n.Id} apply {e.Index}/{e.Term} client {cmd.Client} op {cmd.Seq} {cmd.Kind} k{cmd.Key}={cmd.Value}{(duplicate ? " (duplicate)" : "")} -> {result}");
                 if (n.PendingWrites.Remove((cmd.Client, cmd.Seq), out PendingOp? op))
                 {
