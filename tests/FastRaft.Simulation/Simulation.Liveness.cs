@@ -6,7 +6,15 @@ namespace FastRaft.Simulation;
 // that has not recovered within the scenario's CalmDuration fails the liveness check.
 public sealed partial class Simulation
 {
-    private bool Recovered() => RecoveryProblem() is null;
+    private bool Recovered()
+    {
+        if (RecoveryProblem() is not null)
+        {
+            return false;
+        }
+        _trace.Line($"{_now} recovered: leader {CurrentLeader()}, {_calmCompletions} operations completed in the calm phase");
+        return true;
+    }
 
     private string? RecoveryProblem()
     {
@@ -32,7 +40,6 @@ public sealed partial class Simulation
                 return $"member {id} applied only up to {n.Applied}; {_calmCommit} was committed when the faults stopped";
             }
         }
-        _trace.Line($"{_now} recovered: leader {lead}, {_calmCompletions} operations completed in the calm phase");
         return null;
     }
 

@@ -32,7 +32,7 @@ public sealed record SimulationResult
     public int ConfChanges { get; init; }
     public int SnapshotsRestored { get; init; }
 
-    /// <summary>Hash of the trace (when traced) and of the random draws: equal for identical runs.</summary>
+    /// <summary>Hash of every event (time, kind, node) and of the number of random draws: equal for identical runs, traced or not.</summary>
     public ulong Fingerprint { get; init; }
 
     public LinearizabilityResult? Linearizability { get; init; }

@@ -1,26 +1,20 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 
 namespace FastRaft.Simulation;
 
 /// <summary>
 /// The run's event log. Lines are only formatted when a writer is attached (the interpolated
-/// string handler skips formatting otherwise), so untraced runs pay almost nothing. Every line
-/// also feeds a running fingerprint when tracing, to show that two runs of a seed were identical.
+/// string handler skips formatting otherwise), so untraced runs pay almost nothing.
 /// </summary>
 public sealed class Trace(TextWriter? writer)
 {
     public bool Enabled => writer is not null;
 
-    public ulong Fingerprint { get; private set; } = Fnv.Offset;
-
     public void Line([InterpolatedStringHandlerArgument("")] ref LineHandler line)
     {
         if (writer is not null)
         {
-            string s = line.ToStringAndClear();
-            Fingerprint = Fnv.Hash(Encoding.UTF8.GetBytes(s), Fingerprint);
-            writer.WriteLine(s);
+            writer.WriteLine(line.ToStringAndClear());
         }
     }
 
