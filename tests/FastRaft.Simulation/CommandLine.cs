@@ -1,0 +1,95 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace FastRaft.Simulation;
+
+/// <summary>The simulator's arguments.</summary>
+internal sealed class CommandLine
+{
+    public const string Usage =
+        "usage: FastRaft.Simulation --seeds N [--from S] [--jobs J] [--duration D] [--strict-lease] [--sabotage NAME]\n" +
+        "       FastRaft.Simulation --seed S [--trace] [--duration D] [--strict-lease] [--sabotage NAME]";
+
+    public ulong? Single { get; private set; }
+    public long Count { get; private set; } = 100;
+    public ulong From { get; private set; } = 1;
+    public int Jobs { get; private set; } = 1;
+    public bool Trace { get; private set; }
+    public long Duration { get; private set; } = SimulationOptions.Default.FaultyDuration;
+
+    /// <summary>Keep lease reads answered by a superseded leader in the history (shows etcd's lease anomaly).</summary>
+    public bool StrictLease { get; private set; }
+
+    /// <summary>A deliberate host bug, to see the checks catch it.</summary>
+    public Sabotage Sabotage { get; private set; }
+
+    public SimulationOptions Options => new() { FaultyDuration = Duration, StrictLeaseReads = StrictLease, Sabotage = Sabotage };
+
+    /// <summary>The options to repeat on a replay command line.</summary>
+    public string ReplayOptions =>
+        (Duration == SimulationOptions.Default.FaultyDuration ? "" : $" --duration {Duration}") + (StrictLease ? " --strict-lease" : "")
+        + (Sabotage == Sabotage.None ? "" : $" --sabotage {Sabotage}");
+
+    public static bool TryParse(string[] args, [NotNullWhen(true)] out CommandLine? cl, [NotNullWhen(false)] out string? error)
+    {
+        var c = new CommandLine();
+        cl = null;
+        error = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a == "--trace")
+            {
+                c.Trace = true;
+                continue;
+            }
+            if (a == "--strict-lease")
+            {
+                c.StrictLease = true;
+                continue;
+            }
+            if (i + 1 >= args.Length)
+            {
+                error = $"missing value after {a}";
+                return false;
+            }
+            string v = args[++i];
+            if (a == "--sabotage")
+            {
+                if (!Enum.TryParse(v, ignoreCase: true, out Sabotage sabotage))
+                {
+                    error = $"unknown sabotage {v}";
+                    return false;
+                }
+                c.Sabotage = sabotage;
+                continue;
+            }
+            bool ok = a switch
+            {
+                "--seeds" => Set(v, x => c.Count = (long)x, min: 1),
+                "--from" => Set(v, x => c.From = x, min: 0),
+                "--seed" => Set(v, x => c.Single = x, min: 0),
+                "--jobs" => Set(v, x => c.Jobs = (int)Math.Min(x, 64), min: 1),
+                "--duration" => Set(v, x => c.Duration = (long)Math.Min(x, 10_000_000), min: 100),
+                _ => false,
+            };
+            if (!ok)
+            {
+                error = $"bad argument {a} {v}";
+                return false;
+            }
+        }
+        cl = c;
+        return true;
+    }
+
+    private static bool Set(string v, Action<ulong> set, ulong min)
+    {
+        if (!ulong.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out ulong x) || x < min)
+        {
+            return false;
+        }
+        set(x);
+        return true;
+    }
+}

@@ -1,0 +1,43 @@
+using FastRaft.Protocol;
+
+namespace FastRaft.Simulation;
+
+internal enum EventKind
+{
+    Deliver,
+    Tick,
+    Ready,
+    ClientAct,
+    ClientTimeout,
+    Fault,
+    HealPartitions,
+    ConfChange,
+    Restart,
+    Retire,
+    SnapshotStatus,
+    Unreachable,
+    Calm,
+    CheckRecovered,
+}
+
+/// <summary>Something that happens at a point of simulated time. Node events name the incarnation they belong to.</summary>
+internal sealed class SimEvent
+{
+    public EventKind Kind { get; init; }
+
+    /// <summary>The node the event happens at (for a delivery: the sender is Message.From).</summary>
+    public ulong Node { get; init; }
+
+    public int Incarnation { get; init; }
+
+    public Message Message { get; init; }
+
+    /// <summary>The other node (snapshot status, unreachable reports).</summary>
+    public ulong Peer { get; init; }
+
+    public bool Failure { get; init; }
+
+    public int Client { get; init; }
+
+    public ulong Seq { get; init; }
+}

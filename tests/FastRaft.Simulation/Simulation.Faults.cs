@@ -1,0 +1,247 @@
+using FastRaft.Core;
+using FastRaft.Protocol;
+
+namespace FastRaft.Simulation;
+
+// Faults: partitions (symmetric, one-way, isolation), crashes and restarts, leader transfers,
+// ForgetLeader, explicit campaigns and clock-rate changes.
+public sealed partial class Simulation
+{
+    private readonly List<ulong> _scratchIds = [];
+
+    private void InjectFault()
+    {
+        if (_calm)
+        {
+            return;
+        }
+        int roll = _rng.Next(100);
+        switch (roll)
+        {
+            case < 18:
+                SymmetricPartition();
+                break;
+            case < 28:
+                OneWayPartition();
+                break;
+            case < 36:
+                IsolateNode();
+                break;
+            case < 48:
+                _trace.Line($"{_now} fault: heal partitions");
+                _net.Heal();
+                break;
+            case < 64:
+                CrashNode();
+                break;
+            case < 76:
+                TransferLeadership();
+                break;
+            case < 84:
+                ForgetLeader();
+                break;
+            case < 90:
+                ChangeTickRate();
+                break;
+            default:
+                Campaign();
+                break;
+        }
+    }
+
+    private List<ulong> LiveIds()
+    {
+        _scratchIds.Clear();
+        foreach ((ulong id, SimNode n) in _nodes)
+        {
+            if (!n.Retired)
+            {
+                _scratchIds.Add(id);
+            }
+        }
+        return _scratchIds;
+    }
+
+    private void Shuffle(List<ulong> ids)
+    {
+        for (int i = ids.Count - 1; i > 0; i--)
+        {
+            int j = _rng.Next(i + 1);
+            (ids[i], ids[j]) = (ids[j], ids[i]);
+        }
+    }
+
+    private void SymmetricPartition()
+    {
+        List<ulong> ids = LiveIds();
+        if (ids.Count < 2)
+        {
+            return;
+        }
+        Shuffle(ids);
+        int cut = 1 + _rng.Next(ids.Count - 1);
+        for (int i = 0; i < cut; i++)
+        {
+            for (int j = cut; j < ids.Count; j++)
+            {
+                _net.BlockBothWays(ids[i], ids[j]);
+            }
+        }
+        ScheduleHeal();
+        _trace.Line($"{_now} fault: partition, now blocked {_net.Describe()}");
+    }
+
+    private void OneWayPartition()
+    {
+        List<ulong> ids = LiveIds();
+        if (ids.Count < 2)
+        {
+            return;
+        }
+        Shuffle(ids);
+        ulong a = ids[0];
+        if (_rng.Chance(0.5))
+        {
+            // a can no longer send to anyone (or hear from anyone), but the other way works.
+            bool outbound = _rng.Chance(0.5);
+            for (int i = 1; i < ids.Count; i++)
+            {
+                if (outbound)
+                {
+                    _net.BlockOneWay(a, ids[i]);
+                }
+                else
+                {
+                    _net.BlockOneWay(ids[i], a);
+                }
+            }
+        }
+        else
+        {
+            _net.BlockOneWay(a, ids[1]);
+        }
+        ScheduleHeal();
+        _trace.Line($"{_now} fault: one-way partition, now blocked {_net.Describe()}");
+    }
+
+    private void IsolateNode()
+    {
+        List<ulong> ids = LiveIds();
+        if (ids.Count < 2)
+        {
+            return;
+        }
+        // Prefer isolating a leader: the interesting case.
+        ulong victim = CurrentLeader() ?? _rng.Pick(ids);
+        foreach (ulong other in ids)
+        {
+            _net.BlockBothWays(victim, other);
+        }
+        ScheduleHeal();
+        _trace.Line($"{_now} fault: isolate {victim}, now blocked {_net.Describe()}");
+    }
+
+    private void ScheduleHeal() =>
+        Schedule(_now + _rng.Between(100, 1200), new SimEvent { Kind = EventKind.HealPartitions });
+
+    private void CrashNode()
+    {
+        _scratchIds.Clear();
+        foreach ((ulong id, SimNode n) in _nodes)
+        {
+            if (n.Up)
+            {
+                _scratchIds.Add(id);
+            }
+        }
+        if (_scratchIds.Count == 0)
+        {
+            return;
+        }
+        SimNode victim = _nodes[_rng.Pick(_scratchIds)];
+        _trace.Line($"{_now} fault: crash node {victim.Id} ({Role(victim.Raft!)}), durable commit {victim.Storage.HardState.Commit}, last index {victim.Storage.LastIndex()}");
+        GiveUpAt(victim);
+        victim.Crash();
+        _crashes++;
+        Schedule(_now + _rng.Between(20, 800), new SimEvent { Kind = EventKind.Restart, Node = victim.Id });
+    }
+
+    private ulong? CurrentLeader()
+    {
+        ulong? lead = null;
+        ulong term = 0;
+        foreach ((ulong id, SimNode n) in _nodes)
+        {
+            if (n.Raft is RawNode r)
+            {
+                BasicStatus st = r.BasicStatus();
+                if (st.SoftState.RaftState == StateType.StateLeader && st.HardState.Term >= term)
+                {
+                    lead = id;
+                    term = st.HardState.Term;
+                }
+            }
+        }
+        return lead;
+    }
+
+    private void TransferLeadership()
+    {
+        if (CurrentLeader() is not ulong lead)
+        {
+            return;
+        }
+        SimNode n = _nodes[lead];
+        List<ulong> ids = LiveIds();
+        ulong target = _rng.Pick(ids);
+        _trace.Line($"{_now} fault: leader {lead} transfers leadership to {target}");
+        n.Raft!.TransferLeader(target);
+        MarkReady(n);
+    }
+
+    private void ForgetLeader()
+    {
+        foreach ((ulong id, SimNode n) in _nodes)
+        {
+            if (n.Raft is RawNode r && _rng.Chance(0.6))
+            {
+                StepResult res = r.ForgetLeader();
+                _trace.Line($"{_now} fault: node {id} forgets its leader: {res}");
+                MarkReady(n);
+            }
+        }
+    }
+
+    private void ChangeTickRate()
+    {
+        List<ulong> ids = LiveIds();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+        SimNode n = _nodes[_rng.Pick(ids)];
+        long skew = Math.Max(1, _s.TickSkew * 2);
+        n.TickPeriod = Math.Max(2, Scenario.BaseTickPeriod + _rng.Between(-skew, skew));
+        _trace.Line($"{_now} fault: node {n.Id} now ticks every {n.TickPeriod}");
+    }
+
+    private void Campaign()
+    {
+        _scratchIds.Clear();
+        foreach ((ulong id, SimNode n) in _nodes)
+        {
+            if (n.Up)
+            {
+                _scratchIds.Add(id);
+            }
+        }
+        if (_scratchIds.Count == 0)
+        {
+            return;
+        }
+        SimNode c = _nodes[_rng.Pick(_scratchIds)];
+        StepResult r = c.Raft!.Campaign();
+        _trace.Line($"{_now} fault: node {c.Id} campaigns: {r}");
+        MarkReady(c);
+    }
+}

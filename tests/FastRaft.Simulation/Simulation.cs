@@ -1,0 +1,310 @@
+using FastRaft.Core;
+using FastRaft.Core.Logging;
+using FastRaft.Protocol;
+using FastRaft.Simulation.Linearizability;
+using FastRaft.Storage;
+
+namespace FastRaft.Simulation;
+
+/// <summary>
+/// One deterministic run: a cluster of RawNodes, their network, clients and an operator,
+/// all driven by one event queue in simulated time and one random source seeded from the
+/// seed. Nothing reads a clock, starts a thread or iterates a hash-ordered collection, so a
+/// seed replays exactly. The run has a faulty phase (faults and membership changes) and a calm
+/// phase (network healed, nodes restarted) in which the cluster must recover; the invariants
+/// are checked after every step and the client history at the end.
+/// </summary>
+public sealed partial class Simulation
+{
+    private readonly SimRandom _rng;
+    private readonly Scenario _s;
+    private readonly Trace _trace;
+    private readonly SortedDictionary<ulong, SimNode> _nodes = [];
+    private readonly Network _net;
+    private readonly Invariants _inv;
+    private readonly PriorityQueue<SimEvent, (long Time, long Seq)> _queue = new();
+    private readonly long[] _delays = new long[2];
+    private long _eventSeq;
+    private ulong _fingerprint = Fnv.Offset;
+    private long _now;
+    private long _steps;
+    private bool _calm;
+    private ulong[] _initialVoters = [];
+    private int _crashes;
+    private int _confChanges;
+    private int _snapshotsRestored;
+
+    private readonly SimulationOptions _options;
+
+    public Simulation(ulong seed, SimulationOptions? options = null, TextWriter? trace = null)
+    {
+        _options = options ?? SimulationOptions.Default;
+        _rng = new SimRandom(seed);
+        _s = Scenario.Draw(seed, _rng, _options.FaultyDuration);
+        _trace = new Trace(trace);
+        _net = new Network(_s, _rng);
+        _inv = new Invariants(_nodes);
+        _clients = new SimClient[_s.Clients];
+    }
+
+    public Scenario Scenario => _s;
+
+    /// <summary>Runs one seed; never throws for a failed check, which is reported in the result.</summary>
+    public static SimulationResult RunSeed(ulong seed, SimulationOptions? options = null, TextWriter? trace = null) =>
+        new Simulation(seed, options, trace).Run();
+
+    public SimulationResult Run()
+    {
+        _trace.Line($"seed {_s.Seed}: {_s}");
+        string? invariant = null, detail = null;
+        LinearizabilityResult? lin = null;
+        try
+        {
+            Setup();
+            Loop();
+            lin = CheckHistory();
+        }
+        catch (InvariantViolation v)
+        {
+            invariant = v.Invariant;
+            detail = v.Detail;
+        }
+        catch (RaftPanicException p)
+        {
+            invariant = "core panic";
+            detail = p.Message;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Anything else thrown by the core or the host is a failure of this seed, reported
+            // like the others so that a campaign goes on.
+            invariant = "crash";
+            detail = e.ToString();
+        }
+        if (invariant is not null)
+        {
+            _trace.Line($"VIOLATION {invariant}: {detail}");
+        }
+        return new SimulationResult
+        {
+            Seed = _s.Seed,
+            Scenario = _s,
+            Invariant = invariant,
+            Detail = detail,
+            Steps = _steps,
+            Time = _now,
+            Operations = _history.Count,
+            UnknownOperations = CountUnknown(),
+            NeverAppliedUnknown = _neverAppliedUnknown,
+            SupersededLeaseReads = _supersededLeaseReads,
+            Leaders = _inv.LeadersSeen,
+            Committed = _inv.MaxCommitted,
+            Crashes = _crashes,
+            ConfChanges = _confChanges,
+            SnapshotsRestored = _snapshotsRestored,
+            Fingerprint = Fnv.Mix(_fingerprint, (ulong)_rng.Draws),
+            Linearizability = lin,
+        };
+    }
+
+    private void Setup()
+    {
+        _initialVoters = new ulong[_s.Voters];
+        for (int i = 0; i < _s.Voters; i++)
+        {
+            _initialVoters[i] = (ulong)i + 1;
+        }
+        _inv.Bootstrapped((ulong)_s.Voters);
+        foreach (ulong id in _initialVoters)
+        {
+            AddNode(id);
+        }
+        for (int c = 0; c < _clients.Length; c++)
+        {
+            _clients[c] = new SimClient(c);
+            Schedule(_rng.Between(0, 50), new SimEvent { Kind = EventKind.ClientAct, Client = c });
+        }
+        Schedule(NextInterval(_s.MeanFaultInterval), new SimEvent { Kind = EventKind.Fault });
+        if (_s.MeanConfChangeInterval > 0)
+        {
+            Schedule(NextInterval(_s.MeanConfChangeInterval), new SimEvent { Kind = EventKind.ConfChange });
+        }
+        Schedule(_s.FaultyDuration, new SimEvent { Kind = EventKind.Calm });
+    }
+
+    /// <summary>Creates and starts a node: an initial voter bootstraps, a joiner starts empty.</summary>
+    private SimNode AddNode(ulong id)
+    {
+        var n = new SimNode(id, _s, _rng, new MemoryStorage())
+        {
+            TickPeriod = Scenario.BaseTickPeriod + _rng.Between(-_s.TickSkew, _s.TickSkew),
+        };
+        _nodes[id] = n;
+        StartNode(n);
+        return n;
+    }
+
+    private void StartNode(SimNode n)
+    {
+        n.Start(_options.Sabotage);
+        bool initial = Array.IndexOf(_initialVoters, n.Id) >= 0;
+        if (initial && n.Storage.LastIndex() == 0)
+        {
+            // Never saved anything (not even after a crash): bootstrap the initial membership.
+            string? err = n.Raft!.Bootstrap(_initialVoters);
+            if (err is not null)
+            {
+                throw new InvalidOperationException(err);
+            }
+        }
+        _trace.Line($"{_now} start node {n.Id} (incarnation {n.Incarnation}, tick every {n.TickPeriod}, applied {n.Applied}, commit {n.LastCommit})");
+        Schedule(_now + _rng.Between(1, n.TickPeriod), new SimEvent { Kind = EventKind.Tick, Node = n.Id, Incarnation = n.Incarnation });
+        MarkReady(n);
+    }
+
+    private void Loop()
+    {
+        while (_queue.TryDequeue(out SimEvent? ev, out (long Time, long Seq) at))
+        {
+            _now = at.Time;
+            _steps++;
+            _fingerprint = Fnv.Mix(Fnv.Mix(Fnv.Mix(_fingerprint, (ulong)_now), (ulong)ev.Kind), ev.Node);
+            if (ev.Kind == EventKind.CheckRecovered && Recovered())
+            {
+                return;
+            }
+            Dispatch(ev);
+            _inv.AfterStep();
+        }
+    }
+
+    private void Dispatch(SimEvent ev)
+    {
+        switch (ev.Kind)
+        {
+            case EventKind.Deliver:
+                Deliver(ev);
+                break;
+            case EventKind.Tick:
+                if (NodeOf(ev) is SimNode tn)
+                {
+                    tn.Raft!.Tick();
+                    MarkReady(tn);
+                    Schedule(_now + tn.TickPeriod, new SimEvent { Kind = EventKind.Tick, Node = tn.Id, Incarnation = tn.Incarnation });
+                }
+                break;
+            case EventKind.Ready:
+                if (NodeOf(ev) is SimNode rn)
+                {
+                    rn.ReadyScheduled = false;
+                    HandleReady(rn);
+                    if (rn.Raft is not null && rn.Raft.HasReady())
+                    {
+                        MarkReady(rn);
+                    }
+                }
+                break;
+            case EventKind.ClientAct:
+                ClientAct(_clients[ev.Client]);
+                break;
+            case EventKind.ClientTimeout:
+                ClientTimeout(_clients[ev.Client], ev.Seq);
+                break;
+            case EventKind.Fault:
+                InjectFault();
+                if (!_calm)
+                {
+                    Schedule(_now + NextInterval(_s.MeanFaultInterval), new SimEvent { Kind = EventKind.Fault });
+                }
+                break;
+            case EventKind.HealPartitions:
+                _trace.Line($"{_now} heal partitions");
+                _net.Heal();
+                break;
+            case EventKind.ConfChange:
+                ChangeMembership();
+                Schedule(_now + NextInterval(_s.MeanConfChangeInterval), new SimEvent { Kind = EventKind.ConfChange });
+                break;
+            case EventKind.Restart:
+                if (_nodes[ev.Node] is { Up: false, Retired: false } down)
+                {
+                    StartNode(down);
+                }
+                break;
+            case EventKind.Retire:
+                MaybeRetire(_nodes[ev.Node]);
+                break;
+            case EventKind.SnapshotStatus:
+                if (NodeOf(ev) is SimNode sn)
+                {
+                    SnapshotStatus status = ev.Failure ? SnapshotStatus.SnapshotFailure : SnapshotStatus.SnapshotFinish;
+                    _trace.Line($"{_now} node {sn.Id} report snapshot to {ev.Peer}: {status}");
+                    sn.Raft!.ReportSnapshot(ev.Peer, status);
+                    MarkReady(sn);
+                }
+                break;
+            case EventKind.Unreachable:
+                if (NodeOf(ev) is SimNode un)
+                {
+                    _trace.Line($"{_now} node {un.Id} report unreachable {ev.Peer}");
+                    un.Raft!.ReportUnreachable(ev.Peer);
+                    MarkReady(un);
+                }
+                break;
+            case EventKind.Calm:
+                EnterCalm();
+                break;
+            case EventKind.CheckRecovered:
+                if (_now >= _s.FaultyDuration + _s.CalmDuration)
+                {
+                    FailNotRecovered();
+                }
+                Schedule(_now + 100, new SimEvent { Kind = EventKind.CheckRecovered });
+                break;
+        }
+    }
+
+    /// <summary>The running node an event is for, or null when it crashed (or restarted) since.</summary>
+    private SimNode? NodeOf(SimEvent ev) =>
+        _nodes.TryGetValue(ev.Node, out SimNode? n) && n.Up && n.Incarnation == ev.Incarnation ? n : null;
+
+    private void Schedule(long at, SimEvent ev) => _queue.Enqueue(ev, (at, _eventSeq++));
+
+    /// <summary>Handles a node's Ready soon: storage takes a little time, during which the node may tick or receive.</summary>
+    private void MarkReady(SimNode n)
+    {
+        if (n.ReadyScheduled)
+        {
+            return;
+        }
+        n.ReadyScheduled = true;
+        Schedule(_now + _rng.Between(0, 2), new SimEvent { Kind = EventKind.Ready, Node = n.Id, Incarnation = n.Incarnation });
+    }
+
+    /// <summary>A random interval with the given mean (integers only, so replays agree across platforms).</summary>
+    private long NextInterval(long mean) => _rng.Between(1, 2 * mean - 1);
+
+    private void EnterCalm()
+    {
+        _calm = true;
+        _net.Heal();
+        _net.Calm = true;
+        _calmCommit = _inv.MaxCommitted;
+        _trace.Line($"{_now} calm: network healed, crashed nodes restart");
+        Schedule(_now + 300, new SimEvent { Kind = EventKind.CheckRecovered });
+        foreach (SimNode n in _nodes.Values)
+        {
+            if (!n.Up && !n.Retired)
+            {
+                StartNode(n);
+            }
+            n.TickPeriod = Scenario.BaseTickPeriod;
+        }
+    }
+
+    private static string Role(RawNode r)
+    {
+        BasicStatus st = r.BasicStatus();
+        return $"{st.SoftState.RaftState} term {st.HardState.Term} lead {st.SoftState.Lead}";
+    }
+}

@@ -1,0 +1,37 @@
+namespace FastRaft.Simulation;
+
+/// <summary>How a run is shaped beyond what its seed draws.</summary>
+public sealed record SimulationOptions
+{
+    public static readonly SimulationOptions Default = new();
+
+    /// <summary>Length of the faulty phase, in time units (a node ticks about every 10).</summary>
+    public long FaultyDuration { get; init; } = 3000;
+
+    /// <summary>
+    /// Keep lease reads answered by a superseded leader in the checked history. They may be
+    /// stale by design (etcd's lease outlives leadership), so this exposes that anomaly.
+    /// </summary>
+    public bool StrictLeaseReads { get; init; }
+
+    /// <summary>A deliberate host bug (tests of the checks only).</summary>
+    public Sabotage Sabotage { get; init; }
+}
+
+/// <summary>
+/// Deliberate host bugs, to show that the simulation's checks catch them (used by the tests;
+/// never on by default).
+/// </summary>
+public enum Sabotage
+{
+    None,
+
+    /// <summary>Gets are answered from the contacted node's state at once, without ReadIndex.</summary>
+    ServeReadsLocally,
+
+    /// <summary>A received snapshot is persisted but the state machine is not restored from it.</summary>
+    IgnoreSnapshots,
+
+    /// <summary>A restarted node has lost the last few entries it acknowledged (writes never synced).</summary>
+    AcknowledgeBeforePersisting,
+}

@@ -1,0 +1,41 @@
+using FastRaft.Simulation.Linearizability;
+
+namespace FastRaft.Simulation;
+
+/// <summary>The outcome of one seed.</summary>
+public sealed record SimulationResult
+{
+    public required ulong Seed { get; init; }
+    public required Scenario Scenario { get; init; }
+
+    /// <summary>Null when every check passed.</summary>
+    public string? Invariant { get; init; }
+
+    public string? Detail { get; init; }
+
+    public long Steps { get; init; }
+    public long Time { get; init; }
+
+    /// <summary>Operations in the checked history (completed and unknown).</summary>
+    public int Operations { get; init; }
+
+    public int UnknownOperations { get; init; }
+
+    /// <summary>Unknown writes left out of the check because no node ever applied them.</summary>
+    public int NeverAppliedUnknown { get; init; }
+
+    /// <summary>Lease reads answered by a leader already superseded by a later term (left out unless strict).</summary>
+    public int SupersededLeaseReads { get; init; }
+    public int Leaders { get; init; }
+    public ulong Committed { get; init; }
+    public int Crashes { get; init; }
+    public int ConfChanges { get; init; }
+    public int SnapshotsRestored { get; init; }
+
+    /// <summary>Hash of every event (time, kind, node) and of the number of random draws: equal for identical runs, traced or not.</summary>
+    public ulong Fingerprint { get; init; }
+
+    public LinearizabilityResult? Linearizability { get; init; }
+
+    public bool Passed => Invariant is null;
+}
