@@ -57,6 +57,13 @@ public sealed class RaftConfig
     /// <summary>A leader removed from (or demoted in) the configuration steps down.</summary>
     public bool StepDownOnRemoval { get; set; }
 
+    /// <summary>
+    /// Leader ticks to wait for a sent snapshot's status before treating it as failed (as if
+    /// ReportSnapshot(failure) had been called), for transports that cannot always report. 0
+    /// disables the bound (etcd's behaviour: the follower waits for ReportSnapshot).
+    /// </summary>
+    public int SnapshotStatusTimeoutTicks { get; set; }
+
     /// <summary>The core's logger (default: silent).</summary>
     public RaftLogger Logger { get; set; } = RaftLogger.Null;
 
@@ -111,6 +118,10 @@ public sealed class RaftConfig
         else if (MaxInflightBytes < MaxSizePerMsg)
         {
             return "max inflight bytes must be >= max message size";
+        }
+        if (SnapshotStatusTimeoutTicks < 0)
+        {
+            return "snapshot status timeout must not be negative";
         }
         if (ReadOnlyOption == ReadOnlyOption.ReadOnlyLeaseBased && !CheckQuorum)
         {

@@ -84,6 +84,43 @@ public class EtcdHistoryBehaviourTests
         Assert.True(leader.Status().Progress![3].MsgAppFlowPaused);
     }
 
+    [Fact]
+    public void Unreported_snapshot_is_treated_as_failed_after_the_configured_ticks()
+    {
+        var c = new TestCluster(3, cfg => cfg.SnapshotStatusTimeoutTicks = 10);
+        c.Elect(1);
+        RawNode leader = c.Nodes[1];
+        for (int i = 0; i < 5; i++)
+        {
+            leader.Propose(Payload);
+            c.Stabilize(drop: m => m.To == 3 || m.From == 3);
+        }
+        ulong applied = leader.BasicStatus().Applied;
+        Assert.Equal(StorageStatus.Ok, c.Storages[1].CreateSnapshot(applied, new ConfState { Voters = [1, 2, 3] }, "s"u8.ToArray(), out _));
+        Assert.Equal(StorageStatus.Ok, c.Storages[1].Compact(applied));
+        c.InFlight.Clear();
+        leader.ReportUnreachable(3);
+        ulong term = leader.BasicStatus().HardState.Term;
+        leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 3, To = 1, Term = term });
+        c.ProcessReady(1);
+        Assert.Single(c.Take(m => m.To == 3 && m.Type == MessageType.MsgSnap));
+
+        // The snapshot is lost and never reported: nine ticks later the leader still waits...
+        for (int i = 0; i < 9; i++)
+        {
+            leader.Tick();
+        }
+        Assert.Equal(FastRaft.Core.Tracker.ProgressState.StateSnapshot, leader.Status().Progress![3].State);
+        // ...at the tenth it gives up, and the next heartbeat response brings a fresh snapshot.
+        leader.Tick();
+        Assert.Equal(FastRaft.Core.Tracker.ProgressState.StateProbe, leader.Status().Progress![3].State);
+        c.ProcessReady(1);
+        c.InFlight.Clear();
+        leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 3, To = 1, Term = term });
+        c.ProcessReady(1);
+        Assert.Single(c.Take(m => m.To == 3 && m.Type == MessageType.MsgSnap));
+    }
+
     // 2. Proposals without a leader.
 
     [Fact]

@@ -61,6 +61,7 @@ internal sealed partial class Raft
     private readonly bool _disableProposalForwarding;
     private readonly bool _disableConfChangeValidation;
     private readonly bool _stepDownOnRemoval;
+    private readonly int _snapshotStatusTimeoutTicks;
     private readonly Random _random;
     private readonly RaftLogger _log;
     private readonly ReadOnly _readOnly;
@@ -103,6 +104,7 @@ internal sealed partial class Raft
         _disableProposalForwarding = c.DisableProposalForwarding;
         _disableConfChangeValidation = c.DisableConfChangeValidation;
         _stepDownOnRemoval = c.StepDownOnRemoval;
+        _snapshotStatusTimeoutTicks = c.SnapshotStatusTimeoutTicks;
         _random = c.Random ?? new Random(unchecked((int)(c.Id * 0x9E3779B97F4A7C15UL >> 32)));
 
         (ulong lastIndex, ulong lastTerm) = Log.Tip();
@@ -199,10 +201,36 @@ internal sealed partial class Raft
             return;
         }
 
+        if (_snapshotStatusTimeoutTicks > 0)
+        {
+            ExpireUnreportedSnapshots();
+        }
+
         if (_heartbeatElapsed >= _heartbeatTimeout)
         {
             _heartbeatElapsed = 0;
             Step(new Message { From = Id, Type = MessageType.MsgBeat });
+        }
+    }
+
+    /// <summary>
+    /// A snapshot whose status never arrives would pause its follower forever; after the
+    /// configured number of ticks it is treated as failed, so the follower is probed again
+    /// (after the next heartbeat response) and gets a fresh snapshot if it still needs one.
+    /// </summary>
+    private void ExpireUnreportedSnapshots()
+    {
+        foreach (KeyValuePair<ulong, Progress> kv in Trk.Progress)
+        {
+            Progress pr = kv.Value;
+            if (pr.State != ProgressState.StateSnapshot || ++pr.SnapshotWaitTicks < _snapshotStatusTimeoutTicks)
+            {
+                continue;
+            }
+            _log.Debug($"{Id:x} no status for the snapshot sent to {kv.Key:x} after {pr.SnapshotWaitTicks} ticks; treating it as failed");
+            pr.PendingSnapshot = 0;
+            pr.BecomeProbe();
+            pr.MsgAppFlowPaused = true;
         }
     }
 

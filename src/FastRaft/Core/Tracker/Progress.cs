@@ -34,6 +34,9 @@ public sealed class Progress(Inflights inflights)
     /// </summary>
     public bool MsgAppFlowPaused { get; set; }
 
+    /// <summary>Leader ticks spent in StateSnapshot waiting for the snapshot's status (see RaftConfig.SnapshotStatusTimeoutTicks).</summary>
+    public int SnapshotWaitTicks { get; set; }
+
     /// <summary>The appends in flight; only used in StateReplicate.</summary>
     public Inflights Inflights { get; set; } = inflights ?? throw new ArgumentNullException(nameof(inflights));
 
@@ -92,6 +95,7 @@ public sealed class Progress(Inflights inflights)
     public void BecomeSnapshot(ulong snapshoti)
     {
         ResetState(ProgressState.StateSnapshot);
+        SnapshotWaitTicks = 0;
         PendingSnapshot = snapshoti;
         Next = snapshoti + 1;
         _sentCommit = snapshoti;
