@@ -29,7 +29,7 @@ internal enum ScanResult
 /// </remarks>
 internal sealed class SegmentScanner(SafeFileHandle handle, string path, long length, bool isLast)
 {
-    private byte[] _buffer = new byte[1024 * 1024];
+    private byte[] _buffer = new byte[(int)Math.Clamp(length, 4096, 1024 * 1024)];
     private long _bufferStart;
     private int _bufferLength;
 
