@@ -21,7 +21,7 @@ public class WalDifferentialTests
     [InlineData(3)]
     public void Behaves_like_MemoryStorage_across_restarts(int seed)
     {
-        using var dir = new TempWalDirectory();
+        using var dir = new TempWalDirectory(memoryBacked: true);
         var options = new WalOptions { SegmentSize = 4096, CacheBytes = 1024, PayloadChunkSize = 512 };
         var rng = new Random(seed);
         var mem = new MemoryStorage(payloadChunkSize: 512);

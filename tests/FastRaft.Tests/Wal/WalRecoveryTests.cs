@@ -38,7 +38,7 @@ public class WalRecoveryTests
     [Fact]
     public void A_last_record_cut_at_every_byte_recovers_exactly_the_records_before_it_and_the_node_restarts()
     {
-        using var pristine = new TempWalDirectory();
+        using var pristine = new TempWalDirectory(memoryBacked: true);
         (Entry[] before, Entry last) = WriteLog(pristine.Path);
         (string path, long offset, long size) = Locate(pristine.Path, 11);
         string segmentName = Path.GetFileName(path);
@@ -151,7 +151,7 @@ public class WalRecoveryTests
     [Fact]
     public void Damage_at_the_end_of_an_older_segment_is_corruption_not_a_torn_tail()
     {
-        using var dir = new TempWalDirectory();
+        using var dir = new TempWalDirectory(memoryBacked: true);
         var small = new WalOptions { SegmentSize = 4096, PrepareSegmentsInBackground = false };
         ulong lastInFirst;
         using (WriteAheadLog wal = WriteAheadLog.Open(dir.Path, small))
@@ -204,7 +204,7 @@ public class WalRecoveryTests
     [Fact]
     public void A_missing_segment_is_corruption()
     {
-        using var dir = new TempWalDirectory();
+        using var dir = new TempWalDirectory(memoryBacked: true);
         var small = new WalOptions { SegmentSize = 4096, PrepareSegmentsInBackground = false };
         using (WriteAheadLog wal = WriteAheadLog.Open(dir.Path, small))
         {
