@@ -105,7 +105,8 @@ internal sealed class WalNodeDriver : IDisposable
             Storage = Wal,
             MaxSizePerMsg = 64 * 1024,
             MaxInflightMsgs = 256,
-            // Applied stays 0: the node hands out every committed entry after the snapshot again.
+            // The snapshot holds the applied state; the node hands out the committed entries after it again.
+            Applied = snap.Metadata.Index,
             Random = new Random(4321 + (int)Id),
         });
     }
