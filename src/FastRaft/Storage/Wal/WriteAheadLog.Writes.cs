@@ -384,13 +384,15 @@ public sealed partial class WriteAheadLog
         SyncNow();
         for (int k = 0; k < keepFrom; k++)
         {
+            // Oldest first, each deletion durable before the next: whatever a crash leaves is a
+            // run of consecutive segments, never one with a hole.
             SegmentFile s = _segments[k];
             s.Dispose();
             File.Delete(s.Path);
+            DurableIo.SyncDirectory(_directory);
             _segmentsDeleted++;
         }
         _segments.RemoveRange(0, keepFrom);
-        DurableIo.SyncDirectory(_directory);
     }
 
     /// <summary>Rolls over to a new segment when <paramref name="size"/> more bytes would overfill the active one.</summary>
