@@ -18,7 +18,7 @@ internal sealed class TempWalDirectory : IDisposable
     public TempWalDirectory(bool memoryBacked = false)
     {
         string root = memoryBacked && OperatingSystem.IsLinux() && Directory.Exists(MemoryRoot) ? MemoryRoot : System.IO.Path.GetTempPath();
-        Path = System.IO.Path.Combine(root, "fastraft-wal-tests", Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(root, "fastraft-wal-test-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
         MemoryBacked = memoryBacked;
     }
