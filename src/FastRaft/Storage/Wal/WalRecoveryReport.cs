@@ -1,0 +1,64 @@
+using FastRaft.Protocol;
+
+namespace FastRaft.Storage.Wal;
+
+/// <summary>What <see cref="WriteAheadLog.Open"/> found and repaired.</summary>
+public sealed class WalRecoveryReport
+{
+    public required string Directory { get; init; }
+
+    /// <summary>The directory held no log: a new one was started.</summary>
+    public bool CreatedNew { get; init; }
+
+    /// <summary>Segments replayed.</summary>
+    public int SegmentCount { get; init; }
+
+    /// <summary>Valid records replayed.</summary>
+    public long RecordCount { get; init; }
+
+    public ulong FirstIndex { get; init; }
+
+    public ulong LastIndex { get; init; }
+
+    public HardState HardState { get; init; }
+
+    /// <summary>The index of the current snapshot (0 when there is none).</summary>
+    public ulong SnapshotIndex { get; init; }
+
+    /// <summary>The partially written record cut off the end of the log, or null when the log ended cleanly.</summary>
+    public WalTornTail? TornTail { get; init; }
+
+    /// <summary>Leftover temporary files (unfinished segments or snapshots) deleted.</summary>
+    public int TemporaryFilesRemoved { get; init; }
+
+    /// <summary>Snapshot files no record refers to (superseded, or written just before a crash) deleted.</summary>
+    public int SnapshotFilesRemoved { get; init; }
+
+    public override string ToString()
+    {
+        string log = CreatedNew
+            ? $"created a new write-ahead log in {Directory}"
+            : $"recovered write-ahead log in {Directory}: {SegmentCount} segment(s), {RecordCount} record(s), entries [{FirstIndex}, {LastIndex}], "
+              + $"hard state term {HardState.Term} vote {HardState.Vote} commit {HardState.Commit}, snapshot at {SnapshotIndex}";
+        if (TornTail is { } torn)
+        {
+            log += $"; {torn}";
+        }
+        if (TemporaryFilesRemoved + SnapshotFilesRemoved > 0)
+        {
+            log += $"; removed {TemporaryFilesRemoved} temporary and {SnapshotFilesRemoved} stale snapshot file(s)";
+        }
+        return log;
+    }
+}
+
+/// <summary>A torn record discarded by recovery.</summary>
+/// <param name="SegmentPath">The last segment, which held it.</param>
+/// <param name="Offset">Where the torn record began; the log continues from here.</param>
+/// <param name="DiscardedBytes">The bytes zeroed from <paramref name="Offset"/> on.</param>
+/// <param name="Reason">Why the record was unreadable.</param>
+public sealed record WalTornTail(string SegmentPath, long Offset, long DiscardedBytes, string Reason)
+{
+    public override string ToString() =>
+        $"truncated a torn record at offset {Offset} of {SegmentPath} ({Reason}; {DiscardedBytes} byte(s) discarded)";
+}

@@ -1,0 +1,51 @@
+using FastRaft.Core;
+using FastRaft.Protocol;
+using FastRaft.Storage.Wal;
+using static FastRaft.Tests.Log.LogFixtures;
+
+namespace FastRaft.Tests.Wal;
+
+/// <summary>Steady state writes and cached reads allocate nothing.</summary>
+public class WalAllocationTests
+{
+    [Fact]
+    public void Save_with_sync_and_cached_Entries_reads_allocate_nothing_once_warm()
+    {
+        using var dir = new TempWalDirectory(memoryBacked: true);
+        // Small payload chunks so the warm-up cycles the cache's chunks through release and reuse.
+        using WriteAheadLog wal = dir.Open(new WalOptions { SegmentSize = 4 * 1024 * 1024, PayloadChunkSize = 1024 });
+        var batch = new Entry[1];
+        byte[] payload = new byte[16];
+        var dest = new EntryBuffer(16);
+        ulong next = 1;
+
+        void Run(int n)
+        {
+            for (int k = 0; k < n; k++)
+            {
+                batch[0] = new Entry(1, next, EntryType.EntryNormal, payload);
+                Ok(wal.Save(new HardState(1, 1, next - 1), batch, null, mustSync: true));
+                dest.Clear();
+                Ok(wal.Entries(next > 3 ? next - 3 : 1, next + 1, ulong.MaxValue, dest));
+                if (next % 256 == 0)
+                {
+                    Ok(wal.Compact(next - 128));
+                }
+                next++;
+                wal.AdvanceEpoch();
+            }
+        }
+
+        Run(2_000);
+        WalStatistics before = wal.Statistics;
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        Run(10_000);
+        long delta = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        WalStatistics after = wal.Statistics;
+
+        Assert.Equal(0, delta);
+        Assert.Equal(before.Syncs + 10_000, after.Syncs);
+        Assert.Equal(before.SegmentsCreated, after.SegmentsCreated);
+        Assert.Equal(0, after.EntriesReadFromDisk);
+    }
+}
