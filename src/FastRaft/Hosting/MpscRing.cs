@@ -52,12 +52,12 @@ internal sealed class MpscRing<T>
             {
                 return EnqueueResult.Closed;
             }
+            if (_count >= _maxCapacity)
+            {
+                return EnqueueResult.Full;
+            }
             if (_count == _items.Length)
             {
-                if (_count >= _maxCapacity)
-                {
-                    return EnqueueResult.Full;
-                }
                 Grow();
             }
             _items[(_head + _count) & (_items.Length - 1)] = item;

@@ -44,8 +44,11 @@ internal sealed class NodeCounters
         SnapshotsRestored = Volatile.Read(ref SnapshotsRestored),
     };
 
-    /// <summary>A meter (tagged with the node id) whose instruments read these counters when collected.</summary>
-    public Meter CreateMeter(ulong nodeId)
+    /// <summary>
+    /// A meter (tagged with the node id) whose instruments read these counters, and the node's
+    /// published commit index, applied index and term, when collected.
+    /// </summary>
+    public Meter CreateMeter(ulong nodeId, Func<long> commitIndex, Func<long> appliedIndex, Func<long> term)
     {
         var meter = new Meter(new MeterOptions(MeterName)
         {
@@ -61,6 +64,9 @@ internal sealed class NodeCounters
         meter.CreateObservableCounter("raft.messages.dropped", () => Volatile.Read(ref MessagesDropped), "{message}", "Inbound messages dropped");
         meter.CreateObservableCounter("raft.snapshots.created", () => Volatile.Read(ref SnapshotsCreated), "{snapshot}", "Snapshots taken by policy");
         meter.CreateObservableCounter("raft.snapshots.restored", () => Volatile.Read(ref SnapshotsRestored), "{snapshot}", "Snapshots restored from a leader");
+        meter.CreateObservableGauge("raft.commit_index", commitIndex, "{entry}", "The commit index as last persisted");
+        meter.CreateObservableGauge("raft.applied_index", appliedIndex, "{entry}", "The index of the last applied entry");
+        meter.CreateObservableGauge("raft.term", term, "{term}", "The node's current term");
         return meter;
     }
 }

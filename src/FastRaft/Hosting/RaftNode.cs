@@ -171,7 +171,7 @@ public sealed partial class RaftNode<TResult> : IAsyncDisposable where TResult :
         }
         try
         {
-            _meter = _counters.CreateMeter(Id);
+            _meter = _counters.CreateMeter(Id, () => (long)CommitIndex, () => (long)AppliedIndex, () => (long)Term);
             _transport.Start(_sink);
             _thread = new Thread(Run) { IsBackground = true, Name = $"raft-node-{Id:x}" };
             _thread.Start();
