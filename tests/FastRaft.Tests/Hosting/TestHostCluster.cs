@@ -40,6 +40,9 @@ internal sealed class TestHostCluster : IAsyncDisposable
 
     public IEnumerable<RaftNode<ulong>> Running => Nodes.Values;
 
+    /// <summary>Called with each node after it is built and before it starts (to subscribe to events).</summary>
+    public Action<RaftNode<ulong>>? BeforeStart { get; init; }
+
     public static RaftNodeOptions DefaultOptions(ulong id, IReadOnlyList<ulong>? initialMembers, SnapshotPolicy? snapshots = null) => new()
     {
         Raft = new RaftConfig
@@ -84,6 +87,7 @@ internal sealed class TestHostCluster : IAsyncDisposable
         var node = new RaftNode<ulong>(options, storage, Network.CreateTransport(id), sm);
         Nodes[id] = node;
         StateMachines[id] = sm;
+        BeforeStart?.Invoke(node);
         node.Start();
         return node;
     }
