@@ -19,12 +19,13 @@ public class HostAllocationTests
 
     /// <summary>
     /// ProposeAsync + await on a single-voter host, through the node thread, storage, apply and the
-    /// pooled completion, measured across the whole process over 10,000 proposals. The fixed
-    /// overhead allowed: the snapshot the policy takes every 8,192 entries (snapshot object,
-    /// metadata and data array, about 112 bytes), and the runtime's own time-based background work
-    /// on other threads (thread-pool housekeeping, a few hundred bytes now and then). That noise is
-    /// sporadic, so the best of up to three windows is asserted: a single allocated object per
-    /// proposal would cost at least 240 KB in every window.
+    /// pooled completion, measured across the whole process over 10,000 proposals. Fixed overhead
+    /// that is not per proposal: the snapshot the policy takes every 8,192 entries (snapshot,
+    /// metadata and data array: 112 bytes), and the runtime's thread-pool housekeeping on other
+    /// threads (about 170 bytes every few hundred milliseconds, and about 1 KB per worker thread
+    /// it injects when the machine is busy). That noise is time-based and sporadic, so the best of
+    /// up to five windows is asserted: a single allocated object per proposal costs at least 240 KB
+    /// in every window.
     /// </summary>
     [Fact]
     public async Task Proposals_on_a_single_voter_host_allocate_nothing_in_steady_state()
@@ -41,17 +42,19 @@ public class HostAllocationTests
         node.Start();
         await TestHostCluster.Eventually(() => node.IsLeader, "the single voter to lead");
 
-        long[] windows = await MeasureAsync(node).WaitAsync(TestHostCluster.Timeout);
+        List<(long Bytes, int PoolThreads)> windows = await MeasureAsync(node).WaitAsync(TestHostCluster.Timeout);
 
-        Assert.Equal(WarmUp + (windows.Length * Measured), sm.Count);
-        Assert.True(windows.Min() < 1024, $"bytes allocated per {Measured} proposals, per window: {string.Join(", ", windows)}");
+        Assert.Equal(WarmUp + (windows.Count * Measured), sm.Count);
+        Assert.True(
+            windows.Min(w => w.Bytes) < 1024,
+            $"bytes allocated per {Measured} proposals (thread-pool threads after), per window: {string.Join(", ", windows)}");
     }
 
     /// <summary>
     /// Warms up, then measures windows of proposals until one stays under the bound (at most
-    /// three). One async method throughout, so its own state machine box exists before measuring.
+    /// five). One async method throughout, so its own state machine box exists before measuring.
     /// </summary>
-    private static async Task<long[]> MeasureAsync(RaftNode<long> node)
+    private static async Task<List<(long Bytes, int PoolThreads)>> MeasureAsync(RaftNode<long> node)
     {
         ReadOnlyMemory<byte> payload = new byte[16];
         long expected = 0;
@@ -59,8 +62,8 @@ public class HostAllocationTests
         {
             Assert.Equal(++expected, (await node.ProposeAsync(payload).ConfigureAwait(false)).GetValueOrThrow());
         }
-        long[] windows = new long[3];
-        for (int w = 0; w < windows.Length; w++)
+        var windows = new List<(long, int)>(5);
+        for (int w = 0; w < windows.Capacity; w++)
         {
             long before = GC.GetTotalAllocatedBytes(precise: true);
             for (int i = 0; i < Measured; i++)
@@ -71,10 +74,11 @@ public class HostAllocationTests
                     throw new InvalidOperationException($"proposal {expected} ended as {r.Status} with {r.Value}");
                 }
             }
-            windows[w] = GC.GetTotalAllocatedBytes(precise: true) - before;
-            if (windows[w] < 1024)
+            long bytes = GC.GetTotalAllocatedBytes(precise: true) - before;
+            windows.Add((bytes, ThreadPool.ThreadCount));
+            if (bytes < 1024)
             {
-                return windows[..(w + 1)];
+                break;
             }
         }
         return windows;
