@@ -65,6 +65,6 @@ public sealed partial class RaftNode<TResult>
             _log.Error($"node {Id:x}: disposing the transport threw: {ex}");
         }
         _meter?.Dispose();
-        (_idle as IDisposable)?.Dispose();
+        // The idle strategy is not disposed: producers may still wake it after this point.
     }
 }

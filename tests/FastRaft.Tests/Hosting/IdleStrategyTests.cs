@@ -54,7 +54,7 @@ public class IdleStrategyTests
     [Fact]
     public async Task A_wake_before_idling_ends_the_park_at_once()
     {
-        using var park = new ParkingIdleStrategy(maxSpins: 0, maxYields: 0);
+        var park = new ParkingIdleStrategy(maxSpins: 0, maxYields: 0);
         park.BeginCycle();
         park.Wake();
         await Task.Run(() => park.Idle(0, TimeSpan.FromMinutes(5))).WaitAsync(TestHostCluster.Timeout);
@@ -64,7 +64,7 @@ public class IdleStrategyTests
     [Fact]
     public async Task A_wake_from_another_thread_ends_a_park()
     {
-        using var park = new ParkingIdleStrategy(maxSpins: 0, maxYields: 0);
+        var park = new ParkingIdleStrategy(maxSpins: 0, maxYields: 0);
         park.BeginCycle();
         Task parked = Task.Run(() => park.Idle(0, TimeSpan.FromMinutes(5)));
         await TestHostCluster.Eventually(() => park.Parks == 1, "the thread to park");
@@ -75,7 +75,7 @@ public class IdleStrategyTests
     [Fact]
     public void Work_resets_the_backoff_and_a_zero_deadline_never_parks()
     {
-        using var park = new ParkingIdleStrategy(maxSpins: 1, maxYields: 1);
+        var park = new ParkingIdleStrategy(maxSpins: 1, maxYields: 1);
         park.Idle(0, TimeSpan.Zero);
         park.Idle(0, TimeSpan.Zero);
         park.Idle(0, TimeSpan.Zero);

@@ -111,6 +111,19 @@ public class ShutdownTests
     }
 
     [Fact]
+    public async Task Wakes_after_the_node_stopped_are_harmless()
+    {
+        var park = new FastRaft.Hosting.Idle.ParkingIdleStrategy();
+        RaftNode<ulong> node = await SingleNodeHost.StartAsync(new RecordingStateMachine(), SingleNodeHost.Options(1, () => park));
+        await node.StopAsync().WaitAsync(TestHostCluster.Timeout);
+        park.BeginCycle(); // as if the node had re-armed the signal just before it stopped
+
+        park.Wake(); // a producer that queued just before the node closed its inbox
+        await node.StopAsync().WaitAsync(TestHostCluster.Timeout);
+        await node.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_node_stopped_before_starting_completes_and_cannot_start()
     {
         var network = new FastRaft.Hosting.InMemory.InMemoryNetwork();

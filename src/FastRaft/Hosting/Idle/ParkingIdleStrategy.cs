@@ -4,9 +4,10 @@ namespace FastRaft.Hosting.Idle;
 /// Backs off when idle: a few spins, a few yields, then parks until <see cref="Wake"/> or the next
 /// tick. The wake signal is re-armed at the start of every cycle, so work queued after the node
 /// last looked always ends the park (no lost wake-ups), and producers only pay for a signal when
-/// it is not already set.
+/// it is not already set. Nothing needs disposing: the event's OS handle is never created (its
+/// WaitHandle is not exposed), and a wake may safely arrive after the node stopped.
 /// </summary>
-public sealed class ParkingIdleStrategy : IIdleStrategy, IDisposable
+public sealed class ParkingIdleStrategy : IIdleStrategy
 {
     private readonly ManualResetEventSlim _signal = new(false, 1);
     private readonly int _maxSpins;
@@ -74,6 +75,4 @@ public sealed class ParkingIdleStrategy : IIdleStrategy, IDisposable
             _signal.Set();
         }
     }
-
-    public void Dispose() => _signal.Dispose();
 }
