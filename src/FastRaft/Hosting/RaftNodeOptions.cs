@@ -19,7 +19,10 @@ public sealed class RaftNodeOptions
     /// <summary>Builds the node thread's idle strategy. Default: park until work arrives or the next tick is due.</summary>
     public Func<IIdleStrategy> IdleStrategy { get; init; } = static () => new ParkingIdleStrategy();
 
-    /// <summary>The voters of a brand-new cluster: used only when the storage is empty (etcd's Bootstrap).</summary>
+    /// <summary>
+    /// The voters of a brand-new cluster, used only when the storage is empty (etcd's Bootstrap).
+    /// Leave null for a node joining an existing cluster: it waits, empty, until the leader adds it.
+    /// </summary>
     public IReadOnlyList<ulong>? InitialMembers { get; init; }
 
     /// <summary>When to snapshot the state machine and compact the log.</summary>

@@ -1,3 +1,4 @@
+using FastRaft.Core;
 using FastRaft.Hosting;
 
 namespace FastRaft.Tests.Hosting;
@@ -37,5 +38,67 @@ public class LostProposalTests
         await cluster.WaitForAppliedAsync(written.Max(w => w.Index));
         await cluster.WaitForConvergenceAsync();
         Assert.All(cluster.StateMachines.Values, sm => Assert.False(sm.Contains(100)));
+    }
+
+    [Fact]
+    public async Task Proposals_a_deposed_leader_skips_with_a_snapshot_end_as_unknown()
+    {
+        var policy = new SnapshotPolicy { EveryEntries = 20, KeepEntries = 5 };
+        await using var cluster = new TestHostCluster(3, options: id => TestHostCluster.DefaultOptions(id, null, policy));
+        cluster.StartAll();
+        RaftNode<ulong> old = await cluster.WaitForLeaderAsync();
+        cluster.Network.Isolate(old.Id);
+        var stranded = new Task<ProposeResult<ulong>>[5];
+        for (int i = 0; i < stranded.Length; i++)
+        {
+            stranded[i] = old.ProposeAsync(RecordingStateMachine.Payload(100 + (ulong)i)).AsTask();
+        }
+        await TestHostCluster.Eventually(() => old.Counters.ProposalsAccepted == stranded.Length, "the isolated leader to append them");
+
+        // The others move on far enough to snapshot and compact past those indexes.
+        await TestHostCluster.Eventually(() => cluster.Running.Any(n => n.Id != old.Id && n.IsLeader), "a new leader");
+        RaftNode<ulong> replacement = cluster.Running.First(n => n.Id != old.Id && n.IsLeader);
+        var writes = new Task<ProposeResult<ulong>>[200];
+        for (int i = 0; i < writes.Length; i++)
+        {
+            writes[i] = replacement.ProposeAsync(RecordingStateMachine.Payload(1 + (ulong)i)).AsTask();
+        }
+        ProposeResult<ulong>[] written = await Task.WhenAll(writes).WaitAsync(TestHostCluster.Timeout);
+        Assert.All(written, w => Assert.True(w.IsOk, w.ToString()));
+
+        cluster.Network.Heal();
+        ProposeResult<ulong>[] results = await Task.WhenAll(stranded).WaitAsync(TestHostCluster.Timeout);
+
+        Assert.All(results, r => Assert.Equal(RequestStatus.Unknown, r.Status));
+        Assert.Equal(1, old.Counters.SnapshotsRestored);
+        await cluster.WaitForAppliedAsync(written.Max(w => w.Index));
+        await cluster.WaitForConvergenceAsync();
+    }
+
+    [Fact]
+    public async Task Proposals_beyond_the_uncommitted_size_limit_are_dropped_with_the_reason()
+    {
+        await using var cluster = new TestHostCluster(3, options: id =>
+        {
+            RaftNodeOptions o = TestHostCluster.DefaultOptions(id, null);
+            o.Raft.MaxUncommittedEntriesSize = 64;
+            return o;
+        });
+        cluster.StartAll();
+        RaftNode<ulong> leader = await cluster.WaitForLeaderAsync();
+        cluster.Network.Isolate(leader.Id);
+        var proposals = new Task<ProposeResult<ulong>>[6];
+        for (int i = 0; i < proposals.Length; i++)
+        {
+            proposals[i] = leader.ProposeAsync(RecordingStateMachine.Payload((ulong)i + 1, size: 32)).AsTask();
+        }
+        await TestHostCluster.Eventually(() => leader.Counters.ProposalsAccepted + leader.Counters.ProposalsFailed >= proposals.Length, "the proposals to reach the node");
+        ProposeResult<ulong>[] dropped = proposals.Where(p => p.IsCompleted).Select(p => p.Result).ToArray();
+
+        Assert.NotEmpty(dropped);
+        Assert.All(dropped, r => Assert.Equal((RequestStatus.Dropped, StepResult.ProposalDroppedUncommittedSizeLimit), (r.Status, r.DropReason)));
+        var ex = Assert.Throws<RaftRequestException>(() => dropped[0].GetValueOrThrow());
+        Assert.Equal(RequestStatus.Dropped, ex.Status);
+        Assert.Equal(leader.Counters.ProposalsDropped, dropped.Length);
     }
 }
