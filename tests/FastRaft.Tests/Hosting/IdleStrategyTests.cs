@@ -13,16 +13,20 @@ public class IdleStrategyTests
         await using RaftNode<ulong> node = await SingleNodeHost.StartAsync(sm, SingleNodeHost.Options(1, () => park, TimeSpan.FromMilliseconds(10)));
         Assert.True((await node.ProposeAsync(RecordingStateMachine.Payload(1)).AsTask().WaitAsync(TestHostCluster.Timeout)).IsOk);
 
+        // Measured over 20 ticks (200 ms at 10 ms ticks) rather than a wall-clock delay, so a
+        // slow test thread cannot stretch the window.
         long loops = node.Counters.LoopIterations;
         long parks = park.Parks;
         long ticks = node.Counters.Ticks;
-        await Task.Delay(200);
+        await TestHostCluster.Eventually(() => node.Counters.Ticks - ticks >= 20, "20 ticks");
         long idleLoops = node.Counters.LoopIterations - loops;
+        long idleTicks = node.Counters.Ticks - ticks;
 
-        // A spinning thread would run hundreds of thousands of cycles; a parked one wakes per tick.
-        Assert.InRange(idleLoops, 1, 999);
-        Assert.True(park.Parks > parks);
-        Assert.True(node.Counters.Ticks > ticks, "ticks keep coming while parked");
+        // Per tick: the tick's cycle, 10 spinning and 2 yielding cycles, then one that parks until
+        // the next tick. A spinning thread would run thousands of cycles per tick.
+        Assert.True(idleLoops <= idleTicks * 16, $"{idleLoops} loop iterations over {idleTicks} idle ticks");
+        Assert.True(idleLoops < 1000, $"{idleLoops} loop iterations over {idleTicks} idle ticks");
+        Assert.True(park.Parks > parks, "the node thread parked");
     }
 
     [Theory]
