@@ -23,9 +23,10 @@ public class IdleStrategyTests
         long idleTicks = node.Counters.Ticks - ticks;
 
         // Per tick: the tick's cycle, 10 spinning and 2 yielding cycles, then one that parks until
-        // the next tick. A spinning thread would run thousands of cycles per tick.
+        // the next tick: at most 16 per tick is 320 over 200 ms of ticks. A spinning thread would
+        // run thousands of cycles per tick. (Bounded per tick, not per wall-clock window: a busy
+        // machine may let more ticks pass before the test looks.)
         Assert.True(idleLoops <= idleTicks * 16, $"{idleLoops} loop iterations over {idleTicks} idle ticks");
-        Assert.True(idleLoops < 1000, $"{idleLoops} loop iterations over {idleTicks} idle ticks");
         Assert.True(park.Parks > parks, "the node thread parked");
     }
 
