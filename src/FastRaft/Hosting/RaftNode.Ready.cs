@@ -131,8 +131,6 @@ public sealed partial class RaftNode<TResult>
                 i++;
             }
         }
-        _counters.EntriesApplied += entries.Length;
-        Volatile.Write(ref _applied, _appliedIndex);
     }
 
     private void ApplyNormal(ReadOnlySpan<Entry> run)
@@ -144,6 +142,7 @@ public sealed partial class RaftNode<TResult>
         Span<TResult> results = _results.AsSpan(0, run.Length);
         results.Clear();
         _stateMachine.Apply(run, results);
+        MarkApplied(run[^1].Index, run.Length);
         for (int k = 0; k < run.Length; k++)
         {
             ref readonly Entry e = ref run[k];
@@ -153,7 +152,14 @@ public sealed partial class RaftNode<TResult>
                 CompletePending(e, results[k]);
             }
         }
-        _appliedIndex = run[^1].Index;
+    }
+
+    /// <summary>Published before any request completes, so a completed request implies AppliedIndex reached it.</summary>
+    private void MarkApplied(ulong index, int entries)
+    {
+        _appliedIndex = index;
+        Volatile.Write(ref _applied, index);
+        _counters.EntriesApplied += entries;
     }
 
     private void ApplyConfChange(in Entry e)
@@ -161,7 +167,7 @@ public sealed partial class RaftNode<TResult>
         _confState = e.Type == EntryType.EntryConfChange
             ? _raw.ApplyConfChange(DecodeV1(e))
             : _raw.ApplyConfChange(DecodeV2(e));
-        _appliedIndex = e.Index;
+        MarkApplied(e.Index, 1);
         _stateMachine.OnMembershipChanged(e.Index, _confState);
         if (_pending.Count > 0)
         {

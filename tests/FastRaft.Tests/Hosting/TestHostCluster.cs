@@ -9,7 +9,8 @@ namespace FastRaft.Tests.Hosting;
 /// <summary>
 /// Node hosts over an <see cref="InMemoryNetwork"/> for tests: each node has its own storage
 /// (kept across restarts) and a fresh <see cref="RecordingStateMachine"/> per start. Ticks are
-/// short (5 ms) with pre-vote and check-quorum on, so elections are quick and stable.
+/// short (5 ms) and elections take 20 of them, with pre-vote and check-quorum on, so elections
+/// are quick yet a node thread starved on a busy machine rarely upsets a stable leader.
 /// </summary>
 internal sealed class TestHostCluster : IAsyncDisposable
 {
@@ -48,7 +49,7 @@ internal sealed class TestHostCluster : IAsyncDisposable
         Raft = new RaftConfig
         {
             Id = id,
-            ElectionTick = 10,
+            ElectionTick = 20,
             HeartbeatTick = 1,
             MaxSizePerMsg = 1024 * 1024,
             MaxInflightMsgs = 256,
