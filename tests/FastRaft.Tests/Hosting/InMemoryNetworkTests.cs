@@ -161,6 +161,16 @@ public class InMemoryNetworkTests
     }
 
     [Fact]
+    public void A_transport_must_be_started_before_sending()
+    {
+        InMemoryTransport t = new InMemoryNetwork().CreateTransport(5);
+        Message m = App(5, 1, [1]);
+        Assert.Throws<InvalidOperationException>(() => t.Send(m));
+        Assert.Throws<InvalidOperationException>(t.Flush);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new InMemoryNetwork().CreateTransport(0));
+    }
+
+    [Fact]
     public void Probabilities_outside_zero_to_one_are_refused()
     {
         var net = new InMemoryNetwork();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using FastRaft.Core;
 using FastRaft.Protocol;
 
@@ -42,7 +43,7 @@ public sealed class InMemoryTransport : ITransport
 
     public void Send(in Message message)
     {
-        ITransportSink self = _sink ?? throw new InvalidOperationException("the transport is not started");
+        ITransportSink self = _sink ?? ThrowNotStarted();
         if (_disposed)
         {
             return;
@@ -103,7 +104,7 @@ public sealed class InMemoryTransport : ITransport
 
     public void Flush()
     {
-        ITransportSink self = _sink ?? throw new InvalidOperationException("the transport is not started");
+        ITransportSink self = _sink ?? ThrowNotStarted();
         for (int i = _active.Count - 1; i >= 0; i--)
         {
             Link link = _active[i];
@@ -183,6 +184,9 @@ public sealed class InMemoryTransport : ITransport
             self.ReportSnapshot(to, SnapshotStatus.SnapshotFailure);
         }
     }
+
+    [DoesNotReturn]
+    private static ITransportSink ThrowNotStarted() => throw new InvalidOperationException("the transport is not started");
 
     private bool Chance(double probability) => probability > 0 && _random.NextDouble() < probability;
 
