@@ -1,0 +1,193 @@
+namespace FastRaft.Hosting.InMemory;
+
+/// <summary>
+/// A network inside one process, for tests and simulation: nodes join through their
+/// <see cref="InMemoryTransport"/>, and each flush hands every destination one deep-copied batch
+/// of its messages. Faults can be injected: random loss, duplication and reordering (seeded, per
+/// sending node) and partitions (blocked directions). All members are thread-safe.
+/// </summary>
+public sealed class InMemoryNetwork
+{
+    /// <summary>Stands for every node in <see cref="Block"/> and <see cref="Unblock"/>.</summary>
+    public const ulong AnyNode = 0;
+
+    private readonly Lock _gate = new();
+
+    // Replaced whole on change, so senders read them without taking the lock.
+    private volatile Dictionary<ulong, Endpoint> _endpoints = [];
+    private volatile HashSet<(ulong From, ulong To)> _blocked = [];
+
+    private double _lossProbability;
+    private double _duplicateProbability;
+    private double _reorderProbability;
+    private int _maxReorderDelay = 3;
+
+    internal long DeliveredCount;
+    internal long LostCount;
+    internal long DuplicatedCount;
+    internal long ReorderedCount;
+    internal long BlockedCount;
+    internal long UnknownCount;
+    internal long RefusedCount;
+
+    /// <param name="seed">Seeds every transport's fault decisions (combined with its node id), so runs repeat.</param>
+    public InMemoryNetwork(int seed = 1)
+    {
+        Seed = seed;
+    }
+
+    public int Seed { get; }
+
+    /// <summary>Batches are rented from here and returned by the receiving node once stepped.</summary>
+    internal InboundBatchPool Pool { get; } = new(maxPooled: 1024, initialBytes: 4096);
+
+    /// <summary>Probability that a message is silently lost.</summary>
+    public double LossProbability
+    {
+        get => Volatile.Read(ref _lossProbability);
+        set => Volatile.Write(ref _lossProbability, CheckProbability(value));
+    }
+
+    /// <summary>Probability that a message is delivered twice.</summary>
+    public double DuplicateProbability
+    {
+        get => Volatile.Read(ref _duplicateProbability);
+        set => Volatile.Write(ref _duplicateProbability, CheckProbability(value));
+    }
+
+    /// <summary>Probability that a message is held back and delivered after later ones (1 to <see cref="MaxReorderDelay"/> flushes later).</summary>
+    public double ReorderProbability
+    {
+        get => Volatile.Read(ref _reorderProbability);
+        set => Volatile.Write(ref _reorderProbability, CheckProbability(value));
+    }
+
+    /// <summary>The most flushes a held-back message waits.</summary>
+    public int MaxReorderDelay
+    {
+        get => Volatile.Read(ref _maxReorderDelay);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Volatile.Write(ref _maxReorderDelay, value);
+        }
+    }
+
+    public InMemoryNetworkCounters Counters => new(
+        Volatile.Read(ref DeliveredCount),
+        Volatile.Read(ref LostCount),
+        Volatile.Read(ref DuplicatedCount),
+        Volatile.Read(ref ReorderedCount),
+        Volatile.Read(ref BlockedCount),
+        Volatile.Read(ref UnknownCount),
+        Volatile.Read(ref RefusedCount));
+
+    /// <summary>A transport for <paramref name="nodeId"/>; it joins the network when the node starts it.</summary>
+    public InMemoryTransport CreateTransport(ulong nodeId)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(nodeId);
+        return new InMemoryTransport(this, nodeId);
+    }
+
+    /// <summary>Drops every message from <paramref name="from"/> to <paramref name="to"/> (either may be <see cref="AnyNode"/>).</summary>
+    public void Block(ulong from, ulong to) => UpdateBlocked(set => set.Add((from, to)));
+
+    public void Unblock(ulong from, ulong to) => UpdateBlocked(set => set.Remove((from, to)));
+
+    /// <summary>Cuts <paramref name="nodeId"/> off from everyone, both ways.</summary>
+    public void Isolate(ulong nodeId)
+    {
+        Block(nodeId, AnyNode);
+        Block(AnyNode, nodeId);
+    }
+
+    /// <summary>Removes every partition.</summary>
+    public void Heal() => UpdateBlocked(set => set.Clear());
+
+    /// <summary>Turns off loss, duplication and reordering, and heals every partition.</summary>
+    public void ClearFaults()
+    {
+        LossProbability = 0;
+        DuplicateProbability = 0;
+        ReorderProbability = 0;
+        Heal();
+    }
+
+    /// <summary>Whether a node with this id is on the network now.</summary>
+    public bool IsConnected(ulong nodeId) => _endpoints.ContainsKey(nodeId);
+
+    internal bool TryGetSink(ulong nodeId, out ITransportSink? sink)
+    {
+        if (_endpoints.TryGetValue(nodeId, out Endpoint? e))
+        {
+            sink = e.Sink;
+            return true;
+        }
+        sink = null;
+        return false;
+    }
+
+    internal bool IsBlocked(ulong from, ulong to)
+    {
+        HashSet<(ulong, ulong)> blocked = _blocked;
+        return blocked.Count > 0
+            && (blocked.Contains((from, to)) || blocked.Contains((from, AnyNode)) || blocked.Contains((AnyNode, to)));
+    }
+
+    internal void Register(InMemoryTransport transport, ITransportSink sink)
+    {
+        lock (_gate)
+        {
+            if (_endpoints.ContainsKey(transport.LocalId))
+            {
+                throw new InvalidOperationException($"node {transport.LocalId:x} is already on the network");
+            }
+            _endpoints = new Dictionary<ulong, Endpoint>(_endpoints) { [transport.LocalId] = new Endpoint(transport, sink) };
+        }
+    }
+
+    internal void Unregister(InMemoryTransport transport)
+    {
+        lock (_gate)
+        {
+            if (_endpoints.TryGetValue(transport.LocalId, out Endpoint? e) && ReferenceEquals(e.Owner, transport))
+            {
+                var copy = new Dictionary<ulong, Endpoint>(_endpoints);
+                copy.Remove(transport.LocalId);
+                _endpoints = copy;
+            }
+        }
+    }
+
+    private void UpdateBlocked(Action<HashSet<(ulong, ulong)>> change)
+    {
+        lock (_gate)
+        {
+            var copy = new HashSet<(ulong, ulong)>(_blocked);
+            change(copy);
+            _blocked = copy;
+        }
+    }
+
+    private static double CheckProbability(double p)
+    {
+        if (!(p >= 0 && p <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(p), p, "a probability is between 0 and 1");
+        }
+        return p;
+    }
+
+    private sealed record Endpoint(InMemoryTransport Owner, ITransportSink Sink);
+}
+
+/// <summary>What an <see cref="InMemoryNetwork"/> did with the messages sent through it.</summary>
+/// <param name="Delivered">Messages handed to a destination node (duplicates included).</param>
+/// <param name="Lost">Messages dropped by the loss probability.</param>
+/// <param name="Duplicated">Extra copies delivered.</param>
+/// <param name="Reordered">Messages held back behind later ones.</param>
+/// <param name="Blocked">Messages dropped by a partition.</param>
+/// <param name="UnknownDestination">Messages to a node not on the network (reported unreachable).</param>
+/// <param name="Refused">Messages a destination refused (its inbox full or the node stopping).</param>
+public readonly record struct InMemoryNetworkCounters(
+    long Delivered, long Lost, long Duplicated, long Reordered, long Blocked, long UnknownDestination, long Refused);

@@ -1,0 +1,47 @@
+namespace FastRaft.Hosting;
+
+/// <summary>A point-in-time copy of a node host's counters (each read atomically; together only roughly consistent).</summary>
+public readonly record struct RaftNodeCounters
+{
+    /// <summary>Duty cycles the node thread ran.</summary>
+    public long LoopIterations { get; init; }
+
+    /// <summary>Logical ticks given to the core.</summary>
+    public long Ticks { get; init; }
+
+    /// <summary>Readys handled (persist, send, apply, advance).</summary>
+    public long Readys { get; init; }
+
+    /// <summary>Proposals appended to the log as leader.</summary>
+    public long ProposalsAccepted { get; init; }
+
+    /// <summary>Proposals completed with Ok (committed and applied).</summary>
+    public long ProposalsCommitted { get; init; }
+
+    /// <summary>Proposals that failed for any reason (not leader, dropped, lost, overloaded, shutdown...).</summary>
+    public long ProposalsFailed { get; init; }
+
+    /// <summary>Proposals the core dropped (a subset of <see cref="ProposalsFailed"/>).</summary>
+    public long ProposalsDropped { get; init; }
+
+    /// <summary>Committed entries applied (normal and configuration changes).</summary>
+    public long EntriesApplied { get; init; }
+
+    /// <summary>Messages handed to the transport.</summary>
+    public long MessagesSent { get; init; }
+
+    /// <summary>Inbound messages stepped into the core.</summary>
+    public long MessagesReceived { get; init; }
+
+    /// <summary>Inbound messages dropped: inbox full, node stopping, or addressed to another node.</summary>
+    public long MessagesDropped { get; init; }
+
+    /// <summary>Reads completed with Ok.</summary>
+    public long ReadsCompleted { get; init; }
+
+    /// <summary>Snapshots of the state machine taken by policy.</summary>
+    public long SnapshotsCreated { get; init; }
+
+    /// <summary>Snapshots received from a leader and restored into the state machine.</summary>
+    public long SnapshotsRestored { get; init; }
+}

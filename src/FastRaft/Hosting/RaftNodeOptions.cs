@@ -1,0 +1,91 @@
+using FastRaft.Core;
+using FastRaft.Hosting.Idle;
+
+namespace FastRaft.Hosting;
+
+/// <summary>How a <see cref="RaftNode{TResult}"/> runs its node.</summary>
+public sealed class RaftNodeOptions
+{
+    /// <summary>
+    /// The consensus parameters. The host fills in <see cref="RaftConfig.Storage"/> (the storage it
+    /// is given) and <see cref="RaftConfig.Applied"/> (the storage's snapshot index, where the state
+    /// machine is restored to).
+    /// </summary>
+    public required RaftConfig Raft { get; init; }
+
+    /// <summary>Wall-clock time per logical tick (election and heartbeat timeouts are counted in ticks).</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Builds the node thread's idle strategy. Default: park until work arrives or the next tick is due.</summary>
+    public Func<IIdleStrategy> IdleStrategy { get; init; } = static () => new ParkingIdleStrategy();
+
+    /// <summary>
+    /// The voters of a brand-new cluster, used only when the storage is empty (etcd's Bootstrap).
+    /// Leave null for a node joining an existing cluster: it waits, empty, until the leader adds it.
+    /// </summary>
+    public IReadOnlyList<ulong>? InitialMembers { get; init; }
+
+    /// <summary>When to snapshot the state machine and compact the log.</summary>
+    public SnapshotPolicy Snapshots { get; init; } = new();
+
+    /// <summary>Requests (proposals, reads, changes) waiting for the node thread; beyond it requests fail as Overloaded.</summary>
+    public int MaxQueuedRequests { get; init; } = 1 << 16;
+
+    /// <summary>Inbound message batches waiting for the node thread; beyond it batches are dropped, as a network would.</summary>
+    public int MaxQueuedInboundBatches { get; init; } = 4096;
+
+    /// <summary>Ticks a read may wait for its read index before failing as TimedOut (0: twice the election timeout).</summary>
+    public int ReadTimeoutTicks { get; init; }
+
+    /// <summary>Ticks a leader transfer may take before failing as TimedOut (0: twice the election timeout).</summary>
+    public int TransferTimeoutTicks { get; init; }
+
+    /// <summary>Pooled proposal and read completions kept for reuse (more in flight simply allocate).</summary>
+    public int MaxPooledRequests { get; init; } = 4096;
+
+    internal string? Validate()
+    {
+        if (Raft is null)
+        {
+            return "Raft config is required";
+        }
+        if (TickInterval <= TimeSpan.Zero)
+        {
+            return "tick interval must be positive";
+        }
+        if (IdleStrategy is null)
+        {
+            return "idle strategy factory is required";
+        }
+        if (MaxQueuedRequests <= 0 || MaxQueuedInboundBatches <= 0 || MaxPooledRequests < 0)
+        {
+            return "queue bounds must be positive";
+        }
+        if (ReadTimeoutTicks < 0 || TransferTimeoutTicks < 0)
+        {
+            return "timeouts cannot be negative";
+        }
+        return Snapshots is null ? "snapshot policy is required" : Snapshots.Validate();
+    }
+}
+
+/// <summary>
+/// Snapshots are taken after applying, once enough entries or payload bytes were applied since
+/// the last one; the log is then compacted up to the snapshot, keeping a tail of
+/// <see cref="KeepEntries"/> entries so a slightly slow follower still catches up from the log.
+/// </summary>
+public sealed class SnapshotPolicy
+{
+    /// <summary>Entries applied since the last snapshot that trigger a new one (0: never by count).</summary>
+    public ulong EveryEntries { get; init; }
+
+    /// <summary>Payload bytes applied since the last snapshot that trigger a new one (0: never by size).</summary>
+    public long EveryBytes { get; init; }
+
+    /// <summary>Entries kept in the log behind a snapshot.</summary>
+    public ulong KeepEntries { get; init; } = 1024;
+
+    internal bool Enabled => EveryEntries > 0 || EveryBytes > 0;
+
+    internal string? Validate() => EveryBytes < 0 ? "snapshot byte threshold cannot be negative" : null;
+}
