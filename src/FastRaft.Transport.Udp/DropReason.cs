@@ -35,7 +35,7 @@ public enum DropReason
     /// <summary>The MAC is missing, wrong, or present when no cluster key is configured.</summary>
     BadMac,
 
-    /// <summary>A sequence number already seen from that sender, or too far behind the newest.</summary>
+    /// <summary>A sequence number already seen from that sender, or too far behind the newest (checked with a cluster key only).</summary>
     Replayed,
 
     /// <summary>The body does not decode (bad header fields, bad MessagePack, leftover bytes).</summary>

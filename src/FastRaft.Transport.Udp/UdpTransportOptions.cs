@@ -41,7 +41,9 @@ public sealed class UdpTransportOptions
 
     /// <summary>
     /// Optional shared secret (at least 16 bytes). When set, every datagram carries an
-    /// HMAC-SHA256 (truncated to 16 bytes) and datagrams without a valid one are dropped.
+    /// HMAC-SHA256 (truncated to 16 bytes) and datagrams without a valid one are dropped; the
+    /// authenticated sequence numbers then also guard against replays (and drop duplicates).
+    /// Without a key neither check is made: anyone who can reach the port can inject messages.
     /// </summary>
     public byte[]? ClusterKey { get; set; }
 

@@ -187,9 +187,13 @@ public class UdpRoundTripTests
     }
 
     [Fact]
-    public void Duplicated_and_reordered_datagrams_deliver_each_message_once()
+    public void With_a_cluster_key_duplicated_and_reordered_datagrams_deliver_each_message_once()
     {
-        using var g = new UdpGroup(2, o => o.FaultInjection = o.LocalId == 1 ? new UdpFaultInjection { Seed = 9, DuplicateRate = 0.2, ReorderRate = 0.2 } : null);
+        using var g = new UdpGroup(2, o =>
+        {
+            o.ClusterKey = new byte[16];
+            o.FaultInjection = o.LocalId == 1 ? new UdpFaultInjection { Seed = 9, DuplicateRate = 0.2, ReorderRate = 0.2 } : null;
+        });
         for (ulong i = 1; i <= 500; i++)
         {
             g[1].Send(Heartbeat(i));
@@ -203,6 +207,21 @@ public class UdpRoundTripTests
         Assert.True(duplicates > 0);
         Assert.Equal(duplicates, g[2].Counters.Dropped(DropReason.Replayed));
         Assert.NotEqual(Enumerable.Range(1, 500).Select(i => (ulong)i), g.Sinks[2].Messages().Select(m => m.Term)); // some were reordered
+    }
+
+    [Fact]
+    public void Without_a_key_duplicates_pass_through_as_the_network_made_them()
+    {
+        using var g = new UdpGroup(2, o => o.FaultInjection = o.LocalId == 1 ? new UdpFaultInjection { Seed = 9, DuplicateRate = 0.3 } : null);
+        for (ulong i = 1; i <= 100; i++)
+        {
+            g[1].Send(Heartbeat(i));
+            g[1].Flush();
+        }
+        long sent = g[1].Counters.DatagramsSent;
+        Assert.True(sent > 100);
+        Assert.True(g.Sinks[2].WaitFor(sent));
+        Assert.Equal(0, g[2].Counters.Dropped(DropReason.Replayed));
     }
 
     [Fact]
