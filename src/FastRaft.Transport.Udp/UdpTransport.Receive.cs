@@ -63,8 +63,6 @@ public sealed partial class UdpTransport
         // One byte more than accepted, so an oversized datagram shows (the OS truncates silently).
         Memory<byte> space = batch.RentBuffer(_options.MaxDatagramSize + 1);
         int n = _socket.ReceiveFrom(space.Span, SocketFlags.None, _from);
-        UdpTransportCounters.Increment(ref _counters._datagramsReceived);
-        UdpTransportCounters.Add(ref _counters._bytesReceived, n);
         DropReason reason;
         try
         {
@@ -79,6 +77,9 @@ public sealed partial class UdpTransport
         {
             _counters.Drop(reason);
         }
+        // Counted once handled, so whoever sees the count also sees what became of the datagram.
+        UdpTransportCounters.Add(ref _counters._bytesReceived, n);
+        UdpTransportCounters.Increment(ref _counters._datagramsReceived);
         // Not handed over: keep the batch for the next datagram.
         _receiving?.Reset();
     }

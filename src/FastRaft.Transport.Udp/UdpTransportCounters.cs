@@ -38,7 +38,7 @@ public sealed class UdpTransportCounters
     /// <summary>Raft messages sent whole in batched datagrams (chunked messages are counted as transfers).</summary>
     public long MessagesSent => Volatile.Read(ref _messagesSent);
 
-    /// <summary>Datagrams read from the socket, including those then dropped.</summary>
+    /// <summary>Datagrams read from the socket and handled (delivered or dropped: the drop counts are updated first).</summary>
     public long DatagramsReceived => Volatile.Read(ref _datagramsReceived);
 
     public long BytesReceived => Volatile.Read(ref _bytesReceived);
