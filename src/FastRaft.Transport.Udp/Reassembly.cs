@@ -1,0 +1,65 @@
+using FastRaft.Hosting;
+
+namespace FastRaft.Transport.Udp;
+
+/// <summary>
+/// A chunked message being put back together. Its bytes go straight into a batch of its own
+/// (outside the pool: a large message is rare, and its buffer should not stay pinned in a pooled
+/// batch afterwards), so the decoded message's views point into memory the node will own.
+/// </summary>
+internal sealed class Reassembly
+{
+    public Reassembly(Peer sender, in Wire.ChunkHeader first, long now)
+    {
+        Sender = sender;
+        TransferId = first.TransferId;
+        TotalLength = first.TotalLength;
+        ChunkSize = first.ChunkSize;
+        Count = first.Count;
+        Batch = new InboundBatch();
+        Buffer = Batch.RentBuffer(first.TotalLength);
+        _seen = new ulong[(first.Count + 63) / 64];
+        LastProgress = now;
+    }
+
+    private readonly ulong[] _seen;
+
+    public Peer Sender { get; }
+
+    public ulong TransferId { get; }
+
+    public int TotalLength { get; }
+
+    public int ChunkSize { get; }
+
+    public int Count { get; }
+
+    public InboundBatch Batch { get; }
+
+    public Memory<byte> Buffer { get; }
+
+    public int Received { get; private set; }
+
+    public long LastProgress { get; private set; }
+
+    public bool IsComplete => Received == Count;
+
+    /// <summary>Whether a chunk with this header belongs to this transfer's shape.</summary>
+    public bool Matches(in Wire.ChunkHeader h) => h.TotalLength == TotalLength && h.ChunkSize == ChunkSize;
+
+    /// <summary>Copies a chunk in; false when that chunk was already there.</summary>
+    public bool Add(in Wire.ChunkHeader h, ReadOnlySpan<byte> data, long now)
+    {
+        ref ulong word = ref _seen[h.Index / 64];
+        ulong bit = 1UL << (h.Index % 64);
+        if ((word & bit) != 0)
+        {
+            return false;
+        }
+        word |= bit;
+        data.CopyTo(Buffer.Span[h.Offset..]);
+        Received++;
+        LastProgress = now;
+        return true;
+    }
+}

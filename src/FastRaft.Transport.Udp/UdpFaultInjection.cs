@@ -1,0 +1,35 @@
+namespace FastRaft.Transport.Udp;
+
+/// <summary>
+/// Test only: makes the transport's outbound datagrams misbehave like a bad network, from a
+/// seed, so tests are repeatable. Bounded: at most one datagram is held back for reordering, and
+/// it leaves with the next datagram sent or at the next housekeeping tick.
+/// </summary>
+public sealed class UdpFaultInjection
+{
+    public int Seed { get; set; } = 1;
+
+    /// <summary>Probability that any datagram is lost.</summary>
+    public double LossRate { get; set; }
+
+    /// <summary>Probability that a chunk datagram is lost (on top of <see cref="LossRate"/>).</summary>
+    public double ChunkLossRate { get; set; }
+
+    /// <summary>Probability that a datagram is sent twice.</summary>
+    public double DuplicateRate { get; set; }
+
+    /// <summary>Probability that a datagram is held back and sent after the next one.</summary>
+    public double ReorderRate { get; set; }
+
+    internal string? Validate()
+    {
+        foreach (double p in (ReadOnlySpan<double>)[LossRate, ChunkLossRate, DuplicateRate, ReorderRate])
+        {
+            if (p is < 0 or > 1 || double.IsNaN(p))
+            {
+                return "fault injection rates must be between 0 and 1";
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,106 @@
+namespace FastRaft.Transport.Udp;
+
+/// <summary>
+/// What a transport has done, as plain numbers (the same counts its metrics publish). Written by
+/// the node thread and the receive thread, readable from any thread.
+/// </summary>
+public sealed class UdpTransportCounters
+{
+    private static readonly int ReasonCount = Enum.GetValues<DropReason>().Length;
+
+    private readonly long[] _drops = new long[ReasonCount];
+    internal long _datagramsSent;
+    internal long _bytesSent;
+    internal long _messageDatagramsSent;
+    internal long _messagesSent;
+    internal long _datagramsReceived;
+    internal long _bytesReceived;
+    internal long _messageDatagramsReceived;
+    internal long _messagesReceived;
+    internal long _chunksSent;
+    internal long _chunksReceived;
+    internal long _transfersStarted;
+    internal long _transfersCompleted;
+    internal long _reassembliesStarted;
+    internal long _reassembliesCompleted;
+    internal long _sendErrors;
+    internal long _faultsInjected;
+    internal long _receiveLoopAllocatedBytes;
+
+    /// <summary>Datagrams handed to the socket, of every kind.</summary>
+    public long DatagramsSent => Volatile.Read(ref _datagramsSent);
+
+    public long BytesSent => Volatile.Read(ref _bytesSent);
+
+    /// <summary>Datagrams of batched whole messages sent (MessagesSent / this = messages per datagram).</summary>
+    public long MessageDatagramsSent => Volatile.Read(ref _messageDatagramsSent);
+
+    /// <summary>Raft messages sent whole in batched datagrams (chunked messages are counted as transfers).</summary>
+    public long MessagesSent => Volatile.Read(ref _messagesSent);
+
+    /// <summary>Datagrams read from the socket and handled (delivered or dropped: the drop counts are updated first).</summary>
+    public long DatagramsReceived => Volatile.Read(ref _datagramsReceived);
+
+    public long BytesReceived => Volatile.Read(ref _bytesReceived);
+
+    /// <summary>Datagrams of batched messages accepted and handed to the node.</summary>
+    public long MessageDatagramsReceived => Volatile.Read(ref _messageDatagramsReceived);
+
+    /// <summary>Raft messages handed to the node (whole and reassembled).</summary>
+    public long MessagesReceived => Volatile.Read(ref _messagesReceived);
+
+    public long ChunksSent => Volatile.Read(ref _chunksSent);
+
+    /// <summary>Chunks accepted into a reassembly (duplicates and stale chunks excluded).</summary>
+    public long ChunksReceived => Volatile.Read(ref _chunksReceived);
+
+    /// <summary>Chunked transfers begun by this sender.</summary>
+    public long TransfersStarted => Volatile.Read(ref _transfersStarted);
+
+    /// <summary>Chunked transfers the receiver acknowledged as delivered.</summary>
+    public long TransfersCompleted => Volatile.Read(ref _transfersCompleted);
+
+    /// <summary>Chunked transfers given up (same as <c>Dropped(DropReason.TransferFailed)</c>).</summary>
+    public long TransfersFailed => Dropped(DropReason.TransferFailed);
+
+    public long ReassembliesStarted => Volatile.Read(ref _reassembliesStarted);
+
+    public long ReassembliesCompleted => Volatile.Read(ref _reassembliesCompleted);
+
+    /// <summary>Reassemblies abandoned after the timeout (same as <c>Dropped(DropReason.ReassemblyTimeout)</c>).</summary>
+    public long ReassembliesTimedOut => Dropped(DropReason.ReassemblyTimeout);
+
+    /// <summary>Socket send calls that failed (each reported to the node as unreachable).</summary>
+    public long SendErrors => Volatile.Read(ref _sendErrors);
+
+    /// <summary>Datagrams lost, duplicated or delayed on purpose by <see cref="UdpFaultInjection"/>.</summary>
+    public long FaultsInjected => Volatile.Read(ref _faultsInjected);
+
+    /// <summary>
+    /// Bytes the receive thread has allocated inside its loop (diagnostic for the zero-allocation
+    /// gate: it must stay flat while datagrams of whole messages flow).
+    /// </summary>
+    public long ReceiveLoopAllocatedBytes => Volatile.Read(ref _receiveLoopAllocatedBytes);
+
+    public long Dropped(DropReason reason) => Volatile.Read(ref _drops[(int)reason]);
+
+    /// <summary>Drops of every reason.</summary>
+    public long DroppedTotal
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 1; i < _drops.Length; i++)
+            {
+                total += Volatile.Read(ref _drops[i]);
+            }
+            return total;
+        }
+    }
+
+    internal void Drop(DropReason reason) => Interlocked.Increment(ref _drops[(int)reason]);
+
+    internal static void Add(ref long counter, long value) => Interlocked.Add(ref counter, value);
+
+    internal static void Increment(ref long counter) => Interlocked.Increment(ref counter);
+}

@@ -1,0 +1,149 @@
+using System.Net;
+using FastRaft.Hosting;
+using FastRaft.Transport.Udp.Wire;
+
+namespace FastRaft.Transport.Udp;
+
+/// <summary>How a <see cref="UdpTransport"/> is set up. Every node of a cluster uses the same sizes and key.</summary>
+public sealed class UdpTransportOptions
+{
+    /// <summary>The largest UDP payload over IPv4.</summary>
+    public const int MaxUdpPayload = 65_507;
+
+    /// <summary>The smallest datagram size accepted (room for headers, a MAC and some data).</summary>
+    public const int MinDatagramSize = 512;
+
+    /// <summary>The node this transport sends for (non-zero).</summary>
+    public ulong LocalId { get; set; }
+
+    /// <summary>Carried in every datagram; datagrams of another cluster are dropped.</summary>
+    public ulong ClusterId { get; set; }
+
+    /// <summary>Where the socket binds. Port 0 picks a free port (see <see cref="UdpTransport.LocalEndPoint"/>).</summary>
+    public IPEndPoint Bind { get; set; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>The peers' endpoints by node id (more can be set later with <see cref="UdpTransport.SetPeer"/>).</summary>
+    public IDictionary<ulong, IPEndPoint> Peers { get; } = new Dictionary<ulong, IPEndPoint>();
+
+    /// <summary>
+    /// The largest datagram sent, and accepted: larger ones are dropped. 60,000 suits loopback;
+    /// use about 1,400 on real networks to stay under the path MTU. Set
+    /// <c>RaftConfig.MaxSizePerMsg</c> below <see cref="UdpTransport.MaxBatchedMessageSize"/> so
+    /// appends travel whole and only snapshots are chunked.
+    /// </summary>
+    public int MaxDatagramSize { get; set; } = 60_000;
+
+    /// <summary>
+    /// The largest message sent or reassembled (snapshots included); larger ones are dropped and
+    /// a snapshot among them reported failed.
+    /// </summary>
+    public int MaxMessageSize { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// Optional shared secret (at least 16 bytes). When set, every datagram carries an
+    /// HMAC-SHA256 (truncated to 16 bytes) and datagrams without a valid one are dropped; the
+    /// authenticated sequence numbers then also guard against replays (and drop duplicates).
+    /// Without a key neither check is made: anyone who can reach the port can inject messages.
+    /// </summary>
+    public byte[]? ClusterKey { get; set; }
+
+    /// <summary>Chunked messages being reassembled at once, from all senders together.</summary>
+    public int MaxConcurrentReassemblies { get; set; } = 4;
+
+    /// <summary>Bytes held by reassemblies at once (each holds its whole message).</summary>
+    public long MaxReassemblyBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>A reassembly with no new chunk for this long is abandoned.</summary>
+    public TimeSpan ReassemblyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Chunked messages this node sends at once (across peers).</summary>
+    public int MaxConcurrentTransfers { get; set; } = 4;
+
+    /// <summary>
+    /// Bytes of chunks sent ahead of the receiver's acknowledgements: bounds the burst a
+    /// receiver's socket buffer must absorb.
+    /// </summary>
+    public int TransferWindowBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// A chunked send with no acknowledged progress for this long is given up (a snapshot among
+    /// them is reported failed, so the leader retries after its pause).
+    /// </summary>
+    public TimeSpan TransferStallTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often the receive thread wakes, when idle, to expire transfers and reassemblies.</summary>
+    public TimeSpan HousekeepingInterval { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Requested socket buffer sizes (the OS may cap them).</summary>
+    public int SocketReceiveBufferSize { get; set; } = 4 * 1024 * 1024;
+
+    public int SocketSendBufferSize { get; set; } = 1024 * 1024;
+
+    /// <summary>Where inbound batches come from (shared with the node host, or one of the transport's own).</summary>
+    public InboundBatchPool? BatchPool { get; set; }
+
+    /// <summary>Test only: seeded loss, duplication and reordering of sent datagrams.</summary>
+    public UdpFaultInjection? FaultInjection { get; set; }
+
+    /// <summary>Returns what is wrong with these options, or null.</summary>
+    public string? Validate()
+    {
+        if (LocalId == 0)
+        {
+            return "LocalId must be non-zero";
+        }
+        if (Bind is null)
+        {
+            return "Bind must be set";
+        }
+        if (MaxDatagramSize is < MinDatagramSize or > MaxUdpPayload)
+        {
+            return $"MaxDatagramSize must be between {MinDatagramSize} and {MaxUdpPayload}";
+        }
+        if (MaxMessageSize < MaxDatagramSize || MaxMessageSize > Array.MaxLength - DatagramBuffer.Slack)
+        {
+            return "MaxMessageSize must be at least MaxDatagramSize and fit an array";
+        }
+        if (ClusterKey is { Length: < 16 })
+        {
+            return "ClusterKey must be at least 16 bytes";
+        }
+        if (MaxConcurrentReassemblies < 1 || MaxConcurrentTransfers < 1)
+        {
+            return "MaxConcurrentReassemblies and MaxConcurrentTransfers must be at least 1";
+        }
+        if (MaxReassemblyBytes < MaxMessageSize)
+        {
+            return "MaxReassemblyBytes must be at least MaxMessageSize";
+        }
+        if (TransferWindowBytes < 1)
+        {
+            return "TransferWindowBytes must be positive";
+        }
+        if (ReassemblyTimeout <= TimeSpan.Zero || TransferStallTimeout <= TimeSpan.Zero || HousekeepingInterval <= TimeSpan.Zero)
+        {
+            return "timeouts and the housekeeping interval must be positive";
+        }
+        foreach (KeyValuePair<ulong, IPEndPoint> p in Peers)
+        {
+            if (PeerProblem(p.Key, p.Value) is string problem)
+            {
+                return problem;
+            }
+        }
+        return FaultInjection?.Validate();
+    }
+
+    internal string? PeerProblem(ulong id, IPEndPoint? endPoint)
+    {
+        if (id == 0 || id == LocalId)
+        {
+            return $"peer id {id} must be non-zero and not the local id";
+        }
+        if (endPoint is null || endPoint.AddressFamily != Bind.AddressFamily)
+        {
+            return $"peer {id}: the endpoint must be set and of the same address family as Bind";
+        }
+        return null;
+    }
+}

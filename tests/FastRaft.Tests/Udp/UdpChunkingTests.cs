@@ -1,0 +1,170 @@
+using FastRaft.Core;
+using FastRaft.Protocol;
+using FastRaft.Tests.Codec;
+using FastRaft.Transport.Udp;
+
+namespace FastRaft.Tests.Udp;
+
+public class UdpChunkingTests
+{
+    private static Message SnapshotMessage(int bytes, ulong index = 1000, int seed = 1)
+    {
+        var data = new byte[bytes];
+        new Random(seed).NextBytes(data);
+        var snap = new Snapshot(data, new SnapshotMetadata(new ConfState { Voters = [1, 2, 3] }, index, 5));
+        return new Message(MessageType.MsgSnap, from: 1, to: 2, term: 5) { Snapshot = snap };
+    }
+
+    private static void Fast(UdpTransportOptions o)
+    {
+        o.TransferStallTimeout = TimeSpan.FromMilliseconds(300);
+        o.ReassemblyTimeout = TimeSpan.FromMilliseconds(500);
+    }
+
+    [Fact]
+    public void A_multi_megabyte_snapshot_is_chunked_reassembled_and_reported_finished()
+    {
+        using var g = new UdpGroup(2);
+        Message m = SnapshotMessage(4 * 1024 * 1024);
+        g[1].Send(in m);
+        g[1].Flush();
+
+        Assert.True(g.Sinks[2].WaitFor(1));
+        CodecFixtures.AssertSameMessage(m, Assert.Single(g.Sinks[2].Messages()));
+        Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
+        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+
+        UdpTransportCounters sent = g[1].Counters, received = g[2].Counters;
+        Assert.True(sent.ChunksSent > 60, $"{sent.ChunksSent} chunks");
+        Assert.Equal(sent.ChunksSent, received.ChunksReceived);
+        Assert.Equal(1, sent.TransfersCompleted);
+        Assert.Equal(1, received.ReassembliesCompleted);
+        Assert.Equal(0, sent.DroppedTotal + received.DroppedTotal);
+    }
+
+    [Fact]
+    public void With_a_tenth_of_the_chunks_lost_the_sender_reports_failure_and_a_retry_succeeds()
+    {
+        var faults = new UdpFaultInjection { Seed = 5, ChunkLossRate = 0.1 };
+        using var g = new UdpGroup(2, o =>
+        {
+            Fast(o);
+            o.FaultInjection = o.LocalId == 1 ? faults : null;
+        });
+        Message m = SnapshotMessage(3 * 1024 * 1024);
+        g[1].Send(in m);
+        g[1].Flush();
+
+        Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
+        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal(1, g[1].Counters.TransfersFailed);
+        Assert.True(g[1].Counters.FaultsInjected > 0);
+        // The receiver lets go of the partial message after its timeout.
+        Assert.True(Wait.Until(() => g[2].Counters.ReassembliesTimedOut == 1));
+        Assert.Equal(0, g.Sinks[2].Count);
+
+        // The leader retries after its pause; this time the network behaves.
+        faults.ChunkLossRate = 0;
+        g.Sinks[1].SnapshotReports.Clear();
+        g[1].Send(in m);
+        g[1].Flush();
+        Assert.True(g.Sinks[2].WaitFor(1));
+        CodecFixtures.AssertSameMessage(m, Assert.Single(g.Sinks[2].Messages()));
+        Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
+        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+    }
+
+    [Fact]
+    public void An_append_larger_than_a_datagram_is_chunked_without_snapshot_reports()
+    {
+        using var g = new UdpGroup(2, o => o.MaxDatagramSize = 1400);
+        Message app = CodecFixtures.App(entries: 300, payloadSize: 100);
+        app.Commit = 5;
+        g[1].Send(CodecFixtures.Heartbeat() with { Term = 6 });
+        g[1].Send(in app);
+        g[1].Send(CodecFixtures.Heartbeat() with { Term = 8 });
+        g[1].Flush();
+
+        Assert.True(g.Sinks[2].WaitFor(3));
+        List<Message> got = g.Sinks[2].Messages();
+        CodecFixtures.AssertSameMessage(app, got.Single(m => m.Type == MessageType.MsgApp));
+        Assert.True(g[1].Counters.ChunksSent > 20);
+        Assert.True(Wait.Until(() => g[1].Counters.TransfersCompleted == 1));
+        Assert.Empty(g.Sinks[1].SnapshotReports);
+        Assert.Equal(0, g[2].Counters.DroppedTotal);
+    }
+
+    [Fact]
+    public void A_transfer_the_receiver_has_no_room_for_is_refused_and_reported_at_once()
+    {
+        // The receiver starts late, so both transfers' first windows are waiting in its socket
+        // buffer: the first takes the only reassembly slot, the second is refused.
+        using var g = new UdpGroup(2, o =>
+        {
+            o.MaxConcurrentReassemblies = 1;
+            o.TransferStallTimeout = TimeSpan.FromSeconds(30); // a failure seen must come from the refusal
+        }, start: false);
+        g[1].Start(g.Sinks[1]);
+        Message first = SnapshotMessage(2 * 1024 * 1024, index: 10);
+        Message second = SnapshotMessage(1024 * 1024, index: 20) with { To = 2 };
+        g[1].Send(in first);
+        g[1].Send(in second);
+        g[1].Flush();
+        g[2].Start(g.Sinks[2]);
+
+        Assert.True(Wait.Until(() => g.Sinks[1].SnapshotReports.Count == 2));
+        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure), (2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+        Assert.Equal(10UL, Assert.Single(g.Sinks[2].Messages()).Snapshot!.Metadata.Index);
+        Assert.True(g[2].Counters.Dropped(DropReason.ReassemblyLimit) >= 1);
+    }
+
+    [Fact]
+    public void A_message_larger_than_the_receiver_accepts_is_refused_and_a_snapshot_reported_failed()
+    {
+        using var g = new UdpGroup(2, o =>
+        {
+            o.MaxMessageSize = o.LocalId == 2 ? 1024 * 1024 : 64 * 1024 * 1024;
+            o.TransferStallTimeout = TimeSpan.FromSeconds(30);
+        });
+        g[1].Send(SnapshotMessage(2 * 1024 * 1024));
+        g[1].Flush();
+        Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
+        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal(0, g.Sinks[2].Count);
+    }
+
+    [Fact]
+    public void A_message_larger_than_the_sender_allows_is_dropped_and_a_snapshot_reported_failed()
+    {
+        using var g = new UdpGroup(2, o => o.MaxMessageSize = 100_000);
+        g[1].Send(SnapshotMessage(200_000));
+        Assert.Equal(1, g[1].Counters.Dropped(DropReason.MessageTooLarge));
+        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal(0, g[1].Counters.DatagramsSent);
+    }
+
+    [Fact]
+    public void Too_many_transfers_at_once_are_refused_by_the_sender()
+    {
+        using var g = new UdpGroup(2, o => o.MaxConcurrentTransfers = 1, start: false);
+        g[1].Start(g.Sinks[1]); // the receiver is not reading yet: the first transfer cannot finish
+        g[1].Send(SnapshotMessage(1024 * 1024));
+        g[1].Send(SnapshotMessage(1024 * 1024));
+        Assert.Equal(1, g[1].Counters.Dropped(DropReason.TransferLimit));
+        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        g[2].Start(g.Sinks[2]);
+        Assert.True(g.Sinks[2].WaitFor(1));
+    }
+
+    [Fact]
+    public void A_snapshot_sent_while_the_receiver_is_silent_fails_after_the_stall_timeout()
+    {
+        using var g = new UdpGroup(2, Fast, start: false);
+        g[1].Start(g.Sinks[1]); // node 2 never reads: no acknowledgement comes
+        g[1].Send(SnapshotMessage(1024 * 1024));
+        Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
+        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        // Only the first window left: the sender does not flood a silent peer.
+        Assert.True(g[1].Counters.ChunksSent <= 256 * 1024 / 59_000 + 1, $"{g[1].Counters.ChunksSent} chunks");
+    }
+}

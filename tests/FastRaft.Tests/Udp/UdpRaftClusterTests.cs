@@ -1,0 +1,169 @@
+using System.Net;
+using FastRaft.Core;
+using FastRaft.Protocol;
+using FastRaft.Transport.Udp;
+
+namespace FastRaft.Tests.Udp;
+
+/// <summary>Three RawNodes talking over real UDP sockets on 127.0.0.1, each driven by its own thread.</summary>
+public class UdpRaftClusterTests
+{
+    private static readonly ulong[] Voters = [1, 2, 3];
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    private static List<UdpRaftNode> NewCluster(Action<UdpTransportOptions>? configure = null)
+    {
+        var nodes = new List<UdpRaftNode>();
+        try
+        {
+            foreach (ulong id in Voters)
+            {
+                var o = new UdpTransportOptions { LocalId = id, ClusterId = 5, Bind = new IPEndPoint(IPAddress.Loopback, 0) };
+                configure?.Invoke(o);
+                nodes.Add(new UdpRaftNode(id, Voters, o));
+            }
+            foreach (UdpRaftNode n in nodes)
+            {
+                foreach (UdpRaftNode other in nodes)
+                {
+                    if (other != n)
+                    {
+                        n.Transport.SetPeer(other.Id, other.Transport.LocalEndPoint);
+                    }
+                }
+            }
+            return nodes;
+        }
+        catch
+        {
+            nodes.ForEach(n => n.Dispose());
+            throw;
+        }
+    }
+
+    private static void AssertSameLogs(List<UdpRaftNode> nodes)
+    {
+        List<Entry> reference = nodes[0].Log();
+        foreach (UdpRaftNode n in nodes.Skip(1))
+        {
+            List<Entry> log = n.Log();
+            // Compare where both logs still hold entries (a node may have compacted further).
+            ulong from = Math.Max(reference[0].Index, log[0].Index);
+            var a = reference.Where(e => e.Index >= from).ToList();
+            var b = log.Where(e => e.Index >= from).ToList();
+            Assert.Equal(a.Count, b.Count);
+            for (int i = 0; i < a.Count; i++)
+            {
+                Assert.Equal((a[i].Index, a[i].Term, a[i].Type), (b[i].Index, b[i].Term, b[i].Type));
+                Assert.True(a[i].Data.Span.SequenceEqual(b[i].Data.Span), $"entry {a[i].Index} differs on node {n.Id}");
+            }
+        }
+    }
+
+    private static string Describe(UdpRaftNode leader, UdpRaftNode lagging)
+    {
+        UdpTransportCounters l = leader.Transport.Counters, f = lagging.Transport.Counters;
+        return $"reports [{string.Join(",", leader.SnapshotReports)}]; leader transfers {l.TransfersStarted}/{l.TransfersCompleted}/{l.TransfersFailed} chunks {l.ChunksSent} faults {l.FaultsInjected} drops {l.DroppedTotal}; "
+            + $"follower reassemblies {f.ReassembliesStarted}/{f.ReassembliesCompleted}/{f.ReassembliesTimedOut} chunks {f.ChunksReceived} drops {f.DroppedTotal} "
+            + $"({string.Join(",", Enum.GetValues<DropReason>().Where(r => f.Dropped(r) > 0).Select(r => $"{r}={f.Dropped(r)}"))}); "
+            + $"leader first index {leader.Storage.FirstIndex()} commit {leader.Commit}; follower commit {lagging.Commit} applied {lagging.AppliedCount}; leader? {leader.IsLeader}";
+    }
+
+    [Fact]
+    public void Three_nodes_elect_a_leader_and_replicate_ten_thousand_entries_with_identical_logs()
+    {
+        const long Target = 10_000;
+        List<UdpRaftNode> nodes = NewCluster(o => o.ClusterKey = new byte[32]);
+        try
+        {
+            nodes[0].Campaign = true;
+            foreach (UdpRaftNode n in nodes)
+            {
+                n.ProposeUntil = Target;
+                n.Start();
+            }
+            Assert.True(Wait.Until(() => nodes.Any(n => n.IsLeader), Deadline), "no leader elected");
+            Assert.True(Wait.Until(() => nodes.All(n => n.AppliedCount >= Target) && nodes.Select(n => n.Commit).Distinct().Count() == 1, Deadline),
+                $"applied: {string.Join(", ", nodes.Select(n => n.AppliedCount))}");
+        }
+        finally
+        {
+            nodes.ForEach(n => n.Stop());
+        }
+        try
+        {
+            List<byte[]> applied = nodes[0].Applied;
+            Assert.True(applied.Count >= Target);
+            foreach (UdpRaftNode n in nodes.Skip(1))
+            {
+                Assert.Equal(applied.Count, n.Applied.Count);
+                Assert.True(applied.Zip(n.Applied).All(p => p.First.AsSpan().SequenceEqual(p.Second)), $"node {n.Id} applied different payloads");
+            }
+            Assert.Equal(nodes[0].Log().Count, nodes[1].Log().Count);
+            AssertSameLogs(nodes);
+            foreach (UdpRaftNode n in nodes)
+            {
+                UdpTransportCounters c = n.Transport.Counters;
+                // Only batches refused by nodes already stopped at the end (their inbox closes first).
+                Assert.Equal(c.Dropped(DropReason.InboxFull), c.DroppedTotal);
+                Assert.True(c.MessagesSent > c.MessageDatagramsSent, $"node {n.Id}: messages should share datagrams");
+            }
+        }
+        finally
+        {
+            nodes.ForEach(n => n.Dispose());
+        }
+    }
+
+    [Fact]
+    public void A_follower_that_fell_behind_a_compaction_catches_up_through_a_chunked_snapshot_despite_a_failed_first_try()
+    {
+        var leaderFaults = new UdpFaultInjection { Seed = 3, ChunkLossRate = 0.1 };
+        List<UdpRaftNode> nodes = NewCluster(o =>
+        {
+            o.TransferStallTimeout = TimeSpan.FromMilliseconds(300);
+            o.ReassemblyTimeout = TimeSpan.FromMilliseconds(400);
+            // Small datagrams: the snapshot takes many chunks.
+            o.MaxDatagramSize = 1400;
+            o.FaultInjection = o.LocalId == 1 ? leaderFaults : null;
+        });
+        UdpRaftNode leader = nodes[0], lagging = nodes[2];
+        try
+        {
+            leader.Campaign = true;
+            leader.CompactEvery = 500;
+            nodes[1].CompactEvery = 500;
+            leader.ProposeUntil = 3000;
+            leader.Start();
+            nodes[1].Start();
+            Assert.True(Wait.Until(() => leader.AppliedCount >= 3000 && nodes[1].AppliedCount >= 3000, Deadline));
+            Assert.True(leader.IsLeader);
+            Assert.True(leader.Storage.FirstIndex() > 2, "the leader compacted its log");
+
+            // Node 3 joins late: the entries it lacks are gone, so it needs a snapshot (~48 KB: about 36 chunks of 1,400-byte datagrams).
+            lagging.Start();
+            Assert.True(Wait.Until(() => leader.SnapshotReports.Contains(SnapshotStatus.SnapshotFailure), Deadline), Describe(leader, lagging));
+            leaderFaults.ChunkLossRate = 0;
+            Assert.True(Wait.Until(() => leader.SnapshotReports.Contains(SnapshotStatus.SnapshotFinish), Deadline), "the retried snapshot should arrive");
+            Assert.True(Wait.Until(() => lagging.AppliedCount >= 3000 && lagging.Commit == leader.Commit, Deadline),
+                $"node 3 applied {lagging.AppliedCount}, commit {lagging.Commit} vs {leader.Commit}");
+        }
+        finally
+        {
+            nodes.ForEach(n => n.Stop());
+        }
+        try
+        {
+            Assert.NotEmpty(lagging.RestoredSnapshots);
+            Assert.Equal(leader.Applied.Count, lagging.Applied.Count);
+            Assert.True(leader.Applied.Zip(lagging.Applied).All(p => p.First.AsSpan().SequenceEqual(p.Second)));
+            AssertSameLogs(nodes);
+            Assert.True(leader.Transport.Counters.TransfersFailed >= 1);
+            Assert.True(lagging.Transport.Counters.ReassembliesCompleted >= 1);
+        }
+        finally
+        {
+            nodes.ForEach(n => n.Dispose());
+        }
+    }
+}
