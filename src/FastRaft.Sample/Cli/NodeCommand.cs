@@ -39,11 +39,18 @@ internal static class NodeCommand
             var clock = Stopwatch.StartNew();
             TimeSpan end = options.Duration ?? TimeSpan.MaxValue;
             string lastRole = "";
+            TimeSpan next = TimeSpan.FromSeconds(1);
             while (!cancel.IsCancellationRequested && clock.Elapsed < end && !node.Raft.Completion.IsCompleted)
             {
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(1), cancel).ConfigureAwait(false);
+                    // A line per second on the clock, however long the last one took.
+                    TimeSpan wait = Min(next, end) - clock.Elapsed;
+                    next += TimeSpan.FromSeconds(1);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, cancel).ConfigureAwait(false);
+                    }
                 }
                 catch (OperationCanceledException)
                 {
@@ -72,6 +79,8 @@ internal static class NodeCommand
             storage.Dispose();
         }
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static string Status(TimeSpan elapsed, SampleNode node)
     {

@@ -13,6 +13,8 @@ internal static class Report
 
     public static string N(ulong value) => value.ToString("N0", Invariant);
 
+    public static string Plural(long count, string what) => $"{N(count)} {what}{(count == 1 ? "" : "s")}";
+
     public static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.00", Invariant) + " s";
 
     public static string Stamp(TimeSpan elapsed) => "[" + elapsed.TotalSeconds.ToString("0.0", Invariant).PadLeft(5) + "s]";
@@ -34,7 +36,8 @@ internal static class Report
         double seconds = Math.Max(ran.TotalSeconds, 1e-9);
         o.WriteLine();
         o.WriteLine($"Summary ({Seconds(ran)}, {sessions} client sessions)");
-        o.WriteLine($"  orders acknowledged  {N(stats.Acked)} ({N((long)(stats.Acked / seconds))}/s), {N(stats.Rejected)} rejected as invalid (the flow sends a few on purpose)");
+        o.WriteLine($"  orders acknowledged  {N(stats.Acked)} ({N((long)(stats.Acked / seconds))}/s): {N(stats.Placed)} placed, {N(stats.Cancelled)} cancels, "
+            + $"{N(stats.CancelsMissed)} cancels too late (already traded), {N(stats.Rejected)} rejected as invalid (sent on purpose)");
         o.WriteLine($"  trades               {N(stats.Trades)}, volume {N(stats.Volume)}");
         o.WriteLine(latency.Count == 0
             ? "  latency              no orders acknowledged"
@@ -43,7 +46,7 @@ internal static class Report
         if (leaderless is TimeSpan none)
         {
             string first = firstLeader is TimeSpan f ? $"first leader after {Seconds(f)}" : "no leader elected";
-            o.WriteLine($"  no leader            {Seconds(none)} in total after the first election ({first}; {leaderChanges} leader changes)");
+            o.WriteLine($"  no leader            {Seconds(none)} in total after the first election ({first}; {Plural(leaderChanges ?? 0, "leader change")} since)");
         }
         o.WriteLine($"  longest stall        {Seconds(stats.LongestGap)} between two acknowledgements");
     }

@@ -4,6 +4,9 @@ namespace FastRaft.Sample.Client;
 public sealed class ClientStatistics
 {
     internal long AckedCount;
+    internal long PlacedCount;
+    internal long CancelledCount;
+    internal long CancelMissedCount;
     internal long RejectedCount;
     internal long TradesCount;
     internal long VolumeCount;
@@ -18,7 +21,16 @@ public sealed class ClientStatistics
     /// <summary>Commands answered Ok (each session's sequence numbers, once each).</summary>
     public long Acked => Interlocked.Read(ref AckedCount);
 
-    /// <summary>Acknowledged commands the engine rejected (the flow sends a few invalid ones on purpose).</summary>
+    /// <summary>Orders placed (acknowledged as accepted).</summary>
+    public long Placed => Interlocked.Read(ref PlacedCount);
+
+    /// <summary>Cancels that removed a resting order.</summary>
+    public long Cancelled => Interlocked.Read(ref CancelledCount);
+
+    /// <summary>Cancels that came too late: the order had traded away already (rejected as UnknownOrder).</summary>
+    public long CancelsMissed => Interlocked.Read(ref CancelMissedCount);
+
+    /// <summary>Other rejected commands (the flow sends a few invalid orders on purpose).</summary>
     public long Rejected => Interlocked.Read(ref RejectedCount);
 
     /// <summary>Trades made by the acknowledged orders.</summary>

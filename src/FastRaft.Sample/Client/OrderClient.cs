@@ -300,9 +300,20 @@ public sealed class OrderClient : IDisposable
         Latency.Record((long)Stopwatch.GetElapsedTime(s.FirstSent, now).TotalMicroseconds);
         ClientStatistics st = Statistics;
         Interlocked.Increment(ref st.AckedCount);
-        if (result.IsRejected)
+        switch (result.Code)
         {
-            Interlocked.Increment(ref st.RejectedCount);
+            case ResultCode.Accepted:
+                Interlocked.Increment(ref st.PlacedCount);
+                break;
+            case ResultCode.Cancelled:
+                Interlocked.Increment(ref st.CancelledCount);
+                break;
+            case ResultCode.Rejected when result.Reason == RejectReason.UnknownOrder:
+                Interlocked.Increment(ref st.CancelMissedCount);
+                break;
+            case ResultCode.Rejected:
+                Interlocked.Increment(ref st.RejectedCount);
+                break;
         }
         if (result.Duplicate)
         {

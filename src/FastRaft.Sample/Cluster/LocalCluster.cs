@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
-using FastRaft.Sample.Matching;
 using FastRaft.Sample.Protocol;
 using FastRaft.Storage;
 using FastRaft.Storage.Wal;

@@ -46,8 +46,8 @@ public sealed class SampleNode : IAsyncDisposable
     public long ClientDatagramsDropped => _clients.Dropped;
 
     /// <summary>
-    /// Binds both ports and builds the node (nothing runs yet: see <see cref="Start"/>).
-    /// <paramref name="beforeStart"/> may subscribe to the node's events.
+    /// Binds both ports and builds the node (nothing runs yet: see <see cref="Start"/>, and
+    /// subscribe to the node's events before it).
     /// </summary>
     public static SampleNode Create(NodeConfig config, IRaftStorage storage, RaftLogger? logger = null)
     {
