@@ -9,7 +9,8 @@ public static class SampleApp
     /// <summary>
     /// Runs the sample with <paramref name="args"/>, writing the console lines to
     /// <paramref name="output"/> and the consensus core's warnings to <paramref name="errors"/>.
-    /// Returns the exit code: 0 only when the run checked out (identical replicas, nothing lost).
+    /// Returns the exit code: 0 only when the run checked out (identical replicas, nothing lost);
+    /// 2 for a bad command line; 1 otherwise (including sockets or storage that cannot be opened).
     /// </summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter errors, CancellationToken cancel = default)
     {
@@ -33,7 +34,7 @@ public static class SampleApp
                 _ => await DemoCommand.RunAsync(options, o, logger, cancel).ConfigureAwait(false),
             };
         }
-        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException or FastRaft.Storage.Wal.WalException)
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
         {
             e.WriteLine($"error: {ex.Message}");
             return 1;

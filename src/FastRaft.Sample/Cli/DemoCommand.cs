@@ -97,7 +97,13 @@ internal static class DemoCommand
         {
             check = check with { Problems = [.. check.Problems, "the replicas did not converge within 20 s"] };
         }
-        Report.Replicas(o, replicas, check, restarted);
+        var notes = new Dictionary<ulong, string>();
+        foreach (SampleNode n in cluster.Running.Where(n => restarted.Contains(n.Id)))
+        {
+            long snapshots = n.Raft.Counters.SnapshotsRestored;
+            notes[n.Id] = snapshots > 0 ? "stopped and restarted; caught up through a snapshot sent over UDP" : "stopped and restarted; caught up from the leader's log";
+        }
+        Report.Replicas(o, replicas, check, notes);
         return check.Passed ? 0 : 1;
     }
 

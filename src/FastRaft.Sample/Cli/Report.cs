@@ -51,14 +51,14 @@ internal static class Report
         o.WriteLine($"  longest stall        {Seconds(stats.LongestGap)} between two acknowledgements");
     }
 
-    public static void Replicas(TextWriter o, IReadOnlyList<ReplicaState> replicas, CheckResult check, ISet<ulong>? restarted = null)
+    public static void Replicas(TextWriter o, IReadOnlyList<ReplicaState> replicas, CheckResult check, IReadOnlyDictionary<ulong, string>? notes = null)
     {
         bool firstLine = true;
         foreach (ReplicaState r in replicas)
         {
             string label = firstLine ? "  replicas           " : "                     ";
             firstLine = false;
-            string note = restarted?.Contains(r.NodeId) == true ? "  (stopped and restarted)" : "";
+            string note = notes is not null && notes.TryGetValue(r.NodeId, out string? n) ? $"  ({n})" : "";
             o.WriteLine($"{label} node {r.NodeId}  {r.Role,-9} applied {N(r.LastApplied),9}  orders {N(r.Statistics.OrdersAccepted)}  trades {N(r.Statistics.Trades)}  resting {N(r.RestingOrders)}  state {ClusterCheck.Hex(r.StateHash)}{note}");
         }
         foreach (string p in check.Problems)
