@@ -46,15 +46,12 @@ public sealed class OrderClient : IDisposable
         _options = options;
         _nodeIds = [.. options.Nodes.Keys.Order()];
         AddressFamily family = options.Nodes[_nodeIds[0]].AddressFamily;
+        bool loopback = options.Nodes.Values.All(e => IPAddress.IsLoopback(e.Address));
+        bool v6 = family == AddressFamily.InterNetworkV6;
+        // Loopback clusters are answered on loopback; others from any interface.
+        IPAddress bind = loopback ? (v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback) : (v6 ? IPAddress.IPv6Any : IPAddress.Any);
         _socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0));
-        if (!options.Nodes.Values.All(e => IPAddress.IsLoopback(e.Address)))
-        {
-            // Not loopback only: answer from any interface.
-            _socket.Dispose();
-            _socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
-            _socket.Bind(new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
-        }
+        _socket.Bind(new IPEndPoint(bind, 0));
         _from = new SocketAddress(family);
         foreach ((ulong id, IPEndPoint endPoint) in options.Nodes)
         {

@@ -30,7 +30,7 @@ public class MultiProcessTests
             }
             Assert.True(Wait.Until(() => nodes.Values.All(n => n.Lines.Count > 0), StepTimeout), Describe(nodes, client));
 
-            client = Child.Start("--client", "--peers", peers, "--duration", "8", "--sessions", "8");
+            client = Child.Start("--client", "--peers", peers, "--duration", "10", "--sessions", "8");
             ulong leader = 0;
             Assert.True(Wait.Until(() =>
             {
