@@ -1,0 +1,17 @@
+namespace FastRaft.Sample.Cli;
+
+/// <summary>What the sample binary does.</summary>
+public enum SampleMode
+{
+    /// <summary>Three nodes and a client in one process, with a fail-over half-way (the default).</summary>
+    Demo,
+
+    /// <summary>One node of a cluster (<c>--node</c>).</summary>
+    Node,
+
+    /// <summary>A client sending orders to a cluster (<c>--client</c>).</summary>
+    Client,
+
+    /// <summary>Print the usage.</summary>
+    Help,
+}

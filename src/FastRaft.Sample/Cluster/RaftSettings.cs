@@ -1,0 +1,78 @@
+using System.Net;
+using FastRaft.Core;
+using FastRaft.Core.Logging;
+using FastRaft.Hosting;
+using FastRaft.Sample.Matching;
+using FastRaft.Transport.Udp;
+
+namespace FastRaft.Sample.Cluster;
+
+/// <summary>
+/// The sample's consensus and transport settings, all explicit (rather than relying on library
+/// defaults): 10 ms ticks, elections after 200-400 ms of silence, heartbeats every 20 ms,
+/// pre-vote and check-quorum on, appends sized to travel whole in one datagram, snapshots every
+/// 50,000 entries.
+/// </summary>
+public static class RaftSettings
+{
+    /// <summary>Carried in every Raft datagram; datagrams of another cluster are dropped.</summary>
+    public const ulong ClusterId = 0x46_52_53_41_4D_50_4C_45; // "FRSAMPLE"
+
+    public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(10);
+    public const int ElectionTick = 20;
+    public const int HeartbeatTick = 2;
+
+    /// <summary>The instruments the sample trades.</summary>
+    public static IReadOnlyList<Instrument> Instruments { get; } = [new(1, "ACME"), new(2, "GLOBEX"), new(3, "INITECH")];
+
+    /// <summary>
+    /// UDP transport options: whole 60,000-byte datagrams on loopback, 1,400 bytes (under a
+    /// typical path MTU) when any address is not loopback. Every node must use the same size.
+    /// </summary>
+    public static UdpTransportOptions Transport(ulong id, IPEndPoint bind, IReadOnlyDictionary<ulong, IPEndPoint> peers)
+    {
+        bool loopback = IPAddress.IsLoopback(bind.Address);
+        foreach (IPEndPoint p in peers.Values)
+        {
+            loopback &= IPAddress.IsLoopback(p.Address);
+        }
+        var options = new UdpTransportOptions
+        {
+            LocalId = id,
+            ClusterId = ClusterId,
+            Bind = bind,
+            MaxDatagramSize = loopback ? 60_000 : 1_400,
+        };
+        foreach ((ulong peer, IPEndPoint endPoint) in peers)
+        {
+            if (peer != id)
+            {
+                options.Peers[peer] = endPoint;
+            }
+        }
+        return options;
+    }
+
+    /// <summary>The node host's options for node <paramref name="id"/> over <paramref name="transport"/>.</summary>
+    public static RaftNodeOptions Node(ulong id, IReadOnlyList<ulong> members, UdpTransport transport, RaftLogger logger) => new()
+    {
+        Raft = new RaftConfig
+        {
+            Id = id,
+            ElectionTick = ElectionTick,
+            HeartbeatTick = HeartbeatTick,
+            PreVote = true,
+            CheckQuorum = true,
+            // Appends must travel whole in one datagram: half of what a datagram carries leaves room for entry overhead.
+            MaxSizePerMsg = (ulong)transport.MaxBatchedMessageSize / 2,
+            MaxInflightMsgs = 256,
+            MaxUncommittedEntriesSize = 16 << 20,
+            // A chunked snapshot whose status never comes back is retried after this many ticks.
+            SnapshotStatusTimeoutTicks = 2 * ElectionTick,
+            Logger = logger,
+        },
+        TickInterval = TickInterval,
+        InitialMembers = members,
+        Snapshots = new SnapshotPolicy { EveryEntries = 50_000, KeepEntries = 10_000 },
+    };
+}
