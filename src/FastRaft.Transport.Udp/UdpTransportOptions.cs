@@ -66,6 +66,13 @@ public sealed class UdpTransportOptions
     public int TransferWindowBytes { get; set; } = 256 * 1024;
 
     /// <summary>
+    /// A chunked send whose receiver shows no progress for this long resends the chunks not known
+    /// to have arrived (then waits twice as long before the next resend, and so on). Chunks the
+    /// receiver's acknowledgements show missing behind a later one are resent sooner, without waiting.
+    /// </summary>
+    public TimeSpan ChunkResendInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
     /// A chunked send with no acknowledged progress for this long is given up (a snapshot among
     /// them is reported failed, so the leader retries after its pause).
     /// </summary>
@@ -120,7 +127,7 @@ public sealed class UdpTransportOptions
         {
             return "TransferWindowBytes must be positive";
         }
-        if (ReassemblyTimeout <= TimeSpan.Zero || TransferStallTimeout <= TimeSpan.Zero || HousekeepingInterval <= TimeSpan.Zero)
+        if (ReassemblyTimeout <= TimeSpan.Zero || TransferStallTimeout <= TimeSpan.Zero || HousekeepingInterval <= TimeSpan.Zero || ChunkResendInterval <= TimeSpan.Zero)
         {
             return "timeouts and the housekeeping interval must be positive";
         }
