@@ -22,8 +22,19 @@ public sealed class UdpTransportOptions
     /// <summary>Where the socket binds. Port 0 picks a free port (see <see cref="UdpTransport.LocalEndPoint"/>).</summary>
     public IPEndPoint Bind { get; set; } = new(IPAddress.Loopback, 0);
 
-    /// <summary>The peers' endpoints by node id (more can be set later with <see cref="UdpTransport.SetPeer"/>).</summary>
+    /// <summary>
+    /// The peers' endpoints by node id (more can be set later with <see cref="UdpTransport.SetPeer"/>,
+    /// or found in <see cref="AddressBook"/>). A node joining a running cluster lists the current
+    /// members here: datagrams from a sender not in the table are dropped.
+    /// </summary>
     public IDictionary<ulong, IPEndPoint> Peers { get; } = new Dictionary<ulong, IPEndPoint>();
+
+    /// <summary>
+    /// Where to find a node the configuration names and <see cref="Peers"/> does not (e.g. one added
+    /// at run time): called on the node thread when the host reports a configuration
+    /// (<see cref="UdpTransport.OnConfigurationChanged"/>); null when the address is unknown.
+    /// </summary>
+    public Func<ulong, IPEndPoint?>? AddressBook { get; set; }
 
     /// <summary>
     /// The largest datagram sent, and accepted: larger ones are dropped. 60,000 suits loopback;
