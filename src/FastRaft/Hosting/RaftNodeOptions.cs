@@ -87,6 +87,8 @@ public sealed class RaftNodeOptions
 /// Snapshots are taken after applying, once enough entries or payload bytes were applied since
 /// the last one; the log is then compacted up to the snapshot, keeping a tail of
 /// <see cref="KeepEntries"/> entries so a slightly slow follower still catches up from the log.
+/// Whatever the policy, a host whose storage holds a snapshot also takes one after applying a
+/// configuration change, so a node joining later is sent a snapshot that names it.
 /// </summary>
 public sealed class SnapshotPolicy
 {
