@@ -211,8 +211,10 @@ public sealed partial class UdpTransport
             case ChunkOutcome.Stale:
                 if (h.TransferId == peer.LastDeliveredTransfer)
                 {
-                    // A resent chunk of a message already delivered: the delivered ack was lost; say it again.
+                    // A resent chunk of a message already delivered (its delivered ack was lost, or
+                    // the sender resent early): a duplicate like any other, answered again.
                     SendAck(peer, new ChunkAck(h.TransferId, h.Count, ChunkAckStatus.Delivered, h.Count));
+                    return DropReason.None;
                 }
                 return DropReason.StaleChunk;
             default:

@@ -81,7 +81,7 @@ public sealed class UdpTransportOptions
     /// to have arrived (then waits twice as long before the next resend, and so on). Chunks the
     /// receiver's acknowledgements show missing behind a later one are resent sooner, without waiting.
     /// </summary>
-    public TimeSpan ChunkResendInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+    public TimeSpan ChunkResendInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// A chunked send with no acknowledged progress for this long is given up (a snapshot among

@@ -36,10 +36,13 @@ public class UdpChunkingTests
 
         UdpTransportCounters sent = g[1].Counters, received = g[2].Counters;
         Assert.True(sent.ChunksSent > 60, $"{sent.ChunksSent} chunks");
-        Assert.Equal(sent.ChunksSent, received.ChunksReceived);
+        // Resends happen only if the receiver is slow to acknowledge (a loaded machine); each is a duplicate.
+        Assert.Equal(sent.ChunksSent - sent.ChunksResent, received.ChunksReceived);
         Assert.Equal(1, sent.TransfersCompleted);
         Assert.Equal(1, received.ReassembliesCompleted);
-        Assert.Equal(0, sent.DroppedTotal + received.DroppedTotal);
+        Assert.Equal(0, received.DroppedTotal);
+        Assert.Equal(sent.Dropped(DropReason.StaleAck), sent.DroppedTotal);
+        Assert.True(sent.DroppedTotal <= sent.ChunksResent, "only acks of resent duplicates arrive late");
     }
 
     [Fact]
@@ -109,10 +112,11 @@ public class UdpChunkingTests
         g[1].Flush();
 
         Assert.True(g.Sinks[2].WaitFor(1));
-        Assert.True(Wait.Until(() => g[2].Counters.Dropped(DropReason.StaleChunk) > 0), "a resent chunk of the delivered transfer");
-        Assert.True(Wait.Until(() => g[2].Counters.FaultsInjected > g[1].Counters.ChunksSent - g[1].Counters.ChunksResent),
-            "the receiver answered a resent chunk after delivery");
+        // One ack per chunk sent, resent ones included: every resent chunk after delivery was answered.
+        Assert.True(Wait.Until(() => g[1].Counters.ChunksResent > 0 && g[2].Counters.FaultsInjected == g[1].Counters.ChunksSent),
+            $"acks {g[2].Counters.FaultsInjected} for {g[1].Counters.ChunksSent} chunks ({g[1].Counters.ChunksResent} resent)");
         Assert.Equal(1, g[2].Counters.ReassembliesCompleted);
+        Assert.Equal(0, g[2].Counters.DroppedTotal);
     }
 
     [Fact]
@@ -205,8 +209,8 @@ public class UdpChunkingTests
         g[1].Send(SnapshotMessage(1024 * 1024));
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
         Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
-        // The first window, then resends of it backing off (20, 40, 80, 160 ms... within the 300 ms
-        // stall timeout): the sender does not flood a silent peer.
+        // The first window, then resends of it backing off (after 50, 100, 200 ms... within the
+        // 300 ms stall timeout): the sender does not flood a silent peer.
         const int Window = 256 * 1024 / 59_000;
         Assert.True(g[1].Counters.ChunksSent <= Window * 5, $"{g[1].Counters.ChunksSent} chunks");
         Assert.True(g[1].Counters.ChunksResent > 0);
