@@ -11,6 +11,7 @@ using FastRaft.Transport.Udp;
 namespace FastRaft.Tests.EndToEnd;
 
 /// <summary>What the host does for its transport: sized appends, a snapshot-status bound, configuration reports.</summary>
+[Collection(nameof(EndToEndCollection))]
 public class HostIntegrationTests
 {
     /// <summary>A transport that sends nothing, reports a size limit and records the configurations it is told of.</summary>

@@ -4,6 +4,7 @@ using FastRaft.Transport.Udp;
 namespace FastRaft.Tests.EndToEnd;
 
 /// <summary>Three RaftNode hosts over UDP on 127.0.0.1: replication, the loss of the leader, and a restart.</summary>
+[Collection(nameof(EndToEndCollection))]
 public class UdpClusterTests
 {
     [Fact]

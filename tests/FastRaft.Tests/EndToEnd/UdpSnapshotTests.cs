@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 namespace FastRaft.Tests.EndToEnd;
 
 /// <summary>A follower that missed more than the leader's log keeps catches up through a multi-megabyte snapshot sent over UDP.</summary>
+[Collection(nameof(EndToEndCollection))]
 public class UdpSnapshotTests(ITestOutputHelper output)
 {
     private const int Operations = 6_000;
