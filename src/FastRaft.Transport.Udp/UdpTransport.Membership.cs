@@ -24,7 +24,7 @@ public sealed partial class UdpTransport
     /// messages to it are dropped as <see cref="DropReason.UnknownPeer"/>, and the address book is
     /// asked again when one is sent, at most every 100 ms); a node that was in the previous
     /// configuration and is not in this one is forgotten, so messages to and from it are dropped.
-    /// Peers set by hand that were never members are left alone.
+    /// Peers set by hand that were never members are left alone. Node thread only.
     /// </summary>
     public void OnConfigurationChanged(ConfState confState)
     {

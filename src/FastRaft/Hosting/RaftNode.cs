@@ -313,9 +313,9 @@ public sealed partial class RaftNode<TResult> : IAsyncDisposable where TResult :
     }
 
     /// <summary>
-    /// Fills what a host needs and the config leaves at 0: appends sized for the transport (see
-    /// <see cref="RaftNodeOptions.Raft"/>), and a bound on waiting for a snapshot's status, as a
-    /// safety net should a transport's report never arrive.
+    /// Fills what a host needs and the config leaves at 0: appends sized for the transport, a
+    /// batch of committed entries sized for applying, and a bound on waiting for a snapshot's
+    /// status, as a safety net should a transport's report never arrive (see <see cref="RaftNodeOptions.Raft"/>).
     /// </summary>
     private void ApplyHostDefaults(RaftConfig config, ITransport transport)
     {
@@ -328,6 +328,11 @@ public sealed partial class RaftNode<TResult> : IAsyncDisposable where TResult :
         else if (whole > 0 && config.MaxSizePerMsg != ulong.MaxValue && config.MaxSizePerMsg >= (ulong)whole)
         {
             _log.Warning($"node {config.Id:x}: MaxSizePerMsg {config.MaxSizePerMsg} is not below the transport's whole-message size {whole}: appends will be split");
+        }
+        if (config.MaxCommittedSizePerReady == 0)
+        {
+            // Applying is local: a small message size for the network must not throttle it.
+            config.MaxCommittedSizePerReady = Math.Max(config.MaxSizePerMsg, RaftNodeOptions.DefaultMaxSizePerMsg);
         }
         if (config.SnapshotStatusTimeoutTicks == 0)
         {

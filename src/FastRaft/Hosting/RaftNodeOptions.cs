@@ -20,6 +20,9 @@ public sealed class RaftNodeOptions
     /// <see cref="RaftConfig.MaxInflightBytes"/> when set). A value at or above the transport's
     /// limit is kept, with a warning. The host never uses 0's core meaning, one entry per message:
     /// set 1 for that.</item>
+    /// <item><see cref="RaftConfig.MaxCommittedSizePerReady"/>: the larger of MaxSizePerMsg and
+    /// <see cref="DefaultMaxSizePerMsg"/> (not MaxSizePerMsg alone, the core's meaning of 0: a
+    /// transport's small datagrams must not throttle applying).</item>
     /// <item><see cref="RaftConfig.SnapshotStatusTimeoutTicks"/>: twice the election timeout, so a
     /// follower is not paused forever should a snapshot's status report never arrive.</item>
     /// </list>
