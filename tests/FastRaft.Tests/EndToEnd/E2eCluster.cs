@@ -152,11 +152,14 @@ internal sealed class E2eCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops every node at once, reopens the write-ahead logs (as a new process would), and starts them all again.</summary>
+    /// <summary>
+    /// Stops every running node at once, reopens the write-ahead logs (as a new process would),
+    /// and starts every node that has storage, stopped ones included.
+    /// </summary>
     public async Task RestartAllAsync()
     {
-        ulong[] ids = [.. Nodes.Keys.Order()];
-        await Task.WhenAll(ids.Select(StopAsync));
+        await Task.WhenAll(Nodes.Keys.ToArray().Select(StopAsync));
+        ulong[] ids = [.. Storages.Keys.Order()];
         foreach (ulong id in ids)
         {
             if (Storages[id] is WriteAheadLog wal)

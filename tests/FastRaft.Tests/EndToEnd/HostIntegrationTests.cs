@@ -57,7 +57,7 @@ public class HostIntegrationTests
         RaftConfig config = Config();
         await using var node = new RaftNode<ulong>(Options(config), new MemoryStorage(), new RecordingTransport(1, 20_000), new LedgerStateMachine());
         Assert.Equal(10_000UL, config.MaxSizePerMsg);
-        Assert.Equal(10_000UL, config.MaxCommittedSizePerReady);
+        Assert.Equal(RaftNodeOptions.DefaultMaxSizePerMsg, config.MaxCommittedSizePerReady);
         Assert.Equal(2 * config.ElectionTick, config.SnapshotStatusTimeoutTicks);
     }
 
@@ -78,9 +78,11 @@ public class HostIntegrationTests
     {
         RaftConfig config = Config();
         config.MaxSizePerMsg = 50_000;
+        config.MaxCommittedSizePerReady = 60_000;
         config.SnapshotStatusTimeoutTicks = 7;
         await using var node = new RaftNode<ulong>(Options(config), new MemoryStorage(), new RecordingTransport(1, 20_000), new LedgerStateMachine());
         Assert.Equal(50_000UL, config.MaxSizePerMsg);
+        Assert.Equal(60_000UL, config.MaxCommittedSizePerReady);
         Assert.Equal(7, config.SnapshotStatusTimeoutTicks);
     }
 
