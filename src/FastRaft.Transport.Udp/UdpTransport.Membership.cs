@@ -15,8 +15,6 @@ public sealed partial class UdpTransport
     /// <summary>Members the address book had no endpoint for, and when to ask again (node thread).</summary>
     private readonly Dictionary<ulong, long> _unresolved = [];
 
-    int Hosting.ITransport.MaxWholeMessageSize => MaxBatchedMessageSize;
-
     /// <summary>
     /// Keeps the peer table in step with the node's configuration (the node host calls it on its
     /// thread, before sending anything under the new configuration): a member without an endpoint
