@@ -43,4 +43,7 @@ internal sealed class Peer
 
     /// <summary>The highest transfer id from this peer that completed or was abandoned: older chunks are stale.</summary>
     public ulong LastClosedTransfer { get; set; }
+
+    /// <summary>The last transfer from this peer delivered whole (its resent chunks are answered "delivered" again).</summary>
+    public ulong LastDeliveredTransfer { get; set; }
 }

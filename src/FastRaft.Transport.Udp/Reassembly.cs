@@ -44,6 +44,31 @@ internal sealed class Reassembly
 
     public bool IsComplete => Received == Count;
 
+    /// <summary>The lowest chunk index not yet received (<see cref="Count"/> when complete).</summary>
+    public int FirstMissing { get; private set; }
+
+    /// <summary>Which of the 64 chunks from <see cref="FirstMissing"/> on are held (bit i: chunk FirstMissing + i).</summary>
+    public ulong HeldMask
+    {
+        get
+        {
+            int word = FirstMissing >> 6, bit = FirstMissing & 63;
+            if (word >= _seen.Length)
+            {
+                return 0;
+            }
+            ulong mask = _seen[word] >> bit;
+            if (bit != 0 && word + 1 < _seen.Length)
+            {
+                mask |= _seen[word + 1] << (64 - bit);
+            }
+            return mask;
+        }
+    }
+
+    /// <summary>The acknowledgement of this transfer's progress so far.</summary>
+    public Wire.ChunkAck Progress => new(TransferId, Received, Wire.ChunkAckStatus.InProgress, FirstMissing, HeldMask);
+
     /// <summary>Whether a chunk with this header belongs to this transfer's shape.</summary>
     public bool Matches(in Wire.ChunkHeader h) => h.TotalLength == TotalLength && h.ChunkSize == ChunkSize;
 
@@ -60,6 +85,10 @@ internal sealed class Reassembly
         data.CopyTo(Buffer.Span[h.Offset..]);
         Received++;
         LastProgress = now;
+        while (FirstMissing < Count && (_seen[FirstMissing >> 6] & (1UL << (FirstMissing & 63))) != 0)
+        {
+            FirstMissing++;
+        }
         return true;
     }
 }

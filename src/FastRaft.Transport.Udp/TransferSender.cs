@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using FastRaft.Codec;
 using FastRaft.Core;
 using FastRaft.Protocol;
@@ -9,10 +10,13 @@ namespace FastRaft.Transport.Udp;
 /// <summary>
 /// Sends messages too large for one datagram (and every snapshot) in chunks, flow-controlled by
 /// the receiver's acknowledgements: at most a window of chunks is ahead of the acknowledged
-/// count, so a burst never overruns the receiver's socket buffer. Lost chunks are not resent: a
-/// transfer that stops progressing for the stall timeout, or that the receiver refuses, is given
-/// up, and a snapshot among them is reported failed (the leader retries after its pause); a
-/// snapshot the receiver acknowledges as delivered is reported finished.
+/// count, so a burst never overruns the receiver's socket buffer. Lost chunks are resent: at once
+/// when an acknowledgement shows a later chunk arrived without them, and otherwise when the
+/// receiver shows no progress for the resend interval (doubling the wait each time, so a silent
+/// receiver gets a trickle, not a flood). A transfer that makes no progress for the stall
+/// timeout, or that the receiver refuses, is given up, and a snapshot among them is reported
+/// failed (the leader retries after its pause); a snapshot the receiver acknowledges as delivered
+/// is reported finished.
 /// The node thread starts transfers; the receive thread advances them on acknowledgements and
 /// expires them. Both go through one lock (transfers are rare; whole-message datagrams never take it).
 /// </summary>
@@ -30,6 +34,10 @@ internal sealed class TransferSender : IDisposable
     private readonly int _window;
     private readonly int _maxMessageSize;
     private readonly long _stallMillis;
+    private readonly long _resendMillis;
+
+    /// <summary>A chunk shown missing behind a later one is resent at most this often (reordering can fake a hole for a moment).</summary>
+    private readonly long _holeResendMillis;
 
     public TransferSender(UdpTransportOptions options, DatagramSealer sealer, DatagramOutput output, UdpTransportCounters counters, SequenceSource ids)
     {
@@ -43,6 +51,8 @@ internal sealed class TransferSender : IDisposable
         _window = Math.Max(1, options.TransferWindowBytes / _chunkSize);
         _maxMessageSize = options.MaxMessageSize;
         _stallMillis = (long)options.TransferStallTimeout.TotalMilliseconds;
+        _resendMillis = Math.Max(1, (long)options.ChunkResendInterval.TotalMilliseconds);
+        _holeResendMillis = Math.Max(2, _resendMillis / 4);
     }
 
     /// <summary>Data bytes per chunk.</summary>
@@ -59,7 +69,9 @@ internal sealed class TransferSender : IDisposable
         }
         int length = (int)size;
         byte[] encoded = Encode(in m, length);
-        var t = new Transfer(peer, _ids.Next(), encoded, length, ChunkHeader.CountFor(length, _chunkSize), isSnapshot, Environment.TickCount64);
+        int count = ChunkHeader.CountFor(length, _chunkSize);
+        long now = Environment.TickCount64;
+        var t = new Transfer(peer, _ids.Next(), encoded, length, count, isSnapshot, ArrayPool<long>.Shared.Rent(count), now);
         bool placed = false;
         lock (_gate)
         {
@@ -69,12 +81,12 @@ internal sealed class TransferSender : IDisposable
                 _slots[free] = t;
                 placed = true;
                 UdpTransportCounters.Increment(ref _counters._transfersStarted);
-                Pump(t);
+                Pump(t, now);
             }
         }
         if (!placed)
         {
-            ArrayPool<byte>.Shared.Return(encoded);
+            ReturnBuffers(t);
             Refuse(peer, isSnapshot, DropReason.TransferLimit);
         }
     }
@@ -102,13 +114,9 @@ internal sealed class TransferSender : IDisposable
                     report = Close(i, SnapshotStatus.SnapshotFailure);
                     break;
                 default:
-                    int acked = Math.Min(ack.Received, t.NextChunk);
-                    if (acked > t.Acked)
-                    {
-                        t.Acked = acked;
-                        t.LastProgress = now;
-                        Pump(t);
-                    }
+                    OnProgress(t, in ack, now);
+                    ResendHoles(t, now);
+                    Pump(t, now);
                     break;
             }
         }
@@ -116,7 +124,10 @@ internal sealed class TransferSender : IDisposable
         return DropReason.None;
     }
 
-    /// <summary>Gives up transfers that stopped progressing (receive thread, on housekeeping).</summary>
+    /// <summary>
+    /// Gives up transfers that stopped progressing, and resends for those waiting longer than the
+    /// resend interval (receive thread, on housekeeping).
+    /// </summary>
     public void Expire(long now)
     {
         Span<SnapshotReport> reports = stackalloc SnapshotReport[_slots.Length];
@@ -124,10 +135,18 @@ internal sealed class TransferSender : IDisposable
         {
             for (int i = 0; i < _slots.Length; i++)
             {
-                if (_slots[i] is Transfer t && now - t.LastProgress > _stallMillis)
+                if (_slots[i] is not Transfer t)
+                {
+                    continue;
+                }
+                if (now - t.LastProgress > _stallMillis)
                 {
                     _counters.Drop(DropReason.TransferFailed);
                     reports[i] = Close(i, SnapshotStatus.SnapshotFailure);
+                }
+                else if (now - Math.Max(t.LastProgress, t.LastTimeoutResend) >= _resendMillis << Math.Min(t.Backoff, 10))
+                {
+                    ResendUnacknowledged(t, now);
                 }
             }
         }
@@ -172,17 +191,83 @@ internal sealed class TransferSender : IDisposable
         }
     }
 
-    /// <summary>Sends chunks while the window allows (under the lock).</summary>
-    private void Pump(Transfer t)
+    /// <summary>Takes in what an acknowledgement says the receiver holds (acks may arrive out of order).</summary>
+    private static void OnProgress(Transfer t, in ChunkAck ack, long now)
     {
-        while (t.NextChunk < t.ChunkCount && t.NextChunk - t.Acked < _window)
+        int firstMissing = Math.Min(ack.FirstMissing, t.NextChunk);
+        if (firstMissing > t.FirstMissing)
         {
-            SendChunk(t, t.NextChunk++);
+            t.FirstMissing = firstMissing;
+            t.HeldMask = ack.HeldMask;
+        }
+        else if (firstMissing == t.FirstMissing)
+        {
+            t.HeldMask |= ack.HeldMask;
+        }
+        int acked = Math.Min(ack.Received, t.NextChunk);
+        if (acked > t.Acked)
+        {
+            t.Acked = acked;
+            t.LastProgress = now;
+            t.Backoff = 0;
         }
     }
 
-    private void SendChunk(Transfer t, int index)
+    /// <summary>Resends the chunks the receiver lacks although a later one reached it: they were most likely lost (under the lock).</summary>
+    private void ResendHoles(Transfer t, long now)
     {
+        if (t.HeldMask == 0)
+        {
+            return;
+        }
+        int highestHeld = t.FirstMissing + 63 - BitOperations.LeadingZeroCount(t.HeldMask);
+        int end = Math.Min(highestHeld, t.NextChunk);
+        for (int i = t.FirstMissing; i < end; i++)
+        {
+            if (!t.Holds(i) && now - t.SentAt[i] >= _holeResendMillis)
+            {
+                Resend(t, i, now);
+            }
+        }
+    }
+
+    /// <summary>
+    /// No progress for a while: resends up to a window of the chunks not known to have arrived,
+    /// from the first missing one (a lost tail, or lost resends), and backs off (under the lock).
+    /// </summary>
+    private void ResendUnacknowledged(Transfer t, long now)
+    {
+        int sent = 0;
+        for (int i = t.FirstMissing; i < t.NextChunk && sent < _window; i++)
+        {
+            if (!t.Holds(i))
+            {
+                Resend(t, i, now);
+                sent++;
+            }
+        }
+        t.LastTimeoutResend = now;
+        t.Backoff++;
+    }
+
+    private void Resend(Transfer t, int index, long now)
+    {
+        SendChunk(t, index, now);
+        UdpTransportCounters.Increment(ref _counters._chunksResent);
+    }
+
+    /// <summary>Sends new chunks while the window allows (under the lock).</summary>
+    private void Pump(Transfer t, long now)
+    {
+        while (t.NextChunk < t.ChunkCount && t.NextChunk - t.Acked < _window)
+        {
+            SendChunk(t, t.NextChunk++, now);
+        }
+    }
+
+    private void SendChunk(Transfer t, int index, long now)
+    {
+        t.SentAt[index] = now;
         var h = new ChunkHeader(t.Id, t.Length, _chunkSize, index, t.ChunkCount);
         Span<byte> d = _datagram;
         h.Write(d[DatagramHeader.Size..]);
@@ -209,8 +294,14 @@ internal sealed class TransferSender : IDisposable
     {
         Transfer t = _slots[slot]!;
         _slots[slot] = null;
-        ArrayPool<byte>.Shared.Return(t.Encoded);
+        ReturnBuffers(t);
         return t.IsSnapshot ? new SnapshotReport(t.Peer.Id, status) : default;
+    }
+
+    private static void ReturnBuffers(Transfer t)
+    {
+        ArrayPool<byte>.Shared.Return(t.Encoded);
+        ArrayPool<long>.Shared.Return(t.SentAt);
     }
 
     private void Refuse(Peer peer, bool isSnapshot, DropReason reason)
@@ -240,7 +331,7 @@ internal sealed class TransferSender : IDisposable
                 if (_slots[i] is Transfer t)
                 {
                     _slots[i] = null;
-                    ArrayPool<byte>.Shared.Return(t.Encoded);
+                    ReturnBuffers(t);
                 }
             }
         }

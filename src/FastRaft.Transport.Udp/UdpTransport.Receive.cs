@@ -195,16 +195,27 @@ public sealed partial class UdpTransport
         switch (outcome)
         {
             case ChunkOutcome.InProgress:
-                SendAck(peer, new ChunkAck(h.TransferId, r!.Received, ChunkAckStatus.InProgress));
+                SendAck(peer, r!.Progress);
                 return DropReason.None;
             case ChunkOutcome.Completed:
                 DropReason reason = DeliverReassembled(peer, r!);
-                SendAck(peer, new ChunkAck(h.TransferId, r!.Received, reason == DropReason.None ? ChunkAckStatus.Delivered : ChunkAckStatus.Refused));
+                if (reason == DropReason.None)
+                {
+                    peer.LastDeliveredTransfer = h.TransferId;
+                }
+                SendAck(peer, new ChunkAck(h.TransferId, r!.Received, reason == DropReason.None ? ChunkAckStatus.Delivered : ChunkAckStatus.Refused, r.Count));
                 return reason;
             case ChunkOutcome.Refused:
                 SendAck(peer, new ChunkAck(h.TransferId, 0, ChunkAckStatus.Refused));
                 return DropReason.ReassemblyLimit;
             case ChunkOutcome.Stale:
+                if (h.TransferId == peer.LastDeliveredTransfer)
+                {
+                    // A resent chunk of a message already delivered (its delivered ack was lost, or
+                    // the sender resent early): a duplicate like any other, answered again.
+                    SendAck(peer, new ChunkAck(h.TransferId, h.Count, ChunkAckStatus.Delivered, h.Count));
+                    return DropReason.None;
+                }
                 return DropReason.StaleChunk;
             default:
                 return DropReason.BadChunk;

@@ -23,13 +23,14 @@ public sealed partial class UdpTransport
     /// Encodes <paramref name="message"/> into the datagram being batched for its recipient
     /// (sending that datagram first if the message does not fit). A message larger than a
     /// datagram, and every snapshot, starts a chunked transfer at once. A message to an unknown
-    /// peer is dropped, counted and reported unreachable. Node thread only.
+    /// peer is dropped, counted and reported unreachable (for a member of the configuration the
+    /// address book is asked first; see <see cref="OnConfigurationChanged"/>). Node thread only.
     /// </summary>
     /// <exception cref="ArgumentException">A node-local message (the codec refuses it, before writing anything).</exception>
     public void Send(in Message message)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!_peers.TryGet(message.To, out Peer peer))
+        if (!_peers.TryGet(message.To, out Peer peer) && !TryResolveMember(message.To, out peer))
         {
             NoPeer(message.To);
             return;

@@ -94,6 +94,9 @@ public sealed partial class UdpTransport : ITransport
     /// </summary>
     public int MaxBatchedMessageSize => _batchLimit - BatchBodyStart;
 
+    /// <summary>What the node host sizes appends by: <see cref="MaxBatchedMessageSize"/>.</summary>
+    int ITransport.MaxWholeMessageSize => MaxBatchedMessageSize;
+
     /// <summary>Adds a peer or changes its endpoint (thread-safe; for configuration changes).</summary>
     public void SetPeer(ulong id, IPEndPoint endPoint)
     {

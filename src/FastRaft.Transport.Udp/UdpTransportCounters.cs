@@ -19,6 +19,7 @@ public sealed class UdpTransportCounters
     internal long _messagesReceived;
     internal long _chunksSent;
     internal long _chunksReceived;
+    internal long _chunksResent;
     internal long _transfersStarted;
     internal long _transfersCompleted;
     internal long _reassembliesStarted;
@@ -50,6 +51,9 @@ public sealed class UdpTransportCounters
     public long MessagesReceived => Volatile.Read(ref _messagesReceived);
 
     public long ChunksSent => Volatile.Read(ref _chunksSent);
+
+    /// <summary>Chunks sent again because they were lost, or not acknowledged in time (included in <see cref="ChunksSent"/>).</summary>
+    public long ChunksResent => Volatile.Read(ref _chunksResent);
 
     /// <summary>Chunks accepted into a reassembly (duplicates and stale chunks excluded).</summary>
     public long ChunksReceived => Volatile.Read(ref _chunksReceived);

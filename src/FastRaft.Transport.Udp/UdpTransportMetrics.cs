@@ -31,6 +31,7 @@ internal sealed class UdpTransportMetrics : IDisposable
         _meter.CreateObservableCounter("fastraft.udp.messages.received", () => c.MessagesReceived, "{message}");
         _meter.CreateObservableCounter("fastraft.udp.chunks.sent", () => c.ChunksSent, "{chunk}");
         _meter.CreateObservableCounter("fastraft.udp.chunks.received", () => c.ChunksReceived, "{chunk}");
+        _meter.CreateObservableCounter("fastraft.udp.chunks.resent", () => c.ChunksResent, "{chunk}");
         _meter.CreateObservableCounter("fastraft.udp.transfers", () => Outcomes(c.TransfersStarted, c.TransfersCompleted, c.TransfersFailed), "{transfer}");
         _meter.CreateObservableCounter("fastraft.udp.reassemblies", () => Outcomes(c.ReassembliesStarted, c.ReassembliesCompleted, c.ReassembliesTimedOut), "{reassembly}");
         _meter.CreateObservableCounter("fastraft.udp.send_errors", () => c.SendErrors, "{error}");

@@ -22,8 +22,19 @@ public sealed class UdpTransportOptions
     /// <summary>Where the socket binds. Port 0 picks a free port (see <see cref="UdpTransport.LocalEndPoint"/>).</summary>
     public IPEndPoint Bind { get; set; } = new(IPAddress.Loopback, 0);
 
-    /// <summary>The peers' endpoints by node id (more can be set later with <see cref="UdpTransport.SetPeer"/>).</summary>
+    /// <summary>
+    /// The peers' endpoints by node id (more can be set later with <see cref="UdpTransport.SetPeer"/>,
+    /// or found in <see cref="AddressBook"/>). A node joining a running cluster lists the current
+    /// members here: datagrams from a sender not in the table are dropped.
+    /// </summary>
     public IDictionary<ulong, IPEndPoint> Peers { get; } = new Dictionary<ulong, IPEndPoint>();
+
+    /// <summary>
+    /// Where to find a node the configuration names and <see cref="Peers"/> does not (e.g. one added
+    /// at run time): called on the node thread when the host reports a configuration
+    /// (<see cref="UdpTransport.OnConfigurationChanged"/>); null when the address is unknown.
+    /// </summary>
+    public Func<ulong, IPEndPoint?>? AddressBook { get; set; }
 
     /// <summary>
     /// The largest datagram sent, and accepted: larger ones are dropped. 60,000 suits loopback;
@@ -64,6 +75,13 @@ public sealed class UdpTransportOptions
     /// receiver's socket buffer must absorb.
     /// </summary>
     public int TransferWindowBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// A chunked send whose receiver shows no progress for this long resends the chunks not known
+    /// to have arrived (then waits twice as long before the next resend, and so on). Chunks the
+    /// receiver's acknowledgements show missing behind a later one are resent sooner, without waiting.
+    /// </summary>
+    public TimeSpan ChunkResendInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// A chunked send with no acknowledged progress for this long is given up (a snapshot among
@@ -120,7 +138,7 @@ public sealed class UdpTransportOptions
         {
             return "TransferWindowBytes must be positive";
         }
-        if (ReassemblyTimeout <= TimeSpan.Zero || TransferStallTimeout <= TimeSpan.Zero || HousekeepingInterval <= TimeSpan.Zero)
+        if (ReassemblyTimeout <= TimeSpan.Zero || TransferStallTimeout <= TimeSpan.Zero || HousekeepingInterval <= TimeSpan.Zero || ChunkResendInterval <= TimeSpan.Zero)
         {
             return "timeouts and the housekeeping interval must be positive";
         }

@@ -55,16 +55,23 @@ internal readonly record struct ChunkHeader(ulong TransferId, int TotalLength, i
     }
 }
 
-/// <summary>Follows the datagram header in a <see cref="DatagramKind.ChunkAck"/>.</summary>
-internal readonly record struct ChunkAck(ulong TransferId, int Received, ChunkAckStatus Status)
+/// <summary>
+/// Follows the datagram header in a <see cref="DatagramKind.ChunkAck"/>: how many distinct chunks
+/// the receiver holds, the lowest index it still lacks, and which of the 64 chunks from that index
+/// on it holds (bit i: chunk <see cref="FirstMissing"/> + i), so the sender can resend exactly the
+/// lost ones.
+/// </summary>
+internal readonly record struct ChunkAck(ulong TransferId, int Received, ChunkAckStatus Status, int FirstMissing = 0, ulong HeldMask = 0)
 {
-    public const int Size = 13;
+    public const int Size = 25;
 
     public void Write(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt64LittleEndian(destination, TransferId);
         BinaryPrimitives.WriteInt32LittleEndian(destination[8..], Received);
         destination[12] = (byte)Status;
+        BinaryPrimitives.WriteInt32LittleEndian(destination[13..], FirstMissing);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[17..], HeldMask);
     }
 
     public static bool TryRead(ReadOnlySpan<byte> body, out ChunkAck ack)
@@ -76,11 +83,12 @@ internal readonly record struct ChunkAck(ulong TransferId, int Received, ChunkAc
         }
         var status = (ChunkAckStatus)body[12];
         int received = BinaryPrimitives.ReadInt32LittleEndian(body[8..]);
-        if (status is not (ChunkAckStatus.InProgress or ChunkAckStatus.Delivered or ChunkAckStatus.Refused) || received < 0)
+        int firstMissing = BinaryPrimitives.ReadInt32LittleEndian(body[13..]);
+        if (status is not (ChunkAckStatus.InProgress or ChunkAckStatus.Delivered or ChunkAckStatus.Refused) || received < 0 || firstMissing < 0)
         {
             return false;
         }
-        ack = new ChunkAck(BinaryPrimitives.ReadUInt64LittleEndian(body), received, status);
+        ack = new ChunkAck(BinaryPrimitives.ReadUInt64LittleEndian(body), received, status, firstMissing, BinaryPrimitives.ReadUInt64LittleEndian(body[17..]));
         return true;
     }
 }

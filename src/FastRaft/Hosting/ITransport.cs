@@ -21,6 +21,22 @@ public interface ITransport : IDisposable
 
     /// <summary>Sends everything queued since the last flush (node thread only).</summary>
     void Flush();
+
+    /// <summary>
+    /// The largest encoded message the transport carries in one piece (larger ones it splits, or
+    /// refuses), or 0 when it has no such limit. A host sizes appends well below it.
+    /// </summary>
+    int MaxWholeMessageSize => 0;
+
+    /// <summary>
+    /// The node's configuration is now <paramref name="confState"/> (node thread only): called at
+    /// start with the stored configuration, after each applied configuration change, and after a
+    /// snapshot is restored. A transport that addresses peers by id uses it to learn whom to
+    /// reach (and whom to forget) before the next message is sent.
+    /// </summary>
+    void OnConfigurationChanged(ConfState confState)
+    {
+    }
 }
 
 /// <summary>The node side of a transport: where inbound messages and delivery reports go. Thread-safe.</summary>

@@ -15,6 +15,9 @@ public sealed partial class RaftNode<TResult>
     private ulong _appliedIndex;
     private ulong _snapshotIndex;
     private long _bytesSinceSnapshot;
+
+    /// <summary>A configuration change was applied while the storage holds a snapshot (see <see cref="ApplyConfChange"/>).</summary>
+    private bool _snapshotForConfiguration;
     private TResult[] _results = new TResult[64];
     private MemoryStream? _snapshotBuffer;
 
@@ -68,8 +71,13 @@ public sealed partial class RaftNode<TResult>
 
         if (_options.Snapshots.Enabled && SnapshotDue())
         {
-            TakeSnapshot();
+            TakeSnapshot(compact: true);
         }
+        else if (_snapshotForConfiguration)
+        {
+            TakeSnapshot(compact: _options.Snapshots.Enabled);
+        }
+        _snapshotForConfiguration = false;
     }
 
     private void PublishLeadership(in Ready rd)
@@ -168,6 +176,11 @@ public sealed partial class RaftNode<TResult>
             ? _raw.ApplyConfChange(DecodeV1(e))
             : _raw.ApplyConfChange(DecodeV2(e));
         MarkApplied(e.Index, 1);
+        // A node that joins needs a snapshot when the log no longer starts at the beginning, and
+        // the core refuses one whose configuration does not include it: so the storage's
+        // snapshot must not predate the change (etcd's server sends a fresh one for the same reason).
+        _snapshotForConfiguration |= _snapshotIndex > 0;
+        _transport.OnConfigurationChanged(_confState);
         _stateMachine.OnMembershipChanged(e.Index, _confState);
         if (_pending.Count > 0)
         {
@@ -219,6 +232,7 @@ public sealed partial class RaftNode<TResult>
     private void RestoreReceivedSnapshot(Snapshot snapshot)
     {
         RestoreStateMachine(snapshot);
+        _transport.OnConfigurationChanged(_confState);
         _counters.SnapshotsRestored++;
         ulong index = snapshot.Metadata.Index;
         while (_pending.Count > 0 && _pending.Front.Index <= index)
@@ -228,7 +242,10 @@ public sealed partial class RaftNode<TResult>
         Volatile.Write(ref _applied, index);
     }
 
-    /// <summary>On start, the state machine is rebuilt from the storage's snapshot (the log after it is replayed).</summary>
+    /// <summary>
+    /// On start, the state machine is rebuilt from the storage's snapshot (the log after it is
+    /// replayed, configuration changes included), and the transport learns the configuration.
+    /// </summary>
     private void RestoreStartSnapshot()
     {
         Snapshot? snapshot = _startSnapshot;
@@ -237,6 +254,7 @@ public sealed partial class RaftNode<TResult>
         {
             RestoreStateMachine(snapshot);
         }
+        _transport.OnConfigurationChanged(_confState);
     }
 
     private void RestoreStateMachine(Snapshot snapshot)
@@ -259,10 +277,11 @@ public sealed partial class RaftNode<TResult>
     }
 
     /// <summary>
-    /// Snapshots the state machine at the applied index and compacts the log behind it, keeping
-    /// the configured tail. The data must be a fresh array: storage keeps it by reference.
+    /// Snapshots the state machine at the applied index and compacts the log behind it (when
+    /// <paramref name="compact"/>), keeping the configured tail. The data must be a fresh array:
+    /// storage keeps it by reference.
     /// </summary>
-    private void TakeSnapshot()
+    private void TakeSnapshot(bool compact)
     {
         MemoryStream buffer = _snapshotBuffer ??= new MemoryStream();
         buffer.SetLength(0);
@@ -282,7 +301,7 @@ public sealed partial class RaftNode<TResult>
         _snapshotIndex = _appliedIndex;
         _bytesSinceSnapshot = 0;
         ulong keep = _options.Snapshots.KeepEntries;
-        if (_appliedIndex > keep)
+        if (compact && _appliedIndex > keep)
         {
             ulong compactIndex = _appliedIndex - keep;
             if (compactIndex >= _storage.FirstIndex())

@@ -16,10 +16,25 @@ namespace FastRaft.Hosting;
 /// machine, the storage writes and the transport's Send/Flush only ever run on the node thread.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Requests complete through pooled awaitables and never hang: each ends applied or with a typed
 /// <see cref="RequestStatus"/>, and stopping the node fails whatever is still outstanding. The
 /// host owns the transport (it starts and disposes it) but not the storage, which a restarted
 /// host may reuse.
+/// </para>
+/// <para>
+/// A restarted host rebuilds the state machine from the storage's snapshot and replays the
+/// committed log after it, configuration changes included (<see cref="RaftConfig.Applied"/> is
+/// the snapshot's index). The storage's configuration must therefore be the snapshot's, which is
+/// what <c>MemoryStorage</c> and <c>WriteAheadLog</c> keep as long as nothing else writes it: do
+/// not call <c>WriteAheadLog.SetConfState</c> under this host (it is for hosts whose state
+/// machine is durable and that restart with Applied past the snapshot).
+/// </para>
+/// <para>
+/// The transport is told of every configuration the node takes on
+/// (<see cref="ITransport.OnConfigurationChanged"/>), so a transport that addresses peers by id
+/// can reach a node added at run time.
+/// </para>
 /// </remarks>
 public sealed partial class RaftNode<TResult> : IAsyncDisposable where TResult : struct
 {
@@ -94,6 +109,7 @@ public sealed partial class RaftNode<TResult> : IAsyncDisposable where TResult :
         _log = config.Logger;
         config.Storage = storage;
         config.Applied = snapshot.Metadata.Index;
+        ApplyHostDefaults(config, transport);
         _raw = new RawNode(config);
         if (options.InitialMembers is { Count: > 0 } members && storage.LastIndex() == 0 && snapshot.IsEmpty)
         {
@@ -293,6 +309,34 @@ public sealed partial class RaftNode<TResult> : IAsyncDisposable where TResult :
         catch (Exception) when (_fault is not null)
         {
             // The fault stays readable through Fault and Completion; disposing does not rethrow it.
+        }
+    }
+
+    /// <summary>
+    /// Fills what a host needs and the config leaves at 0: appends sized for the transport, a
+    /// batch of committed entries sized for applying, and a bound on waiting for a snapshot's
+    /// status, as a safety net should a transport's report never arrive (see <see cref="RaftNodeOptions.Raft"/>).
+    /// </summary>
+    private void ApplyHostDefaults(RaftConfig config, ITransport transport)
+    {
+        int whole = transport.MaxWholeMessageSize;
+        if (config.MaxSizePerMsg == 0)
+        {
+            ulong size = whole > 0 ? (ulong)whole / 2 : RaftNodeOptions.DefaultMaxSizePerMsg;
+            config.MaxSizePerMsg = config.MaxInflightBytes > 0 ? Math.Min(size, config.MaxInflightBytes) : size;
+        }
+        else if (whole > 0 && config.MaxSizePerMsg != ulong.MaxValue && config.MaxSizePerMsg >= (ulong)whole)
+        {
+            _log.Warning($"node {config.Id:x}: MaxSizePerMsg {config.MaxSizePerMsg} is not below the transport's whole-message size {whole}: appends will be split");
+        }
+        if (config.MaxCommittedSizePerReady == 0)
+        {
+            // Applying is local: a small message size for the network must not throttle it.
+            config.MaxCommittedSizePerReady = Math.Max(config.MaxSizePerMsg, RaftNodeOptions.DefaultMaxSizePerMsg);
+        }
+        if (config.SnapshotStatusTimeoutTicks == 0)
+        {
+            config.SnapshotStatusTimeoutTicks = 2 * config.ElectionTick;
         }
     }
 

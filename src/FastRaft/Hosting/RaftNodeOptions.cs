@@ -6,10 +6,27 @@ namespace FastRaft.Hosting;
 /// <summary>How a <see cref="RaftNode{TResult}"/> runs its node.</summary>
 public sealed class RaftNodeOptions
 {
+    /// <summary>Appends' size limit when neither the config nor the transport sets one.</summary>
+    public const ulong DefaultMaxSizePerMsg = 1024 * 1024;
+
     /// <summary>
     /// The consensus parameters. The host fills in <see cref="RaftConfig.Storage"/> (the storage it
     /// is given) and <see cref="RaftConfig.Applied"/> (the storage's snapshot index, where the state
-    /// machine is restored to).
+    /// machine is restored to), and what is left at 0 of:
+    /// <list type="bullet">
+    /// <item><see cref="RaftConfig.MaxSizePerMsg"/>: half the transport's
+    /// <see cref="ITransport.MaxWholeMessageSize"/> (so appends travel whole, never split into
+    /// chunks), or <see cref="DefaultMaxSizePerMsg"/> when the transport has no limit (capped by
+    /// <see cref="RaftConfig.MaxInflightBytes"/> when set). A value at or above the transport's
+    /// limit is kept, with a warning. The host never uses 0's core meaning, one entry per message:
+    /// set 1 for that.</item>
+    /// <item><see cref="RaftConfig.MaxCommittedSizePerReady"/>: the larger of MaxSizePerMsg and
+    /// <see cref="DefaultMaxSizePerMsg"/> (not MaxSizePerMsg alone, the core's meaning of 0: a
+    /// transport's small datagrams must not throttle applying).</item>
+    /// <item><see cref="RaftConfig.SnapshotStatusTimeoutTicks"/>: twice the election timeout, so a
+    /// follower is not paused forever should a snapshot's status report never arrive.</item>
+    /// </list>
+    /// The config object is changed in place.
     /// </summary>
     public required RaftConfig Raft { get; init; }
 
@@ -73,6 +90,8 @@ public sealed class RaftNodeOptions
 /// Snapshots are taken after applying, once enough entries or payload bytes were applied since
 /// the last one; the log is then compacted up to the snapshot, keeping a tail of
 /// <see cref="KeepEntries"/> entries so a slightly slow follower still catches up from the log.
+/// Whatever the policy, a host whose storage holds a snapshot also takes one after applying a
+/// configuration change, so a node joining later is sent a snapshot that names it.
 /// </summary>
 public sealed class SnapshotPolicy
 {

@@ -45,7 +45,9 @@ public class UdpRoundTripTests
             CodecFixtures.AssertSameMessage(m, received[m.Term]);
         }
         Assert.Equal(0, g[2].Counters.DroppedTotal);
-        Assert.Equal(0, g[1].Counters.DroppedTotal);
+        // On a loaded machine a slow receiver can draw early resends; their late acks are the only drops.
+        Assert.Equal(g[1].Counters.Dropped(DropReason.StaleAck), g[1].Counters.DroppedTotal);
+        Assert.True(g[1].Counters.DroppedTotal <= g[1].Counters.ChunksResent);
         Assert.True(g[1].Counters.TransfersStarted > 0, "some random messages should have needed chunking");
         // Every snapshot is sent as a transfer and its arrival reported to the sender's node.
         int snaps = sent.Count(m => m.Type == MessageType.MsgSnap);

@@ -1,0 +1,324 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using FastRaft.Core;
+using FastRaft.Core.Storage;
+using FastRaft.Hosting;
+using FastRaft.Storage;
+using FastRaft.Storage.Wal;
+using FastRaft.Tests.Wal;
+using FastRaft.Transport.Udp;
+
+namespace FastRaft.Tests.EndToEnd;
+
+/// <summary>How an <see cref="E2eCluster"/> is built.</summary>
+internal sealed class E2eSettings
+{
+    /// <summary>Durable storage: a write-ahead log per node in a temporary directory (else MemoryStorage).</summary>
+    public bool WriteAheadLog { get; init; }
+
+    public SnapshotPolicy Snapshots { get; init; } = new();
+
+    public byte[]? ClusterKey { get; init; }
+
+    /// <summary>Adjusts a node's transport options (fault injection, sizes) before each start.</summary>
+    public Action<ulong, UdpTransportOptions>? Transport { get; init; }
+}
+
+/// <summary>
+/// RaftNode hosts over real UDP sockets on 127.0.0.1, each with a <see cref="LedgerStateMachine"/>
+/// (fresh per start) and storage that outlives restarts. A node restarts on its old port, so peers
+/// keep its address. Every transport's address book is the cluster's table of endpoints, so a node
+/// added at run time is found through the configuration alone. The RaftConfig leaves
+/// MaxSizePerMsg and SnapshotStatusTimeoutTicks at 0: the host's defaults are under test too.
+/// </summary>
+internal sealed class E2eCluster : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    private readonly E2eSettings _settings;
+    private readonly ConcurrentDictionary<ulong, IPEndPoint> _endpoints = new();
+    private readonly Dictionary<ulong, TempWalDirectory> _directories = [];
+
+    public E2eCluster(int voters, E2eSettings? settings = null)
+    {
+        _settings = settings ?? new E2eSettings();
+        Members = [.. Enumerable.Range(1, voters).Select(i => (ulong)i)];
+    }
+
+    /// <summary>The bootstrap voters.</summary>
+    public ulong[] Members { get; }
+
+    public ConcurrentDictionary<ulong, RaftNode<ulong>> Nodes { get; } = new();
+
+    public ConcurrentDictionary<ulong, LedgerStateMachine> StateMachines { get; } = new();
+
+    public ConcurrentDictionary<ulong, UdpTransport> Transports { get; } = new();
+
+    public Dictionary<ulong, IRaftStorage> Storages { get; } = [];
+
+    /// <summary>Address book lookups, as (asking node, looked-up node).</summary>
+    public ConcurrentQueue<(ulong Node, ulong Peer)> AddressLookups { get; } = new();
+
+    public IEnumerable<RaftNode<ulong>> Running => Nodes.Values;
+
+    public RaftNodeOptions Options(ulong id, bool joining) => new()
+    {
+        Raft = new RaftConfig
+        {
+            Id = id,
+            ElectionTick = 20,
+            HeartbeatTick = 2,
+            MaxInflightMsgs = 256,
+            PreVote = true,
+            CheckQuorum = true,
+            Random = new Random(31 + (int)id),
+        },
+        TickInterval = TimeSpan.FromMilliseconds(10),
+        InitialMembers = joining ? null : Members,
+        Snapshots = _settings.Snapshots,
+    };
+
+    public void StartAll() => Start(Members, joining: false);
+
+    /// <summary>Starts (or restarts, on its old storage and port) node <paramref name="id"/>; a joining node starts empty, without bootstrapping.</summary>
+    public RaftNode<ulong> Start(ulong id, bool joining = false)
+    {
+        Start([id], joining);
+        return Nodes[id];
+    }
+
+    /// <summary>
+    /// Starts several nodes: their sockets are bound first and each learns the others' endpoints,
+    /// as a deployment's static configuration would list the initial members.
+    /// </summary>
+    public void Start(IReadOnlyList<ulong> ids, bool joining)
+    {
+        var transports = new List<UdpTransport>();
+        try
+        {
+            foreach (ulong id in ids)
+            {
+                Assert.False(Nodes.ContainsKey(id), $"node {id} is running");
+                transports.Add(NewTransport(id));
+            }
+            foreach (UdpTransport t in transports)
+            {
+                foreach ((ulong peer, IPEndPoint ep) in _endpoints)
+                {
+                    if (peer != t.LocalId)
+                    {
+                        t.SetPeer(peer, ep);
+                    }
+                }
+            }
+        }
+        catch
+        {
+            transports.ForEach(t => t.Dispose());
+            throw;
+        }
+        for (int i = 0; i < ids.Count; i++)
+        {
+            StartNode(ids[i], transports[i], joining);
+        }
+    }
+
+    private void StartNode(ulong id, UdpTransport transport, bool joining)
+    {
+        IRaftStorage storage = StorageFor(id);
+        var sm = new LedgerStateMachine();
+        RaftNode<ulong> node;
+        try
+        {
+            node = new RaftNode<ulong>(Options(id, joining), storage, transport, sm);
+        }
+        catch
+        {
+            transport.Dispose();
+            throw;
+        }
+        StateMachines[id] = sm;
+        Transports[id] = transport;
+        Nodes[id] = node;
+        node.Start();
+    }
+
+    public async Task StopAsync(ulong id)
+    {
+        if (Nodes.TryRemove(id, out RaftNode<ulong>? node))
+        {
+            await node.StopAsync().WaitAsync(Timeout);
+        }
+    }
+
+    /// <summary>
+    /// Stops every running node at once, reopens the write-ahead logs (as a new process would),
+    /// and starts every node that has storage, stopped ones included.
+    /// </summary>
+    public async Task RestartAllAsync()
+    {
+        await Task.WhenAll(Nodes.Keys.ToArray().Select(StopAsync));
+        ulong[] ids = [.. Storages.Keys.Order()];
+        foreach (ulong id in ids)
+        {
+            if (Storages[id] is WriteAheadLog wal)
+            {
+                wal.Dispose();
+                Storages.Remove(id);
+            }
+        }
+        Start([.. ids.Where(Members.Contains)], joining: false);
+        Start([.. ids.Where(id => !Members.Contains(id))], joining: true);
+    }
+
+    /// <summary>The running leader of the highest term, or null.</summary>
+    public RaftNode<ulong>? CurrentLeader()
+    {
+        RaftNode<ulong>? leader = null;
+        foreach (RaftNode<ulong> n in Nodes.Values)
+        {
+            if (n.IsLeader && (leader is null || n.Term > leader.Term))
+            {
+                leader = n;
+            }
+        }
+        return leader;
+    }
+
+    /// <summary>Waits until one running node leads and every running node knows it; returns it.</summary>
+    public async Task<RaftNode<ulong>> WaitForLeaderAsync()
+    {
+        RaftNode<ulong>? leader = null;
+        await Eventually(() =>
+        {
+            leader = CurrentLeader();
+            return leader is not null && Running.All(n => n.Leader == leader.Id && n.Term == leader.Term);
+        }, "a leader known to every running node");
+        return leader!;
+    }
+
+    /// <summary>Waits until every running node has applied the same index and holds the same ledger.</summary>
+    public Task WaitForConvergenceAsync() => Eventually(() =>
+    {
+        var applied = Running.Select(n => n.AppliedIndex).Distinct().Count();
+        var states = Nodes.Keys.Select(id => StateMachines[id].State).Distinct().Count();
+        return applied == 1 && states == 1;
+    }, () => "identical ledgers: " + Describe());
+
+    public string Describe() => string.Join("; ", Nodes.Keys.Order().Select(id =>
+    {
+        RaftNode<ulong> n = Nodes[id];
+        UdpTransportCounters t = Transports[id].Counters;
+        string fault = n.Fault is null ? "" : $" FAULT {n.Fault.GetType().Name}: {n.Fault.Message}";
+        return $"node {id} {n.Role} term {n.Term} commit {n.CommitIndex} applied {n.AppliedIndex} ledger {StateMachines[id].State.Count} "
+            + $"(transfers {t.TransfersStarted}/{t.TransfersCompleted}/{t.TransfersFailed}, reassemblies {t.ReassembliesStarted}/{t.ReassembliesCompleted}, drops {t.DroppedTotal}){fault}";
+    }));
+
+    public static Task Eventually(Func<bool> condition, string what) => Eventually(condition, () => what);
+
+    public static async Task Eventually(Func<bool> condition, Func<string> what)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        while (!condition())
+        {
+            if (cts.IsCancellationRequested)
+            {
+                Assert.Fail($"timed out waiting for {what()}");
+            }
+            await Task.Delay(5);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Task.WhenAll(Nodes.Keys.ToArray().Select(StopAsync));
+        }
+        finally
+        {
+            foreach (IRaftStorage s in Storages.Values)
+            {
+                s.Dispose();
+            }
+            Storages.Clear();
+            foreach (TempWalDirectory d in _directories.Values)
+            {
+                d.Dispose();
+            }
+        }
+    }
+
+    private IRaftStorage StorageFor(ulong id)
+    {
+        if (Storages.TryGetValue(id, out IRaftStorage? storage))
+        {
+            return storage;
+        }
+        if (_settings.WriteAheadLog)
+        {
+            if (!_directories.TryGetValue(id, out TempWalDirectory? dir))
+            {
+                dir = new TempWalDirectory();
+                _directories[id] = dir;
+            }
+            storage = dir.Open(new WalOptions { SegmentSize = 1024 * 1024 });
+        }
+        else
+        {
+            storage = new MemoryStorage();
+        }
+        Storages[id] = storage;
+        return storage;
+    }
+
+    private UdpTransport NewTransport(ulong id)
+    {
+        UdpTransportOptions o = TransportOptions(id, _endpoints.TryGetValue(id, out IPEndPoint? old) ? old : new IPEndPoint(IPAddress.Loopback, 0));
+        UdpTransport transport;
+        try
+        {
+            transport = new UdpTransport(o);
+        }
+        catch (SocketException) when (old is not null)
+        {
+            // The old port was taken meanwhile: take another and tell the running peers.
+            transport = new UdpTransport(TransportOptions(id, new IPEndPoint(IPAddress.Loopback, 0)));
+            foreach ((ulong other, UdpTransport t) in Transports)
+            {
+                if (other != id && Nodes.ContainsKey(other))
+                {
+                    t.SetPeer(id, transport.LocalEndPoint);
+                }
+            }
+        }
+        _endpoints[id] = transport.LocalEndPoint;
+        return transport;
+    }
+
+    private UdpTransportOptions TransportOptions(ulong id, IPEndPoint bind)
+    {
+        var o = new UdpTransportOptions
+        {
+            LocalId = id,
+            ClusterId = 9,
+            Bind = bind,
+            ClusterKey = _settings.ClusterKey,
+            AddressBook = peer =>
+            {
+                AddressLookups.Enqueue((id, peer));
+                return _endpoints.TryGetValue(peer, out IPEndPoint? ep) ? ep : null;
+            },
+        };
+        foreach ((ulong peer, IPEndPoint ep) in _endpoints)
+        {
+            if (peer != id)
+            {
+                o.Peers[peer] = ep;
+            }
+        }
+        _settings.Transport?.Invoke(id, o);
+        return o;
+    }
+}
