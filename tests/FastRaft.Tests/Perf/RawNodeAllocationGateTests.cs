@@ -1,0 +1,69 @@
+using FastRaft.Benchmarks.Workloads;
+
+namespace FastRaft.Tests.Perf;
+
+/// <summary>
+/// The RawNode benchmarks' workloads allocate nothing once warm. The unbatched 16-byte paths are
+/// gated in Node/HotPathAllocationTests; these cover batching and larger payloads.
+/// </summary>
+public class RawNodeAllocationGateTests
+{
+    [Theory]
+    [InlineData(1, 4096)]
+    [InlineData(16, 16)]
+    [InlineData(16, 256)]
+    [InlineData(256, 16)]
+    [InlineData(256, 4096)]
+    public void Single_voter_batches_commit_without_allocating(int batch, int payload)
+    {
+        var w = new SingleVoterWorkload(payload);
+        ulong start = w.Node.Applied;
+
+        long allocated = AllocationGate.MeasuredBytes(() => w.ProposeAndCommit(batch), batch, out ulong applied, out int calls);
+
+        Assert.Equal(start + Entries(calls, batch), applied);
+        Assert.Equal(applied - start, w.Node.AppliedBytes / (ulong)payload);
+        Assert.Equal(0, allocated);
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(256)]
+    public void Three_voters_propose_each_in_batches_without_allocating(int batch)
+    {
+        var w = new ThreeVoterWorkload(16);
+        ulong start = w.Leader.Applied;
+
+        long allocated = AllocationGate.MeasuredBytes(() => w.ProposeEach(batch), batch, out ulong applied, out int calls);
+
+        AssertAllApplied(w, start + Entries(calls, batch), applied);
+        Assert.Equal(0, allocated);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16)]
+    [InlineData(256)]
+    public void Three_voters_batched_as_one_proposal_message_without_allocating(int batch)
+    {
+        var w = new ThreeVoterWorkload(16);
+        ulong start = w.Leader.Applied;
+
+        long allocated = AllocationGate.MeasuredBytes(() => w.ProposeAsOneMessage(batch), batch, out ulong applied, out int calls);
+
+        AssertAllApplied(w, start + Entries(calls, batch), applied);
+        Assert.Equal(0, allocated);
+    }
+
+    /// <summary>Entries committed by the warm-up and the measured calls (as many of each).</summary>
+    private static ulong Entries(int measuredCalls, int batch) => 2UL * (ulong)measuredCalls * (ulong)batch;
+
+    private static void AssertAllApplied(ThreeVoterWorkload w, ulong expected, ulong leaderApplied)
+    {
+        Assert.Equal(expected, leaderApplied);
+        foreach (BenchNode n in w.Nodes)
+        {
+            Assert.Equal(expected, n.Applied);
+        }
+    }
+}
