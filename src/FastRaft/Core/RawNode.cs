@@ -153,9 +153,8 @@ public sealed class RawNode
         bool mustSync = MustSync(hard, _prevHardState, entries.Length);
         HardState hardOut = hard != _prevHardState ? hard : HardState.Empty;
 
+        // The arena's list already holds r.Msgs; the other outgoing messages follow them.
         MessageList msgs = arena.Messages;
-        int msgStart = msgs.Count;
-        msgs.AddRange(r.Msgs.Span);
         if (_asyncStorageWrites)
         {
             if (!entries.IsEmpty || !hardOut.IsEmpty || snapshot is not null || r.MsgsAfterAppend.Count > 0)
@@ -187,7 +186,7 @@ public sealed class RawNode
             Entries = entries,
             Snapshot = snapshot,
             CommittedEntries = committed,
-            Messages = msgs.AsMemory(msgStart, msgs.Count - msgStart),
+            Messages = msgs.AsMemory(0, msgs.Count),
             MustSync = mustSync,
         };
         AcceptReady(rd, snapshot);
@@ -225,7 +224,6 @@ public sealed class RawNode
             }
             _readyPending = true;
         }
-        r.Msgs.Clear();
         r.MsgsAfterAppend.Clear();
         r.Log.AcceptUnstable();
         if (!rd.CommittedEntries.IsEmpty)
