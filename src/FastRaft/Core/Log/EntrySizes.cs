@@ -38,6 +38,11 @@ internal static class EntrySizes
         {
             return 0;
         }
+        if (maxSize == ulong.MaxValue)
+        {
+            // No limit (the sizes could not add up to it): skip computing them.
+            return ents.Length;
+        }
         ulong size = ents[0].Size;
         for (int limit = 1; limit < ents.Length; limit++)
         {

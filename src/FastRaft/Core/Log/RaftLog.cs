@@ -462,6 +462,11 @@ internal sealed partial class RaftLog
             dest.Truncate(start + storedKeep);
             return;
         }
+        if (maxSize == ulong.MaxValue)
+        {
+            dest.AddRange(unstable);
+            return;
+        }
         int take = 0;
         ulong size = 0;
         if (stored.IsEmpty)
