@@ -31,6 +31,8 @@ internal sealed class PayloadArena
     private readonly int _chunkSize;
 
     // Live chunks in log order, as a ring: the front holds the oldest bytes, the back is written.
+    // Its length is a power of two, so positions wrap with a mask (Append finds the back chunk
+    // for every payload; a division there cost more than the copy of a small payload).
     private Segment[] _live = new Segment[4];
     private int _liveHead;
     private int _liveCount;
@@ -79,11 +81,16 @@ internal sealed class PayloadArena
             return ReadOnlyMemory<byte>.Empty;
         }
         int n = payload.Length;
-        if (_liveCount == 0 || Back.Buffer.Length - Back.Used < n)
+        if (_liveCount == 0)
         {
             AddChunk(n);
         }
         ref Segment back = ref Back;
+        if (back.Buffer.Length - back.Used < n)
+        {
+            AddChunk(n);
+            back = ref Back;
+        }
         int at = back.Used;
         payload.CopyTo(back.Buffer.AsSpan(at, n));
         back.Used = at + n;
@@ -110,7 +117,7 @@ internal sealed class PayloadArena
             }
             Retire(front.Buffer);
             front = default;
-            _liveHead = (_liveHead + 1) % _live.Length;
+            _liveHead = (_liveHead + 1) & (_live.Length - 1);
             _liveCount--;
         }
     }
@@ -154,7 +161,7 @@ internal sealed class PayloadArena
 
     private ref Segment Front => ref _live[_liveHead];
 
-    private ref Segment Back => ref _live[(_liveHead + _liveCount - 1) % _live.Length];
+    private ref Segment Back => ref _live[(_liveHead + _liveCount - 1) & (_live.Length - 1)];
 
     private void AddChunk(int needed)
     {
@@ -163,7 +170,7 @@ internal sealed class PayloadArena
         {
             GrowRing();
         }
-        _live[(_liveHead + _liveCount) % _live.Length] = new Segment(buffer, _nextBase);
+        _live[(_liveHead + _liveCount) & (_live.Length - 1)] = new Segment(buffer, _nextBase);
         _liveCount++;
         _nextBase += buffer.Length;
     }
@@ -193,7 +200,7 @@ internal sealed class PayloadArena
         var next = new Segment[_live.Length * 2];
         for (int i = 0; i < _liveCount; i++)
         {
-            next[i] = _live[(_liveHead + i) % _live.Length];
+            next[i] = _live[(_liveHead + i) & (_live.Length - 1)];
         }
         _live = next;
         _liveHead = 0;
