@@ -19,6 +19,17 @@ public sealed class RawNode
 
     /// <summary>Local acknowledgements to step on Advance (synchronous storage mode).</summary>
     private readonly MessageList _stepsOnAdvance = new(4);
+
+    // The storage acknowledgements a synchronous Ready owes, stepped by Advance after the
+    // messages above. etcd queues them as messages; only these few fields vary, so they are kept
+    // as fields and the messages built on the stack when stepped.
+    private bool _owesAppendResp;
+    private ulong _appendRespIndex;
+    private ulong _appendRespLogTerm;
+    private ulong _appendRespTerm;
+    private Snapshot? _appendRespSnapshot;
+    private ReadOnlyMemory<Entry> _owedApplyResp;
+
     private bool _readyPending;
     private readonly Entry[] _proposal = new Entry[1];
 
@@ -216,12 +227,9 @@ public sealed class RawNode
             }
             if (NeedStorageAppendResp(snapshot))
             {
-                _stepsOnAdvance.Add(NewStorageAppendResp(snapshot));
+                OweStorageAppendResp(snapshot);
             }
-            if (!rd.CommittedEntries.IsEmpty)
-            {
-                _stepsOnAdvance.Add(NewStorageApplyResp(rd.CommittedEntries));
-            }
+            _owedApplyResp = rd.CommittedEntries;
             _readyPending = true;
         }
         r.MsgsAfterAppend.Clear();
@@ -250,6 +258,19 @@ public sealed class RawNode
             _raft.Step(_stepsOnAdvance[i]);
         }
         _stepsOnAdvance.Clear();
+        if (_owesAppendResp)
+        {
+            _owesAppendResp = false;
+            Message m = StorageAppendResp(_appendRespIndex, _appendRespLogTerm, _appendRespTerm, _appendRespSnapshot);
+            _appendRespSnapshot = null;
+            _raft.Step(m);
+        }
+        if (!_owedApplyResp.IsEmpty)
+        {
+            Message m = NewStorageApplyResp(_owedApplyResp);
+            _owedApplyResp = default;
+            _raft.Step(m);
+        }
         _readyPending = false;
     }
 
@@ -300,20 +321,40 @@ public sealed class RawNode
     private Message NewStorageAppendResp(Snapshot? snapshot)
     {
         Raft r = _raft;
-        var m = new Message
-        {
-            Type = MessageType.MsgStorageAppendResp,
-            To = r.Id,
-            From = LocalIds.LocalAppendThread,
-            Term = r.Term,
-            Snapshot = snapshot,
-        };
+        ulong index = 0, logTerm = 0;
         if (r.Log.HasNextOrInProgressUnstableEnts())
         {
-            (m.Index, m.LogTerm) = r.Log.Tip();
+            (index, logTerm) = r.Log.Tip();
         }
-        return m;
+        return StorageAppendResp(index, logTerm, r.Term, snapshot);
     }
+
+    /// <summary>Records the acknowledgement <see cref="NewStorageAppendResp"/> would build, for Advance to step.</summary>
+    private void OweStorageAppendResp(Snapshot? snapshot)
+    {
+        Raft r = _raft;
+        ulong index = 0, logTerm = 0;
+        if (r.Log.HasNextOrInProgressUnstableEnts())
+        {
+            (index, logTerm) = r.Log.Tip();
+        }
+        _owesAppendResp = true;
+        _appendRespIndex = index;
+        _appendRespLogTerm = logTerm;
+        _appendRespTerm = r.Term;
+        _appendRespSnapshot = snapshot;
+    }
+
+    private Message StorageAppendResp(ulong index, ulong logTerm, ulong term, Snapshot? snapshot) => new()
+    {
+        Type = MessageType.MsgStorageAppendResp,
+        To = _raft.Id,
+        From = LocalIds.LocalAppendThread,
+        Term = term,
+        Index = index,
+        LogTerm = logTerm,
+        Snapshot = snapshot,
+    };
 
     private Message NewStorageApplyMsg(MessageArena arena, ReadOnlyMemory<Entry> committed)
     {
