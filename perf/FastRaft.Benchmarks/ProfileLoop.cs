@@ -5,7 +5,8 @@ namespace FastRaft.Benchmarks;
 
 /// <summary>
 /// Runs one workload in a plain loop, outside BenchmarkDotNet, for a sampling profiler or
-/// callgrind to watch: <c>profile single|three|three-batch BATCH PAYLOAD ENTRIES</c>. Prints
+/// callgrind to watch: <c>profile single|three|three-batch[-streamed] BATCH PAYLOAD ENTRIES</c>
+/// (the workloads of the RawNode benchmarks, until quiet or streamed). Prints
 /// the wall and CPU time per entry (CPU time suffers less from a loaded machine) and the bytes allocated (a rough figure, not the benchmark's).
 /// </summary>
 internal static class ProfileLoop
@@ -17,7 +18,7 @@ internal static class ProfileLoop
     {
         if (args.Length != 5)
         {
-            Console.Error.WriteLine("usage: profile single|three|three-batch BATCH PAYLOAD ENTRIES");
+            Console.Error.WriteLine("usage: profile single|three|three-batch[-streamed] BATCH PAYLOAD ENTRIES");
             return 2;
         }
         string kind = args[1];
@@ -27,8 +28,11 @@ internal static class ProfileLoop
         Func<int, ulong> step = kind switch
         {
             "single" => new SingleVoterWorkload(payload).ProposeAndCommit,
+            "single-streamed" => new SingleVoterWorkload(payload).ProposeStreamed,
             "three" => new ThreeVoterWorkload(payload).ProposeEach,
+            "three-streamed" => new ThreeVoterWorkload(payload).ProposeEachStreamed,
             "three-batch" => new ThreeVoterWorkload(payload).ProposeAsOneMessage,
+            "three-batch-streamed" => new ThreeVoterWorkload(payload).ProposeAsOneMessageStreamed,
             _ => throw new ArgumentException($"unknown workload {kind}"),
         };
         // Warm up (tiering, pools) with a fixed amount of work, then measure.

@@ -3,9 +3,15 @@ using FastRaft.Protocol;
 namespace FastRaft.Benchmarks.Workloads;
 
 /// <summary>
-/// A one-voter cluster (the leader commits on its own durable write): propose a batch with
-/// <see cref="Core.RawNode.Propose(ReadOnlyMemory{byte})"/>, then handle Readys until the node is
-/// quiet, by which time the batch is persisted, committed and applied.
+/// A one-voter cluster (the leader commits on its own durable write), proposals made with
+/// <see cref="Core.RawNode.Propose(ReadOnlyMemory{byte})"/>, driven two ways:
+/// <list type="bullet">
+/// <item><see cref="ProposeAndCommit"/>: propose a batch, then handle Readys until the node is
+/// quiet: the batch is persisted, committed and applied before the next one is proposed (two
+/// Readys per batch: one persists it, the next one commits and applies it).</item>
+/// <item><see cref="ProposeStreamed"/>: a steady stream: propose a batch, handle one Ready. Each
+/// Ready persists the new batch and commits and applies the previous one, as in a busy server.</item>
+/// </list>
 /// </summary>
 public sealed class SingleVoterWorkload
 {
@@ -39,6 +45,20 @@ public sealed class SingleVoterWorkload
         Drain();
         return _node.Applied;
     }
+
+    /// <summary>Proposes <paramref name="batch"/> entries and handles one Ready (if any). Returns the applied index.</summary>
+    public ulong ProposeStreamed(int batch)
+    {
+        for (int i = 0; i < batch; i++)
+        {
+            BenchNode.Check(_node.Node.Propose(_payload));
+        }
+        _node.HandleReady(_peers);
+        return _node.Applied;
+    }
+
+    /// <summary>The index of the last proposed entry.</summary>
+    public ulong LastIndex => _node.Node.LastIndex;
 
     private void Drain()
     {

@@ -5,8 +5,17 @@ namespace FastRaft.Benchmarks.Workloads;
 
 /// <summary>
 /// Three RawNodes in one thread exchanging messages in memory (no sockets, no copies): node 1
-/// leads; after each proposal batch every node's Readys are handled round-robin until all are
-/// quiet, by which time the batch is committed and applied on all three.
+/// leads, and a node's messages are stepped into their recipients while its Ready is handled.
+/// Proposals are made one <see cref="RawNode.Propose(ReadOnlyMemory{byte})"/> call per entry, or
+/// a batch as one MsgProp; the cluster is driven two ways:
+/// <list type="bullet">
+/// <item>until quiet (<see cref="ProposeEach"/>, <see cref="ProposeAsOneMessage"/>): every node's
+/// Readys are handled round-robin until none has one, by which time the batch is committed and
+/// applied on all three before the next one is proposed;</item>
+/// <item>streamed (<see cref="ProposeEachStreamed"/>, <see cref="ProposeAsOneMessageStreamed"/>): a
+/// steady stream where each proposal batch is followed by one round of at most one Ready per
+/// node, so a Ready carries new entries and the commit of earlier ones, as in a busy server.</item>
+/// </list>
 /// </summary>
 public sealed class ThreeVoterWorkload
 {
@@ -75,6 +84,41 @@ public sealed class ThreeVoterWorkload
         BenchNode.Check(Leader.Node.Step(m));
         Pump();
         return Leader.Applied;
+    }
+
+    /// <summary>Like <see cref="ProposeEach"/>, followed by one round of Readys instead of running until quiet.</summary>
+    public ulong ProposeEachStreamed(int batch)
+    {
+        RawNode leader = Leader.Node;
+        for (int i = 0; i < batch; i++)
+        {
+            BenchNode.Check(leader.Propose(_payload));
+        }
+        Round();
+        return Leader.Applied;
+    }
+
+    /// <summary>Like <see cref="ProposeAsOneMessage"/>, followed by one round of Readys instead of running until quiet.</summary>
+    public ulong ProposeAsOneMessageStreamed(int batch)
+    {
+        var m = new Message
+        {
+            Type = MessageType.MsgProp,
+            From = 1,
+            Entries = new ReadOnlyMemory<Entry>(_batch, 0, batch),
+        };
+        BenchNode.Check(Leader.Node.Step(m));
+        Round();
+        return Leader.Applied;
+    }
+
+    /// <summary>Handles at most one Ready of each node, leader first.</summary>
+    public void Round()
+    {
+        foreach (BenchNode n in _nodes)
+        {
+            n.HandleReady(_peers);
+        }
     }
 
     /// <summary>Handles Readys round-robin until no node has one.</summary>
