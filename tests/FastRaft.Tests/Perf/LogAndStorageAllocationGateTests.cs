@@ -3,6 +3,7 @@ using FastRaft.Benchmarks.Workloads;
 namespace FastRaft.Tests.Perf;
 
 /// <summary>The unstable-log and MemoryStorage benchmarks' operations allocate nothing once warm.</summary>
+[Collection(AllocationGateCollection.Name)]
 public class LogAndStorageAllocationGateTests
 {
     // Truncate-and-append renews its log every 8 windows of rewrites; the payload arena's pools

@@ -7,6 +7,7 @@ namespace FastRaft.Tests.Perf;
 /// The quorum benchmarks' operations through the progress tracker allocate nothing for up to 11
 /// voters, simple or joint (JointConfig alone is gated in Quorum/QuorumAllocationTests).
 /// </summary>
+[Collection(AllocationGateCollection.Name)]
 public class QuorumAllocationGateTests
 {
     public static TheoryData<int, bool> Sizes()

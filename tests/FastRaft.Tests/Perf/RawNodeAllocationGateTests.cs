@@ -6,6 +6,7 @@ namespace FastRaft.Tests.Perf;
 /// The RawNode benchmarks' workloads allocate nothing once warm. The unbatched 16-byte paths are
 /// gated in Node/HotPathAllocationTests; these cover batching and larger payloads.
 /// </summary>
+[Collection(AllocationGateCollection.Name)]
 public class RawNodeAllocationGateTests
 {
     // A stream holds more entries in flight when a compaction comes around than a driver that
