@@ -29,6 +29,7 @@ public sealed class RawNode
     private ulong _appendRespTerm;
     private Snapshot? _appendRespSnapshot;
     private ReadOnlyMemory<Entry> _owedApplyResp;
+    private ulong _owedApplySize;
 
     private bool _readyPending;
     private readonly Entry[] _proposal = new Entry[1];
@@ -237,7 +238,10 @@ public sealed class RawNode
         if (!rd.CommittedEntries.IsEmpty)
         {
             ReadOnlySpan<Entry> ents = rd.CommittedEntries.Span;
-            r.Log.AcceptApplying(ents[^1].Index, EntrySizes.EntsSize(ents), ApplyUnstableEntries);
+            ulong size = EntrySizes.EntsSize(ents);
+            r.Log.AcceptApplying(ents[^1].Index, size, ApplyUnstableEntries);
+            // Advance acknowledges the same entries: their size is not computed twice.
+            _owedApplySize = size;
         }
         // What this Ready exposes stays in the arena just filled; new work goes to the other.
         r.RotateArena();
@@ -267,9 +271,10 @@ public sealed class RawNode
         }
         if (!_owedApplyResp.IsEmpty)
         {
-            Message m = NewStorageApplyResp(_owedApplyResp);
+            // What stepping NewStorageApplyResp(_owedApplyResp) does, with the size already known.
+            ReadOnlyMemory<Entry> applied = _owedApplyResp;
             _owedApplyResp = default;
-            _raft.Step(m);
+            _raft.StorageApplied(applied.Span, _owedApplySize);
         }
         _readyPending = false;
     }
