@@ -305,12 +305,7 @@ public sealed class MemoryStorage : IRaftStorage
             _arena.TruncateTo(_ents.EndOf(keep - 1));
             _ents.Truncate(keep);
         }
-        _ents.EnsureRoom(entries.Length);
-        foreach (ref readonly Entry e in entries)
-        {
-            ReadOnlyMemory<byte> data = _arena.Append(e.Data.Span, out long end);
-            _ents.Add(new Entry(e.Term, e.Index, e.Type, data), end);
-        }
+        _ents.AppendCopies(entries, _arena);
         PublishBounds();
         return StorageStatus.Ok;
     }

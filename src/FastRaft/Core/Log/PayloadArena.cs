@@ -75,27 +75,38 @@ internal sealed class PayloadArena
     /// </summary>
     public ReadOnlyMemory<byte> Append(ReadOnlySpan<byte> payload, out long end)
     {
+        int n = payload.Length;
+        if (n != 0 && _liveCount != 0)
+        {
+            // The usual case: the payload fits in the chunk being written.
+            ref Segment back = ref Back;
+            int at = back.Used;
+            byte[] buffer = back.Buffer;
+            if (buffer.Length - at >= n)
+            {
+                payload.CopyTo(buffer.AsSpan(at, n));
+                back.Used = at + n;
+                end = back.Base + at + n;
+                return new ReadOnlyMemory<byte>(buffer, at, n);
+            }
+        }
+        return AppendSlow(payload, out end);
+    }
+
+    private ReadOnlyMemory<byte> AppendSlow(ReadOnlySpan<byte> payload, out long end)
+    {
         if (payload.IsEmpty)
         {
             end = Tail;
             return ReadOnlyMemory<byte>.Empty;
         }
         int n = payload.Length;
-        if (_liveCount == 0)
-        {
-            AddChunk(n);
-        }
+        AddChunk(n);
         ref Segment back = ref Back;
-        if (back.Buffer.Length - back.Used < n)
-        {
-            AddChunk(n);
-            back = ref Back;
-        }
-        int at = back.Used;
-        payload.CopyTo(back.Buffer.AsSpan(at, n));
-        back.Used = at + n;
-        end = back.Base + back.Used;
-        return new ReadOnlyMemory<byte>(back.Buffer, at, n);
+        payload.CopyTo(back.Buffer.AsSpan(0, n));
+        back.Used = n;
+        end = back.Base + n;
+        return new ReadOnlyMemory<byte>(back.Buffer, 0, n);
     }
 
     /// <summary>
