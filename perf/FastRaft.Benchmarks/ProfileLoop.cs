@@ -5,9 +5,11 @@ namespace FastRaft.Benchmarks;
 
 /// <summary>
 /// Runs one workload in a plain loop, outside BenchmarkDotNet, for a sampling profiler (perf
-/// with DOTNET_PerfMapEnabled=1) or compare.sh to use: <c>profile single|three|three-batch[-streamed] BATCH PAYLOAD ENTRIES</c>
-/// (the workloads of the RawNode benchmarks, until quiet or streamed). Prints
-/// the wall and CPU time per entry (CPU time suffers less from a loaded machine) and the bytes allocated (a rough figure, not the benchmark's).
+/// with DOTNET_PerfMapEnabled=1) or compare.sh to use:
+/// <c>profile single|three|three-batch[-streamed] BATCH PAYLOAD ENTRIES</c> (the workloads of
+/// the RawNode benchmarks, until quiet or streamed). Prints the wall and the CPU time per entry
+/// (CPU time suffers less from a loaded machine) and the bytes allocated (a rough figure: it
+/// includes the loop's own bookkeeping).
 /// </summary>
 internal static class ProfileLoop
 {
