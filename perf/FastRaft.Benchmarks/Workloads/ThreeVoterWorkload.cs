@@ -94,7 +94,7 @@ public sealed class ThreeVoterWorkload
         {
             BenchNode.Check(leader.Propose(_payload));
         }
-        Round();
+        Round(batch);
         return Leader.Applied;
     }
 
@@ -108,17 +108,40 @@ public sealed class ThreeVoterWorkload
             Entries = new ReadOnlyMemory<Entry>(_batch, 0, batch),
         };
         BenchNode.Check(Leader.Node.Step(m));
-        Round();
+        Round(batch);
         return Leader.Applied;
     }
 
-    /// <summary>Handles at most one Ready of each node, leader first.</summary>
-    public void Round()
+    /// <summary>
+    /// Handles at most one Ready of each node, leader first; then more rounds only while a node
+    /// has more than <paramref name="batch"/> entries not applied (a Ready hands out at most
+    /// MaxCommittedSizePerReady of committed entries), so the stream stays bounded.
+    /// </summary>
+    public void Round(int batch)
     {
+        bool any;
+        do
+        {
+            any = false;
+            foreach (BenchNode n in _nodes)
+            {
+                any |= n.HandleReady(_peers);
+            }
+        }
+        while (any && Lags(batch));
+    }
+
+    private bool Lags(int batch)
+    {
+        ulong last = Leader.Node.LastIndex;
         foreach (BenchNode n in _nodes)
         {
-            n.HandleReady(_peers);
+            if (last - n.Applied > (ulong)batch)
+            {
+                return true;
+            }
         }
+        return false;
     }
 
     /// <summary>Handles Readys round-robin until no node has one.</summary>

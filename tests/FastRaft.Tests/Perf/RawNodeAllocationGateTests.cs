@@ -65,12 +65,13 @@ public class RawNodeAllocationGateTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(16)]
-    [InlineData(256)]
-    public void Single_voter_streamed_commits_without_allocating(int batch)
+    [InlineData(1, 16)]
+    [InlineData(16, 16)]
+    [InlineData(256, 16)]
+    [InlineData(256, 4096)] // a batch larger than what one Ready may apply (MaxCommittedSizePerReady)
+    public void Single_voter_streamed_commits_without_allocating(int batch, int payload)
     {
-        var w = new SingleVoterWorkload(16);
+        var w = new SingleVoterWorkload(payload);
 
         long allocated = AllocationGate.MeasuredBytes(() => w.ProposeStreamed(batch), batch, out ulong applied, out _, StreamedWarmupEntries);
 
