@@ -6,9 +6,10 @@ using BenchmarkDotNet.Reports;
 namespace FastRaft.Benchmarks;
 
 /// <summary>
-/// The configuration shared by every suite: allocations measured (the hot path must show 0 B), the median,
-/// and times in nanoseconds so
-/// suites compare at a glance. Job, filter and exporters can be added on the command line.
+/// The configuration shared by every suite: allocations measured (the hot path must show 0 B),
+/// a median column, times in nanoseconds so suites compare at a glance, and one joined summary
+/// per run (BenchmarkDotNet's GitHub markdown report is what perf/results keeps). Job, filter
+/// and exporters can be added on the command line.
 /// </summary>
 public static class BenchConfig
 {
