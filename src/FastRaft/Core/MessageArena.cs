@@ -5,10 +5,10 @@ namespace FastRaft.Core;
 /// <summary>
 /// Backing store for what one Ready hands out: the entries carried by messages and by the
 /// Ready itself, copied payloads that the core does not otherwise own (forwarded proposals,
-/// read contexts), and the Ready's message list. The node keeps two arenas and alternates at
-/// each Ready, so everything a Ready exposes stays valid until the next call to Ready while
-/// a warmed-up pair never allocates. Growth moves to new arrays and leaves views into the old
-/// ones intact.
+/// read contexts), and the Ready's message list (the node sends into it directly). The node
+/// keeps two arenas and alternates at each Ready, so everything a Ready exposes stays valid
+/// until the next call to Ready while a warmed-up pair never allocates. Growth moves to new
+/// arrays and leaves views into the old ones intact.
 /// </summary>
 internal sealed class MessageArena
 {

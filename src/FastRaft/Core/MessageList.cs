@@ -35,8 +35,11 @@ internal sealed class MessageList(int capacity = 8)
     /// <summary>Clears, also dropping references held by the old messages.</summary>
     public void Clear()
     {
-        _items.AsSpan(0, Count).Clear();
-        Count = 0;
+        if (Count != 0)
+        {
+            _items.AsSpan(0, Count).Clear();
+            Count = 0;
+        }
     }
 
     public ReadOnlyMemory<Message> AsMemory(int start, int length) => new(_items, start, length);

@@ -19,6 +19,18 @@ public sealed class RawNode
 
     /// <summary>Local acknowledgements to step on Advance (synchronous storage mode).</summary>
     private readonly MessageList _stepsOnAdvance = new(4);
+
+    // The storage acknowledgements a synchronous Ready owes, stepped by Advance after the
+    // messages above. etcd queues them as messages; only these few fields vary, so they are kept
+    // as fields and the messages built on the stack when stepped.
+    private bool _owesAppendResp;
+    private ulong _appendRespIndex;
+    private ulong _appendRespLogTerm;
+    private ulong _appendRespTerm;
+    private Snapshot? _appendRespSnapshot;
+    private ReadOnlyMemory<Entry> _owedApplyResp;
+    private ulong _owedApplySize;
+
     private bool _readyPending;
     private readonly Entry[] _proposal = new Entry[1];
 
@@ -153,9 +165,8 @@ public sealed class RawNode
         bool mustSync = MustSync(hard, _prevHardState, entries.Length);
         HardState hardOut = hard != _prevHardState ? hard : HardState.Empty;
 
+        // The arena's list already holds r.Msgs; the other outgoing messages follow them.
         MessageList msgs = arena.Messages;
-        int msgStart = msgs.Count;
-        msgs.AddRange(r.Msgs.Span);
         if (_asyncStorageWrites)
         {
             if (!entries.IsEmpty || !hardOut.IsEmpty || snapshot is not null || r.MsgsAfterAppend.Count > 0)
@@ -187,7 +198,7 @@ public sealed class RawNode
             Entries = entries,
             Snapshot = snapshot,
             CommittedEntries = committed,
-            Messages = msgs.AsMemory(msgStart, msgs.Count - msgStart),
+            Messages = msgs.AsMemory(0, msgs.Count),
             MustSync = mustSync,
         };
         AcceptReady(rd, snapshot);
@@ -217,21 +228,20 @@ public sealed class RawNode
             }
             if (NeedStorageAppendResp(snapshot))
             {
-                _stepsOnAdvance.Add(NewStorageAppendResp(snapshot));
+                OweStorageAppendResp(snapshot);
             }
-            if (!rd.CommittedEntries.IsEmpty)
-            {
-                _stepsOnAdvance.Add(NewStorageApplyResp(rd.CommittedEntries));
-            }
+            _owedApplyResp = rd.CommittedEntries;
             _readyPending = true;
         }
-        r.Msgs.Clear();
         r.MsgsAfterAppend.Clear();
         r.Log.AcceptUnstable();
         if (!rd.CommittedEntries.IsEmpty)
         {
             ReadOnlySpan<Entry> ents = rd.CommittedEntries.Span;
-            r.Log.AcceptApplying(ents[^1].Index, EntrySizes.EntsSize(ents), ApplyUnstableEntries);
+            ulong size = EntrySizes.EntsSize(ents);
+            r.Log.AcceptApplying(ents[^1].Index, size, ApplyUnstableEntries);
+            // Advance acknowledges the same entries: their size is not computed twice.
+            _owedApplySize = size;
         }
         // What this Ready exposes stays in the arena just filled; new work goes to the other.
         r.RotateArena();
@@ -252,6 +262,20 @@ public sealed class RawNode
             _raft.Step(_stepsOnAdvance[i]);
         }
         _stepsOnAdvance.Clear();
+        if (_owesAppendResp)
+        {
+            _owesAppendResp = false;
+            Message m = StorageAppendResp(_appendRespIndex, _appendRespLogTerm, _appendRespTerm, _appendRespSnapshot);
+            _appendRespSnapshot = null;
+            _raft.Step(m);
+        }
+        if (!_owedApplyResp.IsEmpty)
+        {
+            // What stepping NewStorageApplyResp(_owedApplyResp) does, with the size already known.
+            ReadOnlyMemory<Entry> applied = _owedApplyResp;
+            _owedApplyResp = default;
+            _raft.StorageApplied(applied.Span, _owedApplySize);
+        }
         _readyPending = false;
     }
 
@@ -302,20 +326,40 @@ public sealed class RawNode
     private Message NewStorageAppendResp(Snapshot? snapshot)
     {
         Raft r = _raft;
-        var m = new Message
-        {
-            Type = MessageType.MsgStorageAppendResp,
-            To = r.Id,
-            From = LocalIds.LocalAppendThread,
-            Term = r.Term,
-            Snapshot = snapshot,
-        };
+        ulong index = 0, logTerm = 0;
         if (r.Log.HasNextOrInProgressUnstableEnts())
         {
-            (m.Index, m.LogTerm) = r.Log.Tip();
+            (index, logTerm) = r.Log.Tip();
         }
-        return m;
+        return StorageAppendResp(index, logTerm, r.Term, snapshot);
     }
+
+    /// <summary>Records the acknowledgement <see cref="NewStorageAppendResp"/> would build, for Advance to step.</summary>
+    private void OweStorageAppendResp(Snapshot? snapshot)
+    {
+        Raft r = _raft;
+        ulong index = 0, logTerm = 0;
+        if (r.Log.HasNextOrInProgressUnstableEnts())
+        {
+            (index, logTerm) = r.Log.Tip();
+        }
+        _owesAppendResp = true;
+        _appendRespIndex = index;
+        _appendRespLogTerm = logTerm;
+        _appendRespTerm = r.Term;
+        _appendRespSnapshot = snapshot;
+    }
+
+    private Message StorageAppendResp(ulong index, ulong logTerm, ulong term, Snapshot? snapshot) => new()
+    {
+        Type = MessageType.MsgStorageAppendResp,
+        To = _raft.Id,
+        From = LocalIds.LocalAppendThread,
+        Term = term,
+        Index = index,
+        LogTerm = logTerm,
+        Snapshot = snapshot,
+    };
 
     private Message NewStorageApplyMsg(MessageArena arena, ReadOnlyMemory<Entry> committed)
     {

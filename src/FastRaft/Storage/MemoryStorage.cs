@@ -27,6 +27,12 @@ public sealed class MemoryStorage : IRaftStorage
     // _ents[0] is the dummy entry at the snapshot position; _ents[k] has index _ents[0].Index + k.
     private readonly EntryWindow _ents = new();
 
+    // FirstIndex() and LastIndex() as of the last change, published under the gate and read
+    // without it: the node asks for them several times per Ready, and each answer is one value
+    // that was current at some instant, exactly what taking the lock would give.
+    private ulong _firstIndex;
+    private ulong _lastIndex;
+
     private HardState _hardState;
     private Snapshot _snapshot = Protocol.Snapshot.Empty;
 
@@ -34,6 +40,7 @@ public sealed class MemoryStorage : IRaftStorage
     {
         _arena = new PayloadArena(payloadChunkSize);
         _ents.Add(new Entry(0, 0), _arena.Tail);
+        PublishBounds();
     }
 
     /// <summary>The last hard state saved with <see cref="SetHardState"/>.</summary>
@@ -73,26 +80,28 @@ public sealed class MemoryStorage : IRaftStorage
         }
     }
 
-    /// <summary>Applies one Ready's writes in order: hard state, snapshot, entries (nothing here needs syncing).</summary>
+    /// <summary>
+    /// Applies one Ready's writes in order, under one acquisition of the lock: hard state,
+    /// snapshot, entries (nothing here needs syncing).
+    /// </summary>
     public StorageStatus Save(HardState hardState, ReadOnlySpan<Entry> entries, Snapshot? snapshot, bool mustSync)
     {
-        if (!hardState.IsEmpty)
+        lock (_gate)
         {
-            StorageStatus st = SetHardState(hardState);
-            if (st != StorageStatus.Ok)
+            if (!hardState.IsEmpty)
             {
-                return st;
+                _hardState = hardState;
             }
-        }
-        if (snapshot is { IsEmpty: false })
-        {
-            StorageStatus st = ApplySnapshot(snapshot);
-            if (st != StorageStatus.Ok)
+            if (snapshot is { IsEmpty: false })
             {
-                return st;
+                StorageStatus st = ApplySnapshotLocked(snapshot);
+                if (st != StorageStatus.Ok)
+                {
+                    return st;
+                }
             }
+            return AppendLocked(entries);
         }
-        return entries.IsEmpty ? StorageStatus.Ok : Append(entries);
     }
 
     /// <summary>Nothing to release: the memory is reclaimed by the garbage collector.</summary>
@@ -151,21 +160,9 @@ public sealed class MemoryStorage : IRaftStorage
         }
     }
 
-    public ulong LastIndex()
-    {
-        lock (_gate)
-        {
-            return LastIndexLocked();
-        }
-    }
+    public ulong LastIndex() => Volatile.Read(ref _lastIndex);
 
-    public ulong FirstIndex()
-    {
-        lock (_gate)
-        {
-            return _ents[0].Index + 1;
-        }
-    }
+    public ulong FirstIndex() => Volatile.Read(ref _firstIndex);
 
     public StorageStatus Snapshot(out Snapshot snapshot)
     {
@@ -186,17 +183,23 @@ public sealed class MemoryStorage : IRaftStorage
         ArgumentNullException.ThrowIfNull(snap);
         lock (_gate)
         {
-            ulong current = _snapshot.Metadata.Index;
-            if (current != 0 && current >= snap.Metadata.Index)
-            {
-                return StorageStatus.SnapOutOfDate;
-            }
-            _snapshot = snap;
-            _ents.Clear();
-            _arena.ReleaseAll();
-            _ents.Add(new Entry(snap.Metadata.Term, snap.Metadata.Index), _arena.Tail);
-            return StorageStatus.Ok;
+            return ApplySnapshotLocked(snap);
         }
+    }
+
+    private StorageStatus ApplySnapshotLocked(Snapshot snap)
+    {
+        ulong current = _snapshot.Metadata.Index;
+        if (current != 0 && current >= snap.Metadata.Index)
+        {
+            return StorageStatus.SnapOutOfDate;
+        }
+        _snapshot = snap;
+        _ents.Clear();
+        _arena.ReleaseAll();
+        _ents.Add(new Entry(snap.Metadata.Term, snap.Metadata.Index), _arena.Tail);
+        PublishBounds();
+        return StorageStatus.Ok;
     }
 
     /// <summary>
@@ -252,6 +255,7 @@ public sealed class MemoryStorage : IRaftStorage
             // The new dummy keeps only index and term; its payload goes with the compacted ones.
             _ents.Replace(0, new Entry(term, compactIndex));
             _arena.ReleaseBefore(releasedUpTo);
+            PublishBounds();
             return StorageStatus.Ok;
         }
     }
@@ -269,36 +273,41 @@ public sealed class MemoryStorage : IRaftStorage
         }
         lock (_gate)
         {
-            ulong first = _ents[0].Index + 1;
-            ulong last = entries[0].Index + (ulong)entries.Length - 1;
-            if (last < first)
-            {
-                // Nothing new: all of them are compacted.
-                return StorageStatus.Ok;
-            }
-            if (first > entries[0].Index)
-            {
-                entries = entries[(int)(first - entries[0].Index)..];
-            }
-            ulong offset = entries[0].Index - _ents[0].Index;
-            if ((ulong)_ents.Count < offset)
-            {
-                return StorageStatus.OutOfOrder;
-            }
-            if ((ulong)_ents.Count > offset)
-            {
-                int keep = (int)offset;
-                _arena.TruncateTo(_ents.EndOf(keep - 1));
-                _ents.Truncate(keep);
-            }
-            _ents.EnsureRoom(entries.Length);
-            foreach (ref readonly Entry e in entries)
-            {
-                ReadOnlyMemory<byte> data = _arena.Append(e.Data.Span, out long end);
-                _ents.Add(new Entry(e.Term, e.Index, e.Type, data), end);
-            }
+            return AppendLocked(entries);
+        }
+    }
+
+    private StorageStatus AppendLocked(ReadOnlySpan<Entry> entries)
+    {
+        if (entries.IsEmpty)
+        {
             return StorageStatus.Ok;
         }
+        ulong first = _ents[0].Index + 1;
+        ulong last = entries[0].Index + (ulong)entries.Length - 1;
+        if (last < first)
+        {
+            // Nothing new: all of them are compacted.
+            return StorageStatus.Ok;
+        }
+        if (first > entries[0].Index)
+        {
+            entries = entries[(int)(first - entries[0].Index)..];
+        }
+        ulong offset = entries[0].Index - _ents[0].Index;
+        if ((ulong)_ents.Count < offset)
+        {
+            return StorageStatus.OutOfOrder;
+        }
+        if ((ulong)_ents.Count > offset)
+        {
+            int keep = (int)offset;
+            _arena.TruncateTo(_ents.EndOf(keep - 1));
+            _ents.Truncate(keep);
+        }
+        _ents.AppendCopies(entries, _arena);
+        PublishBounds();
+        return StorageStatus.Ok;
     }
 
     /// <summary>
@@ -314,4 +323,12 @@ public sealed class MemoryStorage : IRaftStorage
     }
 
     private ulong LastIndexLocked() => _ents[0].Index + (ulong)_ents.Count - 1;
+
+    /// <summary>Publishes the bounds after a change of the entries (called under the gate).</summary>
+    private void PublishBounds()
+    {
+        ulong dummy = _ents[0].Index;
+        Volatile.Write(ref _firstIndex, dummy + 1);
+        Volatile.Write(ref _lastIndex, dummy + (ulong)_ents.Count - 1);
+    }
 }

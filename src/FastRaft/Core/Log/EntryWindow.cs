@@ -76,6 +76,26 @@ internal sealed class EntryWindow(int capacity = 64)
         Count++;
     }
 
+    /// <summary>
+    /// Appends <paramref name="src"/> with their payloads copied into <paramref name="arena"/>
+    /// (whose positions this window records): the append of the unstable log and of
+    /// MemoryStorage, written once as one tight loop over the arrays.
+    /// </summary>
+    public void AppendCopies(ReadOnlySpan<Entry> src, PayloadArena arena)
+    {
+        EnsureRoom(src.Length);
+        int at = _start + Count;
+        Span<Entry> entries = _entries.AsSpan(at, src.Length);
+        Span<long> ends = _ends.AsSpan(at, src.Length);
+        for (int i = 0; i < entries.Length; i++)
+        {
+            ref readonly Entry e = ref src[i];
+            ReadOnlyMemory<byte> data = arena.Append(e.Data.Span, out ends[i]);
+            entries[i] = new Entry(e.Term, e.Index, e.Type, data);
+        }
+        Count += src.Length;
+    }
+
     /// <summary>Overwrites entry <paramref name="i"/>; its recorded payload end position is kept.</summary>
     public void Replace(int i, in Entry e)
     {

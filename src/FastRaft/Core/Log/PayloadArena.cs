@@ -31,6 +31,8 @@ internal sealed class PayloadArena
     private readonly int _chunkSize;
 
     // Live chunks in log order, as a ring: the front holds the oldest bytes, the back is written.
+    // Its length is a power of two, so positions wrap with a mask (Append finds the back chunk
+    // for every payload; a division there cost more than the copy of a small payload).
     private Segment[] _live = new Segment[4];
     private int _liveHead;
     private int _liveCount;
@@ -73,22 +75,38 @@ internal sealed class PayloadArena
     /// </summary>
     public ReadOnlyMemory<byte> Append(ReadOnlySpan<byte> payload, out long end)
     {
+        int n = payload.Length;
+        if (n != 0 && _liveCount != 0)
+        {
+            // The usual case: the payload fits in the chunk being written.
+            ref Segment back = ref Back;
+            int at = back.Used;
+            byte[] buffer = back.Buffer;
+            if (buffer.Length - at >= n)
+            {
+                payload.CopyTo(buffer.AsSpan(at, n));
+                back.Used = at + n;
+                end = back.Base + at + n;
+                return new ReadOnlyMemory<byte>(buffer, at, n);
+            }
+        }
+        return AppendSlow(payload, out end);
+    }
+
+    private ReadOnlyMemory<byte> AppendSlow(ReadOnlySpan<byte> payload, out long end)
+    {
         if (payload.IsEmpty)
         {
             end = Tail;
             return ReadOnlyMemory<byte>.Empty;
         }
         int n = payload.Length;
-        if (_liveCount == 0 || Back.Buffer.Length - Back.Used < n)
-        {
-            AddChunk(n);
-        }
+        AddChunk(n);
         ref Segment back = ref Back;
-        int at = back.Used;
-        payload.CopyTo(back.Buffer.AsSpan(at, n));
-        back.Used = at + n;
-        end = back.Base + back.Used;
-        return new ReadOnlyMemory<byte>(back.Buffer, at, n);
+        payload.CopyTo(back.Buffer.AsSpan(0, n));
+        back.Used = n;
+        end = back.Base + n;
+        return new ReadOnlyMemory<byte>(back.Buffer, 0, n);
     }
 
     /// <summary>
@@ -110,7 +128,7 @@ internal sealed class PayloadArena
             }
             Retire(front.Buffer);
             front = default;
-            _liveHead = (_liveHead + 1) % _live.Length;
+            _liveHead = (_liveHead + 1) & (_live.Length - 1);
             _liveCount--;
         }
     }
@@ -154,7 +172,7 @@ internal sealed class PayloadArena
 
     private ref Segment Front => ref _live[_liveHead];
 
-    private ref Segment Back => ref _live[(_liveHead + _liveCount - 1) % _live.Length];
+    private ref Segment Back => ref _live[(_liveHead + _liveCount - 1) & (_live.Length - 1)];
 
     private void AddChunk(int needed)
     {
@@ -163,7 +181,7 @@ internal sealed class PayloadArena
         {
             GrowRing();
         }
-        _live[(_liveHead + _liveCount) % _live.Length] = new Segment(buffer, _nextBase);
+        _live[(_liveHead + _liveCount) & (_live.Length - 1)] = new Segment(buffer, _nextBase);
         _liveCount++;
         _nextBase += buffer.Length;
     }
@@ -193,7 +211,7 @@ internal sealed class PayloadArena
         var next = new Segment[_live.Length * 2];
         for (int i = 0; i < _liveCount; i++)
         {
-            next[i] = _live[(_liveHead + i) % _live.Length];
+            next[i] = _live[(_liveHead + i) & (_live.Length - 1)];
         }
         _live = next;
         _liveHead = 0;

@@ -456,6 +456,12 @@ internal sealed partial class RaftLog
     private static void AppendLimited(ReadOnlySpan<Entry> unstable, ulong maxSize, EntryBuffer dest, int start)
     {
         ReadOnlySpan<Entry> stored = dest.Span[start..];
+        if (maxSize == ulong.MaxValue || EntrySizes.SizeBound(stored) + EntrySizes.SizeBound(unstable) <= maxSize)
+        {
+            // Everything fits well within the limit (the usual case): no exact sizes needed.
+            dest.AddRange(unstable);
+            return;
+        }
         int storedKeep = EntrySizes.LimitSize(stored, maxSize);
         if (storedKeep < stored.Length)
         {

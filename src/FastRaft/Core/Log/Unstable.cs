@@ -236,15 +236,7 @@ internal sealed class Unstable
     /// <summary>Forwards the Ready boundary to the payload arena (see <see cref="PayloadArena.AdvanceEpoch"/>).</summary>
     public void AdvanceEpoch() => _arena.AdvanceEpoch();
 
-    private void AppendCopies(ReadOnlySpan<Entry> ents)
-    {
-        _window.EnsureRoom(ents.Length);
-        foreach (ref readonly Entry e in ents)
-        {
-            ReadOnlyMemory<byte> data = _arena.Append(e.Data.Span, out long end);
-            _window.Add(new Entry(e.Term, e.Index, e.Type, data), end);
-        }
-    }
+    private void AppendCopies(ReadOnlySpan<Entry> ents) => _window.AppendCopies(ents, _arena);
 
     private void DropAll()
     {

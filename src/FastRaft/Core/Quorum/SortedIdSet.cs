@@ -5,8 +5,8 @@ namespace FastRaft.Core.Quorum;
 
 /// <summary>
 /// A set of node ids kept in one ascending array. Membership sets are tiny and read far more
-/// often than changed, so a sorted array beats a hash set: lookups are a binary search,
-/// iteration is ordered and allocation-free, and printing needs no sort.
+/// often than changed, so a sorted array beats a hash set: lookups are a short scan (a binary
+/// search when large), iteration is ordered and allocation-free, and printing needs no sort.
 /// </summary>
 public abstract class SortedIdSet : IReadOnlyCollection<ulong>
 {
@@ -101,7 +101,7 @@ public abstract class SortedIdSet : IReadOnlyCollection<ulong>
         return sb.ToString();
     }
 
-    private int IndexOf(ulong id) => Array.BinarySearch(_ids, 0, _count, id);
+    private int IndexOf(ulong id) => SortedIdSearch.IndexOf(_ids, _count, id);
 
     /// <summary>Ascending iteration without allocation.</summary>
     public struct Enumerator : IEnumerator<ulong>

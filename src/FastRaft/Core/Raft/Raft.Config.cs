@@ -104,7 +104,7 @@ internal sealed partial class Raft
             {
                 if (kv.Key != Id)
                 {
-                    MaybeSendAppend(kv.Key, sendIfEmpty: false);
+                    MaybeSendAppend(kv.Key, kv.Value, sendIfEmpty: false);
                 }
             }
         }

@@ -194,7 +194,7 @@ internal sealed partial class Raft
             {
                 pr.BecomeProbe();
             }
-            SendAppend(m.From);
+            MaybeSendAppend(m.From, pr, sendIfEmpty: true);
         }
     }
 
@@ -231,12 +231,12 @@ internal sealed partial class Raft
         else if (Id != m.From && pr.CanBumpCommit(Log.Committed))
         {
             // The follower may be missing the latest commit index; tell it before the next heartbeat.
-            SendAppend(m.From);
+            MaybeSendAppend(m.From, pr, sendIfEmpty: true);
         }
         // Freed inflight capacity may allow more (size-limited) appends at once.
         if (Id != m.From)
         {
-            while (MaybeSendAppend(m.From, sendIfEmpty: false))
+            while (MaybeSendAppend(m.From, pr, sendIfEmpty: false))
             {
             }
         }
@@ -256,7 +256,7 @@ internal sealed partial class Raft
         // stall it; a caught-up probing follower gets one so it can return to replicating.
         if (pr.Match < Log.LastIndex() || pr.State == ProgressState.StateProbe)
         {
-            SendAppend(m.From);
+            MaybeSendAppend(m.From, pr, sendIfEmpty: true);
         }
 
         if (_readOnly.Option != ReadOnlyOption.ReadOnlySafe || m.Context.IsEmpty)

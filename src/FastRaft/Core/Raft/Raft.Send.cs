@@ -51,18 +51,26 @@ internal sealed partial class Raft
         }
     }
 
-    private void SendAppend(ulong to) => MaybeSendAppend(to, sendIfEmpty: true);
+    private void SendAppend(ulong to) => MaybeSendAppend(to, Trk.Progress[to], sendIfEmpty: true);
+
+    private bool MaybeSendAppend(ulong to, bool sendIfEmpty) => MaybeSendAppend(to, Trk.Progress[to], sendIfEmpty);
 
     /// <summary>
-    /// Sends an append (new entries, if any, and the commit index) to a peer unless its
-    /// progress is paused. Returns whether a message was sent; with
-    /// <paramref name="sendIfEmpty"/> false an append carrying no entries is not sent.
+    /// Sends an append (new entries, if any, and the commit index) to peer <paramref name="to"/>
+    /// (whose progress is <paramref name="pr"/>) unless its progress is paused. Returns whether a
+    /// message was sent; with <paramref name="sendIfEmpty"/> false an append carrying no entries
+    /// is not sent.
     /// </summary>
-    private bool MaybeSendAppend(ulong to, bool sendIfEmpty)
+    private bool MaybeSendAppend(ulong to, Progress pr, bool sendIfEmpty)
     {
-        Progress pr = Trk.Progress[to];
         if (pr.IsPaused())
         {
+            return false;
+        }
+        if (!sendIfEmpty && pr.Next == Log.LastIndex() + 1)
+        {
+            // Nothing new to send (the usual case after an acknowledgement). The term of Next-1,
+            // the last entry, is always known, so the full path below would not snapshot either.
             return false;
         }
 
@@ -154,7 +162,7 @@ internal sealed partial class Raft
         {
             if (kv.Key != Id)
             {
-                SendAppend(kv.Key);
+                MaybeSendAppend(kv.Key, kv.Value, sendIfEmpty: true);
             }
         }
     }

@@ -78,8 +78,7 @@ internal sealed partial class Raft
                 if (!m.Entries.IsEmpty)
                 {
                     ReadOnlySpan<Entry> ents = m.Entries.Span;
-                    AppliedTo(ents[^1].Index, EntrySizes.EntsSize(ents));
-                    ReduceUncommittedSize(EntrySizes.PayloadsSize(ents));
+                    StorageApplied(ents, EntrySizes.EntsSize(ents));
                 }
                 break;
 
@@ -97,6 +96,16 @@ internal sealed partial class Raft
                 };
         }
         return StepResult.Ok;
+    }
+
+    /// <summary>
+    /// The application applied <paramref name="ents"/> (not empty), whose encoded size is
+    /// <paramref name="size"/>: what stepping a MsgStorageApplyResp carrying them does.
+    /// </summary>
+    internal void StorageApplied(ReadOnlySpan<Entry> ents, ulong size)
+    {
+        AppliedTo(ents[^1].Index, size);
+        ReduceUncommittedSize(EntrySizes.PayloadsSize(ents));
     }
 
     /// <summary>A message from an older term: mostly ignored, with three useful exceptions.</summary>

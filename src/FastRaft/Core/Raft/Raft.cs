@@ -28,8 +28,12 @@ internal sealed partial class Raft
     /// <summary>Whether this node is a learner in the current configuration.</summary>
     internal bool IsLearner;
 
-    /// <summary>Messages to send now (they never target this node).</summary>
-    internal readonly MessageList Msgs = new(16);
+    /// <summary>
+    /// Messages to send now (they never target this node). They are written straight into the
+    /// current arena's message list, which the next Ready hands out as it is (no copy); the
+    /// arena rotation at each Ready starts an empty one.
+    /// </summary>
+    internal MessageList Msgs => _arenas[_arenaIndex].Messages;
 
     /// <summary>
     /// Responses that may only leave once the unstable state they depend on (votes, appended

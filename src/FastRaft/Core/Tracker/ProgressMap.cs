@@ -6,8 +6,8 @@ namespace FastRaft.Core.Tracker;
 
 /// <summary>
 /// Progress by node id, kept in ascending id order (etcd's ProgressMap). Parallel sorted
-/// arrays: lookups are a binary search and iteration is ordered and allocation-free, which is
-/// what the leader's per-peer loops need.
+/// arrays: lookups are a short scan (a binary search when large) and iteration is ordered and
+/// allocation-free, which is what the leader's per-peer loops need.
 /// </summary>
 public sealed class ProgressMap : IReadOnlyCollection<KeyValuePair<ulong, Progress>>
 {
@@ -126,7 +126,7 @@ public sealed class ProgressMap : IReadOnlyCollection<KeyValuePair<ulong, Progre
         _count++;
     }
 
-    private int IndexOf(ulong id) => Array.BinarySearch(_ids, 0, _count, id);
+    private int IndexOf(ulong id) => Quorum.SortedIdSearch.IndexOf(_ids, _count, id);
 
     /// <summary>Ascending iteration without allocation. Do not add or remove while iterating.</summary>
     public struct Enumerator : IEnumerator<KeyValuePair<ulong, Progress>>

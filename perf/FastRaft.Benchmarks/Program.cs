@@ -1,0 +1,22 @@
+using BenchmarkDotNet.Running;
+
+namespace FastRaft.Benchmarks;
+
+/// <summary>
+/// Runs the suites chosen with BenchmarkDotNet's usual arguments, e.g.
+/// <c>dotnet run -c Release --project perf/FastRaft.Benchmarks -- --filter '*RawNode*'</c>;
+/// without a filter it asks which to run. Every suite runs with the memory diagnoser.
+/// <c>-- profile ...</c> runs one workload in a plain loop for a profiler instead (see <see cref="ProfileLoop"/>).
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "profile")
+        {
+            return ProfileLoop.Run(args);
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
+        return 0;
+    }
+}
