@@ -33,6 +33,15 @@ public sealed class LoadTestOptions
     /// <summary>Where write-ahead logs are written (same filesystem for every target).</summary>
     public string DataDirectory { get; init; } = Path.GetTempPath();
 
+    /// <summary>
+    /// Entries committed (64 clients) after a target starts and before its first workload, so
+    /// logs reach their compaction size and measurements see the steady state; 0 to skip.
+    /// </summary>
+    public long PrimeEntries { get; init; } = 200_000;
+
+    /// <summary>The longest priming may take.</summary>
+    public double PrimeSeconds { get; init; } = 20;
+
     /// <summary>Seconds to wait for outstanding proposals after a window.</summary>
     public double DrainSeconds { get; init; } = 10;
 
@@ -55,6 +64,7 @@ public sealed class LoadTestOptions
           --max-in-flight <n>        open model: bound on outstanding proposals (default 1024)
           --payload <bytes>          proposal size (default 16)
           --data <dir>               where write-ahead logs go (default the temp folder)
+          --prime <entries>          entries committed after a target starts, before measuring (default 200000; at most 20 s)
           --list                     list the scenarios and exit
           --help                     this text
         """;
@@ -70,6 +80,7 @@ public sealed class LoadTestOptions
         IReadOnlyList<int> clients = [1, 64];
         IReadOnlyList<int> rates = [2_000];
         int maxInFlight = 1024, payload = 16;
+        long prime = 200_000;
         string data = Path.GetTempPath();
         bool list = false, help = false;
         for (int i = 0; i < args.Count; i++)
@@ -102,6 +113,7 @@ public sealed class LoadTestOptions
                 "--max-in-flight" => TryPositiveInt(value, out maxInFlight),
                 "--payload" => TryPositiveInt(value, out payload),
                 "--data" => Assign(value, out data),
+                "--prime" => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out prime) && prime >= 0,
                 _ => false,
             };
             if (!ok)
@@ -123,6 +135,7 @@ public sealed class LoadTestOptions
             MaxInFlight = maxInFlight,
             PayloadSize = payload,
             DataDirectory = data,
+            PrimeEntries = prime,
             ListOnly = list,
             HelpOnly = help,
         };

@@ -14,4 +14,4 @@ public sealed class LoadTestReport
 
 /// <summary>The settings every target of the run shared.</summary>
 public sealed record LoadTestSettings(
-    int Nodes, int PayloadSize, double WarmupSeconds, double DurationSeconds, int MaxInFlight, string DataDirectory);
+    int Nodes, int PayloadSize, double WarmupSeconds, double DurationSeconds, int MaxInFlight, long PrimeEntries, string DataDirectory);

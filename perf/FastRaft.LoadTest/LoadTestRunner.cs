@@ -13,6 +13,9 @@ namespace FastRaft.LoadTest;
 /// </summary>
 public sealed class LoadTestRunner
 {
+    /// <summary>Clients of the priming workload.</summary>
+    private const int PrimeClients = 64;
+
     private readonly LoadTestOptions _options;
     private readonly TextWriter _log;
 
@@ -48,7 +51,7 @@ public sealed class LoadTestRunner
         {
             Environment = RunEnvironment.Capture(commandLine),
             Settings = new LoadTestSettings(
-                _options.Nodes, _options.PayloadSize, _options.WarmupSeconds, _options.DurationSeconds, _options.MaxInFlight, _options.DataDirectory),
+                _options.Nodes, _options.PayloadSize, _options.WarmupSeconds, _options.DurationSeconds, _options.MaxInFlight, _options.PrimeEntries, _options.DataDirectory),
         };
         var settings = new TargetSettings
         {
@@ -96,6 +99,12 @@ public sealed class LoadTestRunner
                 return;
             }
             _log.WriteLine($"  leader elected after {started.Elapsed.TotalMilliseconds:N0} ms; {target.Setup}");
+            if (_options.PrimeEntries > 0)
+            {
+                (long primed, TimeSpan took) = await runner.PrimeAsync(
+                    target, PrimeClients, _options.PrimeEntries, TimeSpan.FromSeconds(_options.PrimeSeconds), cancellation).ConfigureAwait(false);
+                _log.WriteLine($"  primed with {primed:N0} entries in {took.TotalSeconds:0.0} s");
+            }
             foreach (WorkloadSpec spec in workloads)
             {
                 // Start each window without the previous one's garbage.

@@ -29,7 +29,7 @@ public static class HtmlReport
         sb.AppendLine("<h1>FastRaft load test</h1><ul>");
         sb.AppendLine($"<li>started {env.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC: <code>{E(env.CommandLine)}</code></li>");
         sb.AppendLine($"<li>machine: {env.ProcessorCount} cores, {E(env.Os)}, {E(env.Runtime)}; load average (1/5/15 min) {E(env.LoadAverageAtStart ?? "?")} at start, {E(env.LoadAverageAtEnd ?? "?")} at end</li>");
-        sb.AppendLine($"<li>every target: {s.Nodes} nodes in one process, {s.PayloadSize} B payloads, {s.WarmupSeconds:0.#} s warm-up, {s.DurationSeconds:0.#} s measured per workload, open model bounded at {s.MaxInFlight:N0} in flight</li>");
+        sb.AppendLine($"<li>every target: {s.Nodes} nodes in one process, {s.PayloadSize} B payloads, primed with {s.PrimeEntries:N0} entries after start, {s.WarmupSeconds:0.#} s warm-up, {s.DurationSeconds:0.#} s measured per workload, open model bounded at {s.MaxInFlight:N0} in flight</li>");
         sb.AppendLine("<li>latency: proposal to commit as the client sees it (open model: from the intended send time); allocation and CPU: the whole process over the window, per committed entry</li></ul>");
 
         sb.AppendLine("<h2>Targets</h2><ul>");

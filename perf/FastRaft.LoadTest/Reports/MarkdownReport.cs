@@ -17,7 +17,7 @@ public static class MarkdownReport
         sb.AppendLine($"- command: `{env.CommandLine}`");
         sb.AppendLine($"- machine: {env.ProcessorCount} cores, {env.Os}, {env.Runtime}, {(env.ServerGc ? "server" : "workstation")} GC");
         sb.AppendLine($"- load average (1/5/15 min): {env.LoadAverageAtStart ?? "?"} at start, {env.LoadAverageAtEnd ?? "?"} at end");
-        sb.AppendLine($"- every target: {s.Nodes} nodes in this process, {s.PayloadSize} B payloads, {s.WarmupSeconds:0.#} s warm-up then {s.DurationSeconds:0.#} s measured per workload; open model bounded at {s.MaxInFlight:N0} in flight");
+        sb.AppendLine($"- every target: {s.Nodes} nodes in this process, {s.PayloadSize} B payloads, primed with {s.PrimeEntries:N0} entries after start, {s.WarmupSeconds:0.#} s warm-up then {s.DurationSeconds:0.#} s measured per workload; open model bounded at {s.MaxInFlight:N0} in flight");
         sb.AppendLine("- latency: proposal to commit, as the client sees it (closed: from the call; open: from the intended send time). Allocation and CPU are the whole process's (three nodes and the load generator) over the measured window, divided by committed entries.");
         sb.AppendLine();
         sb.AppendLine("## Targets");
@@ -39,6 +39,17 @@ public static class MarkdownReport
             sb.AppendLine("Ratios are FastRaft ÷ DotNext for the same workload and storage class. Goal: at least 10× the throughput with many clients, at most a third of the p50 latency.");
             sb.AppendLine();
             sb.Append(TextTable.Markdown(ConsoleReport.ComparisonColumns, comparisons.Select(ConsoleReport.ComparisonCells).ToList()));
+        }
+        if (report.Results.Any(r => r.TargetCounters.Count > 0))
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Target counters over the window, per committed entry");
+            sb.AppendLine();
+            foreach (RunResult r in report.Results.Where(r => r.TargetCounters.Count > 0 && r.Committed > 0))
+            {
+                sb.AppendLine($"- {r.Scenario}, {r.Workload}: " + string.Join(", ",
+                    r.TargetCounters.Select(c => $"{c.Key} {(double)c.Value / r.Committed:0.###}")));
+            }
         }
         sb.AppendLine();
         sb.AppendLine("## Per second");

@@ -75,6 +75,9 @@ public sealed class RunResult
 
     public double CpuMicrosecondsPerEntry { get; init; }
 
+    /// <summary>The target's own counters' change over the window (see <c>ILoadTarget.Counters</c>).</summary>
+    public Dictionary<string, long> TargetCounters { get; init; } = [];
+
     /// <summary>Why the run did not produce results, if it did not.</summary>
     public string? Error { get; init; }
 }

@@ -80,6 +80,8 @@ public sealed class DotNextTarget : ILoadTarget
 
     public void WritePayload(Span<byte> destination, long sequence) => _options.PayloadWriter(destination, sequence);
 
+    public IReadOnlyDictionary<string, long> Counters() => new Dictionary<string, long>();
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ProposalOutcome> ProposeAsync(ReadOnlyMemory<byte> payload)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using FastRaft.Core.Storage;
 using FastRaft.Hosting;
+using FastRaft.Hosting.Idle;
 using FastRaft.Hosting.InMemory;
 using FastRaft.Storage;
 using FastRaft.Storage.Wal;
@@ -20,6 +21,8 @@ public sealed class FastRaftTarget : ILoadTarget
     private readonly FastRaftTargetOptions _options;
     private readonly List<RaftNode<long>> _nodes = [];
     private readonly List<IRaftStorage> _storages = [];
+    private readonly List<UdpTransport> _udp = [];
+    private readonly List<ParkingIdleStrategy> _idlers = [];
     private string? _dataFolder;
     private volatile RaftNode<long>? _leader;
 
@@ -62,6 +65,7 @@ public sealed class FastRaftTarget : ILoadTarget
                 TickInterval = _options.TickInterval,
                 InitialMembers = members,
                 Snapshots = _options.Snapshots,
+                IdleStrategy = () => Track(_options.IdleStrategy()),
             };
             _nodes.Add(new RaftNode<long>(options, storage, transports[i], _options.StateMachine(id)));
         }
@@ -78,6 +82,61 @@ public sealed class FastRaftTarget : ILoadTarget
     }
 
     public void WritePayload(Span<byte> destination, long sequence) => _options.PayloadWriter(destination, sequence);
+
+    /// <summary>Host counters summed over the nodes (and the leader's own Readys), UDP transport counters, idle parks.</summary>
+    public IReadOnlyDictionary<string, long> Counters()
+    {
+        var c = new Dictionary<string, long>();
+        RaftNode<long>? leader = _leader;
+        foreach (RaftNode<long> node in _nodes)
+        {
+            RaftNodeCounters n = node.Counters;
+            Add(c, "node.readys", n.Readys);
+            Add(c, "node.loopIterations", n.LoopIterations);
+            Add(c, "node.messagesSent", n.MessagesSent);
+            Add(c, "node.messagesReceived", n.MessagesReceived);
+            Add(c, "node.messagesDropped", n.MessagesDropped);
+            Add(c, "node.snapshotsCreated", n.SnapshotsCreated);
+            Add(c, "node.snapshotsRestored", n.SnapshotsRestored);
+            if (ReferenceEquals(node, leader))
+            {
+                Add(c, "leader.readys", n.Readys);
+                Add(c, "leader.loopIterations", n.LoopIterations);
+            }
+        }
+        foreach (UdpTransport t in _udp)
+        {
+            UdpTransportCounters u = t.Counters;
+            Add(c, "udp.datagramsSent", u.DatagramsSent);
+            Add(c, "udp.datagramsReceived", u.DatagramsReceived);
+            Add(c, "udp.bytesSent", u.BytesSent);
+            Add(c, "udp.dropped", u.DroppedTotal);
+            Add(c, "udp.receiveLoopAllocatedBytes", u.ReceiveLoopAllocatedBytes);
+        }
+        lock (_idlers)
+        {
+            foreach (ParkingIdleStrategy idle in _idlers)
+            {
+                Add(c, "idle.parks", idle.Parks);
+            }
+        }
+        return c;
+    }
+
+    private static void Add(Dictionary<string, long> counters, string name, long value) =>
+        counters[name] = counters.GetValueOrDefault(name) + value;
+
+    private IIdleStrategy Track(IIdleStrategy idle)
+    {
+        if (idle is ParkingIdleStrategy parking)
+        {
+            lock (_idlers)
+            {
+                _idlers.Add(parking);
+            }
+        }
+        return idle;
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ProposalOutcome> ProposeAsync(ReadOnlyMemory<byte> payload)
@@ -120,6 +179,7 @@ public sealed class FastRaftTarget : ILoadTarget
             }
         }
         _nodes.Clear();
+        _udp.Clear();
         foreach (IRaftStorage storage in _storages)
         {
             storage.Dispose();
@@ -166,6 +226,7 @@ public sealed class FastRaftTarget : ILoadTarget
                 Bind = new IPEndPoint(IPAddress.Loopback, 0),
             });
             transports[i] = udp[i];
+            _udp.Add(udp[i]);
         }
         for (int i = 0; i < udp.Length; i++)
         {

@@ -1,5 +1,6 @@
 using FastRaft.Core;
 using FastRaft.Hosting;
+using FastRaft.Hosting.Idle;
 
 namespace FastRaft.LoadTest.Targets;
 
@@ -46,6 +47,9 @@ public sealed class FastRaftTargetOptions
 
     /// <summary>State machine snapshots (and log compaction), so memory stays bounded in long runs.</summary>
     public SnapshotPolicy Snapshots { get; init; } = new() { EveryEntries = 100_000, KeepEntries = 10_000 };
+
+    /// <summary>The node threads' idle strategy (the host's default).</summary>
+    public Func<IIdleStrategy> IdleStrategy { get; init; } = static () => new ParkingIdleStrategy();
 
     /// <summary>Builds each node's state machine (default: <see cref="CountingStateMachine"/>).</summary>
     public Func<ulong, IStateMachine<long>> StateMachine { get; init; } = static _ => new CountingStateMachine();

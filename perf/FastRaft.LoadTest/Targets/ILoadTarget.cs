@@ -16,6 +16,12 @@ public interface ILoadTarget : IAsyncDisposable
     /// <summary>Fills a proposal's payload (the buffer has the configured payload size).</summary>
     void WritePayload(Span<byte> destination, long sequence);
 
+    /// <summary>
+    /// The target's own counters now (messages, datagrams, Readys...), by name; the runner reports
+    /// their change over each measured window. Empty when the target has none.
+    /// </summary>
+    IReadOnlyDictionary<string, long> Counters();
+
     /// <summary>Proposes <paramref name="payload"/> through the current leader; completes when it is committed, or why not.</summary>
     ValueTask<ProposalOutcome> ProposeAsync(ReadOnlyMemory<byte> payload);
 }

@@ -41,12 +41,14 @@ public sealed class WorkloadRunner
         (HistogramBase warm, long[] warmFailures) = meter.TakeInterval();
         _log.WriteLine($"  warm-up {_warmup.TotalSeconds:0.#} s: {warm.TotalCount:N0} committed, {Sum(warmFailures):N0} failed");
 
-        ProcessSample before = ProcessSample.Take();
+        // Everything the window keeps is allocated before it starts, so it is not counted.
         HistogramBase total = LoadMeter.NewHistogram();
         var failures = new long[warmFailures.Length];
-        var intervals = new List<IntervalStat>();
-        long committed = 0;
         int seconds = Math.Max(1, (int)Math.Ceiling(_duration.TotalSeconds));
+        var intervals = new List<IntervalStat>(seconds);
+        IReadOnlyDictionary<string, long> countersBefore = target.Counters();
+        ProcessSample before = ProcessSample.Take();
+        long committed = 0;
         for (int s = 1; s <= seconds; s++)
         {
             long due = before.Timestamp + (long)(Math.Min(s, _duration.TotalSeconds) * Stopwatch.Frequency);
@@ -68,6 +70,7 @@ public sealed class WorkloadRunner
                 interval.TotalCount == 0 ? 0 : interval.GetMaxValue() / 1000.0));
         }
         ProcessSample after = ProcessSample.Take();
+        IReadOnlyDictionary<string, long> countersAfter = target.Counters();
         long backlog = workload.Backlog;
 
         await workload.StopAsync(_drain).ConfigureAwait(false);
@@ -115,7 +118,30 @@ public sealed class WorkloadRunner
             GcPauseMilliseconds = (after.GcPause - before.GcPause).TotalMilliseconds,
             CpuSeconds = cpu,
             CpuMicrosecondsPerEntry = committed == 0 ? 0 : cpu * 1e6 / committed,
+            TargetCounters = Delta(countersBefore, countersAfter),
         };
+    }
+
+    /// <summary>
+    /// Brings a freshly started target to its steady state before anything is measured: a closed
+    /// workload runs until <paramref name="entries"/> are committed or <paramref name="limit"/>
+    /// passed, so logs have grown to their compaction size, code is fully jitted and pools are full.
+    /// </summary>
+    public async Task<(long Committed, TimeSpan Elapsed)> PrimeAsync(ILoadTarget target, int clients, long entries, TimeSpan limit, CancellationToken cancellation)
+    {
+        var meter = new LoadMeter();
+        var workload = new ClosedWorkload(target, meter, clients, _payloadSize);
+        var clock = Stopwatch.StartNew();
+        long committed = 0;
+        workload.Start();
+        while (committed < entries && clock.Elapsed < limit)
+        {
+            await Task.Delay(100, cancellation).ConfigureAwait(false);
+            committed += meter.TakeInterval().Latencies.TotalCount;
+        }
+        await workload.StopAsync(_drain).ConfigureAwait(false);
+        committed += meter.TakeInterval().Latencies.TotalCount;
+        return (committed, clock.Elapsed);
     }
 
     public static LatencySummary Summarize(HistogramBase h)
@@ -144,6 +170,16 @@ public sealed class WorkloadRunner
 
     private static double Micros(HistogramBase h, double percentile) =>
         h.TotalCount == 0 ? 0 : h.GetValueAtPercentile(percentile) / 1000.0;
+
+    private static Dictionary<string, long> Delta(IReadOnlyDictionary<string, long> before, IReadOnlyDictionary<string, long> after)
+    {
+        var delta = new Dictionary<string, long>();
+        foreach (KeyValuePair<string, long> kv in after)
+        {
+            delta[kv.Key] = kv.Value - before.GetValueOrDefault(kv.Key);
+        }
+        return delta;
+    }
 
     private static long Sum(long[] values)
     {
