@@ -41,11 +41,11 @@ internal static class Format
     /// <summary>The column headers and cells of the main results table.</summary>
     public static readonly string[] Columns =
     [
-        "scenario", "workload", "committed/s", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "max µs", "B/entry", "GC 0/1/2", "CPU µs/entry", "failed",
+        "scenario", "workload", "committed/s", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "max µs", "B/entry", "GC 0/1/2", "CPU µs/entry", "ctx sw/entry", "failed",
     ];
 
     public static string[] Cells(RunResult r) => r.Error is not null
-        ? [r.Scenario, r.Workload, "-", "-", "-", "-", "-", "-", "-", "-", "-", "error: " + r.Error]
+        ? [r.Scenario, r.Workload, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "error: " + r.Error]
         :
         [
             r.Scenario,
@@ -59,6 +59,7 @@ internal static class Format
             Bytes(r.AllocatedBytesPerEntry),
             Gc(r),
             r.CpuMicrosecondsPerEntry.ToString("0.0", CultureInfo.InvariantCulture),
+            r.ContextSwitchesPerEntry.ToString("0.00", CultureInfo.InvariantCulture),
             Failures(r),
         ];
 }

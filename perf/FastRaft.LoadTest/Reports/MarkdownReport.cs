@@ -40,6 +40,19 @@ public static class MarkdownReport
             sb.AppendLine();
             sb.Append(TextTable.Markdown(ConsoleReport.ComparisonColumns, comparisons.Select(ConsoleReport.ComparisonCells).ToList()));
         }
+        if (report.Results.Any(r => r.Model == "open" && r.Error is null))
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Open model: the injector's own lateness");
+            sb.AppendLine();
+            sb.AppendLine("Latency is measured from each send's intended time, so a late send counts against the target; this is how late the load generator itself was.");
+            sb.AppendLine();
+            foreach (RunResult r in report.Results.Where(r => r.Model == "open" && r.Error is null))
+            {
+                sb.AppendLine($"- {r.Scenario}, {r.Workload}: mean {Format.Micros(r.SendLagMeanMicros)} µs, max {Format.Micros(r.SendLagMaxMicros)} µs" +
+                    (r.Backlog > 0 ? $", {Format.Count(r.Backlog)} sends never issued (at most {Format.Count(r.MaxInFlight)} in flight)" : ""));
+            }
+        }
         if (report.Results.Any(r => r.TargetCounters.Count > 0))
         {
             sb.AppendLine();

@@ -45,6 +45,11 @@ public sealed class RunResult
     /// <summary>Open model: sends due by the end of the window that were never issued.</summary>
     public long Backlog { get; init; }
 
+    /// <summary>Open model: how late the injector issued sends after their intended time (the load generator's own delay, included in the latencies).</summary>
+    public double SendLagMeanMicros { get; init; }
+
+    public double SendLagMaxMicros { get; init; }
+
     /// <summary>Proposals still outstanding after the drain timeout.</summary>
     public int StillInFlight { get; init; }
 
@@ -74,6 +79,9 @@ public sealed class RunResult
     public double CpuSeconds { get; init; }
 
     public double CpuMicrosecondsPerEntry { get; init; }
+
+    /// <summary>Context switches of the process's threads in the window per committed entry (Linux; 0 elsewhere).</summary>
+    public double ContextSwitchesPerEntry { get; init; }
 
     /// <summary>The target's own counters' change over the window (see <c>ILoadTarget.Counters</c>).</summary>
     public Dictionary<string, long> TargetCounters { get; init; } = [];

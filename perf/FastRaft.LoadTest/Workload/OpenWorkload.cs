@@ -27,6 +27,10 @@ public sealed class OpenWorkload : IWorkload
     private int _inFlight;
     private long _issued;
     private long _due;
+    private long _lagTicksTotal;
+    private long _lagTicksMax;
+    private long _lagSends;
+    private volatile bool _resetLag;
 
     public OpenWorkload(ILoadTarget target, LoadMeter meter, int rate, int maxInFlight, int payloadSize)
     {
@@ -46,6 +50,14 @@ public sealed class OpenWorkload : IWorkload
     public int InFlight => Volatile.Read(ref _inFlight);
 
     public long Backlog => Math.Max(0, Volatile.Read(ref _due) - Volatile.Read(ref _issued));
+
+    /// <summary>How late the injector issued its sends since <see cref="ResetSendLag"/>, on average and at worst (read after stopping).</summary>
+    public (TimeSpan Mean, TimeSpan Max) SendLag => _lagSends == 0
+        ? (TimeSpan.Zero, TimeSpan.Zero)
+        : (Stopwatch.GetElapsedTime(0, _lagTicksTotal / _lagSends), Stopwatch.GetElapsedTime(0, _lagTicksMax));
+
+    /// <summary>Starts measuring the send lag afresh (at the next send).</summary>
+    public void ResetSendLag() => _resetLag = true;
 
     public void Start()
     {
@@ -94,6 +106,20 @@ public sealed class OpenWorkload : IWorkload
                 continue;
             }
             spin.Reset();
+            if (_resetLag)
+            {
+                _resetLag = false;
+                _lagTicksTotal = 0;
+                _lagTicksMax = 0;
+                _lagSends = 0;
+            }
+            long lag = Stopwatch.GetTimestamp() - intended;
+            _lagSends++;
+            _lagTicksTotal += lag;
+            if (lag > _lagTicksMax)
+            {
+                _lagTicksMax = lag;
+            }
             Interlocked.Increment(ref _inFlight);
             Volatile.Write(ref _issued, sequence + 1);
             slot.Send(sequence, intended);
@@ -101,17 +127,18 @@ public sealed class OpenWorkload : IWorkload
         }
     }
 
-    /// <summary>Sleeps while the next send is far, yields when it is near, spins when it is very near.</summary>
+    /// <summary>
+    /// Waits for the next send without burning a core the cluster needs: sleeps (with sub-
+    /// millisecond precision where the OS offers it) until shortly before it is due, then spins.
+    /// Sending late only makes the recorded latency larger, never smaller.
+    /// </summary>
     private static void WaitUntil(long intended, long now)
     {
         long remaining = intended - now;
-        if (remaining > Stopwatch.Frequency / 500)
+        long spinWindow = Stopwatch.Frequency / 10_000; // 100 us
+        if (remaining > spinWindow)
         {
-            Thread.Sleep(1);
-        }
-        else if (remaining > Stopwatch.Frequency / 20_000)
-        {
-            Thread.Yield();
+            PreciseSleep.For(Stopwatch.GetElapsedTime(0, remaining - spinWindow));
         }
         else
         {

@@ -47,6 +47,7 @@ public sealed class WorkloadRunner
         int seconds = Math.Max(1, (int)Math.Ceiling(_duration.TotalSeconds));
         var intervals = new List<IntervalStat>(seconds);
         IReadOnlyDictionary<string, long> countersBefore = target.Counters();
+        (workload as OpenWorkload)?.ResetSendLag();
         ProcessSample before = ProcessSample.Take();
         long committed = 0;
         for (int s = 1; s <= seconds; s++)
@@ -74,6 +75,7 @@ public sealed class WorkloadRunner
         long backlog = workload.Backlog;
 
         await workload.StopAsync(_drain).ConfigureAwait(false);
+        (TimeSpan lagMean, TimeSpan lagMax) = workload is OpenWorkload open ? open.SendLag : default;
         (HistogramBase tail, _) = meter.TakeInterval();
         total.Add(tail);
 
@@ -118,7 +120,10 @@ public sealed class WorkloadRunner
             GcPauseMilliseconds = (after.GcPause - before.GcPause).TotalMilliseconds,
             CpuSeconds = cpu,
             CpuMicrosecondsPerEntry = committed == 0 ? 0 : cpu * 1e6 / committed,
+            ContextSwitchesPerEntry = committed == 0 || before.ContextSwitches < 0 ? 0 : (double)(after.ContextSwitches - before.ContextSwitches) / committed,
             TargetCounters = Delta(countersBefore, countersAfter),
+            SendLagMeanMicros = lagMean.TotalMicroseconds,
+            SendLagMaxMicros = lagMax.TotalMicroseconds,
         };
     }
 
