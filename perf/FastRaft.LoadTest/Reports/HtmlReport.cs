@@ -84,7 +84,7 @@ public static class HtmlReport
 
     private static SvgChart OverTimeChart(string title, string yLabel, IEnumerable<RunResult> runs, Func<IntervalStat, double> value, bool logY)
     {
-        var chart = new SvgChart { Title = title, XLabel = "second of the measured window", YLabel = yLabel, LogY = logY };
+        var chart = new SvgChart { Title = title, XLabel = "second of the measured window", YLabel = yLabel, LogY = logY, IntegerX = true };
         foreach (RunResult r in runs)
         {
             chart.Series.Add(new ChartSeries(r.Scenario, r.Intervals.Select(i => ((double)i.Second, value(i))).ToList()));

@@ -31,6 +31,9 @@ public sealed class SvgChart
 
     public bool LogY { get; init; }
 
+    /// <summary>Whether x values are whole numbers (seconds), so x ticks are too.</summary>
+    public bool IntegerX { get; init; }
+
     /// <summary>Fixed x ticks (value, label); null for evenly spaced numeric ticks.</summary>
     public IReadOnlyList<(double X, string Label)>? XTicks { get; init; }
 
@@ -72,7 +75,7 @@ public sealed class SvgChart
             sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{py:0.#}\" x2=\"{Left + plotW}\" y2=\"{py:0.#}\" stroke=\"#e5e5e5\"/>");
             sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{py + 4:0.#}\" text-anchor=\"end\">{Escape(Tick(y))}</text>");
         }
-        IEnumerable<(double X, string Label)> xTicks = XTicks ?? NumericXTicks(xMin, xMax);
+        IEnumerable<(double X, string Label)> xTicks = XTicks ?? NumericXTicks(xMin, xMax, IntegerX);
         foreach ((double x, string label) in xTicks)
         {
             double px = Sx(x);
@@ -139,9 +142,13 @@ public sealed class SvgChart
         }
     }
 
-    private static IEnumerable<(double, string)> NumericXTicks(double min, double max)
+    private static IEnumerable<(double, string)> NumericXTicks(double min, double max, bool integer)
     {
         double step = NiceCeiling((max - min) / 8);
+        if (integer)
+        {
+            step = Math.Max(1, Math.Round(step));
+        }
         for (double v = Math.Ceiling(min / step) * step; v <= max * 1.0001; v += step)
         {
             yield return (v, Tick(v));
