@@ -27,5 +27,5 @@ public sealed class DotNextTargetOptions
     public long SnapshotEvery { get; init; } = 100_000;
 
     /// <summary>Fills proposals (default: <see cref="Payloads.WriteSequence"/>).</summary>
-    public SpanAction PayloadWriter { get; init; } = Payloads.WriteSequence;
+    public PayloadWriter PayloadWriter { get; init; } = Payloads.WriteSequence;
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.CompilerServices;
 using FastRaft.Core.Storage;
 using FastRaft.Hosting;
 using FastRaft.Hosting.Idle;
@@ -24,12 +23,14 @@ public sealed class FastRaftTarget : ILoadTarget
     private readonly List<UdpTransport> _udp = [];
     private readonly List<ParkingIdleStrategy> _idlers = [];
     private string? _dataFolder;
+    private readonly Func<ProposeResult<long>, ProposalOutcome> _map;
     private volatile RaftNode<long>? _leader;
 
     public FastRaftTarget(TargetSettings settings, FastRaftTargetOptions options)
     {
         _settings = settings;
         _options = options;
+        _map = Map;
     }
 
     public string Setup =>
@@ -138,15 +139,16 @@ public sealed class FastRaftTarget : ILoadTarget
         return idle;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ProposalOutcome> ProposeAsync(ReadOnlyMemory<byte> payload)
+    public ValueTask<ProposalOutcome> ProposeAsync(ReadOnlyMemory<byte> payload)
     {
         RaftNode<long>? leader = _leader ?? FindLeader();
-        if (leader is null)
-        {
-            return ProposalOutcome.NotLeader;
-        }
-        ProposeResult<long> result = await leader.ProposeAsync(payload).ConfigureAwait(false);
+        return leader is null
+            ? new ValueTask<ProposalOutcome>(ProposalOutcome.NotLeader)
+            : ProposalCompletion.Of(leader.ProposeAsync(payload), _map);
+    }
+
+    private ProposalOutcome Map(ProposeResult<long> result)
+    {
         switch (result.Status)
         {
             case RequestStatus.Ok:

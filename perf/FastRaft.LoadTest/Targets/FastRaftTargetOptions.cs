@@ -55,7 +55,7 @@ public sealed class FastRaftTargetOptions
     public Func<ulong, IStateMachine<long>> StateMachine { get; init; } = static _ => new CountingStateMachine();
 
     /// <summary>Fills proposals (default: <see cref="Payloads.WriteSequence"/>).</summary>
-    public SpanAction PayloadWriter { get; init; } = Payloads.WriteSequence;
+    public PayloadWriter PayloadWriter { get; init; } = Payloads.WriteSequence;
 
     internal RaftConfig RaftConfig(ulong id) => new()
     {
@@ -69,6 +69,3 @@ public sealed class FastRaftTargetOptions
         Random = new Random(1000 + (int)id),
     };
 }
-
-/// <summary>Writes a proposal's payload for its sequence number.</summary>
-public delegate void SpanAction(Span<byte> destination, long sequence);

@@ -2,6 +2,9 @@ using System.Buffers.Binary;
 
 namespace FastRaft.LoadTest.Targets;
 
+/// <summary>Writes a proposal's payload (the buffer has the configured payload size) for its sequence number.</summary>
+public delegate void PayloadWriter(Span<byte> destination, long sequence);
+
 /// <summary>The default payload: the proposal's sequence number, then zeros up to the payload size.</summary>
 public static class Payloads
 {

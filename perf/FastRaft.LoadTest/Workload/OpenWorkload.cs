@@ -85,6 +85,7 @@ public sealed class OpenWorkload : IWorkload
 
     private void Inject()
     {
+        PreciseSleep.TightenTimerSlack();
         long start = Stopwatch.GetTimestamp();
         long sequence = 0;
         var spin = new SpinWait();
@@ -128,17 +129,17 @@ public sealed class OpenWorkload : IWorkload
     }
 
     /// <summary>
-    /// Waits for the next send without burning a core the cluster needs: sleeps (with sub-
-    /// millisecond precision where the OS offers it) until shortly before it is due, then spins.
-    /// Sending late only makes the recorded latency larger, never smaller.
+    /// Waits for the next send without burning a core the cluster needs: sleeps until it is due
+    /// (with 1 µs timer slack on Linux) and spins only for the last few microseconds. Sending late
+    /// only makes the recorded latency larger, never smaller.
     /// </summary>
     private static void WaitUntil(long intended, long now)
     {
         long remaining = intended - now;
-        long spinWindow = Stopwatch.Frequency / 10_000; // 100 us
+        long spinWindow = Stopwatch.Frequency / 50_000; // 20 us
         if (remaining > spinWindow)
         {
-            PreciseSleep.For(Stopwatch.GetElapsedTime(0, remaining - spinWindow));
+            PreciseSleep.For(Stopwatch.GetElapsedTime(0, remaining - (spinWindow / 2)));
         }
         else
         {

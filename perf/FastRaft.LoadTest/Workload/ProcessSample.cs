@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace FastRaft.LoadTest.Workload;
 
@@ -21,36 +22,28 @@ public readonly record struct ProcessSample(
     }
 
     /// <summary>
-    /// Voluntary and involuntary context switches of the process's live threads, summed from
-    /// /proc/self/task/*/status (Linux); -1 where that is not available. Each hand-off between
-    /// threads (a parked node thread woken, a receive thread woken) costs at least one.
+    /// Voluntary and involuntary context switches of the whole process so far, exited threads
+    /// included (getrusage on Linux); -1 elsewhere. Each hand-off to a sleeping thread costs at
+    /// least one; so does each sched_yield that lets another thread run.
     /// </summary>
     private static long ReadContextSwitches()
     {
-        const string tasks = "/proc/self/task";
-        if (!Directory.Exists(tasks))
+        if (!OperatingSystem.IsLinux())
         {
             return -1;
         }
-        long total = 0;
-        foreach (string task in Directory.EnumerateDirectories(tasks))
-        {
-            try
-            {
-                foreach (string line in File.ReadLines(Path.Combine(task, "status")))
-                {
-                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)
-                        || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
-                    {
-                        total += long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // The thread exited while we looked.
-            }
-        }
-        return total;
+        return GetRusage(0, out RUsage usage) == 0 ? usage.VoluntarySwitches + usage.InvoluntarySwitches : -1;
     }
+
+    /// <summary>Linux x64/arm64 struct rusage: two timevals, then fourteen longs.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct RUsage
+    {
+        public long UserSeconds, UserMicros, SystemSeconds, SystemMicros;
+        public long MaxRss, SharedRss, DataRss, StackRss, MinorFaults, MajorFaults, Swaps, BlocksIn, BlocksOut, MessagesSent, MessagesReceived, Signals;
+        public long VoluntarySwitches, InvoluntarySwitches;
+    }
+
+    [DllImport("libc", EntryPoint = "getrusage")]
+    private static extern int GetRusage(int who, out RUsage usage);
 }
