@@ -113,6 +113,7 @@ public sealed class FastRaftTarget : ILoadTarget
             Add(c, "udp.bytesSent", u.BytesSent);
             Add(c, "udp.dropped", u.DroppedTotal);
             Add(c, "udp.receiveLoopAllocatedBytes", u.ReceiveLoopAllocatedBytes);
+            Add(c, "udp.overflowBatches", u.OverflowBatches);
         }
         lock (_idlers)
         {
