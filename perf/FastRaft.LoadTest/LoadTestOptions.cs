@@ -42,6 +42,9 @@ public sealed class LoadTestOptions
     /// <summary>The longest priming may take.</summary>
     public double PrimeSeconds { get; init; } = 20;
 
+    /// <summary>Overrides the FastRaft targets' MaxInflightMsgs (append messages in flight per follower); null keeps 256.</summary>
+    public int? FastRaftInflight { get; init; }
+
     /// <summary>Seconds to wait for outstanding proposals after a window.</summary>
     public double DrainSeconds { get; init; } = 10;
 
@@ -64,6 +67,7 @@ public sealed class LoadTestOptions
           --max-in-flight <n>        open model: bound on outstanding proposals (default 1024)
           --payload <bytes>          proposal size (default 16)
           --data <dir>               where write-ahead logs go (default the temp folder)
+          --fastraft-inflight <n>    FastRaft targets' MaxInflightMsgs (default 256, the core's default)
           --prime <entries>          entries committed after a target starts, before measuring (default 200000; at most 20 s)
           --list                     list the scenarios and exit
           --help                     this text
@@ -81,6 +85,7 @@ public sealed class LoadTestOptions
         IReadOnlyList<int> rates = [2_000];
         int maxInFlight = 1024, payload = 16;
         long prime = 200_000;
+        int inflight = 0;
         string data = Path.GetTempPath();
         bool list = false, help = false;
         for (int i = 0; i < args.Count; i++)
@@ -113,6 +118,7 @@ public sealed class LoadTestOptions
                 "--max-in-flight" => TryPositiveInt(value, out maxInFlight),
                 "--payload" => TryPositiveInt(value, out payload),
                 "--data" => Assign(value, out data),
+                "--fastraft-inflight" => TryPositiveInt(value, out inflight),
                 "--prime" => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out prime) && prime >= 0,
                 _ => false,
             };
@@ -136,6 +142,7 @@ public sealed class LoadTestOptions
             PayloadSize = payload,
             DataDirectory = data,
             PrimeEntries = prime,
+            FastRaftInflight = inflight > 0 ? inflight : null,
             ListOnly = list,
             HelpOnly = help,
         };

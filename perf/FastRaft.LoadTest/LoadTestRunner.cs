@@ -58,6 +58,7 @@ public sealed class LoadTestRunner
             Nodes = _options.Nodes,
             PayloadSize = _options.PayloadSize,
             DataDirectory = _options.DataDirectory,
+            FastRaftMaxInflightMsgs = _options.FastRaftInflight,
             Log = _log,
         };
         var runner = new WorkloadRunner(

@@ -43,6 +43,7 @@ public sealed class FastRaftTargetOptions
     /// <summary>The largest append message: below the UDP transport's whole-datagram limit so appends are never chunked.</summary>
     public ulong MaxSizePerMsg { get; init; } = 32 * 1024;
 
+    /// <summary>Append messages in flight per follower (the core's default; <c>--fastraft-inflight</c> overrides it for a run).</summary>
     public int MaxInflightMsgs { get; init; } = 256;
 
     /// <summary>State machine snapshots (and log compaction), so memory stays bounded in long runs.</summary>

@@ -15,6 +15,9 @@ public sealed class TargetSettings
     /// <summary>How long a target may take to start and elect a leader.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>When set, FastRaft targets use this MaxInflightMsgs instead of their own (a tuning knob for comparisons).</summary>
+    public int? FastRaftMaxInflightMsgs { get; init; }
+
     /// <summary>Where targets report progress and problems.</summary>
     public TextWriter Log { get; init; } = TextWriter.Null;
 
