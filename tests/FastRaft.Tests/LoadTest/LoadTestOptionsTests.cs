@@ -19,6 +19,8 @@ public class LoadTestOptionsTests
         Assert.True(o.RunClosed);
         Assert.False(o.RunOpen);
         Assert.Equal("x", o.OutputDirectory);
+        Assert.Null(o.FastRaftInflight);
+        Assert.Equal(4, LoadTestOptions.Parse(["--fastraft-inflight", "4"], out _)!.FastRaftInflight);
     }
 
     [Theory]
@@ -27,6 +29,7 @@ public class LoadTestOptionsTests
     [InlineData("--clients", "1,,x")]
     [InlineData("--clients", "-3")]
     [InlineData("--model", "sideways")]
+    [InlineData("--fastraft-inflight", "0")]
     [InlineData("--unknown", "1")]
     public void Bad_values_are_refused_with_a_message(string option, string value)
     {
