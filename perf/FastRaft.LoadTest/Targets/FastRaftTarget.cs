@@ -29,22 +29,7 @@ public sealed class FastRaftTarget : ILoadTarget
     public FastRaftTarget(TargetSettings settings, FastRaftTargetOptions options)
     {
         _settings = settings;
-        _options = settings.FastRaftMaxInflightMsgs is int inflight
-            ? new FastRaftTargetOptions
-            {
-                Transport = options.Transport,
-                Storage = options.Storage,
-                TickInterval = options.TickInterval,
-                ElectionTick = options.ElectionTick,
-                HeartbeatTick = options.HeartbeatTick,
-                MaxSizePerMsg = options.MaxSizePerMsg,
-                MaxInflightMsgs = inflight,
-                Snapshots = options.Snapshots,
-                IdleStrategy = options.IdleStrategy,
-                StateMachine = options.StateMachine,
-                PayloadWriter = options.PayloadWriter,
-            }
-            : options;
+        _options = settings.FastRaftMaxInflightMsgs is int inflight ? options with { MaxInflightMsgs = inflight } : options;
         _map = Map;
     }
 

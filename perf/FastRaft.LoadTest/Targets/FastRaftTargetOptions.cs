@@ -25,7 +25,7 @@ public enum FastRaftStorage
 }
 
 /// <summary>A FastRaft cluster's setup; the defaults are the ones every FastRaft scenario compares with.</summary>
-public sealed class FastRaftTargetOptions
+public sealed record FastRaftTargetOptions
 {
     public FastRaftTransport Transport { get; init; } = FastRaftTransport.Udp;
 
