@@ -22,6 +22,9 @@ public sealed partial class UdpTransport
     /// <summary>The batch the next datagram is received into; reused while datagrams are dropped.</summary>
     private InboundBatch? _receiving;
 
+    /// <summary>Where a datagram is received when no pooled batch is free (then copied into a one-off batch).</summary>
+    private readonly byte[] _overflowBuffer;
+
     /// <summary>The last exception that escaped datagram processing (a bug: counted as <see cref="DropReason.InternalError"/>).</summary>
     public Exception? LastReceiveError { get; private set; }
 
@@ -59,10 +62,25 @@ public sealed partial class UdpTransport
 
     private void ReceiveOne()
     {
-        InboundBatch batch = _receiving ??= _pool.Rent();
-        // One byte more than accepted, so an oversized datagram shows (the OS truncates silently).
-        Memory<byte> space = batch.RentBuffer(_options.MaxDatagramSize + 1);
-        int n = _socket.ReceiveFrom(space.Span, SocketFlags.None, _from);
+        InboundBatch? batch = _receiving ??= _pool.TryRent();
+        Memory<byte> space;
+        int n;
+        if (batch is not null)
+        {
+            // One byte more than accepted, so an oversized datagram shows (the OS truncates silently).
+            space = batch.RentBuffer(_options.MaxDatagramSize + 1);
+            n = _socket.ReceiveFrom(space.Span, SocketFlags.None, _from);
+        }
+        else
+        {
+            // Every pooled batch waits at the node (it is behind): receive aside and copy into a
+            // one-off batch about the datagram's size, not another datagram-sized pooled one.
+            n = _socket.ReceiveFrom(_overflowBuffer, SocketFlags.None, _from);
+            batch = new InboundBatch();
+            space = batch.RentBuffer(n);
+            _overflowBuffer.AsSpan(0, n).CopyTo(space.Span);
+            UdpTransportCounters.Increment(ref _counters._overflowBatches);
+        }
         DropReason reason;
         try
         {

@@ -71,6 +71,7 @@ public sealed partial class UdpTransport : ITransport
         _transfers = new TransferSender(options, new DatagramSealer(ClusterId, LocalId, sequences, _authenticators[2]), _output, _counters, new SequenceSource());
         _reassembler = new Reassembler(options, _counters);
         _pool = options.BatchPool ?? new InboundBatchPool(256, options.MaxDatagramSize + 1);
+        _overflowBuffer = new byte[options.MaxDatagramSize + 1];
         _batchLimit = options.MaxDatagramSize - _nodeSealer.MacSize;
         _ackDatagram = new byte[DatagramHeader.Size + ChunkAck.Size + DatagramAuthenticator.MacSize];
         _from = new SocketAddress(_socket.AddressFamily);

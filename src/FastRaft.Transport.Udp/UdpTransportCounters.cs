@@ -27,6 +27,7 @@ public sealed class UdpTransportCounters
     internal long _sendErrors;
     internal long _faultsInjected;
     internal long _receiveLoopAllocatedBytes;
+    internal long _overflowBatches;
 
     /// <summary>Datagrams handed to the socket, of every kind.</summary>
     public long DatagramsSent => Volatile.Read(ref _datagramsSent);
@@ -85,6 +86,12 @@ public sealed class UdpTransportCounters
     /// gate: it must stay flat while datagrams of whole messages flow).
     /// </summary>
     public long ReceiveLoopAllocatedBytes => Volatile.Read(ref _receiveLoopAllocatedBytes);
+
+    /// <summary>
+    /// Datagrams received while every pooled inbound batch was still queued at the node (it fell
+    /// behind): each went into a small one-off batch, which allocates.
+    /// </summary>
+    public long OverflowBatches => Volatile.Read(ref _overflowBatches);
 
     public long Dropped(DropReason reason) => Volatile.Read(ref _drops[(int)reason]);
 

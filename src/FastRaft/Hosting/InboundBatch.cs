@@ -120,6 +120,7 @@ public sealed class InboundBatchPool(int maxPooled = 256, int initialBytes = 64 
 {
     private readonly Stack<InboundBatch> _free = new();
     private readonly Lock _gate = new();
+    private int _created;
 
     public InboundBatch Rent()
     {
@@ -129,6 +130,28 @@ public sealed class InboundBatchPool(int maxPooled = 256, int initialBytes = 64 
             {
                 return _free.Pop();
             }
+        }
+        return new InboundBatch(this, initialBytes);
+    }
+
+    /// <summary>
+    /// A pooled batch, or null once this method has created <c>maxPooled</c> batches and all of
+    /// them are out (their node is behind). A caller that cannot wait then uses a one-off batch
+    /// sized to what it holds, rather than another pool-sized batch the full pool would discard.
+    /// </summary>
+    public InboundBatch? TryRent()
+    {
+        lock (_gate)
+        {
+            if (_free.Count > 0)
+            {
+                return _free.Pop();
+            }
+            if (_created >= maxPooled)
+            {
+                return null;
+            }
+            _created++;
         }
         return new InboundBatch(this, initialBytes);
     }

@@ -116,12 +116,22 @@ public sealed partial class RaftNode<TResult>
     private int DrainRequests()
     {
         int n = _requests.Drain(_requestScratch);
+        // Consecutive proposals go to the core together; anything else keeps its place in between.
+        int run = 0;
         for (int i = 0; i < n; i++)
         {
             RequestOperation op = _requestScratch[i];
-            _requestScratch[i] = null!;
+            if (op.Kind == RequestKind.Propose)
+            {
+                run++;
+                continue;
+            }
+            SubmitProposals(i - run, run);
+            run = 0;
             Submit(op);
         }
+        SubmitProposals(n - run, run);
+        _requestScratch.AsSpan(0, n).Clear();
         return n;
     }
 

@@ -22,6 +22,9 @@ public sealed partial class RaftNode<TResult>
 
     private readonly List<TransferOperation> _transfers = [];
     private readonly byte[] _readContext = new byte[sizeof(ulong)];
+
+    /// <summary>The entries of a run of proposals stepped together (views of the requests' payloads; cleared after).</summary>
+    private readonly Entry[] _proposalEntries = new Entry[MaxRequestsPerCycle];
     private ulong _nextReadId = 1;
 
     private void Submit(RequestOperation op)
@@ -60,6 +63,82 @@ public sealed partial class RaftNode<TResult>
         }
         _counters.ProposalsAccepted++;
         TrackAppended(index, st.HardState.Term, op);
+    }
+
+    /// <summary>
+    /// Proposes the run of proposals at <paramref name="start"/> in the request scratch in as few
+    /// MsgProps as the uncommitted-size limit allows: the leader appends each group together and
+    /// replicates it in one append message per follower, where proposing one by one costs an
+    /// append message and an acknowledgement per entry and follower.
+    /// </summary>
+    private void SubmitProposals(int start, int count)
+    {
+        // A group never carries more payload than the limit, so the core accepts or refuses a
+        // group exactly when it would accept or refuse each of its proposals alone (an empty
+        // uncommitted tail accepts any one proposal, but must not let a group past the limit).
+        ulong limit = _options.Raft.MaxUncommittedEntriesSize == 0 ? ulong.MaxValue : _options.Raft.MaxUncommittedEntriesSize;
+        int end = start + count;
+        int groupStart = start;
+        ulong groupBytes = 0;
+        for (int i = start; i < end; i++)
+        {
+            ulong bytes = (ulong)((ProposalOperation<TResult>)_requestScratch[i]).Payload.Length;
+            if (i > groupStart && groupBytes + bytes > limit)
+            {
+                SubmitProposalGroup(groupStart, i - groupStart);
+                groupStart = i;
+                groupBytes = 0;
+            }
+            groupBytes += bytes;
+        }
+        if (end > groupStart)
+        {
+            SubmitProposalGroup(groupStart, end - groupStart);
+        }
+    }
+
+    /// <summary>
+    /// Proposes a group of proposals as one MsgProp. A group the core refuses whole (a leader
+    /// transfer, the limit with entries already uncommitted) is proposed one by one instead, so
+    /// each proposal gets the answer it would have got alone.
+    /// </summary>
+    private void SubmitProposalGroup(int start, int count)
+    {
+        if (count == 1)
+        {
+            SubmitProposal((ProposalOperation<TResult>)_requestScratch[start]);
+            return;
+        }
+        BasicStatus st = _raw.BasicStatus();
+        if (st.SoftState.RaftState != StateType.StateLeader)
+        {
+            for (int i = start; i < start + count; i++)
+            {
+                FailProposal((ProposalOperation<TResult>)_requestScratch[i], RequestStatus.NotLeader, st.SoftState.Lead);
+            }
+            return;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            _proposalEntries[i] = new Entry(0, 0, EntryType.EntryNormal, ((ProposalOperation<TResult>)_requestScratch[start + i]).Payload);
+        }
+        StepResult r = _raw.Step(new Message { Type = MessageType.MsgProp, From = Id, Entries = _proposalEntries.AsMemory(0, count) });
+        _proposalEntries.AsSpan(0, count).Clear();
+        if (r != StepResult.Ok)
+        {
+            for (int i = start; i < start + count; i++)
+            {
+                SubmitProposal((ProposalOperation<TResult>)_requestScratch[i]);
+            }
+            return;
+        }
+        // A leader appends a proposal's entries as the last ones of its log, in order.
+        ulong first = _raw.LastIndex - (ulong)count + 1;
+        _counters.ProposalsAccepted += count;
+        for (int i = 0; i < count; i++)
+        {
+            TrackAppended(first + (ulong)i, st.HardState.Term, _requestScratch[start + i]);
+        }
     }
 
     private void SubmitMembership(MembershipOperation op)

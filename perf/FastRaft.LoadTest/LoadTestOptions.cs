@@ -1,0 +1,181 @@
+using System.Globalization;
+
+namespace FastRaft.LoadTest;
+
+/// <summary>The command line: what to run, for how long, and where the reports go.</summary>
+public sealed class LoadTestOptions
+{
+    public string Scenario { get; init; } = "all";
+
+    public double DurationSeconds { get; init; } = 10;
+
+    public double WarmupSeconds { get; init; } = 3;
+
+    public string OutputDirectory { get; init; } = "loadtest-results";
+
+    /// <summary>Which models run: closed, open, or both.</summary>
+    public bool RunClosed { get; init; } = true;
+
+    public bool RunOpen { get; init; } = true;
+
+    /// <summary>Closed model: one run per client count.</summary>
+    public IReadOnlyList<int> Clients { get; init; } = [1, 64];
+
+    /// <summary>Open model: one run per rate (proposals per second).</summary>
+    public IReadOnlyList<int> Rates { get; init; } = [2_000];
+
+    public int MaxInFlight { get; init; } = 1024;
+
+    public int PayloadSize { get; init; } = 16;
+
+    public int Nodes { get; init; } = 3;
+
+    /// <summary>Where write-ahead logs are written (same filesystem for every target).</summary>
+    public string DataDirectory { get; init; } = Path.GetTempPath();
+
+    /// <summary>
+    /// Entries committed (64 clients) after a target starts and before its first workload, so
+    /// logs reach their compaction size and measurements see the steady state; 0 to skip.
+    /// </summary>
+    public long PrimeEntries { get; init; } = 200_000;
+
+    /// <summary>The longest priming may take.</summary>
+    public double PrimeSeconds { get; init; } = 20;
+
+    /// <summary>Overrides the FastRaft targets' MaxInflightMsgs (append messages in flight per follower); null keeps 256.</summary>
+    public int? FastRaftInflight { get; init; }
+
+    /// <summary>Seconds to wait for outstanding proposals after a window.</summary>
+    public double DrainSeconds { get; init; } = 10;
+
+    public bool ListOnly { get; init; }
+
+    public bool HelpOnly { get; init; }
+
+    public const string Usage = """
+        FastRaft load tester: closed and open workloads against FastRaft and DotNext.Net.Cluster.
+
+        dotnet run -c Release --project perf/FastRaft.LoadTest -- [options]
+
+          --scenario <name|all|a,b>  what to load (default all; --list shows the names)
+          --duration <s>             measured seconds per workload (default 10)
+          --warmup <s>               unmeasured seconds before each window (default 3)
+          --out <dir>                where report.md, report.json, report.html go (default loadtest-results)
+          --model <closed|open|both> which workload models run (default both)
+          --clients <n[,n...]>       closed model: concurrent clients, one run each (default 1,64)
+          --rate <r[,r...]>          open model: proposals per second, one run each (default 2000)
+          --max-in-flight <n>        open model: bound on outstanding proposals (default 1024)
+          --payload <bytes>          proposal size (default 16)
+          --data <dir>               where write-ahead logs go (default the temp folder)
+          --fastraft-inflight <n>    FastRaft targets' MaxInflightMsgs (default 256, the core's default)
+          --prime <entries>          entries committed after a target starts, before measuring (default 200000; at most 20 s)
+          --list                     list the scenarios and exit
+          --help                     this text
+        """;
+
+    /// <summary>Parses the arguments; null with an error for anything malformed.</summary>
+    public static LoadTestOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        error = null;
+        string scenario = "all";
+        double duration = 10, warmup = 3;
+        string output = "loadtest-results";
+        string model = "both";
+        IReadOnlyList<int> clients = [1, 64];
+        IReadOnlyList<int> rates = [2_000];
+        int maxInFlight = 1024, payload = 16;
+        long prime = 200_000;
+        int inflight = 0;
+        string data = Path.GetTempPath();
+        bool list = false, help = false;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            switch (arg)
+            {
+                case "--list":
+                    list = true;
+                    continue;
+                case "--help" or "-h":
+                    help = true;
+                    continue;
+            }
+            if (i + 1 >= args.Count)
+            {
+                error = $"{arg} needs a value (or is unknown); see --help";
+                return null;
+            }
+            string value = args[++i];
+            bool ok = arg switch
+            {
+                "--scenario" => Assign(value, out scenario),
+                "--duration" => TryPositive(value, out duration),
+                "--warmup" => TryNonNegative(value, out warmup),
+                "--out" => Assign(value, out output),
+                "--model" => Assign(value.ToLowerInvariant(), out model) && model is "closed" or "open" or "both",
+                "--clients" => TryList(value, out clients),
+                "--rate" => TryList(value, out rates),
+                "--max-in-flight" => TryPositiveInt(value, out maxInFlight),
+                "--payload" => TryPositiveInt(value, out payload),
+                "--data" => Assign(value, out data),
+                "--fastraft-inflight" => TryPositiveInt(value, out inflight),
+                "--prime" => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out prime) && prime >= 0,
+                _ => false,
+            };
+            if (!ok)
+            {
+                error = $"bad option {arg} {value}; see --help";
+                return null;
+            }
+        }
+        return new LoadTestOptions
+        {
+            Scenario = scenario,
+            DurationSeconds = duration,
+            WarmupSeconds = warmup,
+            OutputDirectory = output,
+            RunClosed = model is "closed" or "both",
+            RunOpen = model is "open" or "both",
+            Clients = clients,
+            Rates = rates,
+            MaxInFlight = maxInFlight,
+            PayloadSize = payload,
+            DataDirectory = data,
+            PrimeEntries = prime,
+            FastRaftInflight = inflight > 0 ? inflight : null,
+            ListOnly = list,
+            HelpOnly = help,
+        };
+    }
+
+    private static bool Assign(string value, out string target)
+    {
+        target = value;
+        return value.Length > 0;
+    }
+
+    private static bool TryPositive(string value, out double result) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out result) && result > 0 && double.IsFinite(result);
+
+    private static bool TryNonNegative(string value, out double result) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out result) && result >= 0 && double.IsFinite(result);
+
+    private static bool TryPositiveInt(string value, out int result) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out result) && result > 0;
+
+    private static bool TryList(string value, out IReadOnlyList<int> result)
+    {
+        var items = new List<int>();
+        foreach (string part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!TryPositiveInt(part, out int n))
+            {
+                result = [];
+                return false;
+            }
+            items.Add(n);
+        }
+        result = items;
+        return items.Count > 0;
+    }
+}

@@ -1,0 +1,31 @@
+namespace FastRaft.LoadTest.Targets;
+
+/// <summary>What every target of one run shares, so results compare like for like.</summary>
+public sealed class TargetSettings
+{
+    /// <summary>Voters in the cluster.</summary>
+    public int Nodes { get; init; } = 3;
+
+    /// <summary>Bytes per proposal.</summary>
+    public int PayloadSize { get; init; } = 16;
+
+    /// <summary>Where targets with a write-ahead log keep their files (one fresh folder per target, deleted after).</summary>
+    public string DataDirectory { get; init; } = Path.GetTempPath();
+
+    /// <summary>How long a target may take to start and elect a leader.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>When set, FastRaft targets use this MaxInflightMsgs instead of their own (a tuning knob for comparisons).</summary>
+    public int? FastRaftMaxInflightMsgs { get; init; }
+
+    /// <summary>Where targets report progress and problems.</summary>
+    public TextWriter Log { get; init; } = TextWriter.Null;
+
+    /// <summary>A fresh, unique folder under <see cref="DataDirectory"/>.</summary>
+    public string NewDataFolder(string prefix)
+    {
+        string path = Path.Combine(DataDirectory, $"{prefix}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}

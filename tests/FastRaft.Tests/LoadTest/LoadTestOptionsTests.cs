@@ -1,0 +1,57 @@
+using FastRaft.LoadTest;
+using FastRaft.LoadTest.Scenarios;
+
+namespace FastRaft.Tests.LoadTest;
+
+public class LoadTestOptionsTests
+{
+    [Fact]
+    public void The_command_line_is_parsed_with_lists_and_models()
+    {
+        LoadTestOptions? o = LoadTestOptions.Parse(
+            ["--scenario", "fastraft-udp", "--duration", "2.5", "--clients", "1,8,64", "--rate", "1000", "--model", "closed", "--out", "x"], out string? error);
+
+        Assert.Null(error);
+        Assert.NotNull(o);
+        Assert.Equal("fastraft-udp", o.Scenario);
+        Assert.Equal(2.5, o.DurationSeconds);
+        Assert.Equal([1, 8, 64], o.Clients);
+        Assert.True(o.RunClosed);
+        Assert.False(o.RunOpen);
+        Assert.Equal("x", o.OutputDirectory);
+        Assert.Null(o.FastRaftInflight);
+        Assert.Equal(4, LoadTestOptions.Parse(["--fastraft-inflight", "4"], out _)!.FastRaftInflight);
+    }
+
+    [Theory]
+    [InlineData("--duration", "0")]
+    [InlineData("--duration", "abc")]
+    [InlineData("--clients", "1,,x")]
+    [InlineData("--clients", "-3")]
+    [InlineData("--model", "sideways")]
+    [InlineData("--fastraft-inflight", "0")]
+    [InlineData("--unknown", "1")]
+    public void Bad_values_are_refused_with_a_message(string option, string value)
+    {
+        Assert.Null(LoadTestOptions.Parse([option, value], out string? error));
+        Assert.Contains(option, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_value_missing_at_the_end_is_refused()
+    {
+        Assert.Null(LoadTestOptions.Parse(["--duration"], out string? error));
+        Assert.NotNull(error);
+    }
+
+    [Fact]
+    public void Scenarios_are_found_by_reflection_and_resolved_by_name()
+    {
+        string[] names = ScenarioCatalog.All.Select(s => s.Name).ToArray();
+        Assert.Equal(["fastraft-udp", "fastraft-inmem", "dotnext-tcp", "fastraft-udp-wal", "dotnext-tcp-wal"], names);
+        Assert.Equal(names.Length, ScenarioCatalog.Resolve("all", out _)!.Count);
+        Assert.Equal(["dotnext-tcp", "fastraft-udp"], ScenarioCatalog.Resolve("DotNext-TCP, fastraft-udp,dotnext-tcp", out _)!.Select(s => s.Name));
+        Assert.Null(ScenarioCatalog.Resolve("fastraft-udp,nope", out string? error));
+        Assert.Contains("nope", error, StringComparison.Ordinal);
+    }
+}
