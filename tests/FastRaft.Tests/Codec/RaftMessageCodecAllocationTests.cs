@@ -11,6 +11,7 @@ namespace FastRaft.Tests.Codec;
 /// warm, for the messages of the replication and election hot paths; rejecting malformed input
 /// allocates nothing either.
 /// </summary>
+[Collection(Perf.AllocationGateCollection.Name)]
 public class RaftMessageCodecAllocationTests
 {
     private const int Iterations = 10_000;

@@ -12,7 +12,7 @@ namespace FastRaft.Tests.LoadTest;
 /// </summary>
 public class LoadTesterSmokeTests : IDisposable
 {
-    private static readonly string[] s_scenarios = ["fastraft-udp", "fastraft-inmem", "fastraft-udp-wal", "dotnext-tcp"];
+    private static readonly string[] s_scenarios = ["fastraft-udp", "fastraft-inmem", "fastraft-matching", "fastraft-udp-wal", "dotnext-tcp"];
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "fastraft-loadtest-smoke-" + Guid.NewGuid().ToString("N"));
 
     [Fact]

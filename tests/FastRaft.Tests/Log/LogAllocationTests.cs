@@ -8,6 +8,7 @@ using static FastRaft.Tests.Log.LogFixtures;
 namespace FastRaft.Tests.Log;
 
 /// <summary>The log's hot path (append, hand out, persist, commit, apply, advance) allocates nothing once warm.</summary>
+[Collection(Perf.AllocationGateCollection.Name)]
 public class LogAllocationTests
 {
     [Fact]
