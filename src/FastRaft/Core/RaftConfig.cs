@@ -64,6 +64,15 @@ public sealed class RaftConfig
     /// </summary>
     public int SnapshotStatusTimeoutTicks { get; set; }
 
+    /// <summary>
+    /// With <see cref="StepDownOnRemoval"/>: a removed or demoted leader keeps replicating until
+    /// every voter of the new configuration holds its whole log (or an election timeout passes),
+    /// and only then steps down. Without it (etcd's behaviour) the leader steps down at once, and
+    /// if the followers missed its last entries, an election that still needs its vote (while
+    /// they are in a joint configuration) can be refused forever because its log is longer.
+    /// </summary>
+    public bool StepDownAfterCatchUp { get; set; }
+
     /// <summary>The core's logger (default: silent).</summary>
     public RaftLogger Logger { get; set; } = RaftLogger.Null;
 

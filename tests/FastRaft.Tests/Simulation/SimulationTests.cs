@@ -89,6 +89,20 @@ public class SimulationTests
         Assert.Contains("no linearization", strict.Detail, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Seed 5200 (StepDownOnRemoval, a joint change that replaces the leader): with etcd's
+    /// immediate step-down the old leader left before the followers had its last entries; they
+    /// stayed joint, needed its vote, and its longer log refused them forever. With
+    /// RaftConfig.StepDownAfterCatchUp (which the simulation sets with StepDownOnRemoval) the
+    /// cluster recovers.
+    /// </summary>
+    [Fact]
+    public void SelfRemovingLeaderHandsOverItsLogBeforeSteppingDown()
+    {
+        SimulationResult r = FastRaft.Simulation.Simulation.RunSeed(5200);
+        Assert.True(r.Passed, r.Detail);
+    }
+
     [Theory]
     [InlineData(Sabotage.ServeReadsLocally, "linearizability")]
     [InlineData(Sabotage.IgnoreSnapshots, "state machine safety")]

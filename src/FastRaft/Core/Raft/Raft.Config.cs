@@ -33,6 +33,36 @@ internal sealed partial class Raft
 
     private readonly Entry[] _scratchProposal = new Entry[1];
 
+    /// <summary>
+    /// Completes a pending step-down once every voter of the incoming configuration matches the
+    /// whole log (their logs are then as up to date as ours, so our vote cannot block them), or
+    /// after an election timeout of waiting.
+    /// </summary>
+    private void MaybeFinishStepDown()
+    {
+        if (!_stepDownPending)
+        {
+            return;
+        }
+        ulong last = Log.LastIndex();
+        bool caughtUp = true;
+        foreach (ulong id in Trk.Config.Voters.Incoming.Ids)
+        {
+            if (id != Id && (!Trk.Progress.TryGetValue(id, out Progress? pr) || pr.Match < last))
+            {
+                caughtUp = false;
+                break;
+            }
+        }
+        if (!caughtUp && _stepDownWaitTicks < _electionTimeout)
+        {
+            return;
+        }
+        _stepDownPending = false;
+        _log.Info($"{Id:x} stepping down after removal ({(caughtUp ? "the new voters hold the whole log" : "waited an election timeout")})");
+        BecomeFollower(Term, LocalIds.None);
+    }
+
     internal void AppliedSnap(Snapshot snap)
     {
         ulong index = snap.Metadata.Index;
@@ -80,12 +110,21 @@ internal sealed partial class Raft
 
         if ((!present || IsLearner) && State == StateType.StateLeader)
         {
-            if (_stepDownOnRemoval)
+            if (_stepDownOnRemoval && _stepDownAfterCatchUp)
+            {
+                // Hand the log over first: push it to the new voters, step down once they hold it.
+                _stepDownPending = true;
+                _stepDownWaitTicks = 0;
+                BcastAppend();
+                MaybeFinishStepDown();
+            }
+            else if (_stepDownOnRemoval)
             {
                 BecomeFollower(Term, LocalIds.None);
             }
             return cs;
         }
+        _stepDownPending = false;
 
         // The rest only matters to a leader with voters.
         if (State != StateType.StateLeader || cs.Voters.Length == 0)

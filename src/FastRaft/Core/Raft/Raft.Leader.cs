@@ -245,6 +245,7 @@ internal sealed partial class Raft
             _log.Info($"{Id:x} sent MsgTimeoutNow to {m.From:x} after received MsgAppResp");
             SendTimeoutNow(m.From);
         }
+        MaybeFinishStepDown();
     }
 
     private void HandleHeartbeatResponse(in Message m, Progress pr)

@@ -66,6 +66,11 @@ internal sealed partial class Raft
     private readonly bool _disableConfChangeValidation;
     private readonly bool _stepDownOnRemoval;
     private readonly int _snapshotStatusTimeoutTicks;
+    private readonly bool _stepDownAfterCatchUp;
+
+    /// <summary>A removed leader waiting for the new configuration's voters to catch up (StepDownAfterCatchUp).</summary>
+    private bool _stepDownPending;
+    private int _stepDownWaitTicks;
     private readonly Random _random;
     private readonly RaftLogger _log;
     private readonly ReadOnly _readOnly;
@@ -109,6 +114,7 @@ internal sealed partial class Raft
         _disableConfChangeValidation = c.DisableConfChangeValidation;
         _stepDownOnRemoval = c.StepDownOnRemoval;
         _snapshotStatusTimeoutTicks = c.SnapshotStatusTimeoutTicks;
+        _stepDownAfterCatchUp = c.StepDownAfterCatchUp;
         _random = c.Random ?? new Random(unchecked((int)(c.Id * 0x9E3779B97F4A7C15UL >> 32)));
 
         (ulong lastIndex, ulong lastTerm) = Log.Tip();
@@ -208,6 +214,16 @@ internal sealed partial class Raft
         if (_snapshotStatusTimeoutTicks > 0)
         {
             ExpireUnreportedSnapshots();
+        }
+
+        if (_stepDownPending)
+        {
+            _stepDownWaitTicks++;
+            MaybeFinishStepDown();
+            if (State != StateType.StateLeader)
+            {
+                return;
+            }
         }
 
         if (_heartbeatElapsed >= _heartbeatTimeout)
@@ -323,6 +339,7 @@ internal sealed partial class Raft
 
         PendingConfIndex = 0;
         _uncommittedSize = 0;
+        _stepDownPending = false;
         _readOnly.Reset();
     }
 
