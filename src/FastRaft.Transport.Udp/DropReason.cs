@@ -35,6 +35,9 @@ public enum DropReason
     /// <summary>The MAC is missing, wrong, or present when no cluster key is configured.</summary>
     BadMac,
 
+    /// <summary>Without a cluster key: the CRC-32C trailer is missing or does not match (the datagram was corrupted).</summary>
+    BadChecksum,
+
     /// <summary>A sequence number already seen from that sender, or too far behind the newest (checked with a cluster key only).</summary>
     Replayed,
 
@@ -52,14 +55,26 @@ public enum DropReason
     /// <summary>A chunk whose header is inconsistent with itself or with its transfer.</summary>
     BadChunk,
 
-    /// <summary>A chunk for a transfer that already completed or was abandoned.</summary>
+    /// <summary>A chunk for a transfer that was refused, abandoned or not delivered (the sender is answered "refused").</summary>
     StaleChunk,
 
-    /// <summary>A new transfer refused: too many reassemblies at once, or too many bytes buffered.</summary>
+    /// <summary>A new transfer refused: too many reassemblies at once, too many bytes buffered, or larger than the maximum message size.</summary>
     ReassemblyLimit,
+
+    /// <summary>A new transfer refused because its sender already holds its share of reassemblies (count or bytes).</summary>
+    PeerReassemblyLimit,
 
     /// <summary>A reassembly abandoned because no chunk arrived for the reassembly timeout.</summary>
     ReassemblyTimeout,
+
+    /// <summary>
+    /// A reassembly abandoned because it did not finish by its deadline (the reassembly timeout
+    /// plus its size at the minimum rate), however steadily chunks kept coming.
+    /// </summary>
+    ReassemblyDeadline,
+
+    /// <summary>A reassembled message whose CRC-32C differs from the one its chunks announced (the sender is answered "refused").</summary>
+    BadMessageChecksum,
 
     /// <summary>A chunk ack for a transfer the sender no longer tracks.</summary>
     StaleAck,

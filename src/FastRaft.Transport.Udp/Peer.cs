@@ -41,9 +41,6 @@ internal sealed class Peer
 
     public ReplayWindow Replay { get; } = new();
 
-    /// <summary>The highest transfer id from this peer that completed or was abandoned: older chunks are stale.</summary>
-    public ulong LastClosedTransfer { get; set; }
-
-    /// <summary>The last transfer from this peer delivered whole (its resent chunks are answered "delivered" again).</summary>
-    public ulong LastDeliveredTransfer { get; set; }
+    /// <summary>This peer's recent transfers that are over: their chunks are answered, not reassembled again.</summary>
+    public ClosedTransfers ClosedTransfers { get; } = new();
 }

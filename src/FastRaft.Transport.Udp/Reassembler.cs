@@ -11,55 +11,108 @@ internal enum ChunkOutcome
     /// <summary>It was the last missing chunk: the message is whole.</summary>
     Completed,
 
-    /// <summary>A new transfer with no room for it (count or byte cap, or too large).</summary>
+    /// <summary>A new transfer with no room under the receiver's caps, or larger than the maximum message.</summary>
     Refused,
 
-    /// <summary>For a transfer already completed or abandoned.</summary>
+    /// <summary>A new transfer whose sender already holds its share of reassemblies (count or bytes).</summary>
+    RefusedForPeer,
+
+    /// <summary>For a transfer that is over and was delivered whole (a resend whose delivered ack was lost).</summary>
+    Delivered,
+
+    /// <summary>For a transfer that is over without being delivered (refused, abandoned, failed its checks).</summary>
     Stale,
 
-    /// <summary>Inconsistent with its transfer.</summary>
+    /// <summary>Inconsistent with its transfer, or with what this receiver accepts.</summary>
     Bad,
 }
 
 /// <summary>
-/// Puts chunked messages back together on the receive thread, with bounded memory: at most a
-/// fixed number of reassemblies at once and a cap on the bytes they hold together; one that gets
-/// no new chunk for the timeout is abandoned and its memory released.
+/// Puts chunked messages back together on the receive thread, with bounded memory and no state a
+/// sender can wedge: at most a fixed number of reassemblies and bytes at once, and a smaller
+/// share of both per sender (so one sender cannot starve the others); a reassembly is abandoned
+/// when no new chunk comes for the timeout, or at its deadline (the timeout plus its size at a
+/// minimum rate), so chunks trickling in cannot keep it alive forever. Finished transfers are
+/// remembered per sender in a small ring (<see cref="ClosedTransfers"/>), never as a
+/// high-water mark that one extreme id could poison.
 /// </summary>
-internal sealed class Reassembler(UdpTransportOptions options, UdpTransportCounters counters)
+internal sealed class Reassembler
 {
-    private readonly Reassembly?[] _slots = new Reassembly?[options.MaxConcurrentReassemblies];
-    private readonly long _timeoutMillis = (long)options.ReassemblyTimeout.TotalMilliseconds;
+    private readonly Reassembly?[] _slots;
+    private readonly UdpTransportCounters _counters;
+    private readonly int _maxMessageSize;
+    private readonly long _maxBytes;
+    private readonly int _maxPerPeer;
+    private readonly long _maxBytesPerPeer;
+    private readonly int _maxChunkSize;
+    private readonly long _idleMillis;
+    private readonly long _minBytesPerSecond;
     private long _bytes;
 
-    /// <summary>Bytes held by reassemblies in progress.</summary>
-    public long BufferedBytes => _bytes;
+    /// <param name="maxChunkSize">The largest nominal chunk size a sender with this receiver's datagram size uses.</param>
+    public Reassembler(UdpTransportOptions options, int maxChunkSize, UdpTransportCounters counters)
+    {
+        _slots = new Reassembly?[options.MaxConcurrentReassemblies];
+        _counters = counters;
+        _maxMessageSize = options.MaxMessageSize;
+        _maxBytes = options.MaxReassemblyBytes;
+        _maxPerPeer = options.MaxReassembliesPerPeer;
+        _maxBytesPerPeer = options.MaxReassemblyBytesPerPeer;
+        _maxChunkSize = maxChunkSize;
+        _idleMillis = (long)options.ReassemblyTimeout.TotalMilliseconds;
+        _minBytesPerSecond = options.ReassemblyMinBytesPerSecond;
+    }
+
+    /// <summary>Bytes held by reassemblies in progress (readable from any thread).</summary>
+    public long BufferedBytes => Volatile.Read(ref _bytes);
+
+    /// <summary>Reassemblies in progress (for tests and diagnostics; read from any thread).</summary>
+    public int Active
+    {
+        get
+        {
+            int n = 0;
+            for (int i = 0; i < _slots.Length; i++)
+            {
+                n += Volatile.Read(ref _slots[i]) is null ? 0 : 1;
+            }
+            return n;
+        }
+    }
 
     /// <summary>
     /// Takes one chunk from <paramref name="sender"/>. On <see cref="ChunkOutcome.Completed"/> the
-    /// whole message is in <paramref name="reassembly"/>, which has left the reassembler;
-    /// otherwise <paramref name="reassembly"/> is the transfer in progress, if any.
+    /// whole message is in <paramref name="reassembly"/>, which has left the reassembler (the
+    /// caller checks and delivers it, then marks it delivered in the sender's
+    /// <see cref="ClosedTransfers"/>); otherwise <paramref name="reassembly"/> is the transfer in
+    /// progress, if any.
     /// </summary>
     public ChunkOutcome Accept(Peer sender, in ChunkHeader h, ReadOnlySpan<byte> data, long now, out Reassembly? reassembly)
     {
+        reassembly = null;
         int slot = Find(sender.Id, h.TransferId);
         if (slot < 0)
         {
-            reassembly = null;
-            if (h.TransferId <= sender.LastClosedTransfer)
+            if (sender.ClosedTransfers.TryGet(h.TransferId, out bool delivered))
             {
-                return ChunkOutcome.Stale;
+                return delivered ? ChunkOutcome.Delivered : ChunkOutcome.Stale;
             }
-            slot = Array.IndexOf(_slots, null);
-            if (slot < 0 || h.TotalLength > options.MaxMessageSize || _bytes + h.TotalLength > options.MaxReassemblyBytes)
+            if (h.ChunkSize > _maxChunkSize)
             {
-                // Refused for good: later chunks of it are stale, and the sender hears of it at once.
-                Close(sender, h.TransferId);
-                return ChunkOutcome.Refused;
+                // No sender with this receiver's datagram size makes such chunks; not remembered,
+                // so a forged one cannot close a real transfer's id.
+                return ChunkOutcome.Bad;
             }
-            _slots[slot] = new Reassembly(sender, in h, now);
-            _bytes += h.TotalLength;
-            UdpTransportCounters.Increment(ref counters._reassembliesStarted);
+            ChunkOutcome admission = Admit(sender.Id, h.TotalLength, out slot);
+            if (admission != ChunkOutcome.InProgress)
+            {
+                // Refused for good: later chunks of it are answered "refused" at once.
+                sender.ClosedTransfers.Add(h.TransferId);
+                return admission;
+            }
+            Volatile.Write(ref _slots[slot], new Reassembly(sender, in h, now, DeadlineFor(now, h.TotalLength)));
+            Volatile.Write(ref _bytes, _bytes + h.TotalLength);
+            UdpTransportCounters.Increment(ref _counters._reassembliesStarted);
         }
         Reassembly r = _slots[slot]!;
         reassembly = r;
@@ -69,28 +122,75 @@ internal sealed class Reassembler(UdpTransportOptions options, UdpTransportCount
         }
         if (r.Add(in h, data, now))
         {
-            UdpTransportCounters.Increment(ref counters._chunksReceived);
+            UdpTransportCounters.Increment(ref _counters._chunksReceived);
         }
         if (!r.IsComplete)
         {
             return ChunkOutcome.InProgress;
         }
         Release(slot);
-        UdpTransportCounters.Increment(ref counters._reassembliesCompleted);
+        UdpTransportCounters.Increment(ref _counters._reassembliesCompleted);
         return ChunkOutcome.Completed;
     }
 
-    /// <summary>Abandons reassemblies that got no chunk for the timeout (housekeeping).</summary>
+    /// <summary>
+    /// Abandons reassemblies that got no chunk for the timeout or are past their deadline
+    /// (housekeeping). Their later chunks are answered "refused", so a live sender learns at once.
+    /// </summary>
     public void Expire(long now)
     {
         for (int i = 0; i < _slots.Length; i++)
         {
-            if (_slots[i] is Reassembly r && now - r.LastProgress > _timeoutMillis)
+            if (_slots[i] is not Reassembly r)
+            {
+                continue;
+            }
+            if (now >= r.Deadline)
             {
                 Release(i);
-                counters.Drop(DropReason.ReassemblyTimeout);
+                _counters.Drop(DropReason.ReassemblyDeadline);
+            }
+            else if (now - r.LastProgress > _idleMillis)
+            {
+                Release(i);
+                _counters.Drop(DropReason.ReassemblyTimeout);
             }
         }
+    }
+
+    /// <summary>The idle timeout plus the time the message takes at the minimum rate, from now.</summary>
+    private long DeadlineFor(long now, int totalLength) => now + _idleMillis + totalLength * 1000L / _minBytesPerSecond;
+
+    /// <summary>Whether a new transfer of <paramref name="length"/> bytes fits, and the free slot for it.</summary>
+    private ChunkOutcome Admit(ulong sender, int length, out int slot)
+    {
+        slot = -1;
+        if (length > _maxMessageSize)
+        {
+            return ChunkOutcome.Refused;
+        }
+        int peerCount = 0;
+        long peerBytes = 0;
+        for (int i = 0; i < _slots.Length; i++)
+        {
+            if (_slots[i] is Reassembly r)
+            {
+                if (r.Sender.Id == sender)
+                {
+                    peerCount++;
+                    peerBytes += r.TotalLength;
+                }
+            }
+            else if (slot < 0)
+            {
+                slot = i;
+            }
+        }
+        if (peerCount >= _maxPerPeer || peerBytes + length > _maxBytesPerPeer)
+        {
+            return ChunkOutcome.RefusedForPeer;
+        }
+        return slot < 0 || _bytes + length > _maxBytes ? ChunkOutcome.Refused : ChunkOutcome.InProgress;
     }
 
     private int Find(ulong sender, ulong transferId)
@@ -108,16 +208,8 @@ internal sealed class Reassembler(UdpTransportOptions options, UdpTransportCount
     private void Release(int slot)
     {
         Reassembly r = _slots[slot]!;
-        _slots[slot] = null;
-        _bytes -= r.TotalLength;
-        Close(r.Sender, r.TransferId);
-    }
-
-    private static void Close(Peer sender, ulong transferId)
-    {
-        if (transferId > sender.LastClosedTransfer)
-        {
-            sender.LastClosedTransfer = transferId;
-        }
+        Volatile.Write(ref _slots[slot], null);
+        Volatile.Write(ref _bytes, _bytes - r.TotalLength);
+        r.Sender.ClosedTransfers.Add(r.TransferId);
     }
 }

@@ -1,4 +1,5 @@
 using FastRaft.Hosting;
+using FastRaft.Storage.Wal;
 
 namespace FastRaft.Transport.Udp;
 
@@ -9,17 +10,19 @@ namespace FastRaft.Transport.Udp;
 /// </summary>
 internal sealed class Reassembly
 {
-    public Reassembly(Peer sender, in Wire.ChunkHeader first, long now)
+    public Reassembly(Peer sender, in Wire.ChunkHeader first, long now, long deadline = long.MaxValue)
     {
         Sender = sender;
         TransferId = first.TransferId;
         TotalLength = first.TotalLength;
         ChunkSize = first.ChunkSize;
         Count = first.Count;
+        MessageChecksum = first.MessageChecksum;
         Batch = new InboundBatch();
         Buffer = Batch.RentBuffer(first.TotalLength);
         _seen = new ulong[(first.Count + 63) / 64];
         LastProgress = now;
+        Deadline = deadline;
     }
 
     private readonly ulong[] _seen;
@@ -33,6 +36,12 @@ internal sealed class Reassembly
     public int ChunkSize { get; }
 
     public int Count { get; }
+
+    /// <summary>The CRC-32C every chunk of the transfer announced for the whole message.</summary>
+    public uint MessageChecksum { get; }
+
+    /// <summary>When the reassembly is abandoned even if chunks keep coming (milliseconds, the caller's clock).</summary>
+    public long Deadline { get; }
 
     public InboundBatch Batch { get; }
 
@@ -70,7 +79,10 @@ internal sealed class Reassembly
     public Wire.ChunkAck Progress => new(TransferId, Received, Wire.ChunkAckStatus.InProgress, FirstMissing, HeldMask);
 
     /// <summary>Whether a chunk with this header belongs to this transfer's shape.</summary>
-    public bool Matches(in Wire.ChunkHeader h) => h.TotalLength == TotalLength && h.ChunkSize == ChunkSize;
+    public bool Matches(in Wire.ChunkHeader h) => h.TotalLength == TotalLength && h.ChunkSize == ChunkSize && h.MessageChecksum == MessageChecksum;
+
+    /// <summary>Whether the reassembled bytes have the checksum the chunks announced (once complete).</summary>
+    public bool IsIntact => Crc32C.Compute(Buffer.Span) == MessageChecksum;
 
     /// <summary>Copies a chunk in; false when that chunk was already there.</summary>
     public bool Add(in Wire.ChunkHeader h, ReadOnlySpan<byte> data, long now)

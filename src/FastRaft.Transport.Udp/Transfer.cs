@@ -5,7 +5,7 @@ namespace FastRaft.Transport.Udp;
 /// receiver says it holds, and when each chunk last left (to resend lost ones, not every chunk in
 /// flight). Guarded by the <see cref="TransferSender"/>'s lock.
 /// </summary>
-internal sealed class Transfer(Peer peer, ulong id, byte[] encoded, int length, int chunkCount, bool isSnapshot, long[] sentAt, long now)
+internal sealed class Transfer(Peer peer, ulong id, byte[] encoded, int length, int chunkCount, uint messageChecksum, bool isSnapshot, long[] sentAt, long now)
 {
     public Peer Peer { get; } = peer;
 
@@ -16,6 +16,9 @@ internal sealed class Transfer(Peer peer, ulong id, byte[] encoded, int length, 
     public int Length { get; } = length;
 
     public int ChunkCount { get; } = chunkCount;
+
+    /// <summary>The CRC-32C of the encoded message, carried in every chunk.</summary>
+    public uint MessageChecksum { get; } = messageChecksum;
 
     /// <summary>A snapshot's outcome is reported to the node; other messages are fire-and-forget.</summary>
     public bool IsSnapshot { get; } = isSnapshot;

@@ -3,6 +3,7 @@ using System.Numerics;
 using FastRaft.Codec;
 using FastRaft.Core;
 using FastRaft.Protocol;
+using FastRaft.Storage.Wal;
 using FastRaft.Transport.Udp.Wire;
 
 namespace FastRaft.Transport.Udp;
@@ -47,7 +48,7 @@ internal sealed class TransferSender : IDisposable
         _counters = counters;
         _ids = ids;
         _datagram = new byte[options.MaxDatagramSize];
-        _chunkSize = options.MaxDatagramSize - DatagramHeader.Size - ChunkHeader.Size - sealer.MacSize;
+        _chunkSize = options.MaxDatagramSize - DatagramHeader.Size - ChunkHeader.Size - sealer.TrailerSize;
         _window = Math.Max(1, options.TransferWindowBytes / _chunkSize);
         _maxMessageSize = options.MaxMessageSize;
         _stallMillis = (long)options.TransferStallTimeout.TotalMilliseconds;
@@ -70,8 +71,10 @@ internal sealed class TransferSender : IDisposable
         int length = (int)size;
         byte[] encoded = Encode(in m, length);
         int count = ChunkHeader.CountFor(length, _chunkSize);
+        // Every chunk carries the whole message's checksum: the receiver checks the reassembled message against it.
+        uint checksum = Crc32C.Compute(encoded.AsSpan(0, length));
         long now = Environment.TickCount64;
-        var t = new Transfer(peer, _ids.Next(), encoded, length, count, isSnapshot, ArrayPool<long>.Shared.Rent(count), now);
+        var t = new Transfer(peer, _ids.Next(), encoded, length, count, checksum, isSnapshot, ArrayPool<long>.Shared.Rent(count), now);
         bool placed = false;
         lock (_gate)
         {
@@ -268,7 +271,7 @@ internal sealed class TransferSender : IDisposable
     private void SendChunk(Transfer t, int index, long now)
     {
         t.SentAt[index] = now;
-        var h = new ChunkHeader(t.Id, t.Length, _chunkSize, index, t.ChunkCount);
+        var h = new ChunkHeader(t.Id, t.Length, _chunkSize, index, t.ChunkCount, t.MessageChecksum);
         Span<byte> d = _datagram;
         h.Write(d[DatagramHeader.Size..]);
         int dataStart = DatagramHeader.Size + ChunkHeader.Size;

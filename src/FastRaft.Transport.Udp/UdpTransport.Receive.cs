@@ -115,6 +115,11 @@ public sealed partial class UdpTransport
         {
             return reason;
         }
+        reason = CheckTrailer(h.Flags, d);
+        if (reason != DropReason.None)
+        {
+            return reason;
+        }
         if (h.ClusterId != ClusterId)
         {
             return DropReason.WrongCluster;
@@ -127,33 +132,41 @@ public sealed partial class UdpTransport
         {
             return DropReason.UnknownSender;
         }
-        int end = d.Length;
-        bool signed = (h.Flags & DatagramFlags.Authenticated) != 0;
-        if (_receiveAuthenticator is null ? signed : !signed || !_receiveAuthenticator.Verify(d))
-        {
-            return DropReason.BadMac;
-        }
-        if (signed)
-        {
-            end -= DatagramAuthenticator.MacSize;
-        }
-        if (end < DatagramHeader.Size)
-        {
-            return DropReason.Truncated;
-        }
-        // The replay guard needs authentic sequence numbers: without a key, one forged or
-        // corrupted datagram with a huge number would shut the real sender out of the window.
-        if (signed && !peer.Replay.TryAccept(h.Sequence))
+        // The replay guard needs authentic sequence numbers: without a key, one forged datagram
+        // with a huge number would shut the real sender out of the window.
+        if (IsAuthenticated && !peer.Replay.TryAccept(h.Sequence))
         {
             return DropReason.Replayed;
         }
-        Memory<byte> body = datagram[DatagramHeader.Size..end];
+        Memory<byte> body = datagram[DatagramHeader.Size..(d.Length - _receiveSealer.TrailerSize)];
         return h.Kind switch
         {
             DatagramKind.Messages => DeliverMessages(batch, peer, body),
             DatagramKind.Chunk => AcceptChunk(peer, body.Span),
             _ => AcceptAck(peer, body.Span),
         };
+    }
+
+    /// <summary>
+    /// Checks the datagram's trailer before anything it says is believed: with a key, the flags
+    /// must announce a MAC and the MAC must verify; without one, they must announce a CRC-32C and
+    /// it must match (corruption, not forgery, is what that catches).
+    /// </summary>
+    private DropReason CheckTrailer(DatagramFlags flags, ReadOnlySpan<byte> d)
+    {
+        DatagramAuthenticator? authenticator = _receiveAuthenticator;
+        DatagramFlags expected = authenticator is null ? DatagramFlags.Checksummed : DatagramFlags.Authenticated;
+        DropReason failure = authenticator is null && (flags & DatagramFlags.Authenticated) == 0 ? DropReason.BadChecksum : DropReason.BadMac;
+        if (flags != expected)
+        {
+            return failure;
+        }
+        if (d.Length < DatagramHeader.Size + _receiveSealer.TrailerSize)
+        {
+            return DropReason.Truncated;
+        }
+        bool valid = authenticator is null ? DatagramChecksum.Verify(d) : authenticator.Verify(d);
+        return valid ? DropReason.None : failure;
     }
 
     /// <summary>Decodes a batch datagram's messages into <paramref name="batch"/> and hands it to the node.</summary>
@@ -219,21 +232,25 @@ public sealed partial class UdpTransport
                 DropReason reason = DeliverReassembled(peer, r!);
                 if (reason == DropReason.None)
                 {
-                    peer.LastDeliveredTransfer = h.TransferId;
+                    r!.Sender.ClosedTransfers.MarkDelivered(h.TransferId);
                 }
+                // Anything but delivery is a refusal: the sender gives up (a snapshot is reported failed).
                 SendAck(peer, new ChunkAck(h.TransferId, r!.Received, reason == DropReason.None ? ChunkAckStatus.Delivered : ChunkAckStatus.Refused, r.Count));
                 return reason;
             case ChunkOutcome.Refused:
                 SendAck(peer, new ChunkAck(h.TransferId, 0, ChunkAckStatus.Refused));
                 return DropReason.ReassemblyLimit;
+            case ChunkOutcome.RefusedForPeer:
+                SendAck(peer, new ChunkAck(h.TransferId, 0, ChunkAckStatus.Refused));
+                return DropReason.PeerReassemblyLimit;
+            case ChunkOutcome.Delivered:
+                // A resent chunk of a message already delivered (its delivered ack was lost, or
+                // the sender resent early): a duplicate like any other, answered again.
+                SendAck(peer, new ChunkAck(h.TransferId, h.Count, ChunkAckStatus.Delivered, h.Count));
+                return DropReason.None;
             case ChunkOutcome.Stale:
-                if (h.TransferId == peer.LastDeliveredTransfer)
-                {
-                    // A resent chunk of a message already delivered (its delivered ack was lost, or
-                    // the sender resent early): a duplicate like any other, answered again.
-                    SendAck(peer, new ChunkAck(h.TransferId, h.Count, ChunkAckStatus.Delivered, h.Count));
-                    return DropReason.None;
-                }
+                // Refused, abandoned or undeliverable here: a sender still at it learns at once.
+                SendAck(peer, new ChunkAck(h.TransferId, 0, ChunkAckStatus.Refused));
                 return DropReason.StaleChunk;
             default:
                 return DropReason.BadChunk;
@@ -243,6 +260,10 @@ public sealed partial class UdpTransport
     /// <summary>Decodes a reassembled message (its views point into its own batch) and hands it over.</summary>
     private DropReason DeliverReassembled(Peer peer, Reassembly r)
     {
+        if (!r.IsIntact)
+        {
+            return DropReason.BadMessageChecksum;
+        }
         int offset = 0;
         InboundBatch batch = r.Batch;
         if (!RaftMessageCodec.TryRead(r.Buffer, ref offset, batch.EntryStore, out Message m, out _) || offset != r.TotalLength)

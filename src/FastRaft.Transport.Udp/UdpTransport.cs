@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
+using FastRaft.Core.Logging;
 using FastRaft.Hosting;
 using FastRaft.Transport.Udp.Wire;
 
@@ -11,8 +12,9 @@ namespace FastRaft.Transport.Udp;
 /// <see cref="Flush"/> calls leave batched in as few datagrams as fit
 /// <see cref="UdpTransportOptions.MaxDatagramSize"/>; larger messages and every snapshot go in
 /// flow-controlled chunks and are reassembled on the other side; a dedicated thread receives,
-/// checks (cluster, sender, MAC, replay window) and decodes into pooled
-/// <see cref="InboundBatch"/>es for the sink. In steady state neither direction allocates per
+/// checks (MAC, or CRC-32C when explicitly run without a key; cluster, sender, replay window) and
+/// decodes into pooled <see cref="InboundBatch"/>es for the sink. It refuses to be built without
+/// a cluster key unless <see cref="UdpTransportOptions.InsecureNoAuthentication"/> says so. In steady state neither direction allocates per
 /// datagram. Malformed or unwanted datagrams are dropped and counted, never thrown.
 /// The datagram layout is in UDP-FORMAT.md.
 /// </summary>
@@ -34,7 +36,7 @@ public sealed partial class UdpTransport : ITransport
     private bool _disposed;
 
     /// <summary>Binds the socket (so <see cref="LocalEndPoint"/> is known at once); receiving begins with <see cref="Start"/>.</summary>
-    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="ArgumentException">The options are invalid (among them: no <see cref="UdpTransportOptions.ClusterKey"/> without <see cref="UdpTransportOptions.InsecureNoAuthentication"/>).</exception>
     public UdpTransport(UdpTransportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -43,6 +45,7 @@ public sealed partial class UdpTransport : ITransport
             throw new ArgumentException(problem, nameof(options));
         }
         _options = options;
+        IsAuthenticated = options.ClusterKey is not null;
         LocalId = options.LocalId;
         ClusterId = options.ClusterId;
         _peers = new PeerTable(options.MaxDatagramSize);
@@ -69,11 +72,11 @@ public sealed partial class UdpTransport : ITransport
         _receiveSealer = new DatagramSealer(ClusterId, LocalId, sequences, _authenticators[1]);
         _receiveAuthenticator = _authenticators[1];
         _transfers = new TransferSender(options, new DatagramSealer(ClusterId, LocalId, sequences, _authenticators[2]), _output, _counters, new SequenceSource());
-        _reassembler = new Reassembler(options, _counters);
+        _reassembler = new Reassembler(options, _transfers.ChunkSize, _counters);
         _pool = options.BatchPool ?? new InboundBatchPool(256, options.MaxDatagramSize + 1);
         _overflowBuffer = new byte[options.MaxDatagramSize + 1];
-        _batchLimit = options.MaxDatagramSize - _nodeSealer.MacSize;
-        _ackDatagram = new byte[DatagramHeader.Size + ChunkAck.Size + DatagramAuthenticator.MacSize];
+        _batchLimit = options.MaxDatagramSize - _nodeSealer.TrailerSize;
+        _ackDatagram = new byte[DatagramHeader.Size + ChunkAck.Size + DatagramSealer.MaxTrailerSize];
         _from = new SocketAddress(_socket.AddressFamily);
         _pollMicros = (int)Math.Clamp(options.HousekeepingInterval.TotalMicroseconds, 1, int.MaxValue);
     }
@@ -81,6 +84,12 @@ public sealed partial class UdpTransport : ITransport
     public ulong LocalId { get; }
 
     public ulong ClusterId { get; }
+
+    /// <summary>
+    /// Whether datagrams are authenticated with the cluster key (false only when the application
+    /// set <see cref="UdpTransportOptions.InsecureNoAuthentication"/>).
+    /// </summary>
+    public bool IsAuthenticated { get; }
 
     /// <summary>The address the socket is bound to (with the port chosen when bound to port 0).</summary>
     public IPEndPoint LocalEndPoint { get; }
@@ -121,6 +130,10 @@ public sealed partial class UdpTransport : ITransport
             ThrowStarted();
         }
         _output.Sink = sink;
+        if (!IsAuthenticated)
+        {
+            WarnInsecure();
+        }
         _receiveThread = new Thread(ReceiveLoop)
         {
             IsBackground = true,
@@ -146,6 +159,27 @@ public sealed partial class UdpTransport : ITransport
         foreach (DatagramAuthenticator? a in _authenticators)
         {
             a?.Dispose();
+        }
+    }
+
+    /// <summary>Bytes held by reassemblies in progress (diagnostics, tests).</summary>
+    internal long ReassemblyBytes => _reassembler.BufferedBytes;
+
+    /// <summary>Reassemblies in progress (diagnostics, tests).</summary>
+    internal int ActiveReassemblies => _reassembler.Active;
+
+    private void WarnInsecure()
+    {
+        string warning = $"WARNING: FastRaft UDP transport of node {LocalId} on {LocalEndPoint} runs WITHOUT AUTHENTICATION "
+            + "(UdpTransportOptions.InsecureNoAuthentication): anyone who can send datagrams to this port can inject Raft "
+            + "messages and steer the cluster. Set UdpTransportOptions.ClusterKey (the same 32 random bytes on every node) instead.";
+        if (_options.Logger is RaftLogger logger)
+        {
+            logger.Warning($"{warning}");
+        }
+        else
+        {
+            Console.Error.WriteLine(warning);
         }
     }
 

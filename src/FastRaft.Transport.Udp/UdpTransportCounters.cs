@@ -75,6 +75,9 @@ public sealed class UdpTransportCounters
     /// <summary>Reassemblies abandoned after the timeout (same as <c>Dropped(DropReason.ReassemblyTimeout)</c>).</summary>
     public long ReassembliesTimedOut => Dropped(DropReason.ReassemblyTimeout);
 
+    /// <summary>Reassemblies abandoned at their deadline although chunks kept coming (same as <c>Dropped(DropReason.ReassemblyDeadline)</c>).</summary>
+    public long ReassembliesPastDeadline => Dropped(DropReason.ReassemblyDeadline);
+
     /// <summary>Socket send calls that failed (each reported to the node as unreachable).</summary>
     public long SendErrors => Volatile.Read(ref _sendErrors);
 

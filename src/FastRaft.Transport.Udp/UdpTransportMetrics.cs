@@ -33,7 +33,7 @@ internal sealed class UdpTransportMetrics : IDisposable
         _meter.CreateObservableCounter("fastraft.udp.chunks.received", () => c.ChunksReceived, "{chunk}");
         _meter.CreateObservableCounter("fastraft.udp.chunks.resent", () => c.ChunksResent, "{chunk}");
         _meter.CreateObservableCounter("fastraft.udp.transfers", () => Outcomes(c.TransfersStarted, c.TransfersCompleted, c.TransfersFailed), "{transfer}");
-        _meter.CreateObservableCounter("fastraft.udp.reassemblies", () => Outcomes(c.ReassembliesStarted, c.ReassembliesCompleted, c.ReassembliesTimedOut), "{reassembly}");
+        _meter.CreateObservableCounter("fastraft.udp.reassemblies", () => Outcomes(c.ReassembliesStarted, c.ReassembliesCompleted, c.ReassembliesTimedOut + c.ReassembliesPastDeadline), "{reassembly}");
         _meter.CreateObservableCounter("fastraft.udp.send_errors", () => c.SendErrors, "{error}");
         _meter.CreateObservableCounter("fastraft.udp.drops", () => Drops(c), "{drop}");
         _messagesPerDatagram = _meter.CreateHistogram<int>("fastraft.udp.messages_per_datagram", "{message}", "Raft messages batched into one sent datagram");

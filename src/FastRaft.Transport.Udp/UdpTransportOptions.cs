@@ -1,4 +1,5 @@
 using System.Net;
+using FastRaft.Core.Logging;
 using FastRaft.Hosting;
 using FastRaft.Transport.Udp.Wire;
 
@@ -51,21 +52,55 @@ public sealed class UdpTransportOptions
     public int MaxMessageSize { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>
-    /// Optional shared secret (at least 16 bytes). When set, every datagram carries an
-    /// HMAC-SHA256 (truncated to 16 bytes) and datagrams without a valid one are dropped; the
-    /// authenticated sequence numbers then also guard against replays (and drop duplicates).
-    /// Without a key neither check is made: anyone who can reach the port can inject messages.
+    /// The shared secret of the cluster (at least 16 bytes; use 32 random bytes, the same on every
+    /// node). Required unless <see cref="InsecureNoAuthentication"/> is set. Every datagram carries
+    /// an HMAC-SHA256 (truncated to 16 bytes) and datagrams without a valid one are dropped; the
+    /// authenticated sequence numbers also guard against replays (and drop duplicates).
     /// </summary>
     public byte[]? ClusterKey { get; set; }
+
+    /// <summary>
+    /// Runs without <see cref="ClusterKey"/>: datagrams then carry only a CRC-32C, which catches
+    /// corruption but not forgery, so anyone who can send datagrams to the port can inject Raft
+    /// messages and steer the cluster. Only for networks where every host is trusted (or tests);
+    /// the transport says so in a warning when it starts. Setting it together with a key is refused.
+    /// </summary>
+    public bool InsecureNoAuthentication { get; set; }
+
+    /// <summary>
+    /// Where the transport's warnings go (the node's <c>RaftConfig.Logger</c> suits); when null,
+    /// they are written to standard error.
+    /// </summary>
+    public RaftLogger? Logger { get; set; }
 
     /// <summary>Chunked messages being reassembled at once, from all senders together.</summary>
     public int MaxConcurrentReassemblies { get; set; } = 4;
 
+    /// <summary>
+    /// Chunked messages being reassembled at once from one sender, so that one sender cannot take
+    /// every slot (keep it below <see cref="MaxConcurrentReassemblies"/>).
+    /// </summary>
+    public int MaxReassembliesPerPeer { get; set; } = 2;
+
     /// <summary>Bytes held by reassemblies at once (each holds its whole message).</summary>
     public long MaxReassemblyBytes { get; set; } = 128L * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes held by the reassemblies of one sender at once: at least <see cref="MaxMessageSize"/>,
+    /// at most <see cref="MaxReassemblyBytes"/> (keep it below, so one sender cannot take it all).
+    /// </summary>
+    public long MaxReassemblyBytesPerPeer { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>A reassembly with no new chunk for this long is abandoned.</summary>
     public TimeSpan ReassemblyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The slowest transfer a reassembly waits for: each has a deadline of
+    /// <see cref="ReassemblyTimeout"/> plus its size at this rate from its first chunk, after which it
+    /// is abandoned however steadily chunks keep coming (so a trickle cannot hold memory forever).
+    /// The default (1 MiB/s) gives a 64 MiB snapshot 69 s.
+    /// </summary>
+    public long ReassemblyMinBytesPerSecond { get; set; } = 1024 * 1024;
 
     /// <summary>Chunked messages this node sends at once (across peers).</summary>
     public int MaxConcurrentTransfers { get; set; } = 4;
@@ -122,17 +157,21 @@ public sealed class UdpTransportOptions
         {
             return "MaxMessageSize must be at least MaxDatagramSize and fit an array";
         }
-        if (ClusterKey is { Length: < 16 })
+        if (KeyProblem() is string keyProblem)
         {
-            return "ClusterKey must be at least 16 bytes";
+            return keyProblem;
         }
-        if (MaxConcurrentReassemblies < 1 || MaxConcurrentTransfers < 1)
+        if (MaxConcurrentReassemblies < 1 || MaxReassembliesPerPeer < 1 || MaxConcurrentTransfers < 1)
         {
-            return "MaxConcurrentReassemblies and MaxConcurrentTransfers must be at least 1";
+            return "MaxConcurrentReassemblies, MaxReassembliesPerPeer and MaxConcurrentTransfers must be at least 1";
         }
-        if (MaxReassemblyBytes < MaxMessageSize)
+        if (MaxReassemblyBytesPerPeer < MaxMessageSize || MaxReassemblyBytes < MaxReassemblyBytesPerPeer)
         {
-            return "MaxReassemblyBytes must be at least MaxMessageSize";
+            return "MaxReassemblyBytesPerPeer must be at least MaxMessageSize, and MaxReassemblyBytes at least MaxReassemblyBytesPerPeer";
+        }
+        if (ReassemblyMinBytesPerSecond < 1)
+        {
+            return "ReassemblyMinBytesPerSecond must be positive";
         }
         if (TransferWindowBytes < 1)
         {
@@ -150,6 +189,27 @@ public sealed class UdpTransportOptions
             }
         }
         return FaultInjection?.Validate();
+    }
+
+    private string? KeyProblem()
+    {
+        if (ClusterKey is null && !InsecureNoAuthentication)
+        {
+            return "ClusterKey is not set: give every node of the cluster the same secret of at least 16 bytes "
+                + "(e.g. 32 bytes from RandomNumberGenerator.GetBytes(32), stored where only the nodes can read it). "
+                + "Only on a network where every host is trusted, set InsecureNoAuthentication = true instead "
+                + "to run without authentication (anyone who can reach the port can then steer the cluster)";
+        }
+        if (ClusterKey is not null && InsecureNoAuthentication)
+        {
+            return "ClusterKey and InsecureNoAuthentication are both set, which contradicts itself: "
+                + "remove InsecureNoAuthentication to authenticate with the key, or the key to run without authentication";
+        }
+        if (ClusterKey is { Length: < 16 })
+        {
+            return "ClusterKey must be at least 16 bytes (32 random bytes are recommended)";
+        }
+        return null;
     }
 
     internal string? PeerProblem(ulong id, IPEndPoint? endPoint)

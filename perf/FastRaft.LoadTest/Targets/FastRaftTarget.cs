@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using FastRaft.Core.Storage;
 using FastRaft.Hosting;
 using FastRaft.Hosting.Idle;
@@ -220,6 +221,8 @@ public sealed class FastRaftTarget : ILoadTarget
             return transports;
         }
         var udp = new UdpTransport[members.Length];
+        // Measured as deployed: authenticated (one fresh key shared by the run's nodes).
+        byte[] clusterKey = RandomNumberGenerator.GetBytes(32);
         for (int i = 0; i < members.Length; i++)
         {
             udp[i] = new UdpTransport(new UdpTransportOptions
@@ -227,6 +230,7 @@ public sealed class FastRaftTarget : ILoadTarget
                 LocalId = members[i],
                 ClusterId = 0x10AD,
                 Bind = new IPEndPoint(IPAddress.Loopback, 0),
+                ClusterKey = clusterKey,
             });
             transports[i] = udp[i];
             _udp.Add(udp[i]);

@@ -42,6 +42,7 @@ public static class RaftSettings
             ClusterId = ClusterId,
             Bind = bind,
             MaxDatagramSize = loopback ? 60_000 : 1_400,
+            InsecureNoAuthentication = true, // TODO(issue 10 sample): key-file
         };
         foreach ((ulong peer, IPEndPoint endPoint) in peers)
         {

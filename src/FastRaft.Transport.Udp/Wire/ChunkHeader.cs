@@ -5,11 +5,26 @@ namespace FastRaft.Transport.Udp.Wire;
 /// <summary>
 /// Follows the datagram header in a <see cref="DatagramKind.Chunk"/>: which transfer, the whole
 /// message's length, the nominal chunk size (every chunk but the last carries exactly that many
-/// bytes), and this chunk's index out of the count.
+/// bytes), this chunk's index out of the count, and the CRC-32C of the whole encoded message
+/// (the same in every chunk; the receiver checks the reassembled message against it).
 /// </summary>
-internal readonly record struct ChunkHeader(ulong TransferId, int TotalLength, int ChunkSize, int Index, int Count)
+internal readonly record struct ChunkHeader(ulong TransferId, int TotalLength, int ChunkSize, int Index, int Count, uint MessageChecksum)
 {
-    public const int Size = 24;
+    public const int Size = 28;
+
+    /// <summary>
+    /// The smallest nominal chunk size a sender uses: what the smallest datagram leaves after the
+    /// headers and the larger trailer. A smaller one is refused, so no header can make a
+    /// reassembly track millions of tiny chunks.
+    /// </summary>
+    public const int MinChunkSize = UdpTransportOptions.MinDatagramSize - DatagramHeader.Size - Size - DatagramSealer.MaxTrailerSize;
+
+    private const int TransferIdOffset = 0;
+    private const int TotalLengthOffset = 8;
+    private const int ChunkSizeOffset = 12;
+    private const int IndexOffset = 16;
+    private const int CountOffset = 20;
+    private const int MessageChecksumOffset = 24;
 
     public int Offset => Index * ChunkSize;
 
@@ -20,11 +35,12 @@ internal readonly record struct ChunkHeader(ulong TransferId, int TotalLength, i
 
     public void Write(Span<byte> destination)
     {
-        BinaryPrimitives.WriteUInt64LittleEndian(destination, TransferId);
-        BinaryPrimitives.WriteInt32LittleEndian(destination[8..], TotalLength);
-        BinaryPrimitives.WriteInt32LittleEndian(destination[12..], ChunkSize);
-        BinaryPrimitives.WriteInt32LittleEndian(destination[16..], Index);
-        BinaryPrimitives.WriteInt32LittleEndian(destination[20..], Count);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[TransferIdOffset..], TransferId);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[TotalLengthOffset..], TotalLength);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[ChunkSizeOffset..], ChunkSize);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[IndexOffset..], Index);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[CountOffset..], Count);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[MessageChecksumOffset..], MessageChecksum);
     }
 
     /// <summary>
@@ -39,12 +55,13 @@ internal readonly record struct ChunkHeader(ulong TransferId, int TotalLength, i
             return false;
         }
         var h = new ChunkHeader(
-            BinaryPrimitives.ReadUInt64LittleEndian(body),
-            BinaryPrimitives.ReadInt32LittleEndian(body[8..]),
-            BinaryPrimitives.ReadInt32LittleEndian(body[12..]),
-            BinaryPrimitives.ReadInt32LittleEndian(body[16..]),
-            BinaryPrimitives.ReadInt32LittleEndian(body[20..]));
-        if (h.TotalLength <= 0 || h.ChunkSize <= 0 || h.Index < 0 || h.Index >= h.Count
+            BinaryPrimitives.ReadUInt64LittleEndian(body[TransferIdOffset..]),
+            BinaryPrimitives.ReadInt32LittleEndian(body[TotalLengthOffset..]),
+            BinaryPrimitives.ReadInt32LittleEndian(body[ChunkSizeOffset..]),
+            BinaryPrimitives.ReadInt32LittleEndian(body[IndexOffset..]),
+            BinaryPrimitives.ReadInt32LittleEndian(body[CountOffset..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(body[MessageChecksumOffset..]));
+        if (h.TotalLength <= 0 || h.ChunkSize < MinChunkSize || h.Index < 0 || h.Index >= h.Count
             || h.Count != CountFor(h.TotalLength, h.ChunkSize)
             || body.Length - Size != h.ExpectedLength)
         {
@@ -65,13 +82,19 @@ internal readonly record struct ChunkAck(ulong TransferId, int Received, ChunkAc
 {
     public const int Size = 25;
 
+    private const int TransferIdOffset = 0;
+    private const int ReceivedOffset = 8;
+    private const int StatusOffset = 12;
+    private const int FirstMissingOffset = 13;
+    private const int HeldMaskOffset = 17;
+
     public void Write(Span<byte> destination)
     {
-        BinaryPrimitives.WriteUInt64LittleEndian(destination, TransferId);
-        BinaryPrimitives.WriteInt32LittleEndian(destination[8..], Received);
-        destination[12] = (byte)Status;
-        BinaryPrimitives.WriteInt32LittleEndian(destination[13..], FirstMissing);
-        BinaryPrimitives.WriteUInt64LittleEndian(destination[17..], HeldMask);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[TransferIdOffset..], TransferId);
+        BinaryPrimitives.WriteInt32LittleEndian(destination[ReceivedOffset..], Received);
+        destination[StatusOffset] = (byte)Status;
+        BinaryPrimitives.WriteInt32LittleEndian(destination[FirstMissingOffset..], FirstMissing);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[HeldMaskOffset..], HeldMask);
     }
 
     public static bool TryRead(ReadOnlySpan<byte> body, out ChunkAck ack)
@@ -81,14 +104,14 @@ internal readonly record struct ChunkAck(ulong TransferId, int Received, ChunkAc
         {
             return false;
         }
-        var status = (ChunkAckStatus)body[12];
-        int received = BinaryPrimitives.ReadInt32LittleEndian(body[8..]);
-        int firstMissing = BinaryPrimitives.ReadInt32LittleEndian(body[13..]);
+        var status = (ChunkAckStatus)body[StatusOffset];
+        int received = BinaryPrimitives.ReadInt32LittleEndian(body[ReceivedOffset..]);
+        int firstMissing = BinaryPrimitives.ReadInt32LittleEndian(body[FirstMissingOffset..]);
         if (status is not (ChunkAckStatus.InProgress or ChunkAckStatus.Delivered or ChunkAckStatus.Refused) || received < 0 || firstMissing < 0)
         {
             return false;
         }
-        ack = new ChunkAck(BinaryPrimitives.ReadUInt64LittleEndian(body), received, status, firstMissing, BinaryPrimitives.ReadUInt64LittleEndian(body[17..]));
+        ack = new ChunkAck(BinaryPrimitives.ReadUInt64LittleEndian(body[TransferIdOffset..]), received, status, firstMissing, BinaryPrimitives.ReadUInt64LittleEndian(body[HeldMaskOffset..]));
         return true;
     }
 }

@@ -17,7 +17,8 @@ internal readonly record struct DatagramHeader(
     /// <summary>"FRdg": FastRaft datagram.</summary>
     public const uint Magic = 0x67_64_52_46;
 
-    public const byte Version = 1;
+    /// <summary>2: the CRC-32C trailer of unauthenticated datagrams and the message checksum in chunk headers.</summary>
+    public const byte Version = 2;
 
     public const int Size = 40;
 
@@ -45,7 +46,8 @@ internal readonly record struct DatagramHeader(
 
     /// <summary>
     /// Reads the header and checks what can be checked without configuration (length, magic,
-    /// version, kind, flags). Returns the reason to drop the datagram, or <see cref="DropReason.None"/>.
+    /// version, kind, known flag bits). Which trailer the flags must announce depends on the
+    /// receiver's key and is checked by the caller. Returns the reason to drop the datagram, or <see cref="DropReason.None"/>.
     /// </summary>
     public static DropReason TryRead(ReadOnlySpan<byte> datagram, out DatagramHeader header)
     {
@@ -68,7 +70,7 @@ internal readonly record struct DatagramHeader(
             return DropReason.UnknownKind;
         }
         var flags = (DatagramFlags)datagram[FlagsOffset];
-        if ((flags & ~DatagramFlags.Authenticated) != 0 || datagram[FlagsOffset + 1] != 0)
+        if ((flags & ~(DatagramFlags.Authenticated | DatagramFlags.Checksummed)) != 0 || datagram[FlagsOffset + 1] != 0)
         {
             return DropReason.Malformed;
         }

@@ -19,8 +19,11 @@ internal enum DatagramFlags : byte
 {
     None = 0,
 
-    /// <summary>The datagram ends with a MAC over everything before it.</summary>
+    /// <summary>The datagram ends with a MAC over everything before it (a cluster key is set).</summary>
     Authenticated = 1,
+
+    /// <summary>The datagram ends with a CRC-32C of everything before it (no cluster key: corruption is caught, forgery is not).</summary>
+    Checksummed = 2,
 }
 
 /// <summary>What a receiver says about a chunked transfer in a <see cref="DatagramKind.ChunkAck"/>.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using FastRaft.Core;
 using FastRaft.Core.Storage;
 using FastRaft.Hosting;
@@ -19,7 +20,8 @@ internal sealed class E2eSettings
 
     public SnapshotPolicy Snapshots { get; init; } = new();
 
-    public byte[]? ClusterKey { get; init; }
+    /// <summary>The cluster key (a fresh random one unless set).</summary>
+    public byte[] ClusterKey { get; init; } = RandomNumberGenerator.GetBytes(32);
 
     /// <summary>Adjusts a node's transport options (fault injection, sizes) before each start.</summary>
     public Action<ulong, UdpTransportOptions>? Transport { get; init; }

@@ -12,7 +12,7 @@ public class UdpClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task Three_hosts_replicate_ten_thousand_entries_survive_the_loss_of_the_leader_and_the_restarted_node_catches_up()
     {
-        await using var cluster = new E2eCluster(3, new E2eSettings { ClusterKey = new byte[32] });
+        await using var cluster = new E2eCluster(3);
         cluster.StartAll();
         RaftNode<ulong> first = await cluster.WaitForLeaderAsync();
 

@@ -10,7 +10,7 @@ public class ReassemblyProgressTests
     private const int ChunkSize = 10;
     private const int Count = 150;
 
-    private static ChunkHeader Chunk(int index) => new(7, ChunkSize * Count, ChunkSize, index, Count);
+    private static ChunkHeader Chunk(int index) => new(7, ChunkSize * Count, ChunkSize, index, Count, MessageChecksum: 0);
 
     private static Reassembly NewReassembly() =>
         new(new Peer(2, new IPEndPoint(IPAddress.Loopback, 9), 1400), Chunk(0), now: 0);

@@ -17,7 +17,14 @@ public class UdpAllocationTests
     [InlineData(true)]
     public void Sending_and_receiving_datagrams_allocates_nothing_per_datagram(bool authenticated)
     {
-        using var g = new UdpGroup(2, o => o.ClusterKey = authenticated ? new byte[32] : null, keep: false);
+        // Both trailers are checked per datagram: the MAC with a key, the CRC-32C without.
+        using var g = new UdpGroup(2, o =>
+        {
+            if (!authenticated)
+            {
+                UdpGroup.Insecure(o);
+            }
+        }, keep: false);
         Message app = CodecFixtures.App(entries: 4, payloadSize: 32) with { From = 1, To = 2 };
         Message heartbeat = new(MessageType.MsgHeartbeat, from: 1, to: 2, term: 7) { Commit = 99, Context = new byte[] { 1, 2 } };
         long expected = 0;

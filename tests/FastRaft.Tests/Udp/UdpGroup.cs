@@ -1,11 +1,26 @@
 using System.Net;
+using System.Security.Cryptography;
 using FastRaft.Transport.Udp;
 
 namespace FastRaft.Tests.Udp;
 
-/// <summary>A few transports on 127.0.0.1 with ephemeral ports, each knowing the others, each with a recording sink.</summary>
+/// <summary>
+/// A few transports on 127.0.0.1 with ephemeral ports, each knowing the others, each with a
+/// recording sink. Authenticated with <see cref="TestKey"/>, as users run them, unless a test opts
+/// out with <see cref="Insecure"/>.
+/// </summary>
 internal sealed class UdpGroup : IDisposable
 {
+    /// <summary>The cluster key of every group (random per test run).</summary>
+    public static readonly byte[] TestKey = RandomNumberGenerator.GetBytes(32);
+
+    /// <summary>Makes <paramref name="o"/> run without authentication (CRC-32C only).</summary>
+    public static void Insecure(UdpTransportOptions o)
+    {
+        o.ClusterKey = null;
+        o.InsecureNoAuthentication = true;
+    }
+
     public Dictionary<ulong, UdpTransport> Transports { get; } = [];
 
     public Dictionary<ulong, RecordingSink> Sinks { get; } = [];
@@ -51,6 +66,7 @@ internal sealed class UdpGroup : IDisposable
         LocalId = id,
         ClusterId = 77,
         Bind = new IPEndPoint(IPAddress.Loopback, 0),
+        ClusterKey = TestKey,
     };
 
     public UdpTransport this[ulong id] => Transports[id];

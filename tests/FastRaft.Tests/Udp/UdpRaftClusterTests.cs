@@ -18,7 +18,7 @@ public class UdpRaftClusterTests
         {
             foreach (ulong id in Voters)
             {
-                var o = new UdpTransportOptions { LocalId = id, ClusterId = 5, Bind = new IPEndPoint(IPAddress.Loopback, 0) };
+                var o = new UdpTransportOptions { LocalId = id, ClusterId = 5, Bind = new IPEndPoint(IPAddress.Loopback, 0), ClusterKey = UdpGroup.TestKey };
                 configure?.Invoke(o);
                 nodes.Add(new UdpRaftNode(id, Voters, o));
             }
@@ -73,7 +73,7 @@ public class UdpRaftClusterTests
     public void Three_nodes_elect_a_leader_and_replicate_ten_thousand_entries_with_identical_logs()
     {
         const long Target = 10_000;
-        List<UdpRaftNode> nodes = NewCluster(o => o.ClusterKey = new byte[32]);
+        List<UdpRaftNode> nodes = NewCluster();
         try
         {
             nodes[0].Campaign = true;
@@ -120,8 +120,10 @@ public class UdpRaftClusterTests
     {
         // Every chunk is lost until the first transfer fails; then a tenth of them, which are resent.
         var leaderFaults = new UdpFaultInjection { Seed = 3, ChunkLossRate = 1 };
+        // Run without a key: the CRC-32C path carries a whole Raft cluster and its snapshot too.
         List<UdpRaftNode> nodes = NewCluster(o =>
         {
+            UdpGroup.Insecure(o);
             o.TransferStallTimeout = TimeSpan.FromMilliseconds(300);
             o.ReassemblyTimeout = TimeSpan.FromMilliseconds(400);
             // Small datagrams: the snapshot takes many chunks.

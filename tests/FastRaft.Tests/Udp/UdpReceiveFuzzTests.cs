@@ -61,7 +61,7 @@ public class UdpReceiveFuzzTests
         d[0] ^= 0xFF;
         AssertDropped(g, forge, d, DropReason.BadMagic);
         d = Valid();
-        d[4] = 2;
+        d[4] = 1; // the format before checksummed datagrams
         AssertDropped(g, forge, d, DropReason.UnsupportedVersion);
         d = Valid();
         d[5] = 9;
@@ -73,12 +73,14 @@ public class UdpReceiveFuzzTests
         AssertDropped(g, forge, DatagramForge.Build(DatagramKind.Messages, ++seq, good, Key, receiver: 3), DropReason.WrongReceiver);
         AssertDropped(g, forge, DatagramForge.Build(DatagramKind.Messages, ++seq, DatagramForge.Batch(Heartbeat(1, from: 3)), Key, sender: 3), DropReason.UnknownSender);
 
-        // Authentication: a changed byte, a wrong key, no MAC at all.
+        // Authentication: a changed byte, a wrong key, a checksum instead of a MAC, no trailer at all, no room for a MAC.
         d = Valid();
         d[DatagramHeader.Size + 3] ^= 1;
         AssertDropped(g, forge, d, DropReason.BadMac);
         AssertDropped(g, forge, DatagramForge.Build(DatagramKind.Messages, ++seq, good, new byte[32]), DropReason.BadMac);
         AssertDropped(g, forge, DatagramForge.Build(DatagramKind.Messages, ++seq, good, key: null), DropReason.BadMac);
+        AssertDropped(g, forge, DatagramForge.BuildBare(DatagramKind.Messages, ++seq, good), DropReason.BadMac);
+        AssertDropped(g, forge, Valid()[..(DatagramHeader.Size + 10)], DropReason.Truncated);
 
         // Replay: the same datagram twice; a sequence number fallen out of the window.
         d = Valid();
@@ -99,7 +101,10 @@ public class UdpReceiveFuzzTests
         AssertDropped(g, forge, DatagramForge.Build(DatagramKind.Messages, ++seq, DatagramForge.Batch(Heartbeat(1) with { To = 3 }), Key), DropReason.SenderMismatch);
         AssertDropped(g, forge, DatagramForge.Build(DatagramKind.Chunk, ++seq, garbage[..30], Key), DropReason.BadChunk);
         byte[] chunk = new byte[ChunkHeader.Size + 10];
-        new ChunkHeader(TransferId: 1, TotalLength: 100, ChunkSize: 10, Index: 3, Count: 9).Write(chunk); // count should be 10
+        new ChunkHeader(TransferId: 1, TotalLength: 100, ChunkSize: 10, Index: 3, Count: 10, MessageChecksum: 0).Write(chunk); // chunks this small are never sent
+        AssertDropped(g, forge, DatagramForge.Build(DatagramKind.Chunk, ++seq, chunk, Key), DropReason.BadChunk);
+        chunk = new byte[ChunkHeader.Size + 500];
+        new ChunkHeader(TransferId: 1, TotalLength: 5000, ChunkSize: 500, Index: 3, Count: 9, MessageChecksum: 0).Write(chunk); // count should be 10
         AssertDropped(g, forge, DatagramForge.Build(DatagramKind.Chunk, ++seq, chunk, Key), DropReason.BadChunk);
         byte[] ack = new byte[ChunkAck.Size];
         new ChunkAck(TransferId: 12345, Received: 1, ChunkAckStatus.InProgress).Write(ack);
@@ -121,7 +126,7 @@ public class UdpReceiveFuzzTests
     [Fact]
     public void Thousands_of_mutated_datagrams_are_each_delivered_or_dropped_and_counted()
     {
-        using var g = new UdpGroup(2);
+        using var g = new UdpGroup(2, UdpGroup.Insecure);
         using var forge = new DatagramForge(g[2].LocalEndPoint);
         var rng = new Random(2024);
         Message[] templates =
@@ -164,6 +169,7 @@ public class UdpReceiveFuzzTests
         Assert.True(c.DroppedTotal > Count / 5);
         Assert.Equal(0, c.Dropped(DropReason.InternalError));
         Assert.Null(g[2].LastReceiveError);
+        Assert.True(c.Dropped(DropReason.BadChecksum) > Count / 5, "the checksum catches the mutations");
 
         // Without a key sequence numbers are not trusted, so no mutated number shuts the real sender out.
         Assert.Equal(0, c.Dropped(DropReason.Replayed));

@@ -73,10 +73,19 @@ public class UdpRoundTripTests
         Assert.Equal(Enumerable.Range(1, 200).Select(i => (ulong)i), g.Sinks[2].Messages().Select(m => m.Term));
     }
 
-    [Fact]
-    public void Batches_fill_small_datagrams_as_tightly_as_the_messages_allow()
+    [Theory]
+    [InlineData(true, 16)] // MAC
+    [InlineData(false, 4)] // CRC-32C
+    public void Batches_fill_small_datagrams_as_tightly_as_the_messages_allow(bool authenticated, int trailer)
     {
-        using var g = new UdpGroup(2, o => o.MaxDatagramSize = 1400);
+        using var g = new UdpGroup(2, o =>
+        {
+            o.MaxDatagramSize = 1400;
+            if (!authenticated)
+            {
+                UdpGroup.Insecure(o);
+            }
+        });
         var sizes = new List<long>();
         for (ulong i = 1; i <= 300; i++)
         {
@@ -87,12 +96,12 @@ public class UdpRoundTripTests
         g[1].Flush();
 
         Assert.True(g.Sinks[2].WaitFor(300));
-        // Greedy packing: header (40) + count (2) + messages, up to 1,400 bytes per datagram.
+        // Greedy packing: header (40) + count (2) + messages, up to 1,400 bytes per datagram with the trailer.
         int expected = 0;
         long used = 0;
         foreach (long s in sizes)
         {
-            if (expected == 0 || used + s > 1400)
+            if (expected == 0 || used + s > 1400 - trailer)
             {
                 expected++;
                 used = 42;
@@ -214,7 +223,11 @@ public class UdpRoundTripTests
     [Fact]
     public void Without_a_key_duplicates_pass_through_as_the_network_made_them()
     {
-        using var g = new UdpGroup(2, o => o.FaultInjection = o.LocalId == 1 ? new UdpFaultInjection { Seed = 9, DuplicateRate = 0.3 } : null);
+        using var g = new UdpGroup(2, o =>
+        {
+            UdpGroup.Insecure(o);
+            o.FaultInjection = o.LocalId == 1 ? new UdpFaultInjection { Seed = 9, DuplicateRate = 0.3 } : null;
+        });
         for (ulong i = 1; i <= 100; i++)
         {
             g[1].Send(Heartbeat(i));
@@ -229,11 +242,18 @@ public class UdpRoundTripTests
     [Fact]
     public void Invalid_options_are_refused_with_the_reason()
     {
-        var e = Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 1, MaxDatagramSize = 70_000 }));
+        byte[] key = UdpGroup.TestKey;
+        var e = Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 1, ClusterKey = key, MaxDatagramSize = 70_000 }));
         Assert.Contains("MaxDatagramSize", e.Message);
         e = Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 1, ClusterKey = new byte[8] }));
-        Assert.Contains("ClusterKey", e.Message);
-        Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 0 }));
+        Assert.Contains("ClusterKey must be at least 16 bytes", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 1, ClusterKey = key, MaxMessageSize = 100 * 1024 * 1024 }));
+        Assert.Contains("MaxReassemblyBytesPerPeer", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 1, ClusterKey = key, MaxReassembliesPerPeer = 0 }));
+        Assert.Contains("MaxReassembliesPerPeer", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 1, ClusterKey = key, ReassemblyMinBytesPerSecond = 0 }));
+        Assert.Contains("ReassemblyMinBytesPerSecond", e.Message);
+        Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 0, ClusterKey = key }));
         using var t = new UdpTransport(UdpGroup.Options(1));
         Assert.Throws<ArgumentException>(() => t.SetPeer(1, new IPEndPoint(IPAddress.Loopback, 1000)));
         Assert.Throws<ArgumentException>(() => t.SetPeer(2, new IPEndPoint(IPAddress.IPv6Loopback, 1000)));
