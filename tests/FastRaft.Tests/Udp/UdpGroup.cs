@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using FastRaft.Core.Logging;
 using FastRaft.Transport.Udp;
 
 namespace FastRaft.Tests.Udp;
@@ -14,11 +15,15 @@ internal sealed class UdpGroup : IDisposable
     /// <summary>The cluster key of every group (random per test run).</summary>
     public static readonly byte[] TestKey = RandomNumberGenerator.GetBytes(32);
 
-    /// <summary>Makes <paramref name="o"/> run without authentication (CRC-32C only).</summary>
+    /// <summary>
+    /// Makes <paramref name="o"/> run without authentication (CRC-32C only), its start-up warning
+    /// silenced (UdpAuthenticationTests checks the warning).
+    /// </summary>
     public static void Insecure(UdpTransportOptions o)
     {
         o.ClusterKey = null;
         o.InsecureNoAuthentication = true;
+        o.Logger = RaftLogger.Null;
     }
 
     public Dictionary<ulong, UdpTransport> Transports { get; } = [];
