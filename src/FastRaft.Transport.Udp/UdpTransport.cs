@@ -14,8 +14,9 @@ namespace FastRaft.Transport.Udp;
 /// flow-controlled chunks and are reassembled on the other side; a dedicated thread receives,
 /// checks (MAC, or CRC-32C when explicitly run without a key; cluster, sender, replay window) and
 /// decodes into pooled <see cref="InboundBatch"/>es for the sink. It refuses to be built without
-/// a cluster key unless <see cref="UdpTransportOptions.InsecureNoAuthentication"/> says so. In steady state neither direction allocates per
-/// datagram. Malformed or unwanted datagrams are dropped and counted, never thrown.
+/// a cluster key unless <see cref="UdpTransportOptions.InsecureNoAuthentication"/> says so. In
+/// steady state neither direction allocates per datagram. Malformed or unwanted datagrams are
+/// dropped and counted, never thrown.
 /// The datagram layout is in UDP-FORMAT.md.
 /// </summary>
 public sealed partial class UdpTransport : ITransport
