@@ -1,3 +1,5 @@
+using FastRaft.Core;
+
 namespace FastRaft.Hosting;
 
 /// <summary>A point-in-time copy of a node host's counters (each read atomically; together only roughly consistent).</summary>
@@ -44,4 +46,19 @@ public readonly record struct RaftNodeCounters
 
     /// <summary>Snapshots received from a leader and restored into the state machine.</summary>
     public long SnapshotsRestored { get; init; }
+
+    /// <summary>
+    /// Inbound messages the core refused as invalid, by reason (see the Refused* values of
+    /// <see cref="StepResult"/>); a subset of <see cref="MessagesReceived"/>.
+    /// </summary>
+    public RefusalCounts MessagesRefused { get; init; }
+
+    /// <summary>
+    /// Snapshots from a leader refused before anything was persisted: the state machine could not
+    /// restore their data, or the core refused the message; the leader was told they failed.
+    /// </summary>
+    public long SnapshotsRefused { get; init; }
+
+    /// <summary>Refusals of this node's snapshots reported by followers and handed to the core as failed deliveries.</summary>
+    public long PeerSnapshotRefusals { get; init; }
 }
