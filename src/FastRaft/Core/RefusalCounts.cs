@@ -27,6 +27,9 @@ public readonly record struct RefusalCounts
     /// <summary><see cref="StepResult.RefusedUnknownType"/>.</summary>
     public long UnknownType { get; init; }
 
+    /// <summary><see cref="StepResult.RefusedMalformedConfChange"/>.</summary>
+    public long MalformedConfChange { get; init; }
+
     /// <summary><see cref="StepResult.RefusedCommitBeyondLog"/>.</summary>
     public long CommitBeyondLog { get; init; }
 
@@ -43,8 +46,9 @@ public readonly record struct RefusalCounts
     public long InvalidSnapshot { get; init; }
 
     /// <summary>Every refusal, whatever the reason.</summary>
-    public long Total => TermTooHigh + MissingTerm + FromSelf + IndexTooHigh + InconsistentTerms + EntriesNotContiguous + UnknownType
-        + CommitBeyondLog + AckBeyondLog + ReadAckBeyondQueue + EmptyProposal + InvalidSnapshot;
+    public long Total => TermTooHigh + MissingTerm + FromSelf + IndexTooHigh + InconsistentTerms
+        + EntriesNotContiguous + UnknownType + MalformedConfChange + CommitBeyondLog + AckBeyondLog
+        + ReadAckBeyondQueue + EmptyProposal + InvalidSnapshot;
 
     /// <summary>The count for one refusal reason; 0 for a result that is not a refusal.</summary>
     public long this[StepResult reason] => reason switch
@@ -56,6 +60,7 @@ public readonly record struct RefusalCounts
         StepResult.RefusedInconsistentTerms => InconsistentTerms,
         StepResult.RefusedEntriesNotContiguous => EntriesNotContiguous,
         StepResult.RefusedUnknownType => UnknownType,
+        StepResult.RefusedMalformedConfChange => MalformedConfChange,
         StepResult.RefusedCommitBeyondLog => CommitBeyondLog,
         StepResult.RefusedAckBeyondLog => AckBeyondLog,
         StepResult.RefusedReadAckBeyondQueue => ReadAckBeyondQueue,
@@ -94,6 +99,7 @@ internal sealed class RefusalTally
         InconsistentTerms = Read(StepResult.RefusedInconsistentTerms),
         EntriesNotContiguous = Read(StepResult.RefusedEntriesNotContiguous),
         UnknownType = Read(StepResult.RefusedUnknownType),
+        MalformedConfChange = Read(StepResult.RefusedMalformedConfChange),
         CommitBeyondLog = Read(StepResult.RefusedCommitBeyondLog),
         AckBeyondLog = Read(StepResult.RefusedAckBeyondLog),
         ReadAckBeyondQueue = Read(StepResult.RefusedReadAckBeyondQueue),

@@ -72,6 +72,12 @@ public enum StepResult
     /// <summary>Refused: an unknown message type, or an entry of an unknown type.</summary>
     RefusedUnknownType,
 
+    /// <summary>
+    /// Refused: an append carrying a configuration change entry that cannot be decoded (a leader
+    /// drops such proposals; committed, it would stop every node that applies it).
+    /// </summary>
+    RefusedMalformedConfChange,
+
     /// <summary>Refused: a heartbeat commits beyond this node's last index (the leader cannot know it has those entries).</summary>
     RefusedCommitBeyondLog,
 
@@ -110,6 +116,7 @@ public static class StepResultExtensions
         StepResult.RefusedInconsistentTerms => "raft: refused a message carrying a term that contradicts its own",
         StepResult.RefusedEntriesNotContiguous => "raft: refused an append whose entries do not follow its previous index",
         StepResult.RefusedUnknownType => "raft: refused a message or entry of unknown type",
+        StepResult.RefusedMalformedConfChange => "raft: refused an append carrying a configuration change that cannot be decoded",
         StepResult.RefusedCommitBeyondLog => "raft: refused a heartbeat committing beyond the last index",
         StepResult.RefusedAckBeyondLog => "raft: refused an append response acknowledging beyond the last index",
         StepResult.RefusedReadAckBeyondQueue => "raft: refused a heartbeat response acknowledging reads never queued",

@@ -128,6 +128,21 @@ public class PeerMessageRefusalTests
     }
 
     [Fact]
+    public void An_append_carrying_a_configuration_change_that_cannot_be_decoded_is_refused()
+    {
+        TestCluster c = SettledCluster();
+        RawNode follower = c.Nodes[2];
+        ulong term = c.Term(1);
+        AssertRefused(follower, Append(c, 5, term, new Entry(term, 6, EntryType.EntryConfChangeV2, new byte[] { 0xFF, 0x00, 0x13 })), StepResult.RefusedMalformedConfChange);
+        AssertRefused(follower, Append(c, 5, term, new Entry(term, 6), new Entry(term, 7, EntryType.EntryConfChange, new byte[] { 0xC1 })), StepResult.RefusedMalformedConfChange);
+
+        // A real one (and the empty one that leaves a joint configuration) goes through.
+        byte[] addLearner = ConfChangeCodec.Encode(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, 4));
+        Assert.Equal(StepResult.Ok, follower.Step(Append(c, 5, term, new Entry(term, 6, EntryType.EntryConfChange, addLearner), new Entry(term, 7, EntryType.EntryConfChangeV2, ReadOnlyMemory<byte>.Empty))));
+        Assert.Equal(7UL, follower.LastIndex);
+    }
+
+    [Fact]
     public void Messages_without_a_term_that_need_one_are_refused()
     {
         TestCluster c = SettledCluster();

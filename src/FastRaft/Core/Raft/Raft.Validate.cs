@@ -72,7 +72,8 @@ internal sealed partial class Raft
 
     /// <summary>
     /// An append's entries must follow its previous entry (Index, LogTerm) one index at a time,
-    /// with terms that never decrease and never exceed the message's term, of known types. Then
+    /// with terms that never decrease and never exceed the message's term, of known types, with
+    /// configuration changes that decode. Then
     /// a matching append can only replace entries after the previous index, which is at or above
     /// the commit index when it is used: committed entries are never overwritten.
     /// </summary>
@@ -103,6 +104,11 @@ internal sealed partial class Raft
             if (!IsKnown(e.Type))
             {
                 return StepResult.RefusedUnknownType;
+            }
+            // Decoding allocates, but configuration changes are rare; normal entries cost nothing here.
+            if (e.Type != EntryType.EntryNormal && !TryDecodeConfChange(e, out _, out _))
+            {
+                return StepResult.RefusedMalformedConfChange;
             }
             term = e.Term;
         }
