@@ -35,7 +35,7 @@ public readonly record struct RaftNodeCounters
     /// <summary>Inbound messages stepped into the core.</summary>
     public long MessagesReceived { get; init; }
 
-    /// <summary>Inbound messages dropped: inbox full, node stopping, or addressed to another node.</summary>
+    /// <summary>Inbound messages dropped: inbox full, node stopping, addressed to another node, or claiming to come from this one.</summary>
     public long MessagesDropped { get; init; }
 
     /// <summary>Reads completed with Ok.</summary>
