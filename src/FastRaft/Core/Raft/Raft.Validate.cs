@@ -73,9 +73,9 @@ internal sealed partial class Raft
     /// <summary>
     /// An append's entries must follow its previous entry (Index, LogTerm) one index at a time,
     /// with terms that never decrease and never exceed the message's term, of known types, with
-    /// configuration changes that decode. Then
-    /// a matching append can only replace entries after the previous index, which is at or above
-    /// the commit index when it is used: committed entries are never overwritten.
+    /// configuration changes that decode. Then a matching append can only replace entries after
+    /// the previous index, which is at or above the commit index when it is used: committed
+    /// entries are never overwritten.
     /// </summary>
     private static StepResult CheckAppend(in Message m)
     {
