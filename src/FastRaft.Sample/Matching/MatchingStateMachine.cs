@@ -128,6 +128,41 @@ public sealed class MatchingStateMachine : IStateMachine<CommandResult>
         }
     }
 
+    /// <summary>
+    /// Checks a snapshot by decoding it into a scratch engine with the same instruments, exactly as
+    /// <see cref="RestoreSnapshot"/> would: the live engine is never touched, so a refused snapshot
+    /// leaves the state as it was (the node then tells the leader and persists nothing of it).
+    /// </summary>
+    public SnapshotValidationResult ValidateSnapshot(ReadOnlyMemory<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            // The bootstrap snapshot: restores to an empty engine.
+            return SnapshotValidationResult.Success;
+        }
+        var scratch = new MatchingEngine(_engine.Instruments);
+        var reader = new MessagePackReader(data);
+        try
+        {
+            if (!MessagePackFields.TryReadUInt64(ref reader, out _))
+            {
+                return SnapshotValidationResult.Fail("bad matching state machine snapshot: no applied index");
+            }
+            scratch.ReadSnapshot(ref reader);
+            return reader.End
+                ? SnapshotValidationResult.Success
+                : SnapshotValidationResult.Fail("bad matching state machine snapshot: trailing bytes");
+        }
+        catch (InvalidDataException e)
+        {
+            return SnapshotValidationResult.Fail(e.Message);
+        }
+        catch (Exception e) when (e is EndOfStreamException or MessagePackSerializationException)
+        {
+            return SnapshotValidationResult.Fail($"bad matching state machine snapshot: {e.Message}");
+        }
+    }
+
     /// <summary>The applied index and the state hash, taken together.</summary>
     public (ulong LastIndex, byte[] Hash) HashState()
     {

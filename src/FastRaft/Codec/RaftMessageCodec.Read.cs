@@ -77,7 +77,7 @@ public static partial class RaftMessageCodec
             return r.Fail(WireField.Type, WireProblem.Unsupported);
         }
         type = (MessageType)v;
-        return !Message.IsLocalMsg(type) || r.Fail(WireField.Type, WireProblem.LocalOnly);
+        return IsWireType(type) || r.Fail(WireField.Type, WireProblem.LocalOnly);
     }
 
     private static bool ReadEntries(ref WireReader r, ReadOnlyMemory<byte> source, EntryBuffer entries, out ReadOnlyMemory<Entry> view)

@@ -15,7 +15,7 @@ public static partial class RaftMessageCodec
 {
     /// <summary>
     /// Writes <paramref name="m"/> as one MessagePack array. Node-local messages (storage, hup,
-    /// beat…) and messages carrying <see cref="Message.Responses"/> are never sent between nodes
+    /// beat…; see <see cref="IsWireType"/>) and messages carrying <see cref="Message.Responses"/> are never sent between nodes
     /// and are rejected with <see cref="ArgumentException"/> before anything is written; so are
     /// message or entry types this codec does not know. The writer must not be in
     /// <see cref="MessagePackWriter.OldSpec"/> mode (it has no binary type).
@@ -143,7 +143,7 @@ public static partial class RaftMessageCodec
         {
             ThrowUnknownType(m.Type);
         }
-        if (Message.IsLocalMsg(m.Type))
+        if (!IsWireType(m.Type))
         {
             ThrowLocal(m.Type);
         }
@@ -161,6 +161,14 @@ public static partial class RaftMessageCodec
     }
 
     private static bool IsKnown(MessageType t) => (uint)t <= (uint)MessageType.MsgForgetLeader;
+
+    /// <summary>
+    /// Whether messages of type <paramref name="t"/> travel between nodes: every type but the
+    /// node-local ones, except MsgSnapStatus, by which a follower tells the leader it refused a
+    /// snapshot (the receiving host reports it to its core as a failed delivery; the core itself
+    /// never steps one from a peer).
+    /// </summary>
+    public static bool IsWireType(MessageType t) => !Message.IsLocalMsg(t) || t == MessageType.MsgSnapStatus;
 
     private static bool IsKnown(EntryType t) => (uint)t <= (uint)EntryType.EntryConfChangeV2;
 

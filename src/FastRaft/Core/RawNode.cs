@@ -33,6 +33,7 @@ public sealed class RawNode
 
     private bool _readyPending;
     private readonly Entry[] _proposal = new Entry[1];
+    private readonly RefusalTally _refusals = new();
 
     /// <summary>Builds a node from storage (bootstrap or restart). Throws <see cref="ArgumentException"/> on an invalid config.</summary>
     public RawNode(RaftConfig config)
@@ -104,19 +105,45 @@ public sealed class RawNode
 
     /// <summary>
     /// Steps a message received from the network or a local storage thread. Local message
-    /// types from the network and responses from peers outside the configuration are refused.
+    /// types from the network and responses from peers outside the configuration are refused;
+    /// so is a peer's message that would break an invariant of this node (a Refused* result,
+    /// counted in <see cref="Refusals"/>): then nothing of it is used and nothing changes.
     /// </summary>
     public StepResult Step(in Message m)
     {
-        if (Message.IsLocalMsg(m.Type) && !IsLocalMsgTarget(m.From))
+        if (Message.IsLocalMsg(m.Type))
         {
-            return StepResult.StepLocalMessage;
+            if (!IsLocalMsgTarget(m.From))
+            {
+                return StepResult.StepLocalMessage;
+            }
         }
-        if (Message.IsResponseMsg(m.Type) && !IsLocalMsgTarget(m.From) && !_raft.Trk.Progress.ContainsKey(m.From))
+        else
         {
-            return StepResult.StepPeerNotFound;
+            if (Message.IsResponseMsg(m.Type) && !IsLocalMsgTarget(m.From) && !_raft.Trk.Progress.ContainsKey(m.From))
+            {
+                return StepResult.StepPeerNotFound;
+            }
+            StepResult check = _raft.CheckPeerMessage(m);
+            if (check != StepResult.Ok)
+            {
+                return Refuse(m, check);
+            }
         }
         return _raft.Step(m);
+    }
+
+    /// <summary>How many peer messages this node refused, by reason. Allocation-free; node thread only.</summary>
+    public RefusalCounts Refusals => _refusals.Snapshot();
+
+    /// <summary>Whether <paramref name="id"/> is in this node's current configuration (voter or learner, incoming or outgoing).</summary>
+    public bool IsMember(ulong id) => _raft.Trk.Progress.ContainsKey(id);
+
+    private StepResult Refuse(in Message m, StepResult reason)
+    {
+        _refusals.Add(reason);
+        _raft.Logger.Warning($"{_raft.Id:x} [term: {_raft.Term}] refused {m.Type} from {m.From:x} [term: {m.Term}, logterm: {m.LogTerm}, index: {m.Index}, commit: {m.Commit}, entries: {m.Entries.Length}]: {reason.ErrorText()}");
+        return reason;
     }
 
     private static bool IsLocalMsgTarget(ulong id) => id is LocalIds.LocalAppendThread or LocalIds.LocalApplyThread;

@@ -75,6 +75,14 @@ internal sealed class ReadOnly(ReadOnlyOption option) : IAckedIndexer
         _confirmed = nowConfirmed;
     }
 
+    /// <summary>
+    /// Whether a heartbeat context names a position this leader may have sent: at most the
+    /// position of the newest request ever queued this term. Contexts that are not positions
+    /// are ignored by <see cref="RecvAck(ulong, ReadOnlySpan{byte})"/> and pass.
+    /// </summary>
+    public bool IsKnownPosition(ReadOnlySpan<byte> ctx) =>
+        ctx.Length != sizeof(ulong) || BinaryPrimitives.ReadUInt64LittleEndian(ctx) <= _confirmed + (ulong)_unconfirmed.Count;
+
     /// <summary>The queue position that confirms all current requests, or 0 when none is pending.</summary>
     public ulong HeartbeatPosition => _unconfirmed.Count == 0 ? 0 : _confirmed + (ulong)_unconfirmed.Count;
 }

@@ -24,6 +24,17 @@ public interface IStateMachine<TResult> where TResult : struct
     /// <summary>Replaces the whole state with the one <see cref="SaveSnapshot"/> wrote (the stream may be empty for a bootstrap snapshot).</summary>
     void RestoreSnapshot(Stream source);
 
+    /// <summary>
+    /// Whether <see cref="RestoreSnapshot"/> could restore <paramref name="data"/>, checked without
+    /// changing the state (decode into scratch state, or check the structure). The node asks before
+    /// anything of a snapshot from the leader is persisted: a snapshot refused here is never stepped
+    /// into the core nor written to storage, it is counted (<see cref="RaftNodeCounters.SnapshotsRefused"/>)
+    /// and the leader is told the delivery failed. It is asked again for the stored snapshot at start,
+    /// so that an unrestorable one stops the node with a clear error. The data is only valid during
+    /// the call. The default accepts everything: override it when restoring can fail on bad data.
+    /// </summary>
+    SnapshotValidationResult ValidateSnapshot(ReadOnlyMemory<byte> data) => SnapshotValidationResult.Success;
+
     /// <summary>A committed configuration change at <paramref name="index"/> took effect; <paramref name="confState"/> is the new membership.</summary>
     void OnMembershipChanged(ulong index, ConfState confState)
     {

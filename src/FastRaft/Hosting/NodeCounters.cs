@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using FastRaft.Core;
 
 namespace FastRaft.Hosting;
 
@@ -25,6 +26,11 @@ internal sealed class NodeCounters
     public long ReadsCompleted;
     public long SnapshotsCreated;
     public long SnapshotsRestored;
+    public long SnapshotsRefused;
+    public long PeerSnapshotRefusals;
+
+    /// <summary>Peer messages the core refused, by reason (node thread only writes).</summary>
+    public readonly RefusalTally Refusals = new();
 
     public RaftNodeCounters Snapshot() => new()
     {
@@ -42,6 +48,9 @@ internal sealed class NodeCounters
         ReadsCompleted = Volatile.Read(ref ReadsCompleted),
         SnapshotsCreated = Volatile.Read(ref SnapshotsCreated),
         SnapshotsRestored = Volatile.Read(ref SnapshotsRestored),
+        SnapshotsRefused = Volatile.Read(ref SnapshotsRefused),
+        PeerSnapshotRefusals = Volatile.Read(ref PeerSnapshotRefusals),
+        MessagesRefused = Refusals.Snapshot(),
     };
 
     /// <summary>
@@ -62,6 +71,8 @@ internal sealed class NodeCounters
         meter.CreateObservableCounter("raft.messages.sent", () => Volatile.Read(ref MessagesSent), "{message}", "Messages handed to the transport");
         meter.CreateObservableCounter("raft.messages.received", () => Volatile.Read(ref MessagesReceived), "{message}", "Inbound messages stepped");
         meter.CreateObservableCounter("raft.messages.dropped", () => Volatile.Read(ref MessagesDropped), "{message}", "Inbound messages dropped");
+        meter.CreateObservableCounter("raft.messages.refused", () => Refusals.Snapshot().Total, "{message}", "Inbound messages refused as invalid (every reason)");
+        meter.CreateObservableCounter("raft.snapshots.refused", () => Volatile.Read(ref SnapshotsRefused), "{snapshot}", "Snapshots from a leader the state machine could not restore, refused before persisting");
         meter.CreateObservableCounter("raft.snapshots.created", () => Volatile.Read(ref SnapshotsCreated), "{snapshot}", "Snapshots taken by policy");
         meter.CreateObservableCounter("raft.snapshots.restored", () => Volatile.Read(ref SnapshotsRestored), "{snapshot}", "Snapshots restored from a leader");
         meter.CreateObservableGauge("raft.commit_index", commitIndex, "{entry}", "The commit index as last persisted");

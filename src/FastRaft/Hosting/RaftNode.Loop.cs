@@ -83,18 +83,6 @@ public sealed partial class RaftNode<TResult>
         return n;
     }
 
-    private void StepInbound(in Message m)
-    {
-        if (m.To != Id)
-        {
-            Interlocked.Increment(ref _counters.MessagesDropped);
-            return;
-        }
-        _counters.MessagesReceived++;
-        // Refusals (local types from the wire, responses from non-members) are results, not faults.
-        _raw.Step(m);
-    }
-
     private int DrainReports()
     {
         int n = _reports.Drain(_reportScratch);

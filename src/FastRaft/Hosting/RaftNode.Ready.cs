@@ -231,7 +231,7 @@ public sealed partial class RaftNode<TResult>
     /// <summary>A snapshot from the leader replaces the state machine; requests it jumped over have an unknown fate.</summary>
     private void RestoreReceivedSnapshot(Snapshot snapshot)
     {
-        RestoreStateMachine(snapshot);
+        RestoreStateMachine(snapshot, "received");
         _transport.OnConfigurationChanged(_confState);
         _counters.SnapshotsRestored++;
         ulong index = snapshot.Metadata.Index;
@@ -252,16 +252,29 @@ public sealed partial class RaftNode<TResult>
         _startSnapshot = null;
         if (snapshot is { IsEmpty: false })
         {
-            RestoreStateMachine(snapshot);
+            // Checked like a snapshot from a leader: bad stored data stops the node with a clear
+            // error rather than a half-restored state or an obscure failure inside the state machine.
+            SnapshotValidationResult check = ValidateSnapshotData(snapshot.Data);
+            if (!check.Succeeded)
+            {
+                ThrowUnrestorableSnapshot(snapshot, "stored", check.FailureReason, null);
+            }
+            RestoreStateMachine(snapshot, "stored");
         }
         _transport.OnConfigurationChanged(_confState);
     }
 
-    private void RestoreStateMachine(Snapshot snapshot)
+    /// <param name="origin">"stored" or "received", for the error should the state machine fail.</param>
+    private void RestoreStateMachine(Snapshot snapshot, string origin)
     {
-        using (MemoryStream source = ReadOnlyStream(snapshot.Data))
+        try
         {
+            using MemoryStream source = ReadOnlyStream(snapshot.Data);
             _stateMachine.RestoreSnapshot(source);
+        }
+        catch (Exception ex)
+        {
+            ThrowUnrestorableSnapshot(snapshot, origin, $"{ex.GetType().Name}: {ex.Message}", ex);
         }
         _appliedIndex = snapshot.Metadata.Index;
         _snapshotIndex = snapshot.Metadata.Index;
@@ -334,6 +347,12 @@ public sealed partial class RaftNode<TResult>
         }
         return cc;
     }
+
+    [DoesNotReturn]
+    private void ThrowUnrestorableSnapshot(Snapshot snapshot, string origin, string problem, Exception? inner) =>
+        throw new InvalidDataException(
+            $"node {Id:x}: the state machine cannot restore the {origin} snapshot [index: {snapshot.Metadata.Index}, term: {snapshot.Metadata.Term}, {snapshot.Data.Length} bytes]: {problem}",
+            inner);
 
     [DoesNotReturn]
     private void ThrowStorageFailure(StorageStatus status) =>

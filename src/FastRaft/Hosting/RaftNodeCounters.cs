@@ -1,3 +1,5 @@
+using FastRaft.Core;
+
 namespace FastRaft.Hosting;
 
 /// <summary>A point-in-time copy of a node host's counters (each read atomically; together only roughly consistent).</summary>
@@ -33,7 +35,7 @@ public readonly record struct RaftNodeCounters
     /// <summary>Inbound messages stepped into the core.</summary>
     public long MessagesReceived { get; init; }
 
-    /// <summary>Inbound messages dropped: inbox full, node stopping, or addressed to another node.</summary>
+    /// <summary>Inbound messages dropped: inbox full, node stopping, addressed to another node, or claiming to come from this one.</summary>
     public long MessagesDropped { get; init; }
 
     /// <summary>Reads completed with Ok.</summary>
@@ -44,4 +46,19 @@ public readonly record struct RaftNodeCounters
 
     /// <summary>Snapshots received from a leader and restored into the state machine.</summary>
     public long SnapshotsRestored { get; init; }
+
+    /// <summary>
+    /// Inbound messages the core refused as invalid, by reason (see the Refused* values of
+    /// <see cref="StepResult"/>); a subset of <see cref="MessagesReceived"/>.
+    /// </summary>
+    public RefusalCounts MessagesRefused { get; init; }
+
+    /// <summary>
+    /// Snapshots from a leader refused before anything was persisted: the state machine could not
+    /// restore their data, or the core refused the message; the leader was told they failed.
+    /// </summary>
+    public long SnapshotsRefused { get; init; }
+
+    /// <summary>Refusals of this node's snapshots reported by followers and handed to the core as failed deliveries.</summary>
+    public long PeerSnapshotRefusals { get; init; }
 }

@@ -15,7 +15,7 @@ internal static class CodecFixtures
         var list = new List<MessageType>();
         foreach (MessageType t in Enum.GetValues<MessageType>())
         {
-            if (!Message.IsLocalMsg(t))
+            if (RaftMessageCodec.IsWireType(t))
             {
                 list.Add(t);
             }

@@ -45,6 +45,16 @@ public class RaftMessageCodecRoundTripTests
     }
 
     [Fact]
+    public void A_snapshot_refusal_travels_between_nodes_as_the_one_node_local_type_that_does()
+    {
+        var m = new Message(MessageType.MsgSnapStatus, from: 2, to: 1, term: 7) { Index = 120, Reject = true };
+        Assert.True(RaftMessageCodec.IsWireType(MessageType.MsgSnapStatus));
+        Assert.True(Message.IsLocalMsg(MessageType.MsgSnapStatus));
+        AssertSameMessage(m, Decode(Encode(m), new EntryBuffer()));
+        Assert.False(RaftMessageCodec.IsWireType(MessageType.MsgUnreachable));
+    }
+
+    [Fact]
     public void Append_with_an_entry_and_snapshot_encode_to_the_documented_bytes()
     {
         var m = new Message(MessageType.MsgSnap, from: 1, to: 2, term: 3)
@@ -375,7 +385,7 @@ public class RaftMessageCodecRoundTripTests
         var output = new ArrayBufferWriter<byte>();
         foreach (MessageType t in Enum.GetValues<MessageType>())
         {
-            if (!Message.IsLocalMsg(t))
+            if (RaftMessageCodec.IsWireType(t))
             {
                 continue;
             }

@@ -20,6 +20,39 @@ internal sealed class RecordingStateMachine : IStateMachine<ulong>
 
     public Func<Entry, bool>? ThrowOn { get; set; }
 
+    private volatile bool _refuseSnapshots;
+
+    /// <summary>Refuses every snapshot in <see cref="ValidateSnapshot"/>, as if its data could not be restored.</summary>
+    public bool RefuseSnapshots
+    {
+        get => _refuseSnapshots;
+        set => _refuseSnapshots = value;
+    }
+
+    /// <summary>Bytes before the ids in a snapshot: hash, count, last index (8 bytes each) and the id count (4).</summary>
+    private const int SnapshotHeaderSize = 28;
+
+    /// <summary>Checks the layout <see cref="SaveSnapshot"/> writes: the header, then exactly as many ids as it announces.</summary>
+    public SnapshotValidationResult ValidateSnapshot(ReadOnlyMemory<byte> data)
+    {
+        if (RefuseSnapshots)
+        {
+            return SnapshotValidationResult.Fail("this state machine refuses snapshots");
+        }
+        if (data.IsEmpty)
+        {
+            return SnapshotValidationResult.Success;
+        }
+        if (data.Length < SnapshotHeaderSize)
+        {
+            return SnapshotValidationResult.Fail($"{data.Length} bytes cannot hold the snapshot header");
+        }
+        int ids = BinaryPrimitives.ReadInt32LittleEndian(data.Span[(SnapshotHeaderSize - sizeof(int))..]);
+        return ids >= 0 && data.Length == SnapshotHeaderSize + ((long)ids * sizeof(ulong))
+            ? SnapshotValidationResult.Success
+            : SnapshotValidationResult.Fail($"{ids} ids announced in {data.Length} bytes");
+    }
+
     public void Apply(ReadOnlySpan<Entry> entries, Span<ulong> results)
     {
         lock (_gate)

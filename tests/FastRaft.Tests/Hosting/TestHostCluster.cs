@@ -44,6 +44,9 @@ internal sealed class TestHostCluster : IAsyncDisposable
     /// <summary>Called with each node after it is built and before it starts (to subscribe to events).</summary>
     public Action<RaftNode<ulong>>? BeforeStart { get; init; }
 
+    /// <summary>Wraps each node's in-memory transport (to filter what it reports, for instance).</summary>
+    public Func<ITransport, ITransport>? WrapTransport { get; init; }
+
     public static RaftNodeOptions DefaultOptions(ulong id, IReadOnlyList<ulong>? initialMembers, SnapshotPolicy? snapshots = null) => new()
     {
         Raft = new RaftConfig
@@ -85,7 +88,12 @@ internal sealed class TestHostCluster : IAsyncDisposable
             options = WithMembers(options, Members);
         }
         var sm = new RecordingStateMachine();
-        var node = new RaftNode<ulong>(options, storage, Network.CreateTransport(id), sm);
+        ITransport transport = Network.CreateTransport(id);
+        if (WrapTransport is not null)
+        {
+            transport = WrapTransport(transport);
+        }
+        var node = new RaftNode<ulong>(options, storage, transport, sm);
         Nodes[id] = node;
         StateMachines[id] = sm;
         BeforeStart?.Invoke(node);

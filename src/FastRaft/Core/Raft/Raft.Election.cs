@@ -36,8 +36,26 @@ internal sealed partial class Raft
             _log.Warning($"{Id:x} cannot campaign at term {Term} since there are still pending configuration changes to apply");
             return;
         }
+        if (AtMaxTerm())
+        {
+            return;
+        }
         _log.Info($"{Id:x} is starting a new election at term {Term}");
         Campaign(t);
+    }
+
+    /// <summary>
+    /// Whether this node is at <see cref="RaftLimits.MaxTerm"/>, where a campaign would need a
+    /// term past the bound: it must not campaign, and stays (or becomes) a follower.
+    /// </summary>
+    private bool AtMaxTerm()
+    {
+        if (Term < RaftLimits.MaxTerm)
+        {
+            return false;
+        }
+        _log.Error($"{Id:x} cannot campaign at term {Term}: it is the maximum term; staying a follower");
+        return true;
     }
 
     /// <summary>Whether a committed but unapplied entry is a configuration change (scanned in pages).</summary>
@@ -73,6 +91,12 @@ internal sealed partial class Raft
         if (!Promotable())
         {
             _log.Warning($"{Id:x} is unpromotable; campaign() should have been called");
+        }
+        if (AtMaxTerm())
+        {
+            // Not reachable through Hup; a pre-candidate that won would need the next term.
+            BecomeFollower(Term, LocalIds.None);
+            return;
         }
         ulong term;
         MessageType voteMsg;

@@ -143,6 +143,9 @@ internal sealed partial class Raft
     {
         Message fwd = m;
         fwd.To = to;
+        // Send stamps the term the forwarded type needs; a term a peer put on a proposal or a
+        // request it asks us to forward must not reach Send (it panics on a preset term).
+        fwd.Term = 0;
         fwd.Entries = Arena.AddEntriesWithPayloads(m.Entries.Span);
         fwd.Context = Arena.CopyBytes(m.Context.Span);
         Send(fwd);

@@ -118,6 +118,10 @@ internal sealed partial class Raft
         _random = c.Random ?? new Random(unchecked((int)(c.Id * 0x9E3779B97F4A7C15UL >> 32)));
 
         (ulong lastIndex, ulong lastTerm) = Log.Tip();
+        if (lastTerm > RaftLimits.MaxTerm || lastIndex > RaftLimits.MaxIndex)
+        {
+            ThrowCorruptStorage($"its last entry (index {lastIndex}, term {lastTerm}) is above the maximum index or term");
+        }
         ConfChangeResult restored = ConfChangeRestore.Restore(new Changer(Trk, lastIndex), cs);
         if (!restored.Ok)
         {
@@ -343,16 +347,29 @@ internal sealed partial class Raft
         _readOnly.Reset();
     }
 
+    /// <summary>
+    /// Takes on the stored hard state. A term past the bound or a commit index outside the stored
+    /// log can only come from corrupted storage (or a fault that wrote it): the node refuses to
+    /// start on it, naming the problem, rather than panic later.
+    /// </summary>
     private void LoadState(HardState state)
     {
+        if (state.Term > RaftLimits.MaxTerm)
+        {
+            ThrowCorruptStorage($"its hard state's term {state.Term} is above the maximum term {RaftLimits.MaxTerm}");
+        }
         if (state.Commit < Log.Committed || state.Commit > Log.LastIndex())
         {
-            _log.Panic($"{Id:x} state.commit {state.Commit} is out of range [{Log.Committed}, {Log.LastIndex()}]");
+            ThrowCorruptStorage($"its hard state's commit index {state.Commit} is outside the stored log [{Log.Committed}, {Log.LastIndex()}]");
         }
         Log.Committed = state.Commit;
         Term = state.Term;
         Vote = state.Vote;
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowCorruptStorage(string problem) =>
+        throw new InvalidDataException($"raft node {Id:x} cannot start from its storage: {problem}");
 
     private bool PastElectionTimeout => ElectionElapsed >= RandomizedElectionTimeout;
 
