@@ -91,12 +91,27 @@ public class WalLostRecordTests
         }
 
         // The log deletes segments itself once a compaction made them dead: that reopens.
+        TempWalDirectory crashed;
         using (WriteAheadLog wal = WriteAheadLog.Open(dir.Path, Small))
         {
             Assert.Equal(StorageStatus.Ok, wal.Compact(120));
             Assert.True(wal.Statistics.SegmentsDeleted >= 2);
+            crashed = dir.Clone();
         }
         Assert.False(File.Exists(segments[0]));
+
+        // The compaction's record was covered by the sync mark before the deletions: losing it
+        // (here after a crash, with no clean close to make the mark exact) blames its segment.
+        using (crashed)
+        {
+            string last = Path.Combine(crashed.Path, Path.GetFileName(segments[^1]));
+            long compaction = Assert.Single(RecordsOfType(last, WalRecordType.Compact));
+            ZeroFrom(last, compaction);
+            WalCorruptionException e = Assert.Throws<WalCorruptionException>(() => WriteAheadLog.Open(crashed.Path, Small));
+            Assert.Equal(last, e.FilePath);
+            Assert.Equal(compaction, e.Offset);
+        }
+
         using WriteAheadLog reopened = WriteAheadLog.Open(dir.Path, Small);
         Assert.Equal(121UL, reopened.FirstIndex());
         Assert.Equal(Payloads(121, 30, 1, 30, 1), Stored(reopened));
@@ -133,10 +148,13 @@ public class WalLostRecordTests
     /// <summary>
     /// A log bootstrapped with snapshot S1 (index 1) whose later snapshot S2 (index 100) is
     /// recorded at the end of the last segment: S1's file was deleted once S2's record was synced.
+    /// As a crash right after CreateSnapshot leaves it (copied while open): only the snapshot
+    /// made the sync mark cover S2's record.
     /// </summary>
-    private static (string[] Segments, string OldSnapshot, string NewSnapshot) WriteLogWithSecondSnapshot(string directory)
+    private static TempWalDirectory CrashAfterSecondSnapshot(TempWalDirectory written, out string[] segments, out string oldSnapshot, out string newSnapshot)
     {
-        using (WriteAheadLog wal = WriteAheadLog.Open(directory, Small))
+        TempWalDirectory image;
+        using (WriteAheadLog wal = WriteAheadLog.Open(written.Path, Small))
         {
             Assert.Equal(StorageStatus.Ok, wal.ApplySnapshot(new Snapshot(new byte[] { 1 }, new SnapshotMetadata(new ConfState { Voters = [1] }, 1, 1))));
             for (ulong i = 2; i <= 120; i++)
@@ -144,18 +162,21 @@ public class WalLostRecordTests
                 Assert.Equal(StorageStatus.Ok, wal.Save(new HardState(1, 1, i - 1), [Payload(1, i, 30, 1)], null, true));
             }
             Assert.Equal(StorageStatus.Ok, wal.CreateSnapshot(100, null, new byte[] { 2 }, out _));
+            image = written.Clone();
         }
-        string[] segments = [.. Directory.GetFiles(directory, "*.wal").Order(StringComparer.Ordinal)];
+        segments = [.. Directory.GetFiles(image.Path, "*.wal").Order(StringComparer.Ordinal)];
         Assert.True(segments.Length >= 3);
         Assert.Single(RecordsOfType(segments[^1], WalRecordType.SnapshotCreated));
-        return (segments, SnapshotFile.FileName(1, 1), Path.GetFileName(Assert.Single(Directory.GetFiles(directory, "*.snap"))));
+        oldSnapshot = SnapshotFile.FileName(1, 1);
+        newSnapshot = Path.GetFileName(Assert.Single(Directory.GetFiles(image.Path, "*.snap")));
+        return image;
     }
 
     [Fact]
     public void Losing_the_record_of_a_newer_snapshot_blames_the_segment_not_the_older_snapshot_file_it_made_stale()
     {
-        using var pristine = new TempWalDirectory(memoryBacked: true);
-        (string[] segments, string oldSnapshot, string newSnapshot) = WriteLogWithSecondSnapshot(pristine.Path);
+        using var written = new TempWalDirectory(memoryBacked: true);
+        using TempWalDirectory pristine = CrashAfterSecondSnapshot(written, out string[] segments, out string oldSnapshot, out string newSnapshot);
         Assert.Equal(SnapshotFile.FileName(100, 1), newSnapshot);
         string last = Path.GetFileName(segments[^1]);
         long snapshotRecord = Assert.Single(RecordsOfType(segments[^1], WalRecordType.SnapshotCreated));
@@ -202,8 +223,8 @@ public class WalLostRecordTests
     [Fact]
     public void A_snapshot_file_without_any_segment_is_blamed_on_the_missing_segments()
     {
-        using var dir = new TempWalDirectory(memoryBacked: true);
-        (string[] segments, _, string snapshot) = WriteLogWithSecondSnapshot(dir.Path);
+        using var written = new TempWalDirectory(memoryBacked: true);
+        using TempWalDirectory dir = CrashAfterSecondSnapshot(written, out string[] segments, out _, out string snapshot);
         foreach (string s in segments)
         {
             File.Delete(s);

@@ -224,6 +224,32 @@ public class WalSyncMarkTests
     }
 
     [Fact]
+    public void A_snapshot_makes_the_mark_cover_its_record_at_once_so_losing_it_after_a_crash_is_corruption()
+    {
+        using var written = new TempWalDirectory(memoryBacked: true);
+        TempWalDirectory image;
+        using (WriteAheadLog wal = WriteAheadLog.Open(written.Path, Options))
+        {
+            Assert.Equal(StorageStatus.Ok, wal.Save(new HardState(1, 1, 3), Payloads(1, 5, 1, 30), null, true));
+            // A follower receives a snapshot from the leader (and would acknowledge it).
+            var snapshot = new Snapshot(new byte[] { 9 }, new SnapshotMetadata(new ConfState { Voters = [1, 2, 3] }, 50, 2));
+            Assert.Equal(StorageStatus.Ok, wal.Save(new HardState(2, 0, 50), [], snapshot, true));
+            image = written.Clone();
+        }
+        using (image)
+        {
+            string segment = OnlySegment(image);
+            long record = Assert.Single(RecordsOfType(segment, WalRecordType.SnapshotApplied));
+            ZeroFrom(segment, record);
+
+            WalCorruptionException e = Assert.Throws<WalCorruptionException>(() => WriteAheadLog.Open(image.Path, Options));
+
+            Assert.Equal(segment, e.FilePath);
+            Assert.Equal(record, e.Offset);
+        }
+    }
+
+    [Fact]
     public void Saves_keep_the_mark_one_sync_behind_and_a_clean_close_makes_it_exact_without_extra_syncs_per_Save()
     {
         using var dir = new TempWalDirectory(memoryBacked: true);

@@ -22,8 +22,8 @@ namespace FastRaft.Storage.Wal;
 /// completed sync reached into the older slot, so the Save's own sync makes it durable (no sync
 /// of its own); the mark therefore lags one sync behind. Separate sectors and a checksum each
 /// mean a torn slot write loses at most that slot; recovery uses the valid slot with the higher
-/// generation. A clean close and every operation that deletes files (snapshots, segments) make
-/// the mark exact first.</item>
+/// generation. A clean close, every snapshot (which may make an older snapshot file stale) and
+/// every deletion of segments make the mark exact, with one more sync.</item>
 /// </list>
 /// <para>
 /// Records follow from offset 1536, back to back, each a 16-byte header then its body: body
