@@ -7,7 +7,11 @@ using static FastRaft.Tests.Wal.WalAssert;
 
 namespace FastRaft.Tests.Wal;
 
-/// <summary>Recovery: torn tails are cut and reported, damage before the tail is refused with the file and offset.</summary>
+/// <summary>
+/// Recovery: torn tails (after a crash) are cut and reported, damage before the tail is refused
+/// with the file and offset. Losses of synced records that only the sync marks and segment
+/// headers reveal are in <see cref="WalSyncMarkTests"/> and <see cref="WalLostRecordTests"/>.
+/// </summary>
 public class WalRecoveryTests
 {
     private static readonly WalOptions Options = new() { SegmentSize = 64 * 1024, PrepareSegmentsInBackground = false };
@@ -15,11 +19,31 @@ public class WalRecoveryTests
 
     /// <summary>
     /// A single-voter log bootstrapped at index 1, entries 2..10 with a hard state, then entry 11
-    /// alone: the last record of the log.
+    /// alone: the last record of the log. Closed cleanly, so every record is known to be synced.
     /// </summary>
     private static (Entry[] Before, Entry Last) WriteLog(string directory)
     {
         using WriteAheadLog wal = WriteAheadLog.Open(directory, Options);
+        return WriteRecords(wal);
+    }
+
+    /// <summary>
+    /// The same log as a crash right after the last Save leaves it (copied while the log is
+    /// open): its sync mark lags one sync, covering entries 2..10 and the hard state but not
+    /// entry 11, whose record is at (<paramref name="offset"/>, <paramref name="size"/>).
+    /// </summary>
+    private static TempWalDirectory CrashImage(TempWalDirectory dir, out Entry[] before, out Entry last, out string path, out long offset, out long size)
+    {
+        using WriteAheadLog wal = WriteAheadLog.Open(dir.Path, Options);
+        (before, last) = WriteRecords(wal);
+        Assert.True(wal.TryLocate(11, out path, out offset, out size));
+        TempWalDirectory image = dir.Clone();
+        path = Path.Combine(image.Path, Path.GetFileName(path));
+        return image;
+    }
+
+    private static (Entry[] Before, Entry Last) WriteRecords(WriteAheadLog wal)
+    {
         Assert.Equal(StorageStatus.Ok, wal.ApplySnapshot(new Snapshot(AppliedState.Encode(0, 0), new SnapshotMetadata(new ConfState { Voters = [1] }, 1, 1))));
         Entry[] before = Payloads(2, 9, 2, 40);
         Entry last = Payload(2, 11, 40, 9);
@@ -36,31 +60,19 @@ public class WalRecoveryTests
     }
 
     [Fact]
-    public void A_last_record_cut_at_every_byte_recovers_exactly_the_records_before_it_and_the_node_restarts()
+    public void A_last_record_torn_by_a_crash_at_every_byte_recovers_exactly_the_records_before_it_and_the_node_restarts()
     {
-        using var pristine = new TempWalDirectory(memoryBacked: true);
-        (Entry[] before, Entry last) = WriteLog(pristine.Path);
-        (string path, long offset, long size) = Locate(pristine.Path, 11);
-        string segmentName = Path.GetFileName(path);
+        using var written = new TempWalDirectory(memoryBacked: true);
+        using TempWalDirectory pristine = CrashImage(written, out Entry[] before, out Entry last, out string lastPath, out long offset, out long size);
+        string segmentName = Path.GetFileName(lastPath);
 
         for (long cut = 0; cut < size; cut++)
         {
-            // Even cuts: the record's tail never reached the disk (the preallocated zeros remain).
-            // Odd cuts: the file itself ends inside the record.
+            // The record's tail never reached the disk: the preallocated zeros remain. (A file
+            // ending inside the record is not something a crash leaves: see WalSyncMarkTests.)
             using TempWalDirectory dir = pristine.Clone();
             string segment = Path.Combine(dir.Path, segmentName);
-            using (var f = new FileStream(segment, FileMode.Open, FileAccess.ReadWrite))
-            {
-                if (cut % 2 == 0)
-                {
-                    f.Position = offset + cut;
-                    f.Write(new byte[size - cut]);
-                }
-                else
-                {
-                    f.SetLength(offset + cut);
-                }
-            }
+            WalFileSurgery.Zero(segment, offset + cut, offset + size);
 
             using (var node = new WalNodeDriver(1, dir.Path, Options))
             {
@@ -68,6 +80,7 @@ public class WalRecoveryTests
                 Assert.Equal(10UL, node.Wal.LastIndex());
                 Assert.Equal(before, Stored(node.Wal));
                 Assert.Equal(Hs, node.Wal.HardState);
+                Assert.Equal(offset, report.SyncedThrough);
                 if (cut == 0)
                 {
                     Assert.Null(report.TornTail);
@@ -134,7 +147,8 @@ public class WalRecoveryTests
     [Theory]
     [InlineData(0L, 0L)]
     [InlineData(13L, 0L)]
-    [InlineData(40L, 32L)]
+    [InlineData(30L, 0L)]
+    [InlineData(WalFormat.FirstRecordOffset + 8L, WalFormat.FirstRecordOffset)]
     public void Damage_in_the_segment_header_or_checkpoint_is_corruption(long at, long wantOffset)
     {
         using var dir = new TempWalDirectory();
@@ -175,18 +189,33 @@ public class WalRecoveryTests
     }
 
     [Fact]
-    public void A_damaged_last_record_is_indistinguishable_from_a_torn_one_and_is_cut()
+    public void After_a_crash_a_damaged_last_record_is_indistinguishable_from_a_torn_one_and_is_cut()
     {
-        using var dir = new TempWalDirectory();
-        (Entry[] before, _) = WriteLog(dir.Path);
-        (string path, long offset, long size) = Locate(dir.Path, 11);
-        Flip(path, offset + size - 1);
+        using var written = new TempWalDirectory();
+        using TempWalDirectory dir = CrashImage(written, out Entry[] before, out _, out string path, out long offset, out long size);
+        WalFileSurgery.Flip(path, offset + size - 1);
 
         using WriteAheadLog wal = WriteAheadLog.Open(dir.Path, Options);
 
         Assert.Equal(offset, wal.Recovery.TornTail?.Offset);
         Assert.Equal(size, wal.Recovery.TornTail?.DiscardedBytes);
         Assert.Equal(before, Stored(wal));
+    }
+
+    [Fact]
+    public void After_a_clean_close_a_damaged_last_record_is_corruption_because_it_was_synced()
+    {
+        using var dir = new TempWalDirectory();
+        WriteLog(dir.Path);
+        (string path, long offset, long size) = Locate(dir.Path, 11);
+        Flip(path, offset + size - 1);
+
+        WalCorruptionException e = Assert.Throws<WalCorruptionException>(() => WriteAheadLog.Open(dir.Path, Options));
+
+        Assert.Equal(path, e.FilePath);
+        Assert.Equal(offset, e.Offset);
+        Assert.Contains("record checksum mismatch", e.Reason, StringComparison.Ordinal);
+        Assert.Contains($"a completed sync had reached offset {offset + size}", e.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -219,8 +248,9 @@ public class WalRecoveryTests
         File.Delete(segments[1]);
 
         WalCorruptionException e = Assert.Throws<WalCorruptionException>(() => WriteAheadLog.Open(dir.Path, small));
-        Assert.Equal(segments[2], e.FilePath);
-        Assert.Contains(Path.GetFileName(segments[1]), e.Message, StringComparison.Ordinal);
+        // The error names the file that is gone, not the next one.
+        Assert.Equal(segments[1], e.FilePath);
+        Assert.Contains(Path.GetFileName(segments[1]) + " is missing", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -277,9 +307,8 @@ public class WalRecoveryTests
     [Fact]
     public void The_recovery_report_is_logged()
     {
-        using var dir = new TempWalDirectory();
-        WriteLog(dir.Path);
-        (string path, long offset, _) = Locate(dir.Path, 11);
+        using var written = new TempWalDirectory();
+        using TempWalDirectory dir = CrashImage(written, out _, out _, out string path, out long offset, out _);
         Flip(path, offset + 20);
         var sink = new Log.CapturingLogSink();
 
@@ -288,6 +317,7 @@ public class WalRecoveryTests
         string line = Assert.Single(sink.Lines, l => l.StartsWith("WARN", StringComparison.Ordinal));
         Assert.Contains("entries [2, 10]", line, StringComparison.Ordinal);
         Assert.Contains($"torn record at offset {offset} of {path}", line, StringComparison.Ordinal);
+        Assert.Contains($"after the synced records (which end at or after offset {offset})", line, StringComparison.Ordinal);
     }
 
     private static void Flip(string path, long at)

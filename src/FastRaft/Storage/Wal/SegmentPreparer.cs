@@ -13,6 +13,9 @@ internal sealed class SegmentPreparer(string directory, long segmentSize, bool b
     private static readonly byte[] Zeros = new byte[256 * 1024];
 
     private Task<SafeFileHandle>? _pending;
+
+    /// <summary>The size every prepared file is zero-filled to (recorded in the segment's header).</summary>
+    public long SegmentSize => segmentSize;
     private long _pendingSequence;
 
     /// <summary>Starts preparing the file for segment <paramref name="sequence"/> (background mode only).</summary>

@@ -34,7 +34,7 @@ internal sealed class SegmentScanner(SafeFileHandle handle, string path, long le
     private int _bufferLength;
 
     /// <summary>Where the next record starts; after End or Torn, where the next write goes.</summary>
-    public long Position { get; private set; } = WalFormat.SegmentHeaderSize;
+    public long Position { get; private set; } = WalFormat.FirstRecordOffset;
 
     /// <summary>The offset of the record last returned.</summary>
     public long RecordOffset { get; private set; }

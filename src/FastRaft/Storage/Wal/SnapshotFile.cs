@@ -19,6 +19,9 @@ internal static class SnapshotFile
     public const string Extension = ".snap";
     public const string TempExtension = ".snap.tmp";
 
+    /// <summary>The snapshot file's own format version (unchanged when the segment format moved to 2).</summary>
+    public const uint Version = 1;
+
     private const int HeaderSize = 48;
     private const int TrailerSize = 4;
 
@@ -46,7 +49,7 @@ internal static class SnapshotFile
         int confLength = ConfStateCodec.Size(m.ConfState);
         byte[] head = new byte[HeaderSize + confLength];
         Magic.CopyTo(head);
-        BinaryPrimitives.WriteUInt32LittleEndian(head.AsSpan(8), WalFormat.Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(head.AsSpan(8), Version);
         BinaryPrimitives.WriteUInt64LittleEndian(head.AsSpan(16), m.Index);
         BinaryPrimitives.WriteUInt64LittleEndian(head.AsSpan(24), m.Term);
         BinaryPrimitives.WriteInt32LittleEndian(head.AsSpan(32), confLength);
@@ -90,7 +93,7 @@ internal static class SnapshotFile
             throw new WalCorruptionException(path, crcAt, "snapshot checksum mismatch");
         }
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8));
-        if (version != WalFormat.Version)
+        if (version != Version)
         {
             throw new WalCorruptionException(path, 8, $"unsupported snapshot format version {version}");
         }

@@ -3,27 +3,72 @@ using System.Buffers.Binary;
 namespace FastRaft.Storage.Wal;
 
 /// <summary>
-/// The byte layout of segment files. All integers are little-endian.
+/// The byte layout of segment files (format version 2). All integers are little-endian.
 /// </summary>
 /// <remarks>
-/// A segment starts with a 32-byte header: magic "FRWALSEG", format version (u32), reserved
-/// (u32, zero), the segment's sequence number (u64), reserved (u32, zero) and the CRC-32C of the
-/// 28 bytes before it. Records follow back to back, each a 16-byte header then its body:
-/// body length (u32), record type (u8), three zero bytes, the body's CRC-32C (u32) and the
-/// CRC-32C of the 12 header bytes before it. The header checksum makes the length trustworthy,
-/// so a damaged record is never mistaken for a shorter or longer one. The rest of a
-/// preallocated segment is zero; an all-zero record header marks the end of the records.
+/// <para>
+/// A segment is preallocated (zero-filled and synced) before it is used, and begins with a
+/// 1536-byte header area of three 512-byte sectors:
+/// </para>
+/// <list type="bullet">
+/// <item>Sector 0, written once: the fixed header (<see cref="SegmentHeader"/>): magic
+/// "FRWALSEG", format version (u32), reserved (u32, zero), the segment's sequence number (u64),
+/// the size it was preallocated to (u64), where the previous segment's records ended (u64; zero
+/// for the first segment of a new log), reserved (u32, zero) and the CRC-32C of the 44 bytes
+/// before it.</item>
+/// <item>Sectors 1 and 2: two sync-mark slots (<see cref="SyncMark"/>), written alternately in
+/// place: generation (u64), synced-through offset (u64), the segment's sequence (u64), reserved
+/// (u32, zero), CRC-32C of the 28 bytes before it. A Save writes the offset its predecessor's
+/// completed sync reached into the older slot, so the Save's own sync makes it durable (no sync
+/// of its own); the mark therefore lags one sync behind. Separate sectors and a checksum each
+/// mean a torn slot write loses at most that slot; recovery uses the valid slot with the higher
+/// generation. A clean close, every snapshot (which may make an older snapshot file stale) and
+/// every deletion of segments make the mark exact, with one more sync.</item>
+/// </list>
+/// <para>
+/// Records follow from offset 1536, back to back, each a 16-byte header then its body: body
+/// length (u32), record type (u8), three zero bytes, the body's CRC-32C (u32) and the CRC-32C of
+/// the 12 header bytes before it. The header checksum makes the length trustworthy, so a damaged
+/// record is never mistaken for a shorter or longer one. The first record is a checkpoint. The
+/// rest of the preallocated file is zero; an all-zero record header marks the end of the records.
+/// A HardState record carries the log's last index and term when it was written, so replay can
+/// tell that no entry before it went missing.
+/// </para>
+/// <para>
+/// What recovery can therefore prove (see <see cref="WriteAheadLog"/>): a file shorter than its
+/// preallocated size was cut (a crash never shortens a file); a segment whose valid records end
+/// before its sync mark lost synced records; a segment other than the last must end exactly where
+/// the next one's header says it did. Only the bytes past the sync mark of the last segment may
+/// be a torn write. Version 1 files (no sync marks) are refused.
+/// </para>
 /// </remarks>
 internal static class WalFormat
 {
-    public const uint Version = 1;
-    public const int SegmentHeaderSize = 32;
+    public const uint Version = 2;
+
+    /// <summary>The sector size the header area is laid out in: a torn write damages whole sectors, not their neighbours.</summary>
+    public const int SectorSize = 512;
+
+    public const int FixedHeaderSize = 48;
+
+    /// <summary>The two sync-mark slots, one per sector.</summary>
+    public const int SyncMarkSlot0 = SectorSize;
+    public const int SyncMarkSlot1 = 2 * SectorSize;
+    public const int SyncMarkSize = 32;
+
+    /// <summary>Where the first record (the checkpoint) begins: after the header area.</summary>
+    public const int FirstRecordOffset = 3 * SectorSize;
+
     public const int RecordHeaderSize = 16;
 
     /// <summary>Term, index and type before an entry's payload.</summary>
     public const int EntryFixedSize = 17;
 
+    /// <summary>Term, vote, commit (also embedded in a checkpoint).</summary>
     public const int HardStateSize = 24;
+
+    /// <summary>A HardState record's body: the hard state, then the log's last index and its term when it was written.</summary>
+    public const int HardStateRecordBodySize = HardStateSize + 16;
 
     /// <summary>Index and term: the body of a Compact record.</summary>
     public const int IndexTermSize = 16;
@@ -36,43 +81,8 @@ internal static class WalFormat
     /// <summary>The size on disk of an entry record with a payload of <paramref name="payloadLength"/> bytes.</summary>
     public static long EntryRecordSize(int payloadLength) => RecordHeaderSize + EntryFixedSize + (long)payloadLength;
 
-    public static void WriteSegmentHeader(Span<byte> destination, long sequence)
-    {
-        Span<byte> h = destination[..SegmentHeaderSize];
-        h.Clear();
-        SegmentMagic.CopyTo(h);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[8..], Version);
-        BinaryPrimitives.WriteInt64LittleEndian(h[16..], sequence);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[28..], Crc32C.Compute(h[..28]));
-    }
-
-    /// <summary>Checks a segment header; the reason it is unusable, or null.</summary>
-    public static string? CheckSegmentHeader(ReadOnlySpan<byte> h, long expectedSequence)
-    {
-        if (h.Length < SegmentHeaderSize)
-        {
-            return "segment shorter than its header";
-        }
-        if (!h[..8].SequenceEqual(SegmentMagic))
-        {
-            return "not a segment file (bad magic)";
-        }
-        if (BinaryPrimitives.ReadUInt32LittleEndian(h[28..]) != Crc32C.Compute(h[..28]))
-        {
-            return "segment header checksum mismatch";
-        }
-        uint version = BinaryPrimitives.ReadUInt32LittleEndian(h[8..]);
-        if (version != Version)
-        {
-            return $"unsupported segment format version {version} (this build reads version {Version})";
-        }
-        long sequence = BinaryPrimitives.ReadInt64LittleEndian(h[16..]);
-        if (sequence != expectedSequence)
-        {
-            return $"segment header says sequence {sequence}, its name says {expectedSequence}";
-        }
-        return null;
-    }
+    /// <summary>The file offset of sync-mark slot <paramref name="generation"/> mod 2.</summary>
+    public static int SyncMarkSlotOffset(long generation) => (generation & 1) == 0 ? SyncMarkSlot0 : SyncMarkSlot1;
 
     /// <summary>Fills the header of a record whose body is already in place after it.</summary>
     public static void WriteRecordHeader(Span<byte> header, WalRecordType type, ReadOnlySpan<byte> body)

@@ -25,14 +25,18 @@ internal static class WalRecordReader
         return true;
     }
 
-    public static bool TryReadHardState(ReadOnlySpan<byte> body, out HardState hs)
+    /// <summary>A HardState record: the hard state and the log's last index and term when it was written.</summary>
+    public static bool TryReadHardState(ReadOnlySpan<byte> body, out HardState hs, out ulong lastIndex, out ulong lastTerm)
     {
-        if (body.Length != WalFormat.HardStateSize)
+        if (body.Length != WalFormat.HardStateRecordBodySize)
         {
             hs = default;
+            lastIndex = lastTerm = 0;
             return false;
         }
         hs = ReadHardState(body);
+        lastIndex = BinaryPrimitives.ReadUInt64LittleEndian(body[WalFormat.HardStateSize..]);
+        lastTerm = BinaryPrimitives.ReadUInt64LittleEndian(body[(WalFormat.HardStateSize + 8)..]);
         return true;
     }
 

@@ -25,6 +25,12 @@ public sealed class WalRecoveryReport
     /// <summary>The index of the current snapshot (0 when there is none).</summary>
     public ulong SnapshotIndex { get; init; }
 
+    /// <summary>
+    /// How far into the last segment a completed sync was recorded to reach (its sync mark).
+    /// Records before it were verified intact; a torn tail can only begin at or after it.
+    /// </summary>
+    public long SyncedThrough { get; init; }
+
     /// <summary>The partially written record cut off the end of the log, or null when the log ended cleanly.</summary>
     public WalTornTail? TornTail { get; init; }
 
@@ -42,7 +48,7 @@ public sealed class WalRecoveryReport
               + $"hard state term {HardState.Term} vote {HardState.Vote} commit {HardState.Commit}, snapshot at {SnapshotIndex}";
         if (TornTail is { } torn)
         {
-            log += $"; {torn}";
+            log += $"; {torn}, after the synced records (which end at or after offset {SyncedThrough})";
         }
         if (TemporaryFilesRemoved + SnapshotFilesRemoved > 0)
         {

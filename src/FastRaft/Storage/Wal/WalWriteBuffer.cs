@@ -18,8 +18,20 @@ internal sealed class WalWriteBuffer(int capacity = 64 * 1024)
 
     public void Clear() => Length = 0;
 
-    /// <summary>A segment's 32-byte file header (only at the start of an empty buffer).</summary>
-    public void AppendSegmentHeader(long sequence) => WalFormat.WriteSegmentHeader(Reserve(WalFormat.SegmentHeaderSize), sequence);
+    /// <summary>
+    /// A segment's header area (only at the start of an empty buffer): the fixed header, zeros
+    /// where the sync marks go (<see cref="PlaceSyncMark"/> fills them once the first records are in).
+    /// </summary>
+    public void AppendSegmentHeader(in SegmentHeader header)
+    {
+        Span<byte> area = Reserve(WalFormat.FirstRecordOffset);
+        area.Clear();
+        header.Write(area);
+    }
+
+    /// <summary>Writes <paramref name="mark"/> into its slot of the header area at the start of the buffer.</summary>
+    public void PlaceSyncMark(in SyncMark mark, long segmentSequence) =>
+        mark.Write(_buffer.AsSpan(WalFormat.SyncMarkSlotOffset(mark.Generation), WalFormat.SyncMarkSize), segmentSequence);
 
     public int AppendEntry(in Entry e)
     {
@@ -34,12 +46,15 @@ internal sealed class WalWriteBuffer(int capacity = 64 * 1024)
         return start;
     }
 
-    public int AppendHardState(HardState hs)
+    /// <summary>A hard state, with the log's last index and term after the records before it.</summary>
+    public int AppendHardState(HardState hs, ulong lastIndex, ulong lastTerm)
     {
         int start = Length;
-        Span<byte> record = Reserve(WalFormat.RecordHeaderSize + WalFormat.HardStateSize);
+        Span<byte> record = Reserve(WalFormat.RecordHeaderSize + WalFormat.HardStateRecordBodySize);
         Span<byte> body = record[WalFormat.RecordHeaderSize..];
         WriteHardState(body, hs);
+        BinaryPrimitives.WriteUInt64LittleEndian(body[WalFormat.HardStateSize..], lastIndex);
+        BinaryPrimitives.WriteUInt64LittleEndian(body[(WalFormat.HardStateSize + 8)..], lastTerm);
         WalFormat.WriteRecordHeader(record, WalRecordType.HardState, body);
         return start;
     }

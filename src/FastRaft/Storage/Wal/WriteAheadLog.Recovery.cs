@@ -1,14 +1,21 @@
-using FastRaft.Protocol;
-using Microsoft.Win32.SafeHandles;
-
 namespace FastRaft.Storage.Wal;
 
+/// <summary>
+/// Recovery: lists the directory, replays the segments (<c>WriteAheadLog.Replay.cs</c>), checks
+/// what replay cannot see from inside one segment, repairs a torn tail, loads the snapshot.
+/// </summary>
+/// <remarks>
+/// Only the bytes after the last segment's sync mark can be a torn write. Everything else that
+/// is missing or damaged is a <see cref="WalCorruptionException"/> naming the file that holds
+/// (or held) the lost records and the offset where they are missing:
+/// a segment shorter than it was preallocated; valid records ending before the sync mark; a
+/// segment ending anywhere but where the next one's header says; a hard state written when the
+/// log was longer than the records before it; a segment missing in the middle, or at the start
+/// without a compaction or snapshot that allowed its deletion; a snapshot file the log refers to
+/// deleted in favour of a newer one whose record is gone.
+/// </remarks>
 public sealed partial class WriteAheadLog
 {
-    // How many replayed records between epoch advances of the cache arena: nothing has been
-    // handed out while opening, so evicted chunks can be recycled at once.
-    private const int RecordsPerReplayEpoch = 1024;
-
     /// <summary>Rebuilds the state from the directory's files (or starts a new log), repairing a torn tail.</summary>
     private void Recover()
     {
@@ -40,11 +47,20 @@ public sealed partial class WriteAheadLog
         {
             if (snapshots.Count > 0)
             {
-                throw new WalCorruptionException(snapshots[0], 0, "snapshot file found but no log segment (were segments deleted?)");
+                throw new WalCorruptionException(_directory, 0,
+                    $"no log segment is left but snapshot file {Path.GetFileName(snapshots[0])} is present: the segments were deleted");
             }
             _index.Reset(0, 0);
             CreateSegment(1);
-            Recovery = new WalRecoveryReport { Directory = _directory, CreatedNew = true, SegmentCount = 1, FirstIndex = 1, TemporaryFilesRemoved = tempRemoved };
+            Recovery = new WalRecoveryReport
+            {
+                Directory = _directory,
+                CreatedNew = true,
+                SegmentCount = 1,
+                FirstIndex = 1,
+                SyncedThrough = _syncedEnd,
+                TemporaryFilesRemoved = tempRemoved,
+            };
             _logger.Info(Recovery.ToString());
             return;
         }
@@ -53,8 +69,9 @@ public sealed partial class WriteAheadLog
         {
             if (sequences[k] != sequences[0] + k)
             {
-                throw new WalCorruptionException(
-                    Path.Combine(_directory, SegmentFile.FileName(sequences[k])), 0, $"segment {SegmentFile.FileName(sequences[0] + k)} before it is missing");
+                long missing = sequences[0] + k;
+                throw new WalCorruptionException(SegmentPath(missing), 0,
+                    $"segment {SegmentFile.FileName(missing)} is missing between {SegmentFile.FileName(missing - 1)} and {SegmentFile.FileName(sequences[k])}");
             }
         }
 
@@ -63,15 +80,13 @@ public sealed partial class WriteAheadLog
         {
             ReplaySegment(sequences[k], k == 0, k == sequences.Count - 1, replay);
         }
-        if (replay.Torn is { } torn)
-        {
-            ZeroTornTail(torn);
-        }
+        CheckOlderSegmentsWereDeletable(sequences[0], replay);
         if (replay.HasSnapshot)
         {
-            _snapshot = SnapshotFile.Read(Path.Combine(_directory, SnapshotFile.FileName(replay.SnapshotIndex, replay.SnapshotTerm)), replay.SnapshotIndex, replay.SnapshotTerm);
+            _snapshot = ReadReferencedSnapshot(replay, snapshots);
             _hasSnapshotFile = true;
         }
+        MakeRecoveredTailDurable(replay);
         int staleSnapshots = DeleteStaleSnapshotFiles();
         if (staleSnapshots > 0)
         {
@@ -88,6 +103,7 @@ public sealed partial class WriteAheadLog
             LastIndex = _index.LastIndex,
             HardState = _hardState,
             SnapshotIndex = _snapshot.Metadata.Index,
+            SyncedThrough = replay.Mark.SyncedThrough,
             TornTail = replay.Torn,
             TemporaryFilesRemoved = tempRemoved,
             SnapshotFilesRemoved = staleSnapshots,
@@ -102,175 +118,68 @@ public sealed partial class WriteAheadLog
         }
     }
 
-    private void ReplaySegment(long sequence, bool isFirst, bool isLast, ReplayState replay)
+    private string SegmentPath(long sequence) => Path.Combine(_directory, SegmentFile.FileName(sequence));
+
+    /// <summary>
+    /// Segments before the oldest one present are deleted only once nothing in them is live: the
+    /// log had been compacted to (or past) where the oldest present segment began, or a snapshot
+    /// applied after it began reset the log. A record saying so must have been replayed;
+    /// otherwise the segments before it were lost, not deleted by the log.
+    /// </summary>
+    private void CheckOlderSegmentsWereDeletable(long firstSequence, ReplayState replay)
     {
-        string path = Path.Combine(_directory, SegmentFile.FileName(sequence));
-        SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, isLast ? FileAccess.ReadWrite : FileAccess.Read, FileShare.Read | FileShare.Delete);
-        try
+        if (firstSequence == 1 || replay.OlderSegmentsDead)
         {
-            long length = RandomAccess.GetLength(handle);
-            Span<byte> header = stackalloc byte[WalFormat.SegmentHeaderSize];
-            int n = DurableIo.ReadAtMost(handle, header, 0);
-            string? bad = WalFormat.CheckSegmentHeader(header[..n], sequence);
-            if (bad is not null)
-            {
-                throw new WalCorruptionException(path, 0, bad);
-            }
-            var scanner = new SegmentScanner(handle, path, length, isLast);
-            if (scanner.Next(out WalRecordType type, out ReadOnlySpan<byte> body) != ScanResult.Record
-                || type != WalRecordType.Checkpoint || !WalRecordReader.TryReadCheckpoint(body, out WalCheckpoint checkpoint))
-            {
-                throw new WalCorruptionException(path, WalFormat.SegmentHeaderSize, "segment does not begin with a valid checkpoint");
-            }
-            StartFromCheckpoint(scanner, checkpoint, isFirst, replay);
-            _segments.Add(new SegmentFile(sequence, path, handle, checkpoint.LastIndex));
-            replay.Records++;
-            _firstRecordEnd = scanner.Position;
-            while (true)
-            {
-                ScanResult result = scanner.Next(out type, out body);
-                if (result == ScanResult.End)
-                {
-                    break;
-                }
-                if (result == ScanResult.Torn)
-                {
-                    replay.Torn = new WalTornTail(path, scanner.RecordOffset, scanner.TornEnd - scanner.RecordOffset, scanner.TornReason);
-                    break;
-                }
-                ApplyRecord(scanner, sequence, type, body, replay);
-                if (++replay.Records % RecordsPerReplayEpoch == 0)
-                {
-                    _index.AdvanceEpoch();
-                    _index.AdvanceEpoch();
-                }
-            }
-            _writeOffset = scanner.Position;
+            return;
         }
-        catch
-        {
-            if (_segments.Count == 0 || _segments[^1].Handle != handle)
-            {
-                handle.Dispose();
-            }
-            throw;
-        }
+        throw new WalCorruptionException(SegmentPath(firstSequence - 1), 0,
+            $"segment {SegmentFile.FileName(firstSequence - 1)} is missing: {SegmentFile.FileName(firstSequence)} is the oldest segment present, "
+            + $"but no compaction to entry {replay.FirstCheckpointLastIndex} or later and no applied snapshot is recorded after it began, "
+            + "so the entries before it were still live and the segments holding them were lost, not deleted by the log");
     }
 
     /// <summary>
-    /// The first segment's checkpoint is the base state. Its log starts after its last entry:
-    /// older entries were in deleted segments, and deletion waited until they were all compacted,
-    /// so replay ends with a dummy at or past this point. Later checkpoints must agree with replay.
+    /// The snapshot the replayed records refer to. When that file is gone but a newer one is
+    /// present, the records are what was lost: an older snapshot file is deleted only after the
+    /// record of its successor was synced.
     /// </summary>
-    private void StartFromCheckpoint(SegmentScanner scanner, in WalCheckpoint checkpoint, bool isFirst, ReplayState replay)
+    private Protocol.Snapshot ReadReferencedSnapshot(ReplayState replay, List<string> snapshots)
     {
-        if (!isFirst)
+        string path = Path.Combine(_directory, SnapshotFile.FileName(replay.SnapshotIndex, replay.SnapshotTerm));
+        if (!File.Exists(path))
         {
-            if (checkpoint.HardState != _hardState)
+            foreach (string other in snapshots)
             {
-                scanner.ThrowCorrupt(scanner.RecordOffset, "checkpoint disagrees with the hard state replayed before it");
+                if (SnapshotFile.TryParseName(Path.GetFileName(other), out ulong index, out _) && index > replay.SnapshotIndex)
+                {
+                    throw new WalCorruptionException(replay.SegmentPath, replay.SegmentEnd,
+                        $"the log's records end here and refer to snapshot {Path.GetFileName(path)}, which is gone, while the newer snapshot file "
+                        + $"{Path.GetFileName(other)} is present: a snapshot file is deleted only after the record of a newer one was synced, "
+                        + "so records were lost from the end of this segment (it was cut, or a later segment was deleted)");
+                }
             }
-            return;
         }
-        _hardState = checkpoint.HardState;
-        _confState = checkpoint.ConfState;
-        replay.HasSnapshot = checkpoint.HasSnapshot;
-        replay.SnapshotIndex = checkpoint.SnapshotIndex;
-        replay.SnapshotTerm = checkpoint.SnapshotTerm;
-        _index.Reset(checkpoint.LastIndex, checkpoint.LastTerm);
+        return SnapshotFile.Read(path, replay.SnapshotIndex, replay.SnapshotTerm);
     }
 
-    private void ApplyRecord(SegmentScanner scanner, long sequence, WalRecordType type, ReadOnlySpan<byte> body, ReplayState replay)
+    /// <summary>
+    /// Cuts off a torn record, and makes the recovered records durable either way (the process
+    /// that wrote them may have died before its sync), so the next sync mark can cover them.
+    /// </summary>
+    private void MakeRecoveredTailDurable(ReplayState replay)
     {
-        long offset = scanner.RecordOffset;
-        switch (type)
+        if (replay.Torn is { } torn)
         {
-            case WalRecordType.Entry:
-                if (!WalRecordReader.TryReadEntry(body, out ulong term, out ulong index, out EntryType entryType, out ReadOnlySpan<byte> payload))
-                {
-                    scanner.ThrowCorrupt(offset, "malformed entry record");
-                }
-                if (index <= _index.DummyIndex)
-                {
-                    // Only after deleted segments: the entry rewrote history older than the
-                    // replay's starting point, so everything after that point was cut too.
-                    _index.TruncateAfter(_index.DummyIndex);
-                    return;
-                }
-                if (index > _index.LastIndex + 1)
-                {
-                    scanner.ThrowCorrupt(offset, $"entry {index} leaves a gap after entry {_index.LastIndex}");
-                }
-                _index.TruncateAfter(index - 1);
-                _index.Append(term, index, entryType, payload, sequence, offset);
-                return;
-            case WalRecordType.HardState:
-                if (!WalRecordReader.TryReadHardState(body, out HardState hs))
-                {
-                    scanner.ThrowCorrupt(offset, "malformed hard state record");
-                }
-                _hardState = hs;
-                return;
-            case WalRecordType.ConfState:
-                if (!WalRecordReader.TryReadConfState(body, out ConfState cs))
-                {
-                    scanner.ThrowCorrupt(offset, "malformed configuration record");
-                }
-                _confState = cs;
-                return;
-            case WalRecordType.SnapshotApplied:
-            case WalRecordType.SnapshotCreated:
-                if (!WalRecordReader.TryReadSnapshot(body, out SnapshotMetadata meta))
-                {
-                    scanner.ThrowCorrupt(offset, "malformed snapshot record");
-                }
-                replay.HasSnapshot = true;
-                replay.SnapshotIndex = meta.Index;
-                replay.SnapshotTerm = meta.Term;
-                _confState = meta.ConfState;
-                if (type == WalRecordType.SnapshotApplied)
-                {
-                    _index.Reset(meta.Index, meta.Term);
-                    _resetSegment = sequence;
-                }
-                return;
-            case WalRecordType.Compact:
-                if (!WalRecordReader.TryReadIndexTerm(body, out ulong compactIndex, out ulong compactTerm))
-                {
-                    scanner.ThrowCorrupt(offset, "malformed compaction record");
-                }
-                if (compactIndex > _index.LastIndex)
-                {
-                    scanner.ThrowCorrupt(offset, $"compaction to {compactIndex} is past the last entry {_index.LastIndex}");
-                }
-                _index.CompactTo(compactIndex, compactTerm);
-                return;
-            default:
-                scanner.ThrowCorrupt(offset, "checkpoint record in the middle of a segment");
-                return;
+            Span<byte> zeros = stackalloc byte[4096];
+            zeros.Clear();
+            long end = torn.Offset + torn.DiscardedBytes;
+            for (long at = torn.Offset; at < end; at += zeros.Length)
+            {
+                RandomAccess.Write(Active.Handle, zeros[..(int)Math.Min(zeros.Length, end - at)], at);
+            }
         }
-    }
-
-    /// <summary>Zeroes the torn record's bytes so the end of the records is clean again, and syncs.</summary>
-    private void ZeroTornTail(WalTornTail torn)
-    {
-        SafeFileHandle handle = Active.Handle;
-        Span<byte> zeros = stackalloc byte[4096];
-        zeros.Clear();
-        long end = torn.Offset + torn.DiscardedBytes;
-        for (long at = torn.Offset; at < end; at += zeros.Length)
-        {
-            RandomAccess.Write(handle, zeros[..(int)Math.Min(zeros.Length, end - at)], at);
-        }
-        DurableIo.SyncData(handle);
-    }
-
-    private sealed class ReplayState
-    {
-        public long Records;
-        public bool HasSnapshot;
-        public ulong SnapshotIndex;
-        public ulong SnapshotTerm;
-        public WalTornTail? Torn;
+        DurableIo.SyncData(Active.Handle);
+        _syncedEnd = _writeOffset;
+        _mark = replay.Mark;
     }
 }

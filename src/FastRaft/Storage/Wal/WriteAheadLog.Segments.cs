@@ -10,7 +10,8 @@ public sealed partial class WriteAheadLog
     /// Deletes the oldest segments when replay can start after them: at a segment that began
     /// when the log ended at or before today's dummy entry (every live entry was written after),
     /// or at the one holding the latest applied snapshot (which resets the log). The records
-    /// that make this safe are synced first.
+    /// that make this safe are synced first, and the sync mark made exact, so that losing them
+    /// later can never pass for a torn write.
     /// </summary>
     private void DeleteObsoleteSegments()
     {
@@ -27,7 +28,7 @@ public sealed partial class WriteAheadLog
         {
             return;
         }
-        SyncNow();
+        MakeSyncMarkExact();
         for (int k = 0; k < keepFrom; k++)
         {
             // Oldest first, each deletion durable before the next: whatever a crash leaves is a
@@ -56,18 +57,23 @@ public sealed partial class WriteAheadLog
     }
 
     /// <summary>
-    /// Starts segment <paramref name="sequence"/>: header and checkpoint into a prepared
-    /// zero-filled file, synced, renamed into place, directory synced.
+    /// Starts segment <paramref name="sequence"/>: header area (recording where the previous
+    /// segment's records end, and both sync marks at the end of the checkpoint) and checkpoint
+    /// into a prepared zero-filled file, synced, renamed into place, directory synced.
     /// </summary>
     private void CreateSegment(long sequence)
     {
         SafeFileHandle handle = _preparer.Take(sequence, out string tempPath);
         try
         {
-            _buffer.AppendSegmentHeader(sequence);
+            long previousEnd = _segments.Count == 0 ? 0 : _writeOffset;
+            _buffer.AppendSegmentHeader(new SegmentHeader(sequence, _preparer.SegmentSize, previousEnd));
             _buffer.AppendCheckpoint(CurrentCheckpoint());
-            RandomAccess.Write(handle, _buffer.Written, 0);
             long end = _buffer.Length;
+            var mark = new SyncMark(1, end);
+            _buffer.PlaceSyncMark(new SyncMark(0, end), sequence);
+            _buffer.PlaceSyncMark(mark, sequence);
+            RandomAccess.Write(handle, _buffer.Written, 0);
             _buffer.Clear();
             DurableIo.SyncData(handle);
             string path = Path.Combine(_directory, SegmentFile.FileName(sequence));
@@ -76,6 +82,8 @@ public sealed partial class WriteAheadLog
             _segments.Add(new SegmentFile(sequence, path, handle, _index.LastIndex));
             _writeOffset = end;
             _firstRecordEnd = end;
+            _syncedEnd = end;
+            _mark = mark;
             _unsynced = false;
             _segmentsCreated++;
         }
@@ -107,6 +115,40 @@ public sealed partial class WriteAheadLog
         _bytesWritten += bytes.Length;
         _unsynced = true;
         _buffer.Clear();
+        if (_mark.SyncedThrough != _syncedEnd)
+        {
+            WriteSyncMark();
+        }
+    }
+
+    /// <summary>
+    /// Records in the older header slot how far the last completed sync reached. Not synced
+    /// here: the next sync (which this write's records need anyway) covers it.
+    /// </summary>
+    private void WriteSyncMark()
+    {
+        var mark = new SyncMark(_mark.Generation + 1, _syncedEnd);
+        Span<byte> slot = stackalloc byte[WalFormat.SyncMarkSize];
+        mark.Write(slot, Active.Sequence);
+        RandomAccess.Write(Active.Handle, slot, WalFormat.SyncMarkSlotOffset(mark.Generation));
+        _mark = mark;
+        _unsynced = true;
+    }
+
+    /// <summary>
+    /// Syncs, then makes the sync mark say exactly where the records end (one more sync when it
+    /// lagged). Before anything is deleted on the strength of the records, and at a clean close:
+    /// from then on losing any of them is corruption, never a torn tail.
+    /// </summary>
+    private void MakeSyncMarkExact()
+    {
+        SyncNow();
+        if (_mark.SyncedThrough == _syncedEnd)
+        {
+            return;
+        }
+        WriteSyncMark();
+        SyncNow();
     }
 
     private void SyncIfDue()
@@ -129,6 +171,7 @@ public sealed partial class WriteAheadLog
             return;
         }
         DurableIo.SyncData(Active.Handle);
+        _syncedEnd = _writeOffset;
         _unsynced = false;
         _syncs++;
         _lastSyncTimestamp = Stopwatch.GetTimestamp();

@@ -104,9 +104,14 @@ public sealed partial class WriteAheadLog
     private static long SnapshotRecordSize(SnapshotMetadata m) =>
         WalFormat.RecordHeaderSize + WalFormat.IndexTermSize + ConfStateCodec.Size(m.ConfState);
 
-    /// <summary>Once a new snapshot's record is durable: older snapshot files and dead segments go.</summary>
+    /// <summary>
+    /// Once a new snapshot's record is durable: the sync mark is made exact (so losing that record
+    /// later is corruption, not a torn tail: an older snapshot file it made stale is about to go),
+    /// then older snapshot files and dead segments go.
+    /// </summary>
     private void AfterSnapshotDurable()
     {
+        MakeSyncMarkExact();
         if (DeleteStaleSnapshotFiles() > 0)
         {
             DurableIo.SyncDirectory(_directory);

@@ -6,7 +6,7 @@ namespace FastRaft.Storage.Wal;
 /// <summary>The write operations of the storage contract, and the Save batch.</summary>
 public sealed partial class WriteAheadLog
 {
-    private const int HardStateRecordSize = WalFormat.RecordHeaderSize + WalFormat.HardStateSize;
+    private const int HardStateRecordSize = WalFormat.RecordHeaderSize + WalFormat.HardStateRecordBodySize;
     private const int CompactRecordSize = WalFormat.RecordHeaderSize + WalFormat.IndexTermSize;
 
     /// <summary>
@@ -167,7 +167,7 @@ public sealed partial class WriteAheadLog
             if (writeHardState)
             {
                 sync |= hardState.Term != _hardState.Term || hardState.Vote != _hardState.Vote;
-                _buffer.AppendHardState(hardState);
+                _buffer.AppendHardState(hardState, _index.LastIndex, _index.LastTerm);
                 _hardState = hardState;
             }
             WriteBuffer();

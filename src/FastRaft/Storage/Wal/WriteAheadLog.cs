@@ -58,6 +58,11 @@ public sealed partial class WriteAheadLog : IRaftStorage
     private long _writeOffset;
     private long _firstRecordEnd;
     private bool _unsynced;
+
+    // How far into the active segment the last completed sync reached, and the newest sync mark
+    // written into its header (which trails _syncedEnd until the next write carries it).
+    private long _syncedEnd;
+    private SyncMark _mark;
     private long _lastSyncTimestamp;
 
     private HardState _hardState;
@@ -121,6 +126,36 @@ public sealed partial class WriteAheadLog : IRaftStorage
 
     /// <summary>What recovery found when the log was opened.</summary>
     public WalRecoveryReport Recovery { get; private set; }
+
+    /// <summary>
+    /// True when <see cref="Open"/> found no log in the directory and started a new, empty one;
+    /// false when it recovered an existing log. A node can use it to refuse to join a cluster as
+    /// a fresh member under an identity that already had a log (see also <see cref="Exists"/>).
+    /// </summary>
+    public bool CreatedNew => Recovery.CreatedNew;
+
+    /// <summary>
+    /// True when <paramref name="directory"/> holds a log: at least one segment or snapshot file
+    /// (damaged or not; temporary files left by an interrupted creation do not count). Does not
+    /// open, lock or change anything, and is false for a directory that does not exist.
+    /// </summary>
+    public static bool Exists(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!System.IO.Directory.Exists(directory))
+        {
+            return false;
+        }
+        foreach (string path in System.IO.Directory.EnumerateFiles(directory))
+        {
+            string name = Path.GetFileName(path);
+            if (SegmentFile.TryParseName(name, out _) || SnapshotFile.TryParseName(name, out _, out _))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>The last hard state saved.</summary>
     public HardState HardState
@@ -225,7 +260,9 @@ public sealed partial class WriteAheadLog : IRaftStorage
 
     /// <summary>
     /// Syncs anything written and not yet durable (under <see cref="WalSyncPolicy.Interval"/>),
-    /// waits for a segment being prepared, and releases the files and the directory lock.
+    /// makes the sync mark exact (after a clean close every record is known to be synced, so any
+    /// later loss is reported as corruption), waits for a segment being prepared, and releases
+    /// the files and the directory lock.
     /// </summary>
     public void Dispose()
     {
@@ -235,11 +272,11 @@ public sealed partial class WriteAheadLog : IRaftStorage
             {
                 return;
             }
-            if (_failure is null && _unsynced)
+            if (_failure is null)
             {
                 try
                 {
-                    SyncNow();
+                    MakeSyncMarkExact();
                 }
                 catch (Exception e) when (IsIoFailure(e))
                 {
