@@ -58,6 +58,13 @@ public sealed class UdpTransportOptions
     /// </summary>
     public byte[]? ClusterKey { get; set; }
 
+    /// <summary>
+    /// Runs without <see cref="ClusterKey"/>, knowingly: datagrams are neither authenticated nor
+    /// protected against replay, so anyone who can reach the port can inject messages. Without a
+    /// key this must be set, so that running unauthenticated is always a decision.
+    /// </summary>
+    public bool InsecureNoAuthentication { get; set; }
+
     /// <summary>Chunked messages being reassembled at once, from all senders together.</summary>
     public int MaxConcurrentReassemblies { get; set; } = 4;
 
