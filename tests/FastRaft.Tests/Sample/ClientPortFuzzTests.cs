@@ -115,29 +115,14 @@ public class ClientPortFuzzTests
     }
 
     [Fact]
-    public void Parsing_a_submit_request_allocates_nothing()
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        ClientProtocol.WriteSubmit(buffer, 7, CommandCodec.Encode(OrderCommand.Limit(1, 2, 1, Side.Buy, 100, 5)));
-        ReadOnlyMemory<byte> datagram = buffer.WrittenMemory;
-        for (int i = 0; i < 100; i++)
-        {
-            Assert.True(ClientProtocol.TryReadRequest(datagram, out _));
-        }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++)
-        {
-            ClientProtocol.TryReadRequest(datagram, out _);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-    }
-
-    [Fact]
     public async Task A_burst_of_garbage_at_a_live_client_port_is_counted_and_changes_nothing()
     {
         await using var cluster = new LocalCluster(3, null);
         cluster.StartAll();
-        Assert.True(Wait.Until(() => cluster.Converged(), TimeSpan.FromSeconds(15)), "no leader");
+        // Settled: the leader's own first entry is applied everywhere (before it, the bootstrap's
+        // configuration entries leave the engine at index 0 and the state still moves).
+        Assert.True(Wait.Until(() => cluster.Converged() && cluster.Leader!.StateMachine.LastIndex == cluster.Leader.Raft.CommitIndex,
+            TimeSpan.FromSeconds(15)), "no leader");
         SampleNode leader = cluster.Leader!;
         SampleNode follower = cluster.Running.First(n => n != leader);
         (ulong indexBefore, byte[] hashBefore) = leader.StateMachine.HashState();
