@@ -42,7 +42,8 @@ public sealed class SampleOptions
               Adds a node started with --join: as a learner first, then, once it has caught
               up, as a voter. LIST holds the running members' addresses.
           FastRaft.Sample --client --peers LIST --remove-node ID (--key-file PATH | --insecure-no-auth)
-              Removes a node from the cluster.
+              Removes a node from the cluster. Its id is retired: a node comes back only under a
+              new id (an empty data directory, --join, --add-node).
               Membership requests are signed with the cluster key (or FASTRAFT_CLUSTER_KEY).
 
         options:

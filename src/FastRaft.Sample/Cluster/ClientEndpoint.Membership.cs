@@ -84,6 +84,8 @@ internal sealed partial class ClientEndpoint
             case MembershipOp.AddLearner when members.IsVoter(m.NodeId):
                 // Adding a voter as a learner would demote it; a node that lost its data must not come back under its old id.
                 return $"node {m.NodeId} is already a voter: a node that lost its data must join under a new id (remove the old one)";
+            case MembershipOp.AddLearner when members.WasRemoved(m.NodeId):
+                return $"node {m.NodeId} was removed from this cluster, and a removed id is never reused: add the node under a new id";
             case MembershipOp.AddLearner when m.Address!.AddressFamily != LocalRaftFamily:
                 return $"{m.Address} is not of this cluster's address family";
             case MembershipOp.AddLearner when members.IsLearner(m.NodeId) && members.AddressOf(m.NodeId) is IPEndPoint known && !known.Equals(m.Address):

@@ -13,7 +13,7 @@ namespace FastRaft.Sample.Cluster;
 /// A sample node's replicated state: the <see cref="MatchingStateMachine"/> (every normal entry)
 /// plus the <see cref="MemberDirectory"/> (every configuration change, with the address a
 /// run-time-added member's change carries). Snapshots hold both:
-/// <c>0xC1, [1, [voter...], [learner...], [[id, address]...]], matching engine snapshot</c>;
+/// <c>0xC1, [1, [voter...], [learner...], [removed...], [[id, address]...]], matching engine snapshot</c>;
 /// 0xC1 never starts MessagePack, so a snapshot written before the directory existed (the
 /// matching engine's alone) still restores, with an empty directory.
 /// </summary>
@@ -21,7 +21,7 @@ public sealed class ClusterStateMachine : IStateMachine<CommandResult>
 {
     private const byte SnapshotMarker = MessagePackCode.NeverUsed;
     private const int DirectoryVersion = 1;
-    private const int DirectoryFields = 4;
+    private const int DirectoryFields = 5;
     private const int AddressFields = 2;
 
     private readonly IStorage _storage;
@@ -84,6 +84,7 @@ public sealed class ClusterStateMachine : IStateMachine<CommandResult>
         w.Write(DirectoryVersion);
         WriteIds(ref w, Members.Voters);
         WriteIds(ref w, Members.Learners);
+        WriteIds(ref w, Members.Removed);
         IReadOnlyList<KeyValuePair<ulong, IPEndPoint>> addresses = Members.Addresses;
         w.WriteArrayHeader(addresses.Count);
         foreach ((ulong id, IPEndPoint address) in addresses)
@@ -108,7 +109,7 @@ public sealed class ClusterStateMachine : IStateMachine<CommandResult>
         if (length == 0 || data[0] != SnapshotMarker)
         {
             // Empty (bootstrap) or written before the directory existed: all of it is the engine's.
-            Members.Reset([], [], []);
+            Members.Reset([], [], [], []);
             copy.Position = 0;
             Matching.RestoreSnapshot(copy);
             return;
@@ -119,6 +120,7 @@ public sealed class ClusterStateMachine : IStateMachine<CommandResult>
             || !MessagePackFields.TryReadInt64(ref reader, out long version) || version != DirectoryVersion
             || !TryReadIds(ref reader, out ulong[] voters)
             || !TryReadIds(ref reader, out ulong[] learners)
+            || !TryReadIds(ref reader, out ulong[] removed)
             || !MessagePackFields.TryReadArrayHeader(ref reader, out int count))
         {
             throw BadSnapshot();
@@ -135,7 +137,7 @@ public sealed class ClusterStateMachine : IStateMachine<CommandResult>
         }
         int engineStart = 1 + (int)reader.Consumed;
         Matching.RestoreSnapshot(new MemoryStream(data, engineStart, length - engineStart, writable: false));
-        Members.Reset(voters, learners, addresses);
+        Members.Reset(voters, learners, removed, addresses);
     }
 
     private static InvalidDataException BadSnapshot() => new("bad sample snapshot: the member directory does not parse");

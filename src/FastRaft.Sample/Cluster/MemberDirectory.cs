@@ -4,16 +4,19 @@ using FastRaft.Protocol;
 namespace FastRaft.Sample.Cluster;
 
 /// <summary>
-/// What a node knows of the cluster's membership as applied so far: the voters, the learners, and
-/// the Raft addresses of members added at run time (members started with <c>--init</c> are known
-/// from <c>--peers</c>). Replicated: it changes only by applying configuration changes or
-/// restoring a snapshot, so it is the same on every replica at the same index. Thread-safe.
+/// What a node knows of the cluster's membership as applied so far: the voters, the learners,
+/// the ids removed (never to be reused, as etcd does: a removed node's old incarnation may have
+/// voted in the current term), and the Raft addresses of members added at run time (members
+/// started with <c>--init</c> are known from <c>--peers</c>). Replicated: it changes only by
+/// applying configuration changes or restoring a snapshot, so it is the same on every replica
+/// at the same index. Thread-safe.
 /// </summary>
 public sealed class MemberDirectory
 {
     private readonly Lock _gate = new();
     private readonly SortedSet<ulong> _voters = [];
     private readonly SortedSet<ulong> _learners = [];
+    private readonly SortedSet<ulong> _removed = [];
     private readonly SortedDictionary<ulong, IPEndPoint> _addresses = [];
 
     /// <summary>The voters as of the last applied change.</summary>
@@ -36,6 +39,18 @@ public sealed class MemberDirectory
             lock (_gate)
             {
                 return [.. _learners];
+            }
+        }
+    }
+
+    /// <summary>The ids removed from the cluster so far.</summary>
+    public ulong[] Removed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _removed];
             }
         }
     }
@@ -68,6 +83,14 @@ public sealed class MemberDirectory
         }
     }
 
+    public bool WasRemoved(ulong id)
+    {
+        lock (_gate)
+        {
+            return _removed.Contains(id);
+        }
+    }
+
     /// <summary>A member's Raft address learned from its configuration change, or null.</summary>
     public IPEndPoint? AddressOf(ulong id)
     {
@@ -77,16 +100,28 @@ public sealed class MemberDirectory
         }
     }
 
-    /// <summary>Takes on <paramref name="confState"/>, recording <paramref name="address"/> for <paramref name="changed"/> when given; forgets addresses of non-members.</summary>
+    /// <summary>
+    /// Takes on <paramref name="confState"/>, recording <paramref name="address"/> for
+    /// <paramref name="changed"/> when given, and members that left as removed; forgets addresses
+    /// of non-members.
+    /// </summary>
     internal void Apply(ConfState confState, ulong changed, IPEndPoint? address)
     {
         lock (_gate)
         {
+            ulong[] before = [.. _voters, .. _learners];
             Replace(_voters, confState.Voters, confState.VotersOutgoing);
             Replace(_learners, confState.Learners, confState.LearnersNext);
             if (address is not null && changed != 0)
             {
                 _addresses[changed] = address;
+            }
+            foreach (ulong id in before)
+            {
+                if (!_voters.Contains(id) && !_learners.Contains(id))
+                {
+                    _removed.Add(id);
+                }
             }
             foreach (ulong id in _addresses.Keys.ToArray())
             {
@@ -99,10 +134,12 @@ public sealed class MemberDirectory
     }
 
     /// <summary>Replaces everything (a snapshot restore).</summary>
-    internal void Reset(IEnumerable<ulong> voters, IEnumerable<ulong> learners, IEnumerable<KeyValuePair<ulong, IPEndPoint>> addresses)
+    internal void Reset(IEnumerable<ulong> voters, IEnumerable<ulong> learners, IEnumerable<ulong> removed, IEnumerable<KeyValuePair<ulong, IPEndPoint>> addresses)
     {
         lock (_gate)
         {
+            _removed.Clear();
+            _removed.UnionWith(removed);
             _voters.Clear();
             _voters.UnionWith(voters);
             _learners.Clear();

@@ -139,6 +139,9 @@ public class MembershipTests
         Assert.True(admin.TryChange(MembershipOp.Remove, 5, null, Timeout, out MembershipReply? removed));
         Assert.Equal(MembershipStatus.Ok, removed!.Status);
         Assert.Empty(removed.Learners);
+        // Once removed, an id stays retired.
+        Assert.True(admin.TryChange(MembershipOp.AddLearner, 5, endPoint, Timeout, out MembershipReply? back));
+        Assert.Equal((MembershipStatus.Refused, "node 5 was removed from this cluster, and a removed id is never reused: add the node under a new id"), (back!.Status, back.Detail));
     }
 
     [Fact]
@@ -146,14 +149,17 @@ public class MembershipTests
     {
         var original = new ClusterStateMachine(new MatchingStateMachine(RaftSettings.Instruments), new MemoryStorage());
         original.Members.Apply(new ConfState { Voters = [1, 2, 3, 4], Learners = [6] }, 4, IPEndPoint.Parse("10.0.0.4:7004"));
-        original.Members.Apply(new ConfState { Voters = [1, 2, 3, 4], Learners = [6] }, 6, IPEndPoint.Parse("[::1]:7006"));
+        original.Members.Apply(new ConfState { Voters = [1, 2, 3, 4], Learners = [6, 7] }, 7, IPEndPoint.Parse("[::1]:7007"));
+        original.Members.Apply(new ConfState { Voters = [1, 2, 3, 4], Learners = [7] }, 6, null);
         byte[] order = CommandCodec.Encode(OrderCommand.Limit(9, 1, 1, Side.Buy, 100, 3));
         original.Apply([new Entry(1, 5, EntryType.EntryNormal, order)], new CommandResult[1]);
 
         var restored = new ClusterStateMachine(new MatchingStateMachine(RaftSettings.Instruments), new MemoryStorage());
         restored.RestoreSnapshot(new MemoryStream(Snapshot(original.SaveSnapshot)));
         Assert.Equal([1UL, 2UL, 3UL, 4UL], restored.Members.Voters);
-        Assert.Equal([6UL], restored.Members.Learners);
+        Assert.Equal([7UL], restored.Members.Learners);
+        Assert.Equal([6UL], restored.Members.Removed);
+        Assert.Equal([4UL, 7UL], restored.Members.Addresses.Select(a => a.Key));
         Assert.Equal(original.Members.Addresses, restored.Members.Addresses);
         Assert.Equal(original.Matching.HashState().Hash, restored.Matching.HashState().Hash);
         Assert.Equal(5UL, restored.Matching.LastIndex);
