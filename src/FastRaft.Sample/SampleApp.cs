@@ -8,11 +8,21 @@ public static class SampleApp
 {
     /// <summary>
     /// Runs the sample with <paramref name="args"/>, writing the console lines to
-    /// <paramref name="output"/> and the consensus core's warnings to <paramref name="errors"/>.
-    /// Returns the exit code: 0 only when the run checked out (identical replicas, nothing lost);
-    /// 2 for a bad command line; 1 otherwise (including sockets or storage that cannot be opened).
+    /// <paramref name="output"/> and errors, warnings and the consensus core's log to
+    /// <paramref name="errors"/>. Returns the exit code: 0 only when the run checked out
+    /// (identical replicas, nothing lost; the membership change made; the key written); 2 for a
+    /// bad command line, key or data directory (one line says what); 1 otherwise (including ports
+    /// or storage that cannot be opened, named in one line).
     /// </summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter errors, CancellationToken cancel = default)
+    /// <param name="environmentKey">
+    /// The cluster key text a node falls back on when given no <c>--key-file</c>; null reads the
+    /// <see cref="ClusterKeyFile.EnvironmentVariable"/> environment variable (tests pass their own).
+    /// </param>
+    public static Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter errors, CancellationToken cancel = default) =>
+        RunAsync(args, output, errors, Environment.GetEnvironmentVariable(ClusterKeyFile.EnvironmentVariable), cancel);
+
+    /// <inheritdoc cref="RunAsync(IReadOnlyList{string}, TextWriter, TextWriter, CancellationToken)"/>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter errors, string? environmentKey, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         TextWriter o = TextWriter.Synchronized(output);
@@ -29,8 +39,10 @@ public static class SampleApp
             return options.Mode switch
             {
                 SampleMode.Help => Help(o),
-                SampleMode.Node => await NodeCommand.RunAsync(options, o, logger, cancel).ConfigureAwait(false),
+                SampleMode.GenerateKey => GenerateKey(options.GenerateKeyPath!, o, e),
+                SampleMode.Node => await NodeCommand.RunAsync(options, o, e, logger, environmentKey, cancel).ConfigureAwait(false),
                 SampleMode.Client => await ClientCommand.RunAsync(options, o, cancel).ConfigureAwait(false),
+                SampleMode.Membership => await MembershipCommand.RunAsync(options, o, e, environmentKey, cancel).ConfigureAwait(false),
                 _ => await DemoCommand.RunAsync(options, o, logger, cancel).ConfigureAwait(false),
             };
         }
@@ -39,6 +51,18 @@ public static class SampleApp
             e.WriteLine($"error: {ex.Message}");
             return 1;
         }
+    }
+
+    private static int GenerateKey(string path, TextWriter o, TextWriter e)
+    {
+        if (!ClusterKeyFile.TryCreate(path, out string error))
+        {
+            e.WriteLine($"error: {error}");
+            return 2;
+        }
+        o.WriteLine($"wrote a new cluster key to {path} ({ClusterKeyFile.KeySize} random bytes as hex, readable by you only); "
+            + $"start every node with --key-file {path} (copy it to other machines over a secure channel)");
+        return 0;
     }
 
     private static int Help(TextWriter o)

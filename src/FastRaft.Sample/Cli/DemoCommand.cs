@@ -19,6 +19,7 @@ internal static class DemoCommand
         o.WriteLine($"FastRaft sample: a replicated matching engine ({string.Join(", ", RaftSettings.Instruments.Select(i => i.Symbol))}) on 3 nodes over UDP on 127.0.0.1");
         o.WriteLine($"storage: {(options.DataDirectory is null ? "in memory" : $"write-ahead logs under {Path.GetFullPath(options.DataDirectory)}")}; "
             + $"{options.Sessions} client sessions for {Report.Seconds(duration)}{(options.Failover ? "; the leader is stopped half-way" : "")}");
+        o.WriteLine("cluster key: a random one made for this run (every Raft datagram carries a MAC under it)");
         await using var cluster = new LocalCluster(3, options.DataDirectory, logger);
         cluster.StartAll();
         foreach (ulong id in cluster.Members)

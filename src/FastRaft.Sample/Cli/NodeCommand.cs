@@ -1,41 +1,49 @@
 using System.Diagnostics;
 using FastRaft.Core.Logging;
-using FastRaft.Core.Storage;
 using FastRaft.Sample.Client;
 using FastRaft.Sample.Cluster;
 using FastRaft.Sample.Protocol;
-using FastRaft.Storage;
-using FastRaft.Storage.Wal;
 
 namespace FastRaft.Sample.Cli;
 
-/// <summary>One node per process (<c>--node ID --peers LIST [--data DIR]</c>): runs until cancelled or for <c>--duration</c>, a status line per second.</summary>
+/// <summary>
+/// One node per process (<c>--node ID --peers LIST --key-file PATH [--data DIR] [--init | --join]</c>):
+/// checks its key and its storage's identity, then runs until cancelled or for
+/// <c>--duration</c>, a status line per second.
+/// </summary>
 internal static class NodeCommand
 {
-    public static async Task<int> RunAsync(SampleOptions options, TextWriter o, RaftLogger logger, CancellationToken cancel)
+    /// <param name="environmentKey">The value of <see cref="ClusterKeyFile.EnvironmentVariable"/> (null when unset).</param>
+    public static async Task<int> RunAsync(SampleOptions options, TextWriter o, TextWriter e, RaftLogger logger, string? environmentKey, CancellationToken cancel)
     {
         PeerAddress self = options.Peers.First(p => p.Id == options.NodeId);
         var peers = options.Peers.Where(p => p.Id != self.Id).ToDictionary(p => p.Id, p => p.Raft);
         ulong[] members = [.. options.Peers.Select(p => p.Id).Order()];
-        IRaftStorage storage;
-        string storageText;
-        if (options.DataDirectory is null)
+        if (!KeySelection.TryResolve(options, environmentKey, e, out byte[]? key, out string keySource, out string keyError))
         {
-            storage = new MemoryStorage();
-            storageText = "in memory";
+            e.WriteLine($"error: {keyError}");
+            return 2;
         }
-        else
+        if (key is null)
         {
-            var wal = WriteAheadLog.Open(options.DataDirectory, new WalOptions { SegmentSize = 8 << 20, Logger = logger });
-            storage = wal;
-            storageText = $"write-ahead log {wal.Directory} (recovered entries {wal.FirstIndex()}..{wal.LastIndex()}, commit {wal.HardState.Commit})";
+            e.WriteLine($"WARNING: INSECURE: node {self.Id} runs without a cluster key (--insecure-no-auth): anyone who can reach {self.Raft} "
+                + $"can take part in consensus, and anyone who can reach {self.Client} can change the membership");
         }
-        try
+        if (!NodeStorage.TryOpen(options, logger, o, out NodeStorage? storage, out string storageError))
         {
-            var config = new NodeConfig(self.Id, members, self.Raft, self.Client, peers, RaftSettings.Instruments);
-            await using SampleNode node = SampleNode.Create(config, storage, logger);
+            e.WriteLine($"error: {storageError}");
+            return 2;
+        }
+        using (storage)
+        {
+            IReadOnlyList<ulong>? bootstrap = storage!.IsEmpty && options.Start == NodeStart.Init ? members : null;
+            string start = !storage.IsEmpty ? "resuming its log"
+                : bootstrap is not null ? $"bootstrapping a new cluster of {string.Join(",", members)} (--init)"
+                : "joining: waiting to be added with --add-node (--join)";
+            var config = new NodeConfig(self.Id, bootstrap, self.Raft, self.Client, peers, RaftSettings.Instruments, key);
+            await using SampleNode node = SampleNode.Create(config, storage.Storage, logger);
             node.Start();
-            o.WriteLine($"node {node.Id}: raft {node.RaftEndPoint}, clients {node.ClientEndPoint}, members {string.Join(",", members)}, storage {storageText}");
+            o.WriteLine($"node {node.Id}: raft {node.RaftEndPoint}, clients {node.ClientEndPoint}, {start}, storage {storage.Description}, cluster key: {keySource}");
             var clock = Stopwatch.StartNew();
             TimeSpan end = options.Duration ?? TimeSpan.MaxValue;
             string lastRole = "";
@@ -71,12 +79,8 @@ internal static class NodeCommand
                 return 1;
             }
             (ulong index, byte[] hash) = node.StateMachine.HashState();
-            o.WriteLine($"node {node.Id} stopped: applied {Report.N(index)}, state {ClusterCheck.Hex(hash)}");
+            o.WriteLine($"node {node.Id} stopped: applied {Report.N(index)}, state {ClusterCheck.Hex(hash)}; {Report.ClientPort(node.ClientPort)}");
             return 0;
-        }
-        finally
-        {
-            storage.Dispose();
         }
     }
 
@@ -86,6 +90,7 @@ internal static class NodeCommand
     {
         ReplicaState s = ClientEndpoint.ReadState(node.Raft, node.StateMachine, []);
         string leader = s.Leader == 0 ? "none" : s.Leader.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return $"{Report.Stamp(elapsed)} node {s.NodeId} {s.Role,-9} leader {leader}  term {s.Term}  commit {Report.N(s.Commit),9}  applied {Report.N(s.LastApplied),9} | orders {Report.N(s.Statistics.OrdersAccepted)}  trades {Report.N(s.Statistics.Trades)}  resting {Report.N(s.RestingOrders)}";
+        string learner = node.Members.IsLearner(node.Id) ? " (learner)" : "";
+        return $"{Report.Stamp(elapsed)} node {s.NodeId} {s.Role,-9} leader {leader}  term {s.Term}  commit {Report.N(s.Commit),9}  applied {Report.N(s.LastApplied),9} | orders {Report.N(s.Statistics.OrdersAccepted)}  trades {Report.N(s.Statistics.Trades)}  resting {Report.N(s.RestingOrders)} | client drops {Report.N(node.ClientDatagramsDropped)}{learner}";
     }
 }

@@ -36,11 +36,50 @@ public sealed record PeerAddress(ulong Id, IPEndPoint Raft, IPEndPoint Client)
             error = "no peers given";
             return false;
         }
+        return TryCheckDistinct(peers, out error);
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="peers"/> can run side by side: one address family, and every
+    /// address distinct (no two nodes on the same Raft or client address, no node's Raft address
+    /// another's client address, no node with one address for both).
+    /// </summary>
+    public static bool TryCheckDistinct(IReadOnlyList<PeerAddress> peers, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        error = null;
+        var seen = new Dictionary<IPEndPoint, (ulong Id, string Role)>();
+        foreach (PeerAddress p in peers)
+        {
+            if (p.Raft.AddressFamily != peers[0].Raft.AddressFamily)
+            {
+                error = $"node {p.Id} is on {p.Raft.Address} and node {peers[0].Id} on {peers[0].Raft.Address}: a cluster uses IPv4 or IPv6, not both";
+                return false;
+            }
+            if (p.Raft.Equals(p.Client))
+            {
+                error = $"node {p.Id} has {p.Raft} as both its Raft and its client address";
+                return false;
+            }
+            foreach ((IPEndPoint endPoint, string role) in (ReadOnlySpan<(IPEndPoint, string)>)[(p.Raft, "Raft"), (p.Client, "client")])
+            {
+                if (seen.TryGetValue(endPoint, out (ulong Id, string Role) other))
+                {
+                    error = other.Role == role
+                        ? $"nodes {other.Id} and {p.Id} have the same {role} address {endPoint}"
+                        : $"{endPoint} is node {other.Id}'s {other.Role} address and node {p.Id}'s {role} address";
+                    return false;
+                }
+                seen[endPoint] = (p.Id, role);
+            }
+        }
         return true;
     }
 
+    /// <summary>Parses one <c>id=host:raftPort[/clientPort]</c> (a host name is resolved here, preferring IPv4).</summary>
     public static bool TryParse(string text, out PeerAddress peer, out string? error)
     {
+        ArgumentNullException.ThrowIfNull(text);
         peer = null!;
         int eq = text.IndexOf('=', StringComparison.Ordinal);
         if (eq <= 0 || !ulong.TryParse(text.AsSpan(0, eq), NumberStyles.None, CultureInfo.InvariantCulture, out ulong id) || id == 0)
@@ -64,6 +103,11 @@ public sealed record PeerAddress(ulong Id, IPEndPoint Raft, IPEndPoint Client)
         if (!TryParseEndPoint(address, out IPEndPoint? raft) || raft.Port == 0)
         {
             error = $"'{text}': expected host:port (e.g. 127.0.0.1:7001)";
+            return false;
+        }
+        if (raft.Address.Equals(IPAddress.Any) || raft.Address.Equals(IPAddress.IPv6Any))
+        {
+            error = $"'{text}': {raft.Address} is not an address others can send to; give the node's own address";
             return false;
         }
         int client = clientPort ?? raft.Port + DefaultClientPortOffset;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FastRaft.Sample.Client;
+using FastRaft.Sample.Cluster;
 using FastRaft.Sample.Protocol;
 
 namespace FastRaft.Sample.Cli;
@@ -14,6 +15,11 @@ internal static class Report
     public static string N(ulong value) => value.ToString("N0", Invariant);
 
     public static string Plural(long count, string what) => $"{N(count)} {what}{(count == 1 ? "" : "s")}";
+
+    /// <summary>What a node's client port received and dropped, for its last line.</summary>
+    public static string ClientPort(ClientPortCounters c) =>
+        $"client port: {Plural(c.Requests, "request")}, {N(c.Dropped)} dropped ({N(c.Malformed)} malformed, {N(c.ParseFaults)} parse faults, "
+        + $"{N(c.Unauthorized)} unauthorized, {N(c.HandlerFaults)} handler faults)";
 
     public static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.00", Invariant) + " s";
 

@@ -12,6 +12,12 @@ public enum SampleMode
     /// <summary>A client sending orders to a cluster (<c>--client</c>).</summary>
     Client,
 
+    /// <summary>A client changing the cluster's membership (<c>--client --add-node</c> or <c>--remove-node</c>).</summary>
+    Membership,
+
+    /// <summary>Write a new cluster key file (<c>--gen-key</c>).</summary>
+    GenerateKey,
+
     /// <summary>Print the usage.</summary>
     Help,
 }

@@ -10,25 +10,54 @@ public sealed class SampleOptions
 
         usage:
           FastRaft.Sample [--duration S] [--sessions N] [--data DIR] [--no-failover]
-              Three nodes and a client in one process on 127.0.0.1 (the default). Runs a built-in
-              order flow for S seconds (default 20), stops the leader half-way and restarts it,
-              then checks that every replica holds the same order books. Exit code 0 only if so.
-          FastRaft.Sample --node ID --peers LIST [--data DIR] [--duration S]
+              Three nodes and a client in one process on 127.0.0.1 (the default), authenticated
+              with a random key of their own. Runs a built-in order flow for S seconds (default
+              20), stops the leader half-way and restarts it, then checks that every replica
+              holds the same order books. Exit code 0 only if so.
+          FastRaft.Sample --gen-key PATH
+              Writes a new random cluster key (32 bytes as 64 hex characters) to PATH, readable
+              by its owner only (mode 0600). Never overwrites a file.
+          FastRaft.Sample --node ID --peers LIST (--key-file PATH | --insecure-no-auth)
+                          [--data DIR] [--init | --join] [--duration S]
               One node. LIST is id=host:port[/clientPort],... for every node (the client port
-              defaults to the Raft port + 1000). Runs until Ctrl+C (or S seconds).
+              defaults to the Raft port + 1000); every address and port must differ. The key
+              may also come from the environment variable FASTRAFT_CLUSTER_KEY (the same 64
+              hex characters). Runs until Ctrl+C (or S seconds).
+              --init  this node, with an empty data directory, bootstraps a new cluster whose
+                      members are the nodes in LIST (give it to each of them on first start).
+              --join  this node, with an empty data directory, starts with no configuration
+                      and waits to be added to a running cluster (with --add-node below); LIST
+                      holds the running members and this node.
+              A node restarting on its data directory needs neither (and ignores them). An
+              empty or missing data directory without one of them is refused: a node that
+              lost its data must not come back under its old id. Without --data a node keeps
+              its log in memory: it has no durable identity, so it always needs --init or
+              --join, and must never be restarted under the same id.
           FastRaft.Sample --client --peers LIST [--duration S] [--sessions N]
               Sends orders to the cluster for S seconds (default 20), following the leader, then
               checks the replicas that answer. Exit code 0 only if they agree and no order was
-              lost or applied twice.
+              lost or applied twice. Needs no key.
+          FastRaft.Sample --client --peers LIST --add-node ID=host:port[/clientPort]
+                          (--key-file PATH | --insecure-no-auth)
+              Adds a node started with --join: as a learner first, then, once it has caught
+              up, as a voter. LIST holds the running members' addresses.
+          FastRaft.Sample --client --peers LIST --remove-node ID (--key-file PATH | --insecure-no-auth)
+              Removes a node from the cluster. Its id is retired: a node comes back only under a
+              new id (an empty data directory, --join, --add-node).
+              Membership requests are signed with the cluster key (or FASTRAFT_CLUSTER_KEY).
 
         options:
-          --duration S    seconds to run
-          --sessions N    concurrent client sessions, one order in flight each (default 32)
-          --data DIR      keep each node's log in a write-ahead log under DIR (restart resumes);
-                          without it, nodes keep their log in memory
-          --no-failover   (demo) do not stop the leader half-way
-          --seed N        seed of the order flow (default 1)
-          --verbose       log the consensus core's info messages
+          --duration S        seconds to run (--add-node: how long the new node may take to
+                              catch up, default 60)
+          --sessions N        concurrent client sessions, one order in flight each (default 32)
+          --data DIR          (demo) keep each node's log in a write-ahead log under DIR;
+                              (node) the node's write-ahead log; a restart resumes from it
+          --key-file PATH     the cluster key, written by --gen-key
+          --insecure-no-auth  run without a cluster key: anyone who can reach the ports can
+                              take part in consensus and change the membership
+          --no-failover       (demo) do not stop the leader half-way
+          --seed N            seed of the order flow (default 1)
+          --verbose           log the consensus core's info messages
         """;
 
     public SampleMode Mode { get; private set; } = SampleMode.Demo;
@@ -49,6 +78,24 @@ public sealed class SampleOptions
     public int Seed { get; private set; } = 1;
 
     public bool Verbose { get; private set; }
+
+    /// <summary>Where the cluster key is read from (<c>--key-file</c>).</summary>
+    public string? KeyFile { get; private set; }
+
+    /// <summary>Run without a cluster key (<c>--insecure-no-auth</c>).</summary>
+    public bool InsecureNoAuthentication { get; private set; }
+
+    /// <summary>Where <c>--gen-key</c> writes a new key.</summary>
+    public string? GenerateKeyPath { get; private set; }
+
+    /// <summary>How a node with an empty data directory starts (<c>--init</c>, <c>--join</c>).</summary>
+    public NodeStart Start { get; private set; }
+
+    /// <summary>The node <c>--add-node</c> adds.</summary>
+    public PeerAddress? AddNode { get; private set; }
+
+    /// <summary>The node <c>--remove-node</c> removes (0: none).</summary>
+    public ulong RemoveNode { get; private set; }
 
     public static bool TryParse(IReadOnlyList<string> args, out SampleOptions options, out string? error)
     {
@@ -88,7 +135,7 @@ public sealed class SampleOptions
                     options.Sessions = sessions;
                     break;
                 case "--node":
-                    if (!ulong.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out ulong id) || id == 0)
+                    if (!TryParseId(Value(), out ulong id))
                     {
                         error = "--node needs a positive node id";
                         return false;
@@ -111,6 +158,51 @@ public sealed class SampleOptions
                         error = "--data needs a directory";
                         return false;
                     }
+                    break;
+                case "--key-file":
+                    options.KeyFile = Value();
+                    if (string.IsNullOrWhiteSpace(options.KeyFile))
+                    {
+                        error = "--key-file needs a path";
+                        return false;
+                    }
+                    break;
+                case "--gen-key":
+                    options.GenerateKeyPath = Value();
+                    if (string.IsNullOrWhiteSpace(options.GenerateKeyPath))
+                    {
+                        error = "--gen-key needs a path";
+                        return false;
+                    }
+                    break;
+                case "--insecure-no-auth":
+                    options.InsecureNoAuthentication = true;
+                    break;
+                case "--init" or "--join":
+                    NodeStart start = arg == "--init" ? NodeStart.Init : NodeStart.Join;
+                    if (options.Start != NodeStart.Existing && options.Start != start)
+                    {
+                        error = "--init and --join exclude each other";
+                        return false;
+                    }
+                    options.Start = start;
+                    break;
+                case "--add-node":
+                    string? added = Value();
+                    if (added is null || !PeerAddress.TryParse(added, out PeerAddress? node, out error))
+                    {
+                        error = "--add-node needs id=host:port[/clientPort]" + (error is null ? "" : $": {error}");
+                        return false;
+                    }
+                    options.AddNode = node;
+                    break;
+                case "--remove-node":
+                    if (!TryParseId(Value(), out ulong removed))
+                    {
+                        error = "--remove-node needs a positive node id";
+                        return false;
+                    }
+                    options.RemoveNode = removed;
                     break;
                 case "--seed":
                     if (!int.TryParse(Value(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int seed))
@@ -137,37 +229,89 @@ public sealed class SampleOptions
         return options.Settle(client, out error);
     }
 
+    private static bool TryParseId(string? text, out ulong id) =>
+        ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out id) && id != 0;
+
     private bool Settle(bool client, out string? error)
     {
         error = null;
+        if (GenerateKeyPath is not null)
+        {
+            if (client || NodeId != 0 || Peers.Count > 0 || KeyFile is not null || InsecureNoAuthentication)
+            {
+                error = "--gen-key stands alone: it writes a key file and exits";
+                return false;
+            }
+            Mode = SampleMode.GenerateKey;
+            return true;
+        }
         if (client && NodeId != 0)
         {
             error = "--client and --node exclude each other";
             return false;
         }
-        if (client || NodeId != 0)
+        if (AddNode is not null && RemoveNode != 0)
         {
-            Mode = client ? SampleMode.Client : SampleMode.Node;
-            if (Peers.Count == 0)
-            {
-                error = "--peers is required with --node and --client";
-                return false;
-            }
-            if (Mode == SampleMode.Node && !Peers.Any(p => p.Id == NodeId))
-            {
-                error = $"node {NodeId} is not in --peers";
-                return false;
-            }
-            if (Mode == SampleMode.Client && DataDirectory is not null)
-            {
-                error = "--data is for nodes";
-                return false;
-            }
+            error = "--add-node and --remove-node exclude each other: change one node at a time";
+            return false;
         }
-        else if (Peers.Count > 0)
+        if ((AddNode is not null || RemoveNode != 0) && !client)
+        {
+            error = "--add-node and --remove-node go with --client";
+            return false;
+        }
+        Mode = client ? (AddNode is not null || RemoveNode != 0 ? SampleMode.Membership : SampleMode.Client)
+            : NodeId != 0 ? SampleMode.Node
+            : SampleMode.Demo;
+        if (Mode != SampleMode.Demo && Peers.Count == 0)
+        {
+            error = "--peers is required with --node and --client";
+            return false;
+        }
+        if (Mode == SampleMode.Demo && Peers.Count > 0)
         {
             error = "--peers needs --node or --client";
             return false;
+        }
+        if (Mode is SampleMode.Client or SampleMode.Membership && DataDirectory is not null)
+        {
+            error = "--data is for nodes";
+            return false;
+        }
+        if (Start != NodeStart.Existing && Mode != SampleMode.Node)
+        {
+            error = "--init and --join are for nodes (--node)";
+            return false;
+        }
+        if (KeyFile is not null && InsecureNoAuthentication)
+        {
+            error = "--key-file and --insecure-no-auth exclude each other";
+            return false;
+        }
+        if ((KeyFile is not null || InsecureNoAuthentication) && Mode is not (SampleMode.Node or SampleMode.Membership))
+        {
+            error = Mode == SampleMode.Demo
+                ? "the demo makes a random cluster key of its own: --key-file and --insecure-no-auth are for --node, --add-node and --remove-node"
+                : "an order client needs no key: --key-file and --insecure-no-auth are for --node, --add-node and --remove-node";
+            return false;
+        }
+        if (Mode == SampleMode.Node && !Peers.Any(p => p.Id == NodeId))
+        {
+            error = $"node {NodeId} is not in --peers";
+            return false;
+        }
+        if (AddNode is PeerAddress adding)
+        {
+            if (Peers.Any(p => p.Id == adding.Id))
+            {
+                error = $"node {adding.Id} is in --peers: --peers lists the running members, --add-node the node to add";
+                return false;
+            }
+            if (!PeerAddress.TryCheckDistinct([.. Peers, adding], out error))
+            {
+                error = $"--add-node {adding.Id}: {error}";
+                return false;
+            }
         }
         return true;
     }

@@ -5,38 +5,50 @@ using FastRaft.Hosting;
 using FastRaft.Protocol;
 using FastRaft.Sample.Matching;
 using FastRaft.Sample.Protocol;
-using MessagePack;
 
 namespace FastRaft.Sample.Cluster;
 
 /// <summary>
 /// A node's client port: a UDP socket and a thread answering <see cref="ClientProtocol"/>
 /// requests. Submits are proposed on the leader (a follower answers NotLeader with its leader's
-/// id) and answered when applied; queries read the local state machine. At most
-/// <see cref="MaxInFlight"/> proposals wait at once (more are answered Unavailable), and datagrams
-/// that do not parse are dropped and counted, so nothing a client sends can hurt the node.
+/// id) and answered when applied; queries read the local state machine; membership requests
+/// (signed with the cluster key) become configuration changes on the leader. At most
+/// <see cref="MaxInFlight"/> proposals wait at once (more are answered Unavailable). Whatever
+/// arrives, the port stays up: datagrams that do not parse are dropped and counted (so is a
+/// parser that throws, which would be a bug), and a request whose handling throws is counted
+/// too, so nothing a client sends can hurt the node.
 /// </summary>
-internal sealed class ClientEndpoint : IDisposable
+internal sealed partial class ClientEndpoint : IDisposable
 {
     public const int MaxInFlight = 4096;
 
     private readonly Socket _socket;
     private readonly RaftNode<CommandResult> _node;
-    private readonly MatchingStateMachine _stateMachine;
+    private readonly ClusterStateMachine _state;
     private readonly Thread _thread;
     private volatile bool _stopping;
     private int _inFlight;
-    private long _dropped;
 
-    public ClientEndpoint(IPEndPoint bind, RaftNode<CommandResult> node, MatchingStateMachine stateMachine)
+    /// <param name="bind">Where to listen.</param>
+    /// <param name="node">The node requests go to.</param>
+    /// <param name="state">The node's state machine, read by queries and membership checks.</param>
+    /// <param name="membershipKey">The key membership requests must be signed with (<see cref="MembershipAuthentication.DeriveKey"/>); null accepts unsigned ones (a cluster without a key).</param>
+    /// <exception cref="PortBindException">The port cannot be bound.</exception>
+    public ClientEndpoint(IPEndPoint bind, RaftNode<CommandResult> node, ClusterStateMachine state, byte[]? membershipKey)
     {
         _node = node;
-        _stateMachine = stateMachine;
+        _state = state;
+        _membershipKey = membershipKey;
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
             _socket.ReceiveBufferSize = 1 << 20;
             _socket.Bind(bind);
+        }
+        catch (SocketException e)
+        {
+            _socket.Dispose();
+            throw new PortBindException("clients", bind, e);
         }
         catch
         {
@@ -49,8 +61,7 @@ internal sealed class ClientEndpoint : IDisposable
 
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>Datagrams dropped because they were not requests of the protocol.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
+    public ClientPortCounters Counters { get; } = new();
 
     public void Start() => _thread.Start();
 
@@ -84,42 +95,63 @@ internal sealed class ClientEndpoint : IDisposable
             {
                 break;
             }
-            if (!TryHandle(buffer.AsMemory(0, n), from))
+            try
             {
-                Interlocked.Increment(ref _dropped);
+                Handle(buffer.AsMemory(0, n), from);
+            }
+            catch (Exception)
+            {
+                // A bug in handling one request must not stop the port (an uncaught exception on
+                // this thread would end the process): count it and serve the next.
+                Interlocked.Increment(ref Counters.HandlerFaultCount);
             }
         }
     }
 
-    private bool TryHandle(ReadOnlyMemory<byte> datagram, SocketAddress from)
+    /// <summary>Parses and answers one datagram (receive thread).</summary>
+    internal void Handle(ReadOnlyMemory<byte> datagram, SocketAddress from)
     {
+        if (!TryParse(datagram, Counters, out ClientRequest request))
+        {
+            return;
+        }
+        Interlocked.Increment(ref Counters.RequestsCount);
+        switch (request.Kind)
+        {
+            case ClientProtocol.KindSubmit:
+                Submit(request.RequestId, request.Command, from);
+                break;
+            case ClientProtocol.KindQuery:
+                SendQueryReply(request.RequestId, ReadState(_node, _state.Matching, request.ClientIds), from);
+                break;
+            default:
+                HandleMembership(request.RequestId, request.Membership, datagram, from);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Parses a request, counting what is dropped: false for anything that is not a request,
+    /// including (should a reader ever throw) a parse that failed with an exception.
+    /// </summary>
+    internal static bool TryParse(ReadOnlyMemory<byte> datagram, ClientPortCounters counters, out ClientRequest request)
+    {
+        bool parsed;
         try
         {
-            var reader = new MessagePackReader(datagram);
-            if (!ClientProtocol.TryReadRequestHeader(ref reader, out byte kind, out ulong requestId))
-            {
-                return false;
-            }
-            if (kind == ClientProtocol.KindSubmit)
-            {
-                if (!ClientProtocol.TryReadSubmitBody(ref reader, datagram, out ReadOnlyMemory<byte> command))
-                {
-                    return false;
-                }
-                Submit(requestId, command, from);
-                return true;
-            }
-            if (!ClientProtocol.TryReadQueryBody(ref reader, out ulong[] clientIds))
-            {
-                return false;
-            }
-            SendQueryReply(requestId, ReadState(_node, _stateMachine, clientIds), from);
-            return true;
+            parsed = ClientProtocol.TryReadRequest(datagram, out request);
         }
-        catch (Exception e) when (e is EndOfStreamException or MessagePackSerializationException or OverflowException)
+        catch (Exception)
         {
+            request = default;
+            Interlocked.Increment(ref counters.ParseFaultCount);
             return false;
         }
+        if (!parsed)
+        {
+            Interlocked.Increment(ref counters.MalformedCount);
+        }
+        return parsed;
     }
 
     private void Submit(ulong requestId, ReadOnlyMemory<byte> command, SocketAddress from)

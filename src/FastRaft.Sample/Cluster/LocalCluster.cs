@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using System.Security.Cryptography;
 using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
 using FastRaft.Sample.Protocol;
@@ -9,9 +9,10 @@ using FastRaft.Storage.Wal;
 namespace FastRaft.Sample.Cluster;
 
 /// <summary>
-/// Several <see cref="SampleNode"/>s in one process on 127.0.0.1, on ports the OS picks. Each
-/// node's storage (memory, or a write-ahead log under a directory) outlives the node, so a
-/// stopped node can be restarted and resume.
+/// Several <see cref="SampleNode"/>s in one process on 127.0.0.1, on ports the OS picks, with a
+/// cluster key of their own (authenticated like a real cluster). Each node's storage (memory, or
+/// a write-ahead log under a directory) outlives the node, so a stopped node can be restarted
+/// and resume.
 /// </summary>
 public sealed class LocalCluster : IAsyncDisposable
 {
@@ -21,14 +22,19 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly Dictionary<ulong, IPEndPoint> _clientEndPoints = [];
     private readonly RaftLogger _logger;
 
+    // Nodes started empty to be added at run time: they must never bootstrap, even when restarted empty.
+    private readonly HashSet<ulong> _joiners = [];
+
     /// <summary>Opens the nodes' storage (nothing runs until <see cref="StartAll"/>).</summary>
     /// <param name="size">Number of voters.</param>
     /// <param name="dataDirectory">Null for memory; otherwise each node's write-ahead log goes to <c>node-ID</c> under it.</param>
     /// <param name="logger">Where the consensus core logs.</param>
-    public LocalCluster(int size, string? dataDirectory, RaftLogger? logger = null)
+    /// <param name="clusterKey">The cluster key; null makes a new random one.</param>
+    public LocalCluster(int size, string? dataDirectory, RaftLogger? logger = null, byte[]? clusterKey = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         _logger = logger ?? RaftLogger.Null;
+        ClusterKey = clusterKey ?? RandomNumberGenerator.GetBytes(RaftSettings.ClusterKeySize);
         Members = [.. Enumerable.Range(1, size).Select(i => (ulong)i)];
         try
         {
@@ -38,6 +44,7 @@ public sealed class LocalCluster : IAsyncDisposable
                     ? new MemoryStorage()
                     : WriteAheadLog.Open(Path.Combine(dataDirectory, $"node-{id}"), new WalOptions { SegmentSize = 8 << 20, Logger = _logger });
             }
+            RefusePartialLoss(dataDirectory);
         }
         catch
         {
@@ -47,6 +54,25 @@ public sealed class LocalCluster : IAsyncDisposable
     }
 
     public IReadOnlyList<ulong> Members { get; }
+
+    /// <summary>
+    /// The nodes bootstrap when their storage is empty, which is right only when all of them are
+    /// new: a node whose log is gone while the others' remain would come back under its old id
+    /// having forgotten its term and vote.
+    /// </summary>
+    private void RefusePartialLoss(string? dataDirectory)
+    {
+        ulong[] empty = [.. _storages.Where(s => s.Value.LastIndex() == 0).Select(s => s.Key).Order()];
+        if (dataDirectory is not null && empty.Length > 0 && empty.Length < _storages.Count)
+        {
+            ulong kept = _storages.Keys.Except(empty).Min();
+            throw new IOException($"data directory {dataDirectory}: node-{empty[0]} holds no log while node-{kept} does; a node must not come back without its data "
+                + $"(it would forget its term and vote): delete {dataDirectory} to start a new demo cluster");
+        }
+    }
+
+    /// <summary>The key every node authenticates with (a node added to this cluster needs it too).</summary>
+    public byte[] ClusterKey { get; }
 
     public LeaderTracker Leadership { get; } = new();
 
@@ -115,6 +141,25 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a new node <paramref name="id"/> on empty memory storage with no configuration (as
+    /// <c>--join</c> does): it knows the running nodes' addresses and waits for a membership
+    /// change to add it; the members learn its address from that change.
+    /// </summary>
+    public SampleNode Join(ulong id)
+    {
+        if (_storages.ContainsKey(id))
+        {
+            throw new InvalidOperationException($"node {id} exists");
+        }
+        _storages[id] = new MemoryStorage();
+        _joiners.Add(id);
+        SampleNode node = Create(id, new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0));
+        Leadership.OnStarted(id);
+        node.Start();
+        return node;
+    }
+
     /// <summary>Starts a stopped node again on its storage, on its old ports when they are still free.</summary>
     public SampleNode Restart(ulong id)
     {
@@ -127,7 +172,7 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             node = Create(id, _raftEndPoints[id], _clientEndPoints[id]);
         }
-        catch (SocketException)
+        catch (PortBindException)
         {
             // Someone took a port meanwhile: take new ones and tell the others.
             node = Create(id, new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0));
@@ -193,7 +238,7 @@ public sealed class LocalCluster : IAsyncDisposable
                 peers[peer] = endPoint;
             }
         }
-        var config = new NodeConfig(id, Members, raft, client, peers, RaftSettings.Instruments);
+        var config = new NodeConfig(id, _joiners.Contains(id) ? null : Members, raft, client, peers, RaftSettings.Instruments, ClusterKey);
         SampleNode node = SampleNode.Create(config, _storages[id], _logger);
         node.Raft.LeadershipChanged += change => Leadership.OnChange(id, change);
         _running[id] = node;

@@ -18,6 +18,9 @@ public static class RaftSettings
     /// <summary>Carried in every Raft datagram; datagrams of another cluster are dropped.</summary>
     public const ulong ClusterId = 0x46_52_53_41_4D_50_4C_45; // "FRSAMPLE"
 
+    /// <summary>Bytes of a cluster key the sample makes (<c>--gen-key</c>, the demo).</summary>
+    public const int ClusterKeySize = 32;
+
     public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(10);
     public const int ElectionTick = 20;
     public const int HeartbeatTick = 2;
@@ -28,8 +31,12 @@ public static class RaftSettings
     /// <summary>
     /// UDP transport options: whole 60,000-byte datagrams on loopback, 1,400 bytes (under a
     /// typical path MTU) when any address is not loopback. Every node must use the same size.
+    /// Datagrams are authenticated with <paramref name="clusterKey"/>; null runs without
+    /// authentication, which the options then say explicitly. Members added at run time are
+    /// looked up in <paramref name="addressBook"/>.
     /// </summary>
-    public static UdpTransportOptions Transport(ulong id, IPEndPoint bind, IReadOnlyDictionary<ulong, IPEndPoint> peers)
+    public static UdpTransportOptions Transport(ulong id, IPEndPoint bind, IReadOnlyDictionary<ulong, IPEndPoint> peers, byte[]? clusterKey,
+        Func<ulong, IPEndPoint?>? addressBook = null)
     {
         bool loopback = IPAddress.IsLoopback(bind.Address);
         foreach (IPEndPoint p in peers.Values)
@@ -42,7 +49,9 @@ public static class RaftSettings
             ClusterId = ClusterId,
             Bind = bind,
             MaxDatagramSize = loopback ? 60_000 : 1_400,
-            InsecureNoAuthentication = true, // TODO(issue 10 sample): key-file
+            ClusterKey = clusterKey,
+            InsecureNoAuthentication = clusterKey is null,
+            AddressBook = addressBook,
         };
         foreach ((ulong peer, IPEndPoint endPoint) in peers)
         {
@@ -55,7 +64,8 @@ public static class RaftSettings
     }
 
     /// <summary>The node host's options for node <paramref name="id"/> over <paramref name="transport"/>.</summary>
-    public static RaftNodeOptions Node(ulong id, IReadOnlyList<ulong> members, UdpTransport transport, RaftLogger logger) => new()
+    /// <param name="initialMembers">The voters to bootstrap with when the storage is empty; null to wait for a leader to add this node.</param>
+    public static RaftNodeOptions Node(ulong id, IReadOnlyList<ulong>? initialMembers, UdpTransport transport, RaftLogger logger) => new()
     {
         Raft = new RaftConfig
         {
@@ -73,7 +83,7 @@ public static class RaftSettings
             Logger = logger,
         },
         TickInterval = TickInterval,
-        InitialMembers = members,
+        InitialMembers = initialMembers,
         Snapshots = new SnapshotPolicy { EveryEntries = 50_000, KeepEntries = 10_000 },
     };
 }

@@ -1,16 +1,19 @@
 using System.Net;
+using System.Net.Sockets;
 using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
 using FastRaft.Hosting;
 using FastRaft.Sample.Matching;
+using FastRaft.Sample.Protocol;
 using FastRaft.Transport.Udp;
 
 namespace FastRaft.Sample.Cluster;
 
 /// <summary>
 /// One running node of the sample: a <see cref="RaftNode{TResult}"/> over a
-/// <see cref="UdpTransport"/> applying to a <see cref="MatchingStateMachine"/>, plus its client
-/// port. The storage is the caller's (it outlives a stop, so a restarted node resumes from it).
+/// <see cref="UdpTransport"/> applying to a <see cref="ClusterStateMachine"/> (the matching
+/// engine and the member directory), plus its client port. The storage is the caller's (it
+/// outlives a stop, so a restarted node resumes from it).
 /// </summary>
 public sealed class SampleNode : IAsyncDisposable
 {
@@ -18,12 +21,12 @@ public sealed class SampleNode : IAsyncDisposable
     private readonly ClientEndpoint _clients;
     private int _stopped;
 
-    private SampleNode(NodeConfig config, UdpTransport transport, RaftNode<CommandResult> raft, MatchingStateMachine stateMachine, ClientEndpoint clients)
+    private SampleNode(NodeConfig config, UdpTransport transport, RaftNode<CommandResult> raft, ClusterStateMachine state, ClientEndpoint clients)
     {
         Config = config;
         _transport = transport;
         Raft = raft;
-        StateMachine = stateMachine;
+        State = state;
         _clients = clients;
     }
 
@@ -33,7 +36,14 @@ public sealed class SampleNode : IAsyncDisposable
 
     public RaftNode<CommandResult> Raft { get; }
 
-    public MatchingStateMachine StateMachine { get; }
+    /// <summary>The replicated state: matching engine and member directory.</summary>
+    public ClusterStateMachine State { get; }
+
+    /// <summary>The matching engine's state machine.</summary>
+    public MatchingStateMachine StateMachine => State.Matching;
+
+    /// <summary>The membership this node has applied, with the addresses of members added at run time.</summary>
+    public MemberDirectory Members => State.Members;
 
     /// <summary>The bound Raft address (with the port picked when bound to port 0).</summary>
     public IPEndPoint RaftEndPoint => _transport.LocalEndPoint;
@@ -42,25 +52,38 @@ public sealed class SampleNode : IAsyncDisposable
 
     public UdpTransportCounters TransportCounters => _transport.Counters;
 
-    /// <summary>Datagrams on the client port that were not requests.</summary>
-    public long ClientDatagramsDropped => _clients.Dropped;
+    /// <summary>What the client port received and refused.</summary>
+    public ClientPortCounters ClientPort => _clients.Counters;
+
+    /// <summary>Datagrams on the client port dropped or refused without effect (see <see cref="ClientPort"/>).</summary>
+    public long ClientDatagramsDropped => _clients.Counters.Dropped;
 
     /// <summary>
     /// Binds both ports and builds the node (nothing runs yet: see <see cref="Start"/>, and
     /// subscribe to the node's events before it).
     /// </summary>
+    /// <exception cref="PortBindException">The Raft or the client port cannot be bound (the message names it).</exception>
     public static SampleNode Create(NodeConfig config, IRaftStorage storage, RaftLogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(storage);
-        var transport = new UdpTransport(RaftSettings.Transport(config.Id, config.RaftBind, config.Peers));
+        var state = new ClusterStateMachine(new MatchingStateMachine(config.Instruments), storage);
+        UdpTransport transport;
+        try
+        {
+            transport = new UdpTransport(RaftSettings.Transport(config.Id, config.RaftBind, config.Peers, config.ClusterKey, state.Members.AddressOf));
+        }
+        catch (SocketException e)
+        {
+            throw new PortBindException("Raft", config.RaftBind, e);
+        }
         RaftNode<CommandResult>? raft = null;
         try
         {
-            var stateMachine = new MatchingStateMachine(config.Instruments);
-            raft = new RaftNode<CommandResult>(RaftSettings.Node(config.Id, config.Members, transport, logger ?? RaftLogger.Null), storage, transport, stateMachine);
-            var clients = new ClientEndpoint(config.ClientBind, raft, stateMachine);
-            return new SampleNode(config, transport, raft, stateMachine, clients);
+            raft = new RaftNode<CommandResult>(RaftSettings.Node(config.Id, config.InitialMembers, transport, logger ?? RaftLogger.Null), storage, transport, state);
+            byte[]? membershipKey = config.ClusterKey is null ? null : MembershipAuthentication.DeriveKey(config.ClusterKey);
+            var clients = new ClientEndpoint(config.ClientBind, raft, state, membershipKey);
+            return new SampleNode(config, transport, raft, state, clients);
         }
         catch
         {

@@ -59,8 +59,8 @@ public static class CommandCodec
 
     /// <summary>
     /// Decodes one command that must fill <paramref name="data"/> exactly. Returns false for
-    /// anything else. Field values are not validated here (the engine rejects them with a
-    /// reason); values outside their type's range come back out of range, never wrapped.
+    /// anything else, never throws. Field values are not validated here (the engine rejects them
+    /// with a reason); values outside their type's range come back out of range, never wrapped.
     /// </summary>
     public static bool TryDecode(ReadOnlyMemory<byte> data, out OrderCommand command)
     {
@@ -74,15 +74,17 @@ public static class CommandCodec
             var reader = new MessagePackReader(data);
             return TryRead(ref reader, out command) && reader.End;
         }
-        catch (Exception e) when (e is EndOfStreamException or MessagePackSerializationException or OverflowException)
+        catch (Exception)
         {
-            // Truncated or otherwise broken MessagePack: garbage, not a command.
+            // TryRead is total (every read checks lengths first); this is the last line of
+            // defence all the same: a decoder that threw while applying would fault every
+            // replica at the same entry, so anything unexpected is garbage, not a command.
             command = default;
             return false;
         }
     }
 
-    /// <summary>Reads one command (see <see cref="TryDecode"/>); may throw on truncated input.</summary>
+    /// <summary>Reads one command (see <see cref="TryDecode"/>); false, never an exception, for anything that is not one.</summary>
     public static bool TryRead(ref MessagePackReader reader, out OrderCommand command)
     {
         command = default;

@@ -11,6 +11,7 @@ public sealed partial class MatchingEngine
 {
     private const string SnapshotMagic = "FastRaft.Sample.MatchingEngine";
     private const int SnapshotVersion = 1;
+    private const int MaxSymbolBytes = 256;
 
     /// <summary>Appends the whole state to <paramref name="output"/>.</summary>
     public void WriteSnapshot(IBufferWriter<byte> output)
@@ -151,7 +152,7 @@ public sealed partial class MatchingEngine
     private void ReadState(ref MessagePackReader reader)
     {
         Expect(MessagePackFields.TryReadArrayHeader(ref reader, out int fields) && fields == 6, "not a snapshot array");
-        Expect(reader.NextMessagePackType == MessagePackType.String && reader.ReadString() == SnapshotMagic, "not a matching engine snapshot");
+        Expect(MessagePackFields.TryReadString(ref reader, SnapshotMagic.Length, out string magic) && magic == SnapshotMagic, "not a matching engine snapshot");
         Expect(MessagePackFields.TryReadInt64(ref reader, out long version) && version == SnapshotVersion, $"unsupported snapshot version {version}");
         Expect(MessagePackFields.TryReadUInt64(ref reader, out _nextOrderId) && _nextOrderId > 0, "bad next order id");
         _stats = ReadStatistics(ref reader);
@@ -161,7 +162,7 @@ public sealed partial class MatchingEngine
         {
             Expect(MessagePackFields.TryReadArrayHeader(ref reader, out int n) && n == 4, "bad book");
             Expect(MessagePackFields.TryReadInt64(ref reader, out long id) && id == book.Instrument.Id
-                && reader.NextMessagePackType == MessagePackType.String && reader.ReadString() == book.Instrument.Symbol,
+                && MessagePackFields.TryReadString(ref reader, MaxSymbolBytes, out string symbol) && symbol == book.Instrument.Symbol,
                 $"the snapshot's instruments differ from this engine's (expected {book.Instrument.Id} {book.Instrument.Symbol})");
             ReadSide(ref reader, book, Side.Buy);
             ReadSide(ref reader, book, Side.Sell);

@@ -46,12 +46,13 @@ public static class ResultCodec
         }
         catch (Exception e) when (e is EndOfStreamException or MessagePackSerializationException or OverflowException)
         {
+            // Not expected (TryRead is total); kept so a reader surprise stays a refusal.
             result = default;
             return false;
         }
     }
 
-    /// <summary>Reads one result; may throw on truncated input.</summary>
+    /// <summary>Reads one result; false, never an exception, for anything that is not one.</summary>
     public static bool TryRead(ref MessagePackReader reader, out CommandResult result)
     {
         result = default;

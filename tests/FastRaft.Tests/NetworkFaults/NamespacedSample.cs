@@ -1,16 +1,33 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using FastRaft.Sample.Cli;
 
 namespace FastRaft.Tests.NetworkFaults;
 
 /// <summary>
 /// A FastRaft.Sample process (node or client) running inside a network namespace through
 /// <c>ip netns exec</c>, which execs the program in place, so this process's id is the sample's.
-/// Every output line is kept with the time it arrived, on the clock the test passes in.
+/// Every output line is kept with the time it arrived, on the clock the test passes in. Nodes
+/// are started as a new cluster (<c>--init</c>) under a cluster key shared by every node this
+/// test process starts.
 /// </summary>
 internal sealed class NamespacedSample : IDisposable
 {
     private const int SigTerm = 15;
+
+    /// <summary>One key file per test process (made with the sample's own generator), removed when the process exits.</summary>
+    private static readonly Lazy<string> KeyFile = new(() =>
+    {
+        string dir = Directory.CreateTempSubdirectory("fastraft-netns-key-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(dir, recursive: true);
+        string path = Path.Combine(dir, "cluster.key");
+        if (!ClusterKeyFile.TryCreate(path, out string error))
+        {
+            throw new InvalidOperationException(error);
+        }
+        return path;
+    });
+
     private readonly List<(TimeSpan At, string Line)> _lines = [];
     private readonly Stopwatch _clock;
 
@@ -59,7 +76,8 @@ internal sealed class NamespacedSample : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string a in (string[])["netns", "exec", ns, DotnetHost(), dll, .. args])
+        string[] node = args.Contains("--node") ? ["--init", "--key-file", KeyFile.Value] : [];
+        foreach (string a in (string[])["netns", "exec", ns, DotnetHost(), dll, .. args, .. node])
         {
             info.ArgumentList.Add(a);
         }

@@ -1,24 +1,41 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-
 using FastRaft.Tests.Udp;
 
 namespace FastRaft.Tests.Sample;
 
 /// <summary>
-/// The sample as a user runs it in several terminals: three <c>--node</c> processes and a
-/// <c>--client</c> on loopback; the leader's process is killed while the client runs.
+/// The sample as a user runs it in several terminals: a key made once, three <c>--node</c>
+/// processes started with <c>--init</c>, and a <c>--client</c> on loopback; the leader's process
+/// is killed while the client runs. And a fourth node started with <c>--join</c> and added by
+/// <c>--client --add-node</c>.
 /// </summary>
-public class MultiProcessTests
+public sealed class MultiProcessTests : IDisposable
 {
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("fastraft-processes-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>Makes the cluster key the way the README says: <c>--gen-key PATH</c>, once.</summary>
+    private string GenerateKey()
+    {
+        string key = Path.Combine(_dir, "cluster.key");
+        using Child gen = Child.Start("--gen-key", key);
+        Assert.True(gen.Process.WaitForExit(30_000), gen.Text);
+        gen.Process.WaitForExit();
+        Assert.True(gen.Process.ExitCode == 0, gen.Text);
+        return key;
+    }
+
+    private static string Id(ulong id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public void Killing_the_leader_process_loses_and_duplicates_no_order_of_a_running_client()
     {
-        int[] ports = FreeUdpPorts(6);
+        int[] ports = FreePorts.Udp(6);
         string peers = string.Join(",", Enumerable.Range(0, 3).Select(i => $"{i + 1}=127.0.0.1:{ports[2 * i]}/{ports[2 * i + 1]}"));
+        string key = GenerateKey();
         var nodes = new Dictionary<ulong, Child>();
         Child? client = null;
         try
@@ -26,7 +43,7 @@ public class MultiProcessTests
             for (ulong id = 1; id <= 3; id++)
             {
                 // --duration bounds a node that outlives the test by accident.
-                nodes[id] = Child.Start("--node", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--peers", peers, "--duration", "90");
+                nodes[id] = Child.Start("--node", Id(id), "--peers", peers, "--init", "--key-file", key, "--duration", "90");
             }
             Assert.True(Wait.Until(() => nodes.Values.All(n => n.Lines.Count > 0), StepTimeout), Describe(nodes, client));
 
@@ -62,31 +79,63 @@ public class MultiProcessTests
         }
     }
 
-    private static string Describe(Dictionary<ulong, Child> nodes, Child? client) =>
-        string.Join("\n", nodes.Select(n => $"--- node {n.Key}:\n{n.Value.Text}")) + (client is null ? "" : $"\n--- client:\n{client.Text}");
-
-    /// <summary>Ports free for UDP on 127.0.0.1 right now (bound together, then released).</summary>
-    private static int[] FreeUdpPorts(int count)
+    [Fact]
+    public void A_fourth_node_started_with_join_and_added_by_the_client_catches_up_and_holds_the_same_books()
     {
-        var sockets = new List<Socket>();
+        int[] ports = FreePorts.Udp(8);
+        string Peer(int i) => $"{i + 1}=127.0.0.1:{ports[2 * i]}/{ports[2 * i + 1]}";
+        string three = string.Join(",", Enumerable.Range(0, 3).Select(Peer));
+        string four = $"{three},{Peer(3)}";
+        string key = GenerateKey();
+        var nodes = new Dictionary<ulong, Child>();
+        var others = new List<Child>();
         try
         {
-            for (int i = 0; i < count; i++)
+            for (ulong id = 1; id <= 3; id++)
             {
-                var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                sockets.Add(s);
-                s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                nodes[id] = Child.Start("--node", Id(id), "--peers", three, "--data", Path.Combine(_dir, $"n{id}"), "--init", "--key-file", key, "--duration", "120");
             }
-            return [.. sockets.Select(s => ((IPEndPoint)s.LocalEndPoint!).Port)];
+            nodes[4] = Child.Start("--node", "4", "--peers", four, "--data", Path.Combine(_dir, "n4"), "--join", "--key-file", key, "--duration", "120");
+            Assert.True(Wait.Until(() => nodes.Values.All(n => n.Lines.Exists(l => l.StartsWith("node ", StringComparison.Ordinal))), StepTimeout), Describe(nodes, null));
+            Assert.Contains(nodes[4].Lines, l => l.Contains("joining: waiting to be added", StringComparison.Ordinal));
+
+            string before = RunToEnd(others, "--client", "--peers", three, "--duration", "2", "--sessions", "4");
+            Assert.Contains("PASS: 3 replicas hold identical order books", before);
+
+            string added = RunToEnd(others, "--client", "--peers", three, "--add-node", Peer(3), "--key-file", key);
+            Assert.Contains("node 4 is a learner since index", added);
+            Assert.Contains("node 4 caught up", added);
+            Assert.Matches(@"node 4 is a voter since index \d+ \(voters 1,2,3,4\)", added);
+
+            string after = RunToEnd(others, "--client", "--peers", four, "--duration", "2", "--sessions", "4");
+            Assert.Contains("PASS: 4 replicas hold identical order books", after);
+            Assert.Contains("(0 lost, 0 duplicated", after);
         }
         finally
         {
-            sockets.ForEach(s => s.Dispose());
+            others.ForEach(c => c.Dispose());
+            foreach (Child n in nodes.Values)
+            {
+                n.Dispose();
+            }
+        }
+
+        string RunToEnd(List<Child> started, params string[] args)
+        {
+            Child c = Child.Start(args);
+            started.Add(c);
+            Assert.True(c.Process.WaitForExit(90_000), $"{string.Join(' ', args)} did not finish\n{c.Text}\n{Describe(nodes, null)}");
+            c.Process.WaitForExit();
+            Assert.True(c.Process.ExitCode == 0, $"{string.Join(' ', args)} exited with {c.Process.ExitCode}\n{c.Text}\n{Describe(nodes, null)}");
+            return c.Text;
         }
     }
 
+    private static string Describe(Dictionary<ulong, Child> nodes, Child? client) =>
+        string.Join("\n", nodes.Select(n => $"--- node {n.Key}:\n{n.Value.Text}")) + (client is null ? "" : $"\n--- client:\n{client.Text}");
+
     /// <summary>A sample process with its output collected line by line.</summary>
-    private sealed class Child
+    private sealed class Child : IDisposable
     {
         private readonly List<string> _lines = [];
 
@@ -130,6 +179,12 @@ public class MultiProcessTests
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             return child;
+        }
+
+        public void Dispose()
+        {
+            Kill();
+            Process.Dispose();
         }
 
         public void Kill()

@@ -71,6 +71,26 @@ public class SampleRunTests
     }
 
     [Fact]
+    public async Task A_demo_whose_node_lost_its_log_is_refused_rather_than_rebootstrapped()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "fastraft-sample-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            (int exit, string output, string errors) = await RunAsync("--duration", "1", "--sessions", "2", "--no-failover", "--data", dir);
+            Assert.True(exit == 0, output + errors);
+            Directory.Delete(Path.Combine(dir, "node-2"), recursive: true);
+            (exit, output, errors) = await RunAsync("--duration", "1", "--sessions", "2", "--no-failover", "--data", dir);
+            Assert.Equal(1, exit);
+            Assert.Equal($"error: data directory {dir}: node-2 holds no log while node-1 does; a node must not come back without its data "
+                + $"(it would forget its term and vote): delete {dir} to start a new demo cluster", errors.Trim());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Bad_arguments_print_the_usage_and_exit_with_two()
     {
         (int exit, _, string errors) = await RunAsync("--node", "4", "--peers", "1=127.0.0.1:7001");
