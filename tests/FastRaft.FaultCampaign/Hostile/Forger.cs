@@ -11,7 +11,8 @@ namespace FastRaft.FaultCampaign.Hostile;
 /// Well-formed Raft messages that would do harm if believed — heartbeats with an impossible commit
 /// index, terms at the top of the 64-bit range, appends of made-up entries, TimeoutNow, junk
 /// snapshots — sent in real FastRaft datagrams under the names of the cluster's members, but
-/// sealed with a key that is not the cluster's. An authenticated node must drop every one.
+/// sealed with a key that is not the cluster's, or sent unauthenticated (checksummed, as an
+/// insecure transport sends them). An authenticated node must drop every one.
 /// </summary>
 internal sealed class Forger : IDisposable
 {
@@ -22,7 +23,17 @@ internal sealed class Forger : IDisposable
     {
         random.NextBytes(_junk);
         byte[] wrongKey = RandomNumberGenerator.GetBytes(32);
-        foreach (ulong impersonated in members.Keys)
+        foreach (bool keyed in (bool[])[true, false])
+        {
+            foreach (ulong impersonated in members.Keys)
+            {
+                _impostors.Add(Impostor(clusterId, members, bind, impersonated, keyed ? wrongKey : null));
+            }
+        }
+    }
+
+    private static (UdpTransport, ulong[]) Impostor(ulong clusterId, IReadOnlyDictionary<ulong, IPEndPoint> members, IPAddress bind, ulong impersonated, byte[]? key)
+    {
         {
             var options = new UdpTransportOptions
             {
@@ -30,7 +41,10 @@ internal sealed class Forger : IDisposable
                 ClusterId = clusterId,
                 Bind = new IPEndPoint(bind, 0),
                 MaxDatagramSize = 1_400,
-                ClusterKey = wrongKey,
+                ClusterKey = key,
+                InsecureNoAuthentication = key is null,
+                // The impostor's own insecurity is the point; its start-up warning is noise here.
+                Logger = FastRaft.Core.Logging.RaftLogger.Null,
             };
             List<ulong> victims = [];
             foreach ((ulong id, IPEndPoint endPoint) in members)
@@ -43,7 +57,7 @@ internal sealed class Forger : IDisposable
             }
             var transport = new UdpTransport(options);
             transport.Start(new DiscardingSink());
-            _impostors.Add((transport, [.. victims]));
+            return (transport, [.. victims]);
         }
     }
 
