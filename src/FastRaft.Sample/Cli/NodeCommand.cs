@@ -3,6 +3,7 @@ using FastRaft.Core.Logging;
 using FastRaft.Sample.Client;
 using FastRaft.Sample.Cluster;
 using FastRaft.Sample.Protocol;
+using FastRaft.Transport.Udp;
 
 namespace FastRaft.Sample.Cli;
 
@@ -84,6 +85,13 @@ internal static class NodeCommand
         }
     }
 
+    /// <summary>What the Raft port refused: datagrams dropped by the transport (forged, replayed, garbage) and messages the node refused.</summary>
+    private static string RaftPort(SampleNode node)
+    {
+        UdpTransportCounters t = node.TransportCounters;
+        return $"raft drops {Report.N(t.DroppedTotal)} (bad MAC {Report.N(t.Dropped(DropReason.BadMac))}, replayed {Report.N(t.Dropped(DropReason.Replayed))})  refused {Report.N(node.Raft.Counters.MessagesRefused.Total)}";
+    }
+
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static string Status(TimeSpan elapsed, SampleNode node)
@@ -91,6 +99,6 @@ internal static class NodeCommand
         ReplicaState s = ClientEndpoint.ReadState(node.Raft, node.StateMachine, []);
         string leader = s.Leader == 0 ? "none" : s.Leader.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string learner = node.Members.IsLearner(node.Id) ? " (learner)" : "";
-        return $"{Report.Stamp(elapsed)} node {s.NodeId} {s.Role,-9} leader {leader}  term {s.Term}  commit {Report.N(s.Commit),9}  applied {Report.N(s.LastApplied),9} | orders {Report.N(s.Statistics.OrdersAccepted)}  trades {Report.N(s.Statistics.Trades)}  resting {Report.N(s.RestingOrders)} | client drops {Report.N(node.ClientDatagramsDropped)}{learner}";
+        return $"{Report.Stamp(elapsed)} node {s.NodeId} {s.Role,-9} leader {leader}  term {s.Term}  commit {Report.N(s.Commit),9}  applied {Report.N(s.LastApplied),9} | orders {Report.N(s.Statistics.OrdersAccepted)}  trades {Report.N(s.Statistics.Trades)}  resting {Report.N(s.RestingOrders)} | client drops {Report.N(node.ClientDatagramsDropped)}{learner} | {RaftPort(node)}";
     }
 }

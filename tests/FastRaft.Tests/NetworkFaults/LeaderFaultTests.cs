@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using FastRaft.FaultCampaign;
+using FastRaft.Sample.Cli;
+using FastRaft.Tests.EndToEnd;
 using FastRaft.Tests.Sample;
 using Xunit.Abstractions;
 
@@ -13,6 +16,7 @@ namespace FastRaft.Tests.NetworkFaults;
 /// acknowledged order. Needs root and namespaces; on a machine that cannot create network
 /// namespaces it passes trivially and says why.
 /// </summary>
+[Collection(nameof(EndToEndCollection))]
 public sealed class LeaderFaultTests(ITestOutputHelper output)
 {
     private const ulong Nodes = 3;
@@ -25,35 +29,31 @@ public sealed class LeaderFaultTests(ITestOutputHelper output)
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<string> _timeline = [];
 
-    [Fact]
+    [SkippableFact]
     public void Leader_with_a_lossy_link_then_partitioned_fails_over_rejoins_after_healing_and_no_order_is_lost()
     {
         using NamespaceNetwork? network = NamespaceNetwork.TryCreate((int)Nodes, out string reason);
-        if (network is null)
-        {
-            // The only case that does not run the scenario: say so where people look.
-            string message = $"SKIPPED (passes without running): {reason}";
-            output.WriteLine(message);
-            Console.WriteLine($"{nameof(LeaderFaultTests)}: {message}");
-            return;
-        }
+        Skip.If(network is null, reason);
         Assert.True(NftFaults.Nft is not null, "nft is not installed: apt-get install -y --no-install-recommends nftables (.ci/run does this)");
         Note($"namespaces {network.RouterNamespace} (bridge, client) and {network.NodeNamespace(1)}..{Nodes}");
 
         string peers = string.Join(",", Ids().Select(id => $"{id}={NamespaceNetwork.NodeAddress(id)}:7000/8000"));
-        var nodes = new Dictionary<ulong, NamespacedSample>();
-        NamespacedSample? client = null;
+        var nodes = new Dictionary<ulong, NamespacedProcess>();
+        NamespacedProcess? client = null;
+        DirectoryInfo keyDir = Directory.CreateTempSubdirectory("fastraft-netns-key-");
+        string keyFile = Path.Combine(keyDir.FullName, "cluster.key");
+        Assert.True(ClusterKeyFile.TryCreate(keyFile, out string keyError), keyError);
         try
         {
             foreach (ulong id in Ids())
             {
                 // --duration bounds a node that outlives the test by accident.
-                nodes[id] = NamespacedSample.Start($"node {id}", network.NodeNamespace(id), _clock,
-                    "--node", Text(id), "--peers", peers, "--duration", "120");
+                nodes[id] = NamespacedProcess.StartSample($"node {id}", network.NodeNamespace(id), _clock,
+                    "--node", Text(id), "--peers", peers, "--duration", "120", "--init", "--key-file", keyFile);
             }
             Require(() => nodes.Values.All(n => n.Lines.Exists(l => l.StartsWith("node ", StringComparison.Ordinal))), "every node started", nodes, client);
             // The client runs until the test stops it (SIGTERM), so slow phases cannot outlast it.
-            client = NamespacedSample.Start("client", network.RouterNamespace, _clock,
+            client = NamespacedProcess.StartSample("client", network.RouterNamespace, _clock,
                 "--client", "--peers", peers, "--duration", "120", "--sessions", "8");
 
             ulong leader = 0;
@@ -143,7 +143,7 @@ public sealed class LeaderFaultTests(ITestOutputHelper output)
         finally
         {
             client?.Dispose();
-            foreach (NamespacedSample n in nodes.Values)
+            foreach (NamespacedProcess n in nodes.Values)
             {
                 n.Dispose();
             }
@@ -151,6 +151,7 @@ public sealed class LeaderFaultTests(ITestOutputHelper output)
             {
                 output.WriteLine(line);
             }
+            keyDir.Delete(recursive: true);
         }
     }
 
@@ -162,7 +163,7 @@ public sealed class LeaderFaultTests(ITestOutputHelper output)
         }
     }
 
-    private static ulong Commit(NamespacedSample client)
+    private static ulong Commit(NamespacedProcess client)
     {
         List<(ulong Leader, ulong Commit)> progress = SampleOutput.Progress(client.Lines);
         return progress.Count == 0 ? 0 : progress.Max(p => p.Commit);
@@ -173,7 +174,7 @@ public sealed class LeaderFaultTests(ITestOutputHelper output)
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
 
     /// <summary>Waits (bounded) for <paramref name="condition"/>; fails with every process's output otherwise.</summary>
-    private void Require(Func<bool> condition, string what, Dictionary<ulong, NamespacedSample> nodes, NamespacedSample? client)
+    private void Require(Func<bool> condition, string what, Dictionary<ulong, NamespacedProcess> nodes, NamespacedProcess? client)
     {
         var deadline = _clock.Elapsed + StepTimeout;
         while (!condition())
@@ -192,7 +193,7 @@ public sealed class LeaderFaultTests(ITestOutputHelper output)
 
     private void Note(string what) => _timeline.Add($"[{_clock.Elapsed.TotalSeconds,5:0.0}s] {what}");
 
-    private string Describe(Dictionary<ulong, NamespacedSample> nodes, NamespacedSample? client) =>
+    private string Describe(Dictionary<ulong, NamespacedProcess> nodes, NamespacedProcess? client) =>
         string.Join("\n", _timeline)
         + string.Concat(nodes.Values.Select(n => $"\n--- {n.Name}:\n{n.Text}"))
         + (client is null ? "" : $"\n--- client:\n{client.Text}");

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace FastRaft.Tests.NetworkFaults;
+namespace FastRaft.FaultCampaign;
 
 /// <summary>
 /// One of the per-second lines of a sample <c>--node</c> process, e.g.

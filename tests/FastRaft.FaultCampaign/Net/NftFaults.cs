@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace FastRaft.Tests.NetworkFaults;
+namespace FastRaft.FaultCampaign;
 
 /// <summary>
 /// Network faults made with nftables inside one namespace: a table of its own (<c>inet fault</c>)

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace FastRaft.Tests.NetworkFaults;
+namespace FastRaft.FaultCampaign;
 
 /// <summary>The outcome of a finished command: exit code (-1 when it could not start or timed out) and its output.</summary>
 internal readonly record struct CommandResult(int ExitCode, string Output, string Error)

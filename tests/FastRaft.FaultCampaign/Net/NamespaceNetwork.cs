@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace FastRaft.Tests.NetworkFaults;
+namespace FastRaft.FaultCampaign;
 
 /// <summary>
 /// A private network of Linux network namespaces: a router namespace holding a bridge, and one
