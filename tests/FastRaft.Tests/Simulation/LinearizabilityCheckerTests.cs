@@ -339,4 +339,14 @@ public class LinearizabilityCheckerTests
         // does not count it as progress.
         Assert.Equal([Put(0, 5, 1, 2)], r.LongestPrefix);
     }
+
+    [Fact]
+    public void SameOperationsInAnotherOrderAreAnotherConfiguration()
+    {
+        // The search first tries the put of 1 (it returns first), then 2: state 2, and the failed
+        // swap from 2 cannot follow. The other order linearizes the same two puts but leaves 1:
+        // remembering only which operations were linearized, not the state, would miss it.
+        Assert.Equal(LinearizabilityVerdict.Linearizable, Check(Put(0, 1, 1, 9), Put(1, 2, 1, 10), Cas(2, 2, 9, false, 11, 12)));
+        Assert.Equal(LinearizabilityVerdict.NotLinearizable, Check(Put(0, 1, 1, 9), Put(1, 2, 1, 10), Cas(2, 2, 9, false, 11, 12), Cas(3, 1, 9, false, 13, 14)));
+    }
 }
