@@ -82,9 +82,6 @@ internal sealed class KeySearch
     /// <summary>Search steps taken (one per choice tried or undone).</summary>
     public long Steps { get; private set; }
 
-    /// <summary>Configurations entered.</summary>
-    public int Configurations => _visited.Count;
-
     /// <summary>The longest linearizable prefix found, as indexes into the operations.</summary>
     public ReadOnlySpan<int> LongestPrefix => _longest.AsSpan(0, _longestLength);
 
