@@ -32,11 +32,11 @@ public sealed record LinearizabilityResult(LinearizabilityVerdict Verdict, int K
 
 /// <summary>
 /// Decides whether a history of key-value operations is linearizable. Keys are independent
-/// objects (linearizability is compositional), so each key is checked on its own: a read that the
-/// order of its value's writes already rules out is reported at once (<see cref="ImpossibleReads"/>);
-/// otherwise the history is reduced by exact rewrites (<see cref="HistoryReduction"/>), then searched
-/// (<see cref="KeySearch"/>: Wing &amp; Gong with Lowe's memoization, as in Porcupine, plus
-/// pruning rules for reads, interchangeable operations and unknown outcomes).
+/// objects (linearizability is compositional), so each key is checked on its own: its history is
+/// reduced by rewrites that keep the verdict (<see cref="HistoryReduction"/>); a read that the
+/// order of its value's writes rules out is reported at once (<see cref="ImpossibleReads"/>);
+/// otherwise the reduced history is searched (<see cref="KeySearch"/>: Wing &amp; Gong with
+/// Lowe's memoization, as in Porcupine, plus exact pruning rules).
 /// </summary>
 public static class LinearizabilityChecker
 {
