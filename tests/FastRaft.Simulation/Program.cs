@@ -39,7 +39,9 @@ public static class Program
     {
         var sw = Stopwatch.StartNew();
         int done = 0, failed = 0;
-        long ops = 0, steps = 0;
+        long ops = 0, steps = 0, checkerSteps = 0, maxCheckerSteps = 0;
+        ulong maxCheckerSeed = 0;
+        int resolved = 0;
         var failures = new List<SimulationResult>();
         var gate = new Lock();
         var options = new ParallelOptions { MaxDegreeOfParallelism = cl.Jobs };
@@ -52,6 +54,12 @@ public static class Program
                 done++;
                 ops += r.Operations;
                 steps += r.Steps;
+                checkerSteps += r.CheckerSteps;
+                if (r.CheckerSteps > maxCheckerSteps || (r.CheckerSteps == maxCheckerSteps && r.Seed < maxCheckerSeed))
+                {
+                    (maxCheckerSteps, maxCheckerSeed) = (r.CheckerSteps, r.Seed);
+                }
+                resolved += r.ResolvedUnknownOutcomes ? 1 : 0;
                 if (!r.Passed)
                 {
                     failed++;
@@ -71,6 +79,8 @@ public static class Program
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"seeds {cl.From}..{cl.From + (ulong)cl.Count - 1}: {done} run, {failed} failed, {steps} steps, {ops} operations checked, {sw.Elapsed.TotalSeconds:F1} s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"linearizability checker: {checkerSteps} search steps, at most {maxCheckerSteps} (seed {maxCheckerSeed}) of {Linearizability.LinearizabilityChecker.DefaultBudget} per key; {resolved} histories undecided as recorded (checked again with outcomes resolved from the applies)"));
         return failed == 0 ? 0 : 1;
     }
 
@@ -95,7 +105,7 @@ public static class Program
     }
 
     private static string Summary(SimulationResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"seed {r.Seed}: {(r.Passed ? "passed" : "FAILED")} after {r.Steps} steps (time {r.Time}); {r.Operations} operations ({r.UnknownOperations} unknown, {r.NeverAppliedUnknown} of them never applied; {r.SupersededLeaseReads} superseded lease reads), committed {r.Committed}, {r.Leaders} leader terms, {r.Crashes} crashes, {r.ConfChanges} conf changes applied, {r.SnapshotsRestored} snapshots restored; fingerprint {r.Fingerprint:x16}");
+        $"seed {r.Seed}: {(r.Passed ? "passed" : "FAILED")} after {r.Steps} steps (time {r.Time}); {r.Operations} operations ({r.UnknownOperations} unknown, {r.NeverAppliedUnknown} of them never applied; {r.SupersededLeaseReads} superseded lease reads), committed {r.Committed}, {r.Leaders} leader terms, {r.Crashes} crashes, {r.ConfChanges} conf changes applied, {r.SnapshotsRestored} snapshots restored; checker {r.CheckerSteps} steps{(r.ResolvedUnknownOutcomes ? " (undecided as recorded; unknown outcomes resolved from the applies)" : "")}; fingerprint {r.Fingerprint:x16}");
 
     private static string FirstLine(string? s) => s is null ? "" : s.Split('\n')[0];
 }

@@ -47,6 +47,7 @@ public sealed partial class Simulation
     /// </summary>
     private readonly Dictionary<(int Client, ulong Seq), (long Time, bool Result)> _appliedCommands = [];
     private bool _refinedHistory;
+    private long _checkerSteps;
     private int _supersededLeaseReads;
     private int _neverAppliedUnknown;
     private readonly List<ulong> _upNodes = [];
@@ -302,18 +303,32 @@ public sealed partial class Simulation
             checkable.Add(_history[i]);
         }
         LinearizabilityResult r = LinearizabilityChecker.Check(checkable);
+        _checkerSteps += r.Steps;
         if (r.Verdict == LinearizabilityVerdict.Inconclusive)
         {
             r = LinearizabilityChecker.Check(Refined());
+            _checkerSteps += r.Steps;
         }
         _trace.Line($"{_now} history: {_history.Count} operations, {CountUnknown()} unknown ({_neverAppliedUnknown} never applied), {_supersededLeaseReads} superseded lease reads{(_options.StrictLeaseReads ? " kept" : " left out")}: {r.Verdict}{(_refinedHistory ? " (unknown outcomes resolved from the applies)" : "")}");
         if (r.Verdict == LinearizabilityVerdict.NotLinearizable)
         {
             var lines = new System.Text.StringBuilder();
-            lines.Append($"history of key k{r.Key} has no linearization ({r.KeyHistory.Count} operations); longest linearizable prefix:");
-            foreach (KvOperation op in r.LongestPrefix)
+            lines.Append($"history of key k{r.Key} has no linearization ({r.KeyHistory.Count} operations); ");
+            if (r.Contradiction != ReadContradiction.None)
             {
-                lines.Append("\n    ").Append(op);
+                lines.Append($"a read contradicts the order of the writes ({r.Contradiction}):");
+                foreach (KvOperation op in r.Witness)
+                {
+                    lines.Append("\n    ").Append(op);
+                }
+            }
+            else
+            {
+                lines.Append("longest linearizable prefix:");
+                foreach (KvOperation op in r.LongestPrefix)
+                {
+                    lines.Append("\n    ").Append(op);
+                }
             }
             lines.Append("\n  operations on the key:");
             foreach (KvOperation op in r.KeyHistory)

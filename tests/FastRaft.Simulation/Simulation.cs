@@ -104,6 +104,8 @@ public sealed partial class Simulation
             SnapshotsRestored = _snapshotsRestored,
             Fingerprint = Fnv.Mix(_fingerprint, (ulong)_rng.Draws),
             Linearizability = lin,
+            CheckerSteps = _checkerSteps,
+            ResolvedUnknownOutcomes = _refinedHistory,
         };
     }
 

@@ -37,5 +37,14 @@ public sealed record SimulationResult
 
     public LinearizabilityResult? Linearizability { get; init; }
 
+    /// <summary>Search steps the linearizability checker took on this run's history.</summary>
+    public long CheckerSteps { get; init; }
+
+    /// <summary>
+    /// The checker could not decide the history as recorded and it was checked again with the
+    /// unknown outcomes resolved from the applies (a stricter history).
+    /// </summary>
+    public bool ResolvedUnknownOutcomes { get; init; }
+
     public bool Passed => Invariant is null;
 }

@@ -9,6 +9,13 @@ public static class KvModel
     public const ulong Initial = 0;
 
     /// <summary>
+    /// Whether <paramref name="op"/> leaves every state it may take effect in unchanged: a get, a
+    /// compare-and-set known to have failed, or one that swaps a value for itself.
+    /// </summary>
+    public static bool IsReadOnly(in KvOperation op) =>
+        !op.Unknown && (op.Kind == KvOpKind.Get || (op.Kind == KvOpKind.CompareAndSet && (op.Output == 0 || op.Expected == op.Value)));
+
+    /// <summary>
     /// Whether <paramref name="op"/> may take effect in <paramref name="state"/> with the result it
     /// reported, and the state after it. An operation of unknown outcome takes whatever effect the
     /// state dictates.
