@@ -37,6 +37,21 @@ public interface ITransport : IDisposable
     void OnConfigurationChanged(ConfState confState)
     {
     }
+
+    /// <summary>
+    /// Polled mode (node thread only): receives what has arrived, without blocking, and hands it
+    /// to the sink given to <see cref="Start"/> on the calling thread; also runs the transport's
+    /// timers (resends, expiries) as of <paramref name="now"/>, a timestamp of the node's
+    /// <see cref="TimeProvider"/>. Returns the units of work done (0: nothing arrived or was due).
+    /// A transport that delivers from a thread of its own returns 0.
+    /// </summary>
+    int Poll(long now) => 0;
+
+    /// <summary>
+    /// What the node thread waits on when idle: this transport's input arriving, or a wake. Null
+    /// when the transport delivers from a thread of its own (the node then waits on its own signal).
+    /// </summary>
+    Agents.IWaitSource? WaitSource => null;
 }
 
 /// <summary>The node side of a transport: where inbound messages and delivery reports go. Thread-safe.</summary>
