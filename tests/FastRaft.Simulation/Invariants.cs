@@ -79,7 +79,7 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
     /// <summary>After a Ready was saved: log matching of the new entries, durable commit monotonicity.</summary>
     public void AfterSave(SimNode n, in Ready rd)
     {
-        foreach (ref readonly Entry e in rd.Entries.Span)
+        foreach (ref readonly Entry e in rd.Entries)
         {
             CheckEntry(n, e);
         }

@@ -20,11 +20,11 @@ public sealed partial class Simulation
         Ready rd = raft.Ready();
         if (_trace.Enabled)
         {
-            _trace.Line($"{_now} ready {n.Id}: {Role(raft)} hs={rd.HardState.Term}/{rd.HardState.Vote}/{rd.HardState.Commit} entries={DescribeRange(rd.Entries.Span)} committed={DescribeRange(rd.CommittedEntries.Span)} msgs={rd.Messages.Length} snap={(rd.Snapshot is null ? "-" : $"{rd.Snapshot.Metadata.Index}/{rd.Snapshot.Metadata.Term}")} reads={rd.ReadStates.Length}");
+            _trace.Line($"{_now} ready {n.Id}: {Role(raft)} hs={rd.HardState.Term}/{rd.HardState.Vote}/{rd.HardState.Commit} entries={DescribeRange(rd.Entries.ToArray())} committed={DescribeRange(rd.CommittedEntries.Span)} msgs={rd.Messages.Length} snap={(rd.Snapshot is null ? "-" : $"{rd.Snapshot.Metadata.Index}/{rd.Snapshot.Metadata.Term}")} reads={rd.ReadStates.Length}");
         }
 
         // 1. Persist (one group-committed write), then check what is now durable.
-        StorageStatus saved = n.Storage.Save(rd.HardState, rd.Entries.Span, rd.Snapshot, rd.MustSync);
+        StorageStatus saved = n.Storage.Save(rd.HardState, rd.Entries, rd.Snapshot, rd.MustSync);
         if (saved != StorageStatus.Ok)
         {
             Invariants.Fail("storage", $"node {n.Id} could not save its Ready: {saved}");

@@ -72,7 +72,7 @@ public sealed class BenchNode
             return false;
         }
         Ready rd = node.Ready();
-        Check(Storage.Save(rd.HardState, rd.Entries.Span, rd.Snapshot, rd.MustSync));
+        Check(Storage.Save(rd.HardState, rd.Entries, rd.Snapshot, rd.MustSync));
         foreach (ref readonly Message m in rd.Messages.Span)
         {
             peers[m.To]!.Node.Step(m);

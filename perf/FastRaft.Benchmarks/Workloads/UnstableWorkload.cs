@@ -72,8 +72,8 @@ internal sealed class UnstableWorkload
     public ulong Slice()
     {
         ulong lo = _log.Offset + (ulong)(_log.Count - Batch) / 2;
-        ReadOnlySpan<Entry> s = _log.Slice(lo, lo + (ulong)Batch);
-        return s[^1].Index;
+        EntrySegments s = _log.Slice(lo, lo + (ulong)Batch);
+        return s.Last.Index;
     }
 
     /// <summary>

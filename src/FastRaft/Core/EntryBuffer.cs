@@ -49,6 +49,13 @@ public sealed class EntryBuffer(int capacity = 16)
         Count += entries.Length;
     }
 
+    /// <summary>Appends both pieces of <paramref name="entries"/>.</summary>
+    public void AddRange(EntrySegments entries)
+    {
+        AddRange(entries.First.Span);
+        AddRange(entries.Second.Span);
+    }
+
     /// <summary>Overwrites the entry at position <paramref name="i"/>.</summary>
     public void Replace(int i, in Entry e)
     {

@@ -3,9 +3,10 @@ using FastRaft.Protocol;
 namespace FastRaft.Core;
 
 /// <summary>
-/// Backing store for what one Ready hands out: the entries carried by messages and by the
-/// Ready itself, copied payloads that the core does not otherwise own (forwarded proposals,
-/// read contexts), and the Ready's message list (the node sends into it directly). The node
+/// Backing store for what one Ready hands out: the entries carried by messages and the
+/// committed entries (the Ready's entries to persist are a view of the unstable log's ring),
+/// copied payloads that the core does not otherwise own (forwarded proposals, read contexts),
+/// and the Ready's message list (the node sends into it directly). The node
 /// keeps two arenas and alternates at each Ready, so everything a Ready exposes stays valid
 /// until the next call to Ready while a warmed-up pair never allocates. Growth moves to new
 /// arrays and leaves views into the old ones intact.
@@ -32,18 +33,6 @@ internal sealed class MessageArena
         Messages.Clear();
         Responses.Clear();
         _bytesUsed = 0;
-    }
-
-    /// <summary>Copies entry structs (payloads still refer to their owners) and returns the view.</summary>
-    public ReadOnlyMemory<Entry> AddEntries(ReadOnlySpan<Entry> entries)
-    {
-        if (entries.IsEmpty)
-        {
-            return ReadOnlyMemory<Entry>.Empty;
-        }
-        int start = Entries.Count;
-        Entries.AddRange(entries);
-        return Entries.AsMemory(start, entries.Length);
     }
 
     /// <summary>Copies entries together with their payload bytes, for entries whose payload the caller owns.</summary>

@@ -181,7 +181,8 @@ public sealed class RawNode
             r.Logger.Panic("two accepted Ready structs without call to Advance");
         }
 
-        ReadOnlyMemory<Entry> entries = arena.AddEntries(r.Log.NextUnstableEnts());
+        // A view of the unstable log itself: no copy (the log keeps the slots for two Readys).
+        EntrySegments entries = r.Log.NextUnstableEnts();
         int committedStart = arena.Entries.Count;
         r.Log.NextCommittedEnts(ApplyUnstableEntries, arena.Entries);
         ReadOnlyMemory<Entry> committed = arena.Entries.AsMemory(committedStart, arena.Entries.Count - committedStart);
@@ -198,7 +199,7 @@ public sealed class RawNode
         {
             if (!entries.IsEmpty || !hardOut.IsEmpty || snapshot is not null || r.MsgsAfterAppend.Count > 0)
             {
-                msgs.Add(NewStorageAppendMsg(arena, entries, hardOut, snapshot));
+                msgs.Add(NewStorageAppendMsg(arena, Contiguous(arena, entries), hardOut, snapshot));
             }
             if (!committed.IsEmpty)
             {
@@ -312,6 +313,21 @@ public sealed class RawNode
     /// <summary>Whether the Ready must be synced to disk: entries, or a changed term or vote.</summary>
     public static bool MustSync(HardState st, HardState prev, int entryCount) =>
         entryCount != 0 || st.Vote != prev.Vote || st.Term != prev.Term;
+
+    /// <summary>
+    /// The entries as one piece, for a message: the ring's own memory unless the range wraps
+    /// (once per lap of the ring), then a copy in the arena.
+    /// </summary>
+    private static ReadOnlyMemory<Entry> Contiguous(MessageArena arena, EntrySegments entries)
+    {
+        if (entries.IsSingleSegment)
+        {
+            return entries.First;
+        }
+        int start = arena.Entries.Count;
+        arena.Entries.AddRange(entries);
+        return arena.Entries.AsMemory(start, entries.Length);
+    }
 
     private bool NeedStorageAppendResp(Snapshot? snapshot) =>
         _raft.Log.HasNextOrInProgressUnstableEnts() || snapshot is not null;

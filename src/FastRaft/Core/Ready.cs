@@ -20,8 +20,11 @@ public readonly struct Ready
     /// <summary>Reads whose index is now known (ReadIndex answers).</summary>
     public ReadOnlyMemory<ReadState> ReadStates { get; init; }
 
-    /// <summary>Entries to append to stable storage before sending messages.</summary>
-    public ReadOnlyMemory<Entry> Entries { get; init; }
+    /// <summary>
+    /// Entries to append to stable storage before sending messages: a view of the unstable
+    /// log's ring, in two pieces when the range wraps around its end.
+    /// </summary>
+    public EntrySegments Entries { get; init; }
 
     /// <summary>A snapshot to persist, or null.</summary>
     public Snapshot? Snapshot { get; init; }

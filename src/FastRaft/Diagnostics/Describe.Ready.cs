@@ -32,7 +32,8 @@ public static partial class Describe
         if (!rd.Entries.IsEmpty)
         {
             body.Append("Entries:\n");
-            AppendEntries(body, rd.Entries.Span, f);
+            AppendEntries(body, rd.Entries.First.Span, f);
+            AppendEntries(body, rd.Entries.Second.Span, f);
         }
         if (rd.Snapshot is { IsEmpty: false } snap)
         {

@@ -26,7 +26,7 @@ public sealed partial class RaftNode<TResult>
         Ready rd = _raw.Ready();
         _counters.Readys++;
 
-        StorageStatus saved = _storage.Save(rd.HardState, rd.Entries.Span, rd.Snapshot, rd.MustSync);
+        StorageStatus saved = _storage.Save(rd.HardState, rd.Entries, rd.Snapshot, rd.MustSync);
         if (saved != StorageStatus.Ok)
         {
             ThrowStorageFailure(saved);

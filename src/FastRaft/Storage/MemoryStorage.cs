@@ -84,7 +84,7 @@ public sealed class MemoryStorage : IRaftStorage
     /// Applies one Ready's writes in order, under one acquisition of the lock: hard state,
     /// snapshot, entries (nothing here needs syncing).
     /// </summary>
-    public StorageStatus Save(HardState hardState, ReadOnlySpan<Entry> entries, Snapshot? snapshot, bool mustSync)
+    public StorageStatus Save(HardState hardState, EntrySegments entries, Snapshot? snapshot, bool mustSync)
     {
         lock (_gate)
         {
@@ -100,7 +100,10 @@ public sealed class MemoryStorage : IRaftStorage
                     return st;
                 }
             }
-            return AppendLocked(entries);
+            // The second piece continues the first (a run has consecutive indexes): once the first is
+            // in, the second cannot leave a gap.
+            StorageStatus appended = AppendLocked(entries.First.Span);
+            return appended == StorageStatus.Ok ? AppendLocked(entries.Second.Span) : appended;
         }
     }
 

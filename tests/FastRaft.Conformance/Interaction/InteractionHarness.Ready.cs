@@ -18,7 +18,7 @@ public sealed partial class InteractionHarness
 
         if (!n.Config.AsyncStorageWrites)
         {
-            string? err = ProcessAppend(n, rd.HardState, rd.Entries.Span, rd.Snapshot);
+            string? err = ProcessAppend(n, rd.HardState, rd.Entries, rd.Snapshot);
             if (err is not null)
             {
                 return err;
@@ -62,7 +62,7 @@ public sealed partial class InteractionHarness
 
     private static bool IsLocalTarget(ulong id) => id is LocalIds.LocalAppendThread or LocalIds.LocalApplyThread;
 
-    private static string? ProcessAppend(HarnessNode n, HardState hs, ReadOnlySpan<Entry> ents, Snapshot? snap)
+    private static string? ProcessAppend(HarnessNode n, HardState hs, EntrySegments ents, Snapshot? snap)
     {
         var s = n.Storage.Inner;
         if (!hs.IsEmpty)
@@ -82,7 +82,12 @@ public sealed partial class InteractionHarness
             StorageStatus st = s.ApplySnapshot(snap);
             return st == StorageStatus.Ok ? null : st.Describe();
         }
-        StorageStatus appended = s.Append(ents);
+        // The pieces of one run, appended in order (the second cannot leave a gap after the first).
+        StorageStatus appended = s.Append(ents.First.Span);
+        if (appended == StorageStatus.Ok)
+        {
+            appended = s.Append(ents.Second.Span);
+        }
         return appended == StorageStatus.Ok ? null : appended.Describe();
     }
 
@@ -126,7 +131,7 @@ public sealed partial class InteractionHarness
     {
         HarnessNode n = _nodes[idx];
         return ProcessThreadWork(n.AppendWork, "no append work to perform",
-            m => ProcessAppend(n, new HardState(m.Term, m.Vote, m.Commit), m.Entries.Span, m.Snapshot));
+            m => ProcessAppend(n, new HardState(m.Term, m.Vote, m.Commit), m.Entries, m.Snapshot));
     }
 
     private string? ProcessApplyThread(int idx)

@@ -12,7 +12,7 @@ namespace FastRaft.Tests.Log;
 public class LogAllocationTests
 {
     [Fact]
-    public void Unstable_truncate_and_append_stable_to_and_advance_allocate_nothing()
+    public void Unstable_truncate_and_append_hand_out_stable_to_and_advance_allocate_nothing()
     {
         var u = new Unstable(RaftLogger.Null, 1);
         var batch = new Entry[4];
@@ -28,6 +28,11 @@ public class LogAllocationTests
                     batch[j] = new Entry(1, next + (ulong)j, EntryType.EntryNormal, payload);
                 }
                 u.TruncateAndAppend(batch);
+                // Handed out as a Ready would: the ring keeps the slots for two epochs.
+                if (u.NextEntries().Length != batch.Length)
+                {
+                    throw new InvalidOperationException("the new entries were not handed out");
+                }
                 u.AcceptInProgress();
                 next += (ulong)batch.Length;
                 u.StableTo(next - 1, 1);

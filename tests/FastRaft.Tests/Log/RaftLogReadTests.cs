@@ -34,7 +34,7 @@ public class RaftLogReadTests
             Assert.True(log.MatchTerm(j, j));
         }
 
-        ReadOnlySpan<Entry> unstable = log.NextUnstableEnts();
+        EntrySegments unstable = log.NextUnstableEnts();
         Assert.Equal(250, unstable.Length);
         Assert.Equal(751UL, unstable[0].Index);
 

@@ -121,7 +121,7 @@ public class UnstableTests
         Unstable u = Make(5, [1, 1]);
         u.OffsetInProgress = offsetInProgress;
 
-        ReadOnlySpan<Entry> next = u.NextEntries();
+        EntrySegments next = u.NextEntries();
 
         Assert.Equal(windexes.Length, next.Length);
         for (int k = 0; k < next.Length; k++)

@@ -41,7 +41,7 @@ public class HotPathAllocationTests
         {
             storage.SetHardState(rd.HardState);
         }
-        storage.Append(rd.Entries.Span);
+        storage.Append(rd.Entries);
         foreach (ref readonly Message m in rd.Messages.Span)
         {
             peers[m.To]!.Step(m);

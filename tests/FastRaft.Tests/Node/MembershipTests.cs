@@ -290,7 +290,7 @@ public class MembershipTests
         for (int i = 0; i < 10 && !applied; i++)
         {
             Ready rd = node.Ready();
-            c.Storages[1].Append(rd.Entries.Span);
+            c.Storages[1].Append(rd.Entries);
             foreach (Entry e in rd.CommittedEntries.Span)
             {
                 if (e.Type == EntryType.EntryConfChangeV2)

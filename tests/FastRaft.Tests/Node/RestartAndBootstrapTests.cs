@@ -141,7 +141,7 @@ public class RestartAndBootstrapTests
             Assert.True(ConfChangeCodec.TryDecodeV1(entries[i].Data.Span, out ConfChange cc, out _));
             Assert.Equal(new ConfChange(ConfChangeType.ConfChangeAddNode, (ulong)i + 1), cc);
         }
-        Assert.Equal(StorageStatus.Ok, s.Save(rd.HardState, rd.Entries.Span, rd.Snapshot, rd.MustSync));
+        Assert.Equal(StorageStatus.Ok, s.Save(rd.HardState, rd.Entries, rd.Snapshot, rd.MustSync));
         foreach (Entry e in entries)
         {
             Assert.True(ConfChangeCodec.TryDecodeV1(e.Data.Span, out ConfChange cc, out _));

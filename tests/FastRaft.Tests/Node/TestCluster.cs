@@ -72,7 +72,7 @@ internal sealed class TestCluster
         {
             Assert.Equal(StorageStatus.Ok, s.ApplySnapshot(snap));
         }
-        Assert.Equal(StorageStatus.Ok, s.Append(rd.Entries.Span));
+        Assert.Equal(StorageStatus.Ok, s.Append(rd.Entries));
         foreach (ReadState rs in rd.ReadStates.Span)
         {
             ListFor(ReadStates, id).Add(rs with { RequestCtx = rs.RequestCtx.ToArray() });

@@ -220,6 +220,34 @@ public class MemoryStorageTests
         Assert.Equal(Terms(4, wterms[1..]), Stored(s));
     }
 
+    [Theory]
+    [MemberData(nameof(AppendCases))]
+    public void Save_of_a_run_in_two_pieces_stores_what_Append_stores_whatever_the_cut(ulong first, ulong[] terms, ulong[] wterms)
+    {
+        // A Ready's entries wrap around the unstable log's ring: every cut must store the same.
+        Entry[] ents = Terms(first, terms);
+        for (int cut = 0; cut <= ents.Length; cut++)
+        {
+            MemoryStorage s = Storage345();
+
+            Assert.Equal(StorageStatus.Ok, s.Save(default, new EntrySegments(ents.AsMemory(0, cut), ents.AsMemory(cut)), null, false));
+
+            Assert.Equal(StorageStatus.Ok, s.Term(3, out ulong dummyTerm));
+            Assert.Equal(wterms[0], dummyTerm);
+            Assert.Equal(Terms(4, wterms[1..]), Stored(s));
+        }
+    }
+
+    [Fact]
+    public void Save_whose_first_piece_leaves_a_gap_stores_nothing()
+    {
+        MemoryStorage s = Storage345();
+
+        Assert.Equal(StorageStatus.OutOfOrder, s.Save(default, new EntrySegments(Terms(7, 5), Terms(8, 5)), null, false));
+
+        Assert.Equal(Terms(4, 4, 5), Stored(s));
+    }
+
     [Fact]
     public void Append_with_a_gap_returns_OutOfOrder_instead_of_panicking()
     {

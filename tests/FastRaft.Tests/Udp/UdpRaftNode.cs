@@ -197,7 +197,7 @@ internal sealed class UdpRaftNode : ITransportSink, IDisposable
             Storage.SetHardState(rd.HardState);
             Volatile.Write(ref _commit, rd.HardState.Commit);
         }
-        Storage.Append(rd.Entries.Span);
+        Storage.Append(rd.Entries);
         foreach (ref readonly Message m in rd.Messages.Span)
         {
             Transport.Send(in m);

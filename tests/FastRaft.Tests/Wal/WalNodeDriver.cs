@@ -61,7 +61,7 @@ internal sealed class WalNodeDriver : IDisposable
             return false;
         }
         Ready rd = Node.Ready();
-        Assert.Equal(StorageStatus.Ok, Wal.Save(rd.HardState, rd.Entries.Span, rd.Snapshot, rd.MustSync));
+        Assert.Equal(StorageStatus.Ok, Wal.Save(rd.HardState, rd.Entries, rd.Snapshot, rd.MustSync));
         if (rd.Snapshot is { IsEmpty: false } snap)
         {
             (AppliedCount, AppliedHash) = AppliedState.Decode(snap.Data.Span);

@@ -13,7 +13,7 @@ namespace FastRaft.Tests.Wal;
 /// </summary>
 public sealed class WalStorageSemanticsTests : IDisposable
 {
-    private readonly TempWalDirectory _dir = new();
+    private TempWalDirectory _dir = new();
     private WriteAheadLog _wal;
 
     public WalStorageSemanticsTests() => _wal = _dir.Open();
@@ -183,6 +183,47 @@ public sealed class WalStorageSemanticsTests : IDisposable
             Assert.Equal(wterms[0], dummyTerm);
             Assert.Equal(Terms(4, wterms[1..]), Stored(_wal));
         }
+    }
+
+    [Theory]
+    [InlineData(1UL, new ulong[] { 1, 2 }, new ulong[] { 3, 4, 5 })]
+    [InlineData(2UL, new ulong[] { 3, 3, 5 }, new ulong[] { 3, 5 })]
+    [InlineData(3UL, new ulong[] { 3, 6, 6 }, new ulong[] { 3, 6, 6 })]
+    [InlineData(3UL, new ulong[] { 3, 4, 5, 5 }, new ulong[] { 3, 4, 5, 5 })]
+    [InlineData(6UL, new ulong[] { 5, 6 }, new ulong[] { 3, 4, 5, 5, 6 })]
+    public void A_run_in_two_pieces_is_saved_like_one_whatever_the_cut(ulong first, ulong[] terms, ulong[] wterms)
+    {
+        // A Ready's entries wrap around the unstable log's ring: every cut must store the same.
+        Entry[] ents = Terms(first, terms);
+        for (int cut = 0; cut <= ents.Length; cut++)
+        {
+            _wal.Dispose();
+            _dir.Dispose();
+            _dir = new TempWalDirectory();
+            _wal = _dir.Open();
+            Setup345();
+            var pieces = new EntrySegments(ents.AsMemory(0, cut), ents.AsMemory(cut));
+
+            Assert.Equal(StorageStatus.Ok, _wal.Save(default, pieces, null, true));
+            Reopen();
+
+            Assert.Equal(StorageStatus.Ok, _wal.Term(3, out ulong dummyTerm));
+            Assert.Equal(wterms[0], dummyTerm);
+            Assert.Equal(Terms(4, wterms[1..]), Stored(_wal));
+        }
+    }
+
+    [Fact]
+    public void Two_pieces_that_do_not_continue_each_other_are_OutOfOrder_and_write_nothing()
+    {
+        Setup345();
+        long written = _wal.Statistics.BytesWritten;
+
+        var pieces = new EntrySegments(Terms(6, 5, 5), Terms(9, 5));
+
+        Assert.Equal(StorageStatus.OutOfOrder, _wal.Save(default, pieces, null, true));
+        Assert.Equal(written, _wal.Statistics.BytesWritten);
+        Assert.Equal(Terms(4, 4, 5), Stored(_wal));
     }
 
     [Fact]

@@ -162,7 +162,7 @@ public class WalWriteTests
         Entry[] ents = Payloads(1, 200, 1, 100);
         for (int i = 0; i < ents.Length; i += 25)
         {
-            Assert.Equal(StorageStatus.Ok, wal.Save(new HardState(1, 1, 0), ents.AsSpan(i, 25), null, true));
+            Assert.Equal(StorageStatus.Ok, wal.Save(new HardState(1, 1, 0), new ReadOnlyMemory<Entry>(ents, i, 25), null, true));
         }
         Assert.InRange(wal.Statistics.CachedEntries, 1, 10);
 

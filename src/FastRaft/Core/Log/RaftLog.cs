@@ -154,10 +154,10 @@ internal sealed partial class RaftLog
         return (0, 0);
     }
 
-    /// <summary>Entries to write to stable storage that are not already being written.</summary>
-    public ReadOnlySpan<Entry> NextUnstableEnts() => Unstable.NextEntries();
+    /// <summary>Entries to write to stable storage that are not already being written (handed out until two Ready boundaries pass).</summary>
+    public EntrySegments NextUnstableEnts() => Unstable.NextEntries();
 
-    public bool HasNextUnstableEnts() => !Unstable.NextEntries().IsEmpty;
+    public bool HasNextUnstableEnts() => Unstable.HasNextEntries;
 
     public bool HasNextOrInProgressUnstableEnts() => Unstable.Count > 0;
 
@@ -453,10 +453,10 @@ internal sealed partial class RaftLog
     // Appends unstable entries after the stored ones already in dest[start..], keeping etcd's
     // limitSize semantics over the whole result: the first entry always, then while the running
     // total stays within maxSize.
-    private static void AppendLimited(ReadOnlySpan<Entry> unstable, ulong maxSize, EntryBuffer dest, int start)
+    private static void AppendLimited(EntrySegments unstable, ulong maxSize, EntryBuffer dest, int start)
     {
         ReadOnlySpan<Entry> stored = dest.Span[start..];
-        if (maxSize == ulong.MaxValue || EntrySizes.SizeBound(stored) + EntrySizes.SizeBound(unstable) <= maxSize)
+        if (maxSize == ulong.MaxValue || EntrySizes.SizeBound(stored) + EntrySizes.SizeBound(unstable.First.Span) + EntrySizes.SizeBound(unstable.Second.Span) <= maxSize)
         {
             // Everything fits well within the limit (the usual case): no exact sizes needed.
             dest.AddRange(unstable);
@@ -487,7 +487,7 @@ internal sealed partial class RaftLog
                 break;
             }
         }
-        dest.AddRange(unstable[..take]);
+        dest.AddRange(unstable.Slice(0, take));
     }
 
     // FirstIndex() <= lo <= hi <= LastIndex() + 1.

@@ -8,21 +8,23 @@ namespace FastRaft.Core.Log;
 /// etcd's unstable: log entries and an optional snapshot not yet written to storage. It hands
 /// them out for persistence (<see cref="NextEntries"/>, <see cref="NextSnapshot"/>), keeps them
 /// visible to the log while the writes are in progress, and forgets them once they are stable.
-/// Entry <c>k</c> of the window has log index <see cref="Offset"/> + k; the offset may be below
-/// the storage's last index, meaning the next storage write truncates the stored log.
+/// The entries are kept in a ring (<see cref="EntryRing"/>): entry <c>k</c> has log index
+/// <see cref="Offset"/> + k; the offset may be below the storage's last index, meaning the next
+/// storage write truncates the stored log.
 /// </summary>
 /// <remarks>
 /// Payloads are copied into an owned <see cref="PayloadArena"/> on append, so nothing refers to
-/// a caller's buffer. Spans returned by <see cref="NextEntries"/>, <see cref="Slice"/> and
-/// <see cref="Entries"/> are views of the window: valid until the next mutating call; the payload
-/// bytes they point at follow the arena's lifetime rule. Arguments to
-/// <see cref="TruncateAndAppend"/> must not be views of this log's own window.
+/// a caller's buffer. Ranges come out as <see cref="EntrySegments"/> (two pieces where the ring
+/// wraps). Those of <see cref="NextEntries"/> are handed out: they stay readable for two calls of
+/// <see cref="AdvanceEpoch"/> (the node calls it once per Ready), like the payload bytes they point
+/// at. Those of <see cref="Slice"/> and <see cref="Entries"/> are valid until the next mutating
+/// call. Arguments to <see cref="TruncateAndAppend"/> must not be views of this log's own ring.
 /// </remarks>
 internal sealed class Unstable
 {
     private readonly RaftLogger _logger;
     private readonly PayloadArena _arena;
-    private readonly EntryWindow _window = new();
+    private readonly EntryRing _ring = new();
 
     public Unstable(RaftLogger logger, ulong offset, PayloadArena? arena = null)
     {
@@ -35,7 +37,7 @@ internal sealed class Unstable
     /// <summary>The incoming snapshot not yet stable, if any.</summary>
     public Snapshot? Snapshot { get; private set; }
 
-    /// <summary>The log index of the first entry of the window.</summary>
+    /// <summary>The log index of the first entry held.</summary>
     public ulong Offset { get; private set; }
 
     /// <summary>
@@ -53,10 +55,10 @@ internal sealed class Unstable
     public ulong OffsetInProgress { get; set; }
 
     /// <summary>The number of entries held.</summary>
-    public int Count => _window.Count;
+    public int Count => _ring.Count;
 
-    /// <summary>All entries held (etcd's u.entries).</summary>
-    public ReadOnlySpan<Entry> Entries => _window.Span;
+    /// <summary>All entries held (etcd's u.entries), to be read before the next mutating call.</summary>
+    public EntrySegments Entries => _ring.Segments(0, _ring.Count);
 
     public PayloadArena Arena => _arena;
 
@@ -75,9 +77,9 @@ internal sealed class Unstable
     /// <summary>The last index, when there is at least one entry or a snapshot.</summary>
     public bool MaybeLastIndex(out ulong i)
     {
-        if (_window.Count != 0)
+        if (_ring.Count != 0)
         {
-            i = Offset + (ulong)_window.Count - 1;
+            i = Offset + (ulong)_ring.Count - 1;
             return true;
         }
         if (Snapshot is not null)
@@ -107,20 +109,23 @@ internal sealed class Unstable
             term = 0;
             return false;
         }
-        term = _window[(int)(i - Offset)].Term;
+        term = _ring[(int)(i - Offset)].Term;
         return true;
     }
 
-    /// <summary>The entries not already being written to storage.</summary>
-    public ReadOnlySpan<Entry> NextEntries()
+    /// <summary>The entries not already being written to storage, handed out (see the remarks).</summary>
+    public EntrySegments NextEntries()
     {
         int inProgress = (int)(OffsetInProgress - Offset);
-        if (_window.Count == inProgress)
+        if (_ring.Count == inProgress)
         {
-            return [];
+            return default;
         }
-        return _window.Span[inProgress..];
+        return _ring.HandOut(inProgress, _ring.Count - inProgress);
     }
+
+    /// <summary>Whether there are entries not already being written to storage.</summary>
+    public bool HasNextEntries => Offset + (ulong)_ring.Count > OffsetInProgress;
 
     /// <summary>The snapshot, if there is one not already being written to storage.</summary>
     public Snapshot? NextSnapshot() => Snapshot is null || SnapshotInProgress ? null : Snapshot;
@@ -131,9 +136,9 @@ internal sealed class Unstable
     /// </summary>
     public void AcceptInProgress()
     {
-        if (_window.Count > 0)
+        if (_ring.Count > 0)
         {
-            OffsetInProgress = _window.Last.Index + 1;
+            OffsetInProgress = _ring.Last.Index + 1;
         }
         if (Snapshot is not null)
         {
@@ -164,8 +169,8 @@ internal sealed class Unstable
             return;
         }
         int num = (int)(i + 1 - Offset);
-        long stableEnd = _window.EndOf(num - 1);
-        _window.DropFront(num);
+        long stableEnd = _ring.EndOf(num - 1);
+        _ring.DropFront(num);
         _arena.ReleaseBefore(stableEnd);
         Offset = i + 1;
         OffsetInProgress = Math.Max(OffsetInProgress, Offset);
@@ -202,7 +207,7 @@ internal sealed class Unstable
             return;
         }
         ulong fromIndex = ents[0].Index;
-        if (fromIndex == Offset + (ulong)_window.Count)
+        if (fromIndex == Offset + (ulong)_ring.Count)
         {
             // Directly after the last entry: nothing to cut.
         }
@@ -218,8 +223,8 @@ internal sealed class Unstable
             _logger.Info($"truncate the unstable entries before index {fromIndex}");
             MustCheckOutOfBounds(Offset, fromIndex);
             int keep = (int)(fromIndex - Offset);
-            _arena.TruncateTo(_window.EndOf(keep - 1));
-            _window.Truncate(keep);
+            _arena.TruncateTo(_ring.EndOf(keep - 1));
+            _ring.Truncate(keep);
             // Only the in-progress entries before fromIndex are still in progress.
             OffsetInProgress = Math.Min(OffsetInProgress, fromIndex);
         }
@@ -227,20 +232,27 @@ internal sealed class Unstable
     }
 
     /// <summary>The entries with indexes in [<paramref name="lo"/>, <paramref name="hi"/>), which must all be here.</summary>
-    public ReadOnlySpan<Entry> Slice(ulong lo, ulong hi)
+    public EntrySegments Slice(ulong lo, ulong hi)
     {
         MustCheckOutOfBounds(lo, hi);
-        return _window.Slice((int)(lo - Offset), (int)(hi - lo));
+        return _ring.Segments((int)(lo - Offset), (int)(hi - lo));
     }
 
-    /// <summary>Forwards the Ready boundary to the payload arena (see <see cref="PayloadArena.AdvanceEpoch"/>).</summary>
-    public void AdvanceEpoch() => _arena.AdvanceEpoch();
+    /// <summary>
+    /// The Ready boundary, for the ring and the payload arena: what was dropped two boundaries
+    /// ago may be written again (see <see cref="PayloadArena.AdvanceEpoch"/>).
+    /// </summary>
+    public void AdvanceEpoch()
+    {
+        _ring.AdvanceEpoch();
+        _arena.AdvanceEpoch();
+    }
 
-    private void AppendCopies(ReadOnlySpan<Entry> ents) => _window.AppendCopies(ents, _arena);
+    private void AppendCopies(ReadOnlySpan<Entry> ents) => _ring.AppendCopies(ents, _arena);
 
     private void DropAll()
     {
-        _window.Clear();
+        _ring.Clear();
         _arena.ReleaseAll();
     }
 
@@ -251,7 +263,7 @@ internal sealed class Unstable
         {
             PanicInvertedSlice(lo, hi);
         }
-        ulong upper = Offset + (ulong)_window.Count;
+        ulong upper = Offset + (ulong)_ring.Count;
         if (lo < Offset || hi > upper)
         {
             PanicOutOfBound(lo, hi, upper);

@@ -13,8 +13,10 @@ public interface IRaftStorage : IStorage, IDisposable
     /// <summary>
     /// Persists one Ready's hard state (skipped when empty), snapshot (when not null) and
     /// entries, in that order; durable before returning when <paramref name="mustSync"/>.
+    /// <paramref name="entries"/> is one run in at most two pieces (a Ready's entries are a view
+    /// of the unstable log's ring); a plain array or memory converts to it.
     /// </summary>
-    StorageStatus Save(HardState hardState, ReadOnlySpan<Entry> entries, Snapshot? snapshot, bool mustSync);
+    StorageStatus Save(HardState hardState, EntrySegments entries, Snapshot? snapshot, bool mustSync);
 
     /// <summary>Records a snapshot of the applied state at <paramref name="index"/> (which must be applied and in the log).</summary>
     StorageStatus CreateSnapshot(ulong index, ConfState? confState, ReadOnlyMemory<byte> data, out Snapshot snapshot);

@@ -22,7 +22,7 @@ public sealed partial class WriteAheadLog
     /// flag says; a batch that only moves the commit index is written without a sync, and an
     /// empty one does nothing.
     /// </remarks>
-    public StorageStatus Save(HardState hardState, ReadOnlySpan<Entry> entries, Snapshot? snapshot, bool mustSync)
+    public StorageStatus Save(HardState hardState, EntrySegments entries, Snapshot? snapshot, bool mustSync)
     {
         lock (_gate)
         {
@@ -131,7 +131,7 @@ public sealed partial class WriteAheadLog
         }
     }
 
-    private StorageStatus SaveLocked(HardState hardState, ReadOnlySpan<Entry> entries, Snapshot? snapshot, bool mustSync)
+    private StorageStatus SaveLocked(HardState hardState, EntrySegments entries, Snapshot? snapshot, bool mustSync)
     {
         bool sync = mustSync;
         bool appliedSnapshot = false;
@@ -141,7 +141,7 @@ public sealed partial class WriteAheadLog
             status = ApplySnapshotLocked(snapshot);
             appliedSnapshot = status == StorageStatus.Ok;
         }
-        ReadOnlySpan<Entry> ents = default;
+        EntrySegments ents = default;
         if (status == StorageStatus.Ok)
         {
             status = SelectNewEntries(entries, out ents);
@@ -184,7 +184,7 @@ public sealed partial class WriteAheadLog
         return status;
     }
 
-    private void AppendEntries(ReadOnlySpan<Entry> ents)
+    private void AppendEntries(EntrySegments ents)
     {
         ulong first = ents[0].Index;
         if (first <= _index.LastIndex)
@@ -200,7 +200,7 @@ public sealed partial class WriteAheadLog
     }
 
     /// <summary>The part of <paramref name="entries"/> to write, with MemoryStorage.Append's rules (plus: indexes must be consecutive).</summary>
-    private StorageStatus SelectNewEntries(ReadOnlySpan<Entry> entries, out ReadOnlySpan<Entry> selected)
+    private StorageStatus SelectNewEntries(EntrySegments entries, out EntrySegments selected)
     {
         selected = default;
         if (entries.IsEmpty)
@@ -216,19 +216,21 @@ public sealed partial class WriteAheadLog
         }
         if (first > start)
         {
-            entries = entries[(int)(first - start)..];
+            entries = entries.Slice((int)(first - start));
             start = first;
         }
         if (start > _index.LastIndex + 1)
         {
             return StorageStatus.OutOfOrder;
         }
-        for (int k = 1; k < entries.Length; k++)
+        ulong expected = start;
+        foreach (ref readonly Entry e in entries)
         {
-            if (entries[k].Index != start + (ulong)k)
+            if (e.Index != expected)
             {
                 return StorageStatus.OutOfOrder;
             }
+            expected++;
         }
         selected = entries;
         return StorageStatus.Ok;
