@@ -1,9 +1,11 @@
+using System.Runtime.CompilerServices;
 using FastRaft.Hosting;
 
 namespace FastRaft.Tests.Hosting;
 
 public class MpscRingTests
 {
+    private const int Producers = 4;
     [Fact]
     public void Items_come_out_in_order_across_growth_and_wrap_around()
     {
@@ -67,5 +69,149 @@ public class MpscRingTests
             }
         }
         Assert.Equal(40_000, seen.Count);
+    }
+
+    [Fact]
+    public void The_array_grows_in_powers_of_two_up_to_the_bound_and_refuses_beyond_it()
+    {
+        var ring = new MpscRing<int>(2, 12);
+        Assert.Equal(2, ring.ArrayLength);
+        for (int i = 0; i < 12; i++)
+        {
+            Assert.Equal(EnqueueResult.Ok, ring.TryEnqueue(i));
+        }
+
+        Assert.Equal(EnqueueResult.Full, ring.TryEnqueue(12));
+        Assert.Equal(16, ring.ArrayLength);
+        Assert.Equal(12, ring.Count);
+        var scratch = new int[32];
+        Assert.Equal(12, ring.Drain(scratch));
+        Assert.Equal(Enumerable.Range(0, 12), scratch[..12]);
+    }
+
+    [Fact]
+    public void Steady_enqueue_and_drain_allocate_nothing()
+    {
+        var ring = new MpscRing<string>(4, 1024);
+        string item = "x";
+        var scratch = new string[64];
+
+        void Cycle(int n)
+        {
+            for (int k = 0; k < n; k++)
+            {
+                for (int i = 0; i < 100; i++)
+                {
+                    ring.TryEnqueue(item);
+                }
+                while (ring.Drain(scratch) > 0)
+                {
+                }
+            }
+        }
+
+        Cycle(100);
+        Assert.Equal(0, AllocationCounter.Steady(() => Cycle(1000)));
+    }
+
+    /// <summary>
+    /// Producers race each other, the consumer, growth, a full ring and a close: what comes out
+    /// is exactly what was accepted (no loss, no duplicate, nothing refused comes out), each
+    /// producer's items in the order it queued them, and nothing is accepted after the close.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 64, 2_000)]      // grows, fills often
+    [InlineData(2, 1 << 16, 800)]   // grows under racing producers, never full
+    [InlineData(64, 64, 1_500)]     // the final array from the start
+    [InlineData(1, 1, 200)]         // one cell
+    public void Racing_producers_consumer_and_close_lose_and_duplicate_nothing(int initial, int max, int closeAfterMicros)
+    {
+        for (int round = 0; round < 10; round++)
+        {
+            var ring = new MpscRing<long>(initial, max);
+            var accepted = new List<long>[Producers];
+            var closedSeen = new bool[Producers];
+            var closedThenOk = new bool[Producers];
+            var closing = new StrongBox<bool>();
+            using var start = new Barrier(Producers + 2);
+            Thread[] producers = new Thread[Producers];
+            for (int p = 0; p < Producers; p++)
+            {
+                int id = p;
+                accepted[id] = [];
+                producers[id] = new Thread(() =>
+                {
+                    start.SignalAndWait();
+                    for (long i = 0; ; i++)
+                    {
+                        long item = ((long)id << 40) | i;
+                        EnqueueResult r = ring.TryEnqueue(item);
+                        if (r == EnqueueResult.Ok)
+                        {
+                            accepted[id].Add(item);
+                        }
+                        else if (r == EnqueueResult.Closed)
+                        {
+                            closedSeen[id] = true;
+                            // Once closed, closed for good.
+                            closedThenOk[id] = ring.TryEnqueue(item) != EnqueueResult.Closed;
+                            return;
+                        }
+                        else
+                        {
+                            Thread.SpinWait(20);
+                        }
+                    }
+                });
+                producers[id].Start();
+            }
+
+            var drained = new List<long>();
+            var consumer = new Thread(() =>
+            {
+                var scratch = new long[37];
+                start.SignalAndWait();
+                while (!Volatile.Read(ref closing.Value))
+                {
+                    int n = ring.Drain(scratch);
+                    drained.AddRange(scratch.AsSpan(0, n).ToArray());
+                }
+                // The final drain, as the node does at shutdown.
+                int m;
+                while ((m = ring.Drain(scratch)) > 0)
+                {
+                    drained.AddRange(scratch.AsSpan(0, m).ToArray());
+                }
+            });
+            consumer.Start();
+            start.SignalAndWait();
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            while (sw.Elapsed.TotalMicroseconds < closeAfterMicros * (round + 1))
+            {
+                Thread.SpinWait(10);
+            }
+            ring.Close();
+            Volatile.Write(ref closing.Value, true);
+            foreach (Thread t in producers)
+            {
+                Assert.True(t.Join(TimeSpan.FromSeconds(30)), "a producer did not finish");
+            }
+            Assert.True(consumer.Join(TimeSpan.FromSeconds(30)), "the consumer did not finish");
+
+            Assert.All(closedSeen, Assert.True);
+            Assert.All(closedThenOk, Assert.False);
+            var expected = new List<long>();
+            for (int p = 0; p < Producers; p++)
+            {
+                expected.AddRange(accepted[p]);
+                // Per producer, first in first out.
+                long[] mine = drained.Where(x => x >> 40 == p).ToArray();
+                Assert.Equal(accepted[p], mine);
+            }
+            expected.Sort();
+            drained.Sort();
+            Assert.Equal(expected, drained);
+            Assert.Equal(0, ring.Count);
+        }
     }
 }

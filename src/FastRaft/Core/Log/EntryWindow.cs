@@ -78,8 +78,8 @@ internal sealed class EntryWindow(int capacity = 64)
 
     /// <summary>
     /// Appends <paramref name="src"/> with their payloads copied into <paramref name="arena"/>
-    /// (whose positions this window records): the append of the unstable log and of
-    /// MemoryStorage, written once as one tight loop over the arrays.
+    /// (whose positions this window records): MemoryStorage's append, one tight loop over the
+    /// arrays.
     /// </summary>
     public void AppendCopies(ReadOnlySpan<Entry> src, PayloadArena arena)
     {
