@@ -20,6 +20,9 @@ internal sealed class MessageArena
 
     public MessageList Messages { get; } = new(16);
 
+    /// <summary>The responses that wait for the Ready's writes (Raft.MsgsAfterAppend).</summary>
+    public MessageList AfterAppend { get; } = new(8);
+
     public MessageList Responses { get; } = new(8);
 
     private ReadState[] _readStates = new ReadState[4];
@@ -31,6 +34,7 @@ internal sealed class MessageArena
         _readStateCount = 0;
         Entries.Clear();
         Messages.Clear();
+        AfterAppend.Clear();
         Responses.Clear();
         _bytesUsed = 0;
     }

@@ -24,6 +24,22 @@ internal sealed class MessageList(int capacity = 8)
         _items[Count++] = m;
     }
 
+    /// <summary>
+    /// Adds an empty message and returns it, to be filled in place (no copy of the whole
+    /// struct). The reference is valid until the next add (which may move the array).
+    /// </summary>
+    public ref Message AddSlot()
+    {
+        if (Count == _items.Length)
+        {
+            var next = new Message[_items.Length * 2];
+            _items.AsSpan(0, Count).CopyTo(next);
+            _items = next;
+        }
+        // Every slot past Count is empty: Clear empties the used ones.
+        return ref _items[Count++];
+    }
+
     public void AddRange(ReadOnlySpan<Message> ms)
     {
         foreach (ref readonly Message m in ms)

@@ -17,8 +17,11 @@ public sealed class RawNode
     private SoftState _prevSoftState;
     private HardState _prevHardState;
 
-    /// <summary>Local acknowledgements to step on Advance (synchronous storage mode).</summary>
-    private readonly MessageList _stepsOnAdvance = new(4);
+    /// <summary>
+    /// Whether Advance steps the self-addressed responses of the handed-out arena's after-append
+    /// list (synchronous storage mode): they stay there, intact until the next Ready.
+    /// </summary>
+    private bool _stepsOnAdvance;
 
     // The storage acknowledgements a synchronous Ready owes, stepped by Advance after the
     // messages above. etcd queues them as messages; only these few fields vary, so they are kept
@@ -193,30 +196,9 @@ public sealed class RawNode
         bool mustSync = MustSync(hard, _prevHardState, entries.Length);
         HardState hardOut = hard != _prevHardState ? hard : HardState.Empty;
 
-        // The arena's list already holds r.Msgs; the other outgoing messages follow them.
-        MessageList msgs = arena.Messages;
-        if (_asyncStorageWrites)
-        {
-            if (!entries.IsEmpty || !hardOut.IsEmpty || snapshot is not null || r.MsgsAfterAppend.Count > 0)
-            {
-                msgs.Add(NewStorageAppendMsg(arena, Contiguous(arena, entries), hardOut, snapshot));
-            }
-            if (!committed.IsEmpty)
-            {
-                msgs.Add(NewStorageApplyMsg(arena, committed));
-            }
-        }
-        else
-        {
-            // The Ready contract already makes messages wait for the entries to be persisted.
-            foreach (ref readonly Message m in r.MsgsAfterAppend.Span)
-            {
-                if (m.To != r.Id)
-                {
-                    msgs.Add(m);
-                }
-            }
-        }
+        ReadOnlyMemory<Message> messages = _asyncStorageWrites
+            ? WithStorageMessages(arena, entries, hardOut, snapshot, committed)
+            : WithResponses(arena);
 
         var rd = new Ready
         {
@@ -226,11 +208,54 @@ public sealed class RawNode
             Entries = entries,
             Snapshot = snapshot,
             CommittedEntries = committed,
-            Messages = msgs.AsMemory(0, msgs.Count),
+            Messages = messages,
             MustSync = mustSync,
         };
         AcceptReady(rd, snapshot);
         return rd;
+    }
+
+    /// <summary>
+    /// The Ready's messages with asynchronous storage writes: the arena's list (it already holds
+    /// r.Msgs) followed by the local storage append and apply messages.
+    /// </summary>
+    private ReadOnlyMemory<Message> WithStorageMessages(MessageArena arena, EntrySegments entries, HardState hardOut, Snapshot? snapshot, ReadOnlyMemory<Entry> committed)
+    {
+        MessageList msgs = arena.Messages;
+        if (!entries.IsEmpty || !hardOut.IsEmpty || snapshot is not null || arena.AfterAppend.Count > 0)
+        {
+            msgs.Add(NewStorageAppendMsg(arena, Contiguous(arena, entries), hardOut, snapshot));
+        }
+        if (!committed.IsEmpty)
+        {
+            msgs.Add(NewStorageApplyMsg(arena, committed));
+        }
+        return msgs.AsMemory(0, msgs.Count);
+    }
+
+    /// <summary>
+    /// The Ready's messages with synchronous storage writes (the Ready contract already makes
+    /// them wait for the entries to be persisted): the arena's list followed by the responses
+    /// not addressed to this node, which Advance steps instead.
+    /// </summary>
+    private ReadOnlyMemory<Message> WithResponses(MessageArena arena)
+    {
+        MessageList msgs = arena.Messages;
+        MessageList after = arena.AfterAppend;
+        ulong self = _raft.Id;
+        if (msgs.Count == 0 && !AddressesSelf(after.Span, self))
+        {
+            // Only responses, none for this node (a follower's usual Ready): their list as it is.
+            return after.AsMemory(0, after.Count);
+        }
+        foreach (ref readonly Message m in after.Span)
+        {
+            if (m.To != self)
+            {
+                msgs.Add(m);
+            }
+        }
+        return msgs.AsMemory(0, msgs.Count);
     }
 
     private void AcceptReady(in Ready rd, Snapshot? snapshot)
@@ -247,13 +272,8 @@ public sealed class RawNode
         r.ReadStates.Clear();
         if (!_asyncStorageWrites)
         {
-            foreach (ref readonly Message m in r.MsgsAfterAppend.Span)
-            {
-                if (m.To == r.Id)
-                {
-                    _stepsOnAdvance.Add(m);
-                }
-            }
+            // The self-addressed ones stay in the arena handed out; Advance steps them there.
+            _stepsOnAdvance = r.MsgsAfterAppend.Count > 0;
             if (NeedStorageAppendResp(snapshot))
             {
                 OweStorageAppendResp(snapshot);
@@ -261,7 +281,6 @@ public sealed class RawNode
             _owedApplyResp = rd.CommittedEntries;
             _readyPending = true;
         }
-        r.MsgsAfterAppend.Clear();
         r.Log.AcceptUnstable();
         if (!rd.CommittedEntries.IsEmpty)
         {
@@ -285,11 +304,19 @@ public sealed class RawNode
         {
             _raft.Logger.Panic("Advance must not be called when using AsyncStorageWrites");
         }
-        for (int i = 0; i < _stepsOnAdvance.Count; i++)
+        if (_stepsOnAdvance)
         {
-            _raft.Step(_stepsOnAdvance[i]);
+            _stepsOnAdvance = false;
+            // Stepping sends into the current arena, never into this list.
+            MessageList after = _raft.HandedOutArena.AfterAppend;
+            for (int i = 0; i < after.Count; i++)
+            {
+                if (after[i].To == _raft.Id)
+                {
+                    _raft.Step(after[i]);
+                }
+            }
         }
-        _stepsOnAdvance.Clear();
         if (_owesAppendResp)
         {
             _owesAppendResp = false;
@@ -305,6 +332,18 @@ public sealed class RawNode
             _raft.StorageApplied(applied.Span, _owedApplySize);
         }
         _readyPending = false;
+    }
+
+    private static bool AddressesSelf(ReadOnlySpan<Message> messages, ulong self)
+    {
+        foreach (ref readonly Message m in messages)
+        {
+            if (m.To == self)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Committed entries may be applied before they are locally durable only with synchronous writes.</summary>

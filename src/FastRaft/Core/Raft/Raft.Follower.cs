@@ -157,12 +157,12 @@ internal sealed partial class Raft
     {
         if (m.Index < Log.Committed)
         {
-            Send(new Message { To = m.From, Type = MessageType.MsgAppResp, Index = Log.Committed });
+            Queue(MessageType.MsgAppResp, m.From).Index = Log.Committed;
             return;
         }
         if (Log.MaybeAppend(m.Index, m.LogTerm, m.Commit, m.Entries.Span, out ulong lastNewIndex))
         {
-            Send(new Message { To = m.From, Type = MessageType.MsgAppResp, Index = lastNewIndex });
+            Queue(MessageType.MsgAppResp, m.From).Index = lastNewIndex;
             return;
         }
         _log.Debug($"{Id:x} [logterm: {Log.ZeroTermOnOutOfBounds(m.Index)}, index: {m.Index}] rejected MsgApp [logterm: {m.LogTerm}, index: {m.Index}] from {m.From:x}");

@@ -331,7 +331,7 @@ internal sealed partial class Raft
         }
         li = Log.Append(es.Span);
         // The leader acknowledges its own entries once they are durable, like any follower.
-        Send(new Message { To = Id, Type = MessageType.MsgAppResp, Index = li });
+        Queue(MessageType.MsgAppResp, Id).Index = li;
         return true;
     }
 

@@ -51,6 +51,32 @@ internal sealed partial class Raft
         }
     }
 
+    /// <summary>
+    /// Queues a message of a type sent with the current term (not a vote, not a proposal) and
+    /// returns it to be filled in place: Type, To, From and Term are set, the rest is empty.
+    /// Fill it before queueing anything else (the list may move on the next add).
+    /// </summary>
+    private ref Message Queue(MessageType type, ulong to)
+    {
+        System.Diagnostics.Debug.Assert(type is not (MessageType.MsgVote or MessageType.MsgVoteResp or MessageType.MsgPreVote
+            or MessageType.MsgPreVoteResp or MessageType.MsgProp or MessageType.MsgReadIndex));
+        MessageList list = MsgsAfterAppend;
+        if (type != MessageType.MsgAppResp)
+        {
+            if (to == Id)
+            {
+                _log.Panic($"message should not be self-addressed when sending {type}");
+            }
+            list = Msgs;
+        }
+        ref Message m = ref list.AddSlot();
+        m.Type = type;
+        m.To = to;
+        m.From = Id;
+        m.Term = Term;
+        return ref m;
+    }
+
     private void SendAppend(ulong to) => MaybeSendAppend(to, Trk.Progress[to], sendIfEmpty: true);
 
     private bool MaybeSendAppend(ulong to, bool sendIfEmpty) => MaybeSendAppend(to, Trk.Progress[to], sendIfEmpty);
@@ -100,15 +126,11 @@ internal sealed partial class Raft
             return false;
         }
 
-        Send(new Message
-        {
-            To = to,
-            Type = MessageType.MsgApp,
-            Index = prevIndex,
-            LogTerm = prevTerm,
-            Entries = ents,
-            Commit = Log.Committed,
-        });
+        ref Message app = ref Queue(MessageType.MsgApp, to);
+        app.Index = prevIndex;
+        app.LogTerm = prevTerm;
+        app.Entries = ents;
+        app.Commit = Log.Committed;
         pr.SentEntries(ents.Length, EntrySizes.PayloadsSize(ents.Span));
         pr.SentCommitTo(Log.Committed);
         return true;
@@ -151,7 +173,9 @@ internal sealed partial class Raft
     {
         Progress pr = Trk.Progress[to];
         ulong commit = Math.Min(pr.Match, Log.Committed);
-        Send(new Message { To = to, Type = MessageType.MsgHeartbeat, Commit = commit, Context = ctx });
+        ref Message hb = ref Queue(MessageType.MsgHeartbeat, to);
+        hb.Commit = commit;
+        hb.Context = ctx;
         pr.SentCommitTo(commit);
     }
 

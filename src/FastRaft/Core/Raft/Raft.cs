@@ -38,8 +38,10 @@ internal sealed partial class Raft
     /// <summary>
     /// Responses that may only leave once the unstable state they depend on (votes, appended
     /// entries) is durable: MsgAppResp, MsgVoteResp, MsgPreVoteResp. May target this node.
+    /// Kept in the current arena too, so the Ready can hand them out (and Advance step the
+    /// self-addressed ones) without copying them.
     /// </summary>
-    internal readonly MessageList MsgsAfterAppend = new(8);
+    internal MessageList MsgsAfterAppend => _arenas[_arenaIndex].AfterAppend;
 
     internal readonly List<ReadState> ReadStates = [];
 
@@ -158,6 +160,9 @@ internal sealed partial class Raft
 
     /// <summary>The arena that messages and Ready contents are being built in.</summary>
     internal MessageArena Arena => _arenas[_arenaIndex];
+
+    /// <summary>The arena the last Ready handed out (intact until the next Ready).</summary>
+    internal MessageArena HandedOutArena => _arenas[_arenaIndex ^ 1];
 
     /// <summary>Switches to the other arena, clearing it: called once per Ready.</summary>
     internal void RotateArena()
