@@ -314,6 +314,10 @@ internal sealed partial class RaftLog
         {
             return StorageStatus.Unavailable;
         }
+        if (Unstable.MaybeStableTerm(i, out term))
+        {
+            return StorageStatus.Ok;
+        }
         StorageStatus status = Storage.Term(i, out term);
         if (status is StorageStatus.Ok or StorageStatus.Compacted or StorageStatus.Unavailable)
         {
@@ -332,6 +336,29 @@ internal sealed partial class RaftLog
             return StorageStatus.Ok;
         }
         return Slice(i, last + 1, maxSize, dest);
+    }
+
+    /// <summary>
+    /// The entries from <paramref name="i"/> to the end as one view of the unstable log's ring,
+    /// when they are all unstable, surely fit <paramref name="maxSize"/> and do not wrap around
+    /// the ring: what <see cref="Entries"/> would return, without copying. False otherwise
+    /// (then <see cref="Entries"/> copies them). The view is handed out: it stays valid for the
+    /// message built with it until the Ready after the one that sends it.
+    /// </summary>
+    public bool TryLendUnstableEntries(ulong i, ulong maxSize, out ReadOnlyMemory<Entry> ents)
+    {
+        ents = default;
+        if (i < Unstable.Offset || !Unstable.MaybeLastIndex(out ulong last) || i > last)
+        {
+            return false;
+        }
+        EntrySegments range = Unstable.HandOut(i, last + 1);
+        if (!range.IsSingleSegment || !EntrySizes.FitsSurely(range.First.Span, maxSize))
+        {
+            return false;
+        }
+        ents = range.First;
+        return true;
     }
 
     /// <summary>Appends every entry of the log.</summary>

@@ -62,6 +62,12 @@ internal sealed class Unstable
 
     public PayloadArena Arena => _arena;
 
+    // The last entry this log saw become stable (it left through StableTo): the storage holds it
+    // until this log rewrites it (a truncation from at or before it, a snapshot), which clears
+    // it. Valid when _stableTipIndex != 0. See MaybeStableTerm.
+    private ulong _stableTipIndex;
+    private ulong _stableTipTerm;
+
     /// <summary>The index of the first possible entry, known only when there is a snapshot.</summary>
     public bool MaybeFirstIndex(out ulong i)
     {
@@ -111,6 +117,18 @@ internal sealed class Unstable
         }
         term = _ring[(int)(i - Offset)].Term;
         return true;
+    }
+
+    /// <summary>
+    /// The term of entry <paramref name="i"/> when it is the last entry that left this log for
+    /// stable storage, so far unchanged: the entry the leader's next append and the follower's
+    /// log-matching check ask about, answered without a storage call. The caller must have
+    /// checked that <paramref name="i"/> is within the log's bounds.
+    /// </summary>
+    public bool MaybeStableTerm(ulong i, out ulong term)
+    {
+        term = _stableTipTerm;
+        return i == _stableTipIndex && i != 0;
     }
 
     /// <summary>The entries not already being written to storage, handed out (see the remarks).</summary>
@@ -169,6 +187,8 @@ internal sealed class Unstable
             return;
         }
         int num = (int)(i + 1 - Offset);
+        _stableTipIndex = i;
+        _stableTipTerm = t;
         long stableEnd = _ring.EndOf(num - 1);
         _ring.DropFront(num);
         _arena.ReleaseBefore(stableEnd);
@@ -191,6 +211,7 @@ internal sealed class Unstable
     {
         Offset = s.Metadata.Index + 1;
         OffsetInProgress = Offset;
+        _stableTipIndex = 0;
         DropAll();
         Snapshot = s;
         SnapshotInProgress = false;
@@ -207,6 +228,11 @@ internal sealed class Unstable
             return;
         }
         ulong fromIndex = ents[0].Index;
+        if (fromIndex <= _stableTipIndex)
+        {
+            // The stored entry will be overwritten.
+            _stableTipIndex = 0;
+        }
         if (fromIndex == Offset + (ulong)_ring.Count)
         {
             // Directly after the last entry: nothing to cut.
@@ -236,6 +262,17 @@ internal sealed class Unstable
     {
         MustCheckOutOfBounds(lo, hi);
         return _ring.Segments((int)(lo - Offset), (int)(hi - lo));
+    }
+
+    /// <summary>
+    /// The entries with indexes in [<paramref name="lo"/>, <paramref name="hi"/>), which must all
+    /// be here, handed out like <see cref="NextEntries"/> (for a message built now and sent with
+    /// the next Ready).
+    /// </summary>
+    public EntrySegments HandOut(ulong lo, ulong hi)
+    {
+        MustCheckOutOfBounds(lo, hi);
+        return _ring.HandOut((int)(lo - Offset), (int)(hi - lo));
     }
 
     /// <summary>

@@ -109,7 +109,8 @@ internal sealed partial class Raft
 
         ReadOnlyMemory<Entry> ents = ReadOnlyMemory<Entry>.Empty;
         // A throttled StateReplicate still sends empty appends so a lost window cannot stall it.
-        if (pr.State != ProgressState.StateReplicate || !pr.Inflights.Full)
+        if ((pr.State != ProgressState.StateReplicate || !pr.Inflights.Full)
+            && !Log.TryLendUnstableEntries(pr.Next, _maxMsgSize, out ents))
         {
             EntryBuffer arena = Arena.Entries;
             int start = arena.Count;
