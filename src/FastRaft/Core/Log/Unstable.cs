@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using FastRaft.Core.Logging;
 using FastRaft.Protocol;
 
@@ -171,19 +172,9 @@ internal sealed class Unstable
     /// </summary>
     public void StableTo(ulong i, ulong t)
     {
-        if (!MaybeTerm(i, out ulong gt))
+        if (!MaybeTerm(i, out ulong gt) || i < Offset || gt != t)
         {
-            _logger.Info($"entry at index {i} missing from unstable log; ignoring");
-            return;
-        }
-        if (i < Offset)
-        {
-            _logger.Info($"entry at index {i} matched unstable snapshot; ignoring");
-            return;
-        }
-        if (gt != t)
-        {
-            _logger.Info($"entry at (index,term)=({i},{t}) mismatched with entry at ({i},{gt}) in unstable log; ignoring");
+            IgnoreStableTo(i, t);
             return;
         }
         int num = (int)(i + 1 - Offset);
@@ -194,6 +185,23 @@ internal sealed class Unstable
         _arena.ReleaseBefore(stableEnd);
         Offset = i + 1;
         OffsetInProgress = Math.Max(OffsetInProgress, Offset);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void IgnoreStableTo(ulong i, ulong t)
+    {
+        if (!MaybeTerm(i, out ulong gt))
+        {
+            _logger.Info($"entry at index {i} missing from unstable log; ignoring");
+        }
+        else if (i < Offset)
+        {
+            _logger.Info($"entry at index {i} matched unstable snapshot; ignoring");
+        }
+        else
+        {
+            _logger.Info($"entry at (index,term)=({i},{t}) mismatched with entry at ({i},{gt}) in unstable log; ignoring");
+        }
     }
 
     /// <summary>The snapshot at index <paramref name="i"/> was written to storage: forget it.</summary>
@@ -233,11 +241,19 @@ internal sealed class Unstable
             // The stored entry will be overwritten.
             _stableTipIndex = 0;
         }
-        if (fromIndex == Offset + (ulong)_ring.Count)
+        if (fromIndex != Offset + (ulong)_ring.Count)
         {
-            // Directly after the last entry: nothing to cut.
+            // Not directly after the last entry: cut first.
+            CutFrom(fromIndex);
         }
-        else if (fromIndex <= Offset)
+        AppendCopies(ents);
+    }
+
+    /// <summary>Drops whatever this log holds at or after <paramref name="fromIndex"/> (a conflicting suffix).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CutFrom(ulong fromIndex)
+    {
+        if (fromIndex <= Offset)
         {
             _logger.Info($"replace the unstable entries from index {fromIndex}");
             DropAll();
@@ -254,7 +270,6 @@ internal sealed class Unstable
             // Only the in-progress entries before fromIndex are still in progress.
             OffsetInProgress = Math.Min(OffsetInProgress, fromIndex);
         }
-        AppendCopies(ents);
     }
 
     /// <summary>The entries with indexes in [<paramref name="lo"/>, <paramref name="hi"/>), which must all be here.</summary>

@@ -15,19 +15,26 @@ internal sealed partial class Raft
 
         if (Trk.Config.AutoLeave && newApplied >= PendingConfIndex && State == StateType.StateLeader)
         {
-            // Leave the joint configuration now. The empty entry cannot be refused for size;
-            // it can be dropped during a leader transfer, and then we retry on the next apply.
-            _scratchProposal[0] = new Entry(0, 0, EntryType.EntryConfChangeV2, ReadOnlyMemory<byte>.Empty);
-            var m = new Message { Type = MessageType.MsgProp, Entries = _scratchProposal };
-            StepResult r = Step(m);
-            if (r != StepResult.Ok)
-            {
-                _log.Debug($"not initiating automatic transition out of joint configuration {Trk.Config}: {r.ErrorText()}");
-            }
-            else
-            {
-                _log.Info($"initiating automatic transition out of joint configuration {Trk.Config}");
-            }
+            LeaveJointAutomatically();
+        }
+    }
+
+    /// <summary>Proposes leaving the joint configuration (auto-leave), now that the entering change is applied.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void LeaveJointAutomatically()
+    {
+        // Leave the joint configuration now. The empty entry cannot be refused for size;
+        // it can be dropped during a leader transfer, and then we retry on the next apply.
+        _scratchProposal[0] = new Entry(0, 0, EntryType.EntryConfChangeV2, ReadOnlyMemory<byte>.Empty);
+        var m = new Message { Type = MessageType.MsgProp, Entries = _scratchProposal };
+        StepResult r = Step(m);
+        if (r != StepResult.Ok)
+        {
+            _log.Debug($"not initiating automatic transition out of joint configuration {Trk.Config}: {r.ErrorText()}");
+        }
+        else
+        {
+            _log.Info($"initiating automatic transition out of joint configuration {Trk.Config}");
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FastRaft.Core.ConfChanges;
 using FastRaft.Core.Quorum;
 using FastRaft.Core.Storage;
@@ -63,6 +64,27 @@ internal sealed partial class Raft
 
     private StepResult StepFollower(in Message m)
     {
+        // The hot cases in a small frame; everything else out of line.
+        switch (m.Type)
+        {
+            case MessageType.MsgApp:
+                ElectionElapsed = 0;
+                Lead = m.From;
+                HandleAppendEntries(m);
+                return StepResult.Ok;
+            case MessageType.MsgHeartbeat:
+                ElectionElapsed = 0;
+                Lead = m.From;
+                HandleHeartbeat(m);
+                return StepResult.Ok;
+            default:
+                return StepFollowerOther(m);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private StepResult StepFollowerOther(in Message m)
+    {
         switch (m.Type)
         {
             case MessageType.MsgProp:
@@ -77,16 +99,6 @@ internal sealed partial class Raft
                     return StepResult.ProposalDroppedForwardingDisabled;
                 }
                 Forward(m, Lead);
-                break;
-            case MessageType.MsgApp:
-                ElectionElapsed = 0;
-                Lead = m.From;
-                HandleAppendEntries(m);
-                break;
-            case MessageType.MsgHeartbeat:
-                ElectionElapsed = 0;
-                Lead = m.From;
-                HandleHeartbeat(m);
                 break;
             case MessageType.MsgSnap:
                 ElectionElapsed = 0;
@@ -139,6 +151,7 @@ internal sealed partial class Raft
     }
 
     /// <summary>Re-sends a message to the leader; the entries are copied, the caller's buffers are not kept.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Forward(in Message m, ulong to)
     {
         Message fwd = m;
@@ -165,6 +178,13 @@ internal sealed partial class Raft
             Queue(MessageType.MsgAppResp, m.From).Index = lastNewIndex;
             return;
         }
+        RejectAppend(m);
+    }
+
+    /// <summary>The append does not match our log: reject it with a hint where to probe next.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RejectAppend(in Message m)
+    {
         _log.Debug($"{Id:x} [logterm: {Log.ZeroTermOnOutOfBounds(m.Index)}, index: {m.Index}] rejected MsgApp [logterm: {m.LogTerm}, index: {m.Index}] from {m.From:x}");
 
         // Hint the leader at the largest (index, term) that may match: at most m.Index and
@@ -185,7 +205,7 @@ internal sealed partial class Raft
     private void HandleHeartbeat(in Message m)
     {
         Log.CommitTo(m.Commit);
-        Send(new Message { To = m.From, Type = MessageType.MsgHeartbeatResp, Context = Arena.CopyBytes(m.Context.Span) });
+        Queue(MessageType.MsgHeartbeatResp, m.From).Context = Arena.CopyBytes(m.Context.Span);
     }
 
     private void HandleSnapshot(in Message m)

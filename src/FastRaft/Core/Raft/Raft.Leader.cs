@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FastRaft.Core.Log;
 using FastRaft.Core.Quorum;
 using FastRaft.Core.Tracker;
@@ -9,6 +10,23 @@ namespace FastRaft.Core;
 internal sealed partial class Raft
 {
     private StepResult StepLeader(in Message m)
+    {
+        // The hot cases first, in a small frame; everything else out of line.
+        if (m.Type == MessageType.MsgProp)
+        {
+            return StepLeaderProposal(m);
+        }
+        if (m.Type == MessageType.MsgAppResp && !m.Reject && Trk.Progress.TryGetValue(m.From, out Progress? acked))
+        {
+            acked.RecentActive = true;
+            HandleAppendAck(m, acked);
+            return StepResult.Ok;
+        }
+        return StepLeaderOther(m);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private StepResult StepLeaderOther(in Message m)
     {
         // These message types do not need a progress entry for m.From.
         switch (m.Type)
@@ -109,19 +127,9 @@ internal sealed partial class Raft
 
     private StepResult StepLeaderProposal(in Message m)
     {
-        if (m.Entries.IsEmpty)
+        if (m.Entries.IsEmpty || LeadTransferee != LocalIds.None || !Trk.Progress.ContainsKey(Id))
         {
-            _log.Panic($"{Id:x} stepped empty MsgProp");
-        }
-        if (!Trk.Progress.ContainsKey(Id))
-        {
-            // Removed from the configuration while leading: drop new proposals.
-            return StepResult.ProposalDroppedNotInConfiguration;
-        }
-        if (LeadTransferee != LocalIds.None)
-        {
-            _log.Debug($"{Id:x} [term {Term}] transfer leadership to {LeadTransferee:x} is in progress; dropping proposal");
-            return StepResult.ProposalDroppedLeaderTransferring;
+            return RefuseProposal(m);
         }
 
         _scratch.Clear();
@@ -129,42 +137,9 @@ internal sealed partial class Raft
         for (int i = 0; i < _scratch.Count; i++)
         {
             EntryType type = _scratch[i].Type;
-            if (type is not (EntryType.EntryConfChange or EntryType.EntryConfChangeV2))
+            if ((type is EntryType.EntryConfChange or EntryType.EntryConfChangeV2) && !AdmitConfChange(i))
             {
-                continue;
-            }
-            if (!TryDecodeConfChange(_scratch[i], out IConfChange? cc, out string? error))
-            {
-                _log.Error($"{Id:x} dropping proposal with a malformed conf change: {error}");
                 return StepResult.ProposalDroppedMalformed;
-            }
-
-            bool alreadyPending = PendingConfIndex > Log.Applied;
-            bool alreadyJoint = Trk.Config.Voters.Outgoing.Count > 0;
-            bool wantsLeaveJoint = cc.AsV2().Changes.Length == 0;
-
-            string? failedCheck = null;
-            if (alreadyPending)
-            {
-                failedCheck = $"possible unapplied conf change at index {PendingConfIndex} (applied to {Log.Applied})";
-            }
-            else if (alreadyJoint && !wantsLeaveJoint)
-            {
-                failedCheck = "must transition out of joint config first";
-            }
-            else if (!alreadyJoint && wantsLeaveJoint)
-            {
-                failedCheck = "not in joint state; refusing empty conf change";
-            }
-
-            if (failedCheck is not null && !_disableConfChangeValidation)
-            {
-                _log.Info($"{Id:x} ignoring conf change {ConfChangeLogText.Format(cc)} at config {Trk.Config}: {failedCheck}");
-                _scratch.Replace(i, new Entry(0, 0));
-            }
-            else
-            {
-                PendingConfIndex = Log.LastIndex() + (ulong)i + 1;
             }
         }
 
@@ -174,6 +149,66 @@ internal sealed partial class Raft
         }
         BcastAppend();
         return StepResult.Ok;
+    }
+
+    /// <summary>Why a proposal cannot be taken now: empty (a bug), not a member, or a leader transfer under way.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private StepResult RefuseProposal(in Message m)
+    {
+        if (m.Entries.IsEmpty)
+        {
+            _log.Panic($"{Id:x} stepped empty MsgProp");
+        }
+        if (!Trk.Progress.ContainsKey(Id))
+        {
+            // Removed from the configuration while leading: drop new proposals.
+            return StepResult.ProposalDroppedNotInConfiguration;
+        }
+        _log.Debug($"{Id:x} [term {Term}] transfer leadership to {LeadTransferee:x} is in progress; dropping proposal");
+        return StepResult.ProposalDroppedLeaderTransferring;
+    }
+
+    /// <summary>
+    /// Checks the configuration change proposed at <c>_scratch[i]</c>: one that may not be
+    /// proposed now is replaced by an empty entry (etcd's rule); false when it does not decode.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool AdmitConfChange(int i)
+    {
+        if (!TryDecodeConfChange(_scratch[i], out IConfChange? cc, out string? error))
+        {
+            _log.Error($"{Id:x} dropping proposal with a malformed conf change: {error}");
+            return false;
+        }
+
+        bool alreadyPending = PendingConfIndex > Log.Applied;
+        bool alreadyJoint = Trk.Config.Voters.Outgoing.Count > 0;
+        bool wantsLeaveJoint = cc.AsV2().Changes.Length == 0;
+
+        string? failedCheck = null;
+        if (alreadyPending)
+        {
+            failedCheck = $"possible unapplied conf change at index {PendingConfIndex} (applied to {Log.Applied})";
+        }
+        else if (alreadyJoint && !wantsLeaveJoint)
+        {
+            failedCheck = "must transition out of joint config first";
+        }
+        else if (!alreadyJoint && wantsLeaveJoint)
+        {
+            failedCheck = "not in joint state; refusing empty conf change";
+        }
+
+        if (failedCheck is not null && !_disableConfChangeValidation)
+        {
+            _log.Info($"{Id:x} ignoring conf change {ConfChangeLogText.Format(cc)} at config {Trk.Config}: {failedCheck}");
+            _scratch.Replace(i, new Entry(0, 0));
+        }
+        else
+        {
+            PendingConfIndex = Log.LastIndex() + (ulong)i + 1;
+        }
+        return true;
     }
 
     private void HandleAppendRejection(in Message m, Progress pr)
@@ -212,17 +247,16 @@ internal sealed partial class Raft
                 pr.BecomeReplicate();
                 break;
             case ProgressState.StateSnapshot when pr.Match + 1 >= Log.FirstIndex():
-                // The follower can be caught up from the log, whatever snapshot it applied.
-                _log.Debug($"{Id:x} recovered from needing snapshot, resumed sending replication messages to {m.From:x} [{pr}]");
-                pr.BecomeProbe();
-                pr.BecomeReplicate();
+                RecoverFromSnapshotState(m.From, pr);
                 break;
             case ProgressState.StateReplicate:
                 pr.Inflights.FreeLE(m.Index);
                 break;
         }
 
-        if (MaybeCommit())
+        // A match at or below the commit index cannot raise the quorum's index above it (it adds
+        // no voter past the commit index), so the quorum is not recomputed for it.
+        if (pr.Match > Log.Committed && MaybeCommit())
         {
             // The commit index moved in this term: pending reads can be served.
             ReleasePendingReadIndexMessages();
@@ -242,10 +276,25 @@ internal sealed partial class Raft
         }
         if (m.From == LeadTransferee && pr.Match == Log.LastIndex())
         {
-            _log.Info($"{Id:x} sent MsgTimeoutNow to {m.From:x} after received MsgAppResp");
-            SendTimeoutNow(m.From);
+            FinishTransfer(m.From);
         }
         MaybeFinishStepDown();
+    }
+
+    /// <summary>The follower can be caught up from the log, whatever snapshot it applied.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RecoverFromSnapshotState(ulong from, Progress pr)
+    {
+        _log.Debug($"{Id:x} recovered from needing snapshot, resumed sending replication messages to {from:x} [{pr}]");
+        pr.BecomeProbe();
+        pr.BecomeReplicate();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FinishTransfer(ulong to)
+    {
+        _log.Info($"{Id:x} sent MsgTimeoutNow to {to:x} after received MsgAppResp");
+        SendTimeoutNow(to);
     }
 
     private void HandleHeartbeatResponse(in Message m, Progress pr)
@@ -326,7 +375,7 @@ internal sealed partial class Raft
         }
         if (!IncreaseUncommittedSize(es.Span))
         {
-            _log.Warning($"{Id:x} appending new entries to log would exceed uncommitted entry size limit; dropping proposal");
+            LogUncommittedLimit();
             return false;
         }
         li = Log.Append(es.Span);
@@ -334,6 +383,10 @@ internal sealed partial class Raft
         Queue(MessageType.MsgAppResp, Id).Index = li;
         return true;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void LogUncommittedLimit() =>
+        _log.Warning($"{Id:x} appending new entries to log would exceed uncommitted entry size limit; dropping proposal");
 
     /// <summary>
     /// Accounts for proposed payload bytes; refuses when they would exceed the limit, except

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FastRaft.Core.Log;
 using FastRaft.Protocol;
 
@@ -11,47 +12,18 @@ internal sealed partial class Raft
 
     internal StepResult Step(in Message m)
     {
-        if (m.Term == 0)
+        if (m.Term == 0 || m.Term == Term)
         {
-            // A local message.
+            // A local message, or one of the current term (the usual case).
         }
         else if (m.Term > Term)
         {
-            if (m.Type is MessageType.MsgVote or MessageType.MsgPreVote)
+            if (!StepHigherTerm(m))
             {
-                bool force = m.Context.Span.SequenceEqual(CampaignTransferContext);
-                bool inLease = _checkQuorum && Lead != LocalIds.None && ElectionElapsed < _electionTimeout;
-                if (!force && inLease)
-                {
-                    // Heard from a current leader within the minimum election timeout: neither
-                    // update the term nor grant the vote.
-                    (ulong lastIndex, ulong lastTerm) = Log.Tip();
-                    _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] ignored {m.Type} from {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}: lease is not expired (remaining ticks: {_electionTimeout - ElectionElapsed})");
-                    return StepResult.Ok;
-                }
-            }
-            if (m.Type == MessageType.MsgPreVote)
-            {
-                // Never change the term in response to a pre-vote.
-            }
-            else if (m.Type == MessageType.MsgPreVoteResp && !m.Reject)
-            {
-                // Pre-votes are granted for a future term; the term moves once a quorum grants.
-            }
-            else
-            {
-                _log.Info($"{Id:x} [term: {Term}] received a {m.Type} message with higher term from {m.From:x} [term: {m.Term}]");
-                if (m.Type is MessageType.MsgApp or MessageType.MsgHeartbeat or MessageType.MsgSnap)
-                {
-                    BecomeFollower(m.Term, m.From);
-                }
-                else
-                {
-                    BecomeFollower(m.Term, LocalIds.None);
-                }
+                return StepResult.Ok;
             }
         }
-        else if (m.Term < Term)
+        else
         {
             StepLowerTerm(m);
             return StepResult.Ok;
@@ -59,10 +31,6 @@ internal sealed partial class Raft
 
         switch (m.Type)
         {
-            case MessageType.MsgHup:
-                Hup(_preVote ? CampaignType.PreElection : CampaignType.Election);
-                break;
-
             case MessageType.MsgStorageAppendResp:
                 if (m.Index != 0)
                 {
@@ -74,17 +42,11 @@ internal sealed partial class Raft
                 }
                 break;
 
+            case MessageType.MsgHup:
             case MessageType.MsgStorageApplyResp:
-                if (!m.Entries.IsEmpty)
-                {
-                    ReadOnlySpan<Entry> ents = m.Entries.Span;
-                    StorageApplied(ents, EntrySizes.EntsSize(ents));
-                }
-                break;
-
             case MessageType.MsgVote:
             case MessageType.MsgPreVote:
-                StepVoteRequest(m);
+                StepRare(m);
                 break;
 
             default:
@@ -98,6 +60,70 @@ internal sealed partial class Raft
         return StepResult.Ok;
     }
 
+    // Kept out of Step so that its stack frame (and what the prologue clears) stays small.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void StepRare(in Message m)
+    {
+        switch (m.Type)
+        {
+            case MessageType.MsgHup:
+                Hup(_preVote ? CampaignType.PreElection : CampaignType.Election);
+                break;
+
+            case MessageType.MsgStorageApplyResp:
+                if (!m.Entries.IsEmpty)
+                {
+                    ReadOnlySpan<Entry> ents = m.Entries.Span;
+                    StorageApplied(ents, EntrySizes.EntsSize(ents));
+                }
+                break;
+
+            default:
+                StepVoteRequest(m);
+                break;
+        }
+    }
+
+    /// <summary>A message of a higher term: moves to it (or not, for leases and pre-votes). False when the message is ignored.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool StepHigherTerm(in Message m)
+    {
+        if (m.Type is MessageType.MsgVote or MessageType.MsgPreVote)
+        {
+            bool force = m.Context.Span.SequenceEqual(CampaignTransferContext);
+            bool inLease = _checkQuorum && Lead != LocalIds.None && ElectionElapsed < _electionTimeout;
+            if (!force && inLease)
+            {
+                // Heard from a current leader within the minimum election timeout: neither
+                // update the term nor grant the vote.
+                (ulong lastIndex, ulong lastTerm) = Log.Tip();
+                _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] ignored {m.Type} from {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}: lease is not expired (remaining ticks: {_electionTimeout - ElectionElapsed})");
+                return false;
+            }
+        }
+        if (m.Type == MessageType.MsgPreVote)
+        {
+            // Never change the term in response to a pre-vote.
+        }
+        else if (m.Type == MessageType.MsgPreVoteResp && !m.Reject)
+        {
+            // Pre-votes are granted for a future term; the term moves once a quorum grants.
+        }
+        else
+        {
+            _log.Info($"{Id:x} [term: {Term}] received a {m.Type} message with higher term from {m.From:x} [term: {m.Term}]");
+            if (m.Type is MessageType.MsgApp or MessageType.MsgHeartbeat or MessageType.MsgSnap)
+            {
+                BecomeFollower(m.Term, m.From);
+            }
+            else
+            {
+                BecomeFollower(m.Term, LocalIds.None);
+            }
+        }
+        return true;
+    }
+
     /// <summary>
     /// The application applied <paramref name="ents"/> (not empty), whose encoded size is
     /// <paramref name="size"/>: what stepping a MsgStorageApplyResp carrying them does.
@@ -109,6 +135,7 @@ internal sealed partial class Raft
     }
 
     /// <summary>A message from an older term: mostly ignored, with three useful exceptions.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void StepLowerTerm(in Message m)
     {
         if ((_checkQuorum || _preVote) && m.Type is MessageType.MsgHeartbeat or MessageType.MsgApp)
