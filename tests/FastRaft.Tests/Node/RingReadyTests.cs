@@ -147,4 +147,92 @@ public class RingReadyTests
         Assert.True(wrapped > 0, "no Ready's entries wrapped around the ring");
         Assert.Equal(Enumerable.Range(0, proposed), StoredProposals(storage));
     }
+
+    [Fact]
+    public void Ready_entries_stay_intact_after_Advance_while_later_proposals_go_round_the_ring()
+    {
+        (RawNode node, MemoryStorage storage) = SingleVoter(asyncWrites: false);
+        node.Campaign();
+        while (node.HasReady())
+        {
+            Ready warm = node.Ready();
+            Assert.Equal(StorageStatus.Ok, storage.Save(warm.HardState, warm.Entries, warm.Snapshot, warm.MustSync));
+            node.Advance();
+        }
+        int proposed = 0;
+        for (int round = 0; round < 50; round++)
+        {
+            for (int k = 0; k < 3; k++)
+            {
+                Assert.Equal(StepResult.Ok, node.Propose(Payload(proposed++)));
+            }
+            Ready rd = node.Ready();
+            EntrySegments handedOut = rd.Entries;
+            Entry[] seen = handedOut.ToArray();
+            Assert.Equal(StorageStatus.Ok, storage.Save(rd.HardState, rd.Entries, rd.Snapshot, rd.MustSync));
+            node.Advance();
+
+            // The entries are stable and dropped from the ring; until the next Ready the view
+            // must still read what it did, however many proposals follow.
+            for (int k = 0; k < 200; k++)
+            {
+                Assert.Equal(StepResult.Ok, node.Propose(Payload(proposed++)));
+            }
+            Assert.Equal(seen, handedOut.ToArray());
+
+            while (node.HasReady())
+            {
+                Ready more = node.Ready();
+                Assert.Equal(StorageStatus.Ok, storage.Save(more.HardState, more.Entries, more.Snapshot, more.MustSync));
+                node.Advance();
+            }
+        }
+        Assert.Equal(Enumerable.Range(0, proposed), StoredProposals(storage));
+    }
+
+    [Fact]
+    public void An_append_lent_from_the_ring_keeps_its_entries_when_the_leader_is_overwritten_before_the_next_Ready()
+    {
+        var c = new TestCluster(3);
+        c.Elect(1);
+        RawNode leader = c.Nodes[1];
+        BasicStatus st = leader.BasicStatus();
+        ulong term = st.HardState.Term;
+        ulong last = leader.LastIndex;
+
+        // Two proposals: the appends to the followers lend them from the leader's unstable ring.
+        Assert.Equal(StepResult.Ok, leader.Propose("a"u8.ToArray()));
+        Assert.Equal(StepResult.Ok, leader.Propose("b"u8.ToArray()));
+
+        // Before the next Ready a leader of a higher term overwrites the second one.
+        var overwrite = new Message
+        {
+            Type = MessageType.MsgApp,
+            From = 2,
+            To = 1,
+            Term = term + 1,
+            Index = last + 1,
+            LogTerm = term,
+            Entries = new[] { new Entry(term + 1, last + 2, EntryType.EntryNormal, "c"u8.ToArray()) },
+            Commit = st.HardState.Commit,
+        };
+        Assert.Equal(StepResult.Ok, leader.Step(overwrite));
+        Assert.Equal(StateType.StateFollower, leader.BasicStatus().SoftState.RaftState);
+
+        // The appends queued before still carry what was proposed; the log holds the new entry.
+        Ready rd = leader.Ready();
+        var sent = new List<string>();
+        foreach (ref readonly Message m in rd.Messages.Span)
+        {
+            if (m.Type == MessageType.MsgApp && m.To == 2)
+            {
+                foreach (ref readonly Entry e in m.Entries.Span)
+                {
+                    sent.Add($"{e.Term}/{e.Index} {System.Text.Encoding.UTF8.GetString(e.Data.Span)}");
+                }
+            }
+        }
+        Assert.Equal([$"{term}/{last + 1} a", $"{term}/{last + 2} b"], sent);
+        Assert.Equal(new Entry(term + 1, last + 2, EntryType.EntryNormal, "c"u8.ToArray()), rd.Entries.Last);
+    }
 }
