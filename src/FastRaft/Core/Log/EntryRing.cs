@@ -236,14 +236,11 @@ internal sealed class EntryRing
     // Clears the slots of positions [from, to) (at most a whole lap).
     private void ClearSlots(long from, long to)
     {
-        int n = (int)(to - from);
-        if (n <= 0)
+        // Usually a handful of slots: cleared in place rather than by a general clear call.
+        Entry[] entries = _entries;
+        for (long p = from; p < to; p++)
         {
-            return;
+            entries[(int)p & _mask] = default;
         }
-        int start = (int)from & _mask;
-        int firstLength = Math.Min(n, _entries.Length - start);
-        Array.Clear(_entries, start, firstLength);
-        Array.Clear(_entries, 0, n - firstLength);
     }
 }
