@@ -212,7 +212,10 @@ internal sealed class TestHostCluster : IAsyncDisposable
     {
         Raft = o.Raft,
         TickInterval = o.TickInterval,
+        Time = o.Time,
         IdleStrategy = o.IdleStrategy,
+        Runner = o.Runner,
+        RunContinuationsInline = o.RunContinuationsInline,
         InitialMembers = members,
         Snapshots = o.Snapshots,
         MaxQueuedRequests = o.MaxQueuedRequests,
