@@ -54,6 +54,8 @@ public interface ITransport : IDisposable
     /// <summary>
     /// What the node thread waits on when idle: this transport's input arriving, or a wake. Null
     /// when the transport delivers from a thread of its own (the node then waits on its own signal).
+    /// Read once, when the node is built (before <see cref="Start"/>), and used for the node's
+    /// whole life: requests from other threads wake the node through it.
     /// </summary>
     Agents.IWaitSource? WaitSource => null;
 }

@@ -57,8 +57,8 @@ public sealed class RaftNode<TResult> : IAsyncDisposable where TResult : struct
 
     public ulong Id => _agent.Id;
 
-    /// <summary>The agent this node runs (its duty cycle, status and requests).</summary>
-    public RaftNodeAgent<TResult> Agent => _agent;
+    /// <summary>The agent this node runs (for tests: its runner owns its duty cycle).</summary>
+    internal RaftNodeAgent<TResult> Agent => _agent;
 
     /// <summary>A copy of the consensus configuration the node runs with (<see cref="RaftNodeOptions.Raft"/> with the defaults filled in).</summary>
     public RaftConfig Config => _agent.Config;

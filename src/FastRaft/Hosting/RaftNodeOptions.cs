@@ -83,7 +83,11 @@ public sealed class RaftNodeOptions
     /// <summary>Requests (proposals, reads, changes) waiting for the node thread; beyond it requests fail as Overloaded.</summary>
     public int MaxQueuedRequests { get; init; } = 1 << 16;
 
-    /// <summary>Inbound message batches waiting for the node thread; beyond it batches are dropped, as a network would.</summary>
+    /// <summary>
+    /// Inbound message batches waiting for the node thread, from a transport that delivers from a
+    /// thread of its own; beyond it batches are dropped, as a network would. (What a polled
+    /// transport delivers is stepped at once and never waits here.)
+    /// </summary>
     public int MaxQueuedInboundBatches { get; init; } = 4096;
 
     /// <summary>Ticks a read may wait for its read index before failing as TimedOut (0: twice the election timeout).</summary>

@@ -104,6 +104,49 @@ public class CompositeAgentRunnerTests
         Assert.Throws<ObjectDisposedException>(() => runner.Add(new CountingAgent(1)));
     }
 
+    [Fact]
+    public async Task Disposing_the_runner_closes_its_nodes_and_fails_what_they_still_owed()
+    {
+        var runner = new CompositeAgentRunner();
+        runner.Start();
+        var options = SingleNodeHost.Options(1);
+        var node = new RaftNode<ulong>(
+            new RaftNodeOptions { Raft = options.Raft, TickInterval = options.TickInterval, InitialMembers = options.InitialMembers, Runner = runner },
+            new FastRaft.Storage.MemoryStorage(),
+            new FastRaft.Hosting.InMemory.InMemoryNetwork().CreateTransport(1),
+            new RecordingStateMachine());
+        node.Start();
+        await TestHostCluster.Eventually(() => node.IsLeader, "the single voter to lead");
+        Assert.True((await node.ProposeAsync(RecordingStateMachine.Payload(1)).AsTask().WaitAsync(TestHostCluster.Timeout)).IsOk);
+
+        runner.Dispose();
+
+        await node.Completion.WaitAsync(TestHostCluster.Timeout);
+        Assert.True(runner.Completion.IsCompletedSuccessfully);
+        Assert.Equal(RequestStatus.ShuttingDown, (await node.ProposeAsync(new byte[8])).Status);
+        await node.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_runner_disposed_before_it_started_closes_the_nodes_given_to_it()
+    {
+        var runner = new CompositeAgentRunner();
+        var node = new RaftNode<ulong>(
+            new RaftNodeOptions { Raft = SingleNodeHost.Options(1).Raft, InitialMembers = [1], Runner = runner },
+            new FastRaft.Storage.MemoryStorage(),
+            new FastRaft.Hosting.InMemory.InMemoryNetwork().CreateTransport(1),
+            new RecordingStateMachine());
+        node.Start();
+        ValueTask<ProposeResult<ulong>> early = node.ProposeAsync(new byte[8]); // not leader yet: refused at once
+        Assert.Equal(RequestStatus.NotLeader, (await early).Status);
+
+        runner.Dispose();
+
+        await node.Completion.WaitAsync(TestHostCluster.Timeout);
+        Assert.Throws<ObjectDisposedException>(runner.Start);
+        Assert.Throws<ObjectDisposedException>(() => runner.Add(new CountingAgent(1)));
+    }
+
     /// <summary>An agent that always has work (so the runner never idles) and throws on a given cycle.</summary>
     private sealed class CountingAgent(int throwAfter) : IAgent
     {

@@ -37,7 +37,9 @@ public sealed class AgentRunner : IDisposable
     {
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
-            throw new InvalidOperationException("the runner is already started");
+            throw _stopRequested
+                ? new ObjectDisposedException(nameof(AgentRunner))
+                : new InvalidOperationException("the runner is already started");
         }
         _thread = new Thread(Run) { IsBackground = true, Name = _agent.Name };
         _thread.Start();
@@ -50,18 +52,31 @@ public sealed class AgentRunner : IDisposable
         _agent.WaitSource.Wake();
     }
 
-    /// <summary>Stops the thread and waits for it to end (unless called on the thread itself).</summary>
+    /// <summary>
+    /// Stops the thread and waits for it to end (unless called on the thread itself). The agent
+    /// of a runner that never started is closed here, on the caller's thread (never started).
+    /// </summary>
     public void Dispose()
     {
         Stop();
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            Exception? failure = null;
+            try
+            {
+                _agent.OnClose();
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+            Complete(failure);
+            return;
+        }
         Thread? thread = _thread;
         if (thread is not null && thread != Thread.CurrentThread)
         {
             thread.Join();
-        }
-        else if (thread is null)
-        {
-            _completion.TrySetResult();
         }
     }
 
@@ -99,6 +114,11 @@ public sealed class AgentRunner : IDisposable
         {
             failure ??= ex;
         }
+        Complete(failure);
+    }
+
+    private void Complete(Exception? failure)
+    {
         if (failure is null)
         {
             _completion.TrySetResult();

@@ -79,7 +79,9 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
     {
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
-            throw new InvalidOperationException("the runner is already started");
+            throw _stopRequested
+                ? new ObjectDisposedException(nameof(CompositeAgentRunner))
+                : new InvalidOperationException("the runner is already started");
         }
         _thread = new Thread(Run) { IsBackground = true, Name = _name };
         _thread.Start();
@@ -110,17 +112,30 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         WakeThread();
     }
 
-    /// <summary>Stops the thread and waits for it (unless called on the thread itself).</summary>
+    /// <summary>
+    /// Stops the thread and waits for it (unless called on the thread itself). Agents of a runner
+    /// that never started are closed here, on the caller's thread (never started).
+    /// </summary>
     public void Dispose()
     {
         Stop();
-        Thread? thread = _thread;
-        if (thread is null)
+        if (Interlocked.Exchange(ref _started, 1) == 0)
         {
-            CloseAll();
+            IAgent[] added;
+            lock (_gate)
+            {
+                added = [.. _added];
+                _added.Clear();
+            }
+            foreach (IAgent agent in added)
+            {
+                Close(agent);
+            }
             _completion.TrySetResult();
+            return;
         }
-        else if (thread != Thread.CurrentThread)
+        Thread? thread = _thread;
+        if (thread is not null && thread != Thread.CurrentThread)
         {
             thread.Join();
         }
