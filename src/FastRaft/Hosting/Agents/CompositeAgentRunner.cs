@@ -156,7 +156,6 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
                 TakeAdded();
             }
             int work = 0;
-            TimeSpan wait = TimeSpan.MaxValue;
             for (int i = _agents.Count - 1; i >= 0; i--)
             {
                 IAgent agent = _agents[i];
@@ -164,11 +163,9 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
                 {
                     if (!agent.IsDone)
                     {
-                        TimeProvider time = agent.Time;
-                        work += agent.DoWork(time.GetTimestamp());
+                        work += agent.DoWork(agent.Time.GetTimestamp());
                         if (!agent.IsDone)
                         {
-                            wait = Min(wait, agent.Deadline, time);
                             continue;
                         }
                     }
@@ -185,6 +182,7 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
                 _idle.Idle(work, waitSource, TimeSpan.Zero);
                 continue;
             }
+            TimeSpan wait = UntilEarliestDeadline();
             if (_shared is null && wait > MaxBackoff && _agents.Count > 0)
             {
                 wait = MaxBackoff;
@@ -202,11 +200,22 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         _completion.TrySetResult();
     }
 
-    private static TimeSpan Min(TimeSpan wait, long deadline, TimeProvider time)
+    /// <summary>The time until the earliest agent deadline, each on its agent's clock (MaxValue: no agents).</summary>
+    private TimeSpan UntilEarliestDeadline()
     {
-        long now = time.GetTimestamp();
-        TimeSpan until = deadline > now ? time.GetElapsedTime(now, deadline) : TimeSpan.Zero;
-        return until < wait ? until : wait;
+        TimeSpan wait = TimeSpan.MaxValue;
+        foreach (IAgent agent in _agents)
+        {
+            TimeProvider time = agent.Time;
+            long now = time.GetTimestamp();
+            long deadline = agent.Deadline;
+            TimeSpan until = deadline > now ? time.GetElapsedTime(now, deadline) : TimeSpan.Zero;
+            if (until < wait)
+            {
+                wait = until;
+            }
+        }
+        return wait;
     }
 
     private void TakeAdded()
