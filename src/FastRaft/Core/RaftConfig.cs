@@ -83,6 +83,13 @@ public sealed class RaftConfig
     public Random? Random { get; set; }
 
     /// <summary>
+    /// A copy of this configuration, for a host that fills in what it needs without changing the
+    /// caller's object. Shallow: the copy shares <see cref="Storage"/>, <see cref="Logger"/> and
+    /// <see cref="Random"/> with the original.
+    /// </summary>
+    public RaftConfig Clone() => (RaftConfig)MemberwiseClone();
+
+    /// <summary>
     /// Checks the configuration and fills defaults (etcd's validate). Returns null when valid,
     /// otherwise the reason.
     /// </summary>

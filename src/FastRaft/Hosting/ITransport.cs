@@ -7,6 +7,8 @@ namespace FastRaft.Hosting;
 /// message of a Ready and <see cref="Flush"/> after the last one; the message's views (entries,
 /// payloads, context) are only valid during the call, so a transport encodes or copies at once.
 /// Inbound messages are handed to the <see cref="ITransportSink"/> given to <see cref="Start"/>.
+/// A transport that wraps another must forward <see cref="Poll"/> and <see cref="WaitSource"/>
+/// too: their defaults (nothing to poll, no wait source) would leave a polled transport unread.
 /// </summary>
 public interface ITransport : IDisposable
 {
@@ -44,12 +46,16 @@ public interface ITransport : IDisposable
     /// timers (resends, expiries) as of <paramref name="now"/>, a timestamp of the node's
     /// <see cref="TimeProvider"/>. Returns the units of work done (0: nothing arrived or was due).
     /// A transport that delivers from a thread of its own returns 0.
+    /// The node steps what the sink is handed during the poll at once, on the calling thread (no
+    /// queue), and never calls back into <see cref="Send"/> or <see cref="Flush"/> from inside it.
     /// </summary>
     int Poll(long now) => 0;
 
     /// <summary>
     /// What the node thread waits on when idle: this transport's input arriving, or a wake. Null
     /// when the transport delivers from a thread of its own (the node then waits on its own signal).
+    /// Read once, when the node is built (before <see cref="Start"/>), and used for the node's
+    /// whole life: requests from other threads wake the node through it.
     /// </summary>
     Agents.IWaitSource? WaitSource => null;
 }

@@ -1,19 +1,15 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using FastRaft.Core;
-using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
-using FastRaft.Hosting.Idle;
-using FastRaft.Hosting.Requests;
+using FastRaft.Hosting.Agents;
 using FastRaft.Protocol;
 
 namespace FastRaft.Hosting;
 
 /// <summary>
-/// A running Raft node: one <see cref="RawNode"/> driven by one dedicated thread in a duty cycle
-/// (inbound messages, requests, ticks, then Ready: persist → send → apply → Advance), with an
-/// idle strategy for when there is nothing to do. Every public member is thread-safe; the state
-/// machine, the storage writes and the transport's Send/Flush only ever run on the node thread.
+/// A running Raft node: a <see cref="RaftNodeAgent{TResult}"/> and the runner that drives it, on
+/// a thread of its own by default (<see cref="AgentRunner"/>), or on a shared runner given in
+/// <see cref="RaftNodeOptions.Runner"/>. Every public member is thread-safe; the state machine,
+/// the storage writes and the transport's Send/Flush/Poll only ever run on the node's thread.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -36,146 +32,74 @@ namespace FastRaft.Hosting;
 /// can reach a node added at run time.
 /// </para>
 /// </remarks>
-public sealed partial class RaftNode<TResult> : IAsyncDisposable where TResult : struct
+public sealed class RaftNode<TResult> : IAsyncDisposable where TResult : struct
 {
     private const int StateNew = 0;
     private const int StateRunning = 1;
     private const int StateStopped = 2;
 
     private readonly RaftNodeOptions _options;
-    private readonly RawNode _raw;
-    private readonly IRaftStorage _storage;
-    private readonly ITransport _transport;
-    private readonly IStateMachine<TResult> _stateMachine;
-    private readonly RaftLogger _log;
-    private readonly IIdleStrategy _idle;
-    private readonly NodeSink _sink;
-    private readonly NodeCounters _counters = new();
-    private readonly long _tickInterval;
-    private readonly int _readTimeoutTicks;
-    private readonly int _transferTimeoutTicks;
-
-    private readonly MpscRing<RequestOperation> _requests;
-    private readonly MpscRing<InboundBatch> _inbound;
-    private readonly MpscRing<PeerReport> _reports;
-    private readonly OperationPool<ProposalOperation<TResult>> _proposalPool;
-    private readonly OperationPool<ReadOperation> _readPool;
-
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RaftNodeAgent<TResult> _agent;
     private int _state;
-    private volatile bool _stopRequested;
-    private Exception? _fault;
-    private Thread? _thread;
-    private Meter? _meter;
-
-    // Published by the node thread for readers on any thread.
-    private ulong _leader;
-    private ulong _term;
-    private int _role;
-    private ulong _applied;
-    private ulong _commit;
 
     /// <summary>
     /// Builds the node from its storage (a brand-new node bootstraps from
     /// <see cref="RaftNodeOptions.InitialMembers"/> when the storage is empty). Nothing runs until
-    /// <see cref="Start"/>. Throws <see cref="ArgumentException"/> on an invalid configuration.
+    /// <see cref="Start"/>. <paramref name="options"/>' config is copied, never changed. Throws
+    /// <see cref="ArgumentException"/> on an invalid configuration.
     /// </summary>
     public RaftNode(RaftNodeOptions options, IRaftStorage storage, ITransport transport, IStateMachine<TResult> stateMachine)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(storage);
-        ArgumentNullException.ThrowIfNull(transport);
-        ArgumentNullException.ThrowIfNull(stateMachine);
-        string? invalid = options.Validate();
-        if (invalid is not null)
-        {
-            throw new ArgumentException(invalid, nameof(options));
-        }
-        RaftConfig config = options.Raft;
-        if (transport.LocalId != config.Id)
-        {
-            throw new ArgumentException($"transport is for node {transport.LocalId:x}, config for node {config.Id:x}", nameof(transport));
-        }
-        if (storage.Snapshot(out Snapshot snapshot) != StorageStatus.Ok)
-        {
-            throw new ArgumentException("the storage cannot produce its snapshot to restore the state machine from", nameof(storage));
-        }
-        storage.InitialState(out HardState hardState, out ConfState confState);
-
         _options = options;
-        _storage = storage;
-        _transport = transport;
-        _stateMachine = stateMachine;
-        _log = config.Logger;
-        config.Storage = storage;
-        config.Applied = snapshot.Metadata.Index;
-        ApplyHostDefaults(config, transport);
-        _raw = new RawNode(config);
-        if (options.InitialMembers is { Count: > 0 } members && storage.LastIndex() == 0 && snapshot.IsEmpty)
-        {
-            string? error = _raw.Bootstrap(members.ToArray());
-            if (error is not null)
-            {
-                throw new ArgumentException(error, nameof(options));
-            }
-        }
-
-        _startSnapshot = snapshot;
-        _confState = confState;
-        _appliedIndex = snapshot.Metadata.Index;
-        _snapshotIndex = snapshot.Metadata.Index;
-        _applied = _appliedIndex;
-        _term = hardState.Term;
-        _commit = hardState.Commit;
-        _role = (int)StateType.StateFollower;
-
-        _idle = options.IdleStrategy();
-        _sink = new NodeSink(this);
-        _tickInterval = Math.Max(1, (long)(options.TickInterval.TotalSeconds * Stopwatch.Frequency));
-        _readTimeoutTicks = options.ReadTimeoutTicks > 0 ? options.ReadTimeoutTicks : 2 * config.ElectionTick;
-        _transferTimeoutTicks = options.TransferTimeoutTicks > 0 ? options.TransferTimeoutTicks : 2 * config.ElectionTick;
-        _requests = new MpscRing<RequestOperation>(1024, options.MaxQueuedRequests);
-        _inbound = new MpscRing<InboundBatch>(64, options.MaxQueuedInboundBatches);
-        _reports = new MpscRing<PeerReport>(64, 4096);
-        _proposalPool = new OperationPool<ProposalOperation<TResult>>(options.MaxPooledRequests);
-        _readPool = new OperationPool<ReadOperation>(options.MaxPooledRequests);
+        _agent = new RaftNodeAgent<TResult>(options, storage, transport, stateMachine, options.Runner?.WaitSource);
     }
 
-    public ulong Id => _raw.Id;
+    public ulong Id => _agent.Id;
+
+    /// <summary>The agent this node runs (for tests: its runner owns its duty cycle).</summary>
+    internal RaftNodeAgent<TResult> Agent => _agent;
+
+    /// <summary>A copy of the consensus configuration the node runs with (<see cref="RaftNodeOptions.Raft"/> with the defaults filled in).</summary>
+    public RaftConfig Config => _agent.Config;
 
     /// <summary>The leader this node knows of, or 0.</summary>
-    public ulong Leader => Volatile.Read(ref _leader);
+    public ulong Leader => _agent.Leader;
 
     /// <summary>This node's current term.</summary>
-    public ulong Term => Volatile.Read(ref _term);
+    public ulong Term => _agent.Term;
 
     /// <summary>This node's role.</summary>
-    public StateType Role => (StateType)Volatile.Read(ref _role);
+    public StateType Role => _agent.Role;
 
-    public bool IsLeader => Role == StateType.StateLeader;
+    public bool IsLeader => _agent.IsLeader;
 
     /// <summary>The index of the last entry applied to the state machine.</summary>
-    public ulong AppliedIndex => Volatile.Read(ref _applied);
+    public ulong AppliedIndex => _agent.AppliedIndex;
 
     /// <summary>The commit index as last persisted.</summary>
-    public ulong CommitIndex => Volatile.Read(ref _commit);
+    public ulong CommitIndex => _agent.CommitIndex;
 
     /// <summary>The host's counters (also published as the "FastRaft.Node" meter).</summary>
-    public RaftNodeCounters Counters => _counters.Snapshot();
+    public RaftNodeCounters Counters => _agent.Counters;
 
-    /// <summary>Completes when the node thread has stopped; faulted with <see cref="Fault"/> if it died.</summary>
-    public Task Completion => _completion.Task;
+    /// <summary>Completes when the node has stopped; faulted with <see cref="Fault"/> if it died.</summary>
+    public Task Completion => _agent.Completion;
 
     /// <summary>Why the node stopped on its own (storage, state machine or core failure), or null.</summary>
-    public Exception? Fault => Volatile.Read(ref _fault);
+    public Exception? Fault => _agent.Fault;
 
     /// <summary>
     /// Raised on the node thread when the term, the leader or this node's role changes. Handlers
     /// must be quick and must not block on the node (they may issue requests, not await them).
     /// </summary>
-    public event Action<LeadershipChange>? LeadershipChanged;
+    public event Action<LeadershipChange>? LeadershipChanged
+    {
+        add => _agent.LeadershipChanged += value;
+        remove => _agent.LeadershipChanged -= value;
+    }
 
-    /// <summary>Starts the transport and the node thread.</summary>
+    /// <summary>Starts the transport, then runs the node: on its own thread, or on <see cref="RaftNodeOptions.Runner"/>.</summary>
     public void Start()
     {
         int previous = Interlocked.CompareExchange(ref _state, StateRunning, StateNew);
@@ -187,99 +111,42 @@ public sealed partial class RaftNode<TResult> : IAsyncDisposable where TResult :
         }
         try
         {
-            _meter = _counters.CreateMeter(Id, () => (long)CommitIndex, () => (long)AppliedIndex, () => (long)Term);
-            _transport.Start(_sink);
-            _thread = new Thread(Run) { IsBackground = true, Name = $"raft-node-{Id:x}" };
-            _thread.Start();
+            _agent.Open();
+            if (_options.Runner is IAgentRunner runner)
+            {
+                runner.Add(_agent);
+            }
+            else
+            {
+                new AgentRunner(_agent, _options.IdleStrategy()).Start();
+            }
         }
         catch
         {
-            _stopRequested = true;
             Volatile.Write(ref _state, StateStopped);
-            ShutDown();
-            _completion.TrySetResult();
+            _agent.RequestStop();
+            _agent.OnClose();
             throw;
         }
     }
 
-    /// <summary>
-    /// Proposes <paramref name="data"/> (copied at once: the caller may reuse its buffer). Completes
-    /// when the entry is committed and applied here, with its index and the state machine's result,
-    /// or with the reason it failed. Only the leader accepts proposals. Allocates nothing once warm;
-    /// await the result exactly once.
-    /// </summary>
-    public ValueTask<ProposeResult<TResult>> ProposeAsync(ReadOnlyMemory<byte> data)
-    {
-        if (_stopRequested)
-        {
-            return FailedProposal(RequestStatus.ShuttingDown, 0);
-        }
-        if (Role != StateType.StateLeader)
-        {
-            return FailedProposal(RequestStatus.NotLeader, Leader);
-        }
-        ProposalOperation<TResult> op = _proposalPool.TryRent() ?? new ProposalOperation<TResult>(_proposalPool);
-        op.SetPayload(data.Span);
-        short version = op.Version;
-        RequestStatus queued = Enqueue(op);
-        if (queued != RequestStatus.Ok)
-        {
-            op.ReturnUnused();
-            return FailedProposal(queued, 0);
-        }
-        return new ValueTask<ProposeResult<TResult>>(op, version);
-    }
+    /// <inheritdoc cref="RaftNodeAgent{TResult}.ProposeAsync"/>
+    public ValueTask<ProposeResult<TResult>> ProposeAsync(ReadOnlyMemory<byte> data) => _agent.ProposeAsync(data);
 
-    /// <summary>
-    /// A linearizable read barrier (etcd's ReadIndex): completes once this node has applied every
-    /// write committed before the call, after which reading the local state machine is
-    /// linearizable. Works on followers too (the leader is asked for the read index).
-    /// </summary>
-    public ValueTask<ReadResult> ReadIndexAsync()
-    {
-        if (_stopRequested)
-        {
-            return new ValueTask<ReadResult>(new ReadResult(RequestStatus.ShuttingDown, 0, 0));
-        }
-        ReadOperation op = _readPool.TryRent() ?? new ReadOperation(_readPool);
-        short version = op.Version;
-        RequestStatus queued = Enqueue(op);
-        if (queued != RequestStatus.Ok)
-        {
-            op.ReturnUnused();
-            return new ValueTask<ReadResult>(new ReadResult(queued, 0, 0));
-        }
-        return new ValueTask<ReadResult>(op, version);
-    }
+    /// <inheritdoc cref="RaftNodeAgent{TResult}.ReadIndexAsync"/>
+    public ValueTask<ReadResult> ReadIndexAsync() => _agent.ReadIndexAsync();
 
     /// <summary>Proposes a membership change (v1 or v2) on the leader; completes when it is applied here.</summary>
-    public ValueTask<MembershipResult> ChangeMembershipAsync(IConfChange change)
-    {
-        ArgumentNullException.ThrowIfNull(change);
-        var op = new MembershipOperation(change);
-        SubmitRare(op);
-        return new ValueTask<MembershipResult>(op.Task);
-    }
+    public ValueTask<MembershipResult> ChangeMembershipAsync(IConfChange change) => _agent.ChangeMembershipAsync(change);
 
-    public ValueTask<MembershipResult> AddVoterAsync(ulong nodeId) =>
-        ChangeMembershipAsync(new ConfChange(ConfChangeType.ConfChangeAddNode, nodeId));
+    public ValueTask<MembershipResult> AddVoterAsync(ulong nodeId) => _agent.AddVoterAsync(nodeId);
 
-    public ValueTask<MembershipResult> AddLearnerAsync(ulong nodeId) =>
-        ChangeMembershipAsync(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, nodeId));
+    public ValueTask<MembershipResult> AddLearnerAsync(ulong nodeId) => _agent.AddLearnerAsync(nodeId);
 
-    public ValueTask<MembershipResult> RemoveMemberAsync(ulong nodeId) =>
-        ChangeMembershipAsync(new ConfChange(ConfChangeType.ConfChangeRemoveNode, nodeId));
+    public ValueTask<MembershipResult> RemoveMemberAsync(ulong nodeId) => _agent.RemoveMemberAsync(nodeId);
 
-    /// <summary>
-    /// Asks this node (the leader) to hand leadership to <paramref name="target"/>; completes when
-    /// this node sees the target leading, or TimedOut after the transfer timeout.
-    /// </summary>
-    public ValueTask<TransferResult> TransferLeadershipAsync(ulong target)
-    {
-        var op = new TransferOperation(target);
-        SubmitRare(op);
-        return new ValueTask<TransferResult>(op.Task);
-    }
+    /// <inheritdoc cref="RaftNodeAgent{TResult}.TransferLeadershipAsync"/>
+    public ValueTask<TransferResult> TransferLeadershipAsync(ulong target) => _agent.TransferLeadershipAsync(target);
 
     /// <summary>
     /// Stops the node: the thread finishes its cycle, every outstanding request fails with
@@ -288,16 +155,13 @@ public sealed partial class RaftNode<TResult> : IAsyncDisposable where TResult :
     /// </summary>
     public Task StopAsync()
     {
-        _stopRequested = true;
+        _agent.RequestStop();
         if (Interlocked.CompareExchange(ref _state, StateStopped, StateNew) == StateNew)
         {
-            // Never started: nothing runs, so shut down here.
-            ShutDown();
-            _completion.TrySetResult();
-            return _completion.Task;
+            // Never started: nothing runs, so close here.
+            _agent.OnClose();
         }
-        _idle.Wake();
-        return _completion.Task;
+        return _agent.Completion;
     }
 
     public async ValueTask DisposeAsync()
@@ -306,66 +170,9 @@ public sealed partial class RaftNode<TResult> : IAsyncDisposable where TResult :
         {
             await StopAsync().ConfigureAwait(false);
         }
-        catch (Exception) when (_fault is not null)
+        catch (Exception) when (_agent.Fault is not null)
         {
             // The fault stays readable through Fault and Completion; disposing does not rethrow it.
-        }
-    }
-
-    /// <summary>
-    /// Fills what a host needs and the config leaves at 0: appends sized for the transport, a
-    /// batch of committed entries sized for applying, and a bound on waiting for a snapshot's
-    /// status, as a safety net should a transport's report never arrive (see <see cref="RaftNodeOptions.Raft"/>).
-    /// </summary>
-    private void ApplyHostDefaults(RaftConfig config, ITransport transport)
-    {
-        int whole = transport.MaxWholeMessageSize;
-        if (config.MaxSizePerMsg == 0)
-        {
-            ulong size = whole > 0 ? (ulong)whole / 2 : RaftNodeOptions.DefaultMaxSizePerMsg;
-            config.MaxSizePerMsg = config.MaxInflightBytes > 0 ? Math.Min(size, config.MaxInflightBytes) : size;
-        }
-        else if (whole > 0 && config.MaxSizePerMsg != ulong.MaxValue && config.MaxSizePerMsg >= (ulong)whole)
-        {
-            _log.Warning($"node {config.Id:x}: MaxSizePerMsg {config.MaxSizePerMsg} is not below the transport's whole-message size {whole}: appends will be split");
-        }
-        if (config.MaxCommittedSizePerReady == 0)
-        {
-            // Applying is local: a small message size for the network must not throttle it.
-            config.MaxCommittedSizePerReady = Math.Max(config.MaxSizePerMsg, RaftNodeOptions.DefaultMaxSizePerMsg);
-        }
-        if (config.SnapshotStatusTimeoutTicks == 0)
-        {
-            config.SnapshotStatusTimeoutTicks = 2 * config.ElectionTick;
-        }
-    }
-
-    private ValueTask<ProposeResult<TResult>> FailedProposal(RequestStatus status, ulong leaderHint)
-    {
-        Interlocked.Increment(ref _counters.ProposalsFailed);
-        return new(ProposeResult<TResult>.Failed(status, leaderHint, StepResult.Ok));
-    }
-
-    private RequestStatus Enqueue(RequestOperation op)
-    {
-        switch (_requests.TryEnqueue(op))
-        {
-            case EnqueueResult.Ok:
-                _idle.Wake();
-                return RequestStatus.Ok;
-            case EnqueueResult.Full:
-                return RequestStatus.Overloaded;
-            default:
-                return RequestStatus.ShuttingDown;
-        }
-    }
-
-    private void SubmitRare(RequestOperation op)
-    {
-        RequestStatus queued = _stopRequested ? RequestStatus.ShuttingDown : Enqueue(op);
-        if (queued != RequestStatus.Ok)
-        {
-            op.Fail(queued);
         }
     }
 }

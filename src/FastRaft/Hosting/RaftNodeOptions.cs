@@ -1,9 +1,10 @@
 using FastRaft.Core;
+using FastRaft.Hosting.Agents;
 using FastRaft.Hosting.Idle;
 
 namespace FastRaft.Hosting;
 
-/// <summary>How a <see cref="RaftNode{TResult}"/> runs its node.</summary>
+/// <summary>How a <see cref="RaftNode{TResult}"/> (or a <see cref="RaftNodeAgent{TResult}"/>) runs its node.</summary>
 public sealed class RaftNodeOptions
 {
     /// <summary>Appends' size limit when neither the config nor the transport sets one.</summary>
@@ -26,15 +27,49 @@ public sealed class RaftNodeOptions
     /// <item><see cref="RaftConfig.SnapshotStatusTimeoutTicks"/>: twice the election timeout, so a
     /// follower is not paused forever should a snapshot's status report never arrive.</item>
     /// </list>
-    /// The config object is changed in place.
+    /// The node works on a copy: the object given here is never changed (the node's
+    /// <c>Config</c> property shows what it runs with).
     /// </summary>
     public required RaftConfig Raft { get; init; }
 
-    /// <summary>Wall-clock time per logical tick (election and heartbeat timeouts are counted in ticks).</summary>
+    /// <summary>Time per logical tick, on <see cref="Time"/>'s clock (election and heartbeat timeouts are counted in ticks).</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>Builds the node thread's idle strategy. Default: park until work arrives or the next tick is due.</summary>
+    /// <summary>
+    /// The clock the node's ticks follow. The node reads no other: a test's fake clock or a
+    /// simulation's virtual clock drives it entirely (with a <see cref="ManualAgentInvoker"/>).
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Builds the idle strategy of the node's own thread (when <see cref="Runner"/> is null).
+    /// Default: spin a few microseconds after work, then block until input arrives, a request wakes
+    /// the node, or the next tick is due.
+    /// </summary>
     public Func<IIdleStrategy> IdleStrategy { get; init; } = static () => new ParkingIdleStrategy();
+
+    /// <summary>
+    /// Where a <see cref="RaftNode{TResult}"/> runs its agent: null (the default) for a thread of
+    /// its own; a <see cref="CompositeAgentRunner"/> to share one thread among many nodes.
+    /// </summary>
+    public IAgentRunner? Runner { get; init; }
+
+    /// <summary>
+    /// Run the continuations of awaited requests (proposals, reads, membership changes, transfers)
+    /// on the node thread, inside the duty cycle that completes them, instead of on the thread
+    /// pool. Default false.
+    /// <para>
+    /// It saves a thread-pool hand-off per completion, and a caller that proposes again from the
+    /// continuation gets its next proposal carried out in the same cycle: the low-latency closed
+    /// loop. It is safe only when continuations are short and never block: while one runs, the node
+    /// (and, on a shared runner, every node of that thread) does nothing else. A continuation must
+    /// never wait synchronously for the node (<c>.Result</c>, <c>Wait()</c>, or a blocking
+    /// <c>StopAsync().Wait()</c>): the node cannot complete what it waits for, so it deadlocks. Code
+    /// after an <c>await</c> of another kind of task, or after <c>ConfigureAwait</c> to a
+    /// synchronization context, leaves the node thread as usual.
+    /// </para>
+    /// </summary>
+    public bool RunContinuationsInline { get; init; }
 
     /// <summary>
     /// The voters of a brand-new cluster, used only when the storage is empty (etcd's Bootstrap).
@@ -48,7 +83,11 @@ public sealed class RaftNodeOptions
     /// <summary>Requests (proposals, reads, changes) waiting for the node thread; beyond it requests fail as Overloaded.</summary>
     public int MaxQueuedRequests { get; init; } = 1 << 16;
 
-    /// <summary>Inbound message batches waiting for the node thread; beyond it batches are dropped, as a network would.</summary>
+    /// <summary>
+    /// Inbound message batches waiting for the node thread, from a transport that delivers from a
+    /// thread of its own; beyond it batches are dropped, as a network would. (What a polled
+    /// transport delivers is stepped at once and never waits here.)
+    /// </summary>
     public int MaxQueuedInboundBatches { get; init; } = 4096;
 
     /// <summary>Ticks a read may wait for its read index before failing as TimedOut (0: twice the election timeout).</summary>
@@ -73,6 +112,10 @@ public sealed class RaftNodeOptions
         if (IdleStrategy is null)
         {
             return "idle strategy factory is required";
+        }
+        if (Time is null)
+        {
+            return "time provider is required";
         }
         if (MaxQueuedRequests <= 0 || MaxQueuedInboundBatches <= 0 || MaxPooledRequests < 0)
         {

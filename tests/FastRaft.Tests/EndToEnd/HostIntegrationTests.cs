@@ -56,9 +56,13 @@ public class HostIntegrationTests
     {
         RaftConfig config = Config();
         await using var node = new RaftNode<ulong>(Options(config), new MemoryStorage(), new RecordingTransport(1, 20_000), new LedgerStateMachine());
-        Assert.Equal(10_000UL, config.MaxSizePerMsg);
-        Assert.Equal(RaftNodeOptions.DefaultMaxSizePerMsg, config.MaxCommittedSizePerReady);
-        Assert.Equal(2 * config.ElectionTick, config.SnapshotStatusTimeoutTicks);
+        RaftConfig running = node.Config;
+        Assert.Equal(10_000UL, running.MaxSizePerMsg);
+        Assert.Equal(RaftNodeOptions.DefaultMaxSizePerMsg, running.MaxCommittedSizePerReady);
+        Assert.Equal(2 * config.ElectionTick, running.SnapshotStatusTimeoutTicks);
+        // The caller's config is the node's starting point, never changed by it.
+        Assert.Equal((0UL, 0UL, 0), (config.MaxSizePerMsg, config.MaxCommittedSizePerReady, config.SnapshotStatusTimeoutTicks));
+        Assert.Null(config.Storage);
     }
 
     [Fact]
@@ -69,8 +73,9 @@ public class HostIntegrationTests
         capped.MaxInflightBytes = 4096;
         await using var a = new RaftNode<ulong>(Options(open), new MemoryStorage(), new RecordingTransport(1, 0), new LedgerStateMachine());
         await using var b = new RaftNode<ulong>(Options(capped), new MemoryStorage(), new RecordingTransport(1, 0), new LedgerStateMachine());
-        Assert.Equal(RaftNodeOptions.DefaultMaxSizePerMsg, open.MaxSizePerMsg);
-        Assert.Equal(4096UL, capped.MaxSizePerMsg);
+        Assert.Equal(RaftNodeOptions.DefaultMaxSizePerMsg, a.Config.MaxSizePerMsg);
+        Assert.Equal(4096UL, b.Config.MaxSizePerMsg);
+        Assert.Equal(0UL, open.MaxSizePerMsg);
     }
 
     [Fact]
@@ -81,9 +86,10 @@ public class HostIntegrationTests
         config.MaxCommittedSizePerReady = 60_000;
         config.SnapshotStatusTimeoutTicks = 7;
         await using var node = new RaftNode<ulong>(Options(config), new MemoryStorage(), new RecordingTransport(1, 20_000), new LedgerStateMachine());
-        Assert.Equal(50_000UL, config.MaxSizePerMsg);
-        Assert.Equal(60_000UL, config.MaxCommittedSizePerReady);
-        Assert.Equal(7, config.SnapshotStatusTimeoutTicks);
+        RaftConfig running = node.Config;
+        Assert.Equal(50_000UL, running.MaxSizePerMsg);
+        Assert.Equal(60_000UL, running.MaxCommittedSizePerReady);
+        Assert.Equal(7, running.SnapshotStatusTimeoutTicks);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using FastRaft.Hosting;
+using FastRaft.Hosting.Agents;
 using FastRaft.Hosting.Idle;
 
 namespace FastRaft.Tests.Hosting;
@@ -22,10 +23,10 @@ public class IdleStrategyTests
         long idleLoops = node.Counters.LoopIterations - loops;
         long idleTicks = node.Counters.Ticks - ticks;
 
-        // Per tick: the tick's cycle, 10 spinning and 2 yielding cycles, then one that parks until
-        // the next tick: at most 16 per tick is 320 over 200 ms of ticks. A spinning thread would
-        // run thousands of cycles per tick. (Bounded per tick, not per wall-clock window: a busy
-        // machine may let more ticks pass before the test looks.)
+        // Per tick: the tick's cycle, 8 spinning cycles, then one that blocks until the next tick
+        // (plus the odd early return): at most 16 per tick. A spinning thread would run thousands
+        // of cycles per tick. (Bounded per tick, not per wall-clock window: a busy machine may let
+        // more ticks pass before the test looks.)
         Assert.True(idleLoops <= idleTicks * 16, $"{idleLoops} loop iterations over {idleTicks} idle ticks");
         Assert.True(park.Parks > parks, "the node thread parked");
     }
@@ -57,38 +58,129 @@ public class IdleStrategyTests
     }
 
     [Fact]
-    public async Task A_wake_before_idling_ends_the_park_at_once()
+    public void Work_resets_the_backoff_and_only_an_idle_cycle_past_the_spins_with_time_left_blocks()
     {
-        var park = new ParkingIdleStrategy(maxSpins: 0, maxYields: 0);
-        park.BeginCycle();
-        park.Wake();
-        await Task.Run(() => park.Idle(0, TimeSpan.FromMinutes(5))).WaitAsync(TestHostCluster.Timeout);
+        var park = new ParkingIdleStrategy(maxSpins: 2, maxYields: 1);
+        var source = new CountingWaitSource();
+        park.Idle(0, source, TimeSpan.FromMinutes(5)); // spins
+        park.Idle(0, source, TimeSpan.FromMinutes(5)); // spins
+        park.Idle(0, source, TimeSpan.FromMinutes(5)); // yields
+        Assert.Equal(0, source.Waits);
+        park.Idle(0, source, TimeSpan.Zero); // nothing left to wait for: returns
+        Assert.Equal(0, source.Waits);
+        park.Idle(0, source, TimeSpan.FromMinutes(5));
+        Assert.Equal(1, source.Waits);
+        Assert.Equal(TimeSpan.FromMinutes(5), source.LastTimeout);
         Assert.Equal(1, park.Parks);
+
+        park.Idle(3, source, TimeSpan.Zero); // work: the backoff starts over
+        park.Idle(0, source, TimeSpan.FromMinutes(5));
+        Assert.Equal(1, source.Waits);
     }
 
     [Fact]
-    public async Task A_wake_from_another_thread_ends_a_park()
+    public void The_spinning_strategies_never_block_on_the_wait_source()
     {
-        var park = new ParkingIdleStrategy(maxSpins: 0, maxYields: 0);
-        park.BeginCycle();
-        Task parked = Task.Run(() => park.Idle(0, TimeSpan.FromMinutes(5)));
-        await TestHostCluster.Eventually(() => park.Parks == 1, "the thread to park");
-        park.Wake();
-        await parked.WaitAsync(TestHostCluster.Timeout);
+        var source = new CountingWaitSource();
+        for (int i = 0; i < 100; i++)
+        {
+            new BusySpinIdleStrategy().Idle(0, source, TimeSpan.FromMinutes(5));
+            new YieldingIdleStrategy().Idle(0, source, TimeSpan.FromMinutes(5));
+        }
+        Assert.Equal(0, source.Waits);
     }
 
     [Fact]
-    public void Work_resets_the_backoff_and_a_zero_deadline_never_parks()
+    public async Task A_wake_before_waiting_ends_the_wait_at_once_without_blocking()
     {
-        var park = new ParkingIdleStrategy(maxSpins: 1, maxYields: 1);
-        park.Idle(0, TimeSpan.Zero);
-        park.Idle(0, TimeSpan.Zero);
-        park.Idle(0, TimeSpan.Zero);
-        Assert.Equal(0, park.Parks);
-        park.Idle(1, TimeSpan.Zero);
-        park.BeginCycle();
-        park.Wake();
-        park.Idle(0, TimeSpan.FromMinutes(5)); // spins (backoff restarted), does not park
-        Assert.Equal(0, park.Parks);
+        var signal = new SignalWaitSource();
+        signal.Wake();
+        await Task.Run(() => signal.Wait(TimeSpan.FromMinutes(5))).WaitAsync(TestHostCluster.Timeout);
+        Assert.Equal(0, signal.Blocks);
+        Assert.Equal(0, signal.Signals);
+    }
+
+    [Fact]
+    public async Task A_wake_from_another_thread_ends_a_blocked_wait()
+    {
+        var signal = new SignalWaitSource();
+        Task waiting = Task.Run(() => signal.Wait(TimeSpan.FromMinutes(5)));
+        await TestHostCluster.Eventually(() => signal.Blocks == 1, "the waiter to block");
+        signal.Wake();
+        await waiting.WaitAsync(TestHostCluster.Timeout);
+        Assert.Equal(1, signal.Signals);
+    }
+
+    [Fact]
+    public void Wakes_while_the_waiter_runs_signal_nothing_and_one_wait_consumes_them()
+    {
+        var signal = new SignalWaitSource();
+        for (int i = 0; i < 1000; i++)
+        {
+            signal.Wake();
+        }
+        signal.Wait(TimeSpan.FromMinutes(5)); // returns at once: a wake is pending
+        Assert.Equal(0, signal.Signals);
+        Assert.Equal(0, signal.Blocks);
+
+        // Consumed: the next wait blocks until it times out.
+        signal.Wait(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, signal.Blocks);
+        Assert.Equal(0, signal.Signals);
+    }
+
+    [Fact]
+    public async Task Many_wakers_never_lose_a_wake()
+    {
+        // Each round: the waiter blocks (or finds a wake pending) and must come back for every
+        // wake that a producer made after the waiter last returned.
+        var signal = new SignalWaitSource();
+        int produced = 0;
+        int seen = 0;
+        Task waiter = Task.Run(() =>
+        {
+            while (Volatile.Read(ref seen) < 20_000)
+            {
+                if (Volatile.Read(ref produced) > Volatile.Read(ref seen))
+                {
+                    Volatile.Write(ref seen, Volatile.Read(ref produced));
+                    continue;
+                }
+                // Without the wake, this would block for a minute and time the test out.
+                signal.Wait(TimeSpan.FromMinutes(1));
+            }
+        });
+        Task[] producers = new Task[2];
+        for (int p = 0; p < producers.Length; p++)
+        {
+            producers[p] = Task.Run(() =>
+            {
+                while (Volatile.Read(ref produced) < 20_000)
+                {
+                    Interlocked.Increment(ref produced);
+                    signal.Wake();
+                    Thread.SpinWait(50);
+                }
+            });
+        }
+        await Task.WhenAll(producers).WaitAsync(TestHostCluster.Timeout);
+        await waiter.WaitAsync(TestHostCluster.Timeout);
+    }
+
+    private sealed class CountingWaitSource : IWaitSource
+    {
+        public int Waits { get; private set; }
+
+        public TimeSpan LastTimeout { get; private set; }
+
+        public void Wait(TimeSpan timeout)
+        {
+            Waits++;
+            LastTimeout = timeout;
+        }
+
+        public void Wake()
+        {
+        }
     }
 }

@@ -284,6 +284,10 @@ public class InboundRefusalTests
 
         public void OnConfigurationChanged(ConfState confState) => inner.OnConfigurationChanged(confState);
 
+        public int Poll(long now) => inner.Poll(now);
+
+        public FastRaft.Hosting.Agents.IWaitSource? WaitSource => inner.WaitSource;
+
         public void Dispose() => inner.Dispose();
 
         private sealed class Sink(ITransportSink node) : ITransportSink

@@ -113,14 +113,16 @@ public class ShutdownTests
     [Fact]
     public async Task Wakes_after_the_node_stopped_are_harmless()
     {
-        var park = new FastRaft.Hosting.Idle.ParkingIdleStrategy();
-        RaftNode<ulong> node = await SingleNodeHost.StartAsync(new RecordingStateMachine(), SingleNodeHost.Options(1, () => park));
+        RaftNode<ulong> node = await SingleNodeHost.StartAsync(new RecordingStateMachine());
         await node.StopAsync().WaitAsync(TestHostCluster.Timeout);
-        park.BeginCycle(); // as if the node had re-armed the signal just before it stopped
 
-        park.Wake(); // a producer that queued just before the node closed its inbox
+        // A producer that queued just before the node closed its inbox wakes a node that is gone.
+        node.Agent.WaitSource.Wake();
+        node.Agent.WaitSource.Wake();
+        Assert.Equal(RequestStatus.ShuttingDown, (await node.ProposeAsync(new byte[8])).Status);
         await node.StopAsync().WaitAsync(TestHostCluster.Timeout);
         await node.DisposeAsync();
+        Assert.True(node.Completion.IsCompletedSuccessfully);
     }
 
     [Fact]

@@ -44,6 +44,9 @@ internal sealed class TestHostCluster : IAsyncDisposable
     /// <summary>Called with each node after it is built and before it starts (to subscribe to events).</summary>
     public Action<RaftNode<ulong>>? BeforeStart { get; init; }
 
+    /// <summary>The wait source every node's in-memory transport shares (null: each its own).</summary>
+    public FastRaft.Hosting.Agents.IWaitSource? SharedWaitSource { get; init; }
+
     /// <summary>Wraps each node's in-memory transport (to filter what it reports, for instance).</summary>
     public Func<ITransport, ITransport>? WrapTransport { get; init; }
 
@@ -88,7 +91,7 @@ internal sealed class TestHostCluster : IAsyncDisposable
             options = WithMembers(options, Members);
         }
         var sm = new RecordingStateMachine();
-        ITransport transport = Network.CreateTransport(id);
+        ITransport transport = Network.CreateTransport(id, SharedWaitSource);
         if (WrapTransport is not null)
         {
             transport = WrapTransport(transport);
@@ -212,7 +215,10 @@ internal sealed class TestHostCluster : IAsyncDisposable
     {
         Raft = o.Raft,
         TickInterval = o.TickInterval,
+        Time = o.Time,
         IdleStrategy = o.IdleStrategy,
+        Runner = o.Runner,
+        RunContinuationsInline = o.RunContinuationsInline,
         InitialMembers = members,
         Snapshots = o.Snapshots,
         MaxQueuedRequests = o.MaxQueuedRequests,

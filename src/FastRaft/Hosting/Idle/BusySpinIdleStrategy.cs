@@ -1,21 +1,15 @@
+using FastRaft.Hosting.Agents;
+
 namespace FastRaft.Hosting.Idle;
 
-/// <summary>Never gives up the core: lowest latency, one core fully used per node.</summary>
+/// <summary>Never gives up the core or blocks: lowest latency, one core fully used per runner thread.</summary>
 public sealed class BusySpinIdleStrategy : IIdleStrategy
 {
-    public void BeginCycle()
-    {
-    }
-
-    public void Idle(int workCount, TimeSpan maxWait)
+    public void Idle(int workCount, IWaitSource waitSource, TimeSpan maxWait)
     {
         if (workCount == 0)
         {
             Thread.SpinWait(1);
         }
-    }
-
-    public void Wake()
-    {
     }
 }

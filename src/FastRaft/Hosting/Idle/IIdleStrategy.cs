@@ -1,21 +1,19 @@
+using FastRaft.Hosting.Agents;
+
 namespace FastRaft.Hosting.Idle;
 
 /// <summary>
-/// What the node thread does when a duty cycle found no work (Aeron's idle strategies). The node
-/// calls <see cref="BeginCycle"/> before looking for work and <see cref="Idle"/> after; producers
-/// on other threads call <see cref="Wake"/> after queueing work, which ends a park early.
+/// What a runner's thread does after a duty cycle (Aeron's idle strategies). Work resets the
+/// strategy's backoff; a cycle without work idles one step: spin, yield, or block on the agent's
+/// <see cref="IWaitSource"/> (its transport's readiness or a wake from a producer) until the
+/// agent's deadline. Only the runner's thread calls it.
 /// </summary>
 public interface IIdleStrategy
 {
-    /// <summary>The node thread is about to look for work (a parking strategy re-arms its signal here).</summary>
-    void BeginCycle();
-
     /// <summary>
-    /// Called after each duty cycle with the amount of work it did; when zero, idles for at most
-    /// <paramref name="maxWait"/> (the time until the next tick is due).
+    /// Called after each duty cycle with the work it did. When <paramref name="workCount"/> is 0,
+    /// idles for at most <paramref name="maxWait"/> (the time to the agent's next deadline),
+    /// returning early when <paramref name="waitSource"/> is woken.
     /// </summary>
-    void Idle(int workCount, TimeSpan maxWait);
-
-    /// <summary>Work was queued for the node (any thread).</summary>
-    void Wake();
+    void Idle(int workCount, IWaitSource waitSource, TimeSpan maxWait);
 }

@@ -1,23 +1,26 @@
+using FastRaft.Hosting.Agents;
+
 namespace FastRaft.Hosting.Idle;
 
 /// <summary>
-/// Backs off when idle: a few spins, a few yields, then parks until <see cref="Wake"/> or the next
-/// tick. The wake signal is re-armed at the start of every cycle, so work queued after the node
-/// last looked always ends the park (no lost wake-ups), and producers only pay for a signal when
-/// it is not already set. Nothing needs disposing: the event's OS handle is never created (its
-/// WaitHandle is not exposed), and a wake may safely arrive after the node stopped.
+/// The default: after work, spins a few idle cycles (a few microseconds in all, so a reply that is
+/// about to arrive costs no wake-up), optionally yields a few, then blocks on the agent's wait
+/// source until input arrives, a producer wakes it, or the deadline (the next tick) comes. An idle
+/// node therefore uses no CPU between ticks.
 /// </summary>
 public sealed class ParkingIdleStrategy : IIdleStrategy
 {
-    private readonly ManualResetEventSlim _signal = new(false, 1);
+    /// <summary>The longest spin of one idle cycle (spins double from 1 up to this).</summary>
+    private const int MaxSpinIterations = 64;
+
     private readonly int _maxSpins;
     private readonly int _maxYields;
     private int _idleCycles;
     private long _parks;
 
-    /// <param name="maxSpins">Idle cycles that spin before yielding.</param>
-    /// <param name="maxYields">Idle cycles that yield before parking.</param>
-    public ParkingIdleStrategy(int maxSpins = 10, int maxYields = 2)
+    /// <param name="maxSpins">Idle cycles that spin before yielding or blocking (each spins twice as long as the last, up to 64 iterations).</param>
+    /// <param name="maxYields">Idle cycles that yield the core before blocking.</param>
+    public ParkingIdleStrategy(int maxSpins = 8, int maxYields = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxSpins);
         ArgumentOutOfRangeException.ThrowIfNegative(maxYields);
@@ -25,18 +28,10 @@ public sealed class ParkingIdleStrategy : IIdleStrategy
         _maxYields = maxYields;
     }
 
-    /// <summary>How many times the thread parked.</summary>
+    /// <summary>How many times the thread blocked on its wait source.</summary>
     public long Parks => Volatile.Read(ref _parks);
 
-    public void BeginCycle()
-    {
-        if (_signal.IsSet)
-        {
-            _signal.Reset();
-        }
-    }
-
-    public void Idle(int workCount, TimeSpan maxWait)
+    public void Idle(int workCount, IWaitSource waitSource, TimeSpan maxWait)
     {
         if (workCount > 0)
         {
@@ -50,7 +45,7 @@ public sealed class ParkingIdleStrategy : IIdleStrategy
         }
         if (n < _maxSpins)
         {
-            Thread.SpinWait(1 << Math.Min(n, 6));
+            Thread.SpinWait(Math.Min(1 << Math.Min(n, 30), MaxSpinIterations));
             return;
         }
         if (n < _maxSpins + _maxYields)
@@ -62,17 +57,7 @@ public sealed class ParkingIdleStrategy : IIdleStrategy
         {
             return;
         }
-        // Round up: a wait shorter than the deadline would only wake to find nothing due.
-        double ms = Math.Ceiling(maxWait.TotalMilliseconds);
-        _parks++;
-        _signal.Wait(ms >= int.MaxValue ? int.MaxValue : (int)ms);
-    }
-
-    public void Wake()
-    {
-        if (!_signal.IsSet)
-        {
-            _signal.Set();
-        }
+        Interlocked.Increment(ref _parks);
+        waitSource.Wait(maxWait);
     }
 }

@@ -1,21 +1,15 @@
+using FastRaft.Hosting.Agents;
+
 namespace FastRaft.Hosting.Idle;
 
-/// <summary>Yields the core to other ready threads when idle; still polls continuously.</summary>
+/// <summary>Yields the core to other ready threads when idle, but never blocks: still polls continuously.</summary>
 public sealed class YieldingIdleStrategy : IIdleStrategy
 {
-    public void BeginCycle()
-    {
-    }
-
-    public void Idle(int workCount, TimeSpan maxWait)
+    public void Idle(int workCount, IWaitSource waitSource, TimeSpan maxWait)
     {
         if (workCount == 0)
         {
             Thread.Yield();
         }
-    }
-
-    public void Wake()
-    {
     }
 }

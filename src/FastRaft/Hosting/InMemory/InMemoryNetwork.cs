@@ -2,9 +2,12 @@ namespace FastRaft.Hosting.InMemory;
 
 /// <summary>
 /// A network inside one process, for tests and simulation: nodes join through their
-/// <see cref="InMemoryTransport"/>, and each flush hands every destination one deep-copied batch
-/// of its messages. Faults can be injected: random loss, duplication and reordering (seeded, per
-/// sending node) and partitions (blocked directions). All members are thread-safe.
+/// <see cref="InMemoryTransport"/>; each flush queues one deep-copied batch of its messages in
+/// every destination's inbox, which the destination's node drains when it polls its transport, on
+/// its own thread. Faults can be injected: random loss, duplication and reordering (seeded, per
+/// sending node) and partitions (blocked directions). Given a seed and a deterministic order of
+/// sends, flushes and polls (nodes driven one after another by manual invokers), every run
+/// delivers the same messages in the same order. All members are thread-safe.
 /// </summary>
 public sealed class InMemoryNetwork
 {
@@ -17,6 +20,7 @@ public sealed class InMemoryNetwork
     private volatile Dictionary<ulong, Endpoint> _endpoints = [];
     private volatile HashSet<(ulong From, ulong To)> _blocked = [];
 
+    private int _maxQueuedBatches = 4096;
     private double _lossProbability;
     private double _duplicateProbability;
     private double _reorderProbability;
@@ -82,11 +86,29 @@ public sealed class InMemoryNetwork
         Volatile.Read(ref UnknownCount),
         Volatile.Read(ref RefusedCount));
 
+    /// <summary>Batches a node's inbox holds until its node polls; beyond it deliveries are refused, as a full receive buffer would.</summary>
+    public int MaxQueuedBatches
+    {
+        get => Volatile.Read(ref _maxQueuedBatches);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            Volatile.Write(ref _maxQueuedBatches, value);
+        }
+    }
+
     /// <summary>A transport for <paramref name="nodeId"/>; it joins the network when the node starts it.</summary>
-    public InMemoryTransport CreateTransport(ulong nodeId)
+    public InMemoryTransport CreateTransport(ulong nodeId) => CreateTransport(nodeId, null);
+
+    /// <summary>
+    /// A transport for <paramref name="nodeId"/> whose <see cref="InMemoryTransport.WaitSource"/> is
+    /// <paramref name="waitSource"/> (null: a signal of its own). Transports given one wait source
+    /// let a <see cref="Agents.CompositeAgentRunner"/> running their nodes block on it.
+    /// </summary>
+    public InMemoryTransport CreateTransport(ulong nodeId, Agents.IWaitSource? waitSource)
     {
         ArgumentOutOfRangeException.ThrowIfZero(nodeId);
-        return new InMemoryTransport(this, nodeId);
+        return new InMemoryTransport(this, nodeId, waitSource ?? new Agents.SignalWaitSource(), MaxQueuedBatches);
     }
 
     /// <summary>Drops every message from <paramref name="from"/> to <paramref name="to"/> (either may be <see cref="AnyNode"/>).</summary>
@@ -116,14 +138,14 @@ public sealed class InMemoryNetwork
     /// <summary>Whether a node with this id is on the network now.</summary>
     public bool IsConnected(ulong nodeId) => _endpoints.ContainsKey(nodeId);
 
-    internal bool TryGetSink(ulong nodeId, out ITransportSink? sink)
+    internal bool TryGetTransport(ulong nodeId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out InMemoryTransport? transport)
     {
         if (_endpoints.TryGetValue(nodeId, out Endpoint? e))
         {
-            sink = e.Sink;
+            transport = e.Owner;
             return true;
         }
-        sink = null;
+        transport = null;
         return false;
     }
 
@@ -134,7 +156,7 @@ public sealed class InMemoryNetwork
             && (blocked.Contains((from, to)) || blocked.Contains((from, AnyNode)) || blocked.Contains((AnyNode, to)));
     }
 
-    internal void Register(InMemoryTransport transport, ITransportSink sink)
+    internal void Register(InMemoryTransport transport)
     {
         lock (_gate)
         {
@@ -142,7 +164,7 @@ public sealed class InMemoryNetwork
             {
                 throw new InvalidOperationException($"node {transport.LocalId:x} is already on the network");
             }
-            _endpoints = new Dictionary<ulong, Endpoint>(_endpoints) { [transport.LocalId] = new Endpoint(transport, sink) };
+            _endpoints = new Dictionary<ulong, Endpoint>(_endpoints) { [transport.LocalId] = new Endpoint(transport) };
         }
     }
 
@@ -178,16 +200,16 @@ public sealed class InMemoryNetwork
         return p;
     }
 
-    private sealed record Endpoint(InMemoryTransport Owner, ITransportSink Sink);
+    private sealed record Endpoint(InMemoryTransport Owner);
 }
 
 /// <summary>What an <see cref="InMemoryNetwork"/> did with the messages sent through it.</summary>
-/// <param name="Delivered">Messages handed to a destination node (duplicates included).</param>
+/// <param name="Delivered">Messages handed to a destination node when it polled (duplicates included).</param>
 /// <param name="Lost">Messages dropped by the loss probability.</param>
 /// <param name="Duplicated">Extra copies delivered.</param>
 /// <param name="Reordered">Messages held back behind later ones.</param>
 /// <param name="Blocked">Messages dropped by a partition.</param>
 /// <param name="UnknownDestination">Messages to a node not on the network (reported unreachable).</param>
-/// <param name="Refused">Messages a destination refused (its inbox full or the node stopping).</param>
+/// <param name="Refused">Messages a destination refused (its inbox full, or its node stopping or refusing them when it polled).</param>
 public readonly record struct InMemoryNetworkCounters(
     long Delivered, long Lost, long Duplicated, long Reordered, long Blocked, long UnknownDestination, long Refused);

@@ -1,33 +1,47 @@
 using System.Diagnostics.CodeAnalysis;
 using FastRaft.Core;
+using FastRaft.Hosting.Agents;
 using FastRaft.Protocol;
 
 namespace FastRaft.Hosting.InMemory;
 
 /// <summary>
-/// One node's connection to an <see cref="InMemoryNetwork"/>. <see cref="Send"/> deep-copies each
-/// message into a pooled batch per destination; <see cref="Flush"/> hands each destination its
-/// batch. Messages to a node not on the network are counted, dropped and reported unreachable;
-/// snapshot messages are reported finished once handed over, failed otherwise. Send and Flush run
-/// on the owning node's thread only.
+/// One node's connection to an <see cref="InMemoryNetwork"/>, polled by its node. <see cref="Send"/>
+/// deep-copies each message into a pooled batch per destination; <see cref="Flush"/> queues each
+/// destination's batch in that destination's inbox and wakes it; <see cref="Poll"/> hands the
+/// batches in this transport's inbox to its node's sink, on the node's thread. Messages to a node
+/// not on the network are counted, dropped and reported unreachable; a snapshot message is
+/// reported finished once the destination's node took it, failed otherwise. Send, Flush and Poll
+/// run on the owning node's thread only.
 /// </summary>
 public sealed class InMemoryTransport : ITransport
 {
+    /// <summary>Batches handed to the sink per poll (the rest wait for the next one).</summary>
+    private const int MaxBatchesPerPoll = 64;
+
     private readonly InMemoryNetwork _network;
     private readonly Random _random;
     private readonly Dictionary<ulong, Link> _links = [];
     private readonly List<Link> _active = [];
+    private readonly MpscRing<InboxItem> _inbox;
+    private readonly InboxItem[] _polled = new InboxItem[MaxBatchesPerPoll];
+    private readonly IWaitSource _waitSource;
     private ITransportSink? _sink;
-    private bool _disposed;
+    private volatile bool _disposed;
 
-    internal InMemoryTransport(InMemoryNetwork network, ulong localId)
+    internal InMemoryTransport(InMemoryNetwork network, ulong localId, IWaitSource waitSource, int maxQueuedBatches)
     {
         _network = network;
         LocalId = localId;
+        _waitSource = waitSource;
+        _inbox = new MpscRing<InboxItem>(64, maxQueuedBatches);
         _random = new Random(unchecked((network.Seed * 1_000_003) ^ (int)localId ^ (int)(localId >> 32)));
     }
 
     public ulong LocalId { get; }
+
+    /// <summary>Signalled whenever a batch arrives in this transport's inbox (and by producers waking the node).</summary>
+    public IWaitSource WaitSource => _waitSource;
 
     public void Start(ITransportSink sink)
     {
@@ -37,8 +51,8 @@ public sealed class InMemoryTransport : ITransport
         {
             throw new InvalidOperationException("the transport is already started");
         }
-        _network.Register(this, sink);
         _sink = sink;
+        _network.Register(this);
     }
 
     public void Send(in Message message)
@@ -111,14 +125,14 @@ public sealed class InMemoryTransport : ITransport
             if (link.Current is { } current)
             {
                 link.Current = null;
-                Deliver(self, link.Id, current, link.CurrentSnapshot);
+                Forward(self, link.Id, current, link.CurrentSnapshot);
                 link.CurrentSnapshot = false;
             }
             // Held messages go after this flush's ones: that is the reordering.
             if (link.Held is { } held && --link.HeldFlushes <= 0)
             {
                 link.Held = null;
-                Deliver(self, link.Id, held, link.HeldSnapshot);
+                Forward(self, link.Id, held, link.HeldSnapshot);
                 link.HeldSnapshot = false;
             }
             if (link.Held is null)
@@ -130,7 +144,38 @@ public sealed class InMemoryTransport : ITransport
         }
     }
 
-    /// <summary>Leaves the network; messages not yet flushed are dropped.</summary>
+    /// <summary>
+    /// Hands the batches waiting in the inbox to the node's sink (up to 64 per call), oldest first,
+    /// and tells each sender of a snapshot whether its node took it. Returns how many batches.
+    /// </summary>
+    public int Poll(long now)
+    {
+        ITransportSink sink = _sink ?? ThrowNotStarted();
+        int n = _inbox.Drain(_polled);
+        for (int i = 0; i < n; i++)
+        {
+            InboxItem item = _polled[i];
+            _polled[i] = default;
+            int count = item.Batch.Count;
+            // From here the sink owns the batch, accepted or not.
+            if (sink.Deliver(item.Batch))
+            {
+                Interlocked.Add(ref _network.DeliveredCount, count);
+                if (item.HasSnapshot)
+                {
+                    item.Sender.ReportSnapshot(LocalId, SnapshotStatus.SnapshotFinish);
+                }
+            }
+            else
+            {
+                Interlocked.Add(ref _network.RefusedCount, count);
+                ReportFailure(item.Sender, LocalId, item.HasSnapshot);
+            }
+        }
+        return n;
+    }
+
+    /// <summary>Leaves the network; messages not yet flushed are dropped, and those waiting in the inbox are refused.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -139,6 +184,19 @@ public sealed class InMemoryTransport : ITransport
         }
         _disposed = true;
         _network.Unregister(this);
+        _inbox.Close();
+        int n;
+        while ((n = _inbox.Drain(_polled)) > 0)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                InboxItem item = _polled[i];
+                _polled[i] = default;
+                Interlocked.Add(ref _network.RefusedCount, item.Batch.Count);
+                item.Batch.Release();
+                ReportFailure(item.Sender, LocalId, item.HasSnapshot);
+            }
+        }
         foreach (Link link in _links.Values)
         {
             link.Current?.Release();
@@ -149,10 +207,21 @@ public sealed class InMemoryTransport : ITransport
         _active.Clear();
     }
 
-    private void Deliver(ITransportSink self, ulong to, InboundBatch batch, bool hasSnapshot)
+    /// <summary>Queues a batch from another node (its thread); false when the inbox is full or closed.</summary>
+    private bool Enqueue(in InboxItem item)
+    {
+        if (_inbox.TryEnqueue(item) != EnqueueResult.Ok)
+        {
+            return false;
+        }
+        _waitSource.Wake();
+        return true;
+    }
+
+    private void Forward(ITransportSink self, ulong to, InboundBatch batch, bool hasSnapshot)
     {
         int count = batch.Count;
-        if (!_network.TryGetSink(to, out ITransportSink? sink))
+        if (!_network.TryGetTransport(to, out InMemoryTransport? destination))
         {
             // The destination left after the messages were queued.
             batch.Release();
@@ -160,28 +229,20 @@ public sealed class InMemoryTransport : ITransport
             ReportFailure(self, to, hasSnapshot);
             return;
         }
-        // From here the destination owns the batch, accepted or not.
-        if (sink!.Deliver(batch))
+        if (!destination.Enqueue(new InboxItem(batch, self, hasSnapshot)))
         {
-            Interlocked.Add(ref _network.DeliveredCount, count);
-            if (hasSnapshot)
-            {
-                self.ReportSnapshot(to, SnapshotStatus.SnapshotFinish);
-            }
-        }
-        else
-        {
+            batch.Release();
             Interlocked.Add(ref _network.RefusedCount, count);
             ReportFailure(self, to, hasSnapshot);
         }
     }
 
-    private static void ReportFailure(ITransportSink self, ulong to, bool snapshot)
+    private static void ReportFailure(ITransportSink sender, ulong to, bool snapshot)
     {
-        self.ReportUnreachable(to);
+        sender.ReportUnreachable(to);
         if (snapshot)
         {
-            self.ReportSnapshot(to, SnapshotStatus.SnapshotFailure);
+            sender.ReportSnapshot(to, SnapshotStatus.SnapshotFailure);
         }
     }
 
@@ -199,6 +260,9 @@ public sealed class InMemoryTransport : ITransport
         }
         return link;
     }
+
+    /// <summary>A batch in a destination's inbox, with the sink of the node that sent it (for delivery reports).</summary>
+    private readonly record struct InboxItem(InboundBatch Batch, ITransportSink Sender, bool HasSnapshot);
 
     /// <summary>What is queued for one destination.</summary>
     private sealed class Link(ulong id)

@@ -4,9 +4,9 @@ using FastRaft.Protocol;
 namespace FastRaft.Hosting.Requests;
 
 /// <summary>A membership change (rare, so not pooled): completes when the change is applied here.</summary>
-internal sealed class MembershipOperation(IConfChange change) : RequestOperation
+internal sealed class MembershipOperation(IConfChange change, bool runContinuationsInline) : RequestOperation
 {
-    private readonly TaskCompletionSource<MembershipResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<MembershipResult> _done = new(runContinuationsInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
 
     public override RequestKind Kind => RequestKind.Membership;
 

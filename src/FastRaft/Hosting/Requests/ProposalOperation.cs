@@ -19,10 +19,11 @@ internal sealed class ProposalOperation<TResult> : RequestOperation, IValueTaskS
     private byte[] _payload = [];
     private int _length;
 
-    public ProposalOperation(OperationPool<ProposalOperation<TResult>> pool)
+    /// <param name="runContinuationsInline">Run the awaiting caller's continuation on the completing (node) thread.</param>
+    public ProposalOperation(OperationPool<ProposalOperation<TResult>> pool, bool runContinuationsInline)
     {
         _pool = pool;
-        _core.RunContinuationsAsynchronously = true;
+        _core.RunContinuationsAsynchronously = !runContinuationsInline;
     }
 
     public override RequestKind Kind => RequestKind.Propose;

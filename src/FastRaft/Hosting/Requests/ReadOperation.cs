@@ -9,10 +9,11 @@ internal sealed class ReadOperation : RequestOperation, IValueTaskSource<ReadRes
     private readonly OperationPool<ReadOperation> _pool;
     private ManualResetValueTaskSourceCore<ReadResult> _core;
 
-    public ReadOperation(OperationPool<ReadOperation> pool)
+    /// <param name="runContinuationsInline">Run the awaiting caller's continuation on the completing (node) thread.</param>
+    public ReadOperation(OperationPool<ReadOperation> pool, bool runContinuationsInline)
     {
         _pool = pool;
-        _core.RunContinuationsAsynchronously = true;
+        _core.RunContinuationsAsynchronously = !runContinuationsInline;
     }
 
     public override RequestKind Kind => RequestKind.Read;

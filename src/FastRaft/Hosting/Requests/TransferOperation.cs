@@ -3,9 +3,9 @@ using FastRaft.Core;
 namespace FastRaft.Hosting.Requests;
 
 /// <summary>A leadership transfer (rare, so not pooled): completes when the target is seen leading.</summary>
-internal sealed class TransferOperation(ulong target) : RequestOperation
+internal sealed class TransferOperation(ulong target, bool runContinuationsInline) : RequestOperation
 {
-    private readonly TaskCompletionSource<TransferResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<TransferResult> _done = new(runContinuationsInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
 
     public override RequestKind Kind => RequestKind.Transfer;
 

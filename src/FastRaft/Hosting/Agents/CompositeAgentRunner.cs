@@ -1,0 +1,305 @@
+using FastRaft.Hosting.Idle;
+
+namespace FastRaft.Hosting.Agents;
+
+/// <summary>
+/// Runs many agents on one thread (the seam for many Raft groups in one process): each pass runs
+/// one duty cycle of every agent in turn, and the thread idles only when a whole pass found no
+/// work, until the earliest agent deadline. Agents may be added at any time; one that is done is
+/// closed and dropped, and one that throws is closed, dropped and reported through
+/// <see cref="AgentFailed"/>, while the others carry on.
+/// </summary>
+/// <remarks>
+/// A thread can block on one wait source only. When every agent has the same
+/// <see cref="IAgent.WaitSource"/> (one shared transport, or agents built with this runner's
+/// <see cref="WaitSource"/> because their transports have none of their own), the thread blocks on
+/// it and wakes at once for any agent's input. When they differ (say, each agent polls its own
+/// socket), the thread cannot wait for all of them: it blocks on its own signal for at most
+/// <see cref="MaxBackoff"/> at a time, so input for such an agent may wait up to that long and an
+/// idle runner wakes about once per <see cref="MaxBackoff"/>. Give agents that share a runner one
+/// transport (or one wait source) to avoid that.
+/// </remarks>
+public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
+{
+    /// <summary>The default bound on an idle wait when the agents wait on different sources.</summary>
+    public static readonly TimeSpan DefaultMaxBackoff = TimeSpan.FromMilliseconds(1);
+
+    private readonly string _name;
+    private readonly IIdleStrategy _idle;
+    private readonly SignalWaitSource _signal = new();
+    private readonly Lock _gate = new();
+    private readonly List<IAgent> _added = [];
+    private readonly List<IAgent> _agents = [];
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IWaitSource? _shared;
+    private IWaitSource? _blockingOn;
+    private int _addedCount;
+    private int _started;
+    private volatile bool _stopRequested;
+    private Thread? _thread;
+
+    /// <param name="name">The thread's name.</param>
+    /// <param name="idleStrategy">Default: <see cref="ParkingIdleStrategy"/>.</param>
+    /// <param name="maxBackoff">The longest idle wait when agents wait on different sources (default <see cref="DefaultMaxBackoff"/>).</param>
+    public CompositeAgentRunner(string name = "agents", IIdleStrategy? idleStrategy = null, TimeSpan? maxBackoff = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        _name = name;
+        _idle = idleStrategy ?? new ParkingIdleStrategy();
+        MaxBackoff = maxBackoff ?? DefaultMaxBackoff;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxBackoff, TimeSpan.Zero, nameof(maxBackoff));
+    }
+
+    /// <summary>The longest idle wait when the agents do not share one wait source.</summary>
+    public TimeSpan MaxBackoff { get; }
+
+    /// <summary>This runner's own signal: agents without a wait source of their own should use it (see the remarks).</summary>
+    public IWaitSource WaitSource => _signal;
+
+    /// <summary>Completes once the thread has closed every agent.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Agents the thread runs now (a hint: others may be joining or leaving).</summary>
+    public int AgentCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _agents.Count + _added.Count;
+            }
+        }
+    }
+
+    /// <summary>An agent threw from OnStart, DoWork or OnClose; it has been closed and dropped (raised on the runner's thread).</summary>
+    public event Action<IAgent, Exception>? AgentFailed;
+
+    /// <summary>Starts the thread. Once only.</summary>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw _stopRequested
+                ? new ObjectDisposedException(nameof(CompositeAgentRunner))
+                : new InvalidOperationException("the runner is already started");
+        }
+        _thread = new Thread(Run) { IsBackground = true, Name = _name };
+        _thread.Start();
+    }
+
+    public void Add(IAgent agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        lock (_gate)
+        {
+            if (_stopRequested)
+            {
+                throw new ObjectDisposedException(nameof(CompositeAgentRunner));
+            }
+            _added.Add(agent);
+        }
+        Interlocked.Increment(ref _addedCount);
+        WakeThread();
+    }
+
+    /// <summary>Asks the thread to close every agent and end (any thread).</summary>
+    public void Stop()
+    {
+        lock (_gate)
+        {
+            _stopRequested = true;
+        }
+        WakeThread();
+    }
+
+    /// <summary>
+    /// Stops the thread and waits for it (unless called on the thread itself). Agents of a runner
+    /// that never started are closed here, on the caller's thread (never started).
+    /// </summary>
+    public void Dispose()
+    {
+        Stop();
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            IAgent[] added;
+            lock (_gate)
+            {
+                added = [.. _added];
+                _added.Clear();
+            }
+            foreach (IAgent agent in added)
+            {
+                Close(agent);
+            }
+            _completion.TrySetResult();
+            return;
+        }
+        Thread? thread = _thread;
+        if (thread is not null && thread != Thread.CurrentThread)
+        {
+            thread.Join();
+        }
+    }
+
+    private void WakeThread()
+    {
+        Volatile.Read(ref _blockingOn)?.Wake();
+        _signal.Wake();
+    }
+
+    private void Run()
+    {
+        while (!_stopRequested)
+        {
+            if (Volatile.Read(ref _addedCount) > 0)
+            {
+                TakeAdded();
+            }
+            int work = 0;
+            for (int i = _agents.Count - 1; i >= 0; i--)
+            {
+                IAgent agent = _agents[i];
+                try
+                {
+                    if (!agent.IsDone)
+                    {
+                        work += agent.DoWork(agent.Time.GetTimestamp());
+                        if (!agent.IsDone)
+                        {
+                            continue;
+                        }
+                    }
+                }
+                catch (Exception ex)
+                {
+                    Fail(agent, ex);
+                }
+                Remove(i);
+            }
+            IWaitSource waitSource = _shared ?? _signal;
+            if (work > 0)
+            {
+                _idle.Idle(work, waitSource, TimeSpan.Zero);
+                continue;
+            }
+            TimeSpan wait = UntilEarliestDeadline();
+            if (_shared is null && wait > MaxBackoff && _agents.Count > 0)
+            {
+                wait = MaxBackoff;
+            }
+            // Published (with a full fence) before looking for additions, so that Add either sees
+            // the source to wake or the thread sees the addition.
+            Interlocked.Exchange(ref _blockingOn, waitSource);
+            if (Volatile.Read(ref _addedCount) == 0 && !_stopRequested)
+            {
+                _idle.Idle(0, waitSource, wait);
+            }
+        }
+        TakeAdded();
+        CloseAll();
+        _completion.TrySetResult();
+    }
+
+    /// <summary>The time until the earliest agent deadline, each on its agent's clock (MaxValue: no agents).</summary>
+    private TimeSpan UntilEarliestDeadline()
+    {
+        TimeSpan wait = TimeSpan.MaxValue;
+        foreach (IAgent agent in _agents)
+        {
+            TimeProvider time = agent.Time;
+            long now = time.GetTimestamp();
+            long deadline = agent.Deadline;
+            TimeSpan until = deadline > now ? time.GetElapsedTime(now, deadline) : TimeSpan.Zero;
+            if (until < wait)
+            {
+                wait = until;
+            }
+        }
+        return wait;
+    }
+
+    private void TakeAdded()
+    {
+        IAgent[] added;
+        lock (_gate)
+        {
+            added = [.. _added];
+            _added.Clear();
+            Interlocked.Exchange(ref _addedCount, 0);
+        }
+        foreach (IAgent agent in added)
+        {
+            try
+            {
+                agent.OnStart();
+                _agents.Add(agent);
+            }
+            catch (Exception ex)
+            {
+                Fail(agent, ex);
+                Close(agent);
+            }
+        }
+        UpdateShared();
+    }
+
+    private void Remove(int index)
+    {
+        IAgent agent = _agents[index];
+        _agents.RemoveAt(index);
+        Close(agent);
+        UpdateShared();
+    }
+
+    private void CloseAll()
+    {
+        for (int i = _agents.Count - 1; i >= 0; i--)
+        {
+            Remove(i);
+        }
+    }
+
+    private void Close(IAgent agent)
+    {
+        try
+        {
+            agent.OnClose();
+        }
+        catch (Exception ex)
+        {
+            Fail(agent, ex);
+        }
+    }
+
+    private void Fail(IAgent agent, Exception ex)
+    {
+        try
+        {
+            AgentFailed?.Invoke(agent, ex);
+        }
+        catch (Exception)
+        {
+            // A failing handler must not take the other agents down with it.
+        }
+    }
+
+    /// <summary>The wait source every agent shares, or null when they differ (or there are none).</summary>
+    private void UpdateShared()
+    {
+        IWaitSource? shared = null;
+        foreach (IAgent agent in _agents)
+        {
+            IWaitSource ws = agent.WaitSource;
+            if (shared is null)
+            {
+                shared = ws;
+            }
+            else if (!ReferenceEquals(shared, ws))
+            {
+                shared = null;
+                break;
+            }
+        }
+        _shared = shared;
+    }
+}

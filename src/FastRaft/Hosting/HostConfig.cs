@@ -1,0 +1,45 @@
+using FastRaft.Core;
+using FastRaft.Core.Storage;
+
+namespace FastRaft.Hosting;
+
+/// <summary>The consensus configuration a node runs with: a copy of the caller's, with what the host needs filled in.</summary>
+internal static class HostConfig
+{
+    /// <summary>
+    /// Copies <paramref name="given"/> (which stays as it is) and fills in the storage, the applied
+    /// index to restart from, and what the config leaves at 0: appends sized for the transport, a
+    /// batch of committed entries sized for applying, and a bound on waiting for a snapshot's
+    /// status, as a safety net should a transport's report never arrive (see <see cref="RaftNodeOptions.Raft"/>).
+    /// </summary>
+    public static RaftConfig Effective(RaftConfig given, IRaftStorage storage, ulong applied, ITransport transport)
+    {
+        RaftConfig config = given.Clone();
+        config.Storage = storage;
+        config.Applied = applied;
+        int whole = transport.MaxWholeMessageSize;
+        if (config.MaxSizePerMsg == 0)
+        {
+            ulong size = whole > 0 ? (ulong)whole / 2 : RaftNodeOptions.DefaultMaxSizePerMsg;
+            config.MaxSizePerMsg = config.MaxInflightBytes > 0 ? Math.Min(size, config.MaxInflightBytes) : size;
+        }
+        else if (whole > 0 && config.MaxSizePerMsg != ulong.MaxValue && config.MaxSizePerMsg >= (ulong)whole)
+        {
+            config.Logger.Warning($"node {config.Id:x}: MaxSizePerMsg {config.MaxSizePerMsg} is not below the transport's whole-message size {whole}: appends will be split");
+        }
+        if (config.MaxCommittedSizePerReady == 0)
+        {
+            // Applying is local: a small message size for the network must not throttle it.
+            config.MaxCommittedSizePerReady = Math.Max(config.MaxSizePerMsg, RaftNodeOptions.DefaultMaxSizePerMsg);
+        }
+        if (config.SnapshotStatusTimeoutTicks == 0)
+        {
+            config.SnapshotStatusTimeoutTicks = 2 * config.ElectionTick;
+        }
+        return config;
+    }
+
+    /// <summary><paramref name="interval"/> in timestamp units of <paramref name="time"/> (at least 1), without rounding through a double.</summary>
+    public static long TimestampUnits(TimeSpan interval, TimeProvider time) =>
+        Math.Max(1, (long)((Int128)interval.Ticks * time.TimestampFrequency / TimeSpan.TicksPerSecond));
+}
