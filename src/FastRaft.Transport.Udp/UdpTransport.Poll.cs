@@ -34,6 +34,9 @@ public sealed partial class UdpTransport
     /// so nothing is allocated per datagram. One-byte wake datagrams are read and counted, not
     /// delivered. Returns the datagrams handled plus the housekeeping done (0: nothing arrived or
     /// was due; a wake alone is not work). With a receive thread it does nothing and returns 0.
+    /// Malformed input never throws (it is dropped and counted); an exception thrown by the sink's
+    /// <c>Deliver</c> (the node failing to step) is not the transport's to swallow and propagates
+    /// to the caller, the batch then being the sink's.
     /// </summary>
     /// <param name="now">A timestamp of the node's clock, the same as <see cref="UdpTransportOptions.Time"/>.</param>
     public int Poll(long now)

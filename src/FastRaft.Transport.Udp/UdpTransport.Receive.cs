@@ -23,6 +23,14 @@ public sealed partial class UdpTransport
     /// <summary>Where a datagram is received when no pooled batch is free (then copied into a one-off batch).</summary>
     private readonly byte[] _overflowBuffer;
 
+    /// <summary>
+    /// Whether the sink's Deliver is running (receiving side): in the polled mode an exception it
+    /// throws is the node's (it steps the batch on the spot) and goes to the caller of Poll
+    /// instead of being counted as a drop. (Exception filters run before finally blocks, so the
+    /// filter still sees the flag set.)
+    /// </summary>
+    private bool _inSink;
+
     /// <summary>The last exception that escaped datagram processing (a bug: counted as <see cref="DropReason.InternalError"/>).</summary>
     public Exception? LastReceiveError { get; private set; }
 
@@ -102,7 +110,7 @@ public sealed partial class UdpTransport
         {
             reason = Process(batch, space[..n], now);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not OutOfMemoryException && !(_inSink && _waitSource is not null))
         {
             LastReceiveError = e;
             reason = DropReason.InternalError;
@@ -238,7 +246,21 @@ public sealed partial class UdpTransport
         {
             _receiving = null;
         }
-        if (_output.Sink is not ITransportSink sink || !sink.Deliver(batch))
+        if (_output.Sink is not ITransportSink sink)
+        {
+            return DropReason.InboxFull;
+        }
+        bool accepted;
+        _inSink = true;
+        try
+        {
+            accepted = sink.Deliver(batch);
+        }
+        finally
+        {
+            _inSink = false;
+        }
+        if (!accepted)
         {
             return DropReason.InboxFull;
         }

@@ -158,4 +158,64 @@ public class UdpPolledModeTests
         Assert.True(g.Sinks[2].WaitFor(1), "the datagram did not end the wait");
         Assert.Equal(0, g[2].Counters.WakeDatagramsSent);
     }
+
+    [Fact]
+    public void An_exception_from_the_sink_propagates_out_of_Poll_and_the_next_poll_goes_on()
+    {
+        var sink = new ThrowingSink();
+        using var g = new UdpGroup(2, mode: UdpMode.Manual, start: false);
+        g.Start(1);
+        g.Start(2, sink);
+        g[1].Send(Heartbeat(1));
+        g[1].Flush();
+        g[1].Send(Heartbeat(2));
+        g[1].Flush();
+
+        // The node failing to step is the node's failure: not a drop the transport counts and hides.
+        long now = TimeProvider.System.GetTimestamp();
+        Action pollUntilItThrows = () =>
+        {
+            while (true)
+            {
+                g[2].Poll(now);
+            }
+        };
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(pollUntilItThrows);
+        Assert.Equal("step failed", e.Message);
+        Assert.Equal(0, g[2].Counters.Dropped(DropReason.InternalError));
+        Assert.Null(g[2].LastReceiveError);
+
+        Assert.True(g.PollUntil(() => sink.Delivered == 1));
+        Assert.Equal(2UL, sink.LastTerm);
+    }
+
+    /// <summary>A sink whose first delivery throws, as a node whose step fails would.</summary>
+    private sealed class ThrowingSink : FastRaft.Hosting.ITransportSink
+    {
+        private int _calls;
+
+        public int Delivered { get; private set; }
+
+        public ulong LastTerm { get; private set; }
+
+        public bool Deliver(FastRaft.Hosting.InboundBatch batch)
+        {
+            if (_calls++ == 0)
+            {
+                throw new InvalidOperationException("step failed");
+            }
+            LastTerm = batch.Messages[0].Term;
+            Delivered++;
+            batch.Release();
+            return true;
+        }
+
+        public void ReportUnreachable(ulong nodeId)
+        {
+        }
+
+        public void ReportSnapshot(ulong nodeId, SnapshotStatus status)
+        {
+        }
+    }
 }
