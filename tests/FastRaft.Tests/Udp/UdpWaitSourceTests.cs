@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using FastRaft.Hosting.Agents;
 using FastRaft.Protocol;
 using FastRaft.Transport.Udp;
@@ -43,6 +45,27 @@ public class UdpWaitSourceTests
         Assert.Equal(0, g[1].Counters.DatagramsReceived + g[1].Counters.DroppedTotal);
     }
 
+    [SkippableTheory]
+    [InlineData("0.0.0.0")]
+    [InlineData("::")]
+    public void Bound_to_a_wildcard_address_the_wake_datagram_still_reaches_the_socket(string wildcard)
+    {
+        IPAddress any = IPAddress.Parse(wildcard);
+        Skip.If(any.AddressFamily == AddressFamily.InterNetworkV6 && !Socket.OSSupportsIPv6, "no IPv6 here");
+        UdpTransportOptions o = UdpGroup.Options(1);
+        o.Bind = new IPEndPoint(any, 0);
+        using var t = new UdpTransport(o);
+        t.Start(new RecordingSink());
+        SocketWaitSource source = Source(t);
+        Thread waiter = Waiter(() => source.Wait(Long));
+        Assert.True(Wait.Until(() => source.IsWaiting));
+
+        source.Wake();
+        Assert.True(waiter.Join(Bound), "the wake did not reach a wildcard-bound socket");
+        t.Poll(TimeProvider.System.GetTimestamp());
+        Assert.Equal(1, t.Counters.WakeDatagramsReceived);
+    }
+
     [Fact]
     public void A_datagram_arriving_ends_a_blocked_wait()
     {
@@ -69,6 +92,18 @@ public class UdpWaitSourceTests
         source.Wait(TimeSpan.Zero);
         Assert.Equal(0, g[1].Poll(TimeProvider.System.GetTimestamp()));
         Assert.Equal(0, g[1].Counters.WakeDatagramsSent + g[1].Counters.WakeDatagramsReceived);
+    }
+
+    [Fact]
+    public void Disposing_the_transport_ends_a_wait_still_blocked_on_its_socket()
+    {
+        // (The runtime shuts the socket down on close, which ends a poll() in progress.)
+        var g = new UdpGroup(1, mode: UdpMode.Manual);
+        SocketWaitSource source = Source(g[1]);
+        Thread waiter = Waiter(() => source.Wait(Long));
+        Assert.True(Wait.Until(() => source.IsWaiting));
+        g.Dispose();
+        Assert.True(waiter.Join(Bound), "the wait outlived the transport");
     }
 
     [Fact]
