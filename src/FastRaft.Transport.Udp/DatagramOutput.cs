@@ -5,7 +5,9 @@ namespace FastRaft.Transport.Udp;
 /// <summary>
 /// Hands finished datagrams to the socket (from the node thread and the receive thread alike:
 /// a UDP send is one atomic system call) and counts them. A failed send is counted and reported
-/// to the node as the peer being unreachable.
+/// to the node as the peer being unreachable; in the polled mode the socket does not block, so a
+/// send buffer that is full fails the send the same way (the datagram is lost, as the network
+/// would lose it, and the node backs off the peer as etcd does when its send queue is full).
 /// </summary>
 internal sealed class DatagramOutput(Socket socket, UdpTransportCounters counters, FaultInjector? faults)
 {
@@ -55,8 +57,11 @@ internal sealed class DatagramOutput(Socket socket, UdpTransportCounters counter
         }
     }
 
-    /// <summary>Sends a datagram the fault injector held back, if any (housekeeping).</summary>
-    public void ReleaseHeld() => faults?.ReleaseHeld(this);
+    /// <summary>Sends a datagram the fault injector held back, if any (housekeeping); returns whether there was one.</summary>
+    public bool ReleaseHeld() => faults is not null && faults.ReleaseHeld(this);
+
+    /// <summary>Whether the fault injector holds a datagram back (that housekeeping will send).</summary>
+    public bool HasHeld => faults is not null && faults.HasHeld;
 
     private void OnSendError(Peer peer)
     {

@@ -40,21 +40,27 @@ internal sealed class FaultInjector(UdpFaultInjection options, int maxDatagramSi
         }
     }
 
-    public void ReleaseHeld(DatagramOutput output)
+    /// <summary>Whether a datagram is held back (read without the lock: a hint for how long to wait).</summary>
+    public bool HasHeld => Volatile.Read(ref _heldPeer) is not null;
+
+    /// <summary>Sends the held-back datagram, if any; returns whether there was one.</summary>
+    public bool ReleaseHeld(DatagramOutput output)
     {
         lock (_gate)
         {
-            SendHeld(output);
+            return SendHeld(output);
         }
     }
 
-    private void SendHeld(DatagramOutput output)
+    private bool SendHeld(DatagramOutput output)
     {
         if (_heldPeer is Peer p)
         {
             _heldPeer = null;
             output.SendNow(p, _held.AsSpan(0, _heldLength));
+            return true;
         }
+        return false;
     }
 
     private bool Roll(double probability) => probability > 0 && _random.NextDouble() < probability;

@@ -6,7 +6,7 @@ namespace FastRaft.Transport.Udp;
 
 /// <summary>
 /// One remote node: its address, the datagram being batched for it (node thread only) and the
-/// receive-side state about it (receive thread only). Replacing a peer's endpoint makes a new
+/// receive-side state about it (the receive thread, or in the polled mode the node thread in Poll). Replacing a peer's endpoint makes a new
 /// <see cref="Peer"/>, so neither thread ever sees the fields change under it.
 /// </summary>
 internal sealed class Peer
@@ -37,7 +37,7 @@ internal sealed class Peer
     /// <summary>Whether the peer is on the list of peers with a pending datagram.</summary>
     public bool Queued { get; set; }
 
-    // Receive thread.
+    // Receiving side.
 
     public ReplayWindow Replay { get; } = new();
 

@@ -28,13 +28,14 @@ internal enum ChunkOutcome
 }
 
 /// <summary>
-/// Puts chunked messages back together on the receive thread, with bounded memory and no state a
+/// Puts chunked messages back together on the receiving side (the receive thread, or the node
+/// thread in the polled mode), with bounded memory and no state a
 /// sender can wedge: at most a fixed number of reassemblies and bytes at once, and a smaller
 /// share of both per sender (so one sender cannot starve the others); a reassembly is abandoned
 /// when no new chunk comes for the timeout, or at its deadline (the timeout plus its size at a
 /// minimum rate), so chunks trickling in cannot keep it alive forever. Finished transfers are
 /// remembered per sender in a small ring (<see cref="ClosedTransfers"/>), never as a
-/// high-water mark that one extreme id could poison.
+/// high-water mark that one extreme id could poison. Times are timestamps of <see cref="UdpTransportOptions.Time"/>.
 /// </summary>
 internal sealed class Reassembler
 {
@@ -45,9 +46,11 @@ internal sealed class Reassembler
     private readonly int _maxPerPeer;
     private readonly long _maxBytesPerPeer;
     private readonly int _maxChunkSize;
-    private readonly long _idleMillis;
+    private readonly TimeProvider _time;
+    private readonly long _idleTimeout;
     private readonly long _minBytesPerSecond;
     private long _bytes;
+    private int _active;
 
     /// <param name="maxChunkSize">The largest nominal chunk size a sender with this receiver's datagram size uses.</param>
     public Reassembler(UdpTransportOptions options, int maxChunkSize, UdpTransportCounters counters)
@@ -59,26 +62,16 @@ internal sealed class Reassembler
         _maxPerPeer = options.MaxReassembliesPerPeer;
         _maxBytesPerPeer = options.MaxReassemblyBytesPerPeer;
         _maxChunkSize = maxChunkSize;
-        _idleMillis = (long)options.ReassemblyTimeout.TotalMilliseconds;
+        _time = options.Time;
+        _idleTimeout = Timestamps.From(options.ReassemblyTimeout, _time);
         _minBytesPerSecond = options.ReassemblyMinBytesPerSecond;
     }
 
     /// <summary>Bytes held by reassemblies in progress (readable from any thread).</summary>
     public long BufferedBytes => Volatile.Read(ref _bytes);
 
-    /// <summary>Reassemblies in progress (for tests and diagnostics; read from any thread).</summary>
-    public int Active
-    {
-        get
-        {
-            int n = 0;
-            for (int i = 0; i < _slots.Length; i++)
-            {
-                n += Volatile.Read(ref _slots[i]) is null ? 0 : 1;
-            }
-            return n;
-        }
-    }
+    /// <summary>Reassemblies in progress (read from any thread).</summary>
+    public int Active => Volatile.Read(ref _active);
 
     /// <summary>
     /// Takes one chunk from <paramref name="sender"/>. On <see cref="ChunkOutcome.Completed"/> the
@@ -112,6 +105,7 @@ internal sealed class Reassembler
             }
             Volatile.Write(ref _slots[slot], new Reassembly(sender, in h, now, DeadlineFor(now, h.TotalLength)));
             Volatile.Write(ref _bytes, _bytes + h.TotalLength);
+            Volatile.Write(ref _active, _active + 1);
             UdpTransportCounters.Increment(ref _counters._reassembliesStarted);
         }
         Reassembly r = _slots[slot]!;
@@ -136,9 +130,15 @@ internal sealed class Reassembler
     /// <summary>
     /// Abandons reassemblies that got no chunk for the timeout or are past their deadline
     /// (housekeeping). Their later chunks are answered "refused", so a live sender learns at once.
+    /// Returns how many it abandoned.
     /// </summary>
-    public void Expire(long now)
+    public int Expire(long now)
     {
+        if (_active == 0)
+        {
+            return 0;
+        }
+        int expired = 0;
         for (int i = 0; i < _slots.Length; i++)
         {
             if (_slots[i] is not Reassembly r)
@@ -149,17 +149,20 @@ internal sealed class Reassembler
             {
                 Release(i);
                 _counters.Drop(DropReason.ReassemblyDeadline);
+                expired++;
             }
-            else if (now - r.LastProgress > _idleMillis)
+            else if (now - r.LastProgress > _idleTimeout)
             {
                 Release(i);
                 _counters.Drop(DropReason.ReassemblyTimeout);
+                expired++;
             }
         }
+        return expired;
     }
 
     /// <summary>The idle timeout plus the time the message takes at the minimum rate, from now.</summary>
-    private long DeadlineFor(long now, int totalLength) => now + _idleMillis + totalLength * 1000L / _minBytesPerSecond;
+    private long DeadlineFor(long now, int totalLength) => now + _idleTimeout + Timestamps.ForBytes(totalLength, _minBytesPerSecond, _time);
 
     /// <summary>Whether a new transfer of <paramref name="length"/> bytes fits, and the free slot for it.</summary>
     private ChunkOutcome Admit(ulong sender, int length, out int slot)
@@ -210,6 +213,7 @@ internal sealed class Reassembler
         Reassembly r = _slots[slot]!;
         Volatile.Write(ref _slots[slot], null);
         Volatile.Write(ref _bytes, _bytes - r.TotalLength);
+        Volatile.Write(ref _active, _active - 1);
         r.Sender.ClosedTransfers.Add(r.TransferId);
     }
 }

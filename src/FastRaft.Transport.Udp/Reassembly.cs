@@ -40,7 +40,7 @@ internal sealed class Reassembly
     /// <summary>The CRC-32C every chunk of the transfer announced for the whole message.</summary>
     public uint MessageChecksum { get; }
 
-    /// <summary>When the reassembly is abandoned even if chunks keep coming (milliseconds, the caller's clock).</summary>
+    /// <summary>When the reassembly is abandoned even if chunks keep coming (a timestamp of the caller's clock).</summary>
     public long Deadline { get; }
 
     public InboundBatch Batch { get; }

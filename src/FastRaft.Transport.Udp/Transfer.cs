@@ -23,7 +23,7 @@ internal sealed class Transfer(Peer peer, ulong id, byte[] encoded, int length, 
     /// <summary>A snapshot's outcome is reported to the node; other messages are fire-and-forget.</summary>
     public bool IsSnapshot { get; } = isSnapshot;
 
-    /// <summary>When each chunk was last sent (Environment.TickCount64), by index; a rented array.</summary>
+    /// <summary>When each chunk was last sent (a timestamp of the transport's clock), by index; a rented array.</summary>
     public long[] SentAt { get; } = sentAt;
 
     /// <summary>The next chunk index to send for the first time.</summary>
@@ -38,7 +38,7 @@ internal sealed class Transfer(Peer peer, ulong id, byte[] encoded, int length, 
     /// <summary>Which chunks from <see cref="FirstMissing"/> on the receiver holds (bit i: chunk FirstMissing + i).</summary>
     public ulong HeldMask { get; set; }
 
-    /// <summary>When the receiver last showed progress (Environment.TickCount64).</summary>
+    /// <summary>When the receiver last showed progress (a timestamp of the transport's clock).</summary>
     public long LastProgress { get; set; } = now;
 
     /// <summary>Resends since the last progress: each doubles the wait before the next (a silent receiver is not flooded).</summary>

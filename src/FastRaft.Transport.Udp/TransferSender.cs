@@ -18,8 +18,10 @@ namespace FastRaft.Transport.Udp;
 /// timeout, or that the receiver refuses, is given up, and a snapshot among them is reported
 /// failed (the leader retries after its pause); a snapshot the receiver acknowledges as delivered
 /// is reported finished.
-/// The node thread starts transfers; the receive thread advances them on acknowledgements and
-/// expires them. Both go through one lock (transfers are rare; whole-message datagrams never take it).
+/// The node thread starts transfers; the receiving side (the receive thread, or the node thread
+/// itself in the polled mode, where the lock is never contended) advances them on
+/// acknowledgements and expires them. Both go through one lock (transfers are rare; whole-message
+/// datagrams never take it). Times are timestamps of <see cref="UdpTransportOptions.Time"/>.
 /// </summary>
 internal sealed class TransferSender : IDisposable
 {
@@ -34,11 +36,15 @@ internal sealed class TransferSender : IDisposable
     private readonly int _chunkSize;
     private readonly int _window;
     private readonly int _maxMessageSize;
-    private readonly long _stallMillis;
-    private readonly long _resendMillis;
+    private readonly TimeProvider _time;
+    private readonly long _stallTimeout;
+    private readonly long _resendInterval;
 
     /// <summary>A chunk shown missing behind a later one is resent at most this often (reordering can fake a hole for a moment).</summary>
-    private readonly long _holeResendMillis;
+    private readonly long _holeResendInterval;
+
+    /// <summary>Transfers in flight (written under the lock, read without it).</summary>
+    private volatile int _active;
 
     public TransferSender(UdpTransportOptions options, DatagramSealer sealer, DatagramOutput output, UdpTransportCounters counters, SequenceSource ids)
     {
@@ -51,9 +57,11 @@ internal sealed class TransferSender : IDisposable
         _chunkSize = options.MaxDatagramSize - DatagramHeader.Size - ChunkHeader.Size - sealer.TrailerSize;
         _window = Math.Max(1, options.TransferWindowBytes / _chunkSize);
         _maxMessageSize = options.MaxMessageSize;
-        _stallMillis = (long)options.TransferStallTimeout.TotalMilliseconds;
-        _resendMillis = Math.Max(1, (long)options.ChunkResendInterval.TotalMilliseconds);
-        _holeResendMillis = Math.Max(2, _resendMillis / 4);
+        _time = options.Time;
+        _stallTimeout = Timestamps.From(options.TransferStallTimeout, _time);
+        // Shifted left by up to 10 for the backoff: kept small enough not to overflow.
+        _resendInterval = Math.Min(Timestamps.From(options.ChunkResendInterval, _time), long.MaxValue >> 16);
+        _holeResendInterval = Math.Max(1, _resendInterval / 4);
     }
 
     /// <summary>Data bytes per chunk.</summary>
@@ -73,7 +81,7 @@ internal sealed class TransferSender : IDisposable
         int count = ChunkHeader.CountFor(length, _chunkSize);
         // Every chunk carries the whole message's checksum: the receiver checks the reassembled message against it.
         uint checksum = Crc32C.Compute(encoded.AsSpan(0, length));
-        long now = Environment.TickCount64;
+        long now = _time.GetTimestamp();
         var t = new Transfer(peer, _ids.Next(), encoded, length, count, checksum, isSnapshot, ArrayPool<long>.Shared.Rent(count), now);
         bool placed = false;
         lock (_gate)
@@ -82,6 +90,7 @@ internal sealed class TransferSender : IDisposable
             if (free >= 0)
             {
                 _slots[free] = t;
+                _active++;
                 placed = true;
                 UdpTransportCounters.Increment(ref _counters._transfersStarted);
                 Pump(t, now);
@@ -94,7 +103,7 @@ internal sealed class TransferSender : IDisposable
         }
     }
 
-    /// <summary>Handles the receiver's word on a transfer (receive thread).</summary>
+    /// <summary>Handles the receiver's word on a transfer (receiving side).</summary>
     public DropReason OnAck(ulong sender, in ChunkAck ack, long now)
     {
         SnapshotReport report = default;
@@ -129,11 +138,16 @@ internal sealed class TransferSender : IDisposable
 
     /// <summary>
     /// Gives up transfers that stopped progressing, and resends for those waiting longer than the
-    /// resend interval (receive thread, on housekeeping).
+    /// resend interval (receiving side, on housekeeping). Returns how many transfers it acted on.
     /// </summary>
-    public void Expire(long now)
+    public int Expire(long now)
     {
+        if (_active == 0)
+        {
+            return 0;
+        }
         Span<SnapshotReport> reports = stackalloc SnapshotReport[_slots.Length];
+        int acted = 0;
         lock (_gate)
         {
             for (int i = 0; i < _slots.Length; i++)
@@ -142,14 +156,16 @@ internal sealed class TransferSender : IDisposable
                 {
                     continue;
                 }
-                if (now - t.LastProgress > _stallMillis)
+                if (now - t.LastProgress > _stallTimeout)
                 {
                     _counters.Drop(DropReason.TransferFailed);
                     reports[i] = Close(i, SnapshotStatus.SnapshotFailure);
+                    acted++;
                 }
-                else if (now - Math.Max(t.LastProgress, t.LastTimeoutResend) >= _resendMillis << Math.Min(t.Backoff, 10))
+                else if (now - Math.Max(t.LastProgress, t.LastTimeoutResend) >= _resendInterval << Math.Min(t.Backoff, 10))
                 {
                     ResendUnacknowledged(t, now);
+                    acted++;
                 }
             }
         }
@@ -157,24 +173,11 @@ internal sealed class TransferSender : IDisposable
         {
             Report(r);
         }
+        return acted;
     }
 
-    /// <summary>Transfers in flight (for tests).</summary>
-    public int Active
-    {
-        get
-        {
-            lock (_gate)
-            {
-                int n = 0;
-                foreach (Transfer? t in _slots)
-                {
-                    n += t is null ? 0 : 1;
-                }
-                return n;
-            }
-        }
-    }
+    /// <summary>Transfers in flight (any thread).</summary>
+    public int Active => _active;
 
     private byte[] Encode(in Message m, int length)
     {
@@ -227,7 +230,7 @@ internal sealed class TransferSender : IDisposable
         int end = Math.Min(highestHeld, t.NextChunk);
         for (int i = t.FirstMissing; i < end; i++)
         {
-            if (!t.Holds(i) && now - t.SentAt[i] >= _holeResendMillis)
+            if (!t.Holds(i) && now - t.SentAt[i] >= _holeResendInterval)
             {
                 Resend(t, i, now);
             }
@@ -297,6 +300,7 @@ internal sealed class TransferSender : IDisposable
     {
         Transfer t = _slots[slot]!;
         _slots[slot] = null;
+        _active--;
         ReturnBuffers(t);
         return t.IsSnapshot ? new SnapshotReport(t.Peer.Id, status) : default;
     }
@@ -334,6 +338,7 @@ internal sealed class TransferSender : IDisposable
                 if (_slots[i] is Transfer t)
                 {
                     _slots[i] = null;
+                    _active--;
                     ReturnBuffers(t);
                 }
             }

@@ -6,7 +6,7 @@ namespace FastRaft.Transport.Udp;
 public sealed partial class UdpTransport
 {
     /// <summary>How long a member the address book could not place waits before it is looked up again.</summary>
-    private const long LookupRetryMillis = 100;
+    private static readonly TimeSpan LookupRetryInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The members of the last configuration the host reported, this node excluded (node thread).</summary>
     private HashSet<ulong> _members = [];
@@ -57,7 +57,7 @@ public sealed partial class UdpTransport
     {
         peer = null!;
         if (_options.AddressBook is null || !_members.Contains(id)
-            || (_unresolved.TryGetValue(id, out long retryAt) && Environment.TickCount64 < retryAt))
+            || (_unresolved.TryGetValue(id, out long retryAt) && _options.Time.GetTimestamp() < retryAt))
         {
             return false;
         }
@@ -72,7 +72,7 @@ public sealed partial class UdpTransport
             _unresolved.Remove(id);
             return true;
         }
-        _unresolved[id] = Environment.TickCount64 + LookupRetryMillis;
+        _unresolved[id] = _options.Time.GetTimestamp() + Timestamps.From(LookupRetryInterval, _options.Time);
         return false;
     }
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
 using System.Net.Sockets;
 using FastRaft.Codec;
 using FastRaft.Hosting;
@@ -10,13 +9,12 @@ namespace FastRaft.Transport.Udp;
 
 public sealed partial class UdpTransport
 {
-    // Receive thread state.
+    // Receiving side state: the receive thread's, or in the polled mode the node thread's.
     private readonly InboundBatchPool _pool;
     private readonly Reassembler _reassembler;
     private readonly DatagramSealer _receiveSealer;
     private readonly DatagramAuthenticator? _receiveAuthenticator;
     private readonly byte[] _ackDatagram;
-    private readonly SocketAddress _from;
     private readonly int _pollMicros;
 
     /// <summary>The batch the next datagram is received into; reused while datagrams are dropped.</summary>
@@ -25,13 +23,35 @@ public sealed partial class UdpTransport
     /// <summary>Where a datagram is received when no pooled batch is free (then copied into a one-off batch).</summary>
     private readonly byte[] _overflowBuffer;
 
+    /// <summary>
+    /// Whether the sink's Deliver is running (receiving side): in the polled mode an exception it
+    /// throws is the node's (it steps the batch on the spot) and goes to the caller of Poll
+    /// instead of being counted as a drop. (Exception filters run before finally blocks, so the
+    /// filter still sees the flag set.)
+    /// </summary>
+    private bool _inSink;
+
     /// <summary>The last exception that escaped datagram processing (a bug: counted as <see cref="DropReason.InternalError"/>).</summary>
     public Exception? LastReceiveError { get; private set; }
 
+    /// <summary>What one receive attempt found.</summary>
+    private enum Received
+    {
+        /// <summary>No datagram was waiting (or the socket reported an error instead of one).</summary>
+        Nothing,
+
+        /// <summary>A datagram was read and handled: delivered, or dropped and counted.</summary>
+        Datagram,
+
+        /// <summary>A one-byte wake datagram was read and counted.</summary>
+        Wake,
+    }
+
+    /// <summary>The receive thread (<see cref="UdpTransportOptions.ReceiveThread"/>): waits for datagrams, handles them, housekeeps.</summary>
     private void ReceiveLoop()
     {
-        long housekeepingMillis = Math.Max(1, (long)_options.HousekeepingInterval.TotalMilliseconds);
-        long nextHousekeeping = Environment.TickCount64 + housekeepingMillis;
+        TimeProvider time = _options.Time;
+        long nextHousekeeping = time.GetTimestamp() + _housekeepingInterval;
         while (!_stopping)
         {
             long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
@@ -39,13 +59,13 @@ public sealed partial class UdpTransport
             {
                 if (_socket.Poll(_pollMicros, SelectMode.SelectRead))
                 {
-                    ReceiveOne();
+                    ReceiveOne(time.GetTimestamp());
                 }
-                long now = Environment.TickCount64;
+                long now = time.GetTimestamp();
                 if (now >= nextHousekeeping)
                 {
                     Housekeep(now);
-                    nextHousekeeping = now + housekeepingMillis;
+                    nextHousekeeping = now + _housekeepingInterval;
                 }
             }
             catch (ObjectDisposedException) when (_stopping)
@@ -54,39 +74,43 @@ public sealed partial class UdpTransport
             }
             catch (SocketException) when (!_stopping)
             {
-                // A socket-level receive error (e.g. Windows' reset report): nothing was read; go on.
+                // A socket-level error while polling: nothing was read; go on.
             }
             UdpTransportCounters.Add(ref _counters._receiveLoopAllocatedBytes, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
         }
     }
 
-    private void ReceiveOne()
+    /// <summary>
+    /// Reads one datagram, if one is waiting, and handles it. Never throws for the socket's sake:
+    /// in the polled mode the socket does not block, and "nothing waiting" is an error code, not an
+    /// exception. The sender's address is not read: datagrams are checked by ids, MAC and
+    /// sequence number, not by where they claim to come from.
+    /// </summary>
+    private Received ReceiveOne(long now)
     {
-        InboundBatch? batch = _receiving ??= _pool.TryRent();
-        Memory<byte> space;
-        int n;
-        if (batch is not null)
+        InboundBatch? pooled = _receiving ??= _pool.TryRent();
+        // One byte more than accepted, so an oversized datagram shows (the OS truncates silently).
+        Memory<byte> space = pooled is not null ? pooled.RentBuffer(_options.MaxDatagramSize + 1) : _overflowBuffer;
+        int n = _socket.Receive(space.Span, SocketFlags.None, out SocketError error);
+        if (error != SocketError.Success || n == SocketWaitSource.WakeLength)
         {
-            // One byte more than accepted, so an oversized datagram shows (the OS truncates silently).
-            space = batch.RentBuffer(_options.MaxDatagramSize + 1);
-            n = _socket.ReceiveFrom(space.Span, SocketFlags.None, _from);
+            // WouldBlock (nothing waiting), another error (e.g. Windows' report of an earlier
+            // send's reset: nothing was read), or a wake: the batch stays for the next datagram.
+            pooled?.Reset();
+            if (error != SocketError.Success)
+            {
+                return Received.Nothing;
+            }
+            UdpTransportCounters.Increment(ref _counters._wakeDatagramsReceived);
+            return Received.Wake;
         }
-        else
-        {
-            // Every pooled batch waits at the node (it is behind): receive aside and copy into a
-            // one-off batch about the datagram's size, not another datagram-sized pooled one.
-            n = _socket.ReceiveFrom(_overflowBuffer, SocketFlags.None, _from);
-            batch = new InboundBatch();
-            space = batch.RentBuffer(n);
-            _overflowBuffer.AsSpan(0, n).CopyTo(space.Span);
-            UdpTransportCounters.Increment(ref _counters._overflowBatches);
-        }
+        InboundBatch batch = pooled ?? OverflowBatch(n, out space);
         DropReason reason;
         try
         {
-            reason = Process(batch, space[..n]);
+            reason = Process(batch, space[..n], now);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not OutOfMemoryException && !(_inSink && _waitSource is not null))
         {
             LastReceiveError = e;
             reason = DropReason.InternalError;
@@ -100,10 +124,24 @@ public sealed partial class UdpTransport
         UdpTransportCounters.Increment(ref _counters._datagramsReceived);
         // Not handed over: keep the batch for the next datagram.
         _receiving?.Reset();
+        return Received.Datagram;
+    }
+
+    /// <summary>
+    /// Every pooled batch waits at the node (it is behind): the datagram went to the overflow
+    /// buffer and is copied into a one-off batch about its size, not another datagram-sized pooled one.
+    /// </summary>
+    private InboundBatch OverflowBatch(int length, out Memory<byte> space)
+    {
+        var batch = new InboundBatch();
+        space = batch.RentBuffer(length);
+        _overflowBuffer.AsSpan(0, length).CopyTo(space.Span);
+        UdpTransportCounters.Increment(ref _counters._overflowBatches);
+        return batch;
     }
 
     /// <summary>Checks and dispatches one datagram. Returns why it was dropped, or None.</summary>
-    private DropReason Process(InboundBatch batch, Memory<byte> datagram)
+    private DropReason Process(InboundBatch batch, Memory<byte> datagram, long now)
     {
         ReadOnlySpan<byte> d = datagram.Span;
         if (d.Length > _options.MaxDatagramSize)
@@ -142,8 +180,8 @@ public sealed partial class UdpTransport
         return h.Kind switch
         {
             DatagramKind.Messages => DeliverMessages(batch, peer, body),
-            DatagramKind.Chunk => AcceptChunk(peer, body.Span),
-            _ => AcceptAck(peer, body.Span),
+            DatagramKind.Chunk => AcceptChunk(peer, body.Span, now),
+            _ => AcceptAck(peer, body.Span, now),
         };
     }
 
@@ -208,7 +246,21 @@ public sealed partial class UdpTransport
         {
             _receiving = null;
         }
-        if (_output.Sink is not ITransportSink sink || !sink.Deliver(batch))
+        if (_output.Sink is not ITransportSink sink)
+        {
+            return DropReason.InboxFull;
+        }
+        bool accepted;
+        _inSink = true;
+        try
+        {
+            accepted = sink.Deliver(batch);
+        }
+        finally
+        {
+            _inSink = false;
+        }
+        if (!accepted)
         {
             return DropReason.InboxFull;
         }
@@ -216,13 +268,13 @@ public sealed partial class UdpTransport
         return DropReason.None;
     }
 
-    private DropReason AcceptChunk(Peer peer, ReadOnlySpan<byte> body)
+    private DropReason AcceptChunk(Peer peer, ReadOnlySpan<byte> body, long now)
     {
         if (!ChunkHeader.TryRead(body, out ChunkHeader h))
         {
             return DropReason.BadChunk;
         }
-        ChunkOutcome outcome = _reassembler.Accept(peer, in h, body[ChunkHeader.Size..], Environment.TickCount64, out Reassembly? r);
+        ChunkOutcome outcome = _reassembler.Accept(peer, in h, body[ChunkHeader.Size..], now, out Reassembly? r);
         switch (outcome)
         {
             case ChunkOutcome.InProgress:
@@ -278,13 +330,13 @@ public sealed partial class UdpTransport
         return Deliver(batch, 1);
     }
 
-    private DropReason AcceptAck(Peer peer, ReadOnlySpan<byte> body)
+    private DropReason AcceptAck(Peer peer, ReadOnlySpan<byte> body, long now)
     {
         if (!ChunkAck.TryRead(body, out ChunkAck ack))
         {
             return DropReason.Malformed;
         }
-        return _transfers.OnAck(peer.Id, in ack, Environment.TickCount64);
+        return _transfers.OnAck(peer.Id, in ack, now);
     }
 
     private void SendAck(Peer peer, in ChunkAck ack)
@@ -295,10 +347,10 @@ public sealed partial class UdpTransport
         _output.Send(peer, d[..length]);
     }
 
-    private void Housekeep(long now)
+    /// <summary>Expires reassemblies and transfers, resends what is due. Returns how much it did.</summary>
+    private int Housekeep(long now)
     {
-        _reassembler.Expire(now);
-        _transfers.Expire(now);
-        _output.ReleaseHeld();
+        int work = _reassembler.Expire(now) + _transfers.Expire(now);
+        return _output.ReleaseHeld() ? work + 1 : work;
     }
 }

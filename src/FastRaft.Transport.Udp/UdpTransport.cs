@@ -11,9 +11,12 @@ namespace FastRaft.Transport.Udp;
 /// An <see cref="ITransport"/> over one UDP socket. Messages to a peer queued between two
 /// <see cref="Flush"/> calls leave batched in as few datagrams as fit
 /// <see cref="UdpTransportOptions.MaxDatagramSize"/>; larger messages and every snapshot go in
-/// flow-controlled chunks and are reassembled on the other side; a dedicated thread receives,
-/// checks (MAC, or CRC-32C when explicitly run without a key; cluster, sender, replay window) and
-/// decodes into pooled <see cref="InboundBatch"/>es for the sink. It refuses to be built without
+/// flow-controlled chunks and are reassembled on the other side. Receiving checks (MAC, or CRC-32C
+/// when explicitly run without a key; cluster, sender, replay window) and decodes into pooled
+/// <see cref="InboundBatch"/>es for the sink: by default on the node thread, which calls
+/// <see cref="Poll"/> each duty cycle and waits on <see cref="WaitSource"/> when idle (no thread
+/// of the transport's own, no hand-off); with <see cref="UdpTransportOptions.ReceiveThread"/> on a
+/// dedicated receive thread. It refuses to be built without
 /// a cluster key unless <see cref="UdpTransportOptions.InsecureNoAuthentication"/> says so. In
 /// steady state neither direction allocates per datagram. Malformed or unwanted datagrams are
 /// dropped and counted, never thrown.
@@ -33,6 +36,7 @@ public sealed partial class UdpTransport : ITransport
     private readonly TransferSender _transfers;
     private readonly DatagramAuthenticator?[] _authenticators;
     private Thread? _receiveThread;
+    private bool _started;
     private volatile bool _stopping;
     private bool _disposed;
 
@@ -60,7 +64,7 @@ public sealed partial class UdpTransport : ITransport
         FaultInjector? faults = options.FaultInjection is null ? null : new FaultInjector(options.FaultInjection, options.MaxDatagramSize, _counters);
         _output = new DatagramOutput(_socket, _counters, faults);
         var sequences = new SequenceSource();
-        // One MAC state per sending context: node thread, receive thread, chunk transfers (locked).
+        // One MAC state per sending context: node thread, receiving side, chunk transfers (locked).
         _authenticators = new DatagramAuthenticator?[3];
         if (options.ClusterKey is byte[] key)
         {
@@ -78,8 +82,15 @@ public sealed partial class UdpTransport : ITransport
         _overflowBuffer = new byte[options.MaxDatagramSize + 1];
         _batchLimit = options.MaxDatagramSize - _nodeSealer.TrailerSize;
         _ackDatagram = new byte[DatagramHeader.Size + ChunkAck.Size + DatagramSealer.MaxTrailerSize];
-        _from = new SocketAddress(_socket.AddressFamily);
         _pollMicros = (int)Math.Clamp(options.HousekeepingInterval.TotalMicroseconds, 1, int.MaxValue);
+        _housekeepingInterval = Timestamps.From(options.HousekeepingInterval, options.Time);
+        if (!options.ReceiveThread)
+        {
+            // Polled: the node thread reads without blocking (and a full send buffer fails a send
+            // instead of stalling the node); it blocks only in the wait source's poll().
+            _socket.Blocking = false;
+            _waitSource = new SocketWaitSource(this, _socket, LocalEndPoint, _counters);
+        }
     }
 
     public ulong LocalId { get; }
@@ -121,19 +132,29 @@ public sealed partial class UdpTransport : ITransport
     /// <summary>Forgets a peer: messages to it are dropped, datagrams from it too. Thread-safe.</summary>
     public bool RemovePeer(ulong id) => _peers.Remove(id);
 
-    /// <summary>Starts the receive thread; inbound batches and delivery reports go to <paramref name="sink"/>.</summary>
+    /// <summary>
+    /// Sets where inbound batches and delivery reports go: in the polled mode receiving happens in
+    /// <see cref="Poll"/> from now on (no thread is started); with
+    /// <see cref="UdpTransportOptions.ReceiveThread"/> the receive thread starts.
+    /// </summary>
     public void Start(ITransportSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_receiveThread is not null)
+        if (_started)
         {
             ThrowStarted();
         }
+        _started = true;
         _output.Sink = sink;
         if (!IsAuthenticated)
         {
             WarnInsecure();
+        }
+        _nextHousekeeping = _options.Time.GetTimestamp() + _housekeepingInterval;
+        if (_waitSource is not null)
+        {
+            return;
         }
         _receiveThread = new Thread(ReceiveLoop)
         {
@@ -143,7 +164,10 @@ public sealed partial class UdpTransport : ITransport
         _receiveThread.Start();
     }
 
-    /// <summary>Stops the receive thread, closes the socket and releases buffers. Call after the node thread stopped sending.</summary>
+    /// <summary>
+    /// Stops the receive thread (if any), closes the sockets and releases buffers. Call after the
+    /// node thread stopped sending and polling; a <see cref="IWaitSource.Wake"/> after it is harmless.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -155,6 +179,7 @@ public sealed partial class UdpTransport : ITransport
         _receiveThread?.Join(TimeSpan.FromSeconds(10));
         _output.Close();
         _socket.Dispose();
+        _waitSource?.Dispose();
         _transfers.Dispose();
         _metrics.Dispose();
         foreach (DatagramAuthenticator? a in _authenticators)

@@ -2,7 +2,7 @@ namespace FastRaft.Transport.Udp;
 
 /// <summary>
 /// What a transport has done, as plain numbers (the same counts its metrics publish). Written by
-/// the node thread and the receive thread, readable from any thread.
+/// the node thread and the receive thread (and wakers), readable from any thread.
 /// </summary>
 public sealed class UdpTransportCounters
 {
@@ -28,6 +28,8 @@ public sealed class UdpTransportCounters
     internal long _faultsInjected;
     internal long _receiveLoopAllocatedBytes;
     internal long _overflowBatches;
+    internal long _wakeDatagramsSent;
+    internal long _wakeDatagramsReceived;
 
     /// <summary>Datagrams handed to the socket, of every kind.</summary>
     public long DatagramsSent => Volatile.Read(ref _datagramsSent);
@@ -40,7 +42,10 @@ public sealed class UdpTransportCounters
     /// <summary>Raft messages sent whole in batched datagrams (chunked messages are counted as transfers).</summary>
     public long MessagesSent => Volatile.Read(ref _messagesSent);
 
-    /// <summary>Datagrams read from the socket and handled (delivered or dropped: the drop counts are updated first).</summary>
+    /// <summary>
+    /// Datagrams read from the socket and handled (delivered or dropped: the drop counts are
+    /// updated first); wake datagrams are counted apart, in <see cref="WakeDatagramsReceived"/>.
+    /// </summary>
     public long DatagramsReceived => Volatile.Read(ref _datagramsReceived);
 
     public long BytesReceived => Volatile.Read(ref _bytesReceived);
@@ -86,7 +91,9 @@ public sealed class UdpTransportCounters
 
     /// <summary>
     /// Bytes the receive thread has allocated inside its loop (diagnostic for the zero-allocation
-    /// gate: it must stay flat while datagrams of whole messages flow).
+    /// gate: it must stay flat while datagrams of whole messages flow). Only with
+    /// <see cref="UdpTransportOptions.ReceiveThread"/>: in the polled mode the receiving runs on the
+    /// node thread, whose own allocation count covers it.
     /// </summary>
     public long ReceiveLoopAllocatedBytes => Volatile.Read(ref _receiveLoopAllocatedBytes);
 
@@ -95,6 +102,19 @@ public sealed class UdpTransportCounters
     /// behind): each went into a small one-off batch, which allocates.
     /// </summary>
     public long OverflowBatches => Volatile.Read(ref _overflowBatches);
+
+    /// <summary>
+    /// Wake datagrams sent to this transport's own socket to end the node thread's idle wait (polled
+    /// mode): one per wake that found the node thread waiting, none while it is busy.
+    /// </summary>
+    public long WakeDatagramsSent => Volatile.Read(ref _wakeDatagramsSent);
+
+    /// <summary>
+    /// One-byte datagrams read: wake signals (from this transport's waker, or from anyone: they are
+    /// not authenticated, carry nothing and cause nothing but an early end of an idle wait), neither
+    /// delivered nor counted as drops or in <see cref="DatagramsReceived"/>.
+    /// </summary>
+    public long WakeDatagramsReceived => Volatile.Read(ref _wakeDatagramsReceived);
 
     public long Dropped(DropReason reason) => Volatile.Read(ref _drops[(int)reason]);
 

@@ -35,6 +35,7 @@ internal sealed class UdpTransportMetrics : IDisposable
         _meter.CreateObservableCounter("fastraft.udp.transfers", () => Outcomes(c.TransfersStarted, c.TransfersCompleted, c.TransfersFailed), "{transfer}");
         _meter.CreateObservableCounter("fastraft.udp.reassemblies", () => Outcomes(c.ReassembliesStarted, c.ReassembliesCompleted, c.ReassembliesTimedOut + c.ReassembliesPastDeadline), "{reassembly}");
         _meter.CreateObservableCounter("fastraft.udp.send_errors", () => c.SendErrors, "{error}");
+        _meter.CreateObservableCounter("fastraft.udp.wakes", () => Wakes(c), "{datagram}");
         _meter.CreateObservableCounter("fastraft.udp.drops", () => Drops(c), "{drop}");
         _messagesPerDatagram = _meter.CreateHistogram<int>("fastraft.udp.messages_per_datagram", "{message}", "Raft messages batched into one sent datagram");
     }
@@ -47,6 +48,12 @@ internal sealed class UdpTransportMetrics : IDisposable
         new(started, new KeyValuePair<string, object?>("outcome", "started")),
         new(completed, new KeyValuePair<string, object?>("outcome", "completed")),
         new(failed, new KeyValuePair<string, object?>("outcome", "failed")),
+    ];
+
+    private static Measurement<long>[] Wakes(UdpTransportCounters c) =>
+    [
+        new(c.WakeDatagramsSent, new KeyValuePair<string, object?>("direction", "sent")),
+        new(c.WakeDatagramsReceived, new KeyValuePair<string, object?>("direction", "received")),
     ];
 
     private static Measurement<long>[] Drops(UdpTransportCounters c)

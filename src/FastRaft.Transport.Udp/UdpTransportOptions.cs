@@ -124,8 +124,36 @@ public sealed class UdpTransportOptions
     /// </summary>
     public TimeSpan TransferStallTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How often the receive thread wakes, when idle, to expire transfers and reassemblies.</summary>
+    /// <summary>
+    /// How often chunked transfers and reassemblies are checked for resends and expiry: by the
+    /// receive thread (waking when idle for it), or in the polled mode by <see cref="UdpTransport.Poll"/>
+    /// when due (its wait source keeps an idle node's waits this short only while a transfer or
+    /// reassembly is in progress).
+    /// </summary>
     public TimeSpan HousekeepingInterval { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// False (the default, the polled mode): no thread of the transport's own. The node thread
+    /// receives by calling <see cref="UdpTransport.Poll"/> each duty cycle, which reads the socket
+    /// without blocking and hands inbound batches to the sink on that thread, and waits when idle on
+    /// <see cref="UdpTransport.WaitSource"/> (socket readiness or a wake). True: a dedicated receive
+    /// thread reads the socket and hands batches to the sink from there (for hosts that never call
+    /// <see cref="UdpTransport.Poll"/>); <see cref="UdpTransport.WaitSource"/> is then null.
+    /// </summary>
+    public bool ReceiveThread { get; set; }
+
+    /// <summary>
+    /// Datagrams one <see cref="UdpTransport.Poll"/> reads at most, so that a flood cannot keep the
+    /// node thread from its other work (what is left is read by the next call).
+    /// </summary>
+    public int MaxDatagramsPerPoll { get; set; } = 64;
+
+    /// <summary>
+    /// The clock of every timeout (resends, stalls, reassembly expiry, address-book retries). In the
+    /// polled mode it must be the node's own clock: <see cref="UdpTransport.Poll"/> receives its
+    /// time as a timestamp of the node's <see cref="TimeProvider"/>. Tests pass a manual one.
+    /// </summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
 
     /// <summary>Requested socket buffer sizes (the OS may cap them).</summary>
     public int SocketReceiveBufferSize { get; set; } = 4 * 1024 * 1024;
@@ -176,6 +204,14 @@ public sealed class UdpTransportOptions
         if (TransferWindowBytes < 1)
         {
             return "TransferWindowBytes must be positive";
+        }
+        if (Time is null)
+        {
+            return "Time must be set";
+        }
+        if (MaxDatagramsPerPoll < 1)
+        {
+            return "MaxDatagramsPerPoll must be at least 1";
         }
         if (ReassemblyTimeout <= TimeSpan.Zero || TransferStallTimeout <= TimeSpan.Zero || HousekeepingInterval <= TimeSpan.Zero || ChunkResendInterval <= TimeSpan.Zero)
         {

@@ -27,7 +27,7 @@ public class ReassemblerTests
 
     private static Reassembler NewReassembler(UdpTransportCounters counters, Action<UdpTransportOptions>? configure = null)
     {
-        var o = new UdpTransportOptions { LocalId = 9, ClusterKey = UdpGroup.TestKey };
+        var o = new UdpTransportOptions { LocalId = 9, ClusterKey = UdpGroup.TestKey, Time = new ManualClock(frequency: 1000) };
         configure?.Invoke(o);
         Assert.Null(o.Validate());
         return new Reassembler(o, ChunkSize, counters);

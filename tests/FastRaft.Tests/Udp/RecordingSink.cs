@@ -14,6 +14,7 @@ internal sealed class RecordingSink : ITransportSink
     private readonly Lock _gate = new();
     private readonly List<Message> _messages = [];
     private readonly List<int> _batchSizes = [];
+    private readonly HashSet<int> _deliveringThreads = [];
     private long _count;
 
     /// <summary>Keep copies of the messages (off: count only, allocating nothing).</summary>
@@ -39,6 +40,7 @@ internal sealed class RecordingSink : ITransportSink
         {
             lock (_gate)
             {
+                _deliveringThreads.Add(Environment.CurrentManagedThreadId);
                 _batchSizes.Add(batch.Count);
                 foreach (ref readonly Message m in batch.Messages)
                 {
@@ -60,6 +62,15 @@ internal sealed class RecordingSink : ITransportSink
         lock (_gate)
         {
             return [.. _messages];
+        }
+    }
+
+    /// <summary>The managed ids of the threads that delivered batches (when keeping copies).</summary>
+    public List<int> DeliveringThreads()
+    {
+        lock (_gate)
+        {
+            return [.. _deliveringThreads];
         }
     }
 

@@ -41,14 +41,18 @@ public class UdpAuthenticationTests
         Assert.Contains("InsecureNoAuthentication", e.Message);
     }
 
-    [Fact]
-    public void An_insecure_transport_says_so_once_when_it_starts_and_a_keyed_one_says_nothing()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void An_insecure_transport_says_so_once_when_it_starts_and_a_keyed_one_says_nothing(bool receiveThread)
     {
         var lines = new CapturingLogSink();
         UdpTransportOptions insecure = Bare(1);
         UdpGroup.Insecure(insecure);
         insecure.Logger = new RaftLogger(lines);
+        insecure.ReceiveThread = receiveThread;
         UdpTransportOptions keyed = Bare(2);
+        keyed.ReceiveThread = receiveThread;
         keyed.ClusterKey = UdpGroup.TestKey;
         keyed.Logger = new RaftLogger(lines);
 
@@ -67,10 +71,12 @@ public class UdpAuthenticationTests
         Assert.Contains("ClusterKey", text);
     }
 
-    [Fact]
-    public void Without_a_key_a_corrupted_datagram_is_dropped_by_its_checksum()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void Without_a_key_a_corrupted_datagram_is_dropped_by_its_checksum(UdpMode mode)
     {
-        using var g = new UdpGroup(2, UdpGroup.Insecure);
+        using var g = new UdpGroup(2, UdpGroup.Insecure, mode: mode);
         using var forge = new DatagramForge(g[2].LocalEndPoint);
         byte[] body = DatagramForge.Batch(Heartbeat(5));
         byte[] Valid() => DatagramForge.Build(DatagramKind.Messages, 1, body, key: null);
@@ -96,10 +102,12 @@ public class UdpAuthenticationTests
         Assert.Equal(2, g.Sinks[2].Count);
     }
 
-    [Fact]
-    public void With_a_key_forged_and_unsigned_datagrams_are_dropped_and_only_signed_ones_delivered()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void With_a_key_forged_and_unsigned_datagrams_are_dropped_and_only_signed_ones_delivered(UdpMode mode)
     {
-        using var g = new UdpGroup(2);
+        using var g = new UdpGroup(2, mode: mode);
         using var forge = new DatagramForge(g[2].LocalEndPoint);
         // What an attacker without the key can send: a well-formed heartbeat of a high term,
         // checksummed as an unkeyed node would, bare, or signed with a guessed key.
@@ -116,8 +124,10 @@ public class UdpAuthenticationTests
         Assert.Equal(7UL, Assert.Single(g.Sinks[2].Messages()).Term);
     }
 
-    [Fact]
-    public void A_keyed_node_and_an_unkeyed_node_drop_each_others_datagrams()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void A_keyed_node_and_an_unkeyed_node_drop_each_others_datagrams(UdpMode mode)
     {
         using var g = new UdpGroup(2, o =>
         {
@@ -125,7 +135,7 @@ public class UdpAuthenticationTests
             {
                 UdpGroup.Insecure(o);
             }
-        });
+        }, mode: mode);
         g[1].Send(Heartbeat(1));
         g[1].Flush();
         g[2].Send(Heartbeat(2) with { From = 2, To = 1 });

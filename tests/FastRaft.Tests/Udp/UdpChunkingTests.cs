@@ -21,10 +21,12 @@ public class UdpChunkingTests
         o.ReassemblyTimeout = TimeSpan.FromMilliseconds(500);
     }
 
-    [Fact]
-    public void A_multi_megabyte_snapshot_is_chunked_reassembled_and_reported_finished()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void A_multi_megabyte_snapshot_is_chunked_reassembled_and_reported_finished(UdpMode mode)
     {
-        using var g = new UdpGroup(2);
+        using var g = new UdpGroup(2, mode: mode);
         Message m = SnapshotMessage(4 * 1024 * 1024);
         g[1].Send(in m);
         g[1].Flush();
@@ -45,15 +47,17 @@ public class UdpChunkingTests
         Assert.True(sent.DroppedTotal <= sent.ChunksResent, "only acks of resent duplicates arrive late");
     }
 
-    [Fact]
-    public void With_a_tenth_of_the_chunks_lost_the_lost_ones_are_resent_and_the_snapshot_arrives_whole()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void With_a_tenth_of_the_chunks_lost_the_lost_ones_are_resent_and_the_snapshot_arrives_whole(UdpMode mode)
     {
         var faults = new UdpFaultInjection { Seed = 5, ChunkLossRate = 0.1 };
         using var g = new UdpGroup(2, o =>
         {
             Fast(o);
             o.FaultInjection = o.LocalId == 1 ? faults : null;
-        });
+        }, mode: mode);
         Message m = SnapshotMessage(3 * 1024 * 1024);
         g[1].Send(in m);
         g[1].Flush();
@@ -68,15 +72,17 @@ public class UdpChunkingTests
         Assert.Equal(0, sent.TransfersFailed);
     }
 
-    [Fact]
-    public void A_transfer_that_cannot_get_through_is_reported_failed_and_a_retry_succeeds()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void A_transfer_that_cannot_get_through_is_reported_failed_and_a_retry_succeeds(UdpMode mode)
     {
         var faults = new UdpFaultInjection { Seed = 5, ChunkLossRate = 1 };
         using var g = new UdpGroup(2, o =>
         {
             Fast(o);
             o.FaultInjection = o.LocalId == 1 ? faults : null;
-        });
+        }, mode: mode);
         Message m = SnapshotMessage(1024 * 1024);
         g[1].Send(in m);
         g[1].Flush();
@@ -97,8 +103,10 @@ public class UdpChunkingTests
         Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
     }
 
-    [Fact]
-    public void A_lost_delivered_ack_is_answered_again_when_a_chunk_is_resent()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void A_lost_delivered_ack_is_answered_again_when_a_chunk_is_resent(UdpMode mode)
     {
         // Every ack from the receiver is lost: the sender keeps resending until the stall timeout,
         // and each resent chunk of the delivered message draws a fresh (equally lost) delivered ack.
@@ -106,7 +114,7 @@ public class UdpChunkingTests
         {
             Fast(o);
             o.FaultInjection = o.LocalId == 2 ? new UdpFaultInjection { LossRate = 1 } : null;
-        });
+        }, mode: mode);
         Message m = SnapshotMessage(200_000);
         g[1].Send(in m);
         g[1].Flush();
@@ -119,10 +127,12 @@ public class UdpChunkingTests
         Assert.Equal(0, g[2].Counters.DroppedTotal);
     }
 
-    [Fact]
-    public void An_append_larger_than_a_datagram_is_chunked_without_snapshot_reports()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void An_append_larger_than_a_datagram_is_chunked_without_snapshot_reports(UdpMode mode)
     {
-        using var g = new UdpGroup(2, o => o.MaxDatagramSize = 1400);
+        using var g = new UdpGroup(2, o => o.MaxDatagramSize = 1400, mode: mode);
         Message app = CodecFixtures.App(entries: 300, payloadSize: 100);
         app.Commit = 5;
         g[1].Send(CodecFixtures.Heartbeat() with { Term = 6 });
@@ -139,8 +149,10 @@ public class UdpChunkingTests
         Assert.Equal(0, g[2].Counters.DroppedTotal);
     }
 
-    [Fact]
-    public void A_transfer_the_receiver_has_no_room_for_is_refused_and_reported_at_once()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void A_transfer_the_receiver_has_no_room_for_is_refused_and_reported_at_once(UdpMode mode)
     {
         // The receiver starts late, so both transfers' first windows are waiting in its socket
         // buffer: the first takes the only reassembly slot, the second is refused.
@@ -148,14 +160,14 @@ public class UdpChunkingTests
         {
             o.MaxConcurrentReassemblies = 1;
             o.TransferStallTimeout = TimeSpan.FromSeconds(30); // a failure seen must come from the refusal
-        }, start: false);
-        g[1].Start(g.Sinks[1]);
+        }, start: false, mode: mode);
+        g.Start(1);
         Message first = SnapshotMessage(2 * 1024 * 1024, index: 10);
         Message second = SnapshotMessage(1024 * 1024, index: 20) with { To = 2 };
         g[1].Send(in first);
         g[1].Send(in second);
         g[1].Flush();
-        g[2].Start(g.Sinks[2]);
+        g.Start(2);
 
         Assert.True(Wait.Until(() => g.Sinks[1].SnapshotReports.Count == 2));
         Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure), (2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
@@ -163,14 +175,16 @@ public class UdpChunkingTests
         Assert.True(g[2].Counters.Dropped(DropReason.ReassemblyLimit) >= 1);
     }
 
-    [Fact]
-    public void A_message_larger_than_the_receiver_accepts_is_refused_and_a_snapshot_reported_failed()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void A_message_larger_than_the_receiver_accepts_is_refused_and_a_snapshot_reported_failed(UdpMode mode)
     {
         using var g = new UdpGroup(2, o =>
         {
             o.MaxMessageSize = o.LocalId == 2 ? 1024 * 1024 : 64 * 1024 * 1024;
             o.TransferStallTimeout = TimeSpan.FromSeconds(30);
-        });
+        }, mode: mode);
         g[1].Send(SnapshotMessage(2 * 1024 * 1024));
         g[1].Flush();
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
@@ -178,34 +192,40 @@ public class UdpChunkingTests
         Assert.Equal(0, g.Sinks[2].Count);
     }
 
-    [Fact]
-    public void A_message_larger_than_the_sender_allows_is_dropped_and_a_snapshot_reported_failed()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void A_message_larger_than_the_sender_allows_is_dropped_and_a_snapshot_reported_failed(UdpMode mode)
     {
-        using var g = new UdpGroup(2, o => o.MaxMessageSize = 100_000);
+        using var g = new UdpGroup(2, o => o.MaxMessageSize = 100_000, mode: mode);
         g[1].Send(SnapshotMessage(200_000));
         Assert.Equal(1, g[1].Counters.Dropped(DropReason.MessageTooLarge));
         Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
         Assert.Equal(0, g[1].Counters.DatagramsSent);
     }
 
-    [Fact]
-    public void Too_many_transfers_at_once_are_refused_by_the_sender()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void Too_many_transfers_at_once_are_refused_by_the_sender(UdpMode mode)
     {
-        using var g = new UdpGroup(2, o => o.MaxConcurrentTransfers = 1, start: false);
-        g[1].Start(g.Sinks[1]); // the receiver is not reading yet: the first transfer cannot finish
+        using var g = new UdpGroup(2, o => o.MaxConcurrentTransfers = 1, start: false, mode: mode);
+        g.Start(1); // the receiver is not reading yet: the first transfer cannot finish
         g[1].Send(SnapshotMessage(1024 * 1024));
         g[1].Send(SnapshotMessage(1024 * 1024));
         Assert.Equal(1, g[1].Counters.Dropped(DropReason.TransferLimit));
         Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
-        g[2].Start(g.Sinks[2]);
+        g.Start(2);
         Assert.True(g.Sinks[2].WaitFor(1));
     }
 
-    [Fact]
-    public void A_snapshot_sent_while_the_receiver_is_silent_fails_after_the_stall_timeout()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void A_snapshot_sent_while_the_receiver_is_silent_fails_after_the_stall_timeout(UdpMode mode)
     {
-        using var g = new UdpGroup(2, Fast, start: false);
-        g[1].Start(g.Sinks[1]); // node 2 never reads: no acknowledgement comes
+        using var g = new UdpGroup(2, Fast, start: false, mode: mode);
+        g.Start(1); // node 2 never reads: no acknowledgement comes
         g[1].Send(SnapshotMessage(1024 * 1024));
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
         Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);

@@ -5,20 +5,24 @@ using FastRaft.Transport.Udp;
 
 namespace FastRaft.Tests.Udp;
 
-/// <summary>Three RawNodes talking over real UDP sockets on 127.0.0.1, each driven by its own thread.</summary>
+/// <summary>
+/// Three RawNodes talking over real UDP sockets on 127.0.0.1, each driven by its own thread: in the
+/// polled mode that thread also receives (Poll each cycle, wait on the socket when idle), with a
+/// receive thread it is handed batches.
+/// </summary>
 public class UdpRaftClusterTests
 {
     private static readonly ulong[] Voters = [1, 2, 3];
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
-    private static List<UdpRaftNode> NewCluster(Action<UdpTransportOptions>? configure = null)
+    private static List<UdpRaftNode> NewCluster(UdpMode mode, Action<UdpTransportOptions>? configure = null)
     {
         var nodes = new List<UdpRaftNode>();
         try
         {
             foreach (ulong id in Voters)
             {
-                var o = new UdpTransportOptions { LocalId = id, ClusterId = 5, Bind = new IPEndPoint(IPAddress.Loopback, 0), ClusterKey = UdpGroup.TestKey };
+                var o = new UdpTransportOptions { LocalId = id, ClusterId = 5, Bind = new IPEndPoint(IPAddress.Loopback, 0), ClusterKey = UdpGroup.TestKey, ReceiveThread = mode == UdpMode.Threaded };
                 configure?.Invoke(o);
                 nodes.Add(new UdpRaftNode(id, Voters, o));
             }
@@ -69,11 +73,13 @@ public class UdpRaftClusterTests
             + $"leader first index {leader.Storage.FirstIndex()} commit {leader.Commit}; follower commit {lagging.Commit} applied {lagging.AppliedCount}; leader? {leader.IsLeader}";
     }
 
-    [Fact]
-    public void Three_nodes_elect_a_leader_and_replicate_ten_thousand_entries_with_identical_logs()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void Three_nodes_elect_a_leader_and_replicate_ten_thousand_entries_with_identical_logs(UdpMode mode)
     {
         const long Target = 10_000;
-        List<UdpRaftNode> nodes = NewCluster();
+        List<UdpRaftNode> nodes = NewCluster(mode);
         try
         {
             nodes[0].Campaign = true;
@@ -115,13 +121,15 @@ public class UdpRaftClusterTests
         }
     }
 
-    [Fact]
-    public void A_follower_that_fell_behind_a_compaction_catches_up_through_a_chunked_snapshot_despite_a_failed_first_try()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void A_follower_that_fell_behind_a_compaction_catches_up_through_a_chunked_snapshot_despite_a_failed_first_try(UdpMode mode)
     {
         // Every chunk is lost until the first transfer fails; then a tenth of them, which are resent.
         var leaderFaults = new UdpFaultInjection { Seed = 3, ChunkLossRate = 1 };
         // Run without a key: the CRC-32C path carries a whole Raft cluster and its snapshot too.
-        List<UdpRaftNode> nodes = NewCluster(o =>
+        List<UdpRaftNode> nodes = NewCluster(mode, o =>
         {
             UdpGroup.Insecure(o);
             o.TransferStallTimeout = TimeSpan.FromMilliseconds(300);
@@ -163,6 +171,38 @@ public class UdpRaftClusterTests
             AssertSameLogs(nodes);
             Assert.True(leader.Transport.Counters.TransfersFailed >= 1);
             Assert.True(lagging.Transport.Counters.ReassembliesCompleted >= 1);
+        }
+        finally
+        {
+            nodes.ForEach(n => n.Dispose());
+        }
+    }
+
+    [Fact]
+    public void An_idle_polled_cluster_waits_on_its_sockets_instead_of_spinning()
+    {
+        List<UdpRaftNode> nodes = NewCluster(UdpMode.Polled);
+        try
+        {
+            nodes[0].Campaign = true;
+            nodes.ForEach(n => n.Start());
+            Assert.True(Wait.Until(() => nodes[0].IsLeader && nodes.All(n => n.Commit >= 2), Deadline), "no leader elected");
+            long[] before = [.. nodes.Select(n => n.Cycles)];
+            long[] received = [.. nodes.Select(n => n.Transport.Counters.DatagramsReceived)];
+            long started = Environment.TickCount64;
+            Thread.Sleep(500);
+            long ticks = (Environment.TickCount64 - started) / 10 + 1;
+            // Idle, a node runs at most two cycles per tick (10 ms) and per datagram (heartbeats
+            // every other tick and their answers): the one that does the work, and the one that
+            // finds none and waits. Spinning would be millions of cycles, and sleeping a
+            // millisecond per idle cycle ten per tick.
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                long cycles = nodes[i].Cycles - before[i];
+                long datagrams = nodes[i].Transport.Counters.DatagramsReceived - received[i];
+                Assert.True(cycles <= 2 * (ticks + datagrams) + 10, $"node {nodes[i].Id}: {cycles} cycles for {ticks} ticks and {datagrams} datagrams");
+                Assert.True(cycles > 0, "the node thread stopped");
+            }
         }
         finally
         {

@@ -11,9 +11,11 @@ namespace FastRaft.Tests.Udp;
 
 /// <summary>
 /// A RawNode over MemoryStorage and a UdpTransport, driven by a thread of its own the way a node
-/// host would: step inbound batches, pass on delivery reports, tick, propose (when leader),
-/// handle Ready (persist → send → apply → Advance). The state machine is a list of applied
-/// payloads; its snapshot is their concatenation.
+/// host would: poll the transport (polled mode), step inbound batches, pass on delivery reports,
+/// tick, propose (when leader), handle Ready (persist → send → apply → Advance), and when a cycle
+/// found nothing to do, wait on the transport's wait source until the next tick (polled mode) or
+/// sleep a millisecond (with a receive thread). The state machine is a list of applied payloads;
+/// its snapshot is their concatenation.
 /// </summary>
 internal sealed class UdpRaftNode : ITransportSink, IDisposable
 {
@@ -29,6 +31,7 @@ internal sealed class UdpRaftNode : ITransportSink, IDisposable
     private ulong _proposed;
     private ulong _lastCompacted;
     private volatile bool _isLeader;
+    private long _cycles;
 
     public UdpRaftNode(ulong id, ulong[] voters, UdpTransportOptions transport, int tickMillis = 10, ulong[]? restoreData = null)
     {
@@ -78,6 +81,9 @@ internal sealed class UdpRaftNode : ITransportSink, IDisposable
 
     public bool IsLeader => _isLeader;
 
+    /// <summary>Duty cycles the node thread has run.</summary>
+    public long Cycles => Interlocked.Read(ref _cycles);
+
     /// <summary>Snapshot reports the transport passed to this node (leader side).</summary>
     public ConcurrentQueue<SnapshotStatus> SnapshotReports { get; } = new();
 
@@ -99,6 +105,7 @@ internal sealed class UdpRaftNode : ITransportSink, IDisposable
     public void Stop()
     {
         _stop = true;
+        Transport.WaitSource?.Wake();
         _thread?.Join(TimeSpan.FromSeconds(10));
         _thread = null;
     }
@@ -113,7 +120,7 @@ internal sealed class UdpRaftNode : ITransportSink, IDisposable
         }
     }
 
-    // ITransportSink: called on the receive thread; everything is handed to the node thread.
+    // ITransportSink: called on the receive thread, or in Poll on the node thread; everything goes through the inbox.
     public bool Deliver(InboundBatch batch)
     {
         if (_stop)
@@ -135,11 +142,14 @@ internal sealed class UdpRaftNode : ITransportSink, IDisposable
         {
             Node.Campaign();
         }
-        long nextTick = Environment.TickCount64 + _tickMillis;
+        TimeProvider time = TimeProvider.System;
+        long tickInterval = time.TimestampFrequency * _tickMillis / 1000;
+        long nextTick = time.GetTimestamp() + tickInterval;
         var payload = new byte[16];
         while (!_stop)
         {
-            bool busy = false;
+            Interlocked.Increment(ref _cycles);
+            bool busy = Transport.Poll(time.GetTimestamp()) > 0;
             while (_inbox.TryDequeue(out InboundBatch? batch))
             {
                 foreach (ref readonly Message m in batch.Messages)
@@ -161,11 +171,11 @@ internal sealed class UdpRaftNode : ITransportSink, IDisposable
                     Node.ReportUnreachable(r.Peer);
                 }
             }
-            long now = Environment.TickCount64;
+            long now = time.GetTimestamp();
             if (now >= nextTick)
             {
                 Node.Tick();
-                nextTick = now + _tickMillis;
+                nextTick = now + tickInterval;
             }
             _isLeader = Node.BasicStatus().SoftState.RaftState == StateType.StateLeader;
             if (_isLeader)
@@ -177,7 +187,15 @@ internal sealed class UdpRaftNode : ITransportSink, IDisposable
                 HandleReady();
                 busy = true;
             }
-            if (!busy)
+            if (busy)
+            {
+                continue;
+            }
+            if (Transport.WaitSource is { } waitSource)
+            {
+                waitSource.Wait(time.GetElapsedTime(time.GetTimestamp(), nextTick));
+            }
+            else
             {
                 Thread.Sleep(1);
             }

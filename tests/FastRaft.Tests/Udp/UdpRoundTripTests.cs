@@ -10,14 +10,16 @@ public class UdpRoundTripTests
 {
     private static Message Heartbeat(ulong term) => new(MessageType.MsgHeartbeat, from: 1, to: 2, term) { Commit = term };
 
-    [Fact]
-    public void Messages_of_every_type_round_trip_between_two_transports()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void Messages_of_every_type_round_trip_between_two_transports(UdpMode mode)
     {
         using var g = new UdpGroup(2, o =>
         {
             o.MaxConcurrentTransfers = 64;
             o.MaxConcurrentReassemblies = 64;
-        });
+        }, mode: mode);
         var rng = new Random(4242);
         var sent = new List<Message>();
         ulong term = 1;
@@ -55,10 +57,12 @@ public class UdpRoundTripTests
         Assert.All(g.Sinks[1].SnapshotReports, r => Assert.Equal((2UL, Core.SnapshotStatus.SnapshotFinish), r));
     }
 
-    [Fact]
-    public void Small_messages_queued_before_a_flush_leave_in_one_datagram()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void Small_messages_queued_before_a_flush_leave_in_one_datagram(UdpMode mode)
     {
-        using var g = new UdpGroup(2);
+        using var g = new UdpGroup(2, mode: mode);
         for (ulong i = 1; i <= 200; i++)
         {
             g[1].Send(Heartbeat(i));
@@ -114,10 +118,12 @@ public class UdpRoundTripTests
         Assert.True(g[1].Counters.BytesSent <= expected * 1400L);
     }
 
-    [Fact]
-    public void Messages_to_several_peers_are_batched_per_peer()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void Messages_to_several_peers_are_batched_per_peer(UdpMode mode)
     {
-        using var g = new UdpGroup(3);
+        using var g = new UdpGroup(3, mode: mode);
         for (ulong i = 1; i <= 50; i++)
         {
             g[1].Send(Heartbeat(i));
@@ -130,10 +136,12 @@ public class UdpRoundTripTests
         Assert.All(g.Sinks[3].Messages(), m => Assert.Equal(3UL, m.To));
     }
 
-    [Fact]
-    public void A_message_to_an_unknown_peer_is_dropped_and_reported_unreachable()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void A_message_to_an_unknown_peer_is_dropped_and_reported_unreachable(UdpMode mode)
     {
-        using var g = new UdpGroup(2);
+        using var g = new UdpGroup(2, mode: mode);
         g[1].Send(Heartbeat(1) with { To = 9 });
         g[1].Flush();
         Assert.Equal(1, g[1].Counters.Dropped(DropReason.UnknownPeer));
@@ -141,10 +149,12 @@ public class UdpRoundTripTests
         Assert.Equal(0, g[1].Counters.DatagramsSent);
     }
 
-    [Fact]
-    public void A_failed_send_is_counted_and_reported_unreachable()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void A_failed_send_is_counted_and_reported_unreachable(UdpMode mode)
     {
-        using var g = new UdpGroup(2);
+        using var g = new UdpGroup(2, mode: mode);
         // Port 0 is not a destination: the send system call fails at once.
         g[1].SetPeer(5, new IPEndPoint(IPAddress.Loopback, 0));
         g[1].Send(Heartbeat(1) with { To = 5 });
@@ -158,12 +168,14 @@ public class UdpRoundTripTests
         Assert.True(g.Sinks[2].WaitFor(1));
     }
 
-    [Fact]
-    public void With_a_cluster_key_datagrams_are_authenticated_and_a_wrong_key_is_dropped()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void With_a_cluster_key_datagrams_are_authenticated_and_a_wrong_key_is_dropped(UdpMode mode)
     {
         byte[] key = new byte[32];
         new Random(3).NextBytes(key);
-        using var g = new UdpGroup(3, o => o.ClusterKey = o.LocalId == 3 ? new byte[32] : key);
+        using var g = new UdpGroup(3, o => o.ClusterKey = o.LocalId == 3 ? new byte[32] : key, mode: mode);
         g[1].Send(Heartbeat(1));
         g[1].Send(Heartbeat(2) with { To = 3 });
         g[1].Flush();
@@ -172,10 +184,12 @@ public class UdpRoundTripTests
         Assert.Equal(0, g.Sinks[3].Count);
     }
 
-    [Fact]
-    public void A_refusing_inbox_is_counted_as_a_drop()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void A_refusing_inbox_is_counted_as_a_drop(UdpMode mode)
     {
-        using var g = new UdpGroup(2);
+        using var g = new UdpGroup(2, mode: mode);
         g.Sinks[2].Refuse = true;
         g[1].Send(Heartbeat(1));
         g[1].Flush();
@@ -186,10 +200,12 @@ public class UdpRoundTripTests
         Assert.True(g.Sinks[2].WaitFor(1));
     }
 
-    [Fact]
-    public void Node_local_messages_are_refused_before_anything_is_queued()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void Node_local_messages_are_refused_before_anything_is_queued(UdpMode mode)
     {
-        using var g = new UdpGroup(2);
+        using var g = new UdpGroup(2, mode: mode);
         Assert.Throws<ArgumentException>(() => g[1].Send(new Message(MessageType.MsgHup, 1, 2, 1)));
         g[1].Send(Heartbeat(1));
         g[1].Flush();
@@ -197,14 +213,16 @@ public class UdpRoundTripTests
         Assert.Equal(1, g[1].Counters.MessagesSent);
     }
 
-    [Fact]
-    public void With_a_cluster_key_duplicated_and_reordered_datagrams_deliver_each_message_once()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void With_a_cluster_key_duplicated_and_reordered_datagrams_deliver_each_message_once(UdpMode mode)
     {
         using var g = new UdpGroup(2, o =>
         {
             o.ClusterKey = new byte[16];
             o.FaultInjection = o.LocalId == 1 ? new UdpFaultInjection { Seed = 9, DuplicateRate = 0.2, ReorderRate = 0.2 } : null;
-        });
+        }, mode: mode);
         for (ulong i = 1; i <= 500; i++)
         {
             g[1].Send(Heartbeat(i));
@@ -220,14 +238,16 @@ public class UdpRoundTripTests
         Assert.NotEqual(Enumerable.Range(1, 500).Select(i => (ulong)i), g.Sinks[2].Messages().Select(m => m.Term)); // some were reordered
     }
 
-    [Fact]
-    public void Without_a_key_duplicates_pass_through_as_the_network_made_them()
+    [Theory]
+    [InlineData(UdpMode.Threaded)]
+    [InlineData(UdpMode.Polled)]
+    public void Without_a_key_duplicates_pass_through_as_the_network_made_them(UdpMode mode)
     {
         using var g = new UdpGroup(2, o =>
         {
             UdpGroup.Insecure(o);
             o.FaultInjection = o.LocalId == 1 ? new UdpFaultInjection { Seed = 9, DuplicateRate = 0.3 } : null;
-        });
+        }, mode: mode);
         for (ulong i = 1; i <= 100; i++)
         {
             g[1].Send(Heartbeat(i));
