@@ -45,6 +45,9 @@ public sealed class LoadTestOptions
     /// <summary>Overrides the FastRaft targets' MaxInflightMsgs (append messages in flight per follower); null keeps 256.</summary>
     public int? FastRaftInflight { get; init; }
 
+    /// <summary>FastRaft targets complete proposals on the node thread (<c>--fastraft-completions inline</c>, the default).</summary>
+    public bool FastRaftInlineCompletions { get; init; } = true;
+
     /// <summary>Seconds to wait for outstanding proposals after a window.</summary>
     public double DrainSeconds { get; init; } = 10;
 
@@ -68,6 +71,10 @@ public sealed class LoadTestOptions
           --payload <bytes>          proposal size (default 16)
           --data <dir>               where write-ahead logs go (default the temp folder)
           --fastraft-inflight <n>    FastRaft targets' MaxInflightMsgs (default 256, the core's default)
+          --fastraft-completions <inline|async>
+                                     FastRaft targets: proposals complete on the node thread (inline,
+                                     the default: a closed-loop client proposes again in the same
+                                     duty cycle) or on the thread pool (async, the host's default)
           --prime <entries>          entries committed after a target starts, before measuring (default 200000; at most 20 s)
           --list                     list the scenarios and exit
           --help                     this text
@@ -86,6 +93,7 @@ public sealed class LoadTestOptions
         int maxInFlight = 1024, payload = 16;
         long prime = 200_000;
         int inflight = 0;
+        string completions = "inline";
         string data = Path.GetTempPath();
         bool list = false, help = false;
         for (int i = 0; i < args.Count; i++)
@@ -119,6 +127,7 @@ public sealed class LoadTestOptions
                 "--payload" => TryPositiveInt(value, out payload),
                 "--data" => Assign(value, out data),
                 "--fastraft-inflight" => TryPositiveInt(value, out inflight),
+                "--fastraft-completions" => Assign(value.ToLowerInvariant(), out completions) && completions is "inline" or "async",
                 "--prime" => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out prime) && prime >= 0,
                 _ => false,
             };
@@ -143,6 +152,7 @@ public sealed class LoadTestOptions
             DataDirectory = data,
             PrimeEntries = prime,
             FastRaftInflight = inflight > 0 ? inflight : null,
+            FastRaftInlineCompletions = completions == "inline",
             ListOnly = list,
             HelpOnly = help,
         };

@@ -59,6 +59,7 @@ public sealed class LoadTestRunner
             PayloadSize = _options.PayloadSize,
             DataDirectory = _options.DataDirectory,
             FastRaftMaxInflightMsgs = _options.FastRaftInflight,
+            FastRaftInlineCompletions = _options.FastRaftInlineCompletions,
             Log = _log,
         };
         var runner = new WorkloadRunner(

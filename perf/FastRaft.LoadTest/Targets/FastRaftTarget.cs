@@ -37,7 +37,8 @@ public sealed class FastRaftTarget : ILoadTarget
     public string Setup =>
         $"FastRaft {_settings.Nodes} nodes, {_options.Transport} transport, {_options.Storage} storage; " +
         $"tick {_options.TickInterval.TotalMilliseconds:0} ms, election {_options.ElectionTick} ticks, heartbeat {_options.HeartbeatTick} ticks, " +
-        $"MaxSizePerMsg {_options.MaxSizePerMsg} B, MaxInflightMsgs {_options.MaxInflightMsgs}, pre-vote and check-quorum on, parking idle strategy";
+        $"MaxSizePerMsg {_options.MaxSizePerMsg} B, MaxInflightMsgs {_options.MaxInflightMsgs}, pre-vote and check-quorum on, parking idle strategy, " +
+        (_settings.FastRaftInlineCompletions ? "completions inline on the node thread" : "completions on the thread pool");
 
     /// <summary>The running nodes (for tests and diagnostics).</summary>
     public IReadOnlyList<RaftNode<long>> Nodes => _nodes;
@@ -68,6 +69,7 @@ public sealed class FastRaftTarget : ILoadTarget
                 InitialMembers = members,
                 Snapshots = _options.Snapshots,
                 IdleStrategy = () => Track(_options.IdleStrategy()),
+                RunContinuationsInline = _settings.FastRaftInlineCompletions,
             };
             _nodes.Add(new RaftNode<long>(options, storage, transports[i], _options.StateMachine(id)));
         }

@@ -1,3 +1,5 @@
+using FastRaft.Hosting;
+
 namespace FastRaft.LoadTest.Targets;
 
 /// <summary>What every target of one run shares, so results compare like for like.</summary>
@@ -17,6 +19,13 @@ public sealed class TargetSettings
 
     /// <summary>When set, FastRaft targets use this MaxInflightMsgs instead of their own (a tuning knob for comparisons).</summary>
     public int? FastRaftMaxInflightMsgs { get; init; }
+
+    /// <summary>
+    /// FastRaft targets run proposal continuations on the node thread
+    /// (<see cref="RaftNodeOptions.RunContinuationsInline"/>): a closed-loop client proposes its
+    /// next entry inside the duty cycle that completed the last one, with no thread hand-off.
+    /// </summary>
+    public bool FastRaftInlineCompletions { get; init; } = true;
 
     /// <summary>Where targets report progress and problems.</summary>
     public TextWriter Log { get; init; } = TextWriter.Null;
