@@ -21,6 +21,9 @@ public class LoadTestOptionsTests
         Assert.Equal("x", o.OutputDirectory);
         Assert.Null(o.FastRaftInflight);
         Assert.Equal(4, LoadTestOptions.Parse(["--fastraft-inflight", "4"], out _)!.FastRaftInflight);
+        Assert.True(o.FastRaftInlineCompletions);
+        Assert.False(LoadTestOptions.Parse(["--fastraft-completions", "async"], out _)!.FastRaftInlineCompletions);
+        Assert.True(LoadTestOptions.Parse(["--fastraft-completions", "Inline"], out _)!.FastRaftInlineCompletions);
     }
 
     [Theory]
@@ -30,6 +33,7 @@ public class LoadTestOptionsTests
     [InlineData("--clients", "-3")]
     [InlineData("--model", "sideways")]
     [InlineData("--fastraft-inflight", "0")]
+    [InlineData("--fastraft-completions", "sometimes")]
     [InlineData("--unknown", "1")]
     public void Bad_values_are_refused_with_a_message(string option, string value)
     {
