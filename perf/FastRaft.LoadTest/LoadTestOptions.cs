@@ -45,6 +45,9 @@ public sealed class LoadTestOptions
     /// <summary>Overrides the FastRaft targets' MaxInflightMsgs (append messages in flight per follower); null keeps 256.</summary>
     public int? FastRaftInflight { get; init; }
 
+    /// <summary>Seconds each target is watched idle (after its election, before any load); 0 skips it.</summary>
+    public double IdleSeconds { get; init; }
+
     /// <summary>FastRaft targets complete proposals on the node thread (<c>--fastraft-completions inline</c>, the default).</summary>
     public bool FastRaftInlineCompletions { get; init; } = true;
 
@@ -75,6 +78,7 @@ public sealed class LoadTestOptions
                                      FastRaft targets: proposals complete on the node thread (inline,
                                      the default: a closed-loop client proposes again in the same
                                      duty cycle) or on the thread pool (async, the host's default)
+          --idle <s>                 before loading a target, measure its idle CPU and context switches for s seconds (default 0: skip)
           --prime <entries>          entries committed after a target starts, before measuring (default 200000; at most 20 s)
           --list                     list the scenarios and exit
           --help                     this text
@@ -94,6 +98,7 @@ public sealed class LoadTestOptions
         long prime = 200_000;
         int inflight = 0;
         string completions = "inline";
+        double idle = 0;
         string data = Path.GetTempPath();
         bool list = false, help = false;
         for (int i = 0; i < args.Count; i++)
@@ -127,6 +132,7 @@ public sealed class LoadTestOptions
                 "--payload" => TryPositiveInt(value, out payload),
                 "--data" => Assign(value, out data),
                 "--fastraft-inflight" => TryPositiveInt(value, out inflight),
+                "--idle" => TryNonNegative(value, out idle),
                 "--fastraft-completions" => Assign(value.ToLowerInvariant(), out completions) && completions is "inline" or "async",
                 "--prime" => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out prime) && prime >= 0,
                 _ => false,
@@ -153,6 +159,7 @@ public sealed class LoadTestOptions
             PrimeEntries = prime,
             FastRaftInflight = inflight > 0 ? inflight : null,
             FastRaftInlineCompletions = completions == "inline",
+            IdleSeconds = idle,
             ListOnly = list,
             HelpOnly = help,
         };

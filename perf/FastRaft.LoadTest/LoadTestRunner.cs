@@ -72,7 +72,7 @@ public sealed class LoadTestRunner
         foreach (LoadScenario scenario in scenarios)
         {
             cancellation.ThrowIfCancellationRequested();
-            await RunScenarioAsync(scenario, settings, runner, workloads, report.Results, cancellation).ConfigureAwait(false);
+            await RunScenarioAsync(scenario, settings, runner, workloads, report, cancellation).ConfigureAwait(false);
         }
         report.Environment.LoadAverageAtEnd = RunEnvironment.ReadLoadAverage();
         return report;
@@ -80,8 +80,9 @@ public sealed class LoadTestRunner
 
     private async Task RunScenarioAsync(
         LoadScenario scenario, TargetSettings settings, WorkloadRunner runner, IReadOnlyList<WorkloadSpec> workloads,
-        List<RunResult> results, CancellationToken cancellation)
+        LoadTestReport report, CancellationToken cancellation)
     {
+        List<RunResult> results = report.Results;
         _log.WriteLine($"{scenario.Name}: {scenario.Description}");
         ILoadTarget target = scenario.CreateTarget(settings);
         await using (target.ConfigureAwait(false))
@@ -101,6 +102,10 @@ public sealed class LoadTestRunner
                 return;
             }
             _log.WriteLine($"  leader elected after {started.Elapsed.TotalMilliseconds:N0} ms; {target.Setup}");
+            if (_options.IdleSeconds > 0)
+            {
+                report.Idle.Add(await MeasureIdleAsync(scenario, cancellation).ConfigureAwait(false));
+            }
             if (_options.PrimeEntries > 0)
             {
                 (long primed, TimeSpan took) = await runner.PrimeAsync(
@@ -131,6 +136,25 @@ public sealed class LoadTestRunner
             }
         }
         _log.WriteLine($"  {scenario.Name} stopped");
+    }
+
+    /// <summary>Watches the started target with no load: CPU and context switches of the whole process.</summary>
+    private async Task<IdleResult> MeasureIdleAsync(LoadScenario scenario, CancellationToken cancellation)
+    {
+        // Let the election's aftermath and the JIT settle first.
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellation).ConfigureAwait(false);
+        GC.Collect();
+        ProcessSample before = ProcessSample.Take();
+        await Task.Delay(TimeSpan.FromSeconds(_options.IdleSeconds), cancellation).ConfigureAwait(false);
+        ProcessSample after = ProcessSample.Take();
+        double seconds = Stopwatch.GetElapsedTime(before.Timestamp, after.Timestamp).TotalSeconds;
+        var idle = new IdleResult(
+            scenario.Name,
+            seconds,
+            (after.Cpu - before.Cpu).TotalSeconds / seconds,
+            before.ContextSwitches < 0 ? -1 : (after.ContextSwitches - before.ContextSwitches) / seconds);
+        _log.WriteLine($"  idle {seconds:0.0} s: CPU {idle.CpuShareOfOneCore:P1} of one core, {idle.ContextSwitchesPerSecond:N0} context switches/s (whole process)");
+        return idle;
     }
 
     private static RunResult Failed(LoadScenario scenario, ILoadTarget target, WorkloadSpec spec, string error) => new()

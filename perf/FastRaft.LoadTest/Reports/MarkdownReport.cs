@@ -27,6 +27,20 @@ public static class MarkdownReport
             sb.AppendLine($"- **{r.Scenario}** ({r.Group}): {r.Setup}");
         }
         sb.AppendLine();
+        if (report.Idle.Count > 0)
+        {
+            sb.AppendLine("## Idle");
+            sb.AppendLine();
+            sb.AppendLine("Each target after its election, before any load (the whole process: three nodes and the idle load generator).");
+            sb.AppendLine();
+            sb.AppendLine("| scenario | seconds | CPU (share of one core) | context switches/s |");
+            sb.AppendLine("| --- | ---: | ---: | ---: |");
+            foreach (IdleResult i in report.Idle)
+            {
+                sb.AppendLine($"| {i.Scenario} | {i.Seconds:0.0} | {i.CpuShareOfOneCore:P1} | {i.ContextSwitchesPerSecond:N0} |");
+            }
+            sb.AppendLine();
+        }
         sb.AppendLine("## Results");
         sb.AppendLine();
         sb.Append(TextTable.Markdown(Format.Columns, report.Results.Select(Format.Cells).ToList()));
