@@ -3,7 +3,7 @@
 # prints the median ratio of their CPU time per entry. Running them together exposes both to the
 # same load, which a before-then-after pair of timings does not; the ratio is what to read.
 #
-#   perf/FastRaft.Benchmarks/compare.sh OLD.dll NEW.dll "three-batch 256 16 3000000" [runs]
+#   perf/FastRaft.Benchmarks/compare.sh OLD.dll NEW.dll "three 256 16 3000000" [runs]
 #
 # Build each side with `dotnet build -c Release perf/FastRaft.Benchmarks` (e.g. the old one in a
 # `git worktree` of the base commit); the dll is bin/Release/net10.0/FastRaft.Benchmarks.dll.

@@ -4,7 +4,9 @@ using FastRaft.Benchmarks.Workloads;
 namespace FastRaft.Benchmarks.Core;
 
 /// <summary>
-/// One voter: propose → Ready → persist to MemoryStorage → Advance → committed and applied.
+/// The core alone, not a host (see <see cref="SingleVoterWorkload"/>; the same through the agent
+/// is <see cref="Hosting.SingleVoterAgentBenchmarks"/>). One voter: propose → Ready → persist to
+/// MemoryStorage → Advance → committed and applied.
 /// Each invocation commits <see cref="EntriesPerInvoke"/> entries in batches of
 /// <see cref="Batch"/> proposals; the time is per committed entry.
 /// <see cref="UntilQuiet"/> handles Readys until the node is idle after each batch (two Readys

@@ -18,7 +18,7 @@ public sealed class QuorumWorkload
     {
         if (voters < 1)
         {
-            BenchNode.Fail("at least one voter");
+            BenchCheck.Fail("at least one voter");
         }
         JointConfig config = _tracker.Config.Voters;
         for (ulong id = 1; id <= (ulong)voters; id++)

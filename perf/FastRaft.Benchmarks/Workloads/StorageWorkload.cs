@@ -27,7 +27,7 @@ public sealed class StorageWorkload
     {
         if (batch < 1 || batch > Window)
         {
-            BenchNode.Fail($"batch must be in [1, {Window}]");
+            BenchCheck.Fail($"batch must be in [1, {Window}]");
         }
         Batch = batch;
         _payload = Payloads.Make(payloadSize);
@@ -51,7 +51,7 @@ public sealed class StorageWorkload
         ulong last = _storage.LastIndex();
         if (last + 1 - first >= 2 * Window)
         {
-            BenchNode.Check(_storage.Compact(last - Window));
+            BenchCheck.Ok(_storage.Compact(last - Window));
         }
         _storage.AdvanceEpoch();
         return last;
@@ -65,7 +65,7 @@ public sealed class StorageWorkload
     {
         AppendAtTail(Batch);
         ulong first = _storage.FirstIndex();
-        BenchNode.Check(_storage.Compact(first - 1 + (ulong)Batch));
+        BenchCheck.Ok(_storage.Compact(first - 1 + (ulong)Batch));
         _storage.AdvanceEpoch();
         return first;
     }
@@ -76,7 +76,7 @@ public sealed class StorageWorkload
         ulong first = _storage.FirstIndex();
         ulong lo = first + (ulong)(Window - Batch) / 2;
         _read.Clear();
-        BenchNode.Check(_storage.Entries(lo, lo + (ulong)Batch, ulong.MaxValue, _read));
+        BenchCheck.Ok(_storage.Entries(lo, lo + (ulong)Batch, ulong.MaxValue, _read));
         return _read[_read.Count - 1].Index;
     }
 
@@ -91,13 +91,13 @@ public sealed class StorageWorkload
         _term++;
         ulong last = _storage.LastIndex();
         Fill(last + 1 - (ulong)Batch, Batch);
-        BenchNode.Check(_storage.Append(_entries.AsSpan(0, Batch)));
+        BenchCheck.Ok(_storage.Append(_entries.AsSpan(0, Batch)));
         _storage.AdvanceEpoch();
         _rewritten += Batch;
         if (_rewritten >= RewritesPerRenewal * Window)
         {
             _rewritten = 0;
-            BenchNode.Check(_storage.Compact(last));
+            BenchCheck.Ok(_storage.Compact(last));
             _storage.AdvanceEpoch();
             AppendAtTail(Window);
         }
@@ -107,7 +107,7 @@ public sealed class StorageWorkload
     private void AppendAtTail(int n)
     {
         Fill(_storage.LastIndex() + 1, n);
-        BenchNode.Check(_storage.Append(_entries.AsSpan(0, n)));
+        BenchCheck.Ok(_storage.Append(_entries.AsSpan(0, n)));
     }
 
     private void Fill(ulong first, int n)

@@ -27,7 +27,7 @@ internal sealed class UnstableWorkload
     {
         if (batch < 1 || batch > Window)
         {
-            BenchNode.Fail($"batch must be in [1, {Window}]");
+            BenchCheck.Fail($"batch must be in [1, {Window}]");
         }
         Batch = batch;
         _payload = Payloads.Make(payloadSize);
@@ -107,7 +107,7 @@ internal sealed class UnstableWorkload
         ulong to = _log.Offset + (ulong)n - 1;
         if (!_log.MaybeTerm(to, out ulong term))
         {
-            BenchNode.Fail($"no entry {to} in the unstable log");
+            BenchCheck.Fail($"no entry {to} in the unstable log");
         }
         _log.StableTo(to, term);
         _log.AdvanceEpoch();

@@ -52,19 +52,14 @@ public sealed class InboundBatch
     public EntryBuffer EntryStore => _entries;
 
     /// <summary>Adds a message whose views already point into memory owned by this batch.</summary>
-    public void Add(in Message m)
-    {
-        if (_count == _messages.Length)
-        {
-            Array.Resize(ref _messages, _messages.Length * 2);
-        }
-        _messages[_count++] = m;
-    }
+    public void Add(in Message m) => NextSlot() = m;
 
     /// <summary>Adds a deep copy of <paramref name="m"/>: entries, payloads and context are copied into the batch.</summary>
     public void AddCopy(in Message m)
     {
-        Message c = m;
+        // Built in its slot: a message is a large struct, and each copy of it costs write barriers.
+        ref Message c = ref NextSlot();
+        c = m;
         c.Context = CopyBytes(m.Context.Span);
         if (!m.Entries.IsEmpty)
         {
@@ -83,7 +78,15 @@ public sealed class InboundBatch
             _responseArrays.Add(rs);
             c.Responses = rs;
         }
-        Add(c);
+    }
+
+    private ref Message NextSlot()
+    {
+        if (_count == _messages.Length)
+        {
+            Array.Resize(ref _messages, _messages.Length * 2);
+        }
+        return ref _messages[_count++];
     }
 
     private ReadOnlyMemory<byte> CopyBytes(ReadOnlySpan<byte> data)

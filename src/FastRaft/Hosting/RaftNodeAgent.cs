@@ -128,6 +128,14 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
 
     public ulong Id => _raw.Id;
 
+    /// <summary>
+    /// The node's core, for tests and the simulation, on the runner's thread between duty cycles:
+    /// to observe it (status, progress, HasReady) and, in core behaviour tests run through the
+    /// agent, to drive it the way etcd's raft tests do (campaign, propose, step a forged message);
+    /// the next duty cycle handles the Ready that produces.
+    /// </summary>
+    internal RawNode RawNode => _raw;
+
     public string Name => $"raft-node-{Id:x}";
 
     /// <summary>The clock the node's time comes from (<see cref="RaftNodeOptions.Time"/>).</summary>

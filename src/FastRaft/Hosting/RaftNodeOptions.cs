@@ -105,6 +105,10 @@ public sealed class RaftNodeOptions
         {
             return "Raft config is required";
         }
+        if (Raft.AsyncStorageWrites)
+        {
+            return "RaftConfig.AsyncStorageWrites is not supported by the host, which persists and applies each Ready itself: leave it false";
+        }
         if (TickInterval <= TimeSpan.Zero)
         {
             return "tick interval must be positive";

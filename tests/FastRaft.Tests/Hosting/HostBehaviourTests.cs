@@ -135,6 +135,12 @@ public class HostBehaviourTests
             new RaftNode<ulong>(badTicks, new MemoryStorage(), network.CreateTransport(1), new RecordingStateMachine()));
         Assert.Throws<ArgumentException>(() =>
             new RaftNode<ulong>(new RaftNodeOptions { Raft = new RaftConfig { Id = 1 }, TickInterval = TimeSpan.Zero }, new MemoryStorage(), network.CreateTransport(1), new RecordingStateMachine()));
+        // The core's asynchronous storage writes replace Advance, which the host's duty cycle calls.
+        RaftNodeOptions asyncWrites = SingleNodeHost.Options(1);
+        asyncWrites.Raft.AsyncStorageWrites = true;
+        ArgumentException refused = Assert.Throws<ArgumentException>(() =>
+            new RaftNode<ulong>(asyncWrites, new MemoryStorage(), network.CreateTransport(1), new RecordingStateMachine()));
+        Assert.Contains("AsyncStorageWrites", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

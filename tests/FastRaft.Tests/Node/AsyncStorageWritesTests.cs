@@ -12,6 +12,12 @@ namespace FastRaft.Tests.Node;
 /// requested by MsgStorageAppend / MsgStorageApply messages, handled later by "storage threads",
 /// whose responses are stepped back into the node or sent to peers.
 /// </summary>
+/// <remarks>
+/// A core test with a core harness of its own, like the conformance harness: it drives RawNodes
+/// directly because this is a mode of the core that the host does not implement (the agent
+/// persists and applies each Ready itself and calls Advance; RaftNodeOptions refuses
+/// AsyncStorageWrites), so no agent can run these nodes.
+/// </remarks>
 public class AsyncStorageWritesTests
 {
     private static readonly byte[] Payload = "x"u8.ToArray();

@@ -134,7 +134,7 @@ public class CheckQuorumTests
         Assert.Equal(c.Term(2) + 2, c.Term(3));
 
         // The leader's next heartbeat is answered with the higher term: the leader steps down.
-        c.Nodes[1].Tick();
+        c.Tick(1);
         c.Stabilize();
         Assert.Equal(StateType.StateFollower, c.State(1));
         Assert.Equal(c.Term(3), c.Term(1));

@@ -50,7 +50,7 @@ public class ElectionTimeoutTests
             int ticks = 0;
             while (c.Term(1) == term && ticks <= 3 * ElectionTick)
             {
-                n.Tick();
+                c.Tick(1);
                 ticks++;
             }
             Assert.Equal(StateType.StateCandidate, c.State(1));

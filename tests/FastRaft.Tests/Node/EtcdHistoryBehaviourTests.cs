@@ -72,8 +72,7 @@ public class EtcdHistoryBehaviourTests
         {
             leader.Propose(Payload);
             leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 3, To = 1, Term = leader.BasicStatus().HardState.Term });
-            leader.Tick();
-            c.ProcessReady(1);
+            c.Tick(1);
         }
         Assert.Empty(c.Take(m => m.To == 3 && m.Type is MessageType.MsgSnap or MessageType.MsgApp));
 
@@ -108,11 +107,11 @@ public class EtcdHistoryBehaviourTests
         // The snapshot is lost and never reported: nine ticks later the leader still waits...
         for (int i = 0; i < 9; i++)
         {
-            leader.Tick();
+            c.Tick(1);
         }
         Assert.Equal(FastRaft.Core.Tracker.ProgressState.StateSnapshot, leader.Status().Progress![3].State);
         // ...at the tenth it gives up, and the next heartbeat response brings a fresh snapshot.
-        leader.Tick();
+        c.Tick(1);
         Assert.Equal(FastRaft.Core.Tracker.ProgressState.StateProbe, leader.Status().Progress![3].State);
         c.ProcessReady(1);
         c.InFlight.Clear();

@@ -35,7 +35,7 @@ public class FlowControlTests
 
         // Node 3 is back; a heartbeat round finds it behind and replication catches it up.
         var appends = new List<int>();
-        c.Nodes[1].Tick();
+        c.Tick(1);
         c.Stabilize(m =>
         {
             if (m.Type == MessageType.MsgApp && m.To == 3 && !m.Entries.IsEmpty)

@@ -1,3 +1,4 @@
+using FastRaft.Benchmarks.Workloads;
 using FastRaft.Core;
 using FastRaft.Core.Storage;
 using FastRaft.Protocol;
@@ -8,6 +9,10 @@ namespace FastRaft.Tests.Node;
 /// <summary>
 /// The hot path allocates nothing: after warm-up, proposing, persisting, replicating,
 /// committing and advancing 10,000+ entries leaves the thread's allocation counter unchanged.
+/// The RawNode gates are core gates: they drive the core directly (the least a Ready needs,
+/// messages stepped straight into the peers), like the conformance harness, to gate the core
+/// alone; the agent gates run the same through the host users run (RaftNodeAgents over the
+/// in-memory transport, proposals through ProposeAsync).
 /// </summary>
 [Collection(Perf.AllocationGateCollection.Name)]
 public class HotPathAllocationTests
@@ -154,6 +159,25 @@ public class HotPathAllocationTests
         Assert.True(committed[1] - before >= Entries);
         Assert.Equal(committed[1], committed[2]);
         Assert.Equal(committed[1], committed[3]);
+        Assert.Equal(0, delta);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Through_the_agent_proposing_replicating_committing_and_applying_allocates_nothing(int voters)
+    {
+        using var w = new AgentClusterWorkload(voters, Payload.Length);
+
+        // One proposal at a time, each committed and applied on every node before the next.
+        long delta = Perf.AgentAllocationWindow.MeasuredBytes(w, () => w.ProposeUntilQuiet(1), 1);
+
+        Assert.Equal(w.Proposed, w.Completed);
+        Assert.True(w.Completed >= 2 * Entries);
+        for (int i = 0; i < voters; i++)
+        {
+            Assert.Equal(w.LastCompletedIndex, w.AppliedIndex(i));
+        }
         Assert.Equal(0, delta);
     }
 }

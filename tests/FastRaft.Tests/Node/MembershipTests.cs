@@ -170,7 +170,8 @@ public class MembershipTests
     [Fact]
     public void Node_with_a_committed_but_unapplied_conf_change_does_not_campaign()
     {
-        var c = new TestCluster(3);
+        // The core harness: node 2 takes messages but never handles a Ready, which the agent cannot leave undone.
+        var c = new CoreTestCluster(3);
         c.Elect(1);
         Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, 4)));
         // Node 2 receives everything but never handles a Ready: the change commits, unapplied there.
@@ -201,7 +202,7 @@ public class MembershipTests
     }
 
     /// <summary>Delivers messages and handles Readys until quiet, except that node <paramref name="skip"/> never handles one.</summary>
-    private static void StabilizeWithoutReadyOf(TestCluster c, ulong skip)
+    private static void StabilizeWithoutReadyOf(CoreTestCluster c, ulong skip)
     {
         for (int round = 0; round < 100; round++)
         {
@@ -275,7 +276,8 @@ public class MembershipTests
     [Fact]
     public void Joint_change_left_by_a_new_leader_after_the_old_one_stepped_down()
     {
-        var c = new TestCluster(1);
+        // The core harness: the test takes and advances the node's Readys itself.
+        var c = new CoreTestCluster(1);
         c.Elect(1);
         RawNode node = c.Nodes[1];
         var cc = new ConfChangeV2

@@ -14,9 +14,10 @@ public class PeerMessageRefusalTests
     private static readonly byte[] Payload = "data"u8.ToArray();
 
     /// <summary>Three voters, 1 leading (at term 1), with entries 2..5 committed everywhere.</summary>
-    private static TestCluster SettledCluster()
+    private static TestCluster SettledCluster() => Settled(new TestCluster(3));
+
+    private static T Settled<T>(T c) where T : ITestCluster
     {
-        var c = new TestCluster(3);
         c.Elect(1);
         c.ProposeMany(1, 3, Payload);
         Assert.Equal(5UL, c.Nodes[2].LastIndex);
@@ -200,7 +201,8 @@ public class PeerMessageRefusalTests
     [Fact]
     public void A_heartbeat_response_confirming_reads_the_leader_never_queued_is_refused()
     {
-        TestCluster c = SettledCluster();
+        // The core harness: the test reads the read state a Ready hands out, which the agent consumes.
+        CoreTestCluster c = Settled(new CoreTestCluster(3));
         RawNode leader = c.Nodes[1];
         byte[] position = new byte[8];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(position, 1_000);

@@ -19,7 +19,7 @@ public class ReadIndexTests
     [Fact]
     public void Safe_read_on_the_leader_is_answered_with_the_commit_index_after_a_heartbeat_round()
     {
-        var c = new TestCluster(3);
+        var c = new CoreTestCluster(3);
         c.Elect(1);
         c.ProposeMany(1, 10, Payload);
         Assert.Equal(12UL, c.Commit(1));
@@ -39,7 +39,7 @@ public class ReadIndexTests
     [Fact]
     public void Safe_read_waits_for_a_quorum_of_heartbeat_responses()
     {
-        var c = new TestCluster(3);
+        var c = new CoreTestCluster(3);
         c.Elect(1);
 
         c.Nodes[1].ReadIndex(Bytes("r"));
@@ -55,7 +55,7 @@ public class ReadIndexTests
     [Fact]
     public void One_heartbeat_round_confirms_every_read_queued_before_it()
     {
-        var c = new TestCluster(3);
+        var c = new CoreTestCluster(3);
         c.Elect(1);
         c.ProposeMany(1, 3, Payload);
         RawNode leader = c.Nodes[1];
@@ -83,7 +83,7 @@ public class ReadIndexTests
     [Fact]
     public void Read_on_a_follower_is_forwarded_and_answered_on_the_follower()
     {
-        var c = new TestCluster(3);
+        var c = new CoreTestCluster(3);
         c.Elect(1);
         c.ProposeMany(1, 4, Payload);
 
@@ -105,7 +105,7 @@ public class ReadIndexTests
     [Fact]
     public void Read_on_a_follower_without_a_leader_is_dropped()
     {
-        var c = new TestCluster(3);
+        var c = new CoreTestCluster(3);
         c.Nodes[2].ReadIndex(Bytes("lost"));
         Assert.False(c.Nodes[2].HasReady());
         c.Elect(1);
@@ -115,7 +115,7 @@ public class ReadIndexTests
     [Fact]
     public void Lease_based_read_is_answered_at_once_without_a_heartbeat_round()
     {
-        var c = new TestCluster(3, cfg =>
+        var c = new CoreTestCluster(3, cfg =>
         {
             cfg.CheckQuorum = true;
             cfg.ReadOnlyOption = ReadOnlyOption.ReadOnlyLeaseBased;
@@ -138,7 +138,7 @@ public class ReadIndexTests
     [Fact]
     public void New_leader_postpones_reads_until_it_commits_an_entry_of_its_term()
     {
-        var c = new TestCluster(3);
+        var c = new CoreTestCluster(3);
         c.Elect(1);
         RawNode n2 = c.Nodes[2];
         n2.Campaign();
@@ -171,7 +171,7 @@ public class ReadIndexTests
     [Fact]
     public void Single_voter_answers_a_read_in_the_next_ready_without_messages()
     {
-        var c = new TestCluster(1);
+        var c = new CoreTestCluster(1);
         c.Elect(1);
         c.ProposeMany(1, 2, Payload);
 
@@ -185,7 +185,7 @@ public class ReadIndexTests
     [Fact]
     public void Learner_read_is_forwarded_to_a_single_voter_and_answered()
     {
-        var c = new TestCluster(0);
+        var c = new CoreTestCluster(0);
         var conf = new ConfState { Voters = [1], Learners = [2] };
         c.AddNode(1, conf);
         c.AddNode(2, conf);
@@ -201,7 +201,7 @@ public class ReadIndexTests
     [Fact]
     public void Read_context_is_copied_so_the_caller_may_reuse_its_buffer()
     {
-        var c = new TestCluster(3);
+        var c = new CoreTestCluster(3);
         c.Elect(1);
         byte[] buffer = Bytes("first");
         c.Nodes[1].ReadIndex(buffer);

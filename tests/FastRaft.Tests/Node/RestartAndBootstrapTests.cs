@@ -27,7 +27,8 @@ public class RestartAndBootstrapTests
     [Fact]
     public void Restarted_node_resumes_term_vote_and_commit_and_does_not_redeliver_applied_entries()
     {
-        var c = new TestCluster(3);
+        // The core harness: a RawNode built by the test over the old storage takes the node's place.
+        var c = new CoreTestCluster(3);
         c.Elect(1);
         c.ProposeMany(1, 5, Payload);
         BasicStatus before = c.Nodes[2].BasicStatus();
@@ -165,7 +166,9 @@ public class RestartAndBootstrapTests
     [Fact]
     public void Bootstrapped_nodes_elect_a_leader_and_replicate()
     {
-        var c = new TestCluster(0);
+        // The core harness: the test builds and bootstraps the RawNodes itself (the host's own
+        // bootstrap, from RaftNodeOptions.InitialMembers, is tested with the host).
+        var c = new CoreTestCluster(0);
         for (ulong id = 1; id <= 3; id++)
         {
             var s = new MemoryStorage();

@@ -1,4 +1,5 @@
 using FastRaft.Core;
+using FastRaft.Core.Storage;
 using FastRaft.Protocol;
 
 namespace FastRaft.Tests.Node;
@@ -73,10 +74,13 @@ public class SnapshotRefusalTests
         RawNode follower = c.Nodes[2];
         ulong index = follower.LastIndex + 10;
         Assert.Equal(StepResult.Ok, follower.Step(SnapshotMessage(c, new ConfState { Voters = [1, 2, 3] }, index)));
-        Ready rd = follower.Ready();
-        Assert.NotNull(rd.Snapshot);
-        Assert.Equal(index, rd.Snapshot!.Metadata.Index);
-        Assert.Equal(index, rd.HardState.Commit);
+
+        // The node's next Ready persists it.
+        Assert.True(c.ProcessReady(2));
+        Assert.Equal(StorageStatus.Ok, c.Storages[2].Snapshot(out Snapshot stored));
+        Assert.Equal(index, stored.Metadata.Index);
+        Assert.Equal(index, c.Storages[2].HardState.Commit);
+        Assert.Equal(index, c.Agents[2].AppliedIndex);
         Assert.Equal(0, follower.Refusals.Total);
     }
 }

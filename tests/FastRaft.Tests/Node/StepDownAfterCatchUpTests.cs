@@ -29,7 +29,7 @@ public class StepDownAfterCatchUpTests
         Assert.Equal(StateType.StateLeader, c.State(1));
 
         // Once 3 has caught up, 1 steps down.
-        c.Nodes[1].Tick();
+        c.Tick(1);
         c.Stabilize();
         Assert.Equal(StateType.StateFollower, c.State(1));
     }

@@ -78,8 +78,7 @@ public class TermLimitTests
         // Its leader is gone: its election timeout passes again and again, and it stays put.
         for (int i = 0; i < 100; i++)
         {
-            node.Tick();
-            c.ProcessReady(2);
+            c.Tick(2);
         }
         Assert.Equal(StepResult.Ok, node.Campaign());
         c.ProcessReady(2);
@@ -103,8 +102,8 @@ public class TermLimitTests
         // The leader is cut off; the others time out but cannot start term MaxTerm + 1.
         for (int i = 0; i < 50; i++)
         {
-            c.Nodes[2].Tick();
-            c.Nodes[3].Tick();
+            c.Tick(2);
+            c.Tick(3);
             c.Stabilize(TestClusterExtensions.Isolating(1));
         }
         Assert.Equal(StateType.StateFollower, c.State(2));

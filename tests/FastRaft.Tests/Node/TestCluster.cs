@@ -1,29 +1,34 @@
 using FastRaft.Core;
 using FastRaft.Core.Storage;
+using FastRaft.Hosting;
+using FastRaft.Hosting.Agents;
 using FastRaft.Protocol;
 using FastRaft.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FastRaft.Tests.Node;
 
 /// <summary>
-/// A few RawNodes over MemoryStorage with a message queue between them, for behaviour tests.
-/// Ready handling follows the contract: persist, apply, collect messages, Advance. Messages are
-/// copied when collected (the Ready's views die at the next Ready), so tests may hold them.
+/// A few nodes for the core behaviour tests (etcd raft_test style), each run by the agent users
+/// run: a <see cref="RaftNodeAgent{TResult}"/> over a MemoryStorage on a
+/// <see cref="ManualAgentInvoker"/>, with a clock of its own and a <see cref="CapturingTransport"/>
+/// whose sent messages (owned copies) wait in <see cref="InFlight"/> until the test delivers them.
+/// <see cref="ProcessReady"/> is one duty cycle of the node (it steps what was delivered to it,
+/// ticks when its clock says so, and handles a Ready: persist, send, apply, Advance);
+/// <see cref="Tick(ulong)"/> moves the node's clock one tick interval and runs that cycle. Tests call
+/// the cores (<see cref="Nodes"/>) directly between cycles, on this thread, as etcd's tests do.
 /// </summary>
-internal sealed class TestCluster
+/// <remarks>
+/// The host fills in some of the core's settings left at 0 with its own defaults; the cluster
+/// spells out the core's meaning instead, so the tests see the core's behaviour: MaxSizePerMsg 0
+/// (one entry per message) becomes 1, MaxCommittedSizePerReady 0 becomes MaxSizePerMsg, and
+/// SnapshotStatusTimeoutTicks 0 (wait for the report) becomes int.MaxValue.
+/// </remarks>
+internal sealed class TestCluster : ITestCluster
 {
-    public Dictionary<ulong, RawNode> Nodes { get; } = [];
+    public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(10);
 
-    public Dictionary<ulong, MemoryStorage> Storages { get; } = [];
-
-    /// <summary>Messages sent and not yet delivered, in order.</summary>
-    public List<Message> InFlight { get; } = [];
-
-    /// <summary>The read states each node's Readys handed out, in order (contexts copied).</summary>
-    public Dictionary<ulong, List<ReadState>> ReadStates { get; } = [];
-
-    /// <summary>The committed entries each node applied, in order (payloads copied).</summary>
-    public Dictionary<ulong, List<Entry>> Applied { get; } = [];
+    private readonly Dictionary<ulong, Member> _members = [];
 
     public TestCluster(int voters, Action<RaftConfig>? configure = null, ulong snapshotIndex = 1)
     {
@@ -34,73 +39,32 @@ internal sealed class TestCluster
         }
         foreach (ulong id in ids)
         {
-            var storage = new MemoryStorage();
-            var snap = new Snapshot(ReadOnlyMemory<byte>.Empty, new SnapshotMetadata(new ConfState { Voters = ids }, snapshotIndex, 1));
-            Assert.Equal(StorageStatus.Ok, storage.ApplySnapshot(snap));
-            var cfg = new RaftConfig
-            {
-                Id = id,
-                ElectionTick = 10,
-                HeartbeatTick = 1,
-                Storage = storage,
-                MaxSizePerMsg = ulong.MaxValue,
-                MaxInflightMsgs = 256,
-                Applied = snapshotIndex,
-                Random = new Random(1234 + (int)id),
-            };
-            configure?.Invoke(cfg);
-            Nodes[id] = new RawNode(cfg);
-            Storages[id] = storage;
+            Add(id, new ConfState { Voters = ids }, snapshotIndex, configure);
         }
     }
 
-    /// <summary>Handles one Ready of node <paramref name="id"/>, queueing its messages. Returns whether there was one.</summary>
+    public Dictionary<ulong, RawNode> Nodes { get; } = [];
+
+    public Dictionary<ulong, RaftNodeAgent<ulong>> Agents { get; } = [];
+
+    public Dictionary<ulong, MemoryStorage> Storages { get; } = [];
+
+    public List<Message> InFlight { get; } = [];
+
+    public Dictionary<ulong, List<Entry>> Applied { get; } = [];
+
     public bool ProcessReady(ulong id)
     {
-        RawNode n = Nodes[id];
-        if (!n.HasReady())
+        Member m = _members[id];
+        long readys = m.Agent.Counters.Readys;
+        m.Invoker.Invoke();
+        if (m.Agent.Fault is { } fault)
         {
-            return false;
+            throw new InvalidOperationException($"node {id} stopped on a fault", fault);
         }
-        Ready rd = n.Ready();
-        MemoryStorage s = Storages[id];
-        if (!rd.HardState.IsEmpty)
-        {
-            Assert.Equal(StorageStatus.Ok, s.SetHardState(rd.HardState));
-        }
-        if (rd.Snapshot is { IsEmpty: false } snap)
-        {
-            Assert.Equal(StorageStatus.Ok, s.ApplySnapshot(snap));
-        }
-        Assert.Equal(StorageStatus.Ok, s.Append(rd.Entries));
-        foreach (ReadState rs in rd.ReadStates.Span)
-        {
-            ListFor(ReadStates, id).Add(rs with { RequestCtx = rs.RequestCtx.ToArray() });
-        }
-        foreach (Entry e in rd.CommittedEntries.Span)
-        {
-            ListFor(Applied, id).Add(e with { Data = e.Data.ToArray() });
-            if (e.Type == EntryType.EntryConfChange)
-            {
-                Assert.True(ConfChangeCodec.TryDecodeV1(e.Data.Span, out ConfChange cc, out _));
-                n.ApplyConfChange(cc);
-            }
-            else if (e.Type == EntryType.EntryConfChangeV2)
-            {
-                Assert.True(ConfChangeCodec.TryDecodeV2(e.Data.Span, out ConfChangeV2? cc, out _));
-                n.ApplyConfChange(cc);
-            }
-        }
-        foreach (Message m in rd.Messages.Span)
-        {
-            InFlight.Add(Own(m));
-        }
-        n.Advance();
-        s.AdvanceEpoch();
-        return true;
+        return m.Agent.Counters.Readys > readys;
     }
 
-    /// <summary>Delivers every queued message (dropping those <paramref name="drop"/> rejects) and handles Readys until quiet.</summary>
     public void Stabilize(Func<Message, bool>? drop = null)
     {
         for (int round = 0; round < 1000; round++)
@@ -117,13 +81,9 @@ internal sealed class TestCluster
                 InFlight.Clear();
                 foreach (Message m in batch)
                 {
-                    if (drop is not null && drop(m))
+                    if (drop is null || !drop(m))
                     {
-                        continue;
-                    }
-                    if (Nodes.TryGetValue(m.To, out RawNode? to))
-                    {
-                        to.Step(m);
+                        Send(m);
                     }
                 }
             }
@@ -135,7 +95,6 @@ internal sealed class TestCluster
         throw new InvalidOperationException("cluster did not stabilize within 1000 rounds");
     }
 
-    /// <summary>Elects node <paramref name="id"/> and brings everyone up to date.</summary>
     public void Elect(ulong id)
     {
         Assert.Equal(StepResult.Ok, Nodes[id].Campaign());
@@ -143,11 +102,61 @@ internal sealed class TestCluster
         Assert.Equal(StateType.StateLeader, Nodes[id].BasicStatus().SoftState.RaftState);
     }
 
-    /// <summary>Removes and returns the queued messages matching <paramref name="match"/>.</summary>
-    public List<Message> Take(Func<Message, bool> match)
+    public List<Message> Take(Func<Message, bool> match) => Take(InFlight, match);
+
+    /// <summary>Moves node <paramref name="id"/>'s clock one tick interval and runs its duty cycle, which ticks it (and handles the Ready that follows).</summary>
+    public void Tick(ulong id)
     {
-        var taken = InFlight.FindAll(m => match(m));
-        InFlight.RemoveAll(m => match(m));
+        Member m = _members[id];
+        m.Time.Advance(TickInterval);
+        ProcessReady(id);
+    }
+
+    /// <summary>
+    /// Steps every queued message matching <paramref name="match"/> into its recipient's core at
+    /// once, as a test's own Step does (the recipient's next duty cycle handles the Ready);
+    /// <see cref="Stabilize"/> delivers through the transports instead.
+    /// </summary>
+    public int Deliver(Func<Message, bool> match)
+    {
+        List<Message> taken = Take(match);
+        foreach (Message m in taken)
+        {
+            if (Nodes.TryGetValue(m.To, out RawNode? to))
+            {
+                to.Step(m);
+            }
+        }
+        return taken.Count;
+    }
+
+    public RawNode AddNode(ulong id, ConfState initial, Action<RaftConfig>? configure = null) => Add(id, initial, 1, configure);
+
+    /// <summary>The storage every harness starts a node from: a snapshot at <paramref name="snapshotIndex"/> (term 1) with <paramref name="confState"/>.</summary>
+    public static MemoryStorage NewStorage(ConfState confState, ulong snapshotIndex)
+    {
+        var storage = new MemoryStorage();
+        var snap = new Snapshot(ReadOnlyMemory<byte>.Empty, new SnapshotMetadata(confState, snapshotIndex, 1));
+        Assert.Equal(StorageStatus.Ok, storage.ApplySnapshot(snap));
+        return storage;
+    }
+
+    /// <summary>The behaviour tests' settings before a test's own changes.</summary>
+    public static RaftConfig NodeConfig(ulong id, ulong snapshotIndex) => new()
+    {
+        Id = id,
+        ElectionTick = 10,
+        HeartbeatTick = 1,
+        MaxSizePerMsg = ulong.MaxValue,
+        MaxInflightMsgs = 256,
+        Applied = snapshotIndex,
+        Random = new Random(1234 + (int)id),
+    };
+
+    public static List<Message> Take(List<Message> messages, Func<Message, bool> match)
+    {
+        var taken = messages.FindAll(m => match(m));
+        messages.RemoveAll(m => match(m));
         return taken;
     }
 
@@ -162,6 +171,7 @@ internal sealed class TestCluster
         return list;
     }
 
+    /// <summary>A copy of <paramref name="m"/> that owns its entries and context (a Ready's views die at the next Ready).</summary>
     public static Message Own(in Message m)
     {
         Message c = m;
@@ -175,4 +185,53 @@ internal sealed class TestCluster
         c.Context = m.Context.ToArray();
         return c;
     }
+
+    private void Send(in Message m)
+    {
+        if (_members.TryGetValue(m.To, out Member? to))
+        {
+            to.Transport.Enqueue(m);
+        }
+    }
+
+    private RawNode Add(ulong id, ConfState confState, ulong snapshotIndex, Action<RaftConfig>? configure)
+    {
+        MemoryStorage storage = NewStorage(confState, snapshotIndex);
+        RaftConfig cfg = NodeConfig(id, snapshotIndex);
+        // As the core harness does (a test's configuration may read it); the host sets the same storage.
+        cfg.Storage = storage;
+        configure?.Invoke(cfg);
+        SpellOutCoreDefaults(cfg);
+        var time = new FakeTimeProvider(new DateTimeOffset(2003, 4, 5, 6, 7, 8, TimeSpan.Zero));
+        var transport = new CapturingTransport(id, InFlight);
+        var options = new RaftNodeOptions { Raft = cfg, TickInterval = TickInterval, Time = time };
+        var agent = new RaftNodeAgent<ulong>(options, storage, transport, new EntryRecorder(storage, ListFor(Applied, id)));
+        var invoker = new ManualAgentInvoker(agent);
+        var member = new Member(agent, invoker, transport, time);
+        _members[id] = member;
+        Agents[id] = agent;
+        Nodes[id] = agent.RawNode;
+        Storages[id] = storage;
+        // The first duty cycle starts the node's clock (ticks count from it) and handles a Ready, if any.
+        ProcessReady(id);
+        return agent.RawNode;
+    }
+
+    private static void SpellOutCoreDefaults(RaftConfig cfg)
+    {
+        if (cfg.MaxSizePerMsg == 0)
+        {
+            cfg.MaxSizePerMsg = 1;
+        }
+        if (cfg.MaxCommittedSizePerReady == 0)
+        {
+            cfg.MaxCommittedSizePerReady = cfg.MaxSizePerMsg;
+        }
+        if (cfg.SnapshotStatusTimeoutTicks == 0)
+        {
+            cfg.SnapshotStatusTimeoutTicks = int.MaxValue;
+        }
+    }
+
+    private sealed record Member(RaftNodeAgent<ulong> Agent, ManualAgentInvoker Invoker, CapturingTransport Transport, FakeTimeProvider Time);
 }

@@ -1,21 +1,23 @@
 using System.Net;
 using FastRaft.Core;
+using FastRaft.Hosting.Idle;
 using FastRaft.Protocol;
 using FastRaft.Transport.Udp;
 
 namespace FastRaft.Tests.Udp;
 
 /// <summary>
-/// Three RawNodes talking over real UDP sockets on 127.0.0.1, each driven by its own thread: in the
-/// polled mode that thread also receives (Poll each cycle, wait on the socket when idle), with a
-/// receive thread it is handed batches.
+/// Three RaftNodes talking over real UDP sockets on 127.0.0.1, each agent on a thread of its own:
+/// in the polled mode that thread also receives (Poll each cycle, wait on the socket when idle),
+/// with a receive thread it is handed batches.
 /// </summary>
 public class UdpRaftClusterTests
 {
     private static readonly ulong[] Voters = [1, 2, 3];
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
-    private static List<UdpRaftNode> NewCluster(UdpMode mode, Action<UdpTransportOptions>? configure = null)
+    private static List<UdpRaftNode> NewCluster(
+        UdpMode mode, Action<UdpTransportOptions>? configure = null, Func<ulong, ulong>? snapshotEvery = null, Func<IIdleStrategy>? idleStrategy = null)
     {
         var nodes = new List<UdpRaftNode>();
         try
@@ -24,7 +26,7 @@ public class UdpRaftClusterTests
             {
                 var o = new UdpTransportOptions { LocalId = id, ClusterId = 5, Bind = new IPEndPoint(IPAddress.Loopback, 0), ClusterKey = UdpGroup.TestKey, ReceiveThread = mode == UdpMode.Threaded };
                 configure?.Invoke(o);
-                nodes.Add(new UdpRaftNode(id, Voters, o));
+                nodes.Add(new UdpRaftNode(id, Voters, o, snapshotEvery: snapshotEvery?.Invoke(id) ?? 0, idleStrategy: idleStrategy));
             }
             foreach (UdpRaftNode n in nodes)
             {
@@ -82,7 +84,6 @@ public class UdpRaftClusterTests
         List<UdpRaftNode> nodes = NewCluster(mode);
         try
         {
-            nodes[0].Campaign = true;
             foreach (UdpRaftNode n in nodes)
             {
                 n.ProposeUntil = Target;
@@ -129,24 +130,25 @@ public class UdpRaftClusterTests
         // Every chunk is lost until the first transfer fails; then a tenth of them, which are resent.
         var leaderFaults = new UdpFaultInjection { Seed = 3, ChunkLossRate = 1 };
         // Run without a key: the CRC-32C path carries a whole Raft cluster and its snapshot too.
-        List<UdpRaftNode> nodes = NewCluster(mode, o =>
-        {
-            UdpGroup.Insecure(o);
-            o.TransferStallTimeout = TimeSpan.FromMilliseconds(300);
-            o.ReassemblyTimeout = TimeSpan.FromMilliseconds(400);
-            // Small datagrams: the snapshot takes many chunks.
-            o.MaxDatagramSize = 1400;
-            o.FaultInjection = o.LocalId == 1 ? leaderFaults : null;
-        });
+        List<UdpRaftNode> nodes = NewCluster(
+            mode,
+            o =>
+            {
+                UdpGroup.Insecure(o);
+                o.TransferStallTimeout = TimeSpan.FromMilliseconds(300);
+                o.ReassemblyTimeout = TimeSpan.FromMilliseconds(400);
+                // Small datagrams: the snapshot takes many chunks.
+                o.MaxDatagramSize = 1400;
+                o.FaultInjection = o.LocalId == 1 ? leaderFaults : null;
+            },
+            snapshotEvery: id => id == 3 ? 0UL : 500UL);
         UdpRaftNode leader = nodes[0], lagging = nodes[2];
         try
         {
-            leader.Campaign = true;
-            leader.CompactEvery = 500;
-            nodes[1].CompactEvery = 500;
-            leader.ProposeUntil = 3000;
             leader.Start();
             nodes[1].Start();
+            UdpRaftNode.EnsureLeader([leader, nodes[1]], leader.Id, Deadline);
+            leader.ProposeUntil = 3000;
             Assert.True(Wait.Until(() => leader.AppliedCount >= 3000 && nodes[1].AppliedCount >= 3000, Deadline));
             Assert.True(leader.IsLeader);
             Assert.True(leader.Storage.FirstIndex() > 2, "the leader compacted its log");
@@ -165,7 +167,7 @@ public class UdpRaftClusterTests
         }
         try
         {
-            Assert.NotEmpty(lagging.RestoredSnapshots);
+            Assert.True(lagging.RestoredSnapshots > 0);
             Assert.Equal(leader.Applied.Count, lagging.Applied.Count);
             Assert.True(leader.Applied.Zip(lagging.Applied).All(p => p.First.AsSpan().SequenceEqual(p.Second)));
             AssertSameLogs(nodes);
@@ -181,12 +183,13 @@ public class UdpRaftClusterTests
     [Fact]
     public void An_idle_polled_cluster_waits_on_its_sockets_instead_of_spinning()
     {
-        List<UdpRaftNode> nodes = NewCluster(UdpMode.Polled);
+        // No spinning after work: a cycle that finds nothing to do waits on the socket at once.
+        List<UdpRaftNode> nodes = NewCluster(UdpMode.Polled, idleStrategy: () => new ParkingIdleStrategy(maxSpins: 0));
         try
         {
-            nodes[0].Campaign = true;
             nodes.ForEach(n => n.Start());
-            Assert.True(Wait.Until(() => nodes[0].IsLeader && nodes.All(n => n.Commit >= 2), Deadline), "no leader elected");
+            UdpRaftNode.EnsureLeader(nodes, nodes[0].Id, Deadline);
+            Assert.True(Wait.Until(() => nodes.All(n => n.Commit >= 4), Deadline), "the leader's first entry not committed everywhere");
             long[] before = [.. nodes.Select(n => n.Cycles)];
             long[] received = [.. nodes.Select(n => n.Transport.Counters.DatagramsReceived)];
             long started = Environment.TickCount64;

@@ -3,6 +3,8 @@ using System.Collections.Concurrent;
 using FastRaft.Core;
 using FastRaft.Core.Storage;
 using FastRaft.Hosting;
+using FastRaft.Hosting.Agents;
+using FastRaft.Hosting.Idle;
 using FastRaft.Protocol;
 using FastRaft.Storage;
 using FastRaft.Transport.Udp;
@@ -10,53 +12,50 @@ using FastRaft.Transport.Udp;
 namespace FastRaft.Tests.Udp;
 
 /// <summary>
-/// A RawNode over MemoryStorage and a UdpTransport, driven by a thread of its own the way a node
-/// host would: poll the transport (polled mode), step inbound batches, pass on delivery reports,
-/// tick, propose (when leader), handle Ready (persist → send → apply → Advance), and when a cycle
-/// found nothing to do, wait on the transport's wait source until the next tick (polled mode) or
-/// sleep a millisecond (with a receive thread). The state machine is a list of applied payloads;
-/// its snapshot is their concatenation.
+/// A node as users run it over UDP: a <see cref="RaftNode{TResult}"/> (its agent on a thread of
+/// its own) over a MemoryStorage and a <see cref="UdpTransport"/>, polled by the node thread in the
+/// polled mode, or handing batches over from its receive thread. A proposer thread keeps proposals
+/// going while this node leads. The state machine (<see cref="PayloadLog"/>) keeps the applied
+/// payloads; its snapshot is their concatenation.
 /// </summary>
-internal sealed class UdpRaftNode : ITransportSink, IDisposable
+internal sealed class UdpRaftNode : IDisposable
 {
-    private readonly ConcurrentQueue<InboundBatch> _inbox = new();
-    private readonly ConcurrentQueue<(ulong Peer, SnapshotStatus? Status)> _reports = new();
-    private readonly List<byte[]> _applied = [];
-    private readonly int _tickMillis;
-    private Thread? _thread;
-    private volatile bool _stop;
-    private long _appliedCount;
-    private ulong _commit;
-    private ulong _lastAppliedIndex = 1;
-    private ulong _proposed;
-    private ulong _lastCompacted;
-    private volatile bool _isLeader;
-    private long _cycles;
+    /// <summary>Proposals in flight at most (so leader changes cost a bounded number of them).</summary>
+    private const int ProposalWindow = 512;
 
-    public UdpRaftNode(ulong id, ulong[] voters, UdpTransportOptions transport, int tickMillis = 10, ulong[]? restoreData = null)
+    private readonly SnapshotReportTap _tap;
+    private readonly PayloadLog _log = new();
+    private Thread? _proposer;
+    private volatile bool _stop;
+
+    /// <param name="snapshotEvery">Snapshot and compact the log (keeping nothing behind) every this many applied entries; 0: never.</param>
+    /// <param name="idleStrategy">The node thread's idle strategy (default: the host's).</param>
+    public UdpRaftNode(ulong id, ulong[] voters, UdpTransportOptions transport, int tickMillis = 10, ulong snapshotEvery = 0, Func<IIdleStrategy>? idleStrategy = null)
     {
-        _tickMillis = tickMillis;
         Storage = new MemoryStorage();
-        var boot = new Snapshot(ReadOnlyMemory<byte>.Empty, new SnapshotMetadata(new ConfState { Voters = voters }, 1, 1));
-        Assert.Equal(StorageStatus.Ok, Storage.ApplySnapshot(boot));
         Transport = new UdpTransport(transport);
-        Node = new RawNode(new RaftConfig
+        _tap = new SnapshotReportTap(Transport, SnapshotReports);
+        var options = new RaftNodeOptions
         {
-            Id = id,
-            ElectionTick = 20,
-            HeartbeatTick = 2,
-            Storage = Storage,
-            Applied = 1,
-            PreVote = true,
-            CheckQuorum = true,
-            // Appends must travel whole: well under what one datagram carries.
-            MaxSizePerMsg = (ulong)Transport.MaxBatchedMessageSize / 2,
-            MaxInflightMsgs = 256,
-            Random = new Random(100 + (int)id),
-        });
+            Raft = new RaftConfig
+            {
+                Id = id,
+                ElectionTick = 20,
+                HeartbeatTick = 2,
+                PreVote = true,
+                CheckQuorum = true,
+                MaxInflightMsgs = 256,
+                Random = new Random(100 + (int)id),
+            },
+            TickInterval = TimeSpan.FromMilliseconds(tickMillis),
+            InitialMembers = voters,
+            Snapshots = new SnapshotPolicy { EveryEntries = snapshotEvery, KeepEntries = 0 },
+            IdleStrategy = idleStrategy ?? (static () => new ParkingIdleStrategy()),
+        };
+        Node = new RaftNode<long>(options, Storage, _tap, _log);
     }
 
-    public RawNode Node { get; }
+    public RaftNode<long> Node { get; }
 
     public MemoryStorage Storage { get; }
 
@@ -65,218 +64,93 @@ internal sealed class UdpRaftNode : ITransportSink, IDisposable
     public ulong Id => Node.Id;
 
     /// <summary>
-    /// While leader, propose until applied plus not yet applied entries reach this many (so the
-    /// cluster ends with about this many payloads whatever leader changes drop on the way).
+    /// While leader, propose until the applied entries reach this many (so the cluster ends with
+    /// about this many payloads whatever leader changes drop on the way).
     /// </summary>
     public long ProposeUntil { get; set; }
 
-    private const int ProposalWindow = 512;
+    public long AppliedCount => _log.Count;
 
-    /// <summary>Compact the log behind this many applied entries (0: never).</summary>
-    public ulong CompactEvery { get; set; }
+    public ulong Commit => Node.CommitIndex;
 
-    public long AppliedCount => Interlocked.Read(ref _appliedCount);
-
-    public ulong Commit => Volatile.Read(ref _commit);
-
-    public bool IsLeader => _isLeader;
+    public bool IsLeader => Node.IsLeader;
 
     /// <summary>Duty cycles the node thread has run.</summary>
-    public long Cycles => Interlocked.Read(ref _cycles);
+    public long Cycles => Node.Counters.LoopIterations;
 
     /// <summary>Snapshot reports the transport passed to this node (leader side).</summary>
     public ConcurrentQueue<SnapshotStatus> SnapshotReports { get; } = new();
 
-    /// <summary>Snapshots this node restored from (follower side).</summary>
-    public ConcurrentQueue<Snapshot> RestoredSnapshots { get; } = new();
+    /// <summary>Snapshots this node's state machine was restored from (follower side).</summary>
+    public long RestoredSnapshots => _log.Restores;
 
-    public bool Campaign { get; set; }
+    /// <summary>The applied payloads, after <see cref="Stop"/>.</summary>
+    public List<byte[]> Applied => _log.Payloads;
 
     public void Start()
     {
-        Transport.Start(this);
-        _thread = new Thread(Run) { IsBackground = true, Name = $"test raft node {Id}" };
-        _thread.Start();
+        Node.Start();
+        _proposer = new Thread(ProposeWhileLeading) { IsBackground = true, Name = $"test proposer {Id}" };
+        _proposer.Start();
     }
 
-    /// <summary>The applied payloads, after <see cref="Stop"/>.</summary>
-    public List<byte[]> Applied => _applied;
-
+    /// <summary>Stops proposing and stops the node (its transport is closed with it).</summary>
     public void Stop()
     {
         _stop = true;
-        Transport.WaitSource?.Wake();
-        _thread?.Join(TimeSpan.FromSeconds(10));
-        _thread = null;
+        // Stopping the node first fails the proposals in flight, so the proposer ends at once.
+        Assert.True(Node.StopAsync().Wait(TimeSpan.FromSeconds(10)), $"node {Id} did not stop");
+        Assert.True(_proposer?.Join(TimeSpan.FromSeconds(10)) ?? true, $"node {Id}'s proposer did not stop");
+        _proposer = null;
     }
 
-    public void Dispose()
+    /// <summary>Stops the node if it runs; a node never started is closed (its transport with it).</summary>
+    public void Dispose() => Stop();
+
+    /// <summary>
+    /// Makes node <paramref name="id"/> the leader of <paramref name="nodes"/> (running): waits for
+    /// an election, then has the leader hand over if it is another node.
+    /// </summary>
+    public static void EnsureLeader(List<UdpRaftNode> nodes, ulong id, TimeSpan deadline)
     {
-        Stop();
-        Transport.Dispose();
-        while (_inbox.TryDequeue(out InboundBatch? b))
+        UdpRaftNode wanted = nodes.Single(n => n.Id == id);
+        for (int attempt = 0; attempt < 5 && !wanted.IsLeader; attempt++)
         {
-            b.Release();
+            Assert.True(Wait.Until(() => nodes.Any(n => n.IsLeader), deadline), "no leader elected");
+            UdpRaftNode? leader = nodes.FirstOrDefault(n => n.IsLeader);
+            if (leader is not null && leader != wanted)
+            {
+                // Its result does not matter: what counts is who leads afterwards.
+                leader.Node.TransferLeadershipAsync(id).AsTask().Wait(deadline);
+            }
+            Wait.Until(() => wanted.IsLeader, TimeSpan.FromSeconds(2));
         }
+        Assert.True(wanted.IsLeader, $"node {id} did not become the leader");
     }
 
-    // ITransportSink: called on the receive thread, or in Poll on the node thread; everything goes through the inbox.
-    public bool Deliver(InboundBatch batch)
+    private void ProposeWhileLeading()
     {
-        if (_stop)
-        {
-            batch.Release();
-            return false;
-        }
-        _inbox.Enqueue(batch);
-        return true;
-    }
-
-    public void ReportUnreachable(ulong nodeId) => _reports.Enqueue((nodeId, null));
-
-    public void ReportSnapshot(ulong nodeId, SnapshotStatus status) => _reports.Enqueue((nodeId, status));
-
-    private void Run()
-    {
-        if (Campaign)
-        {
-            Node.Campaign();
-        }
-        TimeProvider time = TimeProvider.System;
-        long tickInterval = time.TimestampFrequency * _tickMillis / 1000;
-        long nextTick = time.GetTimestamp() + tickInterval;
-        var payload = new byte[16];
+        long sequence = 0;
+        var inFlight = new List<Task<ProposeResult<long>>>(ProposalWindow);
         while (!_stop)
         {
-            Interlocked.Increment(ref _cycles);
-            bool busy = Transport.Poll(time.GetTimestamp()) > 0;
-            while (_inbox.TryDequeue(out InboundBatch? batch))
-            {
-                foreach (ref readonly Message m in batch.Messages)
-                {
-                    Node.Step(in m);
-                }
-                batch.Release();
-                busy = true;
-            }
-            while (_reports.TryDequeue(out (ulong Peer, SnapshotStatus? Status) r))
-            {
-                if (r.Status is SnapshotStatus s)
-                {
-                    SnapshotReports.Enqueue(s);
-                    Node.ReportSnapshot(r.Peer, s);
-                }
-                else
-                {
-                    Node.ReportUnreachable(r.Peer);
-                }
-            }
-            long now = time.GetTimestamp();
-            if (now >= nextTick)
-            {
-                Node.Tick();
-                nextTick = now + tickInterval;
-            }
-            _isLeader = Node.BasicStatus().SoftState.RaftState == StateType.StateLeader;
-            if (_isLeader)
-            {
-                busy |= ProposeMore(payload);
-            }
-            while (Node.HasReady())
-            {
-                HandleReady();
-                busy = true;
-            }
-            if (busy)
-            {
-                continue;
-            }
-            if (Transport.WaitSource is { } waitSource)
-            {
-                waitSource.Wait(time.GetElapsedTime(time.GetTimestamp(), nextTick));
-            }
-            else
+            long missing = ProposeUntil - AppliedCount;
+            if (!IsLeader || missing <= 0)
             {
                 Thread.Sleep(1);
+                continue;
             }
-        }
-    }
-
-    private void HandleReady()
-    {
-        Ready rd = Node.Ready();
-        if (rd.Snapshot is { IsEmpty: false } snap)
-        {
-            Assert.Equal(StorageStatus.Ok, Storage.ApplySnapshot(snap));
-            Restore(snap);
-        }
-        if (!rd.HardState.IsEmpty)
-        {
-            Storage.SetHardState(rd.HardState);
-            Volatile.Write(ref _commit, rd.HardState.Commit);
-        }
-        Storage.Append(rd.Entries);
-        foreach (ref readonly Message m in rd.Messages.Span)
-        {
-            Transport.Send(in m);
-        }
-        Transport.Flush();
-        ulong last = 0;
-        foreach (ref readonly Entry e in rd.CommittedEntries.Span)
-        {
-            if (e.Type == EntryType.EntryNormal && !e.Data.IsEmpty)
+            for (long i = 0; i < Math.Min(missing, ProposalWindow); i++)
             {
-                _applied.Add(e.Data.ToArray());
-                Interlocked.Increment(ref _appliedCount);
+                var payload = new byte[16];
+                BinaryPrimitives.WriteUInt64LittleEndian(payload, Id);
+                BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(8), (ulong)++sequence);
+                inFlight.Add(Node.ProposeAsync(payload).AsTask());
             }
-            last = e.Index;
+            // Failures (a leader change, the node stopping) are simply proposed again while leader.
+            Task.WaitAll([.. inFlight], TimeSpan.FromSeconds(10));
+            inFlight.Clear();
         }
-        if (last != 0)
-        {
-            _lastAppliedIndex = last;
-        }
-        Node.Advance();
-        Storage.AdvanceEpoch();
-        if (last != 0 && CompactEvery != 0 && last >= _lastCompacted + CompactEvery)
-        {
-            // The snapshot is the state: every applied payload so far.
-            byte[] state = [.. _applied.SelectMany(b => b)];
-            Assert.Equal(StorageStatus.Ok, Storage.CreateSnapshot(last, null, state, out _));
-            Assert.Equal(StorageStatus.Ok, Storage.Compact(last));
-            _lastCompacted = last;
-        }
-    }
-
-    private void Restore(Snapshot snap)
-    {
-        RestoredSnapshots.Enqueue(snap);
-        _applied.Clear();
-        ReadOnlySpan<byte> data = snap.Data.Span;
-        for (int i = 0; i + 16 <= data.Length; i += 16)
-        {
-            _applied.Add(data.Slice(i, 16).ToArray());
-        }
-        Interlocked.Exchange(ref _appliedCount, _applied.Count);
-        _lastAppliedIndex = snap.Metadata.Index;
-    }
-
-    private bool ProposeMore(byte[] payload)
-    {
-        bool any = false;
-        ulong pending = Node.LastIndex - _lastAppliedIndex;
-        while (AppliedCount + (long)pending < ProposeUntil && pending < ProposalWindow)
-        {
-            _proposed++;
-            BinaryPrimitives.WriteUInt64LittleEndian(payload, Id);
-            BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(8), _proposed);
-            if (Node.Propose(payload) != StepResult.Ok)
-            {
-                break;
-            }
-            pending = Node.LastIndex - _lastAppliedIndex;
-            any = true;
-        }
-        return any;
     }
 
     /// <summary>All entries in this node's log, after <see cref="Stop"/>.</summary>
@@ -289,5 +163,94 @@ internal sealed class UdpRaftNode : ITransportSink, IDisposable
             Assert.Equal(StorageStatus.Ok, Storage.Entries(first, last + 1, ulong.MaxValue, buffer));
         }
         return [.. buffer.Span.ToArray().Select(e => e with { Data = e.Data.ToArray() })];
+    }
+}
+
+/// <summary>
+/// The state machine of <see cref="UdpRaftNode"/>: the applied payloads in order (the count is
+/// readable from any thread); its snapshot is their concatenation (16 bytes each).
+/// </summary>
+internal sealed class PayloadLog : IStateMachine<long>
+{
+    private const int PayloadSize = 16;
+    private long _count;
+    private long _restores;
+
+    public List<byte[]> Payloads { get; } = [];
+
+    public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>Snapshots restored (a brand-new node restores none).</summary>
+    public long Restores => Interlocked.Read(ref _restores);
+
+    public void Apply(ReadOnlySpan<Entry> entries, Span<long> results)
+    {
+        for (int i = 0; i < entries.Length; i++)
+        {
+            if (!entries[i].Data.IsEmpty)
+            {
+                Payloads.Add(entries[i].Data.ToArray());
+                Interlocked.Increment(ref _count);
+            }
+            results[i] = Payloads.Count;
+        }
+    }
+
+    public void SaveSnapshot(Stream destination)
+    {
+        foreach (byte[] p in Payloads)
+        {
+            destination.Write(p);
+        }
+    }
+
+    public void RestoreSnapshot(Stream source)
+    {
+        Payloads.Clear();
+        var payload = new byte[PayloadSize];
+        while (source.ReadAtLeast(payload, PayloadSize, throwOnEndOfStream: false) == PayloadSize)
+        {
+            Payloads.Add([.. payload]);
+        }
+        Interlocked.Exchange(ref _count, Payloads.Count);
+        Interlocked.Increment(ref _restores);
+    }
+}
+
+/// <summary>
+/// A transport that is <paramref name="inner"/> in every way (polling and wait source included),
+/// except that the snapshot reports it makes to the node are also recorded in <paramref name="reports"/>.
+/// </summary>
+internal sealed class SnapshotReportTap(ITransport inner, ConcurrentQueue<SnapshotStatus> reports) : ITransport
+{
+    public ulong LocalId => inner.LocalId;
+
+    public int MaxWholeMessageSize => inner.MaxWholeMessageSize;
+
+    public IWaitSource? WaitSource => inner.WaitSource;
+
+    public void Start(ITransportSink sink) => inner.Start(new Sink(sink, reports));
+
+    public void Send(in Message message) => inner.Send(message);
+
+    public void Flush() => inner.Flush();
+
+    public int Poll(long now) => inner.Poll(now);
+
+    public void OnConfigurationChanged(ConfState confState) => inner.OnConfigurationChanged(confState);
+
+    public void Dispose() => inner.Dispose();
+
+    private sealed class Sink(ITransportSink node, ConcurrentQueue<SnapshotStatus> reports) : ITransportSink
+    {
+        public bool Deliver(InboundBatch batch) => node.Deliver(batch);
+
+        public void ReportUnreachable(ulong nodeId) => node.ReportUnreachable(nodeId);
+
+        public void ReportSnapshot(ulong nodeId, SnapshotStatus status)
+        {
+            reports.Enqueue(status);
+            node.ReportSnapshot(nodeId, status);
+        }
     }
 }

@@ -1,12 +1,15 @@
-using FastRaft.Core;
-using FastRaft.Core.Storage;
+using FastRaft.Hosting;
+using FastRaft.Hosting.InMemory;
 using FastRaft.Protocol;
 using FastRaft.Storage.Wal;
 using static FastRaft.Tests.Wal.WalAssert;
 
 namespace FastRaft.Tests.Wal;
 
-/// <summary>The core over the WAL: nodes run, stop, are rebuilt over their reopened logs and carry on.</summary>
+/// <summary>
+/// Nodes over the WAL, as users run them (agents on manual invokers): they run, stop, are rebuilt
+/// over their reopened logs and carry on.
+/// </summary>
 public class WalNodeTests
 {
     private static readonly WalOptions Options = new() { SegmentSize = 16 * 1024, CacheBytes = 4096 };
@@ -15,7 +18,6 @@ public class WalNodeTests
     public void A_single_voter_restarts_from_its_log_and_continues()
     {
         using var dir = new TempWalDirectory();
-        var outbox = new List<Message>();
         long proposed = 0;
         ulong hash = 0;
         using var node = new WalNodeDriver(1, dir.Path, Options, bootstrapVoters: [1]);
@@ -25,19 +27,13 @@ public class WalNodeTests
             for (int k = 0; k < n; k++)
             {
                 byte[] data = Payload(1, (ulong)proposed, 24, 3).Data.ToArray();
-                Assert.Equal(StepResult.Ok, node.Node.Propose(data));
+                node.Propose(data);
                 proposed++;
                 hash = AppliedState.Mix(hash, data);
-                while (node.HandleReady(outbox))
-                {
-                }
             }
         }
 
-        Assert.Equal(StepResult.Ok, node.Node.Campaign());
-        while (node.HandleReady(outbox))
-        {
-        }
+        node.TickUntilLeader();
         for (int round = 0; round < 4; round++)
         {
             Propose(60);
@@ -53,15 +49,9 @@ public class WalNodeTests
             Assert.Equal(before, node.Wal.HardState);
             Assert.Equal(last, node.Wal.LastIndex());
             // Entries committed after the snapshot are handed out again and rebuild the state.
-            while (node.HandleReady(outbox))
-            {
-            }
+            node.RunUntilQuiet();
             Assert.Equal((proposed, hash), (node.AppliedCount, node.AppliedHash));
-            Assert.Equal(StepResult.Ok, node.Node.Campaign());
-            while (node.HandleReady(outbox))
-            {
-            }
-            Assert.Equal(StateType.StateLeader, node.Node.BasicStatus().SoftState.RaftState);
+            node.TickUntilLeader();
         }
         Propose(10);
         Assert.Equal((proposed, hash), (node.AppliedCount, node.AppliedHash));
@@ -81,22 +71,23 @@ public class WalNodeTests
         cluster.AssertConverged();
 
         // A follower is down while the others move on and compact past it: it needs a snapshot.
-        cluster.Down.Add(2);
+        cluster.Disconnect(2);
         cluster.ProposeAt(1, 60);
         cluster.Nodes[1].SnapshotAndCompact(keep: 5);
         cluster.Nodes[3].SnapshotAndCompact(keep: 5);
         cluster.Nodes[2].Restart();
-        cluster.Down.Remove(2);
+        cluster.Reconnect(2);
         cluster.Heartbeats(1);
         cluster.AssertConverged();
         Assert.True(cluster.Nodes[2].Wal.Recovery.LastIndex < cluster.Nodes[2].Wal.FirstIndex(), "node 2 should have installed a snapshot");
 
         // The leader is cut off and appends entries nobody else gets; a new leader commits others.
-        cluster.Down.Add(1);
+        cluster.Disconnect(1);
         ulong leaderLast = cluster.Nodes[1].Wal.LastIndex();
+        var stranded = new List<ValueTask<ProposeResult<long>>>();
         for (int k = 0; k < 5; k++)
         {
-            Assert.Equal(StepResult.Ok, cluster.Nodes[1].Node.Propose(new byte[] { 9, 9, (byte)k }));
+            stranded.Add(cluster.Nodes[1].Agent.ProposeAsync(new byte[] { 9, 9, (byte)k }));
         }
         cluster.Stabilize();
         Assert.Equal(leaderLast + 5, cluster.Nodes[1].Wal.LastIndex());
@@ -105,8 +96,9 @@ public class WalNodeTests
 
         // The old leader restarts with its stale tail on disk, rejoins, and has it replaced.
         cluster.Nodes[1].Restart();
+        Assert.All(stranded, p => Assert.Equal(RequestStatus.ShuttingDown, p.Result.Status));
         Assert.Equal(leaderLast + 5, cluster.Nodes[1].Wal.LastIndex());
-        cluster.Down.Remove(1);
+        cluster.Reconnect(1);
         cluster.Heartbeats(2);
         cluster.AssertConverged();
 
@@ -117,11 +109,11 @@ public class WalNodeTests
         Assert.Equal(cluster.Proposed, cluster.Nodes[1].AppliedCount);
     }
 
-    /// <summary>WAL-backed nodes in separate directories with a message queue between them.</summary>
+    /// <summary>WAL-backed nodes in separate directories on one in-memory network.</summary>
     private sealed class WalCluster : IDisposable
     {
         private readonly List<TempWalDirectory> _dirs = [];
-        private readonly List<Message> _inFlight = [];
+        private readonly InMemoryNetwork _network = new();
         private ulong _hash;
 
         public WalCluster(int voters, WalOptions options)
@@ -131,23 +123,34 @@ public class WalNodeTests
             {
                 var dir = new TempWalDirectory();
                 _dirs.Add(dir);
-                Nodes[id] = new WalNodeDriver(id, dir.Path, options, bootstrapVoters: ids);
+                Nodes[id] = new WalNodeDriver(id, dir.Path, options, bootstrapVoters: ids, network: _network);
             }
         }
 
         public Dictionary<ulong, WalNodeDriver> Nodes { get; } = [];
 
-        /// <summary>Nodes that neither send nor receive (a crashed or partitioned node); they still handle their own Readys.</summary>
-        public HashSet<ulong> Down { get; } = [];
-
         /// <summary>Proposals that were committed.</summary>
         public long Proposed { get; private set; }
 
+        /// <summary>Node <paramref name="id"/> neither sends nor receives (a crashed or partitioned node); it still runs.</summary>
+        public void Disconnect(ulong id) => _network.Isolate(id);
+
+        public void Reconnect(ulong id)
+        {
+            _network.Unblock(id, InMemoryNetwork.AnyNode);
+            _network.Unblock(InMemoryNetwork.AnyNode, id);
+        }
+
+        /// <summary>Ticks node <paramref name="id"/> alone until its election timeout makes it campaign and it wins.</summary>
         public void Elect(ulong id)
         {
-            Assert.Equal(StepResult.Ok, Nodes[id].Node.Campaign());
-            Stabilize();
-            Assert.Equal(StateType.StateLeader, Nodes[id].Node.BasicStatus().SoftState.RaftState);
+            WalNodeDriver n = Nodes[id];
+            for (int i = 0; i < 100 && !n.IsLeader; i++)
+            {
+                n.Tick();
+                Stabilize();
+            }
+            Assert.True(n.IsLeader, $"node {id} did not become leader");
         }
 
         public void ProposeAt(ulong leader, int n)
@@ -155,47 +158,39 @@ public class WalNodeTests
             for (int k = 0; k < n; k++)
             {
                 byte[] data = Payload(2, (ulong)(Proposed + 1000), 20, 1).Data.ToArray();
-                Assert.Equal(StepResult.Ok, Nodes[leader].Node.Propose(data));
+                ValueTask<ProposeResult<long>> pending = Nodes[leader].Agent.ProposeAsync(data);
+                Stabilize();
+                Assert.True(pending.IsCompleted, "the proposal did not complete");
+                ProposeResult<long> r = pending.Result;
+                Assert.True(r.IsOk, r.ToString());
                 Proposed++;
                 _hash = AppliedState.Mix(_hash, data);
-                Stabilize();
             }
         }
 
-        /// <summary>A few heartbeat rounds from the leader, so that nodes coming back find it.</summary>
+        /// <summary>A few heartbeat rounds from the leader (only its clock moves), so that nodes coming back find it.</summary>
         public void Heartbeats(ulong leader)
         {
             for (int k = 0; k < 5; k++)
             {
-                Nodes[leader].Node.Tick();
+                Nodes[leader].Tick();
                 Stabilize();
             }
         }
 
+        /// <summary>Runs every node's duty cycles, in id order, until a pass finds no work.</summary>
         public void Stabilize()
         {
             for (int round = 0; round < 1000; round++)
             {
-                bool any = false;
+                int work = 0;
                 foreach (WalNodeDriver n in Nodes.Values)
                 {
-                    while (n.HandleReady(_inFlight))
-                    {
-                        any = true;
-                    }
+                    work += n.RunCycle();
                 }
-                if (_inFlight.Count == 0 && !any)
+                if (work == 0)
                 {
                     return;
-                }
-                Message[] batch = [.. _inFlight];
-                _inFlight.Clear();
-                foreach (Message m in batch)
-                {
-                    if (!Down.Contains(m.To) && !Down.Contains(m.From))
-                    {
-                        Nodes[m.To].Node.Step(m);
-                    }
                 }
             }
             throw new InvalidOperationException("cluster did not stabilize within 1000 rounds");

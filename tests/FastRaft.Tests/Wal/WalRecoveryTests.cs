@@ -44,7 +44,7 @@ public class WalRecoveryTests
 
     private static (Entry[] Before, Entry Last) WriteRecords(WriteAheadLog wal)
     {
-        Assert.Equal(StorageStatus.Ok, wal.ApplySnapshot(new Snapshot(AppliedState.Encode(0, 0), new SnapshotMetadata(new ConfState { Voters = [1] }, 1, 1))));
+        Assert.Equal(StorageStatus.Ok, wal.ApplySnapshot(new Snapshot(AppliedState.Encode(0, 0, 1), new SnapshotMetadata(new ConfState { Voters = [1] }, 1, 1))));
         Entry[] before = Payloads(2, 9, 2, 40);
         Entry last = Payload(2, 11, 40, 9);
         Assert.Equal(StorageStatus.Ok, wal.Save(Hs, before, null, true));
@@ -94,15 +94,8 @@ public class WalRecoveryTests
                 }
 
                 // The node restarts on what is left and keeps going.
-                var outbox = new List<Message>();
-                Assert.Equal(StepResult.Ok, node.Node.Campaign());
-                while (node.HandleReady(outbox))
-                {
-                }
-                Assert.Equal(StepResult.Ok, node.Node.Propose(last.Data));
-                while (node.HandleReady(outbox))
-                {
-                }
+                node.TickUntilLeader();
+                node.Propose(last.Data.ToArray());
                 Assert.Equal(12UL, node.Wal.LastIndex());
                 Assert.Equal(12UL, node.AppliedIndex);
             }
