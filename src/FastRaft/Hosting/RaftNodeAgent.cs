@@ -128,6 +128,12 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
 
     public ulong Id => _raw.Id;
 
+    /// <summary>
+    /// The node's core, for read-only observation by tests and the simulation (status, progress,
+    /// HasReady) on the runner's thread between duty cycles; never stepped from outside the agent.
+    /// </summary>
+    internal RawNode RawNode => _raw;
+
     public string Name => $"raft-node-{Id:x}";
 
     /// <summary>The clock the node's time comes from (<see cref="RaftNodeOptions.Time"/>).</summary>
