@@ -8,13 +8,16 @@ internal sealed class CommandLine
 {
     public const string Usage =
         "usage: FastRaft.Simulation --seeds N [--from S] [--jobs J] [--duration D] [--strict-lease] [--sabotage NAME]\n" +
-        "       FastRaft.Simulation --seed S [--trace] [--duration D] [--strict-lease] [--sabotage NAME]";
+        "       FastRaft.Simulation --seed S [--trace [--trace-sends]] [--duration D] [--strict-lease] [--sabotage NAME]";
 
     public ulong? Single { get; private set; }
     public long Count { get; private set; } = 100;
     public ulong From { get; private set; } = 1;
     public int Jobs { get; private set; } = 1;
     public bool Trace { get; private set; }
+
+    /// <summary>The trace also shows every message sent.</summary>
+    public bool TraceSends { get; private set; }
     public long Duration { get; private set; } = SimulationOptions.Default.FaultyDuration;
 
     /// <summary>Keep lease reads answered by a superseded leader in the history (shows etcd's lease anomaly).</summary>
@@ -23,7 +26,7 @@ internal sealed class CommandLine
     /// <summary>A deliberate host bug, to see the checks catch it.</summary>
     public Sabotage Sabotage { get; private set; }
 
-    public SimulationOptions Options => new() { FaultyDuration = Duration, StrictLeaseReads = StrictLease, Sabotage = Sabotage };
+    public SimulationOptions Options => new() { FaultyDuration = Duration, StrictLeaseReads = StrictLease, Sabotage = Sabotage, TraceSends = TraceSends };
 
     /// <summary>The options to repeat on a replay command line.</summary>
     public string ReplayOptions =>
@@ -41,6 +44,12 @@ internal sealed class CommandLine
             if (a == "--trace")
             {
                 c.Trace = true;
+                continue;
+            }
+            if (a == "--trace-sends")
+            {
+                c.Trace = true;
+                c.TraceSends = true;
                 continue;
             }
             if (a == "--strict-lease")

@@ -7,10 +7,11 @@ using FastRaft.Storage;
 namespace FastRaft.Simulation;
 
 /// <summary>
-/// One deterministic run: a cluster of RawNodes, their network, clients and an operator,
-/// all driven by one event queue in simulated time and one random source seeded from the
-/// seed. Nothing reads a clock, starts a thread or iterates a hash-ordered collection, so a
-/// seed replays exactly. The run has a faulty phase (faults and membership changes) and a calm
+/// One deterministic run: a cluster of node agents (the real host, each on a manual invoker and
+/// a clock derived from the simulated time), their network, clients and an operator, all driven
+/// by one event queue in simulated time and one random source seeded from the seed. Nothing
+/// reads a real clock, starts a thread or iterates a hash-ordered collection, so a seed replays
+/// exactly. The run has a faulty phase (faults and membership changes) and a calm
 /// phase (network healed, nodes restarted) in which the cluster must recover; the invariants
 /// are checked after every step and the client history at the end.
 /// </summary>
@@ -25,6 +26,7 @@ public sealed partial class Simulation
     private readonly PriorityQueue<SimEvent, (long Time, long Seq)> _queue = new();
     private readonly long[] _delays = new long[2];
     private long _eventSeq;
+    private int _peakPending;
     private ulong _fingerprint = Fnv.Offset;
     private long _now;
     private long _steps;
@@ -35,6 +37,12 @@ public sealed partial class Simulation
     private int _snapshotsRestored;
 
     private readonly SimulationOptions _options;
+
+    /// <summary>Far beyond what a healthy run ever has pending (a few hundred): a bound that keeps a runaway run from exhausting memory.</summary>
+    private const int MaxPendingEvents = 200_000;
+
+    /// <summary>The simulated time (the nodes' clocks derive from it).</summary>
+    internal long Now => _now;
 
     public Simulation(ulong seed, SimulationOptions? options = null, TextWriter? trace = null)
     {
@@ -105,6 +113,7 @@ public sealed partial class Simulation
             Fingerprint = Fnv.Mix(_fingerprint, (ulong)_rng.Draws),
             Linearizability = lin,
             CheckerSteps = _checkerSteps,
+            PeakPendingEvents = _peakPending,
             ResolvedUnknownOutcomes = _refinedHistory,
         };
     }
@@ -137,10 +146,10 @@ public sealed partial class Simulation
     /// <summary>Creates and starts a node: an initial voter bootstraps, a joiner starts empty.</summary>
     private SimNode AddNode(ulong id)
     {
-        var n = new SimNode(id, _s, _rng, new MemoryStorage())
-        {
-            TickPeriod = Scenario.BaseTickPeriod + _rng.Between(-_s.TickSkew, _s.TickSkew),
-        };
+        // Each machine's clock runs at its own rate and shows its own time.
+        long period = Scenario.BaseTickPeriod + _rng.Between(-_s.TickSkew, _s.TickSkew);
+        var clock = new SimClock(this, period, _rng.Between(0, 1000) * SimClock.Frequency);
+        var n = new SimNode(id, _s, clock);
         _nodes[id] = n;
         StartNode(n);
         return n;
@@ -148,20 +157,12 @@ public sealed partial class Simulation
 
     private void StartNode(SimNode n)
     {
-        n.Start(_options.Sabotage);
         bool initial = Array.IndexOf(_initialVoters, n.Id) >= 0;
-        if (initial && n.Storage.LastIndex() == 0)
-        {
-            // Never saved anything (not even after a crash): bootstrap the initial membership.
-            string? err = n.Raft!.Bootstrap(_initialVoters);
-            if (err is not null)
-            {
-                throw new InvalidOperationException(err);
-            }
-        }
-        _trace.Line($"{_now} start node {n.Id} (incarnation {n.Incarnation}, tick every {n.TickPeriod}, applied {n.Applied}, commit {n.LastCommit})");
-        Schedule(_now + _rng.Between(1, n.TickPeriod), new SimEvent { Kind = EventKind.Tick, Node = n.Id, Incarnation = n.Incarnation });
-        MarkReady(n);
+        n.Start(this, _rng, initial ? _initialVoters : null, _options.Sabotage);
+        ThrowIfFaulted(n);
+        _trace.Line($"{_now} start node {n.Id} (incarnation {n.Incarnation}, tick every {n.Clock.Period}, applied {n.Applied}, commit {n.LastCommit})");
+        // The agent's first duty cycle starts its tick phase; a little later than now, as a process starts.
+        ScheduleWork(n, _now + _rng.Between(1, n.Clock.Period));
     }
 
     private void Loop()
@@ -170,6 +171,14 @@ public sealed partial class Simulation
         {
             _now = at.Time;
             _steps++;
+            _peakPending = Math.Max(_peakPending, _queue.Count);
+            if (_queue.Count > MaxPendingEvents)
+            {
+                // Only a host that broke its contract (see the sabotages) has been seen to do this:
+                // a leader and a follower whose log is shorter than it acknowledged answer each
+                // other's rejections at once, and duplicated messages multiply the exchanges.
+                Invariants.Fail("message storm", $"{_queue.Count} events pending at time {_now}: messages multiply faster than they are lost");
+            }
             _fingerprint = Fnv.Mix(Fnv.Mix(Fnv.Mix(_fingerprint, (ulong)_now), (ulong)ev.Kind), ev.Node);
             if (ev.Kind == EventKind.CheckRecovered && Recovered())
             {
@@ -187,23 +196,11 @@ public sealed partial class Simulation
             case EventKind.Deliver:
                 Deliver(ev);
                 break;
-            case EventKind.Tick:
-                if (NodeOf(ev) is SimNode tn)
+            case EventKind.Work:
+                if (NodeOf(ev) is SimNode wn && wn.WorkAt == _now)
                 {
-                    tn.Raft!.Tick();
-                    MarkReady(tn);
-                    Schedule(_now + tn.TickPeriod, new SimEvent { Kind = EventKind.Tick, Node = tn.Id, Incarnation = tn.Incarnation });
-                }
-                break;
-            case EventKind.Ready:
-                if (NodeOf(ev) is SimNode rn)
-                {
-                    rn.ReadyScheduled = false;
-                    HandleReady(rn);
-                    if (rn.Raft is not null && rn.Raft.HasReady())
-                    {
-                        MarkReady(rn);
-                    }
+                    wn.WorkAt = long.MaxValue;
+                    Work(wn);
                 }
                 break;
             case EventKind.ClientAct:
@@ -241,16 +238,14 @@ public sealed partial class Simulation
                 {
                     SnapshotStatus status = ev.Failure ? SnapshotStatus.SnapshotFailure : SnapshotStatus.SnapshotFinish;
                     _trace.Line($"{_now} node {sn.Id} report snapshot to {ev.Peer}: {status}");
-                    sn.Raft!.ReportSnapshot(ev.Peer, status);
-                    MarkReady(sn);
+                    sn.Transport!.Sink.ReportSnapshot(ev.Peer, status);
                 }
                 break;
             case EventKind.Unreachable:
                 if (NodeOf(ev) is SimNode un)
                 {
                     _trace.Line($"{_now} node {un.Id} report unreachable {ev.Peer}");
-                    un.Raft!.ReportUnreachable(ev.Peer);
-                    MarkReady(un);
+                    un.Transport!.Sink.ReportUnreachable(ev.Peer);
                 }
                 break;
             case EventKind.Calm:
@@ -272,17 +267,6 @@ public sealed partial class Simulation
 
     private void Schedule(long at, SimEvent ev) => _queue.Enqueue(ev, (at, _eventSeq++));
 
-    /// <summary>Handles a node's Ready soon: storage takes a little time, during which the node may tick or receive.</summary>
-    private void MarkReady(SimNode n)
-    {
-        if (n.ReadyScheduled)
-        {
-            return;
-        }
-        n.ReadyScheduled = true;
-        Schedule(_now + _rng.Between(0, 2), new SimEvent { Kind = EventKind.Ready, Node = n.Id, Incarnation = n.Incarnation });
-    }
-
     /// <summary>A random interval with the given mean (integers only, so replays agree across platforms).</summary>
     private long NextInterval(long mean) => _rng.Between(1, 2 * mean - 1);
 
@@ -300,7 +284,13 @@ public sealed partial class Simulation
             {
                 StartNode(n);
             }
-            n.TickPeriod = Scenario.BaseTickPeriod;
+            n.Clock.SetPeriod(Scenario.BaseTickPeriod);
+            n.StalledUntil = 0;
+            if (n.Up)
+            {
+                // Its next tick is due sooner or later now.
+                ScheduleWork(n, _now + _rng.Between(0, 2));
+            }
         }
     }
 

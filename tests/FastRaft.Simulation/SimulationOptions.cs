@@ -14,6 +14,9 @@ public sealed record SimulationOptions
     /// </summary>
     public bool StrictLeaseReads { get; init; }
 
+    /// <summary>Also trace every message a node sends (a trace shows deliveries, drops and losses otherwise).</summary>
+    public bool TraceSends { get; init; }
+
     /// <summary>A deliberate host bug (tests of the checks only).</summary>
     public Sabotage Sabotage { get; init; }
 }
