@@ -76,6 +76,9 @@ internal sealed class SimNode
     /// <summary>A lease read answer from a superseded leader reached this node during the current duty cycle.</summary>
     public bool StaleReadAnswer { get; set; }
 
+    /// <summary>The node was a superseded leader when the current duty cycle began.</summary>
+    public bool CycleStartedStale { get; set; }
+
     /// <summary>Membership changes and transfers asked of this node, to trace their outcome.</summary>
     public List<(string What, ValueTask<MembershipResult> Change)> Changes { get; } = [];
 
@@ -127,6 +130,7 @@ internal sealed class SimNode
             Time = Clock,
             InitialMembers = initialVoters,
             Snapshots = new SnapshotPolicy { EveryEntries = Scenario.SnapshotEvery, KeepEntries = Scenario.CompactionLag },
+            RunContinuationsInline = Scenario.ContinuationsInline,
         };
         Agent = new RaftNodeAgent<bool>(options, new SimStorage(Storage, sim, this), Transport, new SimStateMachine(sim, this));
         Invoker = new ManualAgentInvoker(Agent);

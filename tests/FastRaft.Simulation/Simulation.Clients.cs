@@ -39,6 +39,9 @@ internal sealed class ClientOp
 
     public ValueTask<ReadResult> Read { get; set; }
 
+    /// <summary>The outcome arrives through a continuation run inline by the agent (not by polling).</summary>
+    public bool Inline { get; set; }
+
     /// <summary>
     /// A lease read that a superseded leader may have answered: etcd's lease can outlive
     /// leadership (see the README), so such a read may be stale.
@@ -127,7 +130,49 @@ public sealed partial class Simulation
                 return;
             }
         }
+        if (_s.ContinuationsInline)
+        {
+            AwaitInline(c, op, _nodes[op.Node]);
+        }
         Schedule(_now + _s.ClientTimeout, new SimEvent { Kind = EventKind.ClientTimeout, Client = c.Id, Seq = c.Seq });
+    }
+
+    /// <summary>
+    /// The client awaits its request: the agent runs the continuation inside the duty cycle that
+    /// completes it (on this thread, no context captured), where the client records the outcome
+    /// at once. One that gave up meanwhile only collects the result.
+    /// </summary>
+    private void AwaitInline(SimClient c, ClientOp op, SimNode n)
+    {
+        op.Inline = true;
+        if (op.Kind == KvOpKind.Get)
+        {
+            op.Read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
+            {
+                if (!_finished && c.Current == op)
+                {
+                    CompleteRead(c, op, n);
+                }
+                else
+                {
+                    _ = op.Read.Result;
+                }
+            });
+        }
+        else
+        {
+            op.Write.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
+            {
+                if (!_finished && c.Current == op)
+                {
+                    CompleteWrite(c, op);
+                }
+                else
+                {
+                    _ = op.Write.Result;
+                }
+            });
+        }
     }
 
     /// <summary>Mostly a node that believes it leads; otherwise any running node (reads work anywhere, writes may be redirected).</summary>
@@ -159,7 +204,7 @@ public sealed partial class Simulation
     {
         foreach (SimClient c in _clients)
         {
-            if (c.Current is not ClientOp op || op.Node != n.Id || op.Incarnation != n.Incarnation)
+            if (c.Current is not ClientOp op || op.Node != n.Id || op.Incarnation != n.Incarnation || op.Inline)
             {
                 continue;
             }
@@ -196,6 +241,15 @@ public sealed partial class Simulation
             }
         }
     }
+
+    /// <summary>
+    /// Whether a read at <paramref name="n"/> may have been answered by a superseded leader's lease
+    /// during the current duty cycle: <paramref name="n"/> was or is such a leader, or an answer
+    /// from one reached it. (The simulation cannot tell which read an answer was for, so every read
+    /// in flight there then counts as possibly stale: a superset, which keeps the exclusion sound.)
+    /// </summary>
+    private bool MayHaveServedStaleRead(SimNode n) =>
+        LeaseReads && (n.CycleStartedStale || n.StaleReadAnswer || IsSupersededLeader(n));
 
     /// <summary>Marks the lease reads in flight at <paramref name="n"/>: a superseded leader may have answered them.</summary>
     private void MarkReadsSuperseded(SimNode n)
@@ -307,6 +361,10 @@ public sealed partial class Simulation
         {
             Invariants.Fail("host", $"node {n.Id} completed a read at index {r.Index} having applied only {n.Applied}");
         }
+        if (MayHaveServedStaleRead(n))
+        {
+            op.Superseded = true;
+        }
         ulong v = n.Kv.Get(op.Key);
         c.Seen[op.Key] = v;
         _trace.Line($"{_now} client {c.Id} op {op.Seq} read k{op.Key} = {v} at node {n.Id} (read index {r.Index}, applied {n.Applied}){(op.Superseded ? ", maybe answered by a superseded lease" : "")}");
@@ -360,6 +418,13 @@ public sealed partial class Simulation
         if (_calm)
         {
             _calmCompletions++;
+        }
+        if (_s.ContinuationsInline && _inCycle && _rng.Chance(0.3))
+        {
+            // Straight from the continuation, inside the duty cycle: the agent carries the next
+            // request out in the same cycle.
+            ClientAct(c);
+            return;
         }
         ScheduleClient(c);
     }

@@ -12,6 +12,10 @@ public sealed partial class Simulation
     /// <summary>A node's transport sends <paramref name="m"/> (a Ready's view: copied here, the network holds it longer).</summary>
     internal void Send(SimNode from, in Message m)
     {
+        if (_finished)
+        {
+            return;
+        }
         Message c = Own(m);
         if (_options.TraceSends)
         {
@@ -68,6 +72,10 @@ public sealed partial class Simulation
     /// <summary>A message had arrived at a node that crashed before polling it.</summary>
     internal void LostInInbox(in Message m)
     {
+        if (_finished)
+        {
+            return;
+        }
         _trace.Line($"{_now} lost {Describe(m)} (crashed before reading it)");
         AfterLoss(m);
     }

@@ -12,6 +12,9 @@ namespace FastRaft.Simulation;
 // wrappers, where the invariants are checked as it happens.
 public sealed partial class Simulation
 {
+    /// <summary>Inside an agent's duty cycle (continuations run inline happen there).</summary>
+    private bool _inCycle;
+
     /// <summary>Runs one duty cycle of a node's agent now, then settles what it completed and when it must run next.</summary>
     private void Work(SimNode n)
     {
@@ -37,11 +40,19 @@ public sealed partial class Simulation
     /// <summary>One duty cycle and what follows it: a host fault fails the run, completed requests are collected.</summary>
     private void RunCycle(SimNode n)
     {
-        bool wasStaleLeader = IsSupersededLeader(n);
+        n.CycleStartedStale = LeaseReads && IsSupersededLeader(n);
         n.StaleReadAnswer = false;
-        n.Invoker!.Invoke();
+        _inCycle = true;
+        try
+        {
+            n.Invoker!.Invoke();
+        }
+        finally
+        {
+            _inCycle = false;
+        }
         ThrowIfFaulted(n);
-        if (LeaseReads && (wasStaleLeader || IsSupersededLeader(n) || n.StaleReadAnswer))
+        if (MayHaveServedStaleRead(n))
         {
             MarkReadsSuperseded(n);
         }
@@ -72,7 +83,7 @@ public sealed partial class Simulation
     /// <summary>Wakes a node's agent (a request was queued, a report arrived): it runs a duty cycle soon.</summary>
     internal void Wake(SimNode n, int incarnation)
     {
-        if (n.Up && n.Incarnation == incarnation)
+        if (!_finished && n.Up && n.Incarnation == incarnation)
         {
             ScheduleWork(n, _now + _rng.Between(0, 2));
         }

@@ -31,6 +31,9 @@ public sealed partial class Simulation
     private long _now;
     private long _steps;
     private bool _calm;
+
+    /// <summary>The run is over: sends, wakes and client completions are ignored while the agents close.</summary>
+    private bool _finished;
     private ulong[] _initialVoters = [];
     private int _crashes;
     private int _confChanges;
@@ -93,7 +96,7 @@ public sealed partial class Simulation
         {
             _trace.Line($"VIOLATION {invariant}: {detail}");
         }
-        return new SimulationResult
+        var result = new SimulationResult
         {
             Seed = _s.Seed,
             Scenario = _s,
@@ -116,6 +119,29 @@ public sealed partial class Simulation
             PeakPendingEvents = _peakPending,
             ResolvedUnknownOutcomes = _refinedHistory,
         };
+        ShutDown();
+        return result;
+    }
+
+    /// <summary>
+    /// Closes every agent still running once the run is over (their meters, registered process-wide,
+    /// would otherwise keep the whole run alive). Nothing of it reaches the result: the simulation no
+    /// longer reacts to what closing does.
+    /// </summary>
+    private void ShutDown()
+    {
+        _finished = true;
+        foreach (SimNode n in _nodes.Values)
+        {
+            try
+            {
+                n.Crash();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A run that failed may leave an agent that cannot close cleanly; the result stands.
+            }
+        }
     }
 
     private void Setup()
