@@ -17,16 +17,20 @@ internal sealed class SimClock : TimeProvider
 
     private static readonly DateTimeOffset Epoch = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private readonly Simulation _sim;
+    private readonly Func<long> _now;
     private long _localAnchor;
     private long _globalAnchor;
 
-    public SimClock(Simulation sim, long period, long offset)
+    /// <param name="now">The simulated time.</param>
+    /// <param name="period">Simulation time units per tick interval.</param>
+    /// <param name="offset">The clock's reading now.</param>
+    public SimClock(Func<long> now, long period, long offset)
     {
-        _sim = sim;
+        ArgumentOutOfRangeException.ThrowIfLessThan(period, 1);
+        _now = now;
         Period = period;
         _localAnchor = offset;
-        _globalAnchor = sim.Now;
+        _globalAnchor = now();
     }
 
     /// <summary>Simulation time units per tick interval of this clock.</summary>
@@ -34,7 +38,7 @@ internal sealed class SimClock : TimeProvider
 
     public override long TimestampFrequency => Frequency;
 
-    public override long GetTimestamp() => LocalAt(_sim.Now);
+    public override long GetTimestamp() => LocalAt(_now());
 
     public override DateTimeOffset GetUtcNow() => Epoch.AddTicks((long)((Int128)GetTimestamp() * TimeSpan.TicksPerSecond / Frequency));
 
@@ -48,7 +52,7 @@ internal sealed class SimClock : TimeProvider
     /// <summary>The earliest simulation time, not before now, at which this clock reads at least <paramref name="local"/>.</summary>
     public long GlobalWhen(long local)
     {
-        long now = _sim.Now;
+        long now = _now();
         long behind = local - LocalAt(now);
         if (behind <= 0)
         {
@@ -61,6 +65,7 @@ internal sealed class SimClock : TimeProvider
     /// <summary>From now on the clock runs at one tick interval per <paramref name="period"/> units.</summary>
     public void SetPeriod(long period)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(period, 1);
         Reanchor(0);
         Period = period;
     }
@@ -70,7 +75,7 @@ internal sealed class SimClock : TimeProvider
 
     private void Reanchor(long jump)
     {
-        long now = _sim.Now;
+        long now = _now();
         _localAnchor = LocalAt(now) + jump;
         _globalAnchor = now;
     }

@@ -3,25 +3,32 @@ using FastRaft.Hosting;
 using FastRaft.Hosting.Agents;
 using FastRaft.Protocol;
 using FastRaft.Simulation.Kv;
+using FastRaft.Core.Storage;
 using FastRaft.Storage;
+using FastRaft.Storage.Wal;
 
 namespace FastRaft.Simulation;
 
 /// <summary>
 /// One simulated server: a real <see cref="RaftNodeAgent{TResult}"/> driven one duty cycle at a
-/// time by a <see cref="ManualAgentInvoker"/>, over a MemoryStorage (the durable part, which
-/// survives crashes), a simulated transport and the key-value state machine (the volatile part,
-/// rebuilt by the agent from the latest snapshot on restart, as a real server would be). The
-/// clock belongs to the machine and survives restarts.
+/// time by a <see cref="ManualAgentInvoker"/>, over its storage (the durable part, which survives
+/// crashes: a MemoryStorage copied on restart, or a real write-ahead log in a directory, closed at
+/// the crash and recovered from its files), a simulated transport and the key-value state machine
+/// (the volatile part, rebuilt by the agent from the latest snapshot on restart, as a real server
+/// would be). The clock belongs to the machine and survives restarts.
 /// </summary>
 internal sealed class SimNode
 {
-    public SimNode(ulong id, Scenario scenario, SimClock clock)
+    /// <summary>Where the node's write-ahead log lives, or null for a MemoryStorage.</summary>
+    private readonly string? _walDirectory;
+
+    public SimNode(ulong id, Scenario scenario, SimClock clock, string? walDirectory)
     {
         Id = id;
         Scenario = scenario;
         Clock = clock;
-        Storage = new MemoryStorage();
+        _walDirectory = walDirectory;
+        Storage = walDirectory is null ? new MemoryStorage() : OpenWal(walDirectory);
         Kv = new KvStore(scenario.Keys, scenario.Clients);
         Conf = ConfState.Empty;
     }
@@ -32,8 +39,22 @@ internal sealed class SimNode
 
     public SimClock Clock { get; }
 
-    /// <summary>The durable state; replaced by a copy of itself when the node restarts.</summary>
-    public MemoryStorage Storage { get; private set; }
+    /// <summary>
+    /// The durable state: a MemoryStorage replaced by a copy of itself when the node restarts, or
+    /// a write-ahead log reopened (recovered from its files) when the node crashes. While the node
+    /// is down it holds what survived the crash.
+    /// </summary>
+    public IRaftStorage Storage { get; private set; }
+
+    /// <summary>The commit index the storage holds durably.</summary>
+    public ulong DurableCommit
+    {
+        get
+        {
+            Storage.InitialState(out HardState hs, out _);
+            return hs.Commit;
+        }
+    }
 
     /// <summary>The running agent, or null while crashed or retired.</summary>
     public RaftNodeAgent<bool>? Agent { get; private set; }
@@ -89,18 +110,21 @@ internal sealed class SimNode
     /// kept), a fresh transport and state machine, and a new agent. An initial voter with empty
     /// storage bootstraps <paramref name="initialVoters"/>.
     /// </summary>
-    public void Start(Simulation sim, SimRandom rng, ulong[]? initialVoters, Sabotage sabotage)
+    public void Start(Simulation sim, SimRandom rng, ulong[]? initialVoters, SimulationOptions simOptions)
     {
         if (Agent is not null || Retired)
         {
             throw new InvalidOperationException($"node {Id} cannot start");
         }
-        Storage = StorageCopy.DurableCopy(Storage, Incarnation == 0 ? Sabotage.None : sabotage);
+        if (_walDirectory is null)
+        {
+            Storage = StorageCopy.DurableCopy((MemoryStorage)Storage, Incarnation == 0 ? Sabotage.None : simOptions.Sabotage);
+        }
         Storage.Snapshot(out Snapshot snap);
         Kv = new KvStore(Scenario.Keys, Scenario.Clients);
         Conf = snap.Metadata.ConfState;
         Applied = snap.Metadata.Index;
-        LastCommit = Storage.HardState.Commit;
+        LastCommit = DurableCommit;
         ReceivedSnapshot = null;
         StaleReadAnswer = false;
         WorkAt = long.MaxValue;
@@ -123,7 +147,7 @@ internal sealed class SimNode
                 ReadOnlyOption = Scenario.ReadOnlyOption,
                 StepDownOnRemoval = Scenario.StepDownOnRemoval,
                 // With etcd's immediate step-down a self-removing leader can wedge a joint change (seed 5200).
-                StepDownAfterCatchUp = Scenario.StepDownOnRemoval,
+                StepDownAfterCatchUp = Scenario.StepDownOnRemoval && !simOptions.ImmediateStepDown,
                 Random = rng,
             },
             TickInterval = SimClock.TickInterval,
@@ -138,8 +162,36 @@ internal sealed class SimNode
         Invoker.Start();
     }
 
-    /// <summary>Stops the process: the agent closes (failing what is outstanding), everything not in storage is lost.</summary>
+    /// <summary>
+    /// Stops the process: the agent closes (failing what is outstanding), everything not in storage
+    /// is lost. A write-ahead log is closed and recovered from its files, as the restarted process
+    /// will find it.
+    /// </summary>
     public void Crash()
+    {
+        bool wasUp = Agent is not null;
+        Stop();
+        if (wasUp && _walDirectory is not null)
+        {
+            Storage.Dispose();
+            Storage = OpenWal(_walDirectory);
+        }
+    }
+
+    public void Retire()
+    {
+        Crash();
+        Retired = true;
+    }
+
+    /// <summary>The run is over: the agent closes and the storage's files are released.</summary>
+    public void ShutDown()
+    {
+        Stop();
+        Storage.Dispose();
+    }
+
+    private void Stop()
     {
         Invoker?.Close();
         Agent = null;
@@ -149,9 +201,19 @@ internal sealed class SimNode
         StalledUntil = 0;
     }
 
-    public void Retire()
+    /// <summary>
+    /// A log with small segments (rollovers happen) and a small cache (lagging followers are served
+    /// from the files), prepared on the calling thread. Syncing follows an interval: a simulated
+    /// crash is a process crash, which loses nothing the log wrote, and the run need not wait on
+    /// the disk.
+    /// </summary>
+    private static WriteAheadLog OpenWal(string directory) => WriteAheadLog.Open(directory, new WalOptions
     {
-        Crash();
-        Retired = true;
-    }
+        SegmentSize = 64 * 1024,
+        CacheBytes = 512,
+        PayloadChunkSize = 4096,
+        PrepareSegmentsInBackground = false,
+        SyncPolicy = WalSyncPolicy.Interval,
+        SyncInterval = TimeSpan.FromHours(1),
+    });
 }

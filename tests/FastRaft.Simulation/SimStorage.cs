@@ -1,16 +1,15 @@
 using FastRaft.Core;
 using FastRaft.Core.Storage;
 using FastRaft.Protocol;
-using FastRaft.Storage;
 
 namespace FastRaft.Simulation;
 
 /// <summary>
-/// The storage an agent runs on: the node's MemoryStorage (its durable state), with every
+/// The storage an agent runs on: the node's MemoryStorage or write-ahead log (its durable state), with every
 /// completed write reported to the simulation, which checks the invariants that depend on what
 /// is durable (log matching, commit monotonicity, quorum, leader completeness) right after it.
 /// </summary>
-internal sealed class SimStorage(MemoryStorage inner, Simulation sim, SimNode node) : IRaftStorage
+internal sealed class SimStorage(IRaftStorage inner, Simulation sim, SimNode node) : IRaftStorage
 {
     public StorageStatus InitialState(out HardState hardState, out ConfState confState) => inner.InitialState(out hardState, out confState);
 
@@ -50,6 +49,7 @@ internal sealed class SimStorage(MemoryStorage inner, Simulation sim, SimNode no
 
     public void AdvanceEpoch() => inner.AdvanceEpoch();
 
+    /// <summary>The node owns the storage (it outlives the agent); the agent never disposes it.</summary>
     public void Dispose()
     {
     }

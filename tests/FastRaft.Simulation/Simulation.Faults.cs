@@ -159,7 +159,7 @@ public sealed partial class Simulation
             return;
         }
         SimNode victim = _nodes[_rng.Pick(_scratchIds)];
-        _trace.Line($"{_now} fault: crash node {victim.Id} ({Role(victim.Raw!)}), durable commit {victim.Storage.HardState.Commit}, last index {victim.Storage.LastIndex()}");
+        _trace.Line($"{_now} fault: crash node {victim.Id} ({Role(victim.Raw!)}), durable commit {victim.DurableCommit}, last index {victim.Storage.LastIndex()}");
         GiveUpAt(victim);
         victim.Crash();
         _crashes++;
