@@ -7,14 +7,23 @@ namespace FastRaft.Simulation;
 internal sealed class CommandLine
 {
     public const string Usage =
-        "usage: FastRaft.Simulation --seeds N [--from S] [--jobs J] [--duration D] [--strict-lease] [--sabotage NAME]\n" +
-        "       FastRaft.Simulation --seed S [--trace] [--duration D] [--strict-lease] [--sabotage NAME]";
+        "usage: FastRaft.Simulation --seeds N [--from S] [--jobs J] [--duration D] [--wal] [--strict-lease] [--immediate-step-down] [--sabotage NAME]\n" +
+        "       FastRaft.Simulation --seed S [--trace [--trace-sends]] [--duration D] [--wal] [--strict-lease] [--immediate-step-down] [--sabotage NAME]";
 
     public ulong? Single { get; private set; }
     public long Count { get; private set; } = 100;
     public ulong From { get; private set; } = 1;
     public int Jobs { get; private set; } = 1;
     public bool Trace { get; private set; }
+
+    /// <summary>etcd's immediate step-down of a self-removing leader (no StepDownAfterCatchUp).</summary>
+    public bool ImmediateStepDown { get; private set; }
+
+    /// <summary>The nodes run on the write-ahead log.</summary>
+    public bool Wal { get; private set; }
+
+    /// <summary>The trace also shows every message sent.</summary>
+    public bool TraceSends { get; private set; }
     public long Duration { get; private set; } = SimulationOptions.Default.FaultyDuration;
 
     /// <summary>Keep lease reads answered by a superseded leader in the history (shows etcd's lease anomaly).</summary>
@@ -23,11 +32,11 @@ internal sealed class CommandLine
     /// <summary>A deliberate host bug, to see the checks catch it.</summary>
     public Sabotage Sabotage { get; private set; }
 
-    public SimulationOptions Options => new() { FaultyDuration = Duration, StrictLeaseReads = StrictLease, Sabotage = Sabotage };
+    public SimulationOptions Options => new() { FaultyDuration = Duration, StrictLeaseReads = StrictLease, Sabotage = Sabotage, TraceSends = TraceSends, WriteAheadLog = Wal, ImmediateStepDown = ImmediateStepDown };
 
     /// <summary>The options to repeat on a replay command line.</summary>
     public string ReplayOptions =>
-        (Duration == SimulationOptions.Default.FaultyDuration ? "" : $" --duration {Duration}") + (StrictLease ? " --strict-lease" : "")
+        (Duration == SimulationOptions.Default.FaultyDuration ? "" : $" --duration {Duration}") + (Wal ? " --wal" : "") + (ImmediateStepDown ? " --immediate-step-down" : "") + (StrictLease ? " --strict-lease" : "")
         + (Sabotage == Sabotage.None ? "" : $" --sabotage {Sabotage}");
 
     public static bool TryParse(string[] args, [NotNullWhen(true)] out CommandLine? cl, [NotNullWhen(false)] out string? error)
@@ -41,6 +50,22 @@ internal sealed class CommandLine
             if (a == "--trace")
             {
                 c.Trace = true;
+                continue;
+            }
+            if (a == "--trace-sends")
+            {
+                c.Trace = true;
+                c.TraceSends = true;
+                continue;
+            }
+            if (a == "--immediate-step-down")
+            {
+                c.ImmediateStepDown = true;
+                continue;
+            }
+            if (a == "--wal")
+            {
+                c.Wal = true;
                 continue;
             }
             if (a == "--strict-lease")

@@ -47,7 +47,7 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
     {
         foreach ((ulong id, SimNode n) in nodes)
         {
-            if (n.Raft is not RawNode raft)
+            if (n.Raw is not RawNode raft)
             {
                 continue;
             }
@@ -77,20 +77,20 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
     }
 
     /// <summary>After a Ready was saved: log matching of the new entries, durable commit monotonicity.</summary>
-    public void AfterSave(SimNode n, in Ready rd)
+    public void AfterSave(SimNode n, HardState hs, EntrySegments entries)
     {
-        foreach (ref readonly Entry e in rd.Entries)
+        foreach (ref readonly Entry e in entries)
         {
             CheckEntry(n, e);
         }
-        if (!rd.HardState.IsEmpty)
+        if (!hs.IsEmpty)
         {
             ulong before = _durableCommit.GetValueOrDefault(n.Id);
-            if (rd.HardState.Commit < before)
+            if (hs.Commit < before)
             {
-                Fail("commit monotonicity", $"node {n.Id} persisted commit {rd.HardState.Commit} after {before}");
+                Fail("commit monotonicity", $"node {n.Id} persisted commit {hs.Commit} after {before}");
             }
-            _durableCommit[n.Id] = rd.HardState.Commit;
+            _durableCommit[n.Id] = hs.Commit;
         }
     }
 
@@ -130,7 +130,7 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
     /// </summary>
     public void CommitAdvanced(SimNode n, ulong term, ulong from, ulong commit)
     {
-        RawNode raft = n.Raft!;
+        RawNode raft = n.Raw!;
         if (commit > MaxCommitted)
         {
             if (n.Storage.Term(commit, out ulong t) != StorageStatus.Ok)
@@ -248,16 +248,16 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
     }
 
     /// <summary>A node restored a snapshot: its state must be the state every node had at that index.</summary>
-    public void SnapshotRestored(SimNode n, Snapshot snap, ulong digest)
+    public void SnapshotRestored(SimNode n, SnapshotMetadata snap, ulong digest)
     {
-        ulong i = snap.Metadata.Index;
+        ulong i = snap.Index;
         if (i > MaxCommitted)
         {
             Fail("quorum", $"node {n.Id} restored snapshot at {i} beyond the committed index {MaxCommitted}");
         }
-        if (_committed.TryGetValue(i, out var committed) && committed.Term != snap.Metadata.Term)
+        if (_committed.TryGetValue(i, out var committed) && committed.Term != snap.Term)
         {
-            Fail("state machine safety", $"node {n.Id} restored snapshot {i}/{snap.Metadata.Term}, but the committed entry at {i} has term {committed.Term}");
+            Fail("state machine safety", $"node {n.Id} restored snapshot {i}/{snap.Term}, but the committed entry at {i} has term {committed.Term}");
         }
         RecordDigest(n, i, digest);
     }

@@ -62,6 +62,13 @@ public sealed class Scenario
     /// <summary>At most this many nodes may ever exist (initial voters plus joiners).</summary>
     public int MaxNodes { get; init; }
 
+    /// <summary>
+    /// The agents run request continuations inline (RaftNodeOptions.RunContinuationsInline): a
+    /// client learns its outcome inside the duty cycle that completes it, and sometimes issues its
+    /// next operation right there, which the agent carries out in the same cycle.
+    /// </summary>
+    public bool ContinuationsInline { get; init; }
+
     public static Scenario Draw(ulong seed, SimRandom r, long faultyDuration)
     {
         bool checkQuorum = r.Chance(0.5);
@@ -96,6 +103,7 @@ public sealed class Scenario
             FaultyDuration = faultyDuration,
             CalmDuration = 10_000,
             MaxNodes = voters + 4,
+            ContinuationsInline = r.Chance(0.5),
         };
     }
 
@@ -107,7 +115,7 @@ public sealed class Scenario
         sb.Append(c, $" election={ElectionTick} heartbeat={HeartbeatTick} maxsize={(MaxSizePerMsg == ulong.MaxValue ? "inf" : MaxSizePerMsg.ToString(c))}");
         sb.Append(c, $" inflight={MaxInflightMsgs} maxuncommitted={MaxUncommittedEntriesSize} tickskew={TickSkew} delay={MinDelay}..{MaxDelay}");
         sb.Append(c, $" drop={DropRate} dup={DuplicateRate} longdelay={LongDelayRate} faultevery={MeanFaultInterval} confchangeevery={MeanConfChangeInterval}");
-        sb.Append(c, $" snapshotevery={SnapshotEvery} lag={CompactionLag} keys={Keys} clients={Clients} think={ClientThinkTime} timeout={ClientTimeout}");
+        sb.Append(c, $" snapshotevery={SnapshotEvery} lag={CompactionLag} keys={Keys} clients={Clients} think={ClientThinkTime} timeout={ClientTimeout} inline={ContinuationsInline}");
         sb.Append(c, $" faulty={FaultyDuration} calm={CalmDuration}");
         return sb.ToString();
     }

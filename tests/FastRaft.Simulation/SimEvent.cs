@@ -4,9 +4,11 @@ namespace FastRaft.Simulation;
 
 internal enum EventKind
 {
+    /// <summary>A message reaches its destination's inbox (or is lost on the way).</summary>
     Deliver,
-    Tick,
-    Ready,
+
+    /// <summary>A node's agent runs a duty cycle (its next tick is due, or input or a request woke it).</summary>
+    Work,
     ClientAct,
     ClientTimeout,
     Fault,

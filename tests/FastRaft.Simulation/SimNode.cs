@@ -1,40 +1,72 @@
 using FastRaft.Core;
-using FastRaft.Core.Storage;
+using FastRaft.Hosting;
+using FastRaft.Hosting.Agents;
 using FastRaft.Protocol;
 using FastRaft.Simulation.Kv;
+using FastRaft.Core.Storage;
 using FastRaft.Storage;
+using FastRaft.Storage.Wal;
 
 namespace FastRaft.Simulation;
 
 /// <summary>
-/// One simulated server: a RawNode over a MemoryStorage (the durable part) and a key-value
-/// state machine with its applied index and configuration (the volatile part, rebuilt from the
-/// latest snapshot on restart, as a real server would).
+/// One simulated server: a real <see cref="RaftNodeAgent{TResult}"/> driven one duty cycle at a
+/// time by a <see cref="ManualAgentInvoker"/>, over its storage (the durable part, which survives
+/// crashes: a MemoryStorage copied on restart, or a real write-ahead log in a directory, closed at
+/// the crash and recovered from its files), a simulated transport and the key-value state machine
+/// (the volatile part, rebuilt by the agent from the latest snapshot on restart, as a real server
+/// would be). The clock belongs to the machine and survives restarts.
 /// </summary>
 internal sealed class SimNode
 {
-    private readonly Scenario _scenario;
-    private readonly SimRandom _rng;
+    /// <summary>Where the node's write-ahead log lives, or null for a MemoryStorage.</summary>
+    private readonly string? _walDirectory;
 
-    public SimNode(ulong id, Scenario scenario, SimRandom rng, MemoryStorage storage)
+    public SimNode(ulong id, Scenario scenario, SimClock clock, string? walDirectory)
     {
         Id = id;
-        _scenario = scenario;
-        _rng = rng;
-        Storage = storage;
+        Scenario = scenario;
+        Clock = clock;
+        _walDirectory = walDirectory;
+        Storage = walDirectory is null ? new MemoryStorage() : OpenWal(walDirectory);
         Kv = new KvStore(scenario.Keys, scenario.Clients);
         Conf = ConfState.Empty;
     }
 
     public ulong Id { get; }
 
-    /// <summary>The durable state; replaced by a copy of itself when the node restarts.</summary>
-    public MemoryStorage Storage { get; private set; }
+    public Scenario Scenario { get; }
 
-    /// <summary>The running node, or null while crashed or retired.</summary>
-    public RawNode? Raft { get; private set; }
+    public SimClock Clock { get; }
 
-    public bool Up => Raft is not null;
+    /// <summary>
+    /// The durable state: a MemoryStorage replaced by a copy of itself when the node restarts, or
+    /// a write-ahead log reopened (recovered from its files) when the node crashes. While the node
+    /// is down it holds what survived the crash.
+    /// </summary>
+    public IRaftStorage Storage { get; private set; }
+
+    /// <summary>The commit index the storage holds durably.</summary>
+    public ulong DurableCommit
+    {
+        get
+        {
+            Storage.InitialState(out HardState hs, out _);
+            return hs.Commit;
+        }
+    }
+
+    /// <summary>The running agent, or null while crashed or retired.</summary>
+    public RaftNodeAgent<bool>? Agent { get; private set; }
+
+    public ManualAgentInvoker? Invoker { get; private set; }
+
+    public SimTransport? Transport { get; private set; }
+
+    /// <summary>The running agent's core, for read-only status checks.</summary>
+    public RawNode? Raw => Agent?.RawNode;
+
+    public bool Up => Agent is not null;
 
     /// <summary>Retired nodes were removed from the cluster and are never started again.</summary>
     public bool Retired { get; private set; }
@@ -44,72 +76,106 @@ internal sealed class SimNode
 
     public KvStore Kv { get; set; }
 
+    /// <summary>The configuration as of <see cref="Applied"/>.</summary>
     public ConfState Conf { get; set; }
 
+    /// <summary>The last index applied to (or restored into) the state machine, as the simulation saw it.</summary>
     public ulong Applied { get; set; }
 
-    /// <summary>The commit index of the last Ready of this incarnation (the durable one at start).</summary>
+    /// <summary>The commit index of the last save of this incarnation (the durable one at start).</summary>
     public ulong LastCommit { get; set; }
 
-    public ulong SnapshotIndex { get; set; }
+    /// <summary>A snapshot received from a leader and just saved: the state machine restores it next.</summary>
+    public SnapshotMetadata? ReceivedSnapshot { get; set; }
 
-    public long TickPeriod { get; set; }
+    /// <summary>The earliest pending duty cycle (simulation time), or long.MaxValue.</summary>
+    public long WorkAt { get; set; } = long.MaxValue;
 
-    public bool ReadyScheduled { get; set; }
+    /// <summary>The node's process is paused until then (it does no work; messages wait in its inbox).</summary>
+    public long StalledUntil { get; set; }
 
-    /// <summary>Client writes proposed through this node, by (client, seq), waiting to be applied here.</summary>
-    public SortedDictionary<(int Client, ulong Seq), PendingOp> PendingWrites { get; } = [];
+    /// <summary>A lease read answer from a superseded leader reached this node during the current duty cycle.</summary>
+    public bool StaleReadAnswer { get; set; }
 
-    /// <summary>Client reads waiting for their read index, by request context.</summary>
-    public SortedDictionary<ulong, PendingOp> PendingReads { get; } = [];
+    /// <summary>The node was a superseded leader when the current duty cycle began.</summary>
+    public bool CycleStartedStale { get; set; }
 
-    /// <summary>Reads whose index is known, waiting for the node to apply up to it.</summary>
-    public List<(ulong Index, PendingOp Op)> ReadsAwaitingApply { get; } = [];
+    /// <summary>Membership changes and transfers asked of this node, to trace their outcome.</summary>
+    public List<(string What, ValueTask<MembershipResult> Change)> Changes { get; } = [];
 
-    /// <summary>Starts (or restarts) the node from its durable state.</summary>
-    public void Start(Sabotage sabotage = Sabotage.None)
+    public List<(string What, ValueTask<TransferResult> Transfer)> Transfers { get; } = [];
+
+    /// <summary>
+    /// Starts (or restarts) the node from its durable state: a copy of the storage (what a crash
+    /// kept), a fresh transport and state machine, and a new agent. An initial voter with empty
+    /// storage bootstraps <paramref name="initialVoters"/>.
+    /// </summary>
+    public void Start(Simulation sim, SimRandom rng, ulong[]? initialVoters, SimulationOptions simOptions)
     {
-        if (Raft is not null || Retired)
+        if (Agent is not null || Retired)
         {
             throw new InvalidOperationException($"node {Id} cannot start");
         }
-        Storage = StorageCopy.DurableCopy(Storage, Incarnation == 0 ? Sabotage.None : sabotage);
+        if (_walDirectory is null)
+        {
+            Storage = StorageCopy.DurableCopy((MemoryStorage)Storage, Incarnation == 0 ? Sabotage.None : simOptions.Sabotage);
+        }
         Storage.Snapshot(out Snapshot snap);
-        Kv = KvStore.Decode(snap.Data.Span, _scenario.Keys, _scenario.Clients);
+        Kv = new KvStore(Scenario.Keys, Scenario.Clients);
         Conf = snap.Metadata.ConfState;
         Applied = snap.Metadata.Index;
-        SnapshotIndex = snap.Metadata.Index;
-        Storage.InitialState(out HardState hs, out _);
-        LastCommit = hs.Commit;
+        LastCommit = DurableCommit;
+        ReceivedSnapshot = null;
+        StaleReadAnswer = false;
+        WorkAt = long.MaxValue;
+        Changes.Clear();
+        Transfers.Clear();
         Incarnation++;
-        ReadyScheduled = false;
-        Raft = new RawNode(new RaftConfig
+        Transport = new SimTransport(sim, this, Incarnation);
+        var options = new RaftNodeOptions
         {
-            Id = Id,
-            ElectionTick = _scenario.ElectionTick,
-            HeartbeatTick = _scenario.HeartbeatTick,
-            Storage = Storage,
-            Applied = Applied,
-            MaxSizePerMsg = _scenario.MaxSizePerMsg,
-            MaxInflightMsgs = _scenario.MaxInflightMsgs,
-            MaxUncommittedEntriesSize = _scenario.MaxUncommittedEntriesSize,
-            CheckQuorum = _scenario.CheckQuorum,
-            PreVote = _scenario.PreVote,
-            ReadOnlyOption = _scenario.ReadOnlyOption,
-            StepDownOnRemoval = _scenario.StepDownOnRemoval,
-            // With etcd's immediate step-down a self-removing leader can wedge a joint change (seed 5200).
-            StepDownAfterCatchUp = _scenario.StepDownOnRemoval,
-            Random = _rng,
-        });
+            Raft = new RaftConfig
+            {
+                Id = Id,
+                ElectionTick = Scenario.ElectionTick,
+                HeartbeatTick = Scenario.HeartbeatTick,
+                MaxSizePerMsg = Scenario.MaxSizePerMsg,
+                MaxInflightMsgs = Scenario.MaxInflightMsgs,
+                MaxUncommittedEntriesSize = Scenario.MaxUncommittedEntriesSize,
+                CheckQuorum = Scenario.CheckQuorum,
+                PreVote = Scenario.PreVote,
+                ReadOnlyOption = Scenario.ReadOnlyOption,
+                StepDownOnRemoval = Scenario.StepDownOnRemoval,
+                // With etcd's immediate step-down a self-removing leader can wedge a joint change (seed 5200).
+                StepDownAfterCatchUp = Scenario.StepDownOnRemoval && !simOptions.ImmediateStepDown,
+                Random = rng,
+            },
+            TickInterval = SimClock.TickInterval,
+            Time = Clock,
+            InitialMembers = initialVoters,
+            Snapshots = new SnapshotPolicy { EveryEntries = Scenario.SnapshotEvery, KeepEntries = Scenario.CompactionLag },
+            RunContinuationsInline = Scenario.ContinuationsInline,
+        };
+        Agent = new RaftNodeAgent<bool>(options, new SimStorage(Storage, sim, this), Transport, new SimStateMachine(sim, this));
+        Invoker = new ManualAgentInvoker(Agent);
+        // Restores the state machine from the stored snapshot (through the simulation's state machine).
+        Invoker.Start();
     }
 
-    /// <summary>Stops the process: everything not in storage is lost.</summary>
+    /// <summary>
+    /// Stops the process: the agent closes (failing what is outstanding), everything not in storage
+    /// is lost. A write-ahead log is closed and recovered from its files, as the restarted process
+    /// will find it.
+    /// </summary>
     public void Crash()
     {
-        Raft = null;
-        PendingWrites.Clear();
-        PendingReads.Clear();
-        ReadsAwaitingApply.Clear();
+        bool wasUp = Agent is not null;
+        Stop();
+        if (wasUp && _walDirectory is not null)
+        {
+            Storage.Dispose();
+            Storage = OpenWal(_walDirectory);
+        }
     }
 
     public void Retire()
@@ -118,31 +184,36 @@ internal sealed class SimNode
         Retired = true;
     }
 
-    /// <summary>A brand-new member of the initial configuration: storage holding a snapshot of the configuration.</summary>
-    public static MemoryStorage InitialStorage(ulong[] voters)
+    /// <summary>The run is over: the agent closes and the storage's files are released.</summary>
+    public void ShutDown()
     {
-        var storage = new MemoryStorage();
-        var snap = new Snapshot(ReadOnlyMemory<byte>.Empty, new SnapshotMetadata(new ConfState { Voters = voters }, 1, 1));
-        if (storage.ApplySnapshot(snap) != StorageStatus.Ok)
-        {
-            throw new InvalidOperationException("could not seed the initial storage");
-        }
-        return storage;
+        Stop();
+        Storage.Dispose();
     }
-}
 
-/// <summary>A client operation in flight at a node.</summary>
-internal sealed class PendingOp(int client, ulong seq)
-{
-    public int Client { get; } = client;
-    public ulong Seq { get; } = seq;
-
-    /// <summary>A read answered by the leader with a MsgReadIndexResp (rather than locally).</summary>
-    public bool AnsweredRemotely { get; set; }
+    private void Stop()
+    {
+        Invoker?.Close();
+        Agent = null;
+        Invoker = null;
+        Transport = null;
+        WorkAt = long.MaxValue;
+        StalledUntil = 0;
+    }
 
     /// <summary>
-    /// A lease read answered by a leader that had already been superseded by a leader of a
-    /// later term: etcd's lease can outlive leadership (see the README), so such a read may be stale.
+    /// A log with small segments (rollovers happen) and a small cache (lagging followers are served
+    /// from the files), prepared on the calling thread. Syncing follows an interval: a simulated
+    /// crash is a process crash, which loses nothing the log wrote, and the run need not wait on
+    /// the disk.
     /// </summary>
-    public bool Superseded { get; set; }
+    private static WriteAheadLog OpenWal(string directory) => WriteAheadLog.Open(directory, new WalOptions
+    {
+        SegmentSize = 64 * 1024,
+        CacheBytes = 512,
+        PayloadChunkSize = 4096,
+        PrepareSegmentsInBackground = false,
+        SyncPolicy = WalSyncPolicy.Interval,
+        SyncInterval = TimeSpan.FromHours(1),
+    });
 }

@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using FastRaft.Core;
+using FastRaft.Hosting;
 using FastRaft.Protocol;
 using FastRaft.Simulation.Kv;
 using FastRaft.Simulation.Linearizability;
@@ -20,19 +20,39 @@ internal sealed class SimClient(int id)
     public Dictionary<int, ulong> Seen { get; } = [];
 }
 
+/// <summary>A client operation in flight: a proposal or a read barrier at one node incarnation's agent.</summary>
 internal sealed class ClientOp
 {
     public required KvOpKind Kind { get; init; }
     public required int Key { get; init; }
     public required ulong Seq { get; init; }
-    public required ulong Node { get; init; }
     public required long Call { get; init; }
     public ulong Value { get; init; }
     public ulong Expected { get; init; }
+
+    /// <summary>The node (and its incarnation) the request went to.</summary>
+    public ulong Node { get; set; }
+
+    public int Incarnation { get; set; }
+
+    public ValueTask<ProposeResult<bool>> Write { get; set; }
+
+    public ValueTask<ReadResult> Read { get; set; }
+
+    /// <summary>The outcome arrives through a continuation run inline by the agent (not by polling).</summary>
+    public bool Inline { get; set; }
+
+    /// <summary>
+    /// A lease read that a superseded leader may have answered: etcd's lease can outlive
+    /// leadership (see the README), so such a read may be stale.
+    /// </summary>
+    public bool Superseded { get; set; }
 }
 
-// Clients: invoke put / get / compare-and-set through a node, record invocations and
-// completions (time = simulation time) in the history, give up after a timeout.
+// Clients: invoke put / get / compare-and-set through a node's agent (ProposeAsync, ReadIndexAsync),
+// record invocations and completions (time = simulation time) in the history, give up after a
+// timeout. Completions are collected after each duty cycle of the node (the invoker runs the
+// agent on this thread; nothing completes in between).
 public sealed partial class Simulation
 {
     private readonly SimClient[] _clients;
@@ -46,6 +66,9 @@ public sealed partial class Simulation
     /// result: an unknown write not in here never took effect.
     /// </summary>
     private readonly Dictionary<(int Client, ulong Seq), (long Time, bool Result)> _appliedCommands = [];
+
+    /// <summary>Proposals the host answered as certainly never applied (not leader, dropped, lost): applying one is a host bug.</summary>
+    private readonly HashSet<(int Client, ulong Seq)> _refusedCommands = [];
     private bool _refinedHistory;
     private long _checkerSteps;
     private int _supersededLeaseReads;
@@ -66,60 +89,103 @@ public sealed partial class Simulation
             ScheduleClient(c);
             return;
         }
-        RawNode raft = n.Raft!;
         c.Seq++;
         int key = _rng.Next(_s.Keys);
         double roll = _rng.NextDouble();
         KvOpKind kind = roll < 0.35 ? KvOpKind.Put : roll < 0.75 ? KvOpKind.Get : KvOpKind.CompareAndSet;
         ulong value = ((ulong)(c.Id + 1) << 32) | c.Seq;
         ulong expected = _rng.Chance(0.8) ? c.Seen.GetValueOrDefault(key) : 0;
-        var op = new ClientOp { Kind = kind, Key = key, Seq = c.Seq, Node = n.Id, Call = _now, Value = value, Expected = expected };
+        var op = new ClientOp { Kind = kind, Key = key, Seq = c.Seq, Node = n.Id, Incarnation = n.Incarnation, Call = _now, Value = value, Expected = expected };
+        c.Current = op;
         if (kind == KvOpKind.Get && _options.Sabotage == Sabotage.ServeReadsLocally)
         {
             ulong local = n.Kv.Get(key);
-            c.Current = op;
             Record(c, op, KvOperation.Get(c.Id, key, local, _now, _now));
             Finish(c);
             return;
         }
         if (kind == KvOpKind.Get)
         {
-            var ctx = new byte[8];
-            ulong ctxId = ((ulong)(c.Id + 1) << 40) | c.Seq;
-            BinaryPrimitives.WriteUInt64LittleEndian(ctx, ctxId);
-            raft.ReadIndex(ctx);
-            n.PendingReads[ctxId] = new PendingOp(c.Id, c.Seq);
-            _trace.Line($"{_now} client {c.Id} op {c.Seq} get k{key} via node {n.Id} ({Role(raft)})");
+            op.Read = n.Agent!.ReadIndexAsync();
+            _trace.Line($"{_now} client {c.Id} op {c.Seq} get k{key} via node {n.Id} ({Role(n.Raw!)})");
         }
         else
         {
             var cmd = new KvCommand(kind == KvOpKind.Put ? KvCommandKind.Put : KvCommandKind.CompareAndSet, c.Id, c.Seq, key, value, expected);
-            StepResult r = raft.Propose(cmd.Encode());
-            _trace.Line($"{_now} client {c.Id} op {c.Seq} {kind} k{key}={value} (expect {expected}) via node {n.Id} ({Role(raft)}): {r}");
-            if (r != StepResult.Ok)
+            byte[] payload = cmd.Encode();
+            op.Write = n.Agent!.ProposeAsync(payload);
+            _trace.Line($"{_now} client {c.Id} op {c.Seq} {kind} k{key}={value} (expect {expected}) via node {n.Id} ({Role(n.Raw!)})");
+            if (op.Write.IsCompleted && op.Write.Result is { Status: RequestStatus.NotLeader, LeaderHint: ulong hint }
+                && _nodes.TryGetValue(hint, out SimNode? leader) && leader.Up && hint != n.Id)
             {
-                // Refused on the spot: the operation certainly did not happen; leave it out.
-                ScheduleClient(c);
+                // Refused at once by a follower that names the leader: the client goes there instead.
+                op.Node = leader.Id;
+                op.Incarnation = leader.Incarnation;
+                op.Write = leader.Agent!.ProposeAsync(payload);
+                _trace.Line($"{_now} client {c.Id} op {c.Seq} redirected to node {leader.Id}");
+            }
+            if (op.Write.IsCompleted)
+            {
+                CompleteWrite(c, op);
                 return;
             }
-            n.PendingWrites[(c.Id, c.Seq)] = new PendingOp(c.Id, c.Seq);
         }
-        c.Current = op;
-        MarkReady(n);
+        if (_s.ContinuationsInline)
+        {
+            AwaitInline(c, op, _nodes[op.Node]);
+        }
         Schedule(_now + _s.ClientTimeout, new SimEvent { Kind = EventKind.ClientTimeout, Client = c.Id, Seq = c.Seq });
     }
 
-    /// <summary>Mostly a node that believes it leads; otherwise any running node (followers forward).</summary>
+    /// <summary>
+    /// The client awaits its request: the agent runs the continuation inside the duty cycle that
+    /// completes it (on this thread, no context captured), where the client records the outcome
+    /// at once. One that gave up meanwhile only collects the result.
+    /// </summary>
+    private void AwaitInline(SimClient c, ClientOp op, SimNode n)
+    {
+        op.Inline = true;
+        if (op.Kind == KvOpKind.Get)
+        {
+            op.Read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
+            {
+                if (!_finished && c.Current == op)
+                {
+                    CompleteRead(c, op, n);
+                }
+                else
+                {
+                    _ = op.Read.Result;
+                }
+            });
+        }
+        else
+        {
+            op.Write.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
+            {
+                if (!_finished && c.Current == op)
+                {
+                    CompleteWrite(c, op);
+                }
+                else
+                {
+                    _ = op.Write.Result;
+                }
+            });
+        }
+    }
+
+    /// <summary>Mostly a node that believes it leads; otherwise any running node (reads work anywhere, writes may be redirected).</summary>
     private SimNode? PickNodeForClient()
     {
         _upNodes.Clear();
         ulong leader = 0;
         foreach ((ulong id, SimNode n) in _nodes)
         {
-            if (n.Raft is RawNode r)
+            if (n.Agent is { } agent)
             {
                 _upNodes.Add(id);
-                if (r.BasicStatus().SoftState.RaftState == StateType.StateLeader)
+                if (agent.IsLeader)
                 {
                     leader = id;
                 }
@@ -133,14 +199,132 @@ public sealed partial class Simulation
         return _nodes[pick];
     }
 
+    /// <summary>After a duty cycle of <paramref name="n"/>: the requests it completed reach their clients.</summary>
+    private void CollectCompletions(SimNode n)
+    {
+        foreach (SimClient c in _clients)
+        {
+            if (c.Current is not ClientOp op || op.Node != n.Id || op.Incarnation != n.Incarnation || op.Inline)
+            {
+                continue;
+            }
+            if (op.Kind == KvOpKind.Get ? op.Read.IsCompleted : op.Write.IsCompleted)
+            {
+                if (op.Kind == KvOpKind.Get)
+                {
+                    CompleteRead(c, op, n);
+                }
+                else
+                {
+                    CompleteWrite(c, op);
+                }
+            }
+        }
+        for (int i = n.Changes.Count - 1; i >= 0; i--)
+        {
+            (string what, ValueTask<MembershipResult> change) = n.Changes[i];
+            if (change.IsCompleted)
+            {
+                MembershipResult r = change.Result;
+                _trace.Line($"{_now} operator: {what} via node {n.Id}: {r.Status}{(r.IsOk ? $" at {r.Index}" : r.DropReason != StepResult.Ok ? $" ({r.DropReason})" : "")}");
+                n.Changes.RemoveAt(i);
+            }
+        }
+        for (int i = n.Transfers.Count - 1; i >= 0; i--)
+        {
+            (string what, ValueTask<TransferResult> transfer) = n.Transfers[i];
+            if (transfer.IsCompleted)
+            {
+                TransferResult r = transfer.Result;
+                _trace.Line($"{_now} {what}: {r.Status}, leader {r.Leader}");
+                n.Transfers.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a read at <paramref name="n"/> may have been answered by a superseded leader's lease
+    /// during the current duty cycle: <paramref name="n"/> was or is such a leader, or an answer
+    /// from one reached it. (The simulation cannot tell which read an answer was for, so every read
+    /// in flight there then counts as possibly stale: a superset, which keeps the exclusion sound.)
+    /// </summary>
+    private bool MayHaveServedStaleRead(SimNode n) =>
+        LeaseReads && (n.CycleStartedStale || n.StaleReadAnswer || IsSupersededLeader(n));
+
+    /// <summary>Marks the lease reads in flight at <paramref name="n"/>: a superseded leader may have answered them.</summary>
+    private void MarkReadsSuperseded(SimNode n)
+    {
+        foreach (SimClient c in _clients)
+        {
+            if (c.Current is { Kind: KvOpKind.Get } op && op.Node == n.Id && op.Incarnation == n.Incarnation)
+            {
+                op.Superseded = true;
+            }
+        }
+    }
+
+    /// <summary>Whether <paramref name="n"/> is a leader while a leader of a later term exists or existed.</summary>
+    private bool IsSupersededLeader(SimNode n)
+    {
+        if (n.Raw is not RawNode raw)
+        {
+            return false;
+        }
+        BasicStatus st = raw.BasicStatus();
+        return st.SoftState.RaftState == StateType.StateLeader && st.HardState.Term < MaxLeaderTermNow();
+    }
+
+    /// <summary>The highest term any node has led in, including the leaders of this very moment.</summary>
+    private ulong MaxLeaderTermNow()
+    {
+        ulong max = _inv.MaxLeaderTerm;
+        foreach (SimNode n in _nodes.Values)
+        {
+            if (n.Raw is RawNode raw)
+            {
+                BasicStatus st = raw.BasicStatus();
+                if (st.SoftState.RaftState == StateType.StateLeader)
+                {
+                    max = Math.Max(max, st.HardState.Term);
+                }
+            }
+        }
+        return max;
+    }
+
     private void ScheduleClient(SimClient c) =>
         Schedule(_now + _rng.Between(1, _s.ClientThinkTime), new SimEvent { Kind = EventKind.ClientAct, Client = c.Id });
 
-    private void CompleteWrite(SimClient c, ulong seq, bool result)
+    /// <summary>
+    /// A proposal finished. Applied: the write happened with the state machine's result. Not
+    /// leader, dropped or lost: the host says it never reached a committed log, so it certainly did
+    /// not happen (left out of the history, and applying it later is a host bug). Unknown (a
+    /// snapshot jumped over it) or shutting down: the client cannot tell, as after a timeout.
+    /// </summary>
+    private void CompleteWrite(SimClient c, ClientOp op)
     {
-        if (c.Current is not ClientOp op || op.Seq != seq)
+        ProposeResult<bool> r = op.Write.Result;
+        switch (r.Status)
         {
-            return;
+            case RequestStatus.Ok:
+                break;
+            case RequestStatus.NotLeader or RequestStatus.Dropped or RequestStatus.Lost:
+                _trace.Line($"{_now} client {c.Id} op {op.Seq} refused by node {op.Node}: {r.Status}{(r.DropReason != StepResult.Ok ? $" ({r.DropReason})" : "")}");
+                if (_appliedCommands.ContainsKey((c.Id, op.Seq)))
+                {
+                    Invariants.Fail("host", $"node {op.Node} answered {r.Status} for client {c.Id} op {op.Seq}, which was applied");
+                }
+                _refusedCommands.Add((c.Id, op.Seq));
+                c.Current = null;
+                ScheduleClient(c);
+                return;
+            default:
+                GiveUp(c, $"node {op.Node} answered {r.Status}");
+                return;
+        }
+        if (!_appliedCommands.TryGetValue((c.Id, op.Seq), out var applied) || applied.Result != r.Value)
+        {
+            Invariants.Fail("host", $"node {op.Node} completed client {c.Id} op {op.Seq} as applied at {r.Index} with result {r.Value}, but no node applied it with that result");
         }
         if (op.Kind == KvOpKind.Put)
         {
@@ -149,30 +333,46 @@ public sealed partial class Simulation
         }
         else
         {
-            Record(c, op, KvOperation.Cas(c.Id, op.Key, op.Expected, op.Value, result, op.Call, _now));
-            if (result)
+            Record(c, op, KvOperation.Cas(c.Id, op.Key, op.Expected, op.Value, r.Value, op.Call, _now));
+            if (r.Value)
             {
                 c.Seen[op.Key] = op.Value;
             }
         }
-        _trace.Line($"{_now} client {c.Id} op {seq} completed: {result}");
+        _trace.Line($"{_now} client {c.Id} op {op.Seq} completed at {r.Index}/{r.Term}: {r.Value}");
         Finish(c);
     }
 
-    private void CompleteRead(SimClient c, PendingOp pending, SimNode n)
+    /// <summary>
+    /// A read barrier finished: on success the node has applied at least the read index, and the
+    /// value is read from its state machine now. A failed read constrains nothing and is left out.
+    /// </summary>
+    private void CompleteRead(SimClient c, ClientOp op, SimNode n)
     {
-        if (c.Current is not ClientOp op || op.Seq != pending.Seq)
+        ReadResult r = op.Read.Result;
+        if (!r.IsOk)
         {
+            _trace.Line($"{_now} client {c.Id} op {op.Seq} read failed at node {n.Id}: {r.Status}");
+            c.Current = null;
+            ScheduleClient(c);
             return;
+        }
+        if (n.Applied < r.Index)
+        {
+            Invariants.Fail("host", $"node {n.Id} completed a read at index {r.Index} having applied only {n.Applied}");
+        }
+        if (MayHaveServedStaleRead(n))
+        {
+            op.Superseded = true;
         }
         ulong v = n.Kv.Get(op.Key);
         c.Seen[op.Key] = v;
-        _trace.Line($"{_now} client {c.Id} op {op.Seq} read k{op.Key} = {v} at node {n.Id} (applied {n.Applied}){(pending.Superseded ? ", answered by a superseded lease" : "")}");
-        if (pending.Superseded)
+        _trace.Line($"{_now} client {c.Id} op {op.Seq} read k{op.Key} = {v} at node {n.Id} (read index {r.Index}, applied {n.Applied}){(op.Superseded ? ", maybe answered by a superseded lease" : "")}");
+        if (op.Superseded)
         {
             _supersededLeaseReads++;
         }
-        if (!pending.Superseded || _options.StrictLeaseReads)
+        if (!op.Superseded || _options.StrictLeaseReads)
         {
             Record(c, op, KvOperation.Get(c.Id, op.Key, v, op.Call, _now));
         }
@@ -219,6 +419,13 @@ public sealed partial class Simulation
         {
             _calmCompletions++;
         }
+        if (_s.ContinuationsInline && _inCycle && _rng.Chance(0.3))
+        {
+            // Straight from the continuation, inside the duty cycle: the agent carries the next
+            // request out in the same cycle.
+            ClientAct(c);
+            return;
+        }
         ScheduleClient(c);
     }
 
@@ -244,12 +451,6 @@ public sealed partial class Simulation
         else if (op.Kind == KvOpKind.CompareAndSet)
         {
             Record(c, op, KvOperation.Cas(c.Id, op.Key, op.Expected, op.Value, false, op.Call, KvOperation.Never));
-        }
-        if (_nodes.TryGetValue(op.Node, out SimNode? n))
-        {
-            n.PendingWrites.Remove((c.Id, op.Seq));
-            n.PendingReads.Remove(((ulong)(c.Id + 1) << 40) | op.Seq);
-            n.ReadsAwaitingApply.RemoveAll(r => r.Op.Client == c.Id && r.Op.Seq == op.Seq);
         }
         _trace.Line($"{_now} client {c.Id} op {op.Seq} gave up ({why})");
         c.Current = null;

@@ -4,7 +4,7 @@ using FastRaft.Protocol;
 namespace FastRaft.Simulation;
 
 // Faults: partitions (symmetric, one-way, isolation), crashes and restarts, leader transfers,
-// ForgetLeader, explicit campaigns and clock-rate changes.
+// stalled processes, clocks that change rate or leap ahead.
 public sealed partial class Simulation
 {
     private readonly List<ulong> _scratchIds = [];
@@ -38,13 +38,13 @@ public sealed partial class Simulation
                 TransferLeadership();
                 break;
             case < 84:
-                ForgetLeader();
+                Stall();
                 break;
             case < 90:
                 ChangeTickRate();
                 break;
             default:
-                Campaign();
+                ClockLeap();
                 break;
         }
     }
@@ -159,7 +159,7 @@ public sealed partial class Simulation
             return;
         }
         SimNode victim = _nodes[_rng.Pick(_scratchIds)];
-        _trace.Line($"{_now} fault: crash node {victim.Id} ({Role(victim.Raft!)}), durable commit {victim.Storage.HardState.Commit}, last index {victim.Storage.LastIndex()}");
+        _trace.Line($"{_now} fault: crash node {victim.Id} ({Role(victim.Raw!)}), durable commit {victim.DurableCommit}, last index {victim.Storage.LastIndex()}");
         GiveUpAt(victim);
         victim.Crash();
         _crashes++;
@@ -172,7 +172,7 @@ public sealed partial class Simulation
         ulong term = 0;
         foreach ((ulong id, SimNode n) in _nodes)
         {
-            if (n.Raft is RawNode r)
+            if (n.Raw is RawNode r)
             {
                 BasicStatus st = r.BasicStatus();
                 if (st.SoftState.RaftState == StateType.StateLeader && st.HardState.Term >= term)
@@ -195,37 +195,16 @@ public sealed partial class Simulation
         List<ulong> ids = LiveIds();
         ulong target = _rng.Pick(ids);
         _trace.Line($"{_now} fault: leader {lead} transfers leadership to {target}");
-        n.Raft!.TransferLeader(target);
-        MarkReady(n);
+        n.Transfers.Add(($"leader {lead} transfer to {target}", n.Agent!.TransferLeadershipAsync(target)));
     }
 
-    private void ForgetLeader()
-    {
-        foreach ((ulong id, SimNode n) in _nodes)
-        {
-            if (n.Raft is RawNode r && _rng.Chance(0.6))
-            {
-                StepResult res = r.ForgetLeader();
-                _trace.Line($"{_now} fault: node {id} forgets its leader: {res}");
-                MarkReady(n);
-            }
-        }
-    }
-
-    private void ChangeTickRate()
-    {
-        List<ulong> ids = LiveIds();
-        if (ids.Count == 0)
-        {
-            return;
-        }
-        SimNode n = _nodes[_rng.Pick(ids)];
-        long skew = Math.Max(1, _s.TickSkew * 2);
-        n.TickPeriod = Math.Max(2, Scenario.BaseTickPeriod + _rng.Between(-skew, skew));
-        _trace.Line($"{_now} fault: node {n.Id} now ticks every {n.TickPeriod}");
-    }
-
-    private void Campaign()
+    /// <summary>
+    /// A process stops running for a while (a long GC pause, a descheduled VM): it neither ticks
+    /// nor reads its inbox, which fills up. When it resumes its clock has moved on (the agent drops
+    /// the ticks it missed, as Go's ticker does) and it handles everything at once, possibly as a
+    /// leader that was superseded meanwhile.
+    /// </summary>
+    private void Stall()
     {
         _scratchIds.Clear();
         foreach ((ulong id, SimNode n) in _nodes)
@@ -239,9 +218,57 @@ public sealed partial class Simulation
         {
             return;
         }
+        SimNode victim = _nodes[_rng.Pick(_scratchIds)];
+        victim.StalledUntil = Math.Max(victim.StalledUntil, _now + _rng.Between(20, 40 * _s.ElectionTick));
+        _trace.Line($"{_now} fault: node {victim.Id} ({Role(victim.Raw!)}) stalls until {victim.StalledUntil}");
+    }
+
+    private void ChangeTickRate()
+    {
+        List<ulong> ids = LiveIds();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+        SimNode n = _nodes[_rng.Pick(ids)];
+        long skew = Math.Max(1, _s.TickSkew * 2);
+        n.Clock.SetPeriod(Math.Max(2, Scenario.BaseTickPeriod + _rng.Between(-skew, skew)));
+        _trace.Line($"{_now} fault: node {n.Id} now ticks every {n.Clock.Period}");
+        if (n.Up)
+        {
+            ScheduleWork(n, n.Clock.GlobalWhen(n.Agent!.Deadline));
+        }
+    }
+
+    /// <summary>
+    /// A node's clock leaps ahead by about an election timeout, one tick interval after the other,
+    /// with no time for anything to arrive in between: a follower campaigns (the agent has no
+    /// explicit campaign request), a leader with CheckQuorum may step down.
+    /// </summary>
+    private void ClockLeap()
+    {
+        _scratchIds.Clear();
+        foreach ((ulong id, SimNode n) in _nodes)
+        {
+            if (n.Up && _now >= n.StalledUntil)
+            {
+                _scratchIds.Add(id);
+            }
+        }
+        if (_scratchIds.Count == 0)
+        {
+            return;
+        }
         SimNode c = _nodes[_rng.Pick(_scratchIds)];
-        StepResult r = c.Raft!.Campaign();
-        _trace.Line($"{_now} fault: node {c.Id} campaigns: {r}");
-        MarkReady(c);
+        long ticks = _rng.Between(_s.ElectionTick, 2 * _s.ElectionTick);
+        _trace.Line($"{_now} fault: node {c.Id} ({Role(c.Raw!)}) clock leaps {ticks} ticks ahead");
+        for (long i = 0; i < ticks && c.Up; i++)
+        {
+            c.Clock.Leap(1);
+            RunCycle(c);
+            _inv.AfterStep();
+        }
+        _trace.Line($"{_now} node {c.Id} after the leap: {Role(c.Raw!)}");
+        ScheduleWork(c, _now + _rng.Between(0, 2));
     }
 }

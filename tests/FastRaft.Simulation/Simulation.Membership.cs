@@ -97,7 +97,7 @@ public sealed partial class Simulation
     /// </summary>
     private static bool KeepsQuorumCaughtUp(SimNode leader, ulong[] voters)
     {
-        RawNode raft = leader.Raft!;
+        RawNode raft = leader.Raw!;
         Status st = raft.Status();
         if (st.Progress is null)
         {
@@ -130,9 +130,8 @@ public sealed partial class Simulation
 
     private void Propose(SimNode leader, IConfChange cc, string what)
     {
-        StepResult r = leader.Raft!.ProposeConfChange(cc);
-        _trace.Line($"{_now} operator: {what} via leader {leader.Id}: {r}");
-        MarkReady(leader);
+        _trace.Line($"{_now} operator: {what} via leader {leader.Id}");
+        leader.Changes.Add((what, leader.Agent!.ChangeMembershipAsync(cc)));
     }
 
     /// <summary>Starts a node with a fresh id and empty storage; it joins when a leader reaches it.</summary>
@@ -145,41 +144,6 @@ public sealed partial class Simulation
         ulong id = ++_lastId;
         AddNode(id);
         return id;
-    }
-
-    private void ApplyConfChange(SimNode n, in Entry e)
-    {
-        IConfChange cc;
-        if (e.Type == EntryType.EntryConfChange)
-        {
-            if (!ConfChangeCodec.TryDecodeV1(e.Data.Span, out ConfChange v1, out string? err))
-            {
-                Invariants.Fail("state machine safety", $"node {n.Id} applied an undecodable conf change at {e.Index}: {err}");
-            }
-            cc = v1;
-        }
-        else
-        {
-            if (!ConfChangeCodec.TryDecodeV2(e.Data.Span, out ConfChangeV2? v2, out string? err))
-            {
-                Invariants.Fail("state machine safety", $"node {n.Id} applied an undecodable conf change at {e.Index}: {err}");
-            }
-            cc = v2;
-        }
-        ConfState before = n.Conf;
-        n.Conf = n.Raft!.ApplyConfChange(cc);
-        _confChanges++;
-        _trace.Line($"{_now} node {n.Id} apply {e.Index}/{e.Term} conf change {ConfChangeText.Format(cc.AsV2().Changes)} -> {FastRaft.Diagnostics.Describe.ConfState(n.Conf)}");
-        foreach (ulong id in Members(before))
-        {
-            if (!IsMember(n.Conf, id) && !_retiring.ContainsKey(id))
-            {
-                // The operator shuts a removed node down a little later, once the remaining
-                // voters have all applied the removal.
-                _retiring[id] = (e.Index, n.Conf.Voters);
-                Schedule(_now + _rng.Between(50, 600), new SimEvent { Kind = EventKind.Retire, Node = id });
-            }
-        }
     }
 
     /// <summary>

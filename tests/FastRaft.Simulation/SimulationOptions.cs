@@ -14,6 +14,22 @@ public sealed record SimulationOptions
     /// </summary>
     public bool StrictLeaseReads { get; init; }
 
+    /// <summary>
+    /// The nodes store their state in the real write-ahead log (a directory per node, under
+    /// /dev/shm when it exists, deleted at the end) instead of a MemoryStorage; a crash closes the
+    /// log and the restart recovers it from its files. The sabotages of storage do not apply.
+    /// </summary>
+    public bool WriteAheadLog { get; init; }
+
+    /// <summary>
+    /// Keep etcd's immediate step-down of a leader that removed itself (RaftConfig.StepDownAfterCatchUp
+    /// off even with StepDownOnRemoval), to watch the wedge it can cause (see the README).
+    /// </summary>
+    public bool ImmediateStepDown { get; init; }
+
+    /// <summary>Also trace every message a node sends (a trace shows deliveries, drops and losses otherwise).</summary>
+    public bool TraceSends { get; init; }
+
     /// <summary>A deliberate host bug (tests of the checks only).</summary>
     public Sabotage Sabotage { get; init; }
 }

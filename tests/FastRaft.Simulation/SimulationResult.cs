@@ -37,6 +37,9 @@ public sealed record SimulationResult
 
     public LinearizabilityResult? Linearizability { get; init; }
 
+    /// <summary>The most events ever pending at once (messages in flight, timers): how bursty the run got.</summary>
+    public int PeakPendingEvents { get; init; }
+
     /// <summary>Search steps the linearizability checker took on this run's history.</summary>
     public long CheckerSteps { get; init; }
 

@@ -26,10 +26,11 @@ internal static class StorageCopy
         ulong first = Math.Max(source.FirstIndex(), snap.Metadata.Index + 1);
         ulong last = source.LastIndex();
         HardState hs = source.HardState;
-        if (sabotage == Sabotage.AcknowledgeBeforePersisting && last >= Math.Max(first, hs.Commit) + 3)
+        ulong known = Math.Max(first - 1, hs.Commit);
+        if (sabotage == Sabotage.AcknowledgeBeforePersisting && last > known)
         {
-            // The last (not yet known committed) entries were acknowledged but never reached the disk.
-            last -= 3;
+            // The last few entries not yet known committed were acknowledged but never reached the disk.
+            last -= Math.Min(3, last - known);
         }
 
         if (last >= first)

@@ -1,0 +1,150 @@
+using FastRaft.Core;
+using FastRaft.Protocol;
+
+namespace FastRaft.Simulation;
+
+// The network between the agents' transports: what a node sends gets its fate (dropped, delayed,
+// delayed a lot, duplicated) at once; a copy that arrives waits in the destination's inbox for
+// its agent's next poll, unless a partition blocks the link or the destination is down, and a
+// transport reports what it notices to the sender.
+public sealed partial class Simulation
+{
+    /// <summary>A node's transport sends <paramref name="m"/> (a Ready's view: copied here, the network holds it longer).</summary>
+    internal void Send(SimNode from, in Message m)
+    {
+        if (_finished)
+        {
+            return;
+        }
+        Message c = Own(m);
+        if (_options.TraceSends)
+        {
+            _trace.Line($"{_now} send {Describe(c)}");
+        }
+        int copies = _net.Fate(_delays);
+        if (copies == 0)
+        {
+            _trace.Line($"{_now} drop {Describe(c)}");
+            AfterLoss(c);
+            return;
+        }
+        for (int i = 0; i < copies; i++)
+        {
+            Schedule(_now + _delays[i], new SimEvent { Kind = EventKind.Deliver, Node = c.To, Message = c });
+        }
+    }
+
+    /// <summary>A message arrives: a partition or a down destination loses it; otherwise it waits for the destination's next poll.</summary>
+    private void Deliver(SimEvent ev)
+    {
+        Message m = ev.Message;
+        SimNode? to = _nodes.GetValueOrDefault(m.To);
+        if (to?.Transport is not SimTransport transport || _net.IsBlocked(m.From, m.To))
+        {
+            _trace.Line($"{_now} lost {Describe(m)}{(to?.Transport is null ? " (down)" : " (partitioned)")}");
+            AfterLoss(m);
+            return;
+        }
+        transport.Arrive(m);
+        Wake(to, to.Incarnation);
+    }
+
+    /// <summary>The agent is about to step <paramref name="m"/> (it polled its transport).</summary>
+    internal void BeforeStep(SimNode n, in Message m)
+    {
+        _trace.Line($"{_now} deliver {Describe(m)}");
+        if (m.Type == MessageType.MsgReadIndexResp && LeaseReads && m.Term < MaxLeaderTermNow())
+        {
+            // A read answered by a leader that had already been superseded (see the README).
+            n.StaleReadAnswer = true;
+        }
+    }
+
+    /// <summary>The agent stepped <paramref name="m"/>: a snapshot delivered whole is reported to its sender.</summary>
+    internal void AfterStep(SimNode n, in Message m)
+    {
+        if (m.Type == MessageType.MsgSnap)
+        {
+            ReportLater(m.From, m.To, EventKind.SnapshotStatus, failure: false);
+        }
+    }
+
+    /// <summary>A message had arrived at a node that crashed before polling it.</summary>
+    internal void LostInInbox(in Message m)
+    {
+        if (_finished)
+        {
+            return;
+        }
+        _trace.Line($"{_now} lost {Describe(m)} (crashed before reading it)");
+        AfterLoss(m);
+    }
+
+    private bool LeaseReads => _s.ReadOnlyOption == ReadOnlyOption.ReadOnlyLeaseBased;
+
+    /// <summary>
+    /// A transport notices some failures. A lost snapshot is always reported: the contract of
+    /// ReportSnapshot (as in etcd) is that the application reports every failure, since the
+    /// leader otherwise waits for that snapshot (here: until the host's status timeout). An
+    /// unreachable peer is reported sometimes.
+    /// </summary>
+    private void AfterLoss(in Message m)
+    {
+        if (m.Type == MessageType.MsgSnap)
+        {
+            ReportLater(m.From, m.To, EventKind.SnapshotStatus, failure: true);
+        }
+        else if (_rng.Chance(0.1))
+        {
+            ReportLater(m.From, m.To, EventKind.Unreachable, failure: true);
+        }
+    }
+
+    private void ReportLater(ulong at, ulong peer, EventKind kind, bool failure)
+    {
+        if (_nodes.TryGetValue(at, out SimNode? n) && n.Up)
+        {
+            Schedule(_now + _rng.Between(1, 5), new SimEvent { Kind = kind, Node = at, Incarnation = n.Incarnation, Peer = peer, Failure = failure });
+        }
+    }
+
+    /// <summary>A deep copy: the Ready's views die at the next Ready, the network holds messages longer.</summary>
+    private static Message Own(in Message m)
+    {
+        Message c = m;
+        if (!m.Entries.IsEmpty)
+        {
+            var ents = new Entry[m.Entries.Length];
+            ReadOnlySpan<Entry> src = m.Entries.Span;
+            for (int i = 0; i < ents.Length; i++)
+            {
+                ents[i] = src[i] with { Data = src[i].Data.IsEmpty ? ReadOnlyMemory<byte>.Empty : src[i].Data.ToArray() };
+            }
+            c.Entries = ents;
+        }
+        c.Context = m.Context.IsEmpty ? ReadOnlyMemory<byte>.Empty : m.Context.ToArray();
+        c.Responses = ReadOnlyMemory<Message>.Empty;
+        return c;
+    }
+
+    private static string Describe(in Message m)
+    {
+        string s = $"{m.From}->{m.To} {m.Type} term {m.Term} log {m.LogTerm}/{m.Index} commit {m.Commit}";
+        if (!m.Entries.IsEmpty)
+        {
+            s += $" entries {DescribeRange(m.Entries.Span)}";
+        }
+        if (m.Reject)
+        {
+            s += $" reject (hint {m.RejectHint})";
+        }
+        if (m.Snapshot is { IsEmpty: false } snap)
+        {
+            s += $" snapshot {snap.Metadata.Index}/{snap.Metadata.Term}";
+        }
+        return s;
+    }
+
+    private static string DescribeRange(ReadOnlySpan<Entry> ents) =>
+        ents.IsEmpty ? "-" : ents.Length == 1 ? $"{ents[0].Index}/{ents[0].Term}" : $"{ents[0].Index}/{ents[0].Term}..{ents[^1].Index}/{ents[^1].Term}";
+}
