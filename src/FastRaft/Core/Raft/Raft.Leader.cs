@@ -215,6 +215,16 @@ internal sealed partial class Raft
     {
         // RejectHint is where the follower suggests to probe next and LogTerm its term there.
         _log.Debug($"{Id:x} received MsgAppResp(rejected, hint: (index {m.RejectHint}, term {m.LogTerm})) from {m.From:x} for index {m.Index}");
+        if (pr.State == ProgressState.StateReplicate && m.RejectHint < pr.Match)
+        {
+            // Beyond etcd: a fresh rejection always hints at or above Match (the follower still
+            // holds the entries it acknowledged, and their terms are at most m.LogTerm), so one
+            // below Match was sent before that acknowledgement and was reordered behind it.
+            // Acting on it would rewind Next and resend the whole window; on a reordering network
+            // each resent window produces more such rejections and the traffic multiplies.
+            _log.Debug($"{Id:x} ignoring stale rejection from {m.From:x} for index {m.Index} (hint {m.RejectHint} below match {pr.Match})");
+            return;
+        }
         ulong nextProbeIdx = m.RejectHint;
         if (m.LogTerm > 0)
         {
