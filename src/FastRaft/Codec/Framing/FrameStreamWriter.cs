@@ -56,6 +56,18 @@ public sealed class FrameStreamWriter
         return true;
     }
 
+    /// <summary>Buffers an encoded payload and its trailer as one frame; false (nothing written) while paused or closed.</summary>
+    public bool TryWrite(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> trailer)
+    {
+        if (IsClosed || IsPaused)
+        {
+            return false;
+        }
+        FrameWriter.WriteFrame(_output, payload, trailer);
+        _unflushedBytes += FrameFormat.HeaderSize + payload.Length + trailer.Length;
+        return true;
+    }
+
     /// <summary>Hands what was written to the pipe; returns at once (see <see cref="IsPaused"/>).</summary>
     public void Flush()
     {

@@ -35,6 +35,15 @@ public static class FrameWriter
         output.Write(payload);
     }
 
+    /// <summary>Frames and writes a payload followed by a trailer (for example a MAC) as one frame.</summary>
+    public static void WriteFrame(IBufferWriter<byte> output, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> trailer)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        WriteHeader(output, (uint)(payload.Length + trailer.Length));
+        output.Write(payload);
+        output.Write(trailer);
+    }
+
     private static void WriteHeader(IBufferWriter<byte> output, uint payloadLength)
     {
         Span<byte> header = output.GetSpan(FrameFormat.HeaderSize);

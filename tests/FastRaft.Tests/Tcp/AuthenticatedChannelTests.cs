@@ -1,0 +1,169 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using FastRaft.Codec.Framing;
+using FastRaft.Core;
+using FastRaft.Protocol;
+using FastRaft.Tests.Codec;
+using FastRaft.Transport.Tcp;
+using FastRaft.Transport.Tcp.Security;
+
+namespace FastRaft.Tests.Tcp;
+
+public class AuthenticatedChannelTests
+{
+    private static readonly HashSet<ulong> Members = [1, 2];
+
+    private sealed class Side(Socket socket) : IDisposable
+    {
+        private readonly NetworkStream _stream = new(socket, ownsSocket: true);
+
+        public Socket Socket => socket;
+
+        public PipeReader Input { get; } = PipeReader.Create(new NetworkStream(socket, ownsSocket: false));
+
+        public PipeWriter Output { get; } = PipeWriter.Create(new NetworkStream(socket, ownsSocket: false));
+
+        public void Dispose()
+        {
+            Input.Complete();
+            Output.Complete();
+            _stream.Dispose();
+        }
+    }
+
+    private static async Task<(Side Dialer, Side Listener)> ConnectAsync()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var dialer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Task<Socket> accept = listener.AcceptAsync();
+        await dialer.ConnectAsync(listener.LocalEndPoint!);
+        Socket accepted = await accept;
+        accepted.NoDelay = true;
+        return (new Side(dialer), new Side(accepted));
+    }
+
+    private static async Task<(HandshakeFailure, SessionKeys?, HandshakeFailure, SessionKeys?)> HandshakeAsync(Side d, Side l, byte[] dialerKey, byte[] listenerKey)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        ValueTask<(HandshakeFailure, SessionKeys?)> dial = HandshakeExchange.DialAsync(d.Input, d.Output, new DialerHandshake(dialerKey, 1, 2), cts.Token);
+        Task<(HandshakeFailure, SessionKeys?)> accept = HandshakeExchange.AcceptAsync(l.Input, l.Output, new ListenerHandshake(listenerKey, 2, Members), cts.Token).AsTask();
+        (HandshakeFailure df, SessionKeys? dk) = await dial;
+        if (df != HandshakeFailure.None)
+        {
+            // A refusing dialer closes the connection; the listener then sees the stream end.
+            d.Socket.Shutdown(SocketShutdown.Send);
+        }
+        (HandshakeFailure lf, SessionKeys? lk) = await accept;
+        return (df, dk, lf, lk);
+    }
+
+    [Fact]
+    public async Task Messages_flow_both_ways_over_loopback_after_the_handshake()
+    {
+        byte[] key = RandomNumberGenerator.GetBytes(32);
+        (Side d, Side l) = await ConnectAsync();
+        using (d)
+        using (l)
+        {
+            (HandshakeFailure df, SessionKeys? dk, HandshakeFailure lf, SessionKeys? lk) = await HandshakeAsync(d, l, key, key);
+            Assert.Equal(HandshakeFailure.None, df);
+            Assert.Equal(HandshakeFailure.None, lf);
+            using var dialerChannel = new AuthenticatedFrameChannel(d.Input, d.Output, new FrameAuthenticator(dk!.DialerToListener), new FrameAuthenticator(dk.ListenerToDialer));
+            using var listenerChannel = new AuthenticatedFrameChannel(l.Input, l.Output, new FrameAuthenticator(lk!.ListenerToDialer), new FrameAuthenticator(lk.DialerToListener));
+
+            const int Count = 2_000;
+            Task<int> toListener = Task.Run(() => Exchange(dialerChannel, listenerChannel, Count, 1));
+            Task<int> toDialer = Task.Run(() => Exchange(listenerChannel, dialerChannel, Count, 2));
+            Assert.Equal(Count, await toListener);
+            Assert.Equal(Count, await toDialer);
+        }
+    }
+
+    /// <summary>Sends Count messages from one channel and receives them on the other; returns how many arrived intact.</summary>
+    private static async Task<int> Exchange(AuthenticatedFrameChannel from, AuthenticatedFrameChannel to, int count, ulong sender)
+    {
+        Task send = Task.Run(async () =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                Message m = i % 3 == 0 ? CodecFixtures.App(1 + (i % 4), 50) : new Message(MessageType.MsgHeartbeat, sender, 3 - sender, 5) { Commit = (ulong)i };
+                while (!from.TryWrite(m))
+                {
+                    await from.Writer.WaitUntilResumedAsync();
+                }
+                if (i % 32 == 31)
+                {
+                    from.Flush();
+                }
+            }
+            from.Flush();
+            await from.Writer.WaitUntilResumedAsync();
+        });
+        var entries = new EntryBuffer();
+        int received = 0;
+        while (received < count && await to.Reader.ReadAsync())
+        {
+            ChannelReadStatus status;
+            entries.Clear();
+            while ((status = to.TryReadMessage(entries, out Message m, out string? error)) == ChannelReadStatus.Message)
+            {
+                if (received % 3 != 0)
+                {
+                    Assert.Equal((ulong)received, m.Commit);
+                    Assert.Equal(sender, m.From);
+                }
+                received++;
+                entries.Clear();
+            }
+            Assert.Equal(ChannelReadStatus.NeedMore, status);
+            to.Reader.AdvanceToNext();
+        }
+        await send;
+        return received;
+    }
+
+    [Fact]
+    public async Task A_peer_with_the_wrong_key_gets_no_channel()
+    {
+        (Side d, Side l) = await ConnectAsync();
+        using (d)
+        using (l)
+        {
+            (HandshakeFailure df, SessionKeys? dk, HandshakeFailure lf, SessionKeys? lk) =
+                await HandshakeAsync(d, l, RandomNumberGenerator.GetBytes(32), RandomNumberGenerator.GetBytes(32));
+            Assert.Equal(HandshakeFailure.BadProof, df);
+            Assert.NotEqual(HandshakeFailure.None, lf);
+            Assert.Null(dk);
+            Assert.Null(lk);
+        }
+    }
+
+    [Fact]
+    public async Task A_byte_altered_in_transit_is_caught_by_the_mac()
+    {
+        byte[] key = RandomNumberGenerator.GetBytes(32);
+        var wire = new Pipe(new PipeOptions(useSynchronizationContext: false));
+        var relay = new Pipe(new PipeOptions(useSynchronizationContext: false));
+        var sender = new AuthenticatedFrameChannel(new Pipe().Reader, wire.Writer, new FrameAuthenticator(key), new FrameAuthenticator(key));
+        var receiver = new AuthenticatedFrameChannel(relay.Reader, new Pipe().Writer, new FrameAuthenticator(key), new FrameAuthenticator(key));
+        Assert.True(sender.TryWrite(CodecFixtures.App(2, 32)));
+        Assert.True(sender.TryWrite(CodecFixtures.App(2, 32)));
+        sender.Flush();
+        ReadResult r = await wire.Reader.ReadAsync();
+        byte[] bytes = r.Buffer.ToArray();
+        wire.Reader.AdvanceTo(r.Buffer.End);
+        int second = bytes.Length / 2;
+        bytes[second + 10] ^= 0x40; // inside the second frame's message
+        await relay.Writer.WriteAsync(bytes);
+        Assert.True(await receiver.Reader.ReadAsync());
+        var entries = new EntryBuffer();
+        Assert.Equal(ChannelReadStatus.Message, receiver.TryReadMessage(entries, out _, out _));
+        Assert.Equal(ChannelReadStatus.BadMac, receiver.TryReadMessage(entries, out _, out string? error));
+        Assert.Contains("MAC", error, StringComparison.Ordinal);
+    }
+}
