@@ -76,10 +76,19 @@ public sealed class FrameStreamWriter
             return;
         }
         _unflushedBytes = 0;
-        ValueTask<FlushResult> flush = _output.FlushAsync();
+        ValueTask<FlushResult> flush;
+        try
+        {
+            flush = _output.FlushAsync();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            IsClosed = true;
+            return;
+        }
         if (flush.IsCompleted)
         {
-            Complete(flush.Result);
+            Complete(flush);
             return;
         }
         _pendingFlush = flush;
@@ -92,7 +101,14 @@ public sealed class FrameStreamWriter
         if (_flushPending)
         {
             _flushPending = false;
-            Complete(await _pendingFlush.ConfigureAwait(false));
+            try
+            {
+                Complete(await _pendingFlush.ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException or System.Net.Sockets.SocketException)
+            {
+                IsClosed = true;
+            }
         }
     }
 
@@ -102,8 +118,26 @@ public sealed class FrameStreamWriter
         if (_flushPending && _pendingFlush.IsCompleted)
         {
             _flushPending = false;
-            Complete(_pendingFlush.Result);
+            Complete(_pendingFlush);
         }
+    }
+
+    /// <summary>Observes a completed flush; a failed one (the connection broke) closes the writer instead of throwing.</summary>
+    private void Complete(ValueTask<FlushResult> flush)
+    {
+        if (!flush.IsCompletedSuccessfully)
+        {
+            IsClosed = true;
+            try
+            {
+                _ = flush.Result;
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException or System.Net.Sockets.SocketException)
+            {
+            }
+            return;
+        }
+        Complete(flush.Result);
     }
 
     private void Complete(FlushResult result)

@@ -1,0 +1,116 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using FastRaft.Protocol;
+using FastRaft.Transport.Tcp.Security;
+
+namespace FastRaft.Transport.Tcp;
+
+public sealed partial class TcpTransport
+{
+    /// <summary>
+    /// The connection this node sends to one peer on. The node thread writes and flushes; a
+    /// background task dials (with backoff) and publishes the channel once its handshake is done.
+    /// </summary>
+    private sealed class OutboundPeer(TcpTransport owner, ulong id, IPEndPoint endPoint)
+    {
+        private AuthenticatedFrameChannel? _channel;
+        private Socket? _socket;
+        private int _dialing;
+        private int _failures;
+
+        /// <summary>Listed for the next Flush (node thread only).</summary>
+        public bool PendingFlush { get; set; }
+
+        public bool TryWrite(in Message m)
+        {
+            AuthenticatedFrameChannel? channel = Volatile.Read(ref _channel);
+            if (channel is null)
+            {
+                EnsureDialing();
+                return false;
+            }
+            if (channel.Writer.IsClosed)
+            {
+                Drop(channel);
+                EnsureDialing();
+                return false;
+            }
+            return channel.TryWrite(in m);
+        }
+
+        public void Flush() => Volatile.Read(ref _channel)?.Flush();
+
+        public void Close()
+        {
+            AuthenticatedFrameChannel? channel = Interlocked.Exchange(ref _channel, null);
+            channel?.Dispose();
+            Interlocked.Exchange(ref _socket, null)?.Dispose();
+        }
+
+        private void Drop(AuthenticatedFrameChannel channel)
+        {
+            if (Interlocked.CompareExchange(ref _channel, null, channel) == channel)
+            {
+                Interlocked.Exchange(ref _socket, null)?.Dispose();
+            }
+        }
+
+        private void EnsureDialing()
+        {
+            if (Interlocked.Exchange(ref _dialing, 1) == 0)
+            {
+                _ = DialAsync();
+            }
+        }
+
+        private async Task DialAsync()
+        {
+            CancellationToken stopping = owner._stopping.Token;
+            try
+            {
+                if (_failures > 0)
+                {
+                    await Task.Delay(owner.Backoff(_failures - 1), stopping).ConfigureAwait(false);
+                }
+                var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                    deadline.CancelAfter(owner._options.HandshakeTimeout);
+                    await socket.ConnectAsync(endPoint, deadline.Token).ConfigureAwait(false);
+                    (PipeReader input, PipeWriter output) = PipesOf(socket, owner._options.SendBufferBytes);
+                    var handshake = new DialerHandshake(owner._options.ClusterKey, owner._options.LocalId, id);
+                    (HandshakeFailure failure, SessionKeys? keys) = await HandshakeExchange.DialAsync(input, output, handshake, deadline.Token).ConfigureAwait(false);
+                    if (failure != HandshakeFailure.None)
+                    {
+                        throw new IOException($"peer {id} at {endPoint} refused: {failure}");
+                    }
+                    var channel = new AuthenticatedFrameChannel(input, output,
+                        new FrameAuthenticator(keys!.DialerToListener), new FrameAuthenticator(keys.ListenerToDialer), owner._options.MaxMessageBytes);
+                    Volatile.Write(ref _socket, socket);
+                    Volatile.Write(ref _channel, channel);
+                    _failures = 0;
+                    Interlocked.Increment(ref owner.Counters.ConnectsField);
+                    if (stopping.IsCancellationRequested)
+                    {
+                        Close();
+                    }
+                }
+                catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
+                {
+                    socket.Dispose();
+                    _failures++;
+                    Interlocked.Increment(ref owner.Counters.DialFailuresField);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                Volatile.Write(ref _dialing, 0);
+            }
+        }
+    }
+}

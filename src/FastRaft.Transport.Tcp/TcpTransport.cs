@@ -1,0 +1,147 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using FastRaft.Core;
+using FastRaft.Hosting;
+using FastRaft.Protocol;
+using FastRaft.Transport.Tcp.Security;
+
+namespace FastRaft.Transport.Tcp;
+
+/// <summary>
+/// Raft messages over TCP: this node dials one connection to each peer for what it sends and
+/// accepts one from each peer for what it receives; every connection opens with the key
+/// handshake and carries MessagePack frames with a MAC each (<see cref="AuthenticatedFrameChannel"/>).
+/// The node thread only buffers and flushes (never waits on the network); a peer without a
+/// connection, or whose send pipe stays full, gets its messages dropped (counted) and is
+/// reported unreachable, and is redialled with exponential backoff. Received messages are
+/// delivered from the connection's receive task (the threaded transport mode).
+/// </summary>
+/// <remarks>
+/// Not yet: mutual TLS, snapshots streamed in pieces (a snapshot travels as one frame up to
+/// <see cref="TcpTransportOptions.MaxMessageBytes"/>), the polled mode.
+/// </remarks>
+public sealed partial class TcpTransport : ITransport
+{
+    private readonly TcpTransportOptions _options;
+    private readonly Dictionary<ulong, OutboundPeer> _peers = [];
+    private readonly HashSet<ulong> _members;
+    private readonly InboundBatchPool _pool = new(maxPooled: 256, initialBytes: 16 * 1024);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<OutboundPeer> _toFlush = [];
+    private Socket? _listener;
+    private ITransportSink? _sink;
+    private int _inbound;
+    private bool _disposed;
+
+    public TcpTransport(TcpTransportOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _members = [.. options.Peers.Keys];
+        foreach ((ulong id, IPEndPoint endPoint) in options.Peers)
+        {
+            _peers[id] = new OutboundPeer(this, id, endPoint);
+        }
+    }
+
+    public ulong LocalId => _options.LocalId;
+
+    public TcpTransportCounters Counters { get; } = new();
+
+    /// <summary>The address the listener is bound to (its port when the options asked for port 0).</summary>
+    public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
+
+    public int MaxWholeMessageSize => _options.MaxMessageBytes;
+
+    public void Start(ITransportSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_sink is not null)
+        {
+            throw new InvalidOperationException("the transport is already started");
+        }
+        _sink = sink;
+        var listener = new Socket(_options.ListenEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(_options.ListenEndPoint);
+            listener.Listen(128);
+        }
+        catch (SocketException e)
+        {
+            listener.Dispose();
+            throw new InvalidOperationException($"cannot listen on {_options.ListenEndPoint}: {e.Message}", e);
+        }
+        _listener = listener;
+        _ = AcceptLoopAsync(listener);
+    }
+
+    public void Send(in Message message)
+    {
+        ITransportSink sink = _sink ?? throw new InvalidOperationException("the transport is not started");
+        if (!_peers.TryGetValue(message.To, out OutboundPeer? peer))
+        {
+            Interlocked.Increment(ref Counters.MessagesDroppedField);
+            return;
+        }
+        if (peer.TryWrite(in message))
+        {
+            Interlocked.Increment(ref Counters.MessagesSentField);
+            if (!peer.PendingFlush)
+            {
+                peer.PendingFlush = true;
+                _toFlush.Add(peer);
+            }
+            return;
+        }
+        Interlocked.Increment(ref Counters.MessagesDroppedField);
+        sink.ReportUnreachable(message.To);
+        if (message.Type == MessageType.MsgSnap)
+        {
+            sink.ReportSnapshot(message.To, SnapshotStatus.SnapshotFailure);
+        }
+    }
+
+    public void Flush()
+    {
+        for (int i = 0; i < _toFlush.Count; i++)
+        {
+            _toFlush[i].PendingFlush = false;
+            _toFlush[i].Flush();
+        }
+        _toFlush.Clear();
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _stopping.Cancel();
+        _listener?.Dispose();
+        foreach (OutboundPeer peer in _peers.Values)
+        {
+            peer.Close();
+        }
+    }
+
+    private TimeSpan Backoff(int failures)
+    {
+        double ms = _options.MinReconnectDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 16));
+        return TimeSpan.FromMilliseconds(Math.Min(ms, _options.MaxReconnectDelay.TotalMilliseconds));
+    }
+
+    private static (PipeReader Input, PipeWriter Output) PipesOf(Socket socket, long sendBufferBytes)
+    {
+        // Backpressure comes from the kernel: once the socket's send buffer is full, the pipe's
+        // flush waits and the channel pauses (the node then drops and reports the peer).
+        socket.SendBufferSize = (int)Math.Min(sendBufferBytes, int.MaxValue);
+        var stream = new NetworkStream(socket, ownsSocket: false);
+        return (PipeReader.Create(stream), PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+    }
+}

@@ -1,0 +1,55 @@
+using System.Net;
+using FastRaft.Codec.Framing;
+
+namespace FastRaft.Transport.Tcp;
+
+/// <summary>Settings of a <see cref="TcpTransport"/>. Validated once, when the transport is built.</summary>
+public sealed class TcpTransportOptions
+{
+    /// <summary>This node's id.</summary>
+    public required ulong LocalId { get; init; }
+
+    /// <summary>Where this node accepts its peers' connections (loopback in tests).</summary>
+    public required IPEndPoint ListenEndPoint { get; init; }
+
+    /// <summary>Every other member's listening address.</summary>
+    public required IReadOnlyDictionary<ulong, IPEndPoint> Peers { get; init; }
+
+    /// <summary>The cluster's shared secret (at least 16 bytes): authenticates each connection's handshake and every frame.</summary>
+    public required byte[] ClusterKey { get; init; }
+
+    /// <summary>The largest encoded message sent or accepted (a peer announcing more is disconnected).</summary>
+    public int MaxMessageBytes { get; init; } = FrameFormat.DefaultMaxPayloadBytes;
+
+    /// <summary>How long a connection may take to complete its handshake.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The first wait before redialling a peer; doubled per failure up to <see cref="MaxReconnectDelay"/>.</summary>
+    public TimeSpan MinReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The longest wait between dials of an unreachable peer.</summary>
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The socket send buffer per peer: once a slow peer leaves this much unread, the connection pauses and further messages to it are dropped and reported unreachable.</summary>
+    public long SendBufferBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>The most inbound connections open at once; further ones are closed at accept.</summary>
+    public int MaxInboundConnections { get; init; } = 64;
+
+    internal void Validate()
+    {
+        if (ClusterKey is null || ClusterKey.Length < 16)
+        {
+            throw new ArgumentException("ClusterKey must hold at least 16 bytes: give every node of the cluster the same secret", nameof(ClusterKey));
+        }
+        ArgumentNullException.ThrowIfNull(ListenEndPoint);
+        ArgumentNullException.ThrowIfNull(Peers);
+        if (Peers.ContainsKey(LocalId))
+        {
+            throw new ArgumentException($"Peers must not contain this node's own id {LocalId}", nameof(Peers));
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxInboundConnections, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SendBufferBytes, 64 * 1024L);
+    }
+}

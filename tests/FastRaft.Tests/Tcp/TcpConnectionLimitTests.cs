@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using FastRaft.Tests.Udp;
+using FastRaft.Transport.Tcp;
+
+namespace FastRaft.Tests.Tcp;
+
+/// <summary>A flood of connections and a handshake that never comes are refused and counted; the listener keeps accepting.</summary>
+public class TcpConnectionLimitTests
+{
+    private static TcpTransport Listening(TimeSpan handshakeTimeout, int maxInbound)
+    {
+        var t = new TcpTransport(new TcpTransportOptions
+        {
+            LocalId = 1,
+            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Peers = new Dictionary<ulong, IPEndPoint> { [2] = new IPEndPoint(IPAddress.Loopback, 9) },
+            ClusterKey = RandomNumberGenerator.GetBytes(32),
+            HandshakeTimeout = handshakeTimeout,
+            MaxInboundConnections = maxInbound,
+        });
+        t.Start(new RecordingSink());
+        return t;
+    }
+
+    private static async Task<Socket> Open(IPEndPoint at)
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await s.ConnectAsync(at);
+        return s;
+    }
+
+    [Fact]
+    public async Task Connections_beyond_the_limit_are_closed_at_accept()
+    {
+        using TcpTransport t = Listening(TimeSpan.FromSeconds(30), maxInbound: 2);
+        var sockets = new List<Socket>();
+        for (int i = 0; i < 6; i++)
+        {
+            sockets.Add(await Open(t.LocalEndPoint!));
+        }
+        Assert.True(Wait.Until(() => t.Counters.ConnectionsRefused >= 4, TimeSpan.FromSeconds(10)), $"{t.Counters.ConnectionsRefused} refused");
+        foreach (Socket s in sockets)
+        {
+            s.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_connection_that_never_completes_its_handshake_is_closed_at_the_deadline_and_frees_its_slot()
+    {
+        using TcpTransport t = Listening(TimeSpan.FromMilliseconds(200), maxInbound: 1);
+        using Socket slow = await Open(t.LocalEndPoint!);
+        await slow.SendAsync(new byte[10]); // part of a hello, never the rest
+        Assert.True(Wait.Until(() => t.Counters.HandshakesRefused >= 1, TimeSpan.FromSeconds(10)));
+        byte[] buffer = new byte[16];
+        Assert.Equal(0, await slow.ReceiveAsync(buffer).WaitAsync(TimeSpan.FromSeconds(10)));
+        // The slot is free again: the next connection is accepted (and refused only by its own deadline).
+        using Socket next = await Open(t.LocalEndPoint!);
+        Assert.True(Wait.Until(() => t.Counters.HandshakesRefused >= 2, TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, t.Counters.ConnectionsRefused);
+    }
+}
