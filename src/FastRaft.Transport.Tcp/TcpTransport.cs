@@ -23,7 +23,11 @@ namespace FastRaft.Transport.Tcp;
 /// </remarks>
 public sealed partial class TcpTransport : ITransport
 {
+    /// <summary>The System.Diagnostics.Metrics meter name every TCP transport publishes under.</summary>
+    public const string MeterName = TcpTransportMetrics.MeterName;
+
     private readonly TcpTransportOptions _options;
+    private readonly TcpTransportMetrics _metrics;
     private readonly Dictionary<ulong, OutboundPeer> _peers = [];
     private readonly HashSet<ulong> _members;
     private readonly InboundBatchPool _pool = new(maxPooled: 256, initialBytes: 16 * 1024);
@@ -40,6 +44,7 @@ public sealed partial class TcpTransport : ITransport
         options.Validate();
         _options = options;
         _members = [.. options.Peers.Keys];
+        _metrics = new TcpTransportMetrics(Counters, options.LocalId);
         foreach ((ulong id, IPEndPoint endPoint) in options.Peers)
         {
             _peers[id] = new OutboundPeer(this, id, endPoint);
@@ -123,6 +128,7 @@ public sealed partial class TcpTransport : ITransport
         }
         _disposed = true;
         _stopping.Cancel();
+        _metrics.Dispose();
         _listener?.Dispose();
         foreach (OutboundPeer peer in _peers.Values)
         {

@@ -62,3 +62,56 @@ public class TcpConnectionLimitTests
         Assert.Equal(0, t.Counters.ConnectionsRefused);
     }
 }
+
+/// <summary>The transport's counters are published as System.Diagnostics.Metrics instruments.</summary>
+public class TcpTransportMetricsTests
+{
+    [Fact]
+    public async Task Refused_handshakes_show_on_the_refusals_instrument_of_the_tcp_meter()
+    {
+        var t = new TcpTransport(new TcpTransportOptions
+        {
+            LocalId = 7,
+            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Peers = new Dictionary<ulong, IPEndPoint> { [8] = new IPEndPoint(IPAddress.Loopback, 9) },
+            ClusterKey = RandomNumberGenerator.GetBytes(32),
+            HandshakeTimeout = TimeSpan.FromMilliseconds(100),
+        });
+        using (t)
+        {
+            t.Start(new RecordingSink());
+            using (var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                await s.ConnectAsync(t.LocalEndPoint!);
+                await s.SendAsync(RandomNumberGenerator.GetBytes(100));
+            }
+            Assert.True(Wait.Until(() => t.Counters.HandshakesRefused >= 1, TimeSpan.FromSeconds(10)));
+
+            long handshakeRefusals = -1;
+            using var listener = new System.Diagnostics.Metrics.MeterListener();
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == TcpTransport.MeterName && instrument.Meter.Tags!.Any(tag => tag.Key == "fastraft.node_id" && (ulong)tag.Value! == 7))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            {
+                if (instrument.Name == "fastraft.tcp.refusals")
+                {
+                    foreach (KeyValuePair<string, object?> tag in tags)
+                    {
+                        if (tag.Key == "reason" && (string?)tag.Value == "handshake")
+                        {
+                            handshakeRefusals = value;
+                        }
+                    }
+                }
+            });
+            listener.Start();
+            listener.RecordObservableInstruments();
+            Assert.Equal(t.Counters.HandshakesRefused, handshakeRefusals);
+        }
+    }
+}
