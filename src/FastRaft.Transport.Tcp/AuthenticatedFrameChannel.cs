@@ -63,19 +63,27 @@ public sealed class AuthenticatedFrameChannel : IDisposable
     /// <summary>The receiving half, to wait for bytes (<c>ReadAsync</c>/<c>TryRead</c>) and give frames back (<c>AdvanceToNext</c>).</summary>
     public FrameStreamReader Reader => _reader;
 
-    /// <summary>Encodes, signs and buffers <paramref name="m"/>; false while paused or closed (nothing sent).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The message encodes to more than the channel's bound.</exception>
+    /// <summary>Messages refused because they encode to more than the channel's bound (a peer would refuse the frame).</summary>
+    public long OversizeRefused { get; private set; }
+
+    /// <summary>
+    /// Encodes, signs and buffers <paramref name="m"/>; false (nothing sent) while paused or
+    /// closed, or when the message encodes to more than the channel's bound (counted in
+    /// <see cref="OversizeRefused"/>): the sender reports it like any lost message.
+    /// </summary>
     public bool TryWrite(in Message m)
     {
         if (_writer.IsClosed || _writer.IsPaused)
         {
             return false;
         }
-        long size = RaftMessageCodec.EncodedSize(in m);
-        if (size > _maxMessageBytes)
+        if (RaftMessageCodec.EncodedSize(in m) > _maxMessageBytes)
         {
-            throw new ArgumentOutOfRangeException(nameof(m), size, $"the message encodes to {size} bytes; this channel carries at most {_maxMessageBytes}");
+            OversizeRefused++;
+            return false;
         }
+        // Encoded into scratch first: the MAC needs the bytes in one span, and a PipeWriter may
+        // hand the encoder several; the frame is then one copy into the pipe.
         _encoded.ResetWrittenCount();
         RaftMessageCodec.Write(_encoded, in m);
         _sendMac.Sign(_encoded.WrittenSpan, _macScratch);

@@ -41,10 +41,13 @@ public sealed partial class TcpTransport
 
         public void Flush() => Volatile.Read(ref _channel)?.Flush();
 
+        /// <summary>
+        /// Unpublishes the channel and closes its socket. The channel itself is not disposed: the
+        /// node thread may be writing to it right now, and its next flush fails and closes it.
+        /// </summary>
         public void Close()
         {
-            AuthenticatedFrameChannel? channel = Interlocked.Exchange(ref _channel, null);
-            channel?.Dispose();
+            Interlocked.Exchange(ref _channel, null);
             Interlocked.Exchange(ref _socket, null)?.Dispose();
         }
 

@@ -166,4 +166,16 @@ public class AuthenticatedChannelTests
         Assert.Equal(ChannelReadStatus.BadMac, receiver.TryReadMessage(entries, out _, out string? error));
         Assert.Contains("MAC", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_message_above_the_bound_is_refused_and_counted_not_thrown()
+    {
+        byte[] key = RandomNumberGenerator.GetBytes(32);
+        var wire = new Pipe(new PipeOptions(useSynchronizationContext: false));
+        using var channel = new AuthenticatedFrameChannel(new Pipe().Reader, wire.Writer, new FrameAuthenticator(key), new FrameAuthenticator(key), maxMessageBytes: 1024);
+        Assert.False(channel.TryWrite(CodecFixtures.App(4, 512)));
+        Assert.Equal(1, channel.OversizeRefused);
+        Assert.Equal(0, channel.Writer.UnflushedBytes);
+        Assert.True(channel.TryWrite(CodecFixtures.App(1, 16)));
+    }
 }

@@ -19,6 +19,11 @@ public sealed class FrameStreamReader
     private bool _holding;
     private bool _completed;
 
+    // Bytes left in the pipe at the last AdvanceToNext: once the writer has completed, a read
+    // that brings nothing beyond them is the end (a cut frame would otherwise be handed out
+    // again and again).
+    private long _leftOver;
+
     public FrameStreamReader(PipeReader input, int maxPayloadBytes = FrameFormat.DefaultMaxPayloadBytes)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -65,6 +70,7 @@ public sealed class FrameStreamReader
         if (_holding)
         {
             _holding = false;
+            _leftOver = _buffer.Length;
             _input.AdvanceTo(_buffer.Start, _buffer.End);
             _buffer = default;
         }
@@ -86,6 +92,6 @@ public sealed class FrameStreamReader
         _completed = result.IsCompleted || result.IsCanceled;
         _buffer = result.Buffer;
         _holding = true;
-        return !(_completed && result.Buffer.IsEmpty);
+        return !(_completed && result.Buffer.Length == _leftOver);
     }
 }

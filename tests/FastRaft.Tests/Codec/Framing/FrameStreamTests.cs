@@ -124,6 +124,9 @@ public class FrameStreamTests
         Assert.Equal(w.WrittenCount - 3, reader.BufferedBytes);
         Assert.Throws<InvalidOperationException>(() => reader.TryRead());
         reader.AdvanceToNext();
+        // Nothing more will come: the next read ends the loop instead of handing out the cut frame again.
+        Assert.False(await reader.ReadAsync());
+        Assert.Equal(w.WrittenCount - 3, reader.BufferedBytes);
     }
 
     [Fact]
