@@ -119,8 +119,10 @@ internal sealed partial class ClientEndpoint
                 RequestStatus.Ok => new MembershipReply(requestId, _node.Id, MembershipStatus.Ok, _node.Leader, r.Index,
                     [.. r.ConfState!.Voters.Order()], [.. r.ConfState.Learners.Order()], ""),
                 RequestStatus.NotLeader or RequestStatus.ShuttingDown => Reply(requestId, MembershipStatus.NotLeader, "", r.LeaderHint),
-                RequestStatus.Refused => Reply(requestId, MembershipStatus.Refused,
-                    "the leader refused the change: another membership change is still pending, or it would leave no voter"),
+                // Refusal() already turned away every change that can never succeed; what the core refuses now is
+                // transient (a change still being applied, or a new leader that has not applied its first entry).
+                RequestStatus.Refused => Reply(requestId, MembershipStatus.Unavailable,
+                    "another membership change is still being applied; retry", r.LeaderHint),
                 _ => Reply(requestId, MembershipStatus.Unavailable, $"the change did not go through ({r.Status}); retry", r.LeaderHint),
             };
         }

@@ -146,6 +146,49 @@ public class MembershipTests
     }
 
     [Fact]
+    public async Task A_change_asked_for_while_another_is_applied_is_answered_retry_and_goes_through_on_retry()
+    {
+        // The core refuses a change while another is still being applied. That is transient, so the
+        // leader must answer "retry" (Unavailable), not a final refusal an administrator would believe.
+        await using LocalCluster cluster = await StartedClusterAsync();
+        SampleNode leader = cluster.Leader!;
+        byte[] key = MembershipAuthentication.DeriveKey(cluster.ClusterKey);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.ReceiveTimeout = (int)Timeout.TotalMilliseconds;
+        const int Changes = 4;
+        for (int i = 0; i < Changes; i++)
+        {
+            socket.SendTo(Request(20 + (ulong)i, MembershipOp.AddLearner, 5 + (ulong)i,
+                new IPEndPoint(IPAddress.Loopback, 39_010 + i), DateTimeOffset.UtcNow, key), leader.ClientEndPoint);
+        }
+        var replies = new List<MembershipReply>();
+        byte[] buffer = new byte[ClientProtocol.MaxDatagramSize];
+        while (replies.Count < Changes)
+        {
+            int n = socket.Receive(buffer);
+            var reader = new MessagePackReader(buffer.AsMemory(0, n));
+            Assert.True(ClientProtocol.TryReadReplyHeader(ref reader, out byte kind, out ulong id, out int fields));
+            Assert.Equal(ClientProtocol.KindMembership, kind);
+            Assert.True(ClientProtocol.TryReadMembershipReply(ref reader, id, fields, out MembershipReply? reply));
+            replies.Add(reply!);
+        }
+        Assert.Contains(replies, r => r.Status == MembershipStatus.Ok);
+        Assert.All(replies, r => Assert.True(r.Status is MembershipStatus.Ok or MembershipStatus.Unavailable, $"{r.Status}: {r.Detail}"));
+
+        using var admin = new MembershipClient(cluster.ClientEndPoints, cluster.ClusterKey);
+        for (int i = 0; i < Changes; i++)
+        {
+            Assert.True(admin.TryChange(MembershipOp.AddLearner, 5 + (ulong)i, new IPEndPoint(IPAddress.Loopback, 39_010 + i), Timeout, out MembershipReply? r));
+            Assert.Equal(MembershipStatus.Ok, r!.Status);
+        }
+        foreach (SampleNode n in cluster.Running)
+        {
+            Assert.True(Wait.Until(() => n.Members.Learners.Length == Changes, Timeout));
+        }
+    }
+
+    [Fact]
     public void The_member_directory_travels_in_snapshots_and_an_engine_only_snapshot_still_restores()
     {
         var original = new ClusterStateMachine(new MatchingStateMachine(RaftSettings.Instruments), new MemoryStorage());
