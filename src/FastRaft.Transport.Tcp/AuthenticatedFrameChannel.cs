@@ -5,6 +5,7 @@ using FastRaft.Codec.Framing;
 using FastRaft.Core;
 using FastRaft.Protocol;
 using FastRaft.Transport.Tcp.Security;
+using FastRaft.Transport.Tcp.Snapshots;
 
 namespace FastRaft.Transport.Tcp;
 
@@ -25,6 +26,12 @@ public enum ChannelReadStatus
 
     /// <summary>The frame is authentic but not a message: close the connection.</summary>
     BadMessage,
+
+    /// <summary>
+    /// An authentic frame of a snapshot transfer (its payload starts with a transfer kind, not a
+    /// message): read it from <see cref="AuthenticatedFrameChannel.TransferPayload"/>.
+    /// </summary>
+    TransferFrame,
 }
 
 /// <summary>
@@ -63,6 +70,9 @@ public sealed class AuthenticatedFrameChannel : IDisposable
     /// <summary>The receiving half, to wait for bytes (<c>ReadAsync</c>/<c>TryRead</c>) and give frames back (<c>AdvanceToNext</c>).</summary>
     public FrameStreamReader Reader => _reader;
 
+    /// <summary>The payload of the last <see cref="ChannelReadStatus.TransferFrame"/>, valid until <c>Reader.AdvanceToNext()</c>.</summary>
+    public ReadOnlySequence<byte> TransferPayload { get; private set; }
+
     /// <summary>Messages refused because they encode to more than the channel's bound (a peer would refuse the frame).</summary>
     public long OversizeRefused { get; private set; }
 
@@ -88,6 +98,20 @@ public sealed class AuthenticatedFrameChannel : IDisposable
         RaftMessageCodec.Write(_encoded, in m);
         _sendMac.Sign(_encoded.WrittenSpan, _macScratch);
         return _writer.TryWrite(_encoded.WrittenSpan, _macScratch);
+    }
+
+    /// <summary>
+    /// Signs and buffers an already encoded payload as one frame (a snapshot transfer's frames);
+    /// false (nothing sent) while paused or closed.
+    /// </summary>
+    public bool TryWriteFrame(ReadOnlySpan<byte> payload)
+    {
+        if (_writer.IsClosed || _writer.IsPaused)
+        {
+            return false;
+        }
+        _sendMac.Sign(payload, _macScratch);
+        return _writer.TryWrite(payload, _macScratch);
     }
 
     /// <summary>Hands the buffered frames to the pipe (never waits).</summary>
@@ -127,11 +151,28 @@ public sealed class AuthenticatedFrameChannel : IDisposable
             error = "a frame's MAC is wrong";
             return ChannelReadStatus.BadMac;
         }
+        if (!payload.IsEmpty && SnapshotTransferFormat.IsTransferFrame(FirstByte(payload)))
+        {
+            TransferPayload = payload;
+            return ChannelReadStatus.TransferFrame;
+        }
         if (!_decoder.TryDecode(payload, entries, out m, out error))
         {
             return ChannelReadStatus.BadMessage;
         }
         return ChannelReadStatus.Message;
+    }
+
+    private static byte FirstByte(in ReadOnlySequence<byte> payload)
+    {
+        ReadOnlySpan<byte> first = payload.FirstSpan;
+        if (!first.IsEmpty)
+        {
+            return first[0];
+        }
+        Span<byte> one = stackalloc byte[1];
+        payload.Slice(0, 1).CopyTo(one);
+        return one[0];
     }
 
     /// <summary>The payload as one span: in place when it lies in one segment, else copied (rare).</summary>

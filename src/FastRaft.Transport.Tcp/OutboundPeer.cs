@@ -1,8 +1,6 @@
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using FastRaft.Protocol;
-using FastRaft.Transport.Tcp.Security;
 
 namespace FastRaft.Transport.Tcp;
 
@@ -18,6 +16,16 @@ public sealed partial class TcpTransport
         private Socket? _socket;
         private int _dialing;
         private int _failures;
+        private int _snapshotInFlight;
+
+        public ulong Id => id;
+
+        public IPEndPoint EndPoint => endPoint;
+
+        /// <summary>Claims the peer's one snapshot transfer slot; false while a transfer is still running.</summary>
+        public bool TryBeginSnapshot() => Interlocked.Exchange(ref _snapshotInFlight, 1) == 0;
+
+        public void EndSnapshot() => Volatile.Write(ref _snapshotInFlight, 0);
 
         /// <summary>Listed for the next Flush (node thread only).</summary>
         public bool PendingFlush { get; set; }
@@ -76,21 +84,9 @@ public sealed partial class TcpTransport
                 {
                     await Task.Delay(owner.Backoff(_failures - 1), stopping).ConfigureAwait(false);
                 }
-                var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 try
                 {
-                    using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-                    deadline.CancelAfter(owner._options.HandshakeTimeout);
-                    await socket.ConnectAsync(endPoint, deadline.Token).ConfigureAwait(false);
-                    (PipeReader input, PipeWriter output) = PipesOf(socket, owner._options.SendBufferBytes);
-                    var handshake = new DialerHandshake(owner._options.ClusterKey, owner._options.LocalId, id);
-                    (HandshakeFailure failure, SessionKeys? keys) = await HandshakeExchange.DialAsync(input, output, handshake, deadline.Token).ConfigureAwait(false);
-                    if (failure != HandshakeFailure.None)
-                    {
-                        throw new IOException($"peer {id} at {endPoint} refused: {failure}");
-                    }
-                    var channel = new AuthenticatedFrameChannel(input, output,
-                        new FrameAuthenticator(keys!.DialerToListener), new FrameAuthenticator(keys.ListenerToDialer), owner._options.MaxMessageBytes);
+                    (Socket socket, AuthenticatedFrameChannel channel) = await owner.ConnectAsync(id, endPoint, stopping).ConfigureAwait(false);
                     Volatile.Write(ref _socket, socket);
                     Volatile.Write(ref _channel, channel);
                     _failures = 0;
@@ -102,7 +98,6 @@ public sealed partial class TcpTransport
                 }
                 catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
                 {
-                    socket.Dispose();
                     _failures++;
                     Interlocked.Increment(ref owner.Counters.DialFailuresField);
                 }

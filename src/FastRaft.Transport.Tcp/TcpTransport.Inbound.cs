@@ -4,6 +4,7 @@ using FastRaft.Core;
 using FastRaft.Hosting;
 using FastRaft.Protocol;
 using FastRaft.Transport.Tcp.Security;
+using FastRaft.Transport.Tcp.Snapshots;
 
 namespace FastRaft.Transport.Tcp;
 
@@ -85,41 +86,116 @@ public sealed partial class TcpTransport
     {
         ITransportSink sink = _sink!;
         var entries = new EntryBuffer(64);
-        while (await channel.Reader.ReadAsync(_stopping.Token).ConfigureAwait(false))
+        using var transfer = new SnapshotAssembler(_snapshotBudget, _options.MaxSnapshotBytes, peer);
+        // Armed only while a snapshot transfer is in progress: a transfer that stops making
+        // progress must not hold its budget for ever. Ordinary connections wait without a timer.
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        bool armed = false;
+        try
         {
-            InboundBatch batch = _pool.Rent();
-            ChannelReadStatus status;
-            entries.Clear();
-            while ((status = channel.TryReadMessage(entries, out Message m, out _)) == ChannelReadStatus.Message)
+            while (await channel.Reader.ReadAsync(stalled.Token).ConfigureAwait(false))
             {
-                if (m.From != peer)
-                {
-                    Interlocked.Increment(ref Counters.ForgedSendersField);
-                }
-                else
-                {
-                    batch.AddCopy(in m);
-                }
+                InboundBatch batch = _pool.Rent();
+                ChannelReadStatus status;
+                bool completed = false;
+                bool refused = false;
                 entries.Clear();
-            }
-            channel.Reader.AdvanceToNext();
-            int count = batch.Count;
-            if (count > 0)
-            {
-                if (sink.Deliver(batch))
+                while (true)
                 {
-                    Interlocked.Add(ref Counters.MessagesReceivedField, count);
+                    status = channel.TryReadMessage(entries, out Message m, out _);
+                    if (status == ChannelReadStatus.Message)
+                    {
+                        if (m.From != peer)
+                        {
+                            Interlocked.Increment(ref Counters.ForgedSendersField);
+                        }
+                        else
+                        {
+                            batch.AddCopy(in m);
+                        }
+                        entries.Clear();
+                        continue;
+                    }
+                    if (status == ChannelReadStatus.TransferFrame)
+                    {
+                        AssemblyOutcome outcome = transfer.Accept(channel.TransferPayload);
+                        if (outcome == AssemblyOutcome.Completed)
+                        {
+                            Message snapshot = transfer.TakeMessage();
+                            batch.AddCopy(in snapshot);
+                            completed = true;
+                        }
+                        refused = outcome == AssemblyOutcome.Refused;
+                        if (!refused)
+                        {
+                            continue;
+                        }
+                    }
+                    break;
+                }
+                channel.Reader.AdvanceToNext();
+                bool accepted = Deliver(sink, batch);
+                if (completed || refused)
+                {
+                    // The snapshot's sender waits for this answer before it reports the transfer.
+                    AnswerTransfer(channel, completed && accepted && !refused);
+                }
+                if (refused)
+                {
+                    return;
+                }
+                if (status != ChannelReadStatus.NeedMore)
+                {
+                    Interlocked.Increment(ref Counters.BadFramesField);
+                    return;
+                }
+                if (transfer.InProgress)
+                {
+                    stalled.CancelAfter(_options.SnapshotIdleTimeout);
+                    armed = true;
+                }
+                else if (armed)
+                {
+                    stalled.CancelAfter(Timeout.InfiniteTimeSpan);
+                    armed = false;
                 }
             }
-            else
+        }
+        finally
+        {
+            if (transfer.InProgress)
             {
-                batch.Release();
+                // The connection ended (or stalled) inside a transfer.
+                Interlocked.Increment(ref Counters.SnapshotsRefusedField);
             }
-            if (status != ChannelReadStatus.NeedMore)
-            {
-                Interlocked.Increment(ref Counters.BadFramesField);
-                return;
-            }
+        }
+    }
+
+    /// <summary>Hands a batch to the node (or back to the pool when empty); true when the node took it.</summary>
+    private bool Deliver(ITransportSink sink, InboundBatch batch)
+    {
+        int count = batch.Count;
+        if (count == 0)
+        {
+            batch.Release();
+            return false;
+        }
+        if (!sink.Deliver(batch))
+        {
+            return false;
+        }
+        Interlocked.Add(ref Counters.MessagesReceivedField, count);
+        return true;
+    }
+
+    /// <summary>Tells a snapshot's sender whether it arrived whole and was handed to the node.</summary>
+    private void AnswerTransfer(AuthenticatedFrameChannel channel, bool delivered)
+    {
+        Interlocked.Increment(ref delivered ? ref Counters.SnapshotsReceivedField : ref Counters.SnapshotsRefusedField);
+        ReadOnlySpan<byte> answer = [SnapshotTransferFormat.AnswerKind, (byte)(delivered ? TransferAnswer.Delivered : TransferAnswer.Refused)];
+        if (channel.TryWriteFrame(answer))
+        {
+            channel.Flush();
         }
     }
 }

@@ -5,6 +5,7 @@ using FastRaft.Core;
 using FastRaft.Hosting;
 using FastRaft.Protocol;
 using FastRaft.Transport.Tcp.Security;
+using FastRaft.Transport.Tcp.Snapshots;
 
 namespace FastRaft.Transport.Tcp;
 
@@ -18,8 +19,10 @@ namespace FastRaft.Transport.Tcp;
 /// delivered from the connection's receive task (the threaded transport mode).
 /// </summary>
 /// <remarks>
-/// Not yet: mutual TLS, snapshots streamed in pieces (a snapshot travels as one frame up to
-/// <see cref="TcpTransportOptions.MaxMessageBytes"/>), the polled mode.
+/// Snapshots travel in 64 KiB pieces over a connection of their own per transfer (see
+/// <see cref="Snapshots.SnapshotTransferFormat"/>), so a multi-megabyte snapshot neither holds up
+/// heartbeats nor sits in one send buffer, and is reported finished only once the peer answers
+/// that it arrived whole. Not yet: mutual TLS, the polled mode.
 /// </remarks>
 public sealed partial class TcpTransport : ITransport
 {
@@ -45,6 +48,7 @@ public sealed partial class TcpTransport : ITransport
         _options = options;
         _members = [.. options.Peers.Keys];
         _metrics = new TcpTransportMetrics(Counters, options.LocalId);
+        _snapshotBudget = new SnapshotBudget(options.MaxSnapshotBytes);
         foreach ((ulong id, IPEndPoint endPoint) in options.Peers)
         {
             _peers[id] = new OutboundPeer(this, id, endPoint);
@@ -92,6 +96,11 @@ public sealed partial class TcpTransport : ITransport
             Interlocked.Increment(ref Counters.MessagesDroppedField);
             return;
         }
+        if (message.Type == MessageType.MsgSnap)
+        {
+            SendSnapshot(peer, in message, sink);
+            return;
+        }
         if (peer.TryWrite(in message))
         {
             Interlocked.Increment(ref Counters.MessagesSentField);
@@ -104,10 +113,6 @@ public sealed partial class TcpTransport : ITransport
         }
         Interlocked.Increment(ref Counters.MessagesDroppedField);
         sink.ReportUnreachable(message.To);
-        if (message.Type == MessageType.MsgSnap)
-        {
-            sink.ReportSnapshot(message.To, SnapshotStatus.SnapshotFailure);
-        }
     }
 
     public void Flush()

@@ -12,6 +12,10 @@ public sealed class TcpTransportCounters
     internal long ConnectionsRefusedField;
     internal long BadFramesField;
     internal long ForgedSendersField;
+    internal long SnapshotsSentField;
+    internal long SnapshotsFailedField;
+    internal long SnapshotsReceivedField;
+    internal long SnapshotsRefusedField;
 
     /// <summary>Messages handed to a connection.</summary>
     public long MessagesSent => Volatile.Read(ref MessagesSentField);
@@ -39,4 +43,16 @@ public sealed class TcpTransportCounters
 
     /// <summary>Authentic messages whose sender field named another node than the connection's (dropped).</summary>
     public long ForgedSenders => Volatile.Read(ref ForgedSendersField);
+
+    /// <summary>Snapshots a peer answered as received whole.</summary>
+    public long SnapshotsSent => Volatile.Read(ref SnapshotsSentField);
+
+    /// <summary>Snapshots not sent: no connection, refused by the peer, no progress in time, or another transfer to that peer still running.</summary>
+    public long SnapshotsFailed => Volatile.Read(ref SnapshotsFailedField);
+
+    /// <summary>Snapshots received whole and handed to the node.</summary>
+    public long SnapshotsReceived => Volatile.Read(ref SnapshotsReceivedField);
+
+    /// <summary>Inbound snapshot transfers refused (too large, over budget, malformed, stalled).</summary>
+    public long SnapshotsRefused => Volatile.Read(ref SnapshotsRefusedField);
 }

@@ -20,6 +20,10 @@ internal sealed class TcpTransportMetrics : IDisposable
         _meter.CreateObservableCounter("fastraft.tcp.messages.received", () => c.MessagesReceived, "{message}");
         _meter.CreateObservableCounter("fastraft.tcp.messages.dropped", () => c.MessagesDropped, "{message}", "not sent: no connection to the peer, or its send buffer full");
         _meter.CreateObservableCounter("fastraft.tcp.connects", () => c.Connects, "{connection}");
+        _meter.CreateObservableCounter("fastraft.tcp.snapshots.sent", () => c.SnapshotsSent, "{snapshot}");
+        _meter.CreateObservableCounter("fastraft.tcp.snapshots.failed", () => c.SnapshotsFailed, "{snapshot}", "snapshots this node could not send");
+        _meter.CreateObservableCounter("fastraft.tcp.snapshots.received", () => c.SnapshotsReceived, "{snapshot}");
+        _meter.CreateObservableCounter("fastraft.tcp.snapshots.refused", () => c.SnapshotsRefused, "{snapshot}", "inbound snapshot transfers refused");
         _meter.CreateObservableCounter("fastraft.tcp.refusals", () => Refusals(c), "{connection}", "connections closed by this node, by reason");
     }
 

@@ -36,6 +36,16 @@ public sealed class TcpTransportOptions
     /// <summary>The most inbound connections open at once; further ones are closed at accept.</summary>
     public int MaxInboundConnections { get; init; } = 64;
 
+    /// <summary>
+    /// The largest snapshot accepted from a peer, and the budget for all snapshots being received
+    /// at once. Snapshots travel in 64 KiB pieces over a connection of their own, so this bounds
+    /// memory, not frames; the node needs the whole snapshot in memory to step it.
+    /// </summary>
+    public long MaxSnapshotBytes { get; init; } = 512L * 1024 * 1024;
+
+    /// <summary>How long a snapshot transfer may go without progress (a piece written or read, the answer) before it is abandoned.</summary>
+    public TimeSpan SnapshotIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     internal void Validate()
     {
         if (ClusterKey is null || ClusterKey.Length < 16)
@@ -51,5 +61,8 @@ public sealed class TcpTransportOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInboundConnections, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(SendBufferBytes, 64 * 1024L);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxSnapshotBytes, 0L);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxSnapshotBytes, (long)Array.MaxLength);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(SnapshotIdleTimeout, TimeSpan.Zero);
     }
 }
