@@ -31,8 +31,8 @@ internal static class SnapshotTransferFormat
     public const int HeaderFixedSize = KindSize + LengthSize;
     public const int AnswerSize = KindSize + 1;
 
-    /// <summary>The data carried per piece frame.</summary>
-    public const int MaxPieceBytes = 64 * 1024;
+    /// <summary>The data carried per piece frame: with its kind byte, a piece is one 64 KiB pooled array.</summary>
+    public const int MaxPieceBytes = (64 * 1024) - KindSize;
 
     /// <summary>Whether a frame's payload is a transfer frame rather than a Raft message.</summary>
     public static bool IsTransferFrame(byte first) => first is >= HeaderKind and <= AnswerKind;
