@@ -45,7 +45,7 @@ public sealed partial class TcpTransport
         (PipeReader input, PipeWriter output) = PipesOf(socket, _options.SendBufferBytes);
         try
         {
-            var handshake = new ListenerHandshake(_options.ClusterKey, _options.LocalId, _members);
+            var handshake = new ListenerHandshake(_options.ClusterKey, _options.LocalId, Volatile.Read(ref _accepted));
             (HandshakeFailure failure, SessionKeys? keys) result;
             using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
             {
@@ -95,6 +95,12 @@ public sealed partial class TcpTransport
         {
             while (await channel.Reader.ReadAsync(stalled.Token).ConfigureAwait(false))
             {
+                if (!Volatile.Read(ref _accepted).Contains(peer))
+                {
+                    // The peer left the configuration since it connected: cut it off.
+                    Interlocked.Increment(ref Counters.ConnectionsRefusedField);
+                    return;
+                }
                 InboundBatch batch = _pool.Rent();
                 ChannelReadStatus status;
                 bool completed = false;

@@ -32,7 +32,7 @@ public sealed partial class TcpTransport : ITransport
     private readonly TcpTransportOptions _options;
     private readonly TcpTransportMetrics _metrics;
     private readonly Dictionary<ulong, OutboundPeer> _peers = [];
-    private readonly HashSet<ulong> _members;
+    private HashSet<ulong> _accepted;
     private readonly InboundBatchPool _pool = new(maxPooled: 256, initialBytes: 16 * 1024);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<OutboundPeer> _toFlush = [];
@@ -46,7 +46,7 @@ public sealed partial class TcpTransport : ITransport
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _members = [.. options.Peers.Keys];
+        _accepted = [.. options.Peers.Keys];
         _metrics = new TcpTransportMetrics(Counters, options.LocalId);
         _snapshotBudget = new SnapshotBudget(options.MaxSnapshotBytes);
         foreach ((ulong id, IPEndPoint endPoint) in options.Peers)
@@ -91,7 +91,7 @@ public sealed partial class TcpTransport : ITransport
     public void Send(in Message message)
     {
         ITransportSink sink = _sink ?? throw new InvalidOperationException("the transport is not started");
-        if (!_peers.TryGetValue(message.To, out OutboundPeer? peer))
+        if (!_peers.TryGetValue(message.To, out OutboundPeer? peer) && !TryResolveMember(message.To, out peer))
         {
             Interlocked.Increment(ref Counters.MessagesDroppedField);
             return;

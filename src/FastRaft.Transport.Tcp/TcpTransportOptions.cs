@@ -12,8 +12,18 @@ public sealed class TcpTransportOptions
     /// <summary>Where this node accepts its peers' connections (loopback in tests).</summary>
     public required IPEndPoint ListenEndPoint { get; init; }
 
-    /// <summary>Every other member's listening address.</summary>
+    /// <summary>
+    /// The other members' listening addresses, as known at start (a node joining a running cluster
+    /// lists the current members). Only these, and members of the node's configuration, may connect.
+    /// </summary>
     public required IReadOnlyDictionary<ulong, IPEndPoint> Peers { get; init; }
+
+    /// <summary>
+    /// Where to find a member the configuration names and <see cref="Peers"/> does not (one added
+    /// at run time): asked on the node thread when the configuration changes
+    /// (<see cref="TcpTransport.OnConfigurationChanged"/>); null when the address is unknown.
+    /// </summary>
+    public Func<ulong, IPEndPoint?>? AddressBook { get; init; }
 
     /// <summary>The cluster's shared secret (at least 16 bytes): authenticates each connection's handshake and every frame.</summary>
     public required byte[] ClusterKey { get; init; }
