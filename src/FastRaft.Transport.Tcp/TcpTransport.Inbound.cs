@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FastRaft.Core;
 using FastRaft.Hosting;
 using FastRaft.Protocol;
+using FastRaft.Transport.Tcp.Polling;
 using FastRaft.Transport.Tcp.Security;
 using FastRaft.Transport.Tcp.Snapshots;
 
@@ -43,6 +44,7 @@ public sealed partial class TcpTransport
     {
         socket.NoDelay = true;
         (PipeReader input, PipeWriter output) = PipesOf(socket, _options.SendBufferBytes);
+        bool handedOver = false;
         try
         {
             var handshake = new ListenerHandshake(_options.ClusterKey, _options.LocalId, Volatile.Read(ref _accepted));
@@ -65,6 +67,15 @@ public sealed partial class TcpTransport
                 return;
             }
             ulong peer = handshake.DialerId;
+            if (_waitSource is not null)
+            {
+                // Polled mode: from here on the node thread reads this connection.
+                var transfer = new SnapshotAssembler(_snapshotBudget, _options.MaxSnapshotBytes, peer);
+                _handovers.Enqueue(new PolledConnection(socket, input, output, peer, result.keys!, _options.MaxMessageBytes, transfer));
+                handedOver = true;
+                _waitSource.Wake();
+                return;
+            }
             using var channel = new AuthenticatedFrameChannel(input, output,
                 new FrameAuthenticator(result.keys!.ListenerToDialer), new FrameAuthenticator(result.keys.DialerToListener), _options.MaxMessageBytes);
             await ReadFramesAsync(channel, peer).ConfigureAwait(false);
@@ -75,11 +86,19 @@ public sealed partial class TcpTransport
         }
         finally
         {
-            Interlocked.Decrement(ref _inbound);
-            await input.CompleteAsync().ConfigureAwait(false);
-            await output.CompleteAsync().ConfigureAwait(false);
-            socket.Dispose();
+            if (!handedOver)
+            {
+                await CloseInboundAsync(socket, input, output).ConfigureAwait(false);
+            }
         }
+    }
+
+    private async Task CloseInboundAsync(Socket socket, PipeReader input, PipeWriter output)
+    {
+        Interlocked.Decrement(ref _inbound);
+        await input.CompleteAsync().ConfigureAwait(false);
+        await output.CompleteAsync().ConfigureAwait(false);
+        socket.Dispose();
     }
 
     private async Task ReadFramesAsync(AuthenticatedFrameChannel channel, ulong peer)
@@ -95,64 +114,8 @@ public sealed partial class TcpTransport
         {
             while (await channel.Reader.ReadAsync(stalled.Token).ConfigureAwait(false))
             {
-                if (!Volatile.Read(ref _accepted).Contains(peer))
+                if (!TakeFrames(channel, peer, transfer, entries, sink, out _))
                 {
-                    // The peer left the configuration since it connected: cut it off.
-                    Interlocked.Increment(ref Counters.ConnectionsRefusedField);
-                    return;
-                }
-                InboundBatch batch = _pool.Rent();
-                ChannelReadStatus status;
-                bool completed = false;
-                bool refused = false;
-                entries.Clear();
-                while (true)
-                {
-                    status = channel.TryReadMessage(entries, out Message m, out _);
-                    if (status == ChannelReadStatus.Message)
-                    {
-                        if (m.From != peer)
-                        {
-                            Interlocked.Increment(ref Counters.ForgedSendersField);
-                        }
-                        else
-                        {
-                            batch.AddCopy(in m);
-                        }
-                        entries.Clear();
-                        continue;
-                    }
-                    if (status == ChannelReadStatus.TransferFrame)
-                    {
-                        AssemblyOutcome outcome = transfer.Accept(channel.TransferPayload);
-                        if (outcome == AssemblyOutcome.Completed)
-                        {
-                            Message snapshot = transfer.TakeMessage();
-                            batch.AddCopy(in snapshot);
-                            completed = true;
-                        }
-                        refused = outcome == AssemblyOutcome.Refused;
-                        if (!refused)
-                        {
-                            continue;
-                        }
-                    }
-                    break;
-                }
-                channel.Reader.AdvanceToNext();
-                bool accepted = Deliver(sink, batch);
-                if (completed || refused)
-                {
-                    // The snapshot's sender waits for this answer before it reports the transfer.
-                    AnswerTransfer(channel, completed && accepted && !refused);
-                }
-                if (refused)
-                {
-                    return;
-                }
-                if (status != ChannelReadStatus.NeedMore)
-                {
-                    Interlocked.Increment(ref Counters.BadFramesField);
                     return;
                 }
                 if (transfer.InProgress)
@@ -175,6 +138,84 @@ public sealed partial class TcpTransport
                 Interlocked.Increment(ref Counters.SnapshotsRefusedField);
             }
         }
+    }
+
+    /// <summary>
+    /// Reads the frames buffered on a connection (after a read) and hands their messages to the
+    /// node as one batch; snapshot transfer frames go to <paramref name="transfer"/>, and a completed
+    /// transfer is answered once the node took it. False when the connection must close (a bad
+    /// frame, a refused transfer, a peer that left the configuration). Receive task or node thread.
+    /// </summary>
+    private bool TakeFrames(AuthenticatedFrameChannel channel, ulong peer, SnapshotAssembler transfer, EntryBuffer entries, ITransportSink sink, out int delivered)
+    {
+        delivered = 0;
+        if (!Volatile.Read(ref _accepted).Contains(peer))
+        {
+            // The peer left the configuration since it connected: cut it off.
+            channel.Reader.AdvanceToNext();
+            Interlocked.Increment(ref Counters.ConnectionsRefusedField);
+            return false;
+        }
+        InboundBatch batch = _pool.Rent();
+        ChannelReadStatus status;
+        bool completed = false;
+        bool refused = false;
+        entries.Clear();
+        while (true)
+        {
+            status = channel.TryReadMessage(entries, out Message m, out _);
+            if (status == ChannelReadStatus.Message)
+            {
+                if (m.From != peer)
+                {
+                    Interlocked.Increment(ref Counters.ForgedSendersField);
+                }
+                else
+                {
+                    batch.AddCopy(in m);
+                }
+                entries.Clear();
+                continue;
+            }
+            if (status == ChannelReadStatus.TransferFrame)
+            {
+                AssemblyOutcome outcome = transfer.Accept(channel.TransferPayload);
+                if (outcome == AssemblyOutcome.Completed)
+                {
+                    Message snapshot = transfer.TakeMessage();
+                    batch.AddCopy(in snapshot);
+                    completed = true;
+                }
+                refused = outcome == AssemblyOutcome.Refused;
+                if (!refused)
+                {
+                    continue;
+                }
+            }
+            break;
+        }
+        channel.Reader.AdvanceToNext();
+        int count = batch.Count;
+        bool accepted = Deliver(sink, batch);
+        if (accepted)
+        {
+            delivered = count;
+        }
+        if (completed || refused)
+        {
+            // The snapshot's sender waits for this answer before it reports the transfer.
+            AnswerTransfer(channel, completed && accepted && !refused);
+        }
+        if (refused)
+        {
+            return false;
+        }
+        if (status != ChannelReadStatus.NeedMore)
+        {
+            Interlocked.Increment(ref Counters.BadFramesField);
+            return false;
+        }
+        return true;
     }
 
     /// <summary>Hands a batch to the node (or back to the pool when empty); true when the node took it.</summary>

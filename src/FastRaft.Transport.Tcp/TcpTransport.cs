@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using FastRaft.Core;
 using FastRaft.Hosting;
 using FastRaft.Protocol;
+using FastRaft.Transport.Tcp.Polling;
 using FastRaft.Transport.Tcp.Security;
 using FastRaft.Transport.Tcp.Snapshots;
 
@@ -49,6 +50,8 @@ public sealed partial class TcpTransport : ITransport
         _accepted = [.. options.Peers.Keys];
         _metrics = new TcpTransportMetrics(Counters, options.LocalId);
         _snapshotBudget = new SnapshotBudget(options.MaxSnapshotBytes);
+        _waitSource = options.ReceiveTasks ? null : new TcpWaitSource();
+        _snapshotIdleTicks = (long)(options.SnapshotIdleTimeout.TotalSeconds * options.Time.TimestampFrequency);
         foreach ((ulong id, IPEndPoint endPoint) in options.Peers)
         {
             _peers[id] = new OutboundPeer(this, id, endPoint);
@@ -139,6 +142,7 @@ public sealed partial class TcpTransport : ITransport
         {
             peer.Close();
         }
+        ClosePolled();
     }
 
     private TimeSpan Backoff(int failures)

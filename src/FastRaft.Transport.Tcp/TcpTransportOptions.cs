@@ -56,6 +56,21 @@ public sealed class TcpTransportOptions
     /// <summary>How long a snapshot transfer may go without progress (a piece written or read, the answer) before it is abandoned.</summary>
     public TimeSpan SnapshotIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Receive on background tasks (each inbound connection's pipe read by its own task, messages
+    /// queued to the node thread) instead of the default polled mode, where the node thread reads
+    /// its inbound connections itself in <see cref="TcpTransport.Poll"/> and waits on their sockets
+    /// when idle. Set it when nothing polls the transport (a transport used without a node), or
+    /// to compare the two.
+    /// </summary>
+    public bool ReceiveTasks { get; init; }
+
+    /// <summary>
+    /// The node's clock: in the polled mode <see cref="TcpTransport.Poll"/> is handed timestamps of
+    /// it, and the transport's timeouts are measured in them.
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     internal void Validate()
     {
         if (ClusterKey is null || ClusterKey.Length < 16)
@@ -64,6 +79,7 @@ public sealed class TcpTransportOptions
         }
         ArgumentNullException.ThrowIfNull(ListenEndPoint);
         ArgumentNullException.ThrowIfNull(Peers);
+        ArgumentNullException.ThrowIfNull(Time);
         if (Peers.ContainsKey(LocalId))
         {
             throw new ArgumentException($"Peers must not contain this node's own id {LocalId}", nameof(Peers));

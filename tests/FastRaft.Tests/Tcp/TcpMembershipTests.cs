@@ -34,6 +34,7 @@ public class TcpMembershipTests
             ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
             Peers = new Dictionary<ulong, IPEndPoint> { [1] = new IPEndPoint(IPAddress.Loopback, 9) },
             ClusterKey = key,
+            ReceiveTasks = true,
         });
         newcomer.Start(newcomerSink);
         endPoints[3] = newcomer.LocalEndPoint!;
@@ -44,6 +45,7 @@ public class TcpMembershipTests
             ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
             Peers = new Dictionary<ulong, IPEndPoint>(),
             ClusterKey = key,
+            ReceiveTasks = true,
             AddressBook = id =>
             {
                 lookups.Add(id);
@@ -69,11 +71,13 @@ public class TcpMembershipTests
             ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
             Peers = new Dictionary<ulong, IPEndPoint> { [1] = leader.LocalEndPoint! },
             ClusterKey = key,
+            ReceiveTasks = true,
         });
         fromNewcomer.Start(new RecordingSink());
         Assert.True(Reaches(fromNewcomer, leaderSink, 1, 3));
 
         // Node 3 leaves: the leader drops what it would send to it, and a new dial from node 3 is refused.
+        long cutBefore = leader.Counters.ConnectionsRefused;
         leader.OnConfigurationChanged(new ConfState { Voters = [1] });
         long dropped = leader.Counters.MessagesDropped;
         leader.Send(Beat(1, 3, 4));
@@ -85,6 +89,7 @@ public class TcpMembershipTests
             ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
             Peers = new Dictionary<ulong, IPEndPoint> { [1] = leader.LocalEndPoint! },
             ClusterKey = key,
+            ReceiveTasks = true,
         });
         again.Start(new RecordingSink());
         Assert.True(Wait.Until(() =>
@@ -95,10 +100,12 @@ public class TcpMembershipTests
         }, Timeout));
         Assert.DoesNotContain(leaderSink.Messages(), m => m.From == 3 && m.Term == 5);
         // The connection node 3 opened while a member is closed at its next message.
-        long cutBefore = leader.Counters.ConnectionsRefused;
-        fromNewcomer.Send(Beat(3, 1, 6));
-        fromNewcomer.Flush();
-        Assert.True(Wait.Until(() => leader.Counters.ConnectionsRefused > cutBefore, Timeout));
+        Assert.True(Wait.Until(() =>
+        {
+            fromNewcomer.Send(Beat(3, 1, 6));
+            fromNewcomer.Flush();
+            return leader.Counters.ConnectionsRefused > cutBefore;
+        }, Timeout));
         Assert.DoesNotContain(leaderSink.Messages(), m => m.From == 3 && m.Term == 6);
     }
 
@@ -113,6 +120,7 @@ public class TcpMembershipTests
             ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
             Peers = new Dictionary<ulong, IPEndPoint> { [1] = new IPEndPoint(IPAddress.Loopback, 9) },
             ClusterKey = key,
+            ReceiveTasks = true,
         });
         target.Start(sink);
         IPEndPoint? known = null;
@@ -123,6 +131,7 @@ public class TcpMembershipTests
             ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
             Peers = new Dictionary<ulong, IPEndPoint>(),
             ClusterKey = key,
+            ReceiveTasks = true,
             AddressBook = _ =>
             {
                 lookups++;

@@ -25,8 +25,9 @@ public class TcpSnapshotTransferTests
         public readonly RecordingSink ReceiverSink = new();
         public readonly TcpTransport Sender;
         public readonly TcpTransport Receiver;
+        private readonly PollPump? _pump;
 
-        public Pair(long maxSnapshotBytes = 512L << 20, TimeSpan? idle = null)
+        public Pair(bool polled, long maxSnapshotBytes = 512L << 20, TimeSpan? idle = null)
         {
             Receiver = new TcpTransport(new TcpTransportOptions
             {
@@ -37,8 +38,11 @@ public class TcpSnapshotTransferTests
                 MaxMessageBytes = 256 * 1024,
                 MaxSnapshotBytes = maxSnapshotBytes,
                 SnapshotIdleTimeout = idle ?? TimeSpan.FromSeconds(10),
+                ReceiveTasks = !polled,
             });
             Receiver.Start(ReceiverSink);
+            // Polled: a thread stands in for the node's duty cycle.
+            _pump = polled ? new PollPump(Receiver, TimeProvider.System, TimeSpan.FromMilliseconds(50)) : null;
             Sender = new TcpTransport(new TcpTransportOptions
             {
                 LocalId = 1,
@@ -52,6 +56,7 @@ public class TcpSnapshotTransferTests
 
         public void Dispose()
         {
+            _pump?.Dispose();
             Sender.Dispose();
             Receiver.Dispose();
         }
@@ -66,10 +71,12 @@ public class TcpSnapshotTransferTests
         Snapshot = new Snapshot(data, new SnapshotMetadata(new ConfState { Voters = [1, 2] }, index, 3)),
     };
 
-    [Fact]
-    public void A_snapshot_forty_times_the_frame_bound_arrives_whole_and_is_reported_finished()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_snapshot_forty_times_the_frame_bound_arrives_whole_and_is_reported_finished(bool polled)
     {
-        using var pair = new Pair();
+        using var pair = new Pair(polled);
         byte[] data = RandomNumberGenerator.GetBytes(10 * 1024 * 1024 + 123);
         pair.Sender.Send(Snap(data));
         pair.Sender.Flush();
@@ -84,10 +91,12 @@ public class TcpSnapshotTransferTests
         Assert.Empty(pair.SenderSink.Unreachable);
     }
 
-    [Fact]
-    public void Heartbeats_keep_flowing_on_the_message_connection_while_a_snapshot_streams()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Heartbeats_keep_flowing_on_the_message_connection_while_a_snapshot_streams(bool polled)
     {
-        using var pair = new Pair();
+        using var pair = new Pair(polled);
         // The message connection is dialled by the first message sent (which it drops).
         Assert.True(Wait.Until(() =>
         {
@@ -108,10 +117,12 @@ public class TcpSnapshotTransferTests
         Assert.Single(pair.ReceiverSink.Messages(), m => m.Type == MessageType.MsgSnap);
     }
 
-    [Fact]
-    public void A_snapshot_above_the_receivers_limit_is_refused_and_reported_failed()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_snapshot_above_the_receivers_limit_is_refused_and_reported_failed(bool polled)
     {
-        using var pair = new Pair(maxSnapshotBytes: 1024 * 1024);
+        using var pair = new Pair(polled, maxSnapshotBytes: 1024 * 1024);
         pair.Sender.Send(Snap(new byte[2 * 1024 * 1024]));
         pair.Sender.Flush();
 
@@ -128,20 +139,24 @@ public class TcpSnapshotTransferTests
         Assert.Single(pair.ReceiverSink.Messages());
     }
 
-    [Fact]
-    public void A_snapshot_the_node_does_not_take_is_reported_failed()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_snapshot_the_node_does_not_take_is_reported_failed(bool polled)
     {
-        using var pair = new Pair();
+        using var pair = new Pair(polled);
         pair.ReceiverSink.Refuse = true;
         pair.Sender.Send(Snap(new byte[300_000]));
         Assert.True(Wait.Until(() => pair.SenderSink.SnapshotReports.Count == 1, Timeout));
         Assert.Equal(SnapshotStatus.SnapshotFailure, pair.SenderSink.SnapshotReports.Single().Status);
     }
 
-    [Fact]
-    public void A_snapshot_to_a_peer_nobody_listens_for_is_reported_failed()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_snapshot_to_a_peer_nobody_listens_for_is_reported_failed(bool polled)
     {
-        using var pair = new Pair();
+        using var pair = new Pair(polled);
         pair.Receiver.Dispose();
         pair.Sender.Send(Snap(new byte[1000]));
         Assert.True(Wait.Until(() => pair.SenderSink.SnapshotReports.Count == 1, Timeout));
@@ -149,10 +164,12 @@ public class TcpSnapshotTransferTests
         Assert.Equal(1, pair.Sender.Counters.SnapshotsFailed);
     }
 
-    [Fact]
-    public async Task A_transfer_that_stalls_is_closed_after_the_idle_timeout_and_its_budget_freed()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_transfer_that_stalls_is_closed_after_the_idle_timeout_and_its_budget_freed(bool polled)
     {
-        using var pair = new Pair(maxSnapshotBytes: 8 * 1024 * 1024, idle: TimeSpan.FromMilliseconds(300));
+        using var pair = new Pair(polled, maxSnapshotBytes: 8 * 1024 * 1024, idle: TimeSpan.FromMilliseconds(300));
         // A member (it has the key) that announces a large snapshot, sends one piece and stops.
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(pair.Receiver.LocalEndPoint!);

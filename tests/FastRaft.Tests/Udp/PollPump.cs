@@ -1,4 +1,4 @@
-using FastRaft.Transport.Udp;
+using FastRaft.Hosting;
 
 namespace FastRaft.Tests.Udp;
 
@@ -10,14 +10,14 @@ namespace FastRaft.Tests.Udp;
 /// </summary>
 internal sealed class PollPump : IDisposable
 {
-    private readonly UdpTransport _transport;
+    private readonly ITransport _transport;
     private readonly TimeProvider _time;
     private readonly TimeSpan _idleWait;
     private readonly Thread _thread;
     private volatile bool _stopping;
     private long _cycles;
 
-    public PollPump(UdpTransport transport, TimeProvider time, TimeSpan idleWait)
+    public PollPump(ITransport transport, TimeProvider time, TimeSpan idleWait)
     {
         _transport = transport;
         _time = time;
