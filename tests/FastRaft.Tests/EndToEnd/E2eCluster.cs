@@ -27,6 +27,7 @@ public enum E2eNetwork
 /// <summary>How an <see cref="E2eCluster"/> is built.</summary>
 internal sealed class E2eSettings
 {
+    /// <summary>The transport (UDP unless set).</summary>
     public E2eNetwork Network { get; init; } = E2eNetwork.Udp;
 
     /// <summary>Durable storage: a write-ahead log per node in a temporary directory (else MemoryStorage).</summary>
@@ -83,8 +84,6 @@ internal sealed class E2eCluster : IAsyncDisposable
             }
         }
     }
-
-    public E2eNetwork Network => _settings.Network;
 
     /// <summary>The proxies between the nodes (TCP with <see cref="E2eSettings.TcpFaultProxies"/>), else null.</summary>
     public TcpFaultNetwork? Faults { get; }
