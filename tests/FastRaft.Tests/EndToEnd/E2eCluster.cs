@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using FastRaft.Codec.Framing;
 using FastRaft.Core;
 using FastRaft.Core.Storage;
 using FastRaft.Hosting;
@@ -35,6 +34,9 @@ internal sealed class E2eSettings
 
     public SnapshotPolicy Snapshots { get; init; } = new();
 
+    /// <summary>Election timeout in 10 ms ticks (heartbeats every 2).</summary>
+    public int ElectionTick { get; init; } = 20;
+
     /// <summary>The cluster key (a fresh random one unless set).</summary>
     public byte[] ClusterKey { get; init; } = RandomNumberGenerator.GetBytes(32);
 
@@ -44,11 +46,17 @@ internal sealed class E2eSettings
     /// <summary>TCP: the largest message a node sends or accepts (null: the transport's default).</summary>
     public int? TcpMaxMessageBytes { get; init; }
 
+    /// <summary>TCP: each connection's send buffer (null: the transport's default).</summary>
+    public long? TcpSendBufferBytes { get; init; }
+
     /// <summary>
     /// TCP: every connection from one node to another goes through its own <see cref="TcpFaultProxy"/>
     /// (the dialer's peer address is the proxy's), reachable as <see cref="E2eCluster.Faults"/>.
     /// </summary>
     public bool TcpFaultProxies { get; init; }
+
+    /// <summary>TCP with proxies: each proxy's receive buffer (null: the system's).</summary>
+    public int? TcpProxyReceiveBufferBytes { get; init; }
 }
 
 /// <summary>
@@ -80,7 +88,7 @@ internal sealed class E2eCluster : IAsyncDisposable
             }
             if (_settings.TcpFaultProxies)
             {
-                Faults = new TcpFaultNetwork(Members, id => _endpoints[id]);
+                Faults = new TcpFaultNetwork(Members, id => _endpoints[id], _settings.TcpProxyReceiveBufferBytes);
             }
         }
     }
@@ -113,7 +121,7 @@ internal sealed class E2eCluster : IAsyncDisposable
         Raft = new RaftConfig
         {
             Id = id,
-            ElectionTick = 20,
+            ElectionTick = _settings.ElectionTick,
             HeartbeatTick = 2,
             MaxInflightMsgs = 256,
             PreVote = true,
@@ -239,13 +247,15 @@ internal sealed class E2eCluster : IAsyncDisposable
                 peers[peer] = Faults is null ? _endpoints[peer] : Faults.Link(id, peer).EndPoint;
             }
         }
+        var defaults = new TcpTransportOptions { LocalId = id, ListenEndPoint = _endpoints[id], Peers = peers, ClusterKey = _settings.ClusterKey };
         return new TcpTransportOptions
         {
             LocalId = id,
             ListenEndPoint = _endpoints[id],
             Peers = peers,
             ClusterKey = _settings.ClusterKey,
-            MaxMessageBytes = _settings.TcpMaxMessageBytes ?? FrameFormat.DefaultMaxPayloadBytes,
+            MaxMessageBytes = _settings.TcpMaxMessageBytes ?? defaults.MaxMessageBytes,
+            SendBufferBytes = _settings.TcpSendBufferBytes ?? defaults.SendBufferBytes,
         };
     }
 

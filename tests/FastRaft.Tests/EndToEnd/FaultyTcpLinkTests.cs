@@ -1,3 +1,4 @@
+using FastRaft.Hosting;
 using FastRaft.Transport.Tcp;
 using Xunit.Abstractions;
 
@@ -52,5 +53,52 @@ public class FaultyTcpLinkTests(ITestOutputHelper output)
         Assert.True(connects > 6, $"{connects} connects: the nodes redialled the links that were reset");
         output.WriteLine($"{tally}; {clients.Count} clients, failures {string.Join("; ", clients.Where(c => !c.Failures.IsEmpty).Select(c => c.Describe()))}");
         output.WriteLine(cluster.Describe());
+    }
+
+    [Fact]
+    public async Task A_black_holed_follower_pauses_the_leaders_connection_to_it_and_the_same_connection_resumes_once_the_link_heals()
+    {
+        // Small buffers all along the link, so what the leader sends to the silent follower soon
+        // fills them and the leader's connection pauses (messages dropped, the follower reported
+        // unreachable) instead of queueing without bound.
+        await using var cluster = new E2eCluster(3, new E2eSettings
+        {
+            Network = E2eNetwork.Tcp,
+            TcpFaultProxies = true,
+            TcpSendBufferBytes = 64 * 1024,
+            TcpProxyReceiveBufferBytes = 4 * 1024,
+            // The assertions follow one leader's connection: a longer election timeout keeps a
+            // loaded machine from moving leadership meanwhile.
+            ElectionTick = 60,
+        });
+        TcpFaultNetwork faults = cluster.Faults!;
+        cluster.StartAll();
+        RaftNode<ulong> leader = await cluster.WaitForLeaderAsync();
+        ulong silent = cluster.Members.First(id => id != leader.Id);
+        var before = new LedgerClient(cluster, clientId: 1, payloadSize: 2_048);
+        await before.RunAsync(200, concurrency: 16);
+        await cluster.WaitForConvergenceAsync();
+        TcpTransportCounters counters = cluster.TcpTransports[leader.Id].Counters;
+        TcpFaultProxy toSilent = faults.Link(leader.Id, silent);
+        (long dropped, long dialFailures, long relayed) = (counters.MessagesDropped, counters.DialFailures, toSilent.Accepted);
+
+        faults.Isolate(silent, blackHole: true);
+        var during = new LedgerClient(cluster, clientId: 2, payloadSize: 2_048);
+        await during.RunAsync(2_000, concurrency: 32);
+        await E2eCluster.Eventually(() => counters.MessagesDropped > dropped, () => $"the leader to drop messages for node {silent}: {cluster.Describe()}");
+        Assert.True(cluster.StateMachines[silent].State.Count < 200 + 2_000, "the black-holed follower applied everything");
+        faults.HealAll();
+        var after = new LedgerClient(cluster, clientId: 3, payloadSize: 2_048);
+        await after.RunAsync(100, concurrency: 16);
+        await cluster.WaitForConvergenceAsync();
+
+        LedgerChecks.AssertExactlyAcknowledged(cluster, before, during, after);
+        Assert.True(leader.Id == cluster.CurrentLeader()!.Id, $"leadership moved during the test: {cluster.Describe()}");
+        // The drops came from the paused connection, not from a lost one: the leader never
+        // redialled the follower, and the link carried the one connection throughout.
+        Assert.Equal(dialFailures, counters.DialFailures);
+        Assert.Equal(relayed, toSilent.Accepted);
+        Assert.Equal(0, toSilent.Resets + toSilent.Refused);
+        output.WriteLine($"leader dropped {counters.MessagesDropped - dropped} messages while node {silent} was black-holed; {cluster.Describe()}");
     }
 }

@@ -20,7 +20,8 @@ internal sealed class TcpFaultNetwork : IAsyncDisposable
     private readonly ulong[] _members;
 
     /// <param name="listenerOf">A node's listening address now (asked for every relayed connection).</param>
-    public TcpFaultNetwork(IReadOnlyList<ulong> members, Func<ulong, IPEndPoint> listenerOf)
+    /// <param name="receiveBufferBytes">Each proxy's receive buffer (see <see cref="TcpFaultProxy"/>); null for the system's.</param>
+    public TcpFaultNetwork(IReadOnlyList<ulong> members, Func<ulong, IPEndPoint> listenerOf, int? receiveBufferBytes = null)
     {
         _members = [.. members];
         try
@@ -31,7 +32,7 @@ internal sealed class TcpFaultNetwork : IAsyncDisposable
                 {
                     if (from != to)
                     {
-                        _links[(from, to)] = new TcpFaultProxy($"{from}→{to}", () => listenerOf(to));
+                        _links[(from, to)] = new TcpFaultProxy($"{from}→{to}", () => listenerOf(to), receiveBufferBytes);
                     }
                 }
             }

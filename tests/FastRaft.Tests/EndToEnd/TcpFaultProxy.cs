@@ -48,11 +48,20 @@ internal sealed class TcpFaultProxy : IAsyncDisposable
     private long _bytes;
 
     /// <param name="target">The listener the link leads to (asked per connection, so a restarted node may move).</param>
-    public TcpFaultProxy(string name, Func<IPEndPoint> target)
+    /// <param name="receiveBufferBytes">
+    /// The kernel's receive buffer of the dialler's side (null: the system's, which grows to
+    /// megabytes): small, a stalled link soon pushes back on its sender.
+    /// </param>
+    public TcpFaultProxy(string name, Func<IPEndPoint> target, int? receiveBufferBytes = null)
     {
         Name = name;
         _target = target;
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (receiveBufferBytes is int bytes)
+        {
+            // Set before listening, so accepted connections inherit it (and their window follows).
+            _listener.ReceiveBufferSize = bytes;
+        }
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(MaxConnections);
         EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
