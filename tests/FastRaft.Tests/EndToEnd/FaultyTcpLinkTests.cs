@@ -46,8 +46,9 @@ public class FaultyTcpLinkTests(ITestOutputHelper output)
         long connects = 0;
         foreach (TcpTransport t in cluster.TcpTransports.Values)
         {
-            // A reset cuts a stream between frames or inside one; either way no frame arrives damaged.
-            Assert.Equal(0, t.Counters.BadFrames + t.Counters.ForgedSenders + t.Counters.HandshakesRefused);
+            // A reset cuts a stream between frames or inside one; either way no frame arrives
+            // damaged. (A reset during a handshake is counted as a refused handshake: allowed.)
+            Assert.Equal(0, t.Counters.BadFrames + t.Counters.ForgedSenders);
             connects += t.Counters.Connects;
         }
         Assert.True(connects > 6, $"{connects} connects: the nodes redialled the links that were reset");
