@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using FastRaft.Core.Storage;
 using FastRaft.Hosting;
@@ -6,6 +7,7 @@ using FastRaft.Hosting.Idle;
 using FastRaft.Hosting.InMemory;
 using FastRaft.Storage;
 using FastRaft.Storage.Wal;
+using FastRaft.Transport.Tcp;
 using FastRaft.Transport.Udp;
 
 namespace FastRaft.LoadTest.Targets;
@@ -22,6 +24,7 @@ public sealed class FastRaftTarget : ILoadTarget
     private readonly List<RaftNode<long>> _nodes = [];
     private readonly List<IRaftStorage> _storages = [];
     private readonly List<UdpTransport> _udp = [];
+    private readonly List<TcpTransport> _tcp = [];
     private readonly List<ParkingIdleStrategy> _idlers = [];
     private string? _dataFolder;
     private readonly Func<ProposeResult<long>, ProposalOutcome> _map;
@@ -87,7 +90,7 @@ public sealed class FastRaftTarget : ILoadTarget
 
     public void WritePayload(Span<byte> destination, long sequence) => _options.PayloadWriter(destination, sequence);
 
-    /// <summary>Host counters summed over the nodes (and the leader's own Readys), UDP transport counters, idle parks.</summary>
+    /// <summary>Host counters summed over the nodes (and the leader's own Readys), UDP or TCP transport counters, idle parks.</summary>
     public IReadOnlyDictionary<string, long> Counters()
     {
         var c = new Dictionary<string, long>();
@@ -117,6 +120,15 @@ public sealed class FastRaftTarget : ILoadTarget
             Add(c, "udp.dropped", u.DroppedTotal);
             Add(c, "udp.receiveLoopAllocatedBytes", u.ReceiveLoopAllocatedBytes);
             Add(c, "udp.overflowBatches", u.OverflowBatches);
+        }
+        foreach (TcpTransport t in _tcp)
+        {
+            TcpTransportCounters u = t.Counters;
+            Add(c, "tcp.messagesSent", u.MessagesSent);
+            Add(c, "tcp.messagesReceived", u.MessagesReceived);
+            Add(c, "tcp.dropped", u.MessagesDropped);
+            Add(c, "tcp.connects", u.Connects);
+            Add(c, "tcp.badFrames", u.BadFrames);
         }
         lock (_idlers)
         {
@@ -186,6 +198,7 @@ public sealed class FastRaftTarget : ILoadTarget
         }
         _nodes.Clear();
         _udp.Clear();
+        _tcp.Clear();
         foreach (IRaftStorage storage in _storages)
         {
             storage.Dispose();
@@ -222,9 +235,14 @@ public sealed class FastRaftTarget : ILoadTarget
             }
             return transports;
         }
-        var udp = new UdpTransport[members.Length];
         // Measured as deployed: authenticated (one fresh key shared by the run's nodes).
         byte[] clusterKey = RandomNumberGenerator.GetBytes(32);
+        if (_options.Transport == FastRaftTransport.Tcp)
+        {
+            CreateTcpTransports(members, clusterKey, transports);
+            return transports;
+        }
+        var udp = new UdpTransport[members.Length];
         for (int i = 0; i < members.Length; i++)
         {
             udp[i] = new UdpTransport(new UdpTransportOptions
@@ -248,6 +266,40 @@ public sealed class FastRaftTarget : ILoadTarget
             }
         }
         return transports;
+    }
+
+    /// <summary>
+    /// TCP peers are fixed when a transport is built, so every node's listening port is chosen
+    /// first (a free loopback port each, released just before the node binds it).
+    /// </summary>
+    private void CreateTcpTransports(ulong[] members, byte[] clusterKey, ITransport[] transports)
+    {
+        var endPoints = new Dictionary<ulong, IPEndPoint>();
+        foreach (ulong id in members)
+        {
+            endPoints[id] = new IPEndPoint(IPAddress.Loopback, FreeTcpPort());
+        }
+        for (int i = 0; i < members.Length; i++)
+        {
+            var peers = new Dictionary<ulong, IPEndPoint>(endPoints);
+            peers.Remove(members[i]);
+            var tcp = new TcpTransport(new TcpTransportOptions
+            {
+                LocalId = members[i],
+                ListenEndPoint = endPoints[members[i]],
+                Peers = peers,
+                ClusterKey = clusterKey,
+            });
+            transports[i] = tcp;
+            _tcp.Add(tcp);
+        }
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     internal static void TryDelete(string folder)

@@ -10,6 +10,9 @@ public enum FastRaftTransport
     /// <summary><see cref="FastRaft.Transport.Udp.UdpTransport"/> on 127.0.0.1.</summary>
     Udp,
 
+    /// <summary><see cref="FastRaft.Transport.Tcp.TcpTransport"/> on 127.0.0.1: one connection per peer and direction, key handshake and a MAC per frame.</summary>
+    Tcp,
+
     /// <summary><see cref="FastRaft.Hosting.InMemory.InMemoryNetwork"/>: batches handed between threads, no sockets.</summary>
     InMemory,
 }
@@ -40,7 +43,7 @@ public sealed record FastRaftTargetOptions
     /// <summary>Heartbeat interval in ticks.</summary>
     public int HeartbeatTick { get; init; } = 3;
 
-    /// <summary>The largest append message: below the UDP transport's whole-datagram limit so appends are never chunked.</summary>
+    /// <summary>The largest append message: below the UDP transport's whole-datagram limit so appends are never chunked (TCP uses the same, to compare like with like).</summary>
     public ulong MaxSizePerMsg { get; init; } = 32 * 1024;
 
     /// <summary>Append messages in flight per follower (the core's default; <c>--fastraft-inflight</c> overrides it for a run).</summary>

@@ -8,31 +8,65 @@ using FastRaft.Hosting;
 using FastRaft.Storage;
 using FastRaft.Storage.Wal;
 using FastRaft.Tests.Wal;
+using FastRaft.Transport.Tcp;
 using FastRaft.Transport.Udp;
 
 namespace FastRaft.Tests.EndToEnd;
 
+/// <summary>Which transport an <see cref="E2eCluster"/>'s nodes talk over.</summary>
+public enum E2eNetwork
+{
+    /// <summary><see cref="UdpTransport"/> (the default).</summary>
+    Udp,
+
+    /// <summary><see cref="TcpTransport"/>: peers are fixed at construction, so only the bootstrap members run.</summary>
+    Tcp,
+}
+
 /// <summary>How an <see cref="E2eCluster"/> is built.</summary>
 internal sealed class E2eSettings
 {
+    /// <summary>The transport (UDP unless set).</summary>
+    public E2eNetwork Network { get; init; } = E2eNetwork.Udp;
+
     /// <summary>Durable storage: a write-ahead log per node in a temporary directory (else MemoryStorage).</summary>
     public bool WriteAheadLog { get; init; }
 
     public SnapshotPolicy Snapshots { get; init; } = new();
 
+    /// <summary>Election timeout in 10 ms ticks (heartbeats every 2).</summary>
+    public int ElectionTick { get; init; } = 20;
+
     /// <summary>The cluster key (a fresh random one unless set).</summary>
     public byte[] ClusterKey { get; init; } = RandomNumberGenerator.GetBytes(32);
 
-    /// <summary>Adjusts a node's transport options (fault injection, sizes) before each start.</summary>
+    /// <summary>Adjusts a node's UDP transport options (fault injection, sizes) before each start.</summary>
     public Action<ulong, UdpTransportOptions>? Transport { get; init; }
+
+    /// <summary>TCP: the largest message a node sends or accepts (null: the transport's default).</summary>
+    public int? TcpMaxMessageBytes { get; init; }
+
+    /// <summary>TCP: each connection's send buffer (null: the transport's default).</summary>
+    public long? TcpSendBufferBytes { get; init; }
+
+    /// <summary>
+    /// TCP: every connection from one node to another goes through its own <see cref="TcpFaultProxy"/>
+    /// (the dialer's peer address is the proxy's), reachable as <see cref="E2eCluster.Faults"/>.
+    /// </summary>
+    public bool TcpFaultProxies { get; init; }
+
+    /// <summary>TCP with proxies: each proxy's receive buffer (null: the system's).</summary>
+    public int? TcpProxyReceiveBufferBytes { get; init; }
 }
 
 /// <summary>
-/// RaftNode hosts over real UDP sockets on 127.0.0.1, each with a <see cref="LedgerStateMachine"/>
+/// RaftNode hosts over real UDP or TCP sockets on 127.0.0.1, each with a <see cref="LedgerStateMachine"/>
 /// (fresh per start) and storage that outlives restarts. A node restarts on its old port, so peers
-/// keep its address. Every transport's address book is the cluster's table of endpoints, so a node
-/// added at run time is found through the configuration alone. The RaftConfig leaves
-/// MaxSizePerMsg and SnapshotStatusTimeoutTicks at 0: the host's defaults are under test too.
+/// keep its address. UDP: every transport's address book is the cluster's table of endpoints, so a
+/// node added at run time is found through the configuration alone. TCP: a transport's peers are
+/// fixed when it is built, so every bootstrap member's port is chosen before the first start (and
+/// a node cannot join at run time). The RaftConfig leaves MaxSizePerMsg and
+/// SnapshotStatusTimeoutTicks at 0: the host's defaults are under test too.
 /// </summary>
 internal sealed class E2eCluster : IAsyncDisposable
 {
@@ -46,7 +80,21 @@ internal sealed class E2eCluster : IAsyncDisposable
     {
         _settings = settings ?? new E2eSettings();
         Members = [.. Enumerable.Range(1, voters).Select(i => (ulong)i)];
+        if (_settings.Network == E2eNetwork.Tcp)
+        {
+            foreach (ulong id in Members)
+            {
+                _endpoints[id] = new IPEndPoint(IPAddress.Loopback, FreeTcpPort());
+            }
+            if (_settings.TcpFaultProxies)
+            {
+                Faults = new TcpFaultNetwork(Members, id => _endpoints[id], _settings.TcpProxyReceiveBufferBytes);
+            }
+        }
     }
+
+    /// <summary>The proxies between the nodes (TCP with <see cref="E2eSettings.TcpFaultProxies"/>), else null.</summary>
+    public TcpFaultNetwork? Faults { get; }
 
     /// <summary>The bootstrap voters.</summary>
     public ulong[] Members { get; }
@@ -55,7 +103,11 @@ internal sealed class E2eCluster : IAsyncDisposable
 
     public ConcurrentDictionary<ulong, LedgerStateMachine> StateMachines { get; } = new();
 
+    /// <summary>The running nodes' UDP transports (empty over TCP).</summary>
     public ConcurrentDictionary<ulong, UdpTransport> Transports { get; } = new();
+
+    /// <summary>The running nodes' TCP transports (empty over UDP).</summary>
+    public ConcurrentDictionary<ulong, TcpTransport> TcpTransports { get; } = new();
 
     public Dictionary<ulong, IRaftStorage> Storages { get; } = [];
 
@@ -69,7 +121,7 @@ internal sealed class E2eCluster : IAsyncDisposable
         Raft = new RaftConfig
         {
             Id = id,
-            ElectionTick = 20,
+            ElectionTick = _settings.ElectionTick,
             HeartbeatTick = 2,
             MaxInflightMsgs = 256,
             PreVote = true,
@@ -96,6 +148,16 @@ internal sealed class E2eCluster : IAsyncDisposable
     /// </summary>
     public void Start(IReadOnlyList<ulong> ids, bool joining)
     {
+        if (_settings.Network == E2eNetwork.Tcp)
+        {
+            foreach (ulong id in ids)
+            {
+                Assert.False(Nodes.ContainsKey(id), $"node {id} is running");
+                Assert.True(!joining && Members.Contains(id), $"node {id}: over TCP only the bootstrap members run (peers are fixed when a transport is built)");
+                StartTcpNode(id);
+            }
+            return;
+        }
         var transports = new List<UdpTransport>();
         try
         {
@@ -144,6 +206,64 @@ internal sealed class E2eCluster : IAsyncDisposable
         Transports[id] = transport;
         Nodes[id] = node;
         node.Start();
+    }
+
+    /// <summary>
+    /// Starts a member over TCP on its own port. The listener binds when the node starts; should
+    /// the port still be held (a connection of the previous run closing), the start is retried
+    /// for a while with a new node and transport (a node whose start failed is closed).
+    /// </summary>
+    private void StartTcpNode(ulong id)
+    {
+        IRaftStorage storage = StorageFor(id);
+        for (int attempt = 1; ; attempt++)
+        {
+            var transport = new TcpTransport(TcpOptions(id));
+            var sm = new LedgerStateMachine();
+            var node = new RaftNode<ulong>(Options(id, joining: false), storage, transport, sm);
+            try
+            {
+                node.Start();
+            }
+            catch (InvalidOperationException e) when (e.InnerException is SocketException && attempt < 50)
+            {
+                Thread.Sleep(100);
+                continue;
+            }
+            StateMachines[id] = sm;
+            TcpTransports[id] = transport;
+            Nodes[id] = node;
+            return;
+        }
+    }
+
+    private TcpTransportOptions TcpOptions(ulong id)
+    {
+        var peers = new Dictionary<ulong, IPEndPoint>();
+        foreach (ulong peer in Members)
+        {
+            if (peer != id)
+            {
+                peers[peer] = Faults is null ? _endpoints[peer] : Faults.Link(id, peer).EndPoint;
+            }
+        }
+        var defaults = new TcpTransportOptions { LocalId = id, ListenEndPoint = _endpoints[id], Peers = peers, ClusterKey = _settings.ClusterKey };
+        return new TcpTransportOptions
+        {
+            LocalId = id,
+            ListenEndPoint = _endpoints[id],
+            Peers = peers,
+            ClusterKey = _settings.ClusterKey,
+            MaxMessageBytes = _settings.TcpMaxMessageBytes ?? defaults.MaxMessageBytes,
+            SendBufferBytes = _settings.TcpSendBufferBytes ?? defaults.SendBufferBytes,
+        };
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     public async Task StopAsync(ulong id)
@@ -211,11 +331,21 @@ internal sealed class E2eCluster : IAsyncDisposable
     public string Describe() => string.Join("; ", Nodes.Keys.Order().Select(id =>
     {
         RaftNode<ulong> n = Nodes[id];
-        UdpTransportCounters t = Transports[id].Counters;
         string fault = n.Fault is null ? "" : $" FAULT {n.Fault.GetType().Name}: {n.Fault.Message}";
-        return $"node {id} {n.Role} term {n.Term} commit {n.CommitIndex} applied {n.AppliedIndex} ledger {StateMachines[id].State.Count} "
-            + $"(transfers {t.TransfersStarted}/{t.TransfersCompleted}/{t.TransfersFailed}, reassemblies {t.ReassembliesStarted}/{t.ReassembliesCompleted}, drops {t.DroppedTotal}){fault}";
-    }));
+        return $"node {id} {n.Role} term {n.Term} commit {n.CommitIndex} applied {n.AppliedIndex} ledger {StateMachines[id].State.Count} ({DescribeTransport(id)}){fault}";
+    })) + (Faults is null ? "" : "; " + Faults.Describe());
+
+    private string DescribeTransport(ulong id)
+    {
+        if (TcpTransports.TryGetValue(id, out TcpTransport? tcp))
+        {
+            TcpTransportCounters c = tcp.Counters;
+            return $"tcp sent {c.MessagesSent}, received {c.MessagesReceived}, dropped {c.MessagesDropped}, connects {c.Connects}, dial failures {c.DialFailures}, "
+                + $"handshakes refused {c.HandshakesRefused}, bad frames {c.BadFrames}";
+        }
+        UdpTransportCounters t = Transports[id].Counters;
+        return $"transfers {t.TransfersStarted}/{t.TransfersCompleted}/{t.TransfersFailed}, reassemblies {t.ReassembliesStarted}/{t.ReassembliesCompleted}, drops {t.DroppedTotal}";
+    }
 
     public static Task Eventually(Func<bool> condition, string what) => Eventually(condition, () => what);
 
@@ -240,6 +370,10 @@ internal sealed class E2eCluster : IAsyncDisposable
         }
         finally
         {
+            if (Faults is not null)
+            {
+                await Faults.DisposeAsync();
+            }
             foreach (IRaftStorage s in Storages.Values)
             {
                 s.Dispose();

@@ -32,11 +32,14 @@ public class WalRestartTests(ITestOutputHelper output)
         return last;
     }
 
-    [Fact]
-    public async Task A_cluster_on_write_ahead_logs_survives_full_restarts_with_every_acknowledged_proposal_applied_exactly_once()
+    [Theory]
+    [InlineData(E2eNetwork.Udp)]
+    [InlineData(E2eNetwork.Tcp)]
+    public async Task A_cluster_on_write_ahead_logs_survives_full_restarts_with_every_acknowledged_proposal_applied_exactly_once(E2eNetwork network)
     {
         await using var cluster = new E2eCluster(3, new E2eSettings
         {
+            Network = network,
             WriteAheadLog = true,
             Snapshots = new SnapshotPolicy { EveryEntries = 400, KeepEntries = 100 },
         });
@@ -70,7 +73,7 @@ public class WalRestartTests(ITestOutputHelper output)
             Assert.True(cluster.Nodes[id].Counters.EntriesApplied > 0);
         }
         (ulong Hash, int Count) before = cluster.StateMachines[1].State;
-        output.WriteLine($"{client.Describe()}; retries the ledger recognised (committed after all): {cluster.StateMachines[1].Duplicates}");
+        output.WriteLine($"{network}: {client.Describe()}; retries the ledger recognised (committed after all): {cluster.StateMachines[1].Duplicates}");
 
         // Once more without traffic: every node rebuilds the same ledger from its snapshot and log alone.
         await cluster.RestartAllAsync();

@@ -12,7 +12,7 @@ namespace FastRaft.Tests.LoadTest;
 /// </summary>
 public class LoadTesterSmokeTests : IDisposable
 {
-    private static readonly string[] s_scenarios = ["fastraft-udp", "fastraft-inmem", "fastraft-matching", "fastraft-udp-wal", "dotnext-tcp"];
+    private static readonly string[] s_scenarios = ["fastraft-udp", "fastraft-tcp", "fastraft-inmem", "fastraft-matching", "fastraft-udp-wal", "dotnext-tcp"];
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "fastraft-loadtest-smoke-" + Guid.NewGuid().ToString("N"));
 
     [Fact]
@@ -60,6 +60,9 @@ public class LoadTesterSmokeTests : IDisposable
             }
         }
         Assert.Contains(report.Results, r => r.Scenario == "fastraft-udp-wal");
+        // The TCP target's messages went over its connections (its counters are reported).
+        Assert.All(report.Results.Where(r => r.Scenario == "fastraft-tcp"), r =>
+            Assert.True(r.TargetCounters.GetValueOrDefault("tcp.messagesReceived") > 0, string.Join(", ", r.TargetCounters)));
         Assert.Empty(Directory.EnumerateDirectories(_folder, "fastraft-wal-*"));
 
         Assert.Equal(3, files.Count);

@@ -1,20 +1,28 @@
 using FastRaft.Core.Storage;
 using FastRaft.Hosting;
+using FastRaft.Codec.Framing;
 using FastRaft.Protocol;
+using FastRaft.Transport.Tcp;
 using FastRaft.Transport.Udp;
 using Xunit.Abstractions;
 
 namespace FastRaft.Tests.EndToEnd;
 
-/// <summary>A follower that missed more than the leader's log keeps catches up through a multi-megabyte snapshot sent over UDP.</summary>
+/// <summary>A follower that missed more than the leader's log keeps catches up through a multi-megabyte snapshot sent over UDP or TCP.</summary>
 [Collection(nameof(EndToEndCollection))]
-public class UdpSnapshotTests(ITestOutputHelper output)
+public class SnapshotCatchUpTests(ITestOutputHelper output)
 {
     private const int Operations = 6_000;
+
+    /// <summary>6,000 operations of this size make a snapshot of about 3.6 MB: below the TCP transport's 4 MiB message bound.</summary>
     private const int PayloadSize = 600;
 
-    private static E2eSettings Settings(UdpFaultInjection? chunkLoss) => new()
+    /// <summary>About 6 MB of snapshot: above the TCP transport's 4 MiB message bound, so it must travel in pieces.</summary>
+    private const int LargePayloadSize = 1_000;
+
+    private static E2eSettings Settings(UdpFaultInjection? chunkLoss, E2eNetwork network = E2eNetwork.Udp) => new()
     {
+        Network = network,
         Snapshots = new SnapshotPolicy { EveryEntries = 1_000, KeepEntries = 200 },
         Transport = (id, o) =>
         {
@@ -26,11 +34,11 @@ public class UdpSnapshotTests(ITestOutputHelper output)
     };
 
     /// <summary>Nodes 1 and 2 commit the operations while node 3 is down, so its entries are compacted away on both.</summary>
-    private static async Task<LedgerClient> LoadWithoutNode3Async(E2eCluster cluster)
+    private static async Task<LedgerClient> LoadWithoutNode3Async(E2eCluster cluster, int payloadSize = PayloadSize)
     {
         cluster.Start([1, 2], joining: false);
         await cluster.WaitForLeaderAsync();
-        var client = new LedgerClient(cluster, clientId: 1, PayloadSize);
+        var client = new LedgerClient(cluster, clientId: 1, payloadSize);
         await client.RunAsync(Operations, concurrency: 128);
         await cluster.WaitForConvergenceAsync();
         return client;
@@ -46,23 +54,46 @@ public class UdpSnapshotTests(ITestOutputHelper output)
         return s.Data.Length;
     }
 
-    [Fact]
-    public async Task A_follower_far_behind_catches_up_through_a_multi_megabyte_snapshot()
+    [Theory]
+    [InlineData(E2eNetwork.Udp)]
+    [InlineData(E2eNetwork.Tcp)]
+    public Task A_follower_far_behind_catches_up_through_a_multi_megabyte_snapshot(E2eNetwork network) =>
+        CatchUpThroughSnapshotAsync(network, PayloadSize);
+
+    [Fact(Skip = "needs streamed snapshots in the TCP transport (issue 12, in progress)")]
+    public async Task Over_tcp_a_follower_far_behind_catches_up_through_a_snapshot_larger_than_the_message_bound()
     {
-        await using var cluster = new E2eCluster(3, Settings(chunkLoss: null));
-        LedgerClient client = await LoadWithoutNode3Async(cluster);
+        long size = await CatchUpThroughSnapshotAsync(E2eNetwork.Tcp, LargePayloadSize);
+        Assert.True(size > FrameFormat.DefaultMaxPayloadBytes, $"snapshot of {size} bytes");
+    }
+
+    /// <summary>Node 3 misses every operation, then catches up from the snapshot alone; returns the snapshot's size.</summary>
+    private async Task<long> CatchUpThroughSnapshotAsync(E2eNetwork network, int payloadSize)
+    {
+        await using var cluster = new E2eCluster(3, Settings(chunkLoss: null, network));
+        LedgerClient client = await LoadWithoutNode3Async(cluster, payloadSize);
         RaftNode<ulong> leader = cluster.CurrentLeader()!;
+        long size = SnapshotSize(cluster, leader.Id);
         Assert.True(cluster.Storages[leader.Id].FirstIndex() > 2, "the leader compacted its log");
-        Assert.True(SnapshotSize(cluster, leader.Id) > 2_000_000, $"snapshot of {SnapshotSize(cluster, leader.Id)} bytes");
+        Assert.True(size > 2_000_000, $"snapshot of {size} bytes");
 
         cluster.Start(3);
         await cluster.WaitForConvergenceAsync();
 
         LedgerChecks.AssertExactlyAcknowledged(cluster, client);
         Assert.True(cluster.Nodes[3].Counters.SnapshotsRestored >= 1);
-        Assert.True(Sum(cluster, c => c.TransfersCompleted) >= 1);
-        Assert.True(cluster.StateMachines[3].DataBytes >= (long)Operations * (PayloadSize - LedgerStateMachine.KeySize));
-        output.WriteLine($"snapshot {SnapshotSize(cluster, leader.Id)} bytes; transfers {Sum(cluster, c => c.TransfersStarted)} started, {Sum(cluster, c => c.TransfersCompleted)} completed; chunks {Sum(cluster, c => c.ChunksSent)}");
+        Assert.True(cluster.StateMachines[3].DataBytes >= (long)Operations * (payloadSize - LedgerStateMachine.KeySize));
+        if (network == E2eNetwork.Udp)
+        {
+            Assert.True(Sum(cluster, c => c.TransfersCompleted) >= 1);
+            output.WriteLine($"snapshot {size} bytes; transfers {Sum(cluster, c => c.TransfersStarted)} started, {Sum(cluster, c => c.TransfersCompleted)} completed; chunks {Sum(cluster, c => c.ChunksSent)}");
+        }
+        else
+        {
+            Assert.All(cluster.TcpTransports.Values, t => Assert.Equal(0, t.Counters.BadFrames));
+            output.WriteLine($"snapshot {size} bytes over TCP; {cluster.Describe()}");
+        }
+        return size;
     }
 
     [Fact]
@@ -72,7 +103,7 @@ public class UdpSnapshotTests(ITestOutputHelper output)
         var chunkLoss = new UdpFaultInjection { Seed = 11, ChunkLossRate = 1 };
         await using var cluster = new E2eCluster(3, Settings(chunkLoss));
         LedgerClient client = await LoadWithoutNode3Async(cluster);
-        long Sum(Func<UdpTransportCounters, long> counter) => UdpSnapshotTests.Sum(cluster, counter);
+        long Sum(Func<UdpTransportCounters, long> counter) => SnapshotCatchUpTests.Sum(cluster, counter);
 
         cluster.Start(3);
         await E2eCluster.Eventually(() => Sum(c => c.TransfersFailed) >= 1, "a failed snapshot transfer");
