@@ -47,6 +47,15 @@ public sealed partial class TcpTransport
             return channel.TryWrite(in m);
         }
 
+        /// <summary>Starts dialling unless connected or already dialling.</summary>
+        public void Connect()
+        {
+            if (Volatile.Read(ref _channel) is null)
+            {
+                EnsureDialing();
+            }
+        }
+
         public void Flush() => Volatile.Read(ref _channel)?.Flush();
 
         /// <summary>

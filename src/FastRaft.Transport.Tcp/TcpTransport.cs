@@ -89,6 +89,12 @@ public sealed partial class TcpTransport : ITransport
         }
         _listener = listener;
         _ = AcceptLoopAsync(listener);
+        // Dial every known peer now: the first messages of an election should not be the ones
+        // that find no connection yet.
+        foreach (OutboundPeer peer in _peers.Values)
+        {
+            peer.Connect();
+        }
     }
 
     public void Send(in Message message)

@@ -152,3 +152,36 @@ public class TcpMembershipTests
         Assert.True(Reaches(leader, sink, 2, 5));
     }
 }
+
+/// <summary>Peers known at start are dialled at start, so the first messages of an election find a connection.</summary>
+public class TcpDialAtStartTests
+{
+    [Fact]
+    public void A_listed_peer_is_connected_before_anything_is_sent_and_the_first_message_arrives()
+    {
+        byte[] key = RandomNumberGenerator.GetBytes(32);
+        var sink = new RecordingSink();
+        using var receiver = new TcpTransport(new TcpTransportOptions
+        {
+            LocalId = 2,
+            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Peers = new Dictionary<ulong, IPEndPoint> { [1] = new IPEndPoint(IPAddress.Loopback, 9) },
+            ClusterKey = key,
+            ReceiveTasks = true,
+        });
+        receiver.Start(sink);
+        using var sender = new TcpTransport(new TcpTransportOptions
+        {
+            LocalId = 1,
+            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Peers = new Dictionary<ulong, IPEndPoint> { [2] = receiver.LocalEndPoint! },
+            ClusterKey = key,
+        });
+        sender.Start(new RecordingSink());
+        Assert.True(Wait.Until(() => sender.Counters.Connects == 1, TimeSpan.FromSeconds(20)));
+        sender.Send(new Message { Type = MessageType.MsgVote, From = 1, To = 2, Term = 9 });
+        sender.Flush();
+        Assert.True(sink.WaitFor(1, TimeSpan.FromSeconds(20)));
+        Assert.Equal(0, sender.Counters.MessagesDropped);
+    }
+}

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace FastRaft.Codec.Framing;
 
@@ -39,6 +40,8 @@ public sealed class FrameStreamReader
     public long BufferedBytes => _holding ? _buffer.Length : 0;
 
     /// <summary>Waits for more bytes; false when the stream has ended (see <see cref="BufferedBytes"/> for a cut frame).</summary>
+    /// <remarks>A read that has to wait reuses a pooled state machine: a receive loop allocates nothing per read.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfHolding();
