@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using FastRaft.Protocol;
 using FastRaft.Transport.Tcp.Security;
 
@@ -10,7 +11,8 @@ public sealed partial class TcpTransport
 {
     /// <summary>
     /// The connection this node sends to one peer on. The node thread writes and flushes; a
-    /// background task dials (with backoff) and publishes the channel once its handshake is done.
+    /// background task dials (with backoff) and publishes the channel once its handshake is done,
+    /// and another watches for the peer closing it.
     /// </summary>
     private sealed class OutboundPeer(TcpTransport owner, ulong id, IPEndPoint endPoint)
     {
@@ -18,6 +20,7 @@ public sealed partial class TcpTransport
         private Socket? _socket;
         private int _dialing;
         private int _failures;
+        private TcpRefusalReason _lastFailure;
 
         /// <summary>Listed for the next Flush (node thread only).</summary>
         public bool PendingFlush { get; set; }
@@ -72,40 +75,45 @@ public sealed partial class TcpTransport
             CancellationToken stopping = owner._stopping.Token;
             try
             {
-                if (_failures > 0)
+                int failures = Volatile.Read(ref _failures);
+                if (failures > 0)
                 {
-                    await Task.Delay(owner.Backoff(_failures - 1), stopping).ConfigureAwait(false);
+                    await Task.Delay(owner.Backoff(failures - 1), stopping).ConfigureAwait(false);
                 }
                 var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                SecuredConnection? connection = null;
+                Refusal refusal;
                 try
                 {
                     using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
                     deadline.CancelAfter(owner._options.HandshakeTimeout);
                     await socket.ConnectAsync(endPoint, deadline.Token).ConfigureAwait(false);
-                    (PipeReader input, PipeWriter output) = PipesOf(socket, owner._options.SendBufferBytes);
-                    var handshake = new DialerHandshake(owner._options.ClusterKey, owner._options.LocalId, id);
-                    (HandshakeFailure failure, SessionKeys? keys) = await HandshakeExchange.DialAsync(input, output, handshake, deadline.Token).ConfigureAwait(false);
-                    if (failure != HandshakeFailure.None)
-                    {
-                        throw new IOException($"peer {id} at {endPoint} refused: {failure}");
-                    }
-                    var channel = new AuthenticatedFrameChannel(input, output,
-                        new FrameAuthenticator(keys!.DialerToListener), new FrameAuthenticator(keys.ListenerToDialer), owner._options.MaxMessageBytes);
-                    Volatile.Write(ref _socket, socket);
-                    Volatile.Write(ref _channel, channel);
-                    _failures = 0;
-                    Interlocked.Increment(ref owner.Counters.ConnectsField);
-                    if (stopping.IsCancellationRequested)
-                    {
-                        Close();
-                    }
+                    connection = new SecuredConnection(socket);
+                    refusal = await owner._security.DialAsync(connection, id, deadline.Token).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
+                catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
                 {
-                    socket.Dispose();
-                    _failures++;
-                    Interlocked.Increment(ref owner.Counters.DialFailuresField);
+                    refusal = new(TcpRefusalReason.HandshakeTimeout, $"no connection within {owner._options.HandshakeTimeout.TotalMilliseconds} ms");
                 }
+                catch (Exception e) when (e is IOException or SocketException or AuthenticationException)
+                {
+                    // Among these: the peer closing the connection because it refused this node.
+                    refusal = new(TcpRefusalReason.NotAHandshake, e.Message);
+                }
+                if (!refusal.IsRefused)
+                {
+                    Publish(connection!, socket);
+                    return;
+                }
+                socket.Dispose();
+                Interlocked.Increment(ref owner.Counters.DialFailuresField);
+                if (IsOwnRefusal(refusal.Reason))
+                {
+                    owner.Counters.Count(refusal.Reason);
+                }
+                owner.LogDialFailure(id, endPoint, refusal, repeated: refusal.Reason == _lastFailure);
+                _lastFailure = refusal.Reason;
+                Interlocked.Increment(ref _failures);
             }
             catch (OperationCanceledException)
             {
@@ -114,6 +122,56 @@ public sealed partial class TcpTransport
             {
                 Volatile.Write(ref _dialing, 0);
             }
+        }
+
+        private void Publish(SecuredConnection connection, Socket socket)
+        {
+            AuthenticatedFrameChannel channel = connection.Channel!;
+            Volatile.Write(ref _socket, socket);
+            Volatile.Write(ref _channel, channel);
+            Volatile.Write(ref _failures, 0);
+            _lastFailure = TcpRefusalReason.None;
+            Interlocked.Increment(ref owner.Counters.ConnectsField);
+            if (owner._stopping.IsCancellationRequested)
+            {
+                Close();
+                return;
+            }
+            _ = WatchAsync(connection.Input!, channel);
+        }
+
+        /// <summary>
+        /// Reads the connection this node only writes to, to learn at once when the peer closes it
+        /// (or half-closes it: shuts down its sending side), and then redials rather than wait
+        /// for a write to fail. The listener sends nothing after the handshake; anything is ignored.
+        /// </summary>
+        private async Task WatchAsync(PipeReader input, AuthenticatedFrameChannel channel)
+        {
+            try
+            {
+                while (true)
+                {
+                    ReadResult result = await input.ReadAsync(owner._stopping.Token).ConfigureAwait(false);
+                    input.AdvanceTo(result.Buffer.End);
+                    if (result.IsCompleted || result.IsCanceled)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or AuthenticationException or InvalidOperationException)
+            {
+                // Closed by either side.
+            }
+            if (owner._stopping.IsCancellationRequested || Volatile.Read(ref _channel) != channel)
+            {
+                return;
+            }
+            owner._options.Logger?.Info($"tcp transport {owner.LocalId}: node {id} at {endPoint} closed the connection; redialling");
+            // Counted as a failure so that a peer which accepts and closes at once is redialled with backoff.
+            Volatile.Write(ref _failures, 1);
+            Drop(channel);
+            EnsureDialing();
         }
     }
 }

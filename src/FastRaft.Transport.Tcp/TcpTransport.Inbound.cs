@@ -1,5 +1,5 @@
-using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using FastRaft.Core;
 using FastRaft.Hosting;
 using FastRaft.Protocol;
@@ -29,7 +29,8 @@ public sealed partial class TcpTransport
             if (Interlocked.Increment(ref _inbound) > _options.MaxInboundConnections)
             {
                 Interlocked.Decrement(ref _inbound);
-                Interlocked.Increment(ref Counters.ConnectionsRefusedField);
+                Counters.Count(TcpRefusalReason.TooManyConnections);
+                LogFlood(socket);
                 socket.Dispose();
                 continue;
             }
@@ -41,60 +42,88 @@ public sealed partial class TcpTransport
     private async Task ReceiveAsync(Socket socket)
     {
         socket.NoDelay = true;
-        (PipeReader input, PipeWriter output) = PipesOf(socket, _options.SendBufferBytes);
+        var connection = new SecuredConnection(socket);
+        InboundConnection? inbound = null;
         try
         {
-            var handshake = new ListenerHandshake(_options.ClusterKey, _options.LocalId, _members);
-            (HandshakeFailure failure, SessionKeys? keys) result;
-            using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+            Refusal refusal = await AcceptHandshakeAsync(connection).ConfigureAwait(false);
+            if (refusal.IsRefused)
             {
-                deadline.CancelAfter(_options.HandshakeTimeout);
-                try
-                {
-                    result = await HandshakeExchange.AcceptAsync(input, output, handshake, deadline.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
-                {
-                    result = (HandshakeFailure.NotAHandshake, null);
-                }
-            }
-            if (result.failure != HandshakeFailure.None)
-            {
-                Interlocked.Increment(ref Counters.HandshakesRefusedField);
+                Refuse(connection, refusal);
                 return;
             }
-            ulong peer = handshake.DialerId;
-            using var channel = new AuthenticatedFrameChannel(input, output,
-                new FrameAuthenticator(result.keys!.ListenerToDialer), new FrameAuthenticator(result.keys.DialerToListener), _options.MaxMessageBytes);
-            await ReadFramesAsync(channel, peer).ConfigureAwait(false);
+            inbound = new InboundConnection(connection, _stopping.Token);
+            Track(inbound);
+            refusal = await ReadFramesAsync(connection.Channel!, connection.PeerId, inbound).ConfigureAwait(false);
+            Refuse(connection, refusal);
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        catch (OperationCanceledException) when (inbound is { ClosedFor: not TcpRefusalReason.None } && !_stopping.IsCancellationRequested)
         {
-            // The connection closed or the transport stopped.
+            Refuse(connection, DeadlineRefusal(inbound.ClosedFor));
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or AuthenticationException)
+        {
+            // The connection broke or the transport stopped.
         }
         finally
         {
+            if (inbound is not null)
+            {
+                Untrack(inbound);
+                inbound.Dispose();
+            }
             Interlocked.Decrement(ref _inbound);
-            await input.CompleteAsync().ConfigureAwait(false);
-            await output.CompleteAsync().ConfigureAwait(false);
-            socket.Dispose();
+            connection.Channel?.Dispose();
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task ReadFramesAsync(AuthenticatedFrameChannel channel, ulong peer)
+    private async Task<Refusal> AcceptHandshakeAsync(SecuredConnection connection)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        deadline.CancelAfter(_options.HandshakeTimeout);
+        try
+        {
+            return await _security.AcceptAsync(connection, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+        {
+            return new(TcpRefusalReason.HandshakeTimeout, $"the handshake did not complete within {_options.HandshakeTimeout.TotalMilliseconds} ms");
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            return new(TcpRefusalReason.NotAHandshake, $"the connection broke during the handshake: {e.Message}");
+        }
+        catch (AuthenticationException e)
+        {
+            return new(TcpRefusalReason.TlsHandshakeFailed, e.Message);
+        }
+    }
+
+    /// <summary>Delivers the connection's messages until it ends; returns why it ended.</summary>
+    private async Task<Refusal> ReadFramesAsync(AuthenticatedFrameChannel channel, ulong peer, InboundConnection inbound)
     {
         ITransportSink sink = _sink!;
         var entries = new EntryBuffer(64);
-        while (await channel.Reader.ReadAsync(_stopping.Token).ConfigureAwait(false))
+        bool forgedLogged = false;
+        while (await channel.Reader.ReadAsync(inbound.Token).ConfigureAwait(false))
         {
             InboundBatch batch = _pool.Rent();
             ChannelReadStatus status;
+            string? error;
+            bool framesRead = false;
             entries.Clear();
-            while ((status = channel.TryReadMessage(entries, out Message m, out _)) == ChannelReadStatus.Message)
+            while ((status = channel.TryReadMessage(entries, out Message m, out error)) == ChannelReadStatus.Message)
             {
+                framesRead = true;
                 if (m.From != peer)
                 {
-                    Interlocked.Increment(ref Counters.ForgedSendersField);
+                    Counters.Count(TcpRefusalReason.ForgedSender);
+                    if (!forgedLogged)
+                    {
+                        forgedLogged = true;
+                        LogForged(inbound.Connection, peer, m.From);
+                    }
                 }
                 else
                 {
@@ -102,6 +131,7 @@ public sealed partial class TcpTransport
                 }
                 entries.Clear();
             }
+            inbound.OnRead(framesRead, channel.Reader.BufferedBytes > 0);
             channel.Reader.AdvanceToNext();
             int count = batch.Count;
             if (count > 0)
@@ -117,9 +147,24 @@ public sealed partial class TcpTransport
             }
             if (status != ChannelReadStatus.NeedMore)
             {
-                Interlocked.Increment(ref Counters.BadFramesField);
-                return;
+                return new(ReasonOf(status), error);
             }
         }
+        return channel.Reader.BufferedBytes > 0
+            ? new(TcpRefusalReason.TruncatedFrame, $"the stream ended {channel.Reader.BufferedBytes} bytes into a frame")
+            : new(TcpRefusalReason.PeerClosed, "the peer ended its sending side");
     }
+
+    private static TcpRefusalReason ReasonOf(ChannelReadStatus status) => status switch
+    {
+        ChannelReadStatus.TooLarge => TcpRefusalReason.Oversize,
+        ChannelReadStatus.BadMac => TcpRefusalReason.BadMac,
+        ChannelReadStatus.BadChecksum => TcpRefusalReason.BadChecksum,
+        ChannelReadStatus.BadMessage => TcpRefusalReason.BadMessage,
+        _ => TcpRefusalReason.BadFrame,
+    };
+
+    private Refusal DeadlineRefusal(TcpRefusalReason reason) => reason == TcpRefusalReason.SlowSender
+        ? new(reason, $"a frame did not complete within {_options.FrameTimeout.TotalMilliseconds} ms")
+        : new(reason, $"nothing arrived for {_options.IdleTimeout.TotalMilliseconds} ms");
 }

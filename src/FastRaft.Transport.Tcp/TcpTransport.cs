@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using FastRaft.Core;
@@ -10,15 +9,22 @@ namespace FastRaft.Transport.Tcp;
 
 /// <summary>
 /// Raft messages over TCP: this node dials one connection to each peer for what it sends and
-/// accepts one from each peer for what it receives; every connection opens with the key
-/// handshake and carries MessagePack frames with a MAC each (<see cref="AuthenticatedFrameChannel"/>).
-/// The node thread only buffers and flushes (never waits on the network); a peer without a
-/// connection, or whose send pipe stays full, gets its messages dropped (counted) and is
-/// reported unreachable, and is redialled with exponential backoff. Received messages are
-/// delivered from the connection's receive task (the threaded transport mode).
+/// accepts one from each peer for what it receives. Every connection is authenticated unless
+/// <see cref="TcpTransportOptions.InsecureNoAuthentication"/> says otherwise: with
+/// <see cref="TcpTransportOptions.Tls"/> by mutual TLS (SslStream under the pipes, certificates
+/// checked on both sides, then the node ids exchanged inside TLS); with
+/// <see cref="TcpTransportOptions.ClusterKey"/> by the key handshake and a MAC per frame
+/// (<see cref="AuthenticatedFrameChannel"/>). The node thread only buffers and flushes (never
+/// waits on the network); a peer without a connection, or whose send pipe stays full, gets its
+/// messages dropped (counted) and is reported unreachable, and is redialled with exponential
+/// backoff (at once when the peer closes the connection). Received messages are delivered from
+/// the connection's receive task (the threaded transport mode). Bad input — garbage, an oversized
+/// or unauthentic frame, a wrong key or certificate, a handshake or frame that does not complete
+/// in time, a connection flood, a peer that ends its stream — closes that connection, counted
+/// per <see cref="TcpRefusalReason"/> and logged once through <see cref="TcpTransportOptions.Logger"/>.
 /// </summary>
 /// <remarks>
-/// Not yet: mutual TLS, snapshots streamed in pieces (a snapshot travels as one frame up to
+/// Not yet: snapshots streamed in pieces (a snapshot travels as one frame up to
 /// <see cref="TcpTransportOptions.MaxMessageBytes"/>), the polled mode.
 /// </remarks>
 public sealed partial class TcpTransport : ITransport
@@ -28,6 +34,7 @@ public sealed partial class TcpTransport : ITransport
 
     private readonly TcpTransportOptions _options;
     private readonly TcpTransportMetrics _metrics;
+    private readonly ConnectionSecurity _security;
     private readonly Dictionary<ulong, OutboundPeer> _peers = [];
     private readonly HashSet<ulong> _members;
     private readonly InboundBatchPool _pool = new(maxPooled: 256, initialBytes: 16 * 1024);
@@ -45,6 +52,7 @@ public sealed partial class TcpTransport : ITransport
         _options = options;
         _members = [.. options.Peers.Keys];
         _metrics = new TcpTransportMetrics(Counters, options.LocalId);
+        _security = ConnectionSecurity.For(options, _members);
         foreach ((ulong id, IPEndPoint endPoint) in options.Peers)
         {
             _peers[id] = new OutboundPeer(this, id, endPoint);
@@ -52,6 +60,12 @@ public sealed partial class TcpTransport : ITransport
     }
 
     public ulong LocalId => _options.LocalId;
+
+    /// <summary>
+    /// Whether connections are authenticated (by TLS or the cluster key); false only when built
+    /// with <see cref="TcpTransportOptions.InsecureNoAuthentication"/>.
+    /// </summary>
+    public bool IsAuthenticated => _security.IsAuthenticated;
 
     public TcpTransportCounters Counters { get; } = new();
 
@@ -81,6 +95,11 @@ public sealed partial class TcpTransport : ITransport
             throw new InvalidOperationException($"cannot listen on {_options.ListenEndPoint}: {e.Message}", e);
         }
         _listener = listener;
+        if (!IsAuthenticated)
+        {
+            WarnInsecure();
+        }
+        StartDeadlineTimer();
         _ = AcceptLoopAsync(listener);
     }
 
@@ -129,6 +148,7 @@ public sealed partial class TcpTransport : ITransport
         _disposed = true;
         _stopping.Cancel();
         _metrics.Dispose();
+        _deadlineTimer?.Dispose();
         _listener?.Dispose();
         foreach (OutboundPeer peer in _peers.Values)
         {
@@ -140,14 +160,5 @@ public sealed partial class TcpTransport : ITransport
     {
         double ms = _options.MinReconnectDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 16));
         return TimeSpan.FromMilliseconds(Math.Min(ms, _options.MaxReconnectDelay.TotalMilliseconds));
-    }
-
-    private static (PipeReader Input, PipeWriter Output) PipesOf(Socket socket, long sendBufferBytes)
-    {
-        // Backpressure comes from the kernel: once the socket's send buffer is full, the pipe's
-        // flush waits and the channel pauses (the node then drops and reports the peer).
-        socket.SendBufferSize = (int)Math.Min(sendBufferBytes, int.MaxValue);
-        var stream = new NetworkStream(socket, ownsSocket: false);
-        return (PipeReader.Create(stream), PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
     }
 }
