@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using FastRaft.Core.Logging;
 using FastRaft.Protocol;
 using FastRaft.Tests.Udp;
 using FastRaft.Transport.Tcp;
@@ -22,12 +23,13 @@ public sealed class TcpTlsTests
         TrustedAuthorities = [authority],
     };
 
-    private static TcpTransport Transport(ulong id, IPEndPoint listen, Dictionary<ulong, IPEndPoint> peers, TcpTlsOptions tls) => new(new TcpTransportOptions
+    private static TcpTransport Transport(ulong id, IPEndPoint listen, Dictionary<ulong, IPEndPoint> peers, TcpTlsOptions tls, RaftLogger? logger = null) => new(new TcpTransportOptions
     {
         LocalId = id,
         ListenEndPoint = listen,
         Peers = peers,
         Tls = tls,
+        Logger = logger,
     });
 
     [Fact]
@@ -70,7 +72,8 @@ public sealed class TcpTlsTests
         IPEndPoint listenAt = TcpTestPeers.FreeLoopback();
         IPEndPoint goodAt = TcpTestPeers.FreeLoopback();
         var sink = new RecordingSink();
-        using TcpTransport listener = Transport(1, listenAt, new() { [2] = goodAt }, Tls(TestCertificates.Node(ClusterCa, "node1"), ClusterCa));
+        var log = new ConcurrentLogSink();
+        using TcpTransport listener = Transport(1, listenAt, new() { [2] = goodAt }, Tls(TestCertificates.Node(ClusterCa, "node1"), ClusterCa), new RaftLogger(log));
         listener.Start(sink);
 
         X509Certificate2? presented = kind switch
@@ -80,10 +83,14 @@ public sealed class TcpTlsTests
             BadCertificate.Expired => TestCertificates.Expired(ClusterCa, "node2"),
             _ => null,
         };
-        Assert.False(await RogueGetsAnIdReplyAsync(listenAt, presented, claimedId: 2, listenerId: 1));
+        EndPoint? rogue = null;
+        Assert.False(await RogueGetsAnIdReplyAsync(listenAt, presented, claimedId: 2, listenerId: 1, from: e => rogue = e));
         Assert.True(Wait.Until(() => listener.Counters.Refused(expected) == 1, TimeSpan.FromSeconds(10)), $"{listener.Counters.Refused(expected)} refused as {expected}");
         Assert.Equal(1, listener.Counters.HandshakesRefused);
         Assert.Equal(0, sink.Count);
+        string warning = Assert.Single(log.Warnings());
+        Assert.Contains($"from {rogue}", warning, StringComparison.Ordinal);
+        Assert.Contains(TcpTransportMetrics.TagOf(expected), warning, StringComparison.Ordinal);
 
         using TcpTransport good = Transport(2, goodAt, new() { [1] = listenAt }, Tls(TestCertificates.Node(ClusterCa, "node2"), ClusterCa));
         good.Start(new RecordingSink());
@@ -117,9 +124,10 @@ public sealed class TcpTlsTests
     /// Opens TLS to <paramref name="at"/> presenting <paramref name="certificate"/> (none when
     /// null) and sends an id hello; whether the listener answered it.
     /// </summary>
-    private static async Task<bool> RogueGetsAnIdReplyAsync(IPEndPoint at, X509Certificate2? certificate, ulong claimedId, ulong listenerId)
+    private static async Task<bool> RogueGetsAnIdReplyAsync(IPEndPoint at, X509Certificate2? certificate, ulong claimedId, ulong listenerId, Action<EndPoint>? from = null)
     {
         using Socket socket = await TcpTestPeers.ConnectAsync(at);
+        from?.Invoke(socket.LocalEndPoint!);
         using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
         try
         {
