@@ -82,25 +82,41 @@ public sealed partial class TcpTransport
                 }
                 var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 SecuredConnection? connection = null;
+                bool connected = false;
                 Refusal refusal;
                 try
                 {
                     using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
                     deadline.CancelAfter(owner._options.HandshakeTimeout);
                     await socket.ConnectAsync(endPoint, deadline.Token).ConfigureAwait(false);
+                    connected = true;
                     connection = new SecuredConnection(socket);
                     refusal = await owner._security.DialAsync(connection, id, deadline.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
                 {
-                    refusal = new(TcpRefusalReason.HandshakeTimeout, $"no connection within {owner._options.HandshakeTimeout.TotalMilliseconds} ms");
+                    refusal = new(TcpRefusalReason.HandshakeTimeout, connected
+                        ? $"the handshake did not complete within {owner._options.HandshakeTimeout.TotalMilliseconds} ms"
+                        : $"no connection within {owner._options.HandshakeTimeout.TotalMilliseconds} ms");
                 }
-                catch (Exception e) when (e is IOException or SocketException or AuthenticationException)
+                catch (OperationCanceledException)
                 {
-                    // Among these: the peer closing the connection because it refused this node.
-                    refusal = new(TcpRefusalReason.NotAHandshake, e.Message);
+                    socket.Dispose();
+                    throw;
                 }
-                if (!refusal.IsRefused)
+                catch (SocketException e) when (!connected)
+                {
+                    refusal = new(TcpRefusalReason.None, $"cannot connect: {e.SocketErrorCode}");
+                }
+                catch (AuthenticationException e)
+                {
+                    refusal = new(TcpRefusalReason.TlsHandshakeFailed, e.Message);
+                }
+                catch (Exception e) when (e is IOException or SocketException)
+                {
+                    refusal = new(TcpRefusalReason.NotAHandshake, $"the connection closed during the handshake (the peer may have refused this node): {e.Message}");
+                }
+                if (connected && !refusal.IsRefused)
                 {
                     Publish(connection!, socket);
                     return;

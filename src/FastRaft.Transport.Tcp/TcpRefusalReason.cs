@@ -3,7 +3,8 @@ namespace FastRaft.Transport.Tcp;
 /// <summary>
 /// Why a <see cref="TcpTransport"/> refused or closed a connection (counted per reason in
 /// <see cref="TcpTransportCounters.Refused"/>, published on the meter, and logged once per
-/// connection through <see cref="TcpTransportOptions.Logger"/>).
+/// connection through <see cref="TcpTransportOptions.Logger"/>). The reasons of one stage are
+/// declared together (the counters' stage totals add ranges of them): add new ones to their stage.
 /// </summary>
 public enum TcpRefusalReason
 {

@@ -43,9 +43,13 @@ public sealed partial class TcpTransport
         {
             log.Warning($"tcp transport {LocalId}: refused node {peer} at {endPoint}: {ReasonTag(refusal.Reason)}: {refusal.Detail}");
         }
-        else
+        else if (refusal.IsRefused)
         {
             log.Debug($"tcp transport {LocalId}: could not connect to node {peer} at {endPoint}: {ReasonTag(refusal.Reason)}: {refusal.Detail}");
+        }
+        else
+        {
+            log.Debug($"tcp transport {LocalId}: could not connect to node {peer} at {endPoint}: {refusal.Detail}");
         }
     }
 

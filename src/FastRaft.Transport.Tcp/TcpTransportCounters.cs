@@ -49,6 +49,7 @@ public sealed class TcpTransportCounters
 
     internal void Count(TcpRefusalReason reason) => Interlocked.Increment(ref _refusals[(int)reason]);
 
+    // The reasons of one stage are declared together in TcpRefusalReason, so a stage is a range.
     private long Sum(TcpRefusalReason first, TcpRefusalReason last)
     {
         long sum = 0;

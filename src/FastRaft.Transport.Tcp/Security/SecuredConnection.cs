@@ -51,21 +51,22 @@ internal sealed class SecuredConnection(Socket socket) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Input is not null)
-        {
-            await Input.CompleteAsync().ConfigureAwait(false);
-        }
-        if (Output is not null)
-        {
-            await Output.CompleteAsync().ConfigureAwait(false);
-        }
+        // The writer first (it leaves the stream open), then the reader (which closes the stream).
         try
         {
+            if (Output is not null)
+            {
+                await Output.CompleteAsync().ConfigureAwait(false);
+            }
+            if (Input is not null)
+            {
+                await Input.CompleteAsync().ConfigureAwait(false);
+            }
             Stream?.Dispose();
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or System.Security.Authentication.AuthenticationException)
         {
-            // Closing TLS writes a close_notify, which fails on a broken connection.
+            // Closing fails on a broken connection; nothing is left to release but the socket.
         }
         Socket.Dispose();
     }
