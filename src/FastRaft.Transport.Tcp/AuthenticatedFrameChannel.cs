@@ -27,6 +27,12 @@ public enum ChannelReadStatus
     /// <summary>The frame is authentic but not a message: close the connection.</summary>
     BadMessage,
 
+    /// <summary>A frame header announced more than the channel's bound (refused before its payload is buffered): close the connection.</summary>
+    TooLarge,
+
+    /// <summary>Without authentication: a frame's checksum is wrong (corrupted): close the connection.</summary>
+    BadChecksum,
+
     /// <summary>
     /// An authentic frame of a snapshot transfer (its payload starts with a transfer kind, not a
     /// message): read it from <see cref="AuthenticatedFrameChannel.TransferPayload"/>.
@@ -35,9 +41,11 @@ public enum ChannelReadStatus
 }
 
 /// <summary>
-/// Messages over an authenticated connection, after the handshake: each frame is the encoded
-/// message followed by its <see cref="FrameAuthenticator"/> MAC. Sending batches frames until
-/// <see cref="Flush"/> and pauses under the pipe's backpressure (<see cref="FrameStreamWriter"/>);
+/// Messages over a connection after its handshake: each frame is the encoded message followed by
+/// a trailer that depends on how the connection is secured — its <see cref="FrameAuthenticator"/>
+/// MAC (the cluster key), nothing (<see cref="OverTls"/>: TLS under the pipes authenticates every
+/// byte), or a CRC-32C (<see cref="Insecure"/>, without authentication). Sending batches frames
+/// until <see cref="Flush"/> and pauses under the pipe's backpressure (<see cref="FrameStreamWriter"/>);
 /// receiving cuts frames in place (<see cref="FrameStreamReader"/>). One thread sends and one
 /// receives; each half is allocation-free in steady state.
 /// </summary>
@@ -45,24 +53,46 @@ public sealed class AuthenticatedFrameChannel : IDisposable
 {
     private readonly FrameStreamWriter _writer;
     private readonly FrameStreamReader _reader;
-    private readonly FrameAuthenticator _sendMac;
-    private readonly FrameAuthenticator _receiveMac;
+    private readonly IFrameTrailer? _sendTrailer;
+    private readonly IFrameTrailer? _receiveTrailer;
+    private readonly int _trailerSize;
     private readonly FramePayloadDecoder _decoder = new();
     private readonly ArrayBufferWriter<byte> _encoded = new(4096);
-    private readonly byte[] _macScratch = new byte[FrameAuthenticator.MacSize];
+    private readonly byte[] _trailerScratch;
     private byte[] _verifyScratch = new byte[4096];
     private readonly int _maxMessageBytes;
 
+    /// <summary>A channel whose frames carry a MAC each, with the session keys of the key handshake.</summary>
     public AuthenticatedFrameChannel(PipeReader input, PipeWriter output, FrameAuthenticator sendMac, FrameAuthenticator receiveMac, int maxMessageBytes = FrameFormat.DefaultMaxPayloadBytes)
+        : this(input, output, (IFrameTrailer)sendMac ?? throw new ArgumentNullException(nameof(sendMac)),
+            (IFrameTrailer)receiveMac ?? throw new ArgumentNullException(nameof(receiveMac)), maxMessageBytes)
     {
-        ArgumentNullException.ThrowIfNull(sendMac);
-        ArgumentNullException.ThrowIfNull(receiveMac);
-        _maxMessageBytes = maxMessageBytes;
-        _writer = new FrameStreamWriter(output, maxMessageBytes + FrameAuthenticator.MacSize);
-        _reader = new FrameStreamReader(input, maxMessageBytes + FrameAuthenticator.MacSize);
-        _sendMac = sendMac;
-        _receiveMac = receiveMac;
     }
+
+    private AuthenticatedFrameChannel(PipeReader input, PipeWriter output, IFrameTrailer? sendTrailer, IFrameTrailer? receiveTrailer, int maxMessageBytes)
+    {
+        _trailerSize = sendTrailer?.Size ?? 0;
+        _maxMessageBytes = maxMessageBytes;
+        _writer = new FrameStreamWriter(output, maxMessageBytes + _trailerSize);
+        _reader = new FrameStreamReader(input, maxMessageBytes + _trailerSize);
+        _sendTrailer = sendTrailer;
+        _receiveTrailer = receiveTrailer;
+        _trailerScratch = new byte[_trailerSize];
+    }
+
+    /// <summary>
+    /// A channel over pipes on a mutually authenticated TLS stream: frames carry no trailer, since
+    /// TLS already authenticates (and orders) every byte.
+    /// </summary>
+    public static AuthenticatedFrameChannel OverTls(PipeReader input, PipeWriter output, int maxMessageBytes = FrameFormat.DefaultMaxPayloadBytes) =>
+        new(input, output, (IFrameTrailer?)null, null, maxMessageBytes);
+
+    /// <summary>
+    /// A channel without authentication (<see cref="TcpTransportOptions.InsecureNoAuthentication"/>):
+    /// frames carry a CRC-32C that catches corruption, not forgery.
+    /// </summary>
+    public static AuthenticatedFrameChannel Insecure(PipeReader input, PipeWriter output, int maxMessageBytes = FrameFormat.DefaultMaxPayloadBytes) =>
+        new(input, output, FrameChecksum.Instance, FrameChecksum.Instance, maxMessageBytes);
 
     /// <summary>The sending half, for its pause and close state and pending bytes.</summary>
     public FrameStreamWriter Writer => _writer;
@@ -92,12 +122,12 @@ public sealed class AuthenticatedFrameChannel : IDisposable
             OversizeRefused++;
             return false;
         }
-        // Encoded into scratch first: the MAC needs the bytes in one span, and a PipeWriter may
+        // Encoded into scratch first: the trailer needs the bytes in one span, and a PipeWriter may
         // hand the encoder several; the frame is then one copy into the pipe.
         _encoded.ResetWrittenCount();
         RaftMessageCodec.Write(_encoded, in m);
-        _sendMac.Sign(_encoded.WrittenSpan, _macScratch);
-        return _writer.TryWrite(_encoded.WrittenSpan, _macScratch);
+        _sendTrailer?.Sign(_encoded.WrittenSpan, _trailerScratch);
+        return _writer.TryWrite(_encoded.WrittenSpan, _trailerScratch);
     }
 
     /// <summary>
@@ -110,15 +140,15 @@ public sealed class AuthenticatedFrameChannel : IDisposable
         {
             return false;
         }
-        _sendMac.Sign(payload, _macScratch);
-        return _writer.TryWrite(payload, _macScratch);
+        _sendTrailer?.Sign(payload, _trailerScratch);
+        return _writer.TryWrite(payload, _trailerScratch);
     }
 
     /// <summary>Hands the buffered frames to the pipe (never waits).</summary>
     public void Flush() => _writer.Flush();
 
     /// <summary>
-    /// The next buffered message, authenticated; its views are valid until
+    /// The next buffered message, checked (MAC or checksum); its views are valid until
     /// <c>Reader.AdvanceToNext()</c>. Anything but Message or NeedMore means: close the connection.
     /// </summary>
     public ChannelReadStatus TryReadMessage(EntryBuffer entries, out Message m, out string? error)
@@ -133,23 +163,30 @@ public sealed class AuthenticatedFrameChannel : IDisposable
                 return ChannelReadStatus.NeedMore;
             case FrameStatus.TooLarge:
                 error = "a frame announced more than the channel's bound";
-                return ChannelReadStatus.BadFrame;
+                return ChannelReadStatus.TooLarge;
             default:
                 error = "the stream is not FastRaft frames";
                 return ChannelReadStatus.BadFrame;
         }
-        if (frame.Length < FrameAuthenticator.MacSize)
+        ReadOnlySequence<byte> payload = frame;
+        if (_receiveTrailer is not null)
         {
-            error = "a frame too short to carry its MAC";
-            return ChannelReadStatus.BadFrame;
-        }
-        ReadOnlySequence<byte> payload = frame.Slice(0, frame.Length - FrameAuthenticator.MacSize);
-        Span<byte> mac = stackalloc byte[FrameAuthenticator.MacSize];
-        frame.Slice(payload.End).CopyTo(mac);
-        if (!_receiveMac.Verify(Contiguous(payload), mac))
-        {
-            error = "a frame's MAC is wrong";
-            return ChannelReadStatus.BadMac;
+            if (frame.Length < _trailerSize)
+            {
+                error = "a frame too short to carry its trailer";
+                return ChannelReadStatus.BadFrame;
+            }
+            payload = frame.Slice(0, frame.Length - _trailerSize);
+            if (!Verify(payload, frame.Slice(payload.End)))
+            {
+                if (_receiveTrailer is FrameChecksum)
+                {
+                    error = "a frame's checksum is wrong";
+                    return ChannelReadStatus.BadChecksum;
+                }
+                error = "a frame's MAC is wrong";
+                return ChannelReadStatus.BadMac;
+            }
         }
         if (!payload.IsEmpty && SnapshotTransferFormat.IsTransferFrame(FirstByte(payload)))
         {
@@ -175,6 +212,14 @@ public sealed class AuthenticatedFrameChannel : IDisposable
         return one[0];
     }
 
+    private bool Verify(in ReadOnlySequence<byte> payload, in ReadOnlySequence<byte> trailer)
+    {
+        Span<byte> bytes = stackalloc byte[FrameAuthenticator.MacSize];
+        bytes = bytes[.._trailerSize];
+        trailer.CopyTo(bytes);
+        return _receiveTrailer!.Verify(Contiguous(payload), bytes);
+    }
+
     /// <summary>The payload as one span: in place when it lies in one segment, else copied (rare).</summary>
     private ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> payload)
     {
@@ -193,7 +238,7 @@ public sealed class AuthenticatedFrameChannel : IDisposable
 
     public void Dispose()
     {
-        _sendMac.Dispose();
-        _receiveMac.Dispose();
+        _sendTrailer?.Dispose();
+        _receiveTrailer?.Dispose();
     }
 }

@@ -1,6 +1,9 @@
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using FastRaft.Protocol;
+using FastRaft.Transport.Tcp.Security;
 
 namespace FastRaft.Transport.Tcp;
 
@@ -8,7 +11,8 @@ public sealed partial class TcpTransport
 {
     /// <summary>
     /// The connection this node sends to one peer on. The node thread writes and flushes; a
-    /// background task dials (with backoff) and publishes the channel once its handshake is done.
+    /// background task dials (with backoff) and publishes the channel once its handshake is done,
+    /// and another watches for the peer closing it.
     /// </summary>
     private sealed class OutboundPeer(TcpTransport owner, ulong id, IPEndPoint endPoint)
     {
@@ -16,7 +20,9 @@ public sealed partial class TcpTransport
         private Socket? _socket;
         private int _dialing;
         private int _failures;
+        private TcpRefusalReason _lastFailure;
         private int _snapshotInFlight;
+        private bool _closed;
 
         public ulong Id => id;
 
@@ -26,6 +32,15 @@ public sealed partial class TcpTransport
         public bool TryBeginSnapshot() => Interlocked.Exchange(ref _snapshotInFlight, 1) == 0;
 
         public void EndSnapshot() => Volatile.Write(ref _snapshotInFlight, 0);
+
+        /// <summary>Starts dialling unless connected or already dialling.</summary>
+        public void Connect()
+        {
+            if (Volatile.Read(ref _channel) is null)
+            {
+                EnsureDialing();
+            }
+        }
 
         /// <summary>Listed for the next Flush (node thread only).</summary>
         public bool PendingFlush { get; set; }
@@ -47,15 +62,6 @@ public sealed partial class TcpTransport
             return channel.TryWrite(in m);
         }
 
-        /// <summary>Starts dialling unless connected or already dialling.</summary>
-        public void Connect()
-        {
-            if (Volatile.Read(ref _channel) is null)
-            {
-                EnsureDialing();
-            }
-        }
-
         public void Flush() => Volatile.Read(ref _channel)?.Flush();
 
         /// <summary>
@@ -64,6 +70,7 @@ public sealed partial class TcpTransport
         /// </summary>
         public void Close()
         {
+            Volatile.Write(ref _closed, true);
             Interlocked.Exchange(ref _channel, null);
             Interlocked.Exchange(ref _socket, null)?.Dispose();
         }
@@ -84,31 +91,38 @@ public sealed partial class TcpTransport
             }
         }
 
+        /// <summary>Dials until connected (with backoff), the peer is closed, or the transport stops.</summary>
         private async Task DialAsync()
         {
             CancellationToken stopping = owner._stopping.Token;
             try
             {
-                if (_failures > 0)
+                while (!Volatile.Read(ref _closed))
                 {
-                    await Task.Delay(owner.Backoff(_failures - 1), stopping).ConfigureAwait(false);
-                }
-                try
-                {
-                    (Socket socket, AuthenticatedFrameChannel channel) = await owner.ConnectAsync(id, endPoint, stopping).ConfigureAwait(false);
-                    Volatile.Write(ref _socket, socket);
-                    Volatile.Write(ref _channel, channel);
-                    _failures = 0;
-                    Interlocked.Increment(ref owner.Counters.ConnectsField);
-                    if (stopping.IsCancellationRequested)
+                    int failures = Volatile.Read(ref _failures);
+                    if (failures > 0)
                     {
-                        Close();
+                        await Task.Delay(owner.Backoff(failures - 1), stopping).ConfigureAwait(false);
                     }
-                }
-                catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
-                {
-                    _failures++;
+                    if (Volatile.Read(ref _closed))
+                    {
+                        return;
+                    }
+                    DialResult dialled = await owner.DialSecuredAsync(id, endPoint, stopping).ConfigureAwait(false);
+                    if (dialled.Succeeded)
+                    {
+                        Publish(dialled.Connection!, dialled.Connection!.Socket);
+                        return;
+                    }
+                    Refusal refusal = dialled.Refusal;
                     Interlocked.Increment(ref owner.Counters.DialFailuresField);
+                    if (IsOwnRefusal(refusal.Reason))
+                    {
+                        owner.Counters.Count(refusal.Reason);
+                    }
+                    owner.LogDialFailure(id, endPoint, refusal, repeated: refusal.Reason == _lastFailure);
+                    _lastFailure = refusal.Reason;
+                    Interlocked.Increment(ref _failures);
                 }
             }
             catch (OperationCanceledException)
@@ -118,6 +132,56 @@ public sealed partial class TcpTransport
             {
                 Volatile.Write(ref _dialing, 0);
             }
+        }
+
+        private void Publish(SecuredConnection connection, Socket socket)
+        {
+            AuthenticatedFrameChannel channel = connection.Channel!;
+            Volatile.Write(ref _socket, socket);
+            Volatile.Write(ref _channel, channel);
+            Volatile.Write(ref _failures, 0);
+            _lastFailure = TcpRefusalReason.None;
+            Interlocked.Increment(ref owner.Counters.ConnectsField);
+            if (owner._stopping.IsCancellationRequested || Volatile.Read(ref _closed))
+            {
+                Close();
+                return;
+            }
+            _ = WatchAsync(connection.Input!, channel);
+        }
+
+        /// <summary>
+        /// Reads the connection this node only writes to, to learn at once when the peer closes it
+        /// (or half-closes it: shuts down its sending side), and then redials rather than wait
+        /// for a write to fail. The listener sends nothing after the handshake; anything is ignored.
+        /// </summary>
+        private async Task WatchAsync(PipeReader input, AuthenticatedFrameChannel channel)
+        {
+            try
+            {
+                while (true)
+                {
+                    ReadResult result = await input.ReadAsync(owner._stopping.Token).ConfigureAwait(false);
+                    input.AdvanceTo(result.Buffer.End);
+                    if (result.IsCompleted || result.IsCanceled)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or AuthenticationException or InvalidOperationException)
+            {
+                // Closed by either side.
+            }
+            if (owner._stopping.IsCancellationRequested || Volatile.Read(ref _channel) != channel)
+            {
+                return;
+            }
+            owner._options.Logger?.Info($"tcp transport {owner.LocalId}: node {id} at {endPoint} closed the connection; redialling");
+            // Counted as a failure so that a peer which accepts and closes at once is redialled with backoff.
+            Volatile.Write(ref _failures, 1);
+            Drop(channel);
+            EnsureDialing();
         }
     }
 }

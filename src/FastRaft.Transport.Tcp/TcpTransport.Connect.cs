@@ -1,40 +1,79 @@
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using FastRaft.Transport.Tcp.Security;
 
 namespace FastRaft.Transport.Tcp;
 
+/// <summary>What <see cref="TcpTransport"/>'s dial produced: a secured connection, or why there is none.</summary>
+internal readonly record struct DialResult(SecuredConnection? Connection, Refusal Refusal)
+{
+    public bool Succeeded => Connection is not null;
+}
+
 public sealed partial class TcpTransport
 {
     /// <summary>
-    /// Dials <paramref name="peerId"/> at <paramref name="endPoint"/> and runs the handshake, both
-    /// within the handshake deadline; the caller owns the socket and channel it returns. Throws
-    /// IOException, SocketException or OperationCanceledException when that fails.
+    /// Connects to <paramref name="peerId"/> at <paramref name="endPoint"/> and secures the
+    /// connection (key handshake, TLS or plain hello), both within the handshake deadline. On
+    /// success the caller owns the connection; otherwise the socket is closed and the result says
+    /// why (a <see cref="TcpRefusalReason.None"/> reason: the peer could not be reached at all).
+    /// Throws OperationCanceledException only when the transport stops.
     /// </summary>
-    private async Task<(Socket Socket, AuthenticatedFrameChannel Channel)> ConnectAsync(ulong peerId, IPEndPoint endPoint, CancellationToken cancellationToken)
+    private async Task<DialResult> DialSecuredAsync(ulong peerId, IPEndPoint endPoint, CancellationToken stopping)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        SecuredConnection? connection = null;
+        bool connected = false;
+        Refusal refusal;
         try
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             deadline.CancelAfter(_options.HandshakeTimeout);
             await socket.ConnectAsync(endPoint, deadline.Token).ConfigureAwait(false);
-            (PipeReader input, PipeWriter output) = PipesOf(socket, _options.SendBufferBytes);
-            var handshake = new DialerHandshake(_options.ClusterKey, _options.LocalId, peerId);
-            (HandshakeFailure failure, SessionKeys? keys) = await HandshakeExchange.DialAsync(input, output, handshake, deadline.Token).ConfigureAwait(false);
-            if (failure != HandshakeFailure.None)
-            {
-                throw new IOException($"peer {peerId} at {endPoint} refused: {failure}");
-            }
-            var channel = new AuthenticatedFrameChannel(input, output,
-                new FrameAuthenticator(keys!.DialerToListener), new FrameAuthenticator(keys.ListenerToDialer), _options.MaxMessageBytes);
-            return (socket, channel);
+            connected = true;
+            connection = new SecuredConnection(socket);
+            refusal = await _security.DialAsync(connection, peerId, deadline.Token).ConfigureAwait(false);
         }
-        catch
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            socket.Dispose();
+            refusal = new(TcpRefusalReason.HandshakeTimeout, connected
+                ? $"the handshake did not complete within {_options.HandshakeTimeout.TotalMilliseconds} ms"
+                : $"no connection within {_options.HandshakeTimeout.TotalMilliseconds} ms");
+        }
+        catch (OperationCanceledException)
+        {
+            await DisposeQuietlyAsync(connection, socket).ConfigureAwait(false);
             throw;
         }
+        catch (SocketException e) when (!connected)
+        {
+            refusal = new(TcpRefusalReason.None, $"cannot connect: {e.SocketErrorCode}");
+        }
+        catch (AuthenticationException e)
+        {
+            refusal = new(TcpRefusalReason.TlsHandshakeFailed, e.Message);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            refusal = new(TcpRefusalReason.NotAHandshake, $"the connection closed during the handshake (the peer may have refused this node): {e.Message}");
+        }
+        if (connected && !refusal.IsRefused)
+        {
+            return new DialResult(connection, Refusal.None);
+        }
+        await DisposeQuietlyAsync(connection, socket).ConfigureAwait(false);
+        return new DialResult(null, refusal.IsRefused || refusal.Detail is not null ? refusal : new(TcpRefusalReason.None, "cannot connect"));
+    }
+
+    private static async ValueTask DisposeQuietlyAsync(SecuredConnection? connection, Socket socket)
+    {
+        if (connection is null)
+        {
+            socket.Dispose();
+            return;
+        }
+        connection.Channel?.Dispose();
+        await connection.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -1,9 +1,8 @@
-using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using FastRaft.Core;
 using FastRaft.Hosting;
 using FastRaft.Protocol;
-using FastRaft.Transport.Tcp.Polling;
 using FastRaft.Transport.Tcp.Security;
 using FastRaft.Transport.Tcp.Snapshots;
 
@@ -31,8 +30,17 @@ public sealed partial class TcpTransport
             if (Interlocked.Increment(ref _inbound) > _options.MaxInboundConnections)
             {
                 Interlocked.Decrement(ref _inbound);
-                Interlocked.Increment(ref Counters.ConnectionsRefusedField);
+                Counters.Count(TcpRefusalReason.TooManyConnections);
+                LogFlood(socket);
                 socket.Dispose();
+                continue;
+            }
+            socket.NoDelay = true;
+            if (_waitSource is not null)
+            {
+                // Polled mode: the node thread runs the connection from its first byte.
+                _acceptedSockets.Enqueue(socket);
+                _waitSource.Wake();
                 continue;
             }
             _ = ReceiveAsync(socket);
@@ -42,93 +50,83 @@ public sealed partial class TcpTransport
     /// <summary>One inbound connection: handshake within the deadline, then frames until it closes or misbehaves.</summary>
     private async Task ReceiveAsync(Socket socket)
     {
-        socket.NoDelay = true;
-        (PipeReader input, PipeWriter output) = PipesOf(socket, _options.SendBufferBytes);
-        bool handedOver = false;
+        var connection = new SecuredConnection(socket);
+        InboundConnection? inbound = null;
         try
         {
-            var handshake = new ListenerHandshake(_options.ClusterKey, _options.LocalId, Volatile.Read(ref _accepted));
-            (HandshakeFailure failure, SessionKeys? keys) result;
-            using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+            Refusal refusal = await AcceptHandshakeAsync(connection).ConfigureAwait(false);
+            if (refusal.IsRefused)
             {
-                deadline.CancelAfter(_options.HandshakeTimeout);
-                try
-                {
-                    result = await HandshakeExchange.AcceptAsync(input, output, handshake, deadline.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is OperationCanceledException or IOException or SocketException)
-                {
-                    result = (HandshakeFailure.NotAHandshake, null);
-                }
-            }
-            if (result.failure != HandshakeFailure.None)
-            {
-                Interlocked.Increment(ref Counters.HandshakesRefusedField);
+                Refuse(connection, refusal);
                 return;
             }
-            ulong peer = handshake.DialerId;
-            if (_waitSource is not null)
-            {
-                // Polled mode: from here on the node thread reads this connection.
-                var transfer = new SnapshotAssembler(_snapshotBudget, _options.MaxSnapshotBytes, peer);
-                _handovers.Enqueue(new PolledConnection(socket, input, output, peer, result.keys!, _options.MaxMessageBytes, transfer));
-                handedOver = true;
-                _waitSource.Wake();
-                return;
-            }
-            using var channel = new AuthenticatedFrameChannel(input, output,
-                new FrameAuthenticator(result.keys!.ListenerToDialer), new FrameAuthenticator(result.keys.DialerToListener), _options.MaxMessageBytes);
-            await ReadFramesAsync(channel, peer).ConfigureAwait(false);
+            inbound = new InboundConnection(connection, _stopping.Token);
+            Track(inbound);
+            refusal = await ReadFramesAsync(connection.Channel!, connection.PeerId, inbound).ConfigureAwait(false);
+            Refuse(connection, refusal);
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        catch (OperationCanceledException) when (inbound is { ClosedFor: not TcpRefusalReason.None } && !_stopping.IsCancellationRequested)
         {
-            // The connection closed or the transport stopped.
+            Refuse(connection, DeadlineRefusal(inbound.ClosedFor));
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or AuthenticationException)
+        {
+            // The connection broke or the transport stopped.
         }
         finally
         {
-            if (!handedOver)
+            if (inbound is not null)
             {
-                await CloseInboundAsync(socket, input, output).ConfigureAwait(false);
+                Untrack(inbound);
+                inbound.Dispose();
             }
+            Interlocked.Decrement(ref _inbound);
+            connection.Channel?.Dispose();
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task CloseInboundAsync(Socket socket, PipeReader input, PipeWriter output)
+    private async Task<Refusal> AcceptHandshakeAsync(SecuredConnection connection)
     {
-        Interlocked.Decrement(ref _inbound);
-        await input.CompleteAsync().ConfigureAwait(false);
-        await output.CompleteAsync().ConfigureAwait(false);
-        socket.Dispose();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        deadline.CancelAfter(_options.HandshakeTimeout);
+        try
+        {
+            return await _security.AcceptAsync(connection, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+        {
+            return new(TcpRefusalReason.HandshakeTimeout, $"the handshake did not complete within {_options.HandshakeTimeout.TotalMilliseconds} ms");
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            return new(TcpRefusalReason.NotAHandshake, $"the connection broke during the handshake: {e.Message}");
+        }
+        catch (AuthenticationException e)
+        {
+            return new(TcpRefusalReason.TlsHandshakeFailed, e.Message);
+        }
     }
 
-    private async Task ReadFramesAsync(AuthenticatedFrameChannel channel, ulong peer)
+    /// <summary>Delivers the connection's messages until it ends; returns why it ended.</summary>
+    private async Task<Refusal> ReadFramesAsync(AuthenticatedFrameChannel channel, ulong peer, InboundConnection inbound)
     {
         ITransportSink sink = _sink!;
         var entries = new EntryBuffer(64);
         using var transfer = new SnapshotAssembler(_snapshotBudget, _options.MaxSnapshotBytes, peer);
-        // Armed only while a snapshot transfer is in progress: a transfer that stops making
-        // progress must not hold its budget for ever. Ordinary connections wait without a timer.
-        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        bool armed = false;
+        bool forgedLogged = false;
         try
         {
-            while (await channel.Reader.ReadAsync(stalled.Token).ConfigureAwait(false))
+            while (await channel.Reader.ReadAsync(inbound.Token).ConfigureAwait(false))
             {
-                if (!TakeFrames(channel, peer, transfer, entries, sink, out _))
+                Refusal refusal = TakeFrames(channel, inbound.Connection, transfer, entries, sink, ref forgedLogged, out _, out _, out _, inbound);
+                if (refusal.IsRefused)
                 {
-                    return;
+                    return refusal;
                 }
-                if (transfer.InProgress)
-                {
-                    stalled.CancelAfter(_options.SnapshotIdleTimeout);
-                    armed = true;
-                }
-                else if (armed)
-                {
-                    stalled.CancelAfter(Timeout.InfiniteTimeSpan);
-                    armed = false;
-                }
+                inbound.TransferInProgress = transfer.InProgress;
             }
+            return EndOfStream(channel);
         }
         finally
         {
@@ -140,35 +138,53 @@ public sealed partial class TcpTransport
         }
     }
 
+    /// <summary>Why a stream that ended, ended: inside a frame, or cleanly at a frame boundary.</summary>
+    private static Refusal EndOfStream(AuthenticatedFrameChannel channel) => EndOfStream(channel.Reader.BufferedBytes);
+
+    private static Refusal EndOfStream(long leftover) => leftover > 0
+        ? new(TcpRefusalReason.TruncatedFrame, $"the stream ended {leftover} bytes into a frame")
+        : new(TcpRefusalReason.PeerClosed, "the peer ended its sending side");
+
     /// <summary>
     /// Reads the frames buffered on a connection (after a read) and hands their messages to the
     /// node as one batch; snapshot transfer frames go to <paramref name="transfer"/>, and a completed
-    /// transfer is answered once the node took it. False when the connection must close (a bad
-    /// frame, a refused transfer, a peer that left the configuration). Receive task or node thread.
+    /// transfer is answered once the node took it. Returns why the connection must close (a bad
+    /// frame, a refused transfer, a peer that left the configuration), or none. Receive task or
+    /// node thread; <paramref name="inbound"/> (receive tasks) is told what the read left for its
+    /// frame deadline before the buffer is given back.
     /// </summary>
-    private bool TakeFrames(AuthenticatedFrameChannel channel, ulong peer, SnapshotAssembler transfer, EntryBuffer entries, ITransportSink sink, out int delivered)
+    private Refusal TakeFrames(AuthenticatedFrameChannel channel, SecuredConnection connection, SnapshotAssembler transfer, EntryBuffer entries,
+        ITransportSink sink, ref bool forgedLogged, out int delivered, out bool framesRead, out long leftover, InboundConnection? inbound = null)
     {
         delivered = 0;
-        if (!Volatile.Read(ref _accepted).Contains(peer))
+        framesRead = false;
+        leftover = 0;
+        ulong peer = connection.PeerId;
+        if (!_accepted.Contains(peer))
         {
-            // The peer left the configuration since it connected: cut it off.
             channel.Reader.AdvanceToNext();
-            Interlocked.Increment(ref Counters.ConnectionsRefusedField);
-            return false;
+            return new(TcpRefusalReason.NoLongerMember, $"node {peer} is no longer a member");
         }
         InboundBatch batch = _pool.Rent();
         ChannelReadStatus status;
+        string? error;
         bool completed = false;
-        bool refused = false;
+        string? transferRefusal = null;
         entries.Clear();
         while (true)
         {
-            status = channel.TryReadMessage(entries, out Message m, out _);
+            status = channel.TryReadMessage(entries, out Message m, out error);
             if (status == ChannelReadStatus.Message)
             {
+                framesRead = true;
                 if (m.From != peer)
                 {
-                    Interlocked.Increment(ref Counters.ForgedSendersField);
+                    Counters.Count(TcpRefusalReason.ForgedSender);
+                    if (!forgedLogged)
+                    {
+                        forgedLogged = true;
+                        LogForged(connection, peer, m.From);
+                    }
                 }
                 else
                 {
@@ -179,6 +195,7 @@ public sealed partial class TcpTransport
             }
             if (status == ChannelReadStatus.TransferFrame)
             {
+                framesRead = true;
                 AssemblyOutcome outcome = transfer.Accept(channel.TransferPayload);
                 if (outcome == AssemblyOutcome.Completed)
                 {
@@ -186,14 +203,17 @@ public sealed partial class TcpTransport
                     batch.AddCopy(in snapshot);
                     completed = true;
                 }
-                refused = outcome == AssemblyOutcome.Refused;
-                if (!refused)
+                if (outcome != AssemblyOutcome.Refused)
                 {
                     continue;
                 }
+                transferRefusal = transfer.Refusal;
             }
             break;
         }
+        // What is left is (the start of) a frame still incomplete; AdvanceToNext gives the buffer back.
+        leftover = channel.Reader.BufferedBytes;
+        inbound?.OnRead(framesRead, leftover > 0);
         channel.Reader.AdvanceToNext();
         int count = batch.Count;
         bool accepted = Deliver(sink, batch);
@@ -201,21 +221,16 @@ public sealed partial class TcpTransport
         {
             delivered = count;
         }
-        if (completed || refused)
+        if (completed || transferRefusal is not null)
         {
             // The snapshot's sender waits for this answer before it reports the transfer.
-            AnswerTransfer(channel, completed && accepted && !refused);
+            AnswerTransfer(channel, completed && accepted && transferRefusal is null);
         }
-        if (refused)
+        if (transferRefusal is not null)
         {
-            return false;
+            return new(TcpRefusalReason.SnapshotRefused, transferRefusal);
         }
-        if (status != ChannelReadStatus.NeedMore)
-        {
-            Interlocked.Increment(ref Counters.BadFramesField);
-            return false;
-        }
-        return true;
+        return status is ChannelReadStatus.NeedMore or ChannelReadStatus.TransferFrame ? Refusal.None : new(ReasonOf(status), error);
     }
 
     /// <summary>Hands a batch to the node (or back to the pool when empty); true when the node took it.</summary>
@@ -245,4 +260,20 @@ public sealed partial class TcpTransport
             channel.Flush();
         }
     }
+
+    private static TcpRefusalReason ReasonOf(ChannelReadStatus status) => status switch
+    {
+        ChannelReadStatus.TooLarge => TcpRefusalReason.Oversize,
+        ChannelReadStatus.BadMac => TcpRefusalReason.BadMac,
+        ChannelReadStatus.BadChecksum => TcpRefusalReason.BadChecksum,
+        ChannelReadStatus.BadMessage => TcpRefusalReason.BadMessage,
+        _ => TcpRefusalReason.BadFrame,
+    };
+
+    private Refusal DeadlineRefusal(TcpRefusalReason reason) => reason switch
+    {
+        TcpRefusalReason.SlowSender => new(reason, $"a frame did not complete within {_options.FrameTimeout.TotalMilliseconds} ms"),
+        TcpRefusalReason.SnapshotRefused => new(reason, $"a snapshot transfer made no progress for {_options.SnapshotIdleTimeout.TotalMilliseconds} ms"),
+        _ => new(reason, $"nothing arrived for {_options.IdleTimeout.TotalMilliseconds} ms"),
+    };
 }

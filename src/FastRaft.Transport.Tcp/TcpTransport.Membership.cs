@@ -89,7 +89,7 @@ public sealed partial class TcpTransport
         var accepted = new HashSet<ulong>(_options.Peers.Keys);
         accepted.UnionWith(_configMembers);
         accepted.ExceptWith(_retired);
-        Volatile.Write(ref _accepted, accepted);
+        _accepted.Replace(accepted);
     }
 
     private void AddMembers(HashSet<ulong> set, ulong[] ids)

@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
+using System.Net.Sockets;
 using FastRaft.Core;
 using FastRaft.Hosting;
 using FastRaft.Hosting.Agents;
 using FastRaft.Transport.Tcp.Polling;
+using FastRaft.Transport.Tcp.Security;
+using FastRaft.Transport.Tcp.Snapshots;
 
 namespace FastRaft.Transport.Tcp;
 
@@ -11,34 +14,39 @@ public sealed partial class TcpTransport
     /// <summary>Bytes one poll reads from one connection at most, so one busy peer cannot starve the others or the node.</summary>
     private const int MaxBytesPerConnectionPoll = 256 * 1024;
 
-    /// <summary>The node thread's wait source in polled mode; null with receive tasks.</summary>
+    /// <summary>The node thread's wait source in polled mode; null with receive tasks (and under TLS).</summary>
     private readonly TcpWaitSource? _waitSource;
 
-    /// <summary>Connections whose handshake finished, waiting for the node thread to take them.</summary>
-    private readonly ConcurrentQueue<PolledConnection> _handovers = new();
+    /// <summary>Accepted sockets waiting for the node thread to take them (polled mode).</summary>
+    private readonly ConcurrentQueue<Socket> _acceptedSockets = new();
 
-    /// <summary>Inbound connections the node thread reads (node thread only).</summary>
+    /// <summary>Accepted connections the node thread runs (node thread only).</summary>
     private readonly List<PolledConnection> _polled = [];
 
     private readonly EntryBuffer _pollEntries = new(64);
 
-    /// <summary><see cref="TcpTransportOptions.SnapshotIdleTimeout"/> in timestamp units of the node's clock.</summary>
+    // Timeouts in timestamp units of the node's clock.
     private readonly long _snapshotIdleTicks;
+    private readonly long _frameTimeoutTicks;
+    private readonly long _idleTimeoutTicks;
+    private readonly long _handshakeTimeoutTicks;
 
     /// <summary>
-    /// Polled mode (the default): what the node thread waits on when idle — its inbound
-    /// connections' sockets, or a wake from another thread. Null with
-    /// <see cref="TcpTransportOptions.ReceiveTasks"/>.
+    /// Polled mode (the default without TLS): what the node thread waits on when idle — its
+    /// accepted connections' sockets, or a wake from another thread. Null with
+    /// <see cref="TcpTransportOptions.ReceiveTasks"/> or <see cref="TcpTransportOptions.Tls"/>.
     /// </summary>
     public IWaitSource? WaitSource => _waitSource;
 
     /// <summary>
-    /// Polled mode (node thread only): reads what each inbound connection has without blocking,
-    /// cuts frames from it in place and hands their messages to the sink on this thread (the node
-    /// steps them at once); takes over connections whose handshake finished meanwhile; closes
-    /// connections that ended or misbehaved (counted). Returns the messages delivered (0: nothing
-    /// arrived). With receive tasks it does nothing and returns 0. Handshakes, dialling and
-    /// snapshot sending stay on background tasks either way: they are rare and may wait.
+    /// Polled mode (node thread only): takes the connections accepted meanwhile, then for each
+    /// accepted connection reads what arrived without blocking — running its handshake, or cutting
+    /// frames in place and handing their messages to the sink on this thread (the node steps them
+    /// at once) — sends what it has to answer, and enforces its deadlines (handshake, a frame that
+    /// does not complete, idleness when enabled, a stalled snapshot transfer). Connections that end
+    /// or misbehave are closed, counted and logged. Returns the messages delivered (0: nothing
+    /// arrived). Dialling, outbound handshakes and snapshot sending stay on background tasks: they
+    /// are rare and may wait. With receive tasks it does nothing and returns 0.
     /// </summary>
     public int Poll(long now)
     {
@@ -47,20 +55,25 @@ public sealed partial class TcpTransport
             return 0;
         }
         bool changed = false;
-        while (_handovers.TryDequeue(out PolledConnection? taken))
+        while (_acceptedSockets.TryDequeue(out Socket? socket))
         {
-            _polled.Add(taken);
+            _polled.Add(StartPolled(socket, now));
             changed = true;
         }
         int work = 0;
         for (int i = _polled.Count - 1; i >= 0; i--)
         {
             PolledConnection c = _polled[i];
-            if (!PollConnection(c, sink, now, ref work))
+            Refusal refusal = c.IsOpen ? PollOpen(c, sink, now, ref work) : PollHandshake(c, now);
+            if (!refusal.IsRefused && !c.SendPending())
+            {
+                refusal = new(TcpRefusalReason.PeerClosed, "the connection failed while this node answered on it");
+            }
+            if (refusal.IsRefused)
             {
                 _polled[i] = _polled[^1];
                 _polled.RemoveAt(_polled.Count - 1);
-                Close(c);
+                ClosePolled(c, refusal);
                 changed = true;
             }
         }
@@ -71,41 +84,115 @@ public sealed partial class TcpTransport
         return work;
     }
 
-    /// <summary>Reads one connection; false when it must close.</summary>
-    private bool PollConnection(PolledConnection c, ITransportSink sink, long now, ref int work)
+    private PolledConnection StartPolled(Socket socket, long now)
     {
-        SocketRead read = c.ReceiveAvailable(MaxBytesPerConnectionPoll);
-        if (read == SocketRead.Nothing)
-        {
-            // A snapshot transfer that stopped making progress must not hold its budget for ever.
-            return c.LastActivity == 0 || !c.Transfer.InProgress || now - c.LastActivity <= _snapshotIdleTicks;
-        }
-        c.LastActivity = now;
-        if (!c.Channel.Reader.TryRead())
-        {
-            return read != SocketRead.Ended;
-        }
-        if (!TakeFrames(c.Channel, c.Peer, c.Transfer, _pollEntries, sink, out int delivered))
-        {
-            return false;
-        }
-        work += delivered;
-        return read != SocketRead.Ended;
+        var c = new PolledConnection(socket, now);
+        // Runs until it waits for the dialer's first bytes; the rest runs inside later polls.
+        c.Handshake = _security.AcceptAsync(c.Connection, CancellationToken.None).AsTask();
+        return c;
     }
 
-    private void Close(PolledConnection c)
+    private Refusal PollHandshake(PolledConnection c, long now)
     {
-        if (c.Transfer.InProgress)
+        SocketRead read = c.ReceiveAvailable(MaxBytesPerConnectionPoll);
+        Task<Refusal> handshake = c.Handshake!;
+        if (handshake.IsCompleted)
+        {
+            Refusal refusal = handshake.IsCompletedSuccessfully
+                ? handshake.Result
+                : new(TcpRefusalReason.NotAHandshake, "the connection broke during the handshake");
+            if (refusal.IsRefused)
+            {
+                return refusal;
+            }
+            c.Transfer = new SnapshotAssembler(_snapshotBudget, _options.MaxSnapshotBytes, c.Connection.PeerId);
+            c.LastActivity = now;
+            // Bytes that came with the handshake's last message are frames already.
+            return c.Connection.Channel!.Reader.TryRead() ? TakePolledFrames(c, _sink!, now, out _) : Refusal.None;
+        }
+        if (read == SocketRead.Ended)
+        {
+            return new(TcpRefusalReason.NotAHandshake, "the stream ended inside the handshake");
+        }
+        return now - c.AcceptedAt > _handshakeTimeoutTicks
+            ? new(TcpRefusalReason.HandshakeTimeout, $"the handshake did not complete within {_options.HandshakeTimeout.TotalMilliseconds} ms")
+            : Refusal.None;
+    }
+
+    private Refusal PollOpen(PolledConnection c, ITransportSink sink, long now, ref int work)
+    {
+        SocketRead read = c.ReceiveAvailable(MaxBytesPerConnectionPoll);
+        if (read != SocketRead.Nothing)
+        {
+            c.LastActivity = now;
+            if (c.Connection.Channel!.Reader.TryRead())
+            {
+                Refusal refusal = TakePolledFrames(c, sink, now, out int delivered);
+                work += delivered;
+                if (refusal.IsRefused)
+                {
+                    return refusal;
+                }
+            }
+            if (read == SocketRead.Ended)
+            {
+                return EndOfStream(c.PartialFrameBytes);
+            }
+        }
+        // Checked whether or not bytes came: a frame trickled a byte at a time must still time out.
+        return CheckPolledDeadlines(c, now);
+    }
+
+    private Refusal TakePolledFrames(PolledConnection c, ITransportSink sink, long now, out int delivered)
+    {
+        AuthenticatedFrameChannel channel = c.Connection.Channel!;
+        bool forgedLogged = c.ForgedLogged;
+        Refusal refusal = TakeFrames(channel, c.Connection, c.Transfer!, _pollEntries, sink, ref forgedLogged, out delivered, out bool framesRead, out long leftover);
+        c.ForgedLogged = forgedLogged;
+        c.PartialFrameBytes = leftover;
+        // A frame's clock starts with its first bytes, not at each trickle of more.
+        if (leftover == 0)
+        {
+            c.PartialFrameSince = 0;
+        }
+        else if (framesRead || c.PartialFrameSince == 0)
+        {
+            c.PartialFrameSince = now;
+        }
+        return refusal;
+    }
+
+    private Refusal CheckPolledDeadlines(PolledConnection c, long now)
+    {
+        if (c.PartialFrameSince != 0 && now - c.PartialFrameSince > _frameTimeoutTicks)
+        {
+            return DeadlineRefusal(TcpRefusalReason.SlowSender);
+        }
+        if (_idleTimeoutTicks > 0 && now - c.LastActivity > _idleTimeoutTicks)
+        {
+            return DeadlineRefusal(TcpRefusalReason.Idle);
+        }
+        if (c.Transfer!.InProgress && now - c.LastActivity > _snapshotIdleTicks)
+        {
+            return DeadlineRefusal(TcpRefusalReason.SnapshotRefused);
+        }
+        return Refusal.None;
+    }
+
+    private void ClosePolled(PolledConnection c, Refusal refusal)
+    {
+        if (c.Transfer is { InProgress: true })
         {
             Interlocked.Increment(ref Counters.SnapshotsRefusedField);
         }
+        Refuse(c.Connection, refusal);
         Interlocked.Decrement(ref _inbound);
         c.Dispose();
     }
 
     private void WatchPolledSockets()
     {
-        List<System.Net.Sockets.Socket> watched = _waitSource!.Watched;
+        List<Socket> watched = _waitSource!.Watched;
         watched.Clear();
         for (int i = 0; i < _polled.Count; i++)
         {
@@ -113,12 +200,12 @@ public sealed partial class TcpTransport
         }
     }
 
-    /// <summary>Closes what the node thread was reading (on dispose).</summary>
+    /// <summary>Closes what the node thread was running (on dispose).</summary>
     private void ClosePolled()
     {
-        while (_handovers.TryDequeue(out PolledConnection? pending))
+        while (_acceptedSockets.TryDequeue(out Socket? socket))
         {
-            _polled.Add(pending);
+            socket.Dispose();
         }
         foreach (PolledConnection c in _polled)
         {

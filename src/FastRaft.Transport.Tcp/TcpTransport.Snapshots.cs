@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using FastRaft.Core;
 using FastRaft.Hosting;
 using FastRaft.Protocol;
+using FastRaft.Transport.Tcp.Security;
 using FastRaft.Transport.Tcp.Snapshots;
 
 namespace FastRaft.Transport.Tcp;
@@ -35,26 +37,32 @@ public sealed partial class TcpTransport
         // Off the node thread before dialling.
         await Task.Yield();
         bool delivered = false;
-        Socket? socket = null;
-        AuthenticatedFrameChannel? channel = null;
+        SecuredConnection? connection = null;
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         try
         {
-            idle.CancelAfter(_options.SnapshotIdleTimeout);
-            (socket, channel) = await ConnectAsync(peer.Id, peer.EndPoint, idle.Token).ConfigureAwait(false);
-            // A stall anywhere (a flush the peer never drains, an answer that never comes) ends here.
-            using CancellationTokenRegistration closeOnStall = idle.Token.Register(static s => ((Socket)s!).Dispose(), socket);
-            delivered = await WriteTransferAsync(channel, snapshot, idle).ConfigureAwait(false)
-                && await ReadAnswerAsync(channel, idle.Token).ConfigureAwait(false);
+            DialResult dialled = await DialSecuredAsync(peer.Id, peer.EndPoint, _stopping.Token).ConfigureAwait(false);
+            connection = dialled.Connection;
+            if (connection is not null)
+            {
+                idle.CancelAfter(_options.SnapshotIdleTimeout);
+                // A stall anywhere (a flush the peer never drains, an answer that never comes) ends here.
+                using CancellationTokenRegistration closeOnStall = idle.Token.Register(static s => ((Socket)s!).Dispose(), connection.Socket);
+                delivered = await WriteTransferAsync(connection.Channel!, snapshot, idle).ConfigureAwait(false)
+                    && await ReadAnswerAsync(connection.Channel!, idle.Token).ConfigureAwait(false);
+            }
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or AuthenticationException)
         {
             // Dial, handshake or stream failed: reported below.
         }
         finally
         {
-            channel?.Dispose();
-            socket?.Dispose();
+            if (connection is not null)
+            {
+                connection.Channel?.Dispose();
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
             snapshot.Dispose();
             peer.EndSnapshot();
         }

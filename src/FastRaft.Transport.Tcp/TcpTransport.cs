@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using FastRaft.Core;
@@ -12,19 +11,26 @@ namespace FastRaft.Transport.Tcp;
 
 /// <summary>
 /// Raft messages over TCP: this node dials one connection to each peer for what it sends and
-/// accepts one from each peer for what it receives; every connection opens with the key
-/// handshake and carries MessagePack frames with a MAC each (<see cref="AuthenticatedFrameChannel"/>).
-/// The node thread only buffers and flushes (never waits on the network); a peer without a
-/// connection, or whose send pipe stays full, gets its messages dropped (counted) and is
-/// reported unreachable, and is redialled with exponential backoff. Received messages are
-/// delivered from the connection's receive task (the threaded transport mode).
+/// accepts one from each peer for what it receives. Every connection is authenticated unless
+/// <see cref="TcpTransportOptions.InsecureNoAuthentication"/> says otherwise: with
+/// <see cref="TcpTransportOptions.Tls"/> by mutual TLS (SslStream under the pipes, certificates
+/// checked on both sides, then the node ids exchanged inside TLS); with
+/// <see cref="TcpTransportOptions.ClusterKey"/> by the key handshake and a MAC per frame
+/// (<see cref="AuthenticatedFrameChannel"/>). The node thread only buffers and flushes (never
+/// waits on the network); a peer without a connection, or whose send pipe stays full, gets its
+/// messages dropped (counted) and is reported unreachable, and is redialled with exponential
+/// backoff (at once when the peer closes the connection). Received messages are read by the node
+/// thread itself in <see cref="Poll"/> (the default polled mode: no thread hops on the way in),
+/// or with <see cref="TcpTransportOptions.ReceiveTasks"/> (and always under TLS) by each
+/// connection's receive task. Snapshots travel in 64 KiB pieces over a connection of their own
+/// per transfer (<see cref="Snapshots.SnapshotTransferFormat"/>), so a multi-megabyte snapshot
+/// neither holds up heartbeats nor sits in one send buffer, and is reported finished only once
+/// the peer answers that it arrived whole. The peers follow the node's configuration
+/// (<see cref="OnConfigurationChanged"/>). Bad input — garbage, an oversized
+/// or unauthentic frame, a wrong key or certificate, a handshake or frame that does not complete
+/// in time, a connection flood, a peer that ends its stream — closes that connection, counted
+/// per <see cref="TcpRefusalReason"/> and logged once through <see cref="TcpTransportOptions.Logger"/>.
 /// </summary>
-/// <remarks>
-/// Snapshots travel in 64 KiB pieces over a connection of their own per transfer (see
-/// <see cref="Snapshots.SnapshotTransferFormat"/>), so a multi-megabyte snapshot neither holds up
-/// heartbeats nor sits in one send buffer, and is reported finished only once the peer answers
-/// that it arrived whole. Not yet: mutual TLS, the polled mode.
-/// </remarks>
 public sealed partial class TcpTransport : ITransport
 {
     /// <summary>The System.Diagnostics.Metrics meter name every TCP transport publishes under.</summary>
@@ -32,8 +38,9 @@ public sealed partial class TcpTransport : ITransport
 
     private readonly TcpTransportOptions _options;
     private readonly TcpTransportMetrics _metrics;
+    private readonly ConnectionSecurity _security;
     private readonly Dictionary<ulong, OutboundPeer> _peers = [];
-    private HashSet<ulong> _accepted;
+    private readonly LiveMemberSet _accepted;
     private readonly InboundBatchPool _pool = new(maxPooled: 256, initialBytes: 16 * 1024);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<OutboundPeer> _toFlush = [];
@@ -47,11 +54,16 @@ public sealed partial class TcpTransport : ITransport
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _accepted = [.. options.Peers.Keys];
+        _accepted = new LiveMemberSet(options.Peers.Keys);
         _metrics = new TcpTransportMetrics(Counters, options.LocalId);
+        _security = ConnectionSecurity.For(options, _accepted);
         _snapshotBudget = new SnapshotBudget(options.MaxSnapshotBytes);
-        _waitSource = options.ReceiveTasks ? null : new TcpWaitSource();
-        _snapshotIdleTicks = (long)(options.SnapshotIdleTimeout.TotalSeconds * options.Time.TimestampFrequency);
+        // TLS connections are read by their receive tasks: SslStream cannot be polled.
+        _waitSource = options.ReceiveTasks || options.Tls is not null ? null : new TcpWaitSource();
+        _snapshotIdleTicks = ToTimestampTicks(options.SnapshotIdleTimeout);
+        _frameTimeoutTicks = ToTimestampTicks(options.FrameTimeout);
+        _idleTimeoutTicks = options.IdleTimeout == Timeout.InfiniteTimeSpan ? 0 : ToTimestampTicks(options.IdleTimeout);
+        _handshakeTimeoutTicks = ToTimestampTicks(options.HandshakeTimeout);
         foreach ((ulong id, IPEndPoint endPoint) in options.Peers)
         {
             _peers[id] = new OutboundPeer(this, id, endPoint);
@@ -59,6 +71,15 @@ public sealed partial class TcpTransport : ITransport
     }
 
     public ulong LocalId => _options.LocalId;
+
+    /// <summary>Disposed (tests: a pump standing in for the node stops).</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed);
+
+    /// <summary>
+    /// Whether connections are authenticated (by TLS or the cluster key); false only when built
+    /// with <see cref="TcpTransportOptions.InsecureNoAuthentication"/>.
+    /// </summary>
+    public bool IsAuthenticated => _security.IsAuthenticated;
 
     public TcpTransportCounters Counters { get; } = new();
 
@@ -88,6 +109,11 @@ public sealed partial class TcpTransport : ITransport
             throw new InvalidOperationException($"cannot listen on {_options.ListenEndPoint}: {e.Message}", e);
         }
         _listener = listener;
+        if (!IsAuthenticated)
+        {
+            WarnInsecure();
+        }
+        StartDeadlineTimer();
         _ = AcceptLoopAsync(listener);
         // Dial every known peer now: the first messages of an election should not be the ones
         // that find no connection yet.
@@ -143,6 +169,7 @@ public sealed partial class TcpTransport : ITransport
         _disposed = true;
         _stopping.Cancel();
         _metrics.Dispose();
+        _deadlineTimer?.Dispose();
         _listener?.Dispose();
         foreach (OutboundPeer peer in _peers.Values)
         {
@@ -151,18 +178,12 @@ public sealed partial class TcpTransport : ITransport
         ClosePolled();
     }
 
+    /// <summary>A duration in timestamp units of the node's clock (<see cref="TcpTransportOptions.Time"/>).</summary>
+    private long ToTimestampTicks(TimeSpan span) => (long)(span.TotalSeconds * _options.Time.TimestampFrequency);
+
     private TimeSpan Backoff(int failures)
     {
         double ms = _options.MinReconnectDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 16));
         return TimeSpan.FromMilliseconds(Math.Min(ms, _options.MaxReconnectDelay.TotalMilliseconds));
-    }
-
-    private static (PipeReader Input, PipeWriter Output) PipesOf(Socket socket, long sendBufferBytes)
-    {
-        // Backpressure comes from the kernel: once the socket's send buffer is full, the pipe's
-        // flush waits and the channel pauses (the node then drops and reports the peer).
-        socket.SendBufferSize = (int)Math.Min(sendBufferBytes, int.MaxValue);
-        var stream = new NetworkStream(socket, ownsSocket: false);
-        return (PipeReader.Create(stream), PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
     }
 }

@@ -3,19 +3,20 @@ namespace FastRaft.Transport.Tcp;
 /// <summary>What a <see cref="TcpTransport"/> did and refused (read with <see cref="Volatile"/>; updated from several threads).</summary>
 public sealed class TcpTransportCounters
 {
+    private static readonly int ReasonCount = Enum.GetValues<TcpRefusalReason>().Length;
+
     internal long MessagesSentField;
     internal long MessagesDroppedField;
     internal long MessagesReceivedField;
     internal long ConnectsField;
     internal long DialFailuresField;
-    internal long HandshakesRefusedField;
-    internal long ConnectionsRefusedField;
-    internal long BadFramesField;
-    internal long ForgedSendersField;
+
     internal long SnapshotsSentField;
     internal long SnapshotsFailedField;
     internal long SnapshotsReceivedField;
     internal long SnapshotsRefusedField;
+
+    private readonly long[] _refusals = new long[ReasonCount];
 
     /// <summary>Messages handed to a connection.</summary>
     public long MessagesSent => Volatile.Read(ref MessagesSentField);
@@ -29,20 +30,27 @@ public sealed class TcpTransportCounters
     /// <summary>Outbound connections established (handshake done).</summary>
     public long Connects => Volatile.Read(ref ConnectsField);
 
-    /// <summary>Dials that failed (refused, timed out, handshake refused).</summary>
+    /// <summary>Dials that failed (refused, timed out, handshake refused by either side).</summary>
     public long DialFailures => Volatile.Read(ref DialFailuresField);
 
-    /// <summary>Inbound connections closed because their handshake was wrong or too slow.</summary>
-    public long HandshakesRefused => Volatile.Read(ref HandshakesRefusedField);
+    /// <summary>
+    /// Connections this node refused or closed for <paramref name="reason"/>: accepted ones, and
+    /// dialled ones whose listener this node refused (its proof, id or certificate);
+    /// <see cref="TcpRefusalReason.ForgedSender"/> counts messages.
+    /// </summary>
+    public long Refused(TcpRefusalReason reason) => Volatile.Read(ref _refusals[(int)reason]);
+
+    /// <summary>Connections closed because their handshake (key, TLS or id exchange) was wrong or too slow.</summary>
+    public long HandshakesRefused => Sum(TcpRefusalReason.HandshakeTimeout, TcpRefusalReason.CertificateNameMismatch);
 
     /// <summary>Inbound connections closed at accept because too many were open.</summary>
-    public long ConnectionsRefused => Volatile.Read(ref ConnectionsRefusedField);
+    public long ConnectionsRefused => Refused(TcpRefusalReason.TooManyConnections);
 
-    /// <summary>Connections closed for a malformed frame, a wrong MAC or an undecodable message.</summary>
-    public long BadFrames => Volatile.Read(ref BadFramesField);
+    /// <summary>Connections closed for a malformed, oversized, unauthentic or cut frame, or an undecodable message.</summary>
+    public long BadFrames => Sum(TcpRefusalReason.BadFrame, TcpRefusalReason.TruncatedFrame);
 
     /// <summary>Authentic messages whose sender field named another node than the connection's (dropped).</summary>
-    public long ForgedSenders => Volatile.Read(ref ForgedSendersField);
+    public long ForgedSenders => Refused(TcpRefusalReason.ForgedSender);
 
     /// <summary>Snapshots a peer answered as received whole.</summary>
     public long SnapshotsSent => Volatile.Read(ref SnapshotsSentField);
@@ -55,4 +63,17 @@ public sealed class TcpTransportCounters
 
     /// <summary>Inbound snapshot transfers refused (too large, over budget, malformed, stalled).</summary>
     public long SnapshotsRefused => Volatile.Read(ref SnapshotsRefusedField);
+
+    internal void Count(TcpRefusalReason reason) => Interlocked.Increment(ref _refusals[(int)reason]);
+
+    // The reasons of one stage are declared together in TcpRefusalReason, so a stage is a range.
+    private long Sum(TcpRefusalReason first, TcpRefusalReason last)
+    {
+        long sum = 0;
+        for (int i = (int)first; i <= (int)last; i++)
+        {
+            sum += Volatile.Read(ref _refusals[i]);
+        }
+        return sum;
+    }
 }

@@ -12,80 +12,80 @@ internal enum SocketRead
     /// <summary>Nothing waiting.</summary>
     Nothing,
 
-    /// <summary>Bytes were read into the connection's pipe.</summary>
+    /// <summary>Bytes were read into the connection's input pipe.</summary>
     Bytes,
 
-    /// <summary>The peer closed (or half-closed) its side, or the socket failed: close the connection.</summary>
+    /// <summary>The peer closed (or half-closed) its side, or the socket failed.</summary>
     Ended,
 }
 
 /// <summary>
-/// An inbound connection read by the node thread (polled mode): after its handshake the socket
-/// is read without blocking straight into a pipe of its own, and the usual frame reader cuts
-/// frames from that pipe in place — the same System.IO.Pipelines loop as a receive task, minus
-/// the thread hops (no socket engine thread, no thread pool, no queue to the node thread).
+/// An accepted connection the node thread runs itself (polled mode), from its first byte: the
+/// socket is read without blocking into an input pipe and what the connection writes (handshake
+/// replies, snapshot answers) gathers in an output pipe the node thread sends from. The
+/// handshake and then the frame reader work on those pipes as they would on a network stream's,
+/// so the same System.IO.Pipelines code runs — but the socket is never used asynchronously, so
+/// no socket-engine thread wakes for it, and nothing hops between threads on the way in.
 /// </summary>
 internal sealed class PolledConnection : IDisposable
 {
     /// <summary>The least free space offered to one receive call.</summary>
     private const int ReceiveChunkBytes = 16 * 1024;
 
-    private readonly Pipe _pipe = new(new PipeOptions(
+    // Inline schedulers: a flush runs the reader's continuation (the handshake) on the node thread.
+    // No pause thresholds: the node thread drains both pipes in the same poll.
+    private static readonly PipeOptions Options = new(
         readerScheduler: PipeScheduler.Inline,
         writerScheduler: PipeScheduler.Inline,
-        // The node thread parses what it reads in the same poll; the frame bound limits what stays.
         pauseWriterThreshold: 0,
-        useSynchronizationContext: false));
+        useSynchronizationContext: false);
 
-    private readonly PipeReader _handshakeInput;
-    private readonly PipeWriter _output;
+    private readonly Pipe _input = new(Options);
+    private readonly Pipe _output = new(Options);
 
-    /// <summary>
-    /// Takes over a connection whose handshake ran on <paramref name="handshakeInput"/>: bytes that
-    /// reader already buffered move into this connection's pipe, and from here on the socket is
-    /// read directly, without blocking. Replies (snapshot answers) still go out through <paramref name="output"/>.
-    /// </summary>
-    public PolledConnection(Socket socket, PipeReader handshakeInput, PipeWriter output, ulong peer,
-        SessionKeys keys, int maxMessageBytes, SnapshotAssembler transfer)
+    public PolledConnection(Socket socket, long acceptedAt)
     {
-        Socket = socket;
-        Peer = peer;
-        Transfer = transfer;
-        _handshakeInput = handshakeInput;
-        _output = output;
-        if (handshakeInput.TryRead(out ReadResult left))
-        {
-            foreach (ReadOnlyMemory<byte> segment in left.Buffer)
-            {
-                _pipe.Writer.Write(segment.Span);
-            }
-            handshakeInput.AdvanceTo(left.Buffer.End);
-            _ = _pipe.Writer.FlushAsync();
-        }
         socket.Blocking = false;
-        Channel = new AuthenticatedFrameChannel(_pipe.Reader, output,
-            new FrameAuthenticator(keys.ListenerToDialer), new FrameAuthenticator(keys.DialerToListener), maxMessageBytes);
+        Connection = new SecuredConnection(socket);
+        Connection.AttachPipes(_input.Reader, _output.Writer);
+        AcceptedAt = acceptedAt;
+        LastActivity = acceptedAt;
     }
 
-    public Socket Socket { get; }
+    public SecuredConnection Connection { get; }
 
-    public ulong Peer { get; }
+    public Socket Socket => Connection.Socket;
 
-    public AuthenticatedFrameChannel Channel { get; }
+    /// <summary>The security handshake while it runs (its continuations run inside <see cref="ReceiveAvailable"/>).</summary>
+    public Task<Refusal>? Handshake { get; set; }
 
-    /// <summary>A snapshot transfer arriving on this connection, if any.</summary>
-    public SnapshotAssembler Transfer { get; }
+    /// <summary>Set once the handshake succeeded: a snapshot transfer arriving on this connection.</summary>
+    public SnapshotAssembler? Transfer { get; set; }
+
+    public bool IsOpen => Transfer is not null;
+
+    public long AcceptedAt { get; }
 
     /// <summary>When (node clock) bytes last arrived.</summary>
     public long LastActivity { get; set; }
 
-    /// <summary>Reads what the socket holds, up to about <paramref name="maxBytes"/>, into the pipe (node thread, never blocks).</summary>
+    /// <summary>When (node clock) the first bytes of the frame still incomplete arrived; 0 when none wait.</summary>
+    public long PartialFrameSince { get; set; }
+
+    /// <summary>Bytes of the frame still incomplete after the last read.</summary>
+    public long PartialFrameBytes { get; set; }
+
+    /// <summary>A forged sender was logged on this connection already (once per connection).</summary>
+    public bool ForgedLogged { get; set; }
+
+    /// <summary>Reads what the socket holds, up to about <paramref name="maxBytes"/>, into the input pipe (never blocks).</summary>
     public SocketRead ReceiveAvailable(int maxBytes)
     {
         int total = 0;
+        SocketRead outcome = SocketRead.Nothing;
         while (total < maxBytes)
         {
-            Memory<byte> memory = _pipe.Writer.GetMemory(ReceiveChunkBytes);
+            Memory<byte> memory = _input.Writer.GetMemory(ReceiveChunkBytes);
             int n;
             SocketError error;
             try
@@ -94,7 +94,8 @@ internal sealed class PolledConnection : IDisposable
             }
             catch (ObjectDisposedException)
             {
-                return SocketRead.Ended;
+                outcome = SocketRead.Ended;
+                break;
             }
             if (error == SocketError.WouldBlock)
             {
@@ -102,32 +103,87 @@ internal sealed class PolledConnection : IDisposable
             }
             if (error != SocketError.Success || n == 0)
             {
-                return SocketRead.Ended;
+                outcome = SocketRead.Ended;
+                break;
             }
-            _pipe.Writer.Advance(n);
+            _input.Writer.Advance(n);
             total += n;
             if (n < memory.Length)
             {
                 break; // the socket is drained
             }
         }
-        if (total == 0)
+        if (total > 0)
         {
-            return SocketRead.Nothing;
+            // Completes at once (no pause threshold); a waiting handshake read continues here.
+            ValueTask<FlushResult> flush = _input.Writer.FlushAsync();
+            if (flush.IsCompletedSuccessfully)
+            {
+                _ = flush.Result;
+            }
+            else
+            {
+                _ = flush.AsTask();
+            }
+            return outcome == SocketRead.Ended ? SocketRead.Ended : SocketRead.Bytes;
         }
-        // No pause threshold and inline schedulers: the flush completes at once.
-        _ = _pipe.Writer.FlushAsync();
-        return SocketRead.Bytes;
+        return outcome;
+    }
+
+    /// <summary>
+    /// Sends what the connection wrote (without blocking); what the socket does not take now
+    /// stays for the next poll. False when the socket failed.
+    /// </summary>
+    public bool SendPending()
+    {
+        if (!_output.Reader.TryRead(out ReadResult result))
+        {
+            return true;
+        }
+        ReadOnlySequence<byte> buffer = result.Buffer;
+        long sent = 0;
+        bool ok = true;
+        foreach (ReadOnlyMemory<byte> segment in buffer)
+        {
+            int n;
+            SocketError error;
+            try
+            {
+                n = Socket.Send(segment.Span, SocketFlags.None, out error);
+            }
+            catch (ObjectDisposedException)
+            {
+                ok = false;
+                break;
+            }
+            if (error == SocketError.WouldBlock)
+            {
+                break;
+            }
+            if (error != SocketError.Success)
+            {
+                ok = false;
+                break;
+            }
+            sent += n;
+            if (n < segment.Length)
+            {
+                break;
+            }
+        }
+        _output.Reader.AdvanceTo(buffer.GetPosition(sent));
+        return ok;
     }
 
     public void Dispose()
     {
-        Transfer.Dispose();
-        Channel.Dispose();
-        _pipe.Writer.Complete();
-        _pipe.Reader.Complete();
-        _handshakeInput.Complete();
-        _output.Complete();
+        Transfer?.Dispose();
+        Connection.Channel?.Dispose();
+        // Ends a handshake still waiting for bytes (it sees the stream complete).
+        _input.Writer.Complete();
+        _output.Reader.Complete();
+        _input.Reader.Complete();
+        _output.Writer.Complete();
         Socket.Dispose();
     }
 }

@@ -10,9 +10,11 @@ namespace FastRaft.Transport.Tcp.Security;
 /// forged, altered, replayed, dropped or reordered fails, since its number would differ.
 /// Single-threaded (one per direction); allocation-free after construction.
 /// </summary>
-public sealed class FrameAuthenticator : IDisposable
+public sealed class FrameAuthenticator : IFrameTrailer
 {
     public const int MacSize = 16;
+
+    int IFrameTrailer.Size => MacSize;
 
     private const int HashSize = 32;
 

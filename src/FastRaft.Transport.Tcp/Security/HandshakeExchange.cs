@@ -36,11 +36,23 @@ public static class HandshakeExchange
     public static async ValueTask<(HandshakeFailure Failure, SessionKeys? Keys)> AcceptAsync(PipeReader input, PipeWriter output, ListenerHandshake handshake, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handshake);
-        byte[]? hello = await ReadExactlyAsync(input, HandshakeFormat.HelloSize, cancellationToken).ConfigureAwait(false);
-        if (hello is null)
+        // The magic first: a peer of another security mode is told apart from garbage.
+        byte[]? magic = await ReadExactlyAsync(input, sizeof(uint), cancellationToken).ConfigureAwait(false);
+        if (magic is null)
         {
             return (HandshakeFailure.NotAHandshake, null);
         }
+        HandshakeFailure opening = HandshakeFormat.ClassifyOpening(magic, HandshakeFormat.Magic);
+        if (opening != HandshakeFailure.None)
+        {
+            return (opening, null);
+        }
+        byte[]? rest = await ReadExactlyAsync(input, HandshakeFormat.HelloSize - sizeof(uint), cancellationToken).ConfigureAwait(false);
+        if (rest is null)
+        {
+            return (HandshakeFailure.NotAHandshake, null);
+        }
+        byte[] hello = [.. magic, .. rest];
         byte[] challenge = new byte[HandshakeFormat.ChallengeSize];
         HandshakeFailure failure = handshake.TryAcceptHello(hello, challenge);
         if (failure != HandshakeFailure.None)
@@ -58,7 +70,7 @@ public static class HandshakeExchange
     }
 
     /// <summary>Exactly <paramref name="size"/> bytes, or null when the stream ends first.</summary>
-    private static async ValueTask<byte[]?> ReadExactlyAsync(PipeReader input, int size, CancellationToken cancellationToken)
+    internal static async ValueTask<byte[]?> ReadExactlyAsync(PipeReader input, int size, CancellationToken cancellationToken)
     {
         while (true)
         {

@@ -19,4 +19,7 @@ public enum HandshakeFailure
 
     /// <summary>The peer's proof is wrong: it does not hold the cluster key (or replays another connection).</summary>
     BadProof,
+
+    /// <summary>The peer opened another security mode's handshake (TLS, the cluster key, or the insecure hello).</summary>
+    SecurityMismatch,
 }

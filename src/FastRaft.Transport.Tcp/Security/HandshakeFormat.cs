@@ -15,6 +15,10 @@ namespace FastRaft.Transport.Tcp.Security;
 /// </summary>
 internal static class HandshakeFormat
 {
+    /// <summary>A TLS record of type handshake starts with this byte (then the version's major, 3).</summary>
+    public const byte TlsHandshakeRecord = 0x16;
+    public const byte TlsMajorVersion = 0x03;
+
     public const uint Magic = 0x46525431; // "FRT1"
     public const byte Version = 1;
     public const int NonceSize = 32;
@@ -42,4 +46,24 @@ internal static class HandshakeFormat
 
     // transcript: dialer id(8) listener id(8) dialer nonce(32) listener nonce(32)
     public const int TranscriptSize = 8 + 8 + NonceSize + NonceSize;
+
+    /// <summary>
+    /// What the first four bytes of an accepted connection say, for a listener expecting
+    /// <paramref name="expectedMagic"/>: None when they match, SecurityMismatch when they open
+    /// another security mode's handshake (the key handshake, the id hello, a TLS ClientHello),
+    /// else NotAHandshake.
+    /// </summary>
+    public static HandshakeFailure ClassifyOpening(ReadOnlySpan<byte> first, uint expectedMagic)
+    {
+        uint magic = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(first);
+        if (magic == expectedMagic)
+        {
+            return HandshakeFailure.None;
+        }
+        if (magic is Magic or NodeIdExchange.Magic || (first[0] == TlsHandshakeRecord && first[1] == TlsMajorVersion))
+        {
+            return HandshakeFailure.SecurityMismatch;
+        }
+        return HandshakeFailure.NotAHandshake;
+    }
 }

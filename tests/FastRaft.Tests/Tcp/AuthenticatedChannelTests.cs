@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using FastRaft.Codec;
 using FastRaft.Codec.Framing;
 using FastRaft.Core;
 using FastRaft.Protocol;
@@ -177,5 +178,109 @@ public class AuthenticatedChannelTests
         Assert.Equal(1, channel.OversizeRefused);
         Assert.Equal(0, channel.Writer.UnflushedBytes);
         Assert.True(channel.TryWrite(CodecFixtures.App(1, 16)));
+    }
+
+    [Fact]
+    public async Task A_byte_altered_in_transit_fails_the_checksum_of_an_insecure_channel()
+    {
+        var wire = new Pipe(new PipeOptions(useSynchronizationContext: false));
+        var relay = new Pipe(new PipeOptions(useSynchronizationContext: false));
+        var sender = AuthenticatedFrameChannel.Insecure(new Pipe().Reader, wire.Writer);
+        var receiver = AuthenticatedFrameChannel.Insecure(relay.Reader, new Pipe().Writer);
+        Assert.True(sender.TryWrite(CodecFixtures.App(2, 32)));
+        Assert.True(sender.TryWrite(CodecFixtures.App(2, 32)));
+        sender.Flush();
+        ReadResult r = await wire.Reader.ReadAsync();
+        byte[] bytes = r.Buffer.ToArray();
+        wire.Reader.AdvanceTo(r.Buffer.End);
+        int frame = bytes.Length / 2;
+        Assert.Equal(frame, FrameFormat.HeaderSize + RaftMessageCodec.EncodedSize(CodecFixtures.App(2, 32)) + sizeof(uint));
+        bytes[frame + 10] ^= 0x40; // inside the second frame's message
+        await relay.Writer.WriteAsync(bytes);
+        Assert.True(await receiver.Reader.ReadAsync());
+        var entries = new EntryBuffer();
+        Assert.Equal(ChannelReadStatus.Message, receiver.TryReadMessage(entries, out _, out _));
+        Assert.Equal(ChannelReadStatus.BadChecksum, receiver.TryReadMessage(entries, out _, out string? error));
+        Assert.Contains("checksum", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tls_channel_sends_bare_frames_and_refuses_a_header_above_its_bound()
+    {
+        var wire = new Pipe(new PipeOptions(useSynchronizationContext: false));
+        var sender = AuthenticatedFrameChannel.OverTls(new Pipe().Reader, wire.Writer, maxMessageBytes: 1024);
+        var receiver = AuthenticatedFrameChannel.OverTls(wire.Reader, new Pipe().Writer, maxMessageBytes: 1024);
+        Message m = CodecFixtures.App(1, 64);
+        Assert.True(sender.TryWrite(m));
+        Assert.Equal(FrameFormat.HeaderSize + RaftMessageCodec.EncodedSize(m), sender.Writer.UnflushedBytes);
+        sender.Flush();
+        byte[] oversized = [FrameFormat.Marker, 0, 0, 0x10, 0]; // announces 4096 bytes
+        await wire.Writer.WriteAsync(oversized);
+        Assert.True(await receiver.Reader.ReadAsync());
+        var entries = new EntryBuffer();
+        Assert.Equal(ChannelReadStatus.Message, receiver.TryReadMessage(entries, out Message got, out _));
+        Assert.Equal(m.Entries.Length, got.Entries.Length);
+        Assert.Equal(ChannelReadStatus.TooLarge, receiver.TryReadMessage(entries, out _, out _));
+    }
+
+    public enum Protection
+    {
+        Mac,
+        Tls,
+        Checksum,
+    }
+
+    [Theory]
+    [InlineData(Protection.Mac)]
+    [InlineData(Protection.Tls)]
+    [InlineData(Protection.Checksum)]
+    public void Writing_and_reading_messages_allocates_nothing_in_steady_state(Protection protection)
+    {
+        var wire = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+        byte[] key = RandomNumberGenerator.GetBytes(32);
+        AuthenticatedFrameChannel Make(PipeReader input, PipeWriter output) => protection switch
+        {
+            Protection.Mac => new AuthenticatedFrameChannel(input, output, new FrameAuthenticator(key), new FrameAuthenticator(key)),
+            Protection.Tls => AuthenticatedFrameChannel.OverTls(input, output),
+            _ => AuthenticatedFrameChannel.Insecure(input, output),
+        };
+        using AuthenticatedFrameChannel sender = Make(new Pipe().Reader, wire.Writer);
+        using AuthenticatedFrameChannel receiver = Make(wire.Reader, new Pipe().Writer);
+        Message[] messages =
+        [
+            CodecFixtures.App(1, 16),
+            new Message(MessageType.MsgHeartbeat, 1, 2, 7) { Commit = 10 },
+            new Message(MessageType.MsgAppResp, 1, 2, 7) { Index = 100 },
+        ];
+        var entries = new EntryBuffer(64);
+        int received = 0;
+        void RoundTrip()
+        {
+            for (int i = 0; i < 200; i++)
+            {
+                foreach (Message m in messages)
+                {
+                    if (!sender.TryWrite(m))
+                    {
+                        throw new InvalidOperationException("the channel refused a message");
+                    }
+                }
+                sender.Flush();
+                if (!receiver.Reader.TryRead())
+                {
+                    throw new InvalidOperationException("nothing arrived");
+                }
+                entries.Clear();
+                while (receiver.TryReadMessage(entries, out _, out _) == ChannelReadStatus.Message)
+                {
+                    received++;
+                    entries.Clear();
+                }
+                receiver.Reader.AdvanceToNext();
+            }
+        }
+        RoundTrip();
+        Assert.Equal(0, AllocationCounter.Steady(RoundTrip));
+        Assert.True(received >= 2 * 200 * messages.Length, $"{received} received");
     }
 }

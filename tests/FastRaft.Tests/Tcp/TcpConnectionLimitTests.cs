@@ -20,7 +20,7 @@ public class TcpConnectionLimitTests
             HandshakeTimeout = handshakeTimeout,
             MaxInboundConnections = maxInbound,
         });
-        t.Start(new RecordingSink());
+        t.StartPumped(new RecordingSink());
         return t;
     }
 
@@ -67,7 +67,7 @@ public class TcpConnectionLimitTests
 public class TcpTransportMetricsTests
 {
     [Fact]
-    public async Task Refused_handshakes_show_on_the_refusals_instrument_of_the_tcp_meter()
+    public async Task Refusals_show_on_the_refusals_instrument_of_the_tcp_meter_split_by_reason()
     {
         var t = new TcpTransport(new TcpTransportOptions
         {
@@ -79,15 +79,16 @@ public class TcpTransportMetricsTests
         });
         using (t)
         {
-            t.Start(new RecordingSink());
+            t.StartPumped(new RecordingSink());
             using (var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
             {
                 await s.ConnectAsync(t.LocalEndPoint!);
-                await s.SendAsync(RandomNumberGenerator.GetBytes(100));
+                await s.SendAsync(Enumerable.Repeat((byte)0xEE, 100).ToArray()); // garbage, not a handshake
             }
-            Assert.True(Wait.Until(() => t.Counters.HandshakesRefused >= 1, TimeSpan.FromSeconds(10)));
+            Assert.True(Wait.Until(() => t.Counters.Refused(TcpRefusalReason.NotAHandshake) >= 1, TimeSpan.FromSeconds(10)));
 
             long handshakeRefusals = -1;
+            long tooMany = -1;
             using var listener = new System.Diagnostics.Metrics.MeterListener();
             listener.InstrumentPublished = (instrument, l) =>
             {
@@ -102,16 +103,21 @@ public class TcpTransportMetricsTests
                 {
                     foreach (KeyValuePair<string, object?> tag in tags)
                     {
-                        if (tag.Key == "reason" && (string?)tag.Value == "handshake")
+                        if (tag.Key == "reason" && (string?)tag.Value == "not_a_handshake")
                         {
                             handshakeRefusals = value;
+                        }
+                        if (tag.Key == "reason" && (string?)tag.Value == "too_many_connections")
+                        {
+                            tooMany = value;
                         }
                     }
                 }
             });
             listener.Start();
             listener.RecordObservableInstruments();
-            Assert.Equal(t.Counters.HandshakesRefused, handshakeRefusals);
+            Assert.Equal(t.Counters.Refused(TcpRefusalReason.NotAHandshake), handshakeRefusals);
+            Assert.Equal(0, tooMany); // every reason is published, refused or not
         }
     }
 }

@@ -77,7 +77,7 @@ public class TcpMembershipTests
         Assert.True(Reaches(fromNewcomer, leaderSink, 1, 3));
 
         // Node 3 leaves: the leader drops what it would send to it, and a new dial from node 3 is refused.
-        long cutBefore = leader.Counters.ConnectionsRefused;
+        long cutBefore = leader.Counters.Refused(TcpRefusalReason.NoLongerMember);
         leader.OnConfigurationChanged(new ConfState { Voters = [1] });
         long dropped = leader.Counters.MessagesDropped;
         leader.Send(Beat(1, 3, 4));
@@ -104,7 +104,7 @@ public class TcpMembershipTests
         {
             fromNewcomer.Send(Beat(3, 1, 6));
             fromNewcomer.Flush();
-            return leader.Counters.ConnectionsRefused > cutBefore;
+            return leader.Counters.Refused(TcpRefusalReason.NoLongerMember) > cutBefore;
         }, Timeout));
         Assert.DoesNotContain(leaderSink.Messages(), m => m.From == 3 && m.Term == 6);
     }
