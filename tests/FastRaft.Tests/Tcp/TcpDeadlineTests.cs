@@ -20,7 +20,7 @@ public sealed class TcpDeadlineTests : IDisposable
     private readonly RecordingSink _sink = new();
     private TcpTransport? _listener;
 
-    private TcpTransport Listen(TimeSpan? frameTimeout = null, TimeSpan? idleTimeout = null)
+    private TcpTransport Listen(bool receiveTasks, TimeSpan? frameTimeout = null, TimeSpan? idleTimeout = null)
     {
         _listener = new TcpTransport(new TcpTransportOptions
         {
@@ -30,6 +30,7 @@ public sealed class TcpDeadlineTests : IDisposable
             ClusterKey = _key,
             FrameTimeout = frameTimeout ?? TimeSpan.FromSeconds(5),
             IdleTimeout = idleTimeout ?? Timeout.InfiniteTimeSpan,
+            ReceiveTasks = receiveTasks,
         });
         _listener.StartPumped(_sink);
         return _listener;
@@ -49,10 +50,12 @@ public sealed class TcpDeadlineTests : IDisposable
     private static byte[] FrameHeader(int payloadLength) =>
         [FrameFormat.Marker, (byte)(payloadLength >> 24), (byte)(payloadLength >> 16), (byte)(payloadLength >> 8), (byte)payloadLength];
 
-    [Fact]
-    public async Task A_frame_that_stalls_after_its_first_bytes_is_cut_off_as_a_slow_sender()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_frame_that_stalls_after_its_first_bytes_is_cut_off_as_a_slow_sender(bool receiveTasks)
     {
-        TcpTransport listener = Listen(frameTimeout: TimeSpan.FromMilliseconds(300));
+        TcpTransport listener = Listen(receiveTasks, frameTimeout: TimeSpan.FromMilliseconds(300));
         using RawKeyedPeer slow = await Dial(listener, 2);
         await slow.SendAsync(RawKeyedPeer.Heartbeat(2, 1));
         Assert.True(_sink.WaitFor(1));
@@ -64,10 +67,12 @@ public sealed class TcpDeadlineTests : IDisposable
         Assert.Equal(0, listener.Counters.BadFrames);
     }
 
-    [Fact]
-    public async Task A_frame_trickled_a_byte_at_a_time_is_cut_off_although_bytes_keep_coming()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_frame_trickled_a_byte_at_a_time_is_cut_off_although_bytes_keep_coming(bool receiveTasks)
     {
-        TcpTransport listener = Listen(frameTimeout: TimeSpan.FromMilliseconds(400));
+        TcpTransport listener = Listen(receiveTasks, frameTimeout: TimeSpan.FromMilliseconds(400));
         using RawKeyedPeer trickler = await Dial(listener, 2);
         const int FrameLength = 2_000;
         await trickler.SendRawAsync(FrameHeader(FrameLength));
@@ -92,10 +97,12 @@ public sealed class TcpDeadlineTests : IDisposable
         await AssertAGoodPeerGetsThrough(listener);
     }
 
-    [Fact]
-    public async Task With_the_idle_timeout_on_a_connection_that_falls_silent_is_closed()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task With_the_idle_timeout_on_a_connection_that_falls_silent_is_closed(bool receiveTasks)
     {
-        TcpTransport listener = Listen(idleTimeout: TimeSpan.FromMilliseconds(300));
+        TcpTransport listener = Listen(receiveTasks, idleTimeout: TimeSpan.FromMilliseconds(300));
         using RawKeyedPeer silent = await Dial(listener, 2);
         await silent.SendAsync(RawKeyedPeer.Heartbeat(2, 1));
         Assert.True(_sink.WaitFor(1));
@@ -106,10 +113,12 @@ public sealed class TcpDeadlineTests : IDisposable
         await AssertAGoodPeerGetsThrough(listener);
     }
 
-    [Fact]
-    public async Task A_peer_that_half_closes_gets_its_connection_closed_cleanly_and_counted_after_its_messages()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_peer_that_half_closes_gets_its_connection_closed_cleanly_and_counted_after_its_messages(bool receiveTasks)
     {
-        TcpTransport listener = Listen();
+        TcpTransport listener = Listen(receiveTasks);
         using RawKeyedPeer peer = await Dial(listener, 2);
         for (ulong i = 1; i <= 3; i++)
         {
@@ -135,13 +144,17 @@ public sealed class TcpDeadlineTests : IDisposable
     }
 
     [Theory]
-    [InlineData(BadStream.Garbage, TcpRefusalReason.BadFrame)]
-    [InlineData(BadStream.OversizedHeader, TcpRefusalReason.Oversize)]
-    [InlineData(BadStream.WrongMac, TcpRefusalReason.BadMac)]
-    [InlineData(BadStream.CutFrame, TcpRefusalReason.TruncatedFrame)]
-    public async Task A_bad_stream_after_the_handshake_is_closed_under_its_own_reason(BadStream kind, TcpRefusalReason expected)
+    [InlineData(BadStream.Garbage, TcpRefusalReason.BadFrame, false)]
+    [InlineData(BadStream.OversizedHeader, TcpRefusalReason.Oversize, false)]
+    [InlineData(BadStream.WrongMac, TcpRefusalReason.BadMac, false)]
+    [InlineData(BadStream.CutFrame, TcpRefusalReason.TruncatedFrame, false)]
+    [InlineData(BadStream.Garbage, TcpRefusalReason.BadFrame, true)]
+    [InlineData(BadStream.OversizedHeader, TcpRefusalReason.Oversize, true)]
+    [InlineData(BadStream.WrongMac, TcpRefusalReason.BadMac, true)]
+    [InlineData(BadStream.CutFrame, TcpRefusalReason.TruncatedFrame, true)]
+    public async Task A_bad_stream_after_the_handshake_is_closed_under_its_own_reason(BadStream kind, TcpRefusalReason expected, bool receiveTasks)
     {
-        TcpTransport listener = Listen();
+        TcpTransport listener = Listen(receiveTasks);
         using RawKeyedPeer peer = await Dial(listener, 2);
         await peer.SendAsync(RawKeyedPeer.Heartbeat(2, 1));
         Assert.True(_sink.WaitFor(1));
@@ -174,10 +187,12 @@ public sealed class TcpDeadlineTests : IDisposable
         await AssertAGoodPeerGetsThrough(listener);
     }
 
-    [Fact]
-    public async Task A_message_claiming_another_sender_is_dropped_and_counted_while_the_connection_goes_on()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_message_claiming_another_sender_is_dropped_and_counted_while_the_connection_goes_on(bool receiveTasks)
     {
-        TcpTransport listener = Listen();
+        TcpTransport listener = Listen(receiveTasks);
         using RawKeyedPeer peer = await Dial(listener, 2);
         await peer.SendAsync(RawKeyedPeer.Heartbeat(3, 1, commit: 1)); // claims to be node 3
         await peer.SendAsync(RawKeyedPeer.Heartbeat(2, 1, commit: 2));
