@@ -179,12 +179,12 @@ public sealed partial class TcpTransport
                 framesRead = true;
                 if (m.From != peer)
                 {
-                    Counters.Count(TcpRefusalReason.ForgedSender);
                     if (!forgedLogged)
                     {
                         forgedLogged = true;
                         LogForged(connection, peer, m.From);
                     }
+                    Counters.Count(TcpRefusalReason.ForgedSender);
                 }
                 else
                 {

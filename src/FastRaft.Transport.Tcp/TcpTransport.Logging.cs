@@ -18,18 +18,20 @@ public sealed partial class TcpTransport
         {
             return;
         }
+        // Logged before it is counted: whoever sees the count finds the log line written.
+        if (_options.Logger is RaftLogger log)
+        {
+            if (refusal.Reason is TcpRefusalReason.PeerClosed or TcpRefusalReason.Idle)
+            {
+                // Ordinary: a peer restarted, or a silent follower's connection timed out.
+                log.Info($"tcp transport {LocalId}: closed the connection from {connection.Remote} (node {connection.PeerId}): {ReasonTag(refusal.Reason)}: {refusal.Detail}");
+            }
+            else
+            {
+                log.Warning($"tcp transport {LocalId}: refused the connection from {connection.Remote}{PeerSuffix(connection.PeerId)}: {ReasonTag(refusal.Reason)}: {refusal.Detail}");
+            }
+        }
         Counters.Count(refusal.Reason);
-        if (_options.Logger is not RaftLogger log)
-        {
-            return;
-        }
-        if (refusal.Reason is TcpRefusalReason.PeerClosed or TcpRefusalReason.Idle)
-        {
-            // Ordinary: a peer restarted, or a silent follower's connection timed out.
-            log.Info($"tcp transport {LocalId}: closed the connection from {connection.Remote} (node {connection.PeerId}): {ReasonTag(refusal.Reason)}: {refusal.Detail}");
-            return;
-        }
-        log.Warning($"tcp transport {LocalId}: refused the connection from {connection.Remote}{PeerSuffix(connection.PeerId)}: {ReasonTag(refusal.Reason)}: {refusal.Detail}");
     }
 
     /// <summary>A dial that did not produce a connection; warned about when this node refused the peer and the reason is new, else logged at debug.</summary>
