@@ -26,6 +26,8 @@ internal sealed partial class ClientEndpoint : IDisposable
     private readonly RaftNode<CommandResult> _node;
     private readonly ClusterStateMachine _state;
     private readonly Thread _thread;
+    private readonly RaftTransportKind _raftTransport;
+    private readonly FastRaft.Core.Logging.RaftLogger _logger;
     private volatile bool _stopping;
     private int _inFlight;
 
@@ -34,9 +36,14 @@ internal sealed partial class ClientEndpoint : IDisposable
     /// <param name="state">The node's state machine, read by queries and membership checks.</param>
     /// <param name="membershipKey">The key membership requests must be signed with (<see cref="MembershipAuthentication.DeriveKey"/>); null accepts unsigned ones (a cluster without a key).</param>
     /// <exception cref="PortBindException">The port cannot be bound.</exception>
-    public ClientEndpoint(IPEndPoint bind, RaftNode<CommandResult> node, ClusterStateMachine state, byte[]? membershipKey)
+    /// <param name="raftTransport">How the node talks Raft (over TCP, nodes cannot be added at run time yet).</param>
+    /// <param name="logger">Where refusals are logged.</param>
+    public ClientEndpoint(IPEndPoint bind, RaftNode<CommandResult> node, ClusterStateMachine state, byte[]? membershipKey,
+        RaftTransportKind raftTransport, FastRaft.Core.Logging.RaftLogger logger)
     {
         _node = node;
+        _raftTransport = raftTransport;
+        _logger = logger;
         _state = state;
         _membershipKey = membershipKey;
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);

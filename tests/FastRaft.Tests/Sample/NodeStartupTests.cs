@@ -59,6 +59,20 @@ public sealed class NodeStartupTests : IDisposable
         Assert.True(exit == 0, output + errors);
         Assert.Contains("cluster key: environment variable FASTRAFT_CLUSTER_KEY", output);
         Assert.DoesNotContain("INSECURE", errors);
+
+        // The TCP transport has no unauthenticated mode yet.
+        AssertRefused(2, await RunAsync(null, Node(p[0], p[1], "--init", "--insecure-no-auth", "--transport", "tcp")),
+            "--transport tcp needs a cluster key for now (it has no unauthenticated mode yet): pass --key-file PATH, or use --transport udp with --insecure-no-auth");
+    }
+
+    [Fact]
+    public async Task A_single_node_over_tcp_starts_elects_itself_and_stops_cleanly()
+    {
+        int[] p = FreePorts.Udp(2);
+        (int exit, string output, string errors) = await RunAsync(Key, Node(p[0], p[1], "--init", "--transport", "tcp"));
+        Assert.True(exit == 0, output + errors);
+        Assert.Contains($"raft 127.0.0.1:{p[0]} (tcp)", output);
+        Assert.Contains("stopped: applied", output);
     }
 
     [Fact]
