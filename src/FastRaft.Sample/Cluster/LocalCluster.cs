@@ -23,6 +23,7 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly Dictionary<ulong, IPEndPoint> _raftEndPoints = [];
     private readonly Dictionary<ulong, IPEndPoint> _clientEndPoints = [];
     private readonly RaftLogger _logger;
+    private readonly Gateway.ClientGatewayOptions? _gateway;
 
     // Nodes started empty to be added at run time: they must never bootstrap, even when restarted empty.
     private readonly HashSet<ulong> _joiners = [];
@@ -33,8 +34,11 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <param name="logger">Where the consensus core logs.</param>
     /// <param name="clusterKey">The cluster key; null makes a new random one.</param>
     /// <param name="transport">How the nodes talk Raft to each other.</param>
-    public LocalCluster(int size, string? dataDirectory, RaftLogger? logger = null, byte[]? clusterKey = null, RaftTransportKind transport = RaftTransportKind.Udp)
+    /// <param name="gateway">The limits of every node's client gateway (null: the defaults).</param>
+    public LocalCluster(int size, string? dataDirectory, RaftLogger? logger = null, byte[]? clusterKey = null, RaftTransportKind transport = RaftTransportKind.Udp,
+        Gateway.ClientGatewayOptions? gateway = null)
     {
+        _gateway = gateway;
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         _logger = logger ?? RaftLogger.Null;
         Transport = transport;
@@ -267,7 +271,7 @@ public sealed class LocalCluster : IAsyncDisposable
             }
         }
         var config = new NodeConfig(id, _joiners.Contains(id) ? null : Members, raft, client, peers, RaftSettings.Instruments, ClusterKey) { Transport = Transport };
-        SampleNode node = SampleNode.Create(config, _storages[id], _logger);
+        SampleNode node = SampleNode.Create(config, _storages[id], _logger, _gateway);
         node.Raft.LeadershipChanged += change => Leadership.OnChange(id, change);
         _running[id] = node;
         _raftEndPoints[id] = node.RaftEndPoint;

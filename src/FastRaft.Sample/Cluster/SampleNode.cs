@@ -66,8 +66,11 @@ public sealed class SampleNode : IAsyncDisposable
     /// <summary>What the client port received and refused.</summary>
     public ClientPortCounters ClientPort => _clients.Counters;
 
-    /// <summary>Datagrams on the client port dropped or refused without effect (see <see cref="ClientPort"/>).</summary>
-    public long ClientDatagramsDropped => _clients.Counters.Dropped;
+    /// <summary>Connections and requests on the client gateway refused without effect (see <see cref="ClientPort"/>).</summary>
+    public long ClientPortDropped => _clients.Counters.Dropped;
+
+    /// <summary>The client gateway's limits.</summary>
+    public Gateway.ClientGatewayOptions ClientGateway => _clients.Options;
 
     /// <summary>
     /// Binds both ports and builds the node (nothing runs yet: see <see cref="Start"/>, and
@@ -75,7 +78,8 @@ public sealed class SampleNode : IAsyncDisposable
     /// </summary>
     /// <exception cref="PortBindException">The Raft or the client port cannot be bound (the message names it).</exception>
     /// <exception cref="ArgumentException">A TCP node without a cluster key, or on port 0.</exception>
-    public static SampleNode Create(NodeConfig config, IRaftStorage storage, RaftLogger? logger = null)
+    /// <param name="gateway">The client gateway's limits (null: the defaults).</param>
+    public static SampleNode Create(NodeConfig config, IRaftStorage storage, RaftLogger? logger = null, Gateway.ClientGatewayOptions? gateway = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(storage);
@@ -115,7 +119,7 @@ public sealed class SampleNode : IAsyncDisposable
         {
             raft = new RaftNode<CommandResult>(RaftSettings.Node(config.Id, config.InitialMembers, maxSizePerMsg, logger ?? RaftLogger.Null), storage, transport, state);
             byte[]? membershipKey = config.ClusterKey is null ? null : MembershipAuthentication.DeriveKey(config.ClusterKey);
-            var clients = new ClientEndpoint(config.ClientBind, raft, state, membershipKey, config.Transport, logger ?? RaftLogger.Null);
+            var clients = new ClientEndpoint(config.ClientBind, raft, state, membershipKey, config.Transport, logger ?? RaftLogger.Null, gateway);
             return new SampleNode(config, udp, tcp, raft, state, clients);
         }
         catch

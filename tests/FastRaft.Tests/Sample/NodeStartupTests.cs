@@ -168,11 +168,29 @@ public sealed class NodeStartupTests : IDisposable
     public async Task A_port_in_use_is_a_one_line_error_naming_the_address_and_which_port(bool raftPort)
     {
         int[] p = FreePorts.Udp(2);
-        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        // The Raft port is UDP (the default transport); the client gateway is TCP.
+        using var squatter = raftPort
+            ? new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         squatter.Bind(new IPEndPoint(IPAddress.Loopback, p[raftPort ? 0 : 1]));
+        if (!raftPort)
+        {
+            squatter.Listen();
+        }
         string what = raftPort ? "Raft" : "clients";
         AssertRefused(1, await RunAsync(null, Node(p[0], p[1], "--init", "--key-file", WriteKey())),
-            $"cannot listen for {what} on 127.0.0.1:{p[raftPort ? 0 : 1]}: UDP port {p[raftPort ? 0 : 1]} is already in use (another node or program has it)");
+            $"cannot listen for {what} on 127.0.0.1:{p[raftPort ? 0 : 1]}: {(raftPort ? "UDP" : "TCP")} port {p[raftPort ? 0 : 1]} is already in use (another node or program has it)");
+    }
+
+    [Fact]
+    public async Task A_tcp_raft_port_in_use_is_a_one_line_error_naming_it()
+    {
+        int[] p = FreePorts.Udp(2);
+        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        squatter.Bind(new IPEndPoint(IPAddress.Loopback, p[0]));
+        squatter.Listen();
+        AssertRefused(1, await RunAsync(null, Node(p[0], p[1], "--init", "--key-file", WriteKey(), "--transport", "tcp")),
+            $"cannot listen for Raft on 127.0.0.1:{p[0]}: TCP port {p[0]} is already in use (another node or program has it)");
     }
 
     private string WriteKey()
