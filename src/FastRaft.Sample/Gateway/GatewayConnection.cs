@@ -11,7 +11,7 @@ namespace FastRaft.Sample.Gateway;
 
 /// <summary>
 /// One client connection of the gateway: a pipe pair over the socket, a read loop that cuts
-/// frames in place and hands each request to the host (many may be in flight: pipelining), and
+/// frames in place (<see cref="FrameReader"/>) and hands each request to the host (many may be in flight: pipelining), and
 /// a write loop that drains the connection's reply queue into its <see cref="FrameStreamWriter"/>
 /// and flushes once per batch. Replies are queued from wherever they complete (the node's
 /// completion path, lock-free); the read loop stops reading at
@@ -39,7 +39,6 @@ internal sealed class GatewayConnection
     private readonly Socket? _socket;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
-    private readonly FrameStreamReader _frames;
     private readonly FrameStreamWriter _writer;
     private readonly AsyncSignal _repliesQueued = new(runContinuationsAsynchronously: true);
     private readonly AsyncSignal _drained = new(runContinuationsAsynchronously: true);
@@ -64,7 +63,6 @@ internal sealed class GatewayConnection
         _host = host;
         _input = pipes.Input;
         _output = pipes.Output;
-        _frames = new FrameStreamReader(_input, host.Options.MaxFrameBytes);
         _writer = new FrameStreamWriter(_output, int.MaxValue);
         _maxInFlight = host.Options.MaxInFlightPerConnection;
         Remote = remote;
@@ -172,33 +170,40 @@ internal sealed class GatewayConnection
         }
     }
 
+    /// <remarks>
+    /// The Kestrel-style loop straight over the pipe with <see cref="FrameReader"/> (rather than
+    /// <see cref="FrameStreamReader.ReadAsync"/>, an async method that allocates its state each
+    /// time it has to wait; this loop's state exists once per connection).
+    /// </remarks>
     private async Task<GatewayRefusal> ReadLoopAsync()
     {
+        int maxFrame = _host.Options.MaxFrameBytes;
         while (true)
         {
-            bool more = await _frames.ReadAsync().ConfigureAwait(false);
+            ReadResult read = await _input.ReadAsync().ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = read.Buffer;
             if (_aborted)
             {
-                _frames.AdvanceToNext();
+                _input.AdvanceTo(buffer.Start);
                 return GatewayRefusal.None;
             }
             int frames = 0;
             while (true)
             {
-                FrameStatus status = _frames.TryReadFrame(out ReadOnlySequence<byte> payload);
+                FrameStatus status = FrameReader.TryReadFrame(ref buffer, maxFrame, out ReadOnlySequence<byte> payload);
                 if (status == FrameStatus.Incomplete)
                 {
                     break;
                 }
                 if (status != FrameStatus.Complete)
                 {
-                    _frames.AdvanceToNext();
+                    _input.AdvanceTo(buffer.Start);
                     return status == FrameStatus.BadMarker ? GatewayRefusal.Garbage : GatewayRefusal.OversizeFrame;
                 }
                 frames++;
                 if (!Dispatch(payload))
                 {
-                    _frames.AdvanceToNext();
+                    _input.AdvanceTo(buffer.Start);
                     return GatewayRefusal.MalformedRequest;
                 }
                 if (Volatile.Read(ref _inFlight) >= _maxInFlight)
@@ -211,13 +216,14 @@ internal sealed class GatewayConnection
                     }
                     if (_aborted)
                     {
-                        _frames.AdvanceToNext();
+                        _input.AdvanceTo(buffer.Start);
                         return GatewayRefusal.None;
                     }
                 }
             }
-            long left = _frames.BufferedBytes;
-            _frames.AdvanceToNext();
+            long left = buffer.Length;
+            // Frames read are consumed; a partial one waits for more bytes without being scanned again.
+            _input.AdvanceTo(buffer.Start, buffer.End);
             // The deadline runs from the start of the frame that is incomplete now: a new one when frames completed.
             if (left == 0)
             {
@@ -227,9 +233,9 @@ internal sealed class GatewayConnection
             {
                 Volatile.Write(ref _frameStartedAt, Stopwatch.GetTimestamp());
             }
-            if (!more)
+            if (read.IsCompleted || read.IsCanceled)
             {
-                return left > 0 ? GatewayRefusal.CutFrame : GatewayRefusal.None;
+                return _aborted ? GatewayRefusal.None : left > 0 ? GatewayRefusal.CutFrame : GatewayRefusal.None;
             }
         }
     }
