@@ -173,19 +173,20 @@ internal sealed partial class ClientEndpoint : IGatewayHost, IProposalSink, IDis
         }
     }
 
+    void IGatewayHost.OnRefused(GatewayConnection connection, GatewayRefusal reason)
+    {
+        Counters.Count(reason);
+        LogRefusal(connection.Remote, reason);
+    }
+
     void IGatewayHost.OnClosed(GatewayConnection connection, GatewayRefusal reason)
     {
         _connections.TryRemove(connection.Id, out _);
         Interlocked.Decrement(ref Counters.ConnectionsOpenCount);
-        if (reason == GatewayRefusal.None)
+        if (reason == GatewayRefusal.None && !_stopping.IsCancellationRequested)
         {
-            if (!_stopping.IsCancellationRequested)
-            {
-                Interlocked.Increment(ref Counters.ClientClosesCount);
-            }
-            return;
+            Interlocked.Increment(ref Counters.ClientClosesCount);
         }
-        LogRefusal(connection.Remote, reason);
     }
 
     private void LogRefusal(EndPoint? remote, GatewayRefusal reason)

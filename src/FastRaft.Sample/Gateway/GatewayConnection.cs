@@ -135,7 +135,10 @@ internal sealed class GatewayConnection
             return;
         }
         _aborted = true;
-        _host.Counters.Count(reason);
+        if (reason != GatewayRefusal.None)
+        {
+            _host.OnRefused(this, reason);
+        }
         try
         {
             _socket?.Dispose();

@@ -23,6 +23,9 @@ internal interface IGatewayHost
     /// <summary>Gives a written (or discarded) reply slot back.</summary>
     void ReturnReply(GatewayReply reply);
 
-    /// <summary>The connection is closed for <paramref name="reason"/> (None: the client closed it, or the gateway stops). Called once.</summary>
+    /// <summary>The connection is being closed for <paramref name="reason"/> (never None): count it and log it. Called at most once per connection.</summary>
+    void OnRefused(GatewayConnection connection, GatewayRefusal reason);
+
+    /// <summary>The connection is closed, its loops done (<paramref name="reason"/> None: the client closed it, or the gateway stops). Called once.</summary>
     void OnClosed(GatewayConnection connection, GatewayRefusal reason);
 }

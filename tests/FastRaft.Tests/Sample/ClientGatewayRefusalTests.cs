@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using FastRaft.Codec.Framing;
+using FastRaft.Core.Logging;
 using FastRaft.Sample.Client;
 using FastRaft.Sample.Cluster;
 using FastRaft.Sample.Gateway;
@@ -19,11 +20,18 @@ public sealed class ClientGatewayRefusalTests : IAsyncLifetime
     private const int ConnectionLimit = 40;
     private static readonly TimeSpan FrameTimeout = TimeSpan.FromMilliseconds(300);
 
-    private readonly LocalCluster _cluster = new(1, null, gateway: new ClientGatewayOptions
+    private readonly StringWriter _log = new();
+    private readonly LocalCluster _cluster;
+
+    public ClientGatewayRefusalTests()
     {
-        FrameReadTimeout = FrameTimeout,
-        MaxConnections = ConnectionLimit,
-    });
+        var logger = new RaftLogger(new TextWriterRaftLogSink(TextWriter.Synchronized(_log), RaftLogLevel.Warning));
+        _cluster = new LocalCluster(1, null, logger, gateway: new ClientGatewayOptions
+        {
+            FrameReadTimeout = FrameTimeout,
+            MaxConnections = ConnectionLimit,
+        });
+    }
 
     private SampleNode Node => _cluster.Running.Single();
 
@@ -50,11 +58,17 @@ public sealed class ClientGatewayRefusalTests : IAsyncLifetime
         Assert.True(GatewayExchange.ClosedByPeer(raw), "the gateway kept the connection open");
     }
 
-    /// <summary>The node still serves a good client, and nothing else was refused than expected.</summary>
+    /// <summary>
+    /// Each refusal was counted and logged once, with its reason and the client's address; nothing
+    /// else was refused; and the node still serves a good client.
+    /// </summary>
     private void AssertStillServing(GatewayRefusal reason, long count)
     {
         Assert.True(Wait.Until(() => Counters.Refused(reason) == count, GatewayExchange.Timeout), $"{reason}: {Counters.Refused(reason)} counted, {count} expected");
         Assert.Equal(count, Counters.RefusedConnections);
+        string[] logged = [.. _log.ToString().Split('\n').Where(l => l.Contains("client gateway of node 1: closed the connection from 127.0.0.1:", StringComparison.Ordinal))];
+        Assert.Equal(count, logged.Length);
+        Assert.All(logged, l => Assert.EndsWith($"({reason})", l.TrimEnd(), StringComparison.Ordinal));
         using ClientConnection c = GatewayExchange.Connect(Node.ClientEndPoint);
         SubmitReply reply = GatewayExchange.Submit(c, 1, CommandCodec.Encode(OrderCommand.Limit(5, 1, 1, Side.Buy, 10_000, 1)));
         Assert.Equal(SubmitStatus.Ok, reply.Status);

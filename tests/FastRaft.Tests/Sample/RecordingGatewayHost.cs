@@ -51,6 +51,8 @@ internal sealed class RecordingGatewayHost(ClientGatewayOptions options) : IGate
         _pool.TryEnqueue(reply);
     }
 
+    public void OnRefused(GatewayConnection connection, GatewayRefusal reason) => Counters.Count(reason);
+
     public void OnClosed(GatewayConnection connection, GatewayRefusal reason)
     {
         LastClose = reason;
