@@ -110,6 +110,6 @@ internal static class NodeCommand
         ReplicaState s = ClientEndpoint.ReadState(node.Raft, node.StateMachine, []);
         string leader = s.Leader == 0 ? "none" : s.Leader.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string learner = node.Members.IsLearner(node.Id) ? " (learner)" : "";
-        return $"{Report.Stamp(elapsed)} node {s.NodeId} {s.Role,-9} leader {leader}  term {s.Term}  commit {Report.N(s.Commit),9}  applied {Report.N(s.LastApplied),9} | orders {Report.N(s.Statistics.OrdersAccepted)}  trades {Report.N(s.Statistics.Trades)}  resting {Report.N(s.RestingOrders)} | client refusals {Report.N(node.ClientPortDropped)}{learner} | {RaftPort(node)}";
+        return $"{Report.Stamp(elapsed)} node {s.NodeId} {s.Role,-9} leader {leader}  term {s.Term}  commit {Report.N(s.Commit),9}  applied {Report.N(s.LastApplied),9} | orders {Report.N(s.Statistics.OrdersAccepted)}  trades {Report.N(s.Statistics.Trades)}  resting {Report.N(s.RestingOrders)} | client drops {Report.N(node.ClientPortDropped)}{learner} | {RaftPort(node)}";
     }
 }
