@@ -44,7 +44,10 @@ public sealed class ClientConnection : IDisposable
     public static ClientConnection? TryConnect(IPEndPoint node, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(node);
-        var socket = new Socket(node.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // A large receive buffer: a client that pipelines thousands of requests with blocking sends
+        // must find room for their replies, or the gateway (which stops reading a connection whose
+        // replies cannot be written) and the client would wait on each other until the write deadline.
+        var socket = new Socket(node.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 1 << 20 };
         try
         {
             using var cancel = new CancellationTokenSource(timeout);

@@ -70,7 +70,7 @@ public sealed class SampleNode : IAsyncDisposable
     public long ClientPortDropped => _clients.Counters.Dropped;
 
     /// <summary>The client gateway's limits.</summary>
-    public Gateway.ClientGatewayOptions ClientGateway => _clients.Options;
+    public Gateway.ClientGatewayOptions GatewayOptions => _clients.Options;
 
     /// <summary>
     /// Binds both ports and builds the node (nothing runs yet: see <see cref="Start"/>, and

@@ -87,7 +87,7 @@ public sealed class ClientGatewayRefusalTests : IAsyncLifetime
     {
         SendAndExpectClose([FrameFormat.Marker, 0x7F, 0xFF, 0xFF, 0xFF]);
         AssertStillServing(GatewayRefusal.OversizeFrame, 1);
-        Assert.Equal(ClientProtocol.MaxMessageSize, Node.ClientGateway.MaxFrameBytes);
+        Assert.Equal(ClientProtocol.MaxMessageSize, Node.GatewayOptions.MaxFrameBytes);
     }
 
     [Fact]
