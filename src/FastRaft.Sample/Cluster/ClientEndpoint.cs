@@ -166,10 +166,18 @@ internal sealed partial class ClientEndpoint : IGatewayHost, IProposalSink, IDis
 
     private void Sweep()
     {
-        long now = Stopwatch.GetTimestamp();
-        foreach (GatewayConnection c in _connections.Values)
+        try
         {
-            c.CheckDeadlines(now, _frameTicks, _writeTicks);
+            long now = Stopwatch.GetTimestamp();
+            foreach (KeyValuePair<long, GatewayConnection> c in _connections)
+            {
+                c.Value.CheckDeadlines(now, _frameTicks, _writeTicks);
+            }
+        }
+        catch (Exception)
+        {
+            // An exception on a timer thread would end the process: count it (a bug) and sweep again next time.
+            Interlocked.Increment(ref Counters.HandlerFaultCount);
         }
     }
 

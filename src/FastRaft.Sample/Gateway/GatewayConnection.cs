@@ -89,8 +89,10 @@ internal sealed class GatewayConnection
         {
             outcome = await ReadLoopAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        catch (Exception)
         {
+            // The socket failed (reset, closed under us); anything else would be a bug, which must
+            // still end in a closed, released connection rather than a leaked one.
             outcome = _aborted ? GatewayRefusal.None : GatewayRefusal.ConnectionError;
         }
         if (outcome != GatewayRefusal.None)
@@ -107,7 +109,7 @@ internal sealed class GatewayConnection
         {
             await writing.ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        catch (Exception)
         {
             Close(GatewayRefusal.ConnectionError);
         }
