@@ -18,8 +18,10 @@ internal static class Report
 
     /// <summary>What a node's client port received and dropped, for its last line.</summary>
     public static string ClientPort(ClientPortCounters c) =>
-        $"client port: {Plural(c.Requests, "request")}, {N(c.Dropped)} dropped ({N(c.Malformed)} malformed, {N(c.ParseFaults)} parse faults, "
-        + $"{N(c.Unauthorized)} unauthorized, {N(c.HandlerFaults)} handler faults)";
+        $"client port: {Plural(c.Requests, "request")} on {Plural(c.ConnectionsAccepted, "connection")}, {N(c.Dropped)} refused "
+        + $"({N(c.Malformed)} malformed, {N(c.Garbage)} garbage, {N(c.OversizeFrames)} oversize frames, {N(c.SlowFrames)} slow frames, "
+        + $"{N(c.CutFrames)} cut frames, {N(c.SlowReaders)} slow readers, {N(c.TooManyConnections)} over the connection limit, "
+        + $"{N(c.ParseFaults)} parse faults, {N(c.Unauthorized)} unauthorized, {N(c.HandlerFaults)} handler faults)";
 
     public static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.00", Invariant) + " s";
 
@@ -48,7 +50,8 @@ internal static class Report
         o.WriteLine(latency.Count == 0
             ? "  latency              no orders acknowledged"
             : $"  latency              p50 {LatencySummary.Millis(latency.P50)} ms  p90 {LatencySummary.Millis(latency.P90)} ms  p99 {LatencySummary.Millis(latency.P99)} ms  p99.9 {LatencySummary.Millis(latency.P999)} ms  max {LatencySummary.Millis(latency.Max)} ms (HdrHistogram, send to applied answer, retries included)");
-        o.WriteLine($"  client               {N(stats.Timeouts)} resends after a timeout, {N(stats.Redirects)} redirects to the leader, {N(stats.Retries)} proposals lost to a leader change and resent, {N(stats.Duplicates)} answered as already applied");
+        o.WriteLine($"  client               {N(stats.Timeouts)} resends after a timeout, {N(stats.Redirects)} redirects to the leader, {N(stats.Retries)} proposals lost to a leader change and resent, {N(stats.Duplicates)} answered as already applied, "
+            + $"{N(stats.Disconnects)} gateway connections lost (what was outstanding on them resent)");
         if (leaderless is TimeSpan none)
         {
             string first = firstLeader is TimeSpan f ? $"first leader after {Seconds(f)}" : "no leader elected";

@@ -33,7 +33,7 @@ public sealed class MultiProcessTests : IDisposable
     [Fact]
     public void Killing_the_leader_process_loses_and_duplicates_no_order_of_a_running_client()
     {
-        int[] ports = FreePorts.Udp(6);
+        int[] ports = FreePorts.ForNodes(6);
         string peers = string.Join(",", Enumerable.Range(0, 3).Select(i => $"{i + 1}=127.0.0.1:{ports[2 * i]}/{ports[2 * i + 1]}"));
         string key = GenerateKey();
         var nodes = new Dictionary<ulong, Child>();
@@ -82,7 +82,7 @@ public sealed class MultiProcessTests : IDisposable
     [Fact]
     public void A_fourth_node_started_with_join_and_added_by_the_client_catches_up_and_holds_the_same_books()
     {
-        int[] ports = FreePorts.Udp(8);
+        int[] ports = FreePorts.ForNodes(8);
         string Peer(int i) => $"{i + 1}=127.0.0.1:{ports[2 * i]}/{ports[2 * i + 1]}";
         string three = string.Join(",", Enumerable.Range(0, 3).Select(Peer));
         string four = $"{three},{Peer(3)}";

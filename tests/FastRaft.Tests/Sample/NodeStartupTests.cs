@@ -42,7 +42,7 @@ public sealed class NodeStartupTests : IDisposable
     [Fact]
     public async Task A_node_without_a_key_is_refused_and_an_insecure_one_says_so_at_start()
     {
-        int[] p = FreePorts.Udp(2);
+        int[] p = FreePorts.ForNodes(2);
         AssertRefused(2, await RunAsync(null, Node(p[0], p[1], "--init")),
             "no cluster key: pass --key-file PATH (make one with --gen-key PATH) or set FASTRAFT_CLUSTER_KEY; --insecure-no-auth runs without authentication");
 
@@ -59,12 +59,26 @@ public sealed class NodeStartupTests : IDisposable
         Assert.True(exit == 0, output + errors);
         Assert.Contains("cluster key: environment variable FASTRAFT_CLUSTER_KEY", output);
         Assert.DoesNotContain("INSECURE", errors);
+
+        // The TCP transport has no unauthenticated mode yet.
+        AssertRefused(2, await RunAsync(null, Node(p[0], p[1], "--init", "--insecure-no-auth", "--transport", "tcp")),
+            "--transport tcp needs a cluster key for now (it has no unauthenticated mode yet): pass --key-file PATH, or use --transport udp with --insecure-no-auth");
+    }
+
+    [Fact]
+    public async Task A_single_node_over_tcp_starts_elects_itself_and_stops_cleanly()
+    {
+        int[] p = FreePorts.ForNodes(2);
+        (int exit, string output, string errors) = await RunAsync(Key, Node(p[0], p[1], "--init", "--transport", "tcp"));
+        Assert.True(exit == 0, output + errors);
+        Assert.Contains($"raft 127.0.0.1:{p[0]} (tcp)", output);
+        Assert.Contains("stopped: applied", output);
     }
 
     [Fact]
     public async Task A_bad_key_file_or_key_text_is_a_one_line_error_naming_it()
     {
-        int[] p = FreePorts.Udp(2);
+        int[] p = FreePorts.ForNodes(2);
         string file = Path.Combine(_dir, "bad.key");
         File.WriteAllText(file, "not a key\n");
         AssertRefused(2, await RunAsync(null, Node(p[0], p[1], "--init", "--key-file", file)),
@@ -79,7 +93,7 @@ public sealed class NodeStartupTests : IDisposable
     [Fact]
     public async Task Gen_key_writes_a_key_nodes_accept_and_refuses_to_overwrite_it()
     {
-        int[] p = FreePorts.Udp(2);
+        int[] p = FreePorts.ForNodes(2);
         string file = Path.Combine(_dir, "cluster.key");
         (int exit, string output, string errors) = await RunAsync(null, "--gen-key", file);
         Assert.True(exit == 0, output + errors);
@@ -99,7 +113,7 @@ public sealed class NodeStartupTests : IDisposable
     [Fact]
     public async Task A_node_whose_data_directory_is_empty_or_gone_starts_only_with_init_or_join()
     {
-        int[] p = FreePorts.Udp(2);
+        int[] p = FreePorts.ForNodes(2);
         string data = Path.Combine(_dir, "n1");
         string[] keyed = ["--key-file", WriteKey()];
 
@@ -139,7 +153,7 @@ public sealed class NodeStartupTests : IDisposable
     [Fact]
     public async Task A_joining_node_waits_with_no_configuration()
     {
-        int[] p = FreePorts.Udp(4);
+        int[] p = FreePorts.ForNodes(4);
         (int exit, string output, string errors) = await RunAsync(null,
             "--node", "2", "--peers", $"1=127.0.0.1:{p[0]}/{p[1]},2=127.0.0.1:{p[2]}/{p[3]}", "--join", "--key-file", WriteKey(), "--duration", "0.6");
         Assert.True(exit == 0, output + errors);
@@ -153,12 +167,30 @@ public sealed class NodeStartupTests : IDisposable
     [InlineData(false)]
     public async Task A_port_in_use_is_a_one_line_error_naming_the_address_and_which_port(bool raftPort)
     {
-        int[] p = FreePorts.Udp(2);
-        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        int[] p = FreePorts.ForNodes(2);
+        // The Raft port is UDP (the default transport); the client gateway is TCP.
+        using var squatter = raftPort
+            ? new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         squatter.Bind(new IPEndPoint(IPAddress.Loopback, p[raftPort ? 0 : 1]));
+        if (!raftPort)
+        {
+            squatter.Listen();
+        }
         string what = raftPort ? "Raft" : "clients";
         AssertRefused(1, await RunAsync(null, Node(p[0], p[1], "--init", "--key-file", WriteKey())),
-            $"cannot listen for {what} on 127.0.0.1:{p[raftPort ? 0 : 1]}: UDP port {p[raftPort ? 0 : 1]} is already in use (another node or program has it)");
+            $"cannot listen for {what} on 127.0.0.1:{p[raftPort ? 0 : 1]}: {(raftPort ? "UDP" : "TCP")} port {p[raftPort ? 0 : 1]} is already in use (another node or program has it)");
+    }
+
+    [Fact]
+    public async Task A_tcp_raft_port_in_use_is_a_one_line_error_naming_it()
+    {
+        int[] p = FreePorts.ForNodes(2);
+        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        squatter.Bind(new IPEndPoint(IPAddress.Loopback, p[0]));
+        squatter.Listen();
+        AssertRefused(1, await RunAsync(null, Node(p[0], p[1], "--init", "--key-file", WriteKey(), "--transport", "tcp")),
+            $"cannot listen for Raft on 127.0.0.1:{p[0]}: TCP port {p[0]} is already in use (another node or program has it)");
     }
 
     private string WriteKey()
