@@ -7,7 +7,8 @@ using FastRaft.Sample.Protocol;
 namespace FastRaft.Sample.Cli;
 
 /// <summary>
-/// The default mode: three nodes and a client in one process over loopback UDP. Runs the order
+/// The default mode: three nodes and a client in one process over loopback (Raft over UDP, or TCP
+/// with <c>--transport tcp</c>; the client through the nodes' TCP client ports). Runs the order
 /// flow, prints a line per second, stops the leader half-way and restarts it a while later, then
 /// waits for the replicas to converge and compares them.
 /// </summary>
@@ -16,11 +17,14 @@ internal static class DemoCommand
     public static async Task<int> RunAsync(SampleOptions options, TextWriter o, RaftLogger logger, CancellationToken cancel)
     {
         TimeSpan duration = options.Duration ?? TimeSpan.FromSeconds(20);
-        o.WriteLine($"FastRaft sample: a replicated matching engine ({string.Join(", ", RaftSettings.Instruments.Select(i => i.Symbol))}) on 3 nodes over UDP on 127.0.0.1");
+        string raftOver = options.Transport == RaftTransportKind.Tcp ? "TCP" : "UDP";
+        o.WriteLine($"FastRaft sample: a replicated matching engine ({string.Join(", ", RaftSettings.Instruments.Select(i => i.Symbol))}) on 3 nodes, Raft over {raftOver} on 127.0.0.1");
         o.WriteLine($"storage: {(options.DataDirectory is null ? "in memory" : $"write-ahead logs under {Path.GetFullPath(options.DataDirectory)}")}; "
             + $"{options.Sessions} client sessions for {Report.Seconds(duration)}{(options.Failover ? "; the leader is stopped half-way" : "")}");
-        o.WriteLine("cluster key: a random one made for this run (every Raft datagram carries a MAC under it)");
-        await using var cluster = new LocalCluster(3, options.DataDirectory, logger);
+        o.WriteLine(options.Transport == RaftTransportKind.Tcp
+            ? "cluster key: a random one made for this run (every Raft connection opens with a keyed handshake and every frame carries a MAC under it)"
+            : "cluster key: a random one made for this run (every Raft datagram carries a MAC under it)");
+        await using var cluster = new LocalCluster(3, options.DataDirectory, logger, transport: options.Transport);
         cluster.StartAll();
         foreach (ulong id in cluster.Members)
         {
@@ -102,7 +106,7 @@ internal static class DemoCommand
         foreach (SampleNode n in cluster.Running.Where(n => restarted.Contains(n.Id)))
         {
             long snapshots = n.Raft.Counters.SnapshotsRestored;
-            notes[n.Id] = snapshots > 0 ? "stopped and restarted; caught up through a snapshot sent over UDP" : "stopped and restarted; caught up from the leader's log";
+            notes[n.Id] = snapshots > 0 ? $"stopped and restarted; caught up through a snapshot sent over {raftOver}" : "stopped and restarted; caught up from the leader's log";
         }
         Report.Replicas(o, replicas, check, notes);
         return check.Passed ? 0 : 1;

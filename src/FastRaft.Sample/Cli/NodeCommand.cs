@@ -3,6 +3,7 @@ using FastRaft.Core.Logging;
 using FastRaft.Sample.Client;
 using FastRaft.Sample.Cluster;
 using FastRaft.Sample.Protocol;
+using FastRaft.Transport.Tcp;
 using FastRaft.Transport.Udp;
 
 namespace FastRaft.Sample.Cli;
@@ -20,6 +21,11 @@ internal static class NodeCommand
         PeerAddress self = options.Peers.First(p => p.Id == options.NodeId);
         var peers = options.Peers.Where(p => p.Id != self.Id).ToDictionary(p => p.Id, p => p.Raft);
         ulong[] members = [.. options.Peers.Select(p => p.Id).Order()];
+        if (options.Transport == RaftTransportKind.Tcp && options.InsecureNoAuthentication)
+        {
+            e.WriteLine("error: --transport tcp needs a cluster key for now (it has no unauthenticated mode yet): pass --key-file PATH, or use --transport udp with --insecure-no-auth");
+            return 2;
+        }
         if (!KeySelection.TryResolve(options, environmentKey, e, out byte[]? key, out string keySource, out string keyError))
         {
             e.WriteLine($"error: {keyError}");
@@ -41,10 +47,10 @@ internal static class NodeCommand
             string start = !storage.IsEmpty ? "resuming its log"
                 : bootstrap is not null ? $"bootstrapping a new cluster of {string.Join(",", members)} (--init)"
                 : "joining: waiting to be added with --add-node (--join)";
-            var config = new NodeConfig(self.Id, bootstrap, self.Raft, self.Client, peers, RaftSettings.Instruments, key);
+            var config = new NodeConfig(self.Id, bootstrap, self.Raft, self.Client, peers, RaftSettings.Instruments, key) { Transport = options.Transport };
             await using SampleNode node = SampleNode.Create(config, storage.Storage, logger);
             node.Start();
-            o.WriteLine($"node {node.Id}: raft {node.RaftEndPoint}, clients {node.ClientEndPoint}, {start}, storage {storage.Description}, cluster key: {keySource}");
+            o.WriteLine($"node {node.Id}: raft {node.RaftEndPoint} ({(node.Transport == RaftTransportKind.Tcp ? "tcp" : "udp")}), clients {node.ClientEndPoint}, {start}, storage {storage.Description}, cluster key: {keySource}");
             var clock = Stopwatch.StartNew();
             TimeSpan end = options.Duration ?? TimeSpan.MaxValue;
             string lastRole = "";
@@ -85,10 +91,15 @@ internal static class NodeCommand
         }
     }
 
-    /// <summary>What the Raft port refused: datagrams dropped by the transport (forged, replayed, garbage) and messages the node refused.</summary>
+    /// <summary>What the Raft port refused: datagrams (or connections and frames) dropped by the transport (forged, replayed, garbage) and messages the node refused.</summary>
     private static string RaftPort(SampleNode node)
     {
-        UdpTransportCounters t = node.TransportCounters;
+        if (node.TcpCounters is TcpTransportCounters tcp)
+        {
+            return $"raft tcp: connections refused {Report.N(tcp.HandshakesRefused + tcp.ConnectionsRefused)}, bad frames {Report.N(tcp.BadFrames)}, "
+                + $"messages dropped {Report.N(tcp.MessagesDropped)}  refused {Report.N(node.Raft.Counters.MessagesRefused.Total)}";
+        }
+        UdpTransportCounters t = node.UdpCounters!;
         return $"raft drops {Report.N(t.DroppedTotal)} (bad MAC {Report.N(t.Dropped(DropReason.BadMac))}, replayed {Report.N(t.Dropped(DropReason.Replayed))})  refused {Report.N(node.Raft.Counters.MessagesRefused.Total)}";
     }
 
@@ -99,6 +110,6 @@ internal static class NodeCommand
         ReplicaState s = ClientEndpoint.ReadState(node.Raft, node.StateMachine, []);
         string leader = s.Leader == 0 ? "none" : s.Leader.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string learner = node.Members.IsLearner(node.Id) ? " (learner)" : "";
-        return $"{Report.Stamp(elapsed)} node {s.NodeId} {s.Role,-9} leader {leader}  term {s.Term}  commit {Report.N(s.Commit),9}  applied {Report.N(s.LastApplied),9} | orders {Report.N(s.Statistics.OrdersAccepted)}  trades {Report.N(s.Statistics.Trades)}  resting {Report.N(s.RestingOrders)} | client drops {Report.N(node.ClientDatagramsDropped)}{learner} | {RaftPort(node)}";
+        return $"{Report.Stamp(elapsed)} node {s.NodeId} {s.Role,-9} leader {leader}  term {s.Term}  commit {Report.N(s.Commit),9}  applied {Report.N(s.LastApplied),9} | orders {Report.N(s.Statistics.OrdersAccepted)}  trades {Report.N(s.Statistics.Trades)}  resting {Report.N(s.RestingOrders)} | client refusals {Report.N(node.ClientPortDropped)}{learner} | {RaftPort(node)}";
     }
 }

@@ -18,8 +18,10 @@ internal static class Report
 
     /// <summary>What a node's client port received and dropped, for its last line.</summary>
     public static string ClientPort(ClientPortCounters c) =>
-        $"client port: {Plural(c.Requests, "request")}, {N(c.Dropped)} dropped ({N(c.Malformed)} malformed, {N(c.ParseFaults)} parse faults, "
-        + $"{N(c.Unauthorized)} unauthorized, {N(c.HandlerFaults)} handler faults)";
+        $"client port: {Plural(c.Requests, "request")} on {Plural(c.ConnectionsAccepted, "connection")}, {N(c.Dropped)} refused "
+        + $"({N(c.Malformed)} malformed, {N(c.Garbage)} garbage, {N(c.OversizeFrames)} oversize frames, {N(c.SlowFrames)} slow frames, "
+        + $"{N(c.CutFrames)} cut frames, {N(c.SlowReaders)} slow readers, {N(c.TooManyConnections)} over the connection limit, "
+        + $"{N(c.ParseFaults)} parse faults, {N(c.Unauthorized)} unauthorized, {N(c.HandlerFaults)} handler faults)";
 
     public static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.00", Invariant) + " s";
 

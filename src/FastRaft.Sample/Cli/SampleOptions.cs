@@ -1,4 +1,5 @@
 using System.Globalization;
+using FastRaft.Sample.Cluster;
 
 namespace FastRaft.Sample.Cli;
 
@@ -6,10 +7,10 @@ namespace FastRaft.Sample.Cli;
 public sealed class SampleOptions
 {
     public const string Usage = """
-        FastRaft sample: a replicated order-matching engine on a three-node UDP cluster.
+        FastRaft sample: a replicated order-matching engine on a three-node cluster.
 
         usage:
-          FastRaft.Sample [--duration S] [--sessions N] [--data DIR] [--no-failover]
+          FastRaft.Sample [--duration S] [--sessions N] [--data DIR] [--no-failover] [--transport udp|tcp]
               Three nodes and a client in one process on 127.0.0.1 (the default), authenticated
               with a random key of their own. Runs a built-in order flow for S seconds (default
               20), stops the leader half-way and restarts it, then checks that every replica
@@ -18,7 +19,7 @@ public sealed class SampleOptions
               Writes a new random cluster key (32 bytes as 64 hex characters) to PATH, readable
               by its owner only (mode 0600). Never overwrites a file.
           FastRaft.Sample --node ID --peers LIST (--key-file PATH | --insecure-no-auth)
-                          [--data DIR] [--init | --join] [--duration S]
+                          [--data DIR] [--init | --join] [--duration S] [--transport udp|tcp]
               One node. LIST is id=host:port[/clientPort],... for every node (the client port
               defaults to the Raft port + 1000); every address and port must differ. The key
               may also come from the environment variable FASTRAFT_CLUSTER_KEY (the same 64
@@ -55,6 +56,10 @@ public sealed class SampleOptions
           --key-file PATH     the cluster key, written by --gen-key
           --insecure-no-auth  run without a cluster key: anyone who can reach the ports can
                               take part in consensus and change the membership
+          --transport udp|tcp (demo, node) how the nodes talk Raft to each other (default
+                              udp; every node of a cluster must use the same). tcp needs a
+                              cluster key and does not take --join or --add-node yet.
+                              Clients always reach a node's client port over TCP.
           --no-failover       (demo) do not stop the leader half-way
           --seed N            seed of the order flow (default 1)
           --verbose           log the consensus core's info messages
@@ -78,6 +83,11 @@ public sealed class SampleOptions
     public int Seed { get; private set; } = 1;
 
     public bool Verbose { get; private set; }
+
+    /// <summary>How the nodes talk Raft (<c>--transport</c>).</summary>
+    public RaftTransportKind Transport { get; private set; } = RaftTransportKind.Udp;
+
+    private bool _transportGiven;
 
     /// <summary>Where the cluster key is read from (<c>--key-file</c>).</summary>
     public string? KeyFile { get; private set; }
@@ -204,6 +214,21 @@ public sealed class SampleOptions
                     }
                     options.RemoveNode = removed;
                     break;
+                case "--transport":
+                    switch (Value())
+                    {
+                        case "udp":
+                            options.Transport = RaftTransportKind.Udp;
+                            break;
+                        case "tcp":
+                            options.Transport = RaftTransportKind.Tcp;
+                            break;
+                        default:
+                            error = "--transport needs udp or tcp";
+                            return false;
+                    }
+                    options._transportGiven = true;
+                    break;
                 case "--seed":
                     if (!int.TryParse(Value(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int seed))
                     {
@@ -293,6 +318,16 @@ public sealed class SampleOptions
             error = Mode == SampleMode.Demo
                 ? "the demo makes a random cluster key of its own: --key-file and --insecure-no-auth are for --node, --add-node and --remove-node"
                 : "an order client needs no key: --key-file and --insecure-no-auth are for --node, --add-node and --remove-node";
+            return false;
+        }
+        if (_transportGiven && Mode is not (SampleMode.Node or SampleMode.Demo))
+        {
+            error = "--transport is for --node and the demo (clients always use the nodes' TCP client ports)";
+            return false;
+        }
+        if (Transport == RaftTransportKind.Tcp && Start == NodeStart.Join)
+        {
+            error = "--join needs --transport udp: the TCP transport's peers are fixed at start, so nodes cannot be added to a TCP cluster yet";
             return false;
         }
         if (Mode == SampleMode.Node && !Peers.Any(p => p.Id == NodeId))

@@ -14,7 +14,7 @@ internal sealed class ClientSession(int index, ulong clientId, OrderFlow flow)
 
     public ulong Sequence;
     public OrderCommand Command;
-    public byte[] Datagram = [];
+    public byte[] Request = [];
     public ulong RequestId;
     public bool InFlight;
     public long FirstSent;

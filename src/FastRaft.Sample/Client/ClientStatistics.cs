@@ -17,6 +17,18 @@ public sealed class ClientStatistics
     internal long UnavailableCount;
     internal long BadRequestCount;
     internal long LongestGapTicks;
+    internal long ConnectCount;
+    internal long ConnectFailureCount;
+    internal long DisconnectCount;
+
+    /// <summary>Connections opened to nodes' gateways.</summary>
+    public long Connects => Interlocked.Read(ref ConnectCount);
+
+    /// <summary>Connection attempts that failed (the node was down or unreachable).</summary>
+    public long ConnectFailures => Interlocked.Read(ref ConnectFailureCount);
+
+    /// <summary>Connections found closed (by the node, or broken); what was outstanding on them was resent.</summary>
+    public long Disconnects => Interlocked.Read(ref DisconnectCount);
 
     /// <summary>Commands answered Ok (each session's sequence numbers, once each).</summary>
     public long Acked => Interlocked.Read(ref AckedCount);

@@ -1,12 +1,11 @@
 using System.Buffers;
 using System.Net;
-using System.Net.Sockets;
 using FastRaft.Sample.Protocol;
 using MessagePack;
 
 namespace FastRaft.Sample.Client;
 
-/// <summary>Asks nodes for their replica state over the client protocol.</summary>
+/// <summary>Asks nodes for their replica state over the client protocol (a connection to the node's gateway per query).</summary>
 public static class ClusterQuery
 {
     /// <summary>
@@ -18,15 +17,26 @@ public static class ClusterQuery
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(clientIds);
-        using var socket = new Socket(node.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(node.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
+        ClientConnection? connection = null;
+        try
+        {
+            return Query(node, clientIds, timeout, attempts, ref connection);
+        }
+        finally
+        {
+            connection?.Dispose();
+        }
+    }
+
+    private static ReplicaState? Query(IPEndPoint node, IReadOnlyList<ulong> clientIds, TimeSpan timeout, int attempts, ref ClientConnection? connection)
+    {
         ReplicaState? merged = null;
         var clients = new List<ClientState>(clientIds.Count);
         ulong requestId = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
         for (int from = 0; from == 0 || from < clientIds.Count; from += ClientProtocol.MaxQueryClients)
         {
             ulong[] batch = [.. clientIds.Skip(from).Take(ClientProtocol.MaxQueryClients)];
-            ReplicaState? part = QueryOnce(socket, node, ++requestId, batch, timeout, attempts);
+            ReplicaState? part = QueryOnce(ref connection, node, ++requestId, batch, timeout, attempts);
             if (part is null)
             {
                 return null;
@@ -42,40 +52,33 @@ public static class ClusterQuery
         return merged! with { Clients = clients };
     }
 
-    private static ReplicaState? QueryOnce(Socket socket, IPEndPoint node, ulong requestId, ulong[] clientIds, TimeSpan timeout, int attempts)
+    private static ReplicaState? QueryOnce(ref ClientConnection? connection, IPEndPoint node, ulong requestId, ulong[] clientIds, TimeSpan timeout, int attempts)
     {
         var request = new ArrayBufferWriter<byte>(64 + 9 * clientIds.Length);
         ClientProtocol.WriteQuery(request, requestId, clientIds);
-        byte[] buffer = new byte[ClientProtocol.MaxDatagramSize];
         for (int attempt = 0; attempt < attempts; attempt++)
         {
-            try
+            if (connection is null || connection.IsClosed)
             {
-                socket.SendTo(request.WrittenSpan, SocketFlags.None, node);
+                connection?.Dispose();
+                connection = ClientConnection.TryConnect(node, timeout);
+                if (connection is null)
+                {
+                    continue;
+                }
             }
-            catch (SocketException)
+            connection.Queue(request.WrittenSpan);
+            if (!connection.Flush())
             {
                 continue;
             }
             DateTime deadline = DateTime.UtcNow + timeout;
-            while (DateTime.UtcNow < deadline)
+            while (DateTime.UtcNow < deadline && !connection.IsClosed)
             {
                 int waitMicros = (int)Math.Max(1, (deadline - DateTime.UtcNow).TotalMicroseconds);
-                try
+                if (connection.TryReceive(waitMicros, out ReadOnlyMemory<byte> payload) && TryRead(payload, requestId, out ReplicaState? state))
                 {
-                    if (!socket.Poll(waitMicros, SelectMode.SelectRead))
-                    {
-                        break;
-                    }
-                    int n = socket.Receive(buffer);
-                    if (TryRead(buffer.AsMemory(0, n), requestId, out ReplicaState? state))
-                    {
-                        return state;
-                    }
-                }
-                catch (SocketException)
-                {
-                    break;
+                    return state;
                 }
             }
         }

@@ -1,27 +1,26 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using FastRaft.Sample.Protocol;
 using MessagePack;
 
 namespace FastRaft.Sample.Client;
 
 /// <summary>
-/// Asks a cluster for membership changes over the client protocol: finds the leader (following
-/// NotLeader hints, moving on from silent nodes), signs each request with the cluster key, and
-/// resends under the same request id until a final answer, so a change is made at most once.
+/// Asks a cluster for membership changes over the client protocol, through the nodes' gateways
+/// (a connection per node asked, kept while it works): finds the leader (following NotLeader
+/// hints, moving on from silent or unreachable nodes), signs each request with the cluster key,
+/// and resends under the same request id until a final answer, so a change is made at most once.
 /// </summary>
 public sealed class MembershipClient : IDisposable
 {
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
 
-    private readonly Socket _socket;
     private readonly IReadOnlyDictionary<ulong, IPEndPoint> _nodes;
     private readonly ulong[] _ids;
     private readonly byte[]? _signingKey;
-    private readonly byte[] _buffer = new byte[ClientProtocol.MaxDatagramSize];
+    private readonly Dictionary<ulong, ClientConnection> _connections = [];
 
     /// <param name="nodes">The members' client-port addresses by node id.</param>
     /// <param name="clusterKey">The cluster key to sign with; null sends unsigned requests (a cluster run with --insecure-no-auth).</param>
@@ -35,9 +34,6 @@ public sealed class MembershipClient : IDisposable
         _nodes = nodes;
         _ids = [.. nodes.Keys.Order()];
         _signingKey = clusterKey is null ? null : MembershipAuthentication.DeriveKey(clusterKey);
-        AddressFamily family = nodes[_ids[0]].AddressFamily;
-        _socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
     }
 
     /// <summary>The node last taken for the leader (0: none known).</summary>
@@ -85,45 +81,49 @@ public sealed class MembershipClient : IDisposable
         return false;
     }
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        foreach (ClientConnection c in _connections.Values)
+        {
+            c.Dispose();
+        }
+        _connections.Clear();
+    }
 
     /// <summary>The node after <paramref name="node"/> in id order (the first for an unknown one).</summary>
     private ulong Next(ulong node) => _ids[(Array.IndexOf(_ids, node) + 1) % _ids.Length];
 
     private MembershipReply? Attempt(ulong target, ulong requestId, MembershipOp op, ulong nodeId, IPEndPoint? address)
     {
+        if (!_connections.TryGetValue(target, out ClientConnection? connection))
+        {
+            connection = ClientConnection.TryConnect(_nodes[target], AttemptTimeout);
+            if (connection is null)
+            {
+                Thread.Sleep(RetryDelay);
+                return null;
+            }
+            _connections[target] = connection;
+        }
         // Signed afresh each time (the timestamp bounds replays); the request id stays, so the leader applies it once.
         var request = new ArrayBufferWriter<byte>(128);
         ClientProtocol.WriteMembership(request, requestId, op, nodeId, address, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _signingKey);
-        try
+        connection.Queue(request.WrittenSpan);
+        if (connection.Flush())
         {
-            _socket.SendTo(request.WrittenSpan, SocketFlags.None, _nodes[target]);
-        }
-        catch (SocketException)
-        {
-            return null;
-        }
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < AttemptTimeout)
-        {
-            int waitMicros = (int)Math.Max(1, (AttemptTimeout - clock.Elapsed).TotalMicroseconds);
-            try
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < AttemptTimeout && !connection.IsClosed)
             {
-                if (!_socket.Poll(waitMicros, SelectMode.SelectRead))
-                {
-                    return null;
-                }
-                int n = _socket.Receive(_buffer);
-                if (TryRead(_buffer.AsMemory(0, n), requestId, out MembershipReply? reply))
+                int waitMicros = (int)Math.Max(1, (AttemptTimeout - clock.Elapsed).TotalMicroseconds);
+                if (connection.TryReceive(waitMicros, out ReadOnlyMemory<byte> payload) && TryRead(payload, requestId, out MembershipReply? reply))
                 {
                     return reply;
                 }
             }
-            catch (SocketException)
-            {
-                return null;
-            }
         }
+        // Silent or closed: a fresh connection next time.
+        _connections.Remove(target);
+        connection.Dispose();
         return null;
     }
 

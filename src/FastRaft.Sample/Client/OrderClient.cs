@@ -11,22 +11,26 @@ namespace FastRaft.Sample.Client;
 
 /// <summary>
 /// Sends orders to a cluster over the <see cref="ClientProtocol"/> from many sessions at once,
-/// each with one command in flight, and follows the leader: a NotLeader answer redirects to the
-/// hinted node, silence past <see cref="OrderClientOptions.AttemptTimeout"/> moves on to the next
-/// node, and a command is resent (same client id and sequence number) until it is acknowledged,
-/// so a leader change loses no order and duplicates none. Runs on the calling thread.
+/// each with one command in flight, all pipelined on one TCP connection to the node taken for the
+/// leader (<see cref="ClientConnection"/>), and follows the leader: a NotLeader answer redirects
+/// to the hinted node, a closed connection or silence past
+/// <see cref="OrderClientOptions.AttemptTimeout"/> moves on to the next node (reconnecting), and a
+/// command is resent (same client id and sequence number) until it is acknowledged, so a leader
+/// change loses no order and duplicates none (the state machine answers a resend of an applied
+/// command from its client record). Runs on the calling thread.
 /// </summary>
 public sealed class OrderClient : IDisposable
 {
     private readonly OrderClientOptions _options;
-    private readonly Socket _socket;
     private readonly ulong[] _nodeIds;
-    private readonly Dictionary<ulong, SocketAddress> _addresses = [];
+    private readonly Dictionary<ulong, IPEndPoint> _addresses = [];
+    private readonly Dictionary<ulong, ClientConnection> _connections = [];
+    private readonly Dictionary<ulong, long> _unreachableUntil = [];
+    private readonly List<ulong> _closed = [];
+    private readonly List<KeyValuePair<ulong, ClientConnection>> _polled = [];
     private readonly ClientSession[] _sessions;
     private readonly ArrayBufferWriter<byte> _encoder = new(256);
     private readonly ArrayBufferWriter<byte> _commandEncoder = new(CommandCodec.MaxEncodedSize);
-    private readonly byte[] _receiveBuffer = new byte[ClientProtocol.MaxDatagramSize];
-    private readonly SocketAddress _from;
     private readonly long _attemptTimeout;
     private readonly long _retryDelay;
     private ulong _leader;
@@ -45,17 +49,9 @@ public sealed class OrderClient : IDisposable
         }
         _options = options;
         _nodeIds = [.. options.Nodes.Keys.Order()];
-        AddressFamily family = options.Nodes[_nodeIds[0]].AddressFamily;
-        bool loopback = options.Nodes.Values.All(e => IPAddress.IsLoopback(e.Address));
-        bool v6 = family == AddressFamily.InterNetworkV6;
-        // Loopback clusters are answered on loopback; others from any interface.
-        IPAddress bind = loopback ? (v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback) : (v6 ? IPAddress.IPv6Any : IPAddress.Any);
-        _socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(new IPEndPoint(bind, 0));
-        _from = new SocketAddress(family);
         foreach ((ulong id, IPEndPoint endPoint) in options.Nodes)
         {
-            _addresses[id] = endPoint.Serialize();
+            _addresses[id] = endPoint;
         }
         _sessions = new ClientSession[options.Sessions];
         for (int i = 0; i < _sessions.Length; i++)
@@ -119,6 +115,7 @@ public sealed class OrderClient : IDisposable
                     ResendIfDue(s, now);
                 }
             }
+            FlushAll();
             if (!_flowing && (inFlight == 0 || now >= drainEnd))
             {
                 return inFlight == 0;
@@ -127,7 +124,17 @@ public sealed class OrderClient : IDisposable
         }
     }
 
-    public void Dispose() => _socket.Dispose();
+    /// <summary>Connections currently open (one per node the sessions talk to; normally just the leader's).</summary>
+    public int OpenConnections => _connections.Count;
+
+    public void Dispose()
+    {
+        foreach (ClientConnection c in _connections.Values)
+        {
+            c.Dispose();
+        }
+        _connections.Clear();
+    }
 
     private void StartNext(ClientSession s, long now)
     {
@@ -139,7 +146,7 @@ public sealed class OrderClient : IDisposable
         CommandCodec.Encode(s.Command, _commandEncoder);
         _encoder.ResetWrittenCount();
         ClientProtocol.WriteSubmit(_encoder, s.RequestId, _commandEncoder.WrittenSpan);
-        s.Datagram = _encoder.WrittenSpan.ToArray();
+        s.Request = _encoder.WrittenSpan.ToArray();
         s.InFlight = true;
         s.FirstSent = now;
         Send(s, PickTarget(), now);
@@ -173,13 +180,96 @@ public sealed class OrderClient : IDisposable
         s.Target = target;
         s.LastSent = now;
         s.RetryAt = 0;
-        try
+        if (Connection(target, now) is ClientConnection c)
         {
-            _socket.SendTo(s.Datagram, SocketFlags.None, _addresses[target]);
+            c.Queue(s.Request);
+            return;
         }
-        catch (SocketException)
+        // Unreachable: try the next node shortly.
+        if (Volatile.Read(ref _leader) == target)
         {
-            // Treated like a lost datagram: the attempt timeout resends.
+            Volatile.Write(ref _leader, NextAfter(target));
+        }
+        s.RetryAt = now + _retryDelay;
+    }
+
+    /// <summary>The open connection to <paramref name="node"/>, connecting when there is none (null when it cannot be reached now).</summary>
+    private ClientConnection? Connection(ulong node, long now)
+    {
+        if (_connections.TryGetValue(node, out ClientConnection? open))
+        {
+            return open;
+        }
+        if (_unreachableUntil.TryGetValue(node, out long until) && now < until)
+        {
+            return null;
+        }
+        ClientConnection? c = ClientConnection.TryConnect(_addresses[node], _options.AttemptTimeout);
+        if (c is null)
+        {
+            Interlocked.Increment(ref Statistics.ConnectFailureCount);
+            _unreachableUntil[node] = Stopwatch.GetTimestamp() + _retryDelay;
+            return null;
+        }
+        Interlocked.Increment(ref Statistics.ConnectCount);
+        _connections[node] = c;
+        return c;
+    }
+
+    private void FlushAll()
+    {
+        foreach ((ulong node, ClientConnection c) in _connections)
+        {
+            if (c.PendingBytes > 0 && !c.Flush())
+            {
+                _closed.Add(node);
+            }
+        }
+        DropClosed();
+    }
+
+    /// <summary>
+    /// Forgets connections found closed and resends at once, to the next node, every command that
+    /// was waiting on one: its answer cannot come any more (it may have been applied: the resend
+    /// is then answered from the client record, not applied again).
+    /// </summary>
+    private void DropClosed()
+    {
+        if (_closed.Count == 0)
+        {
+            return;
+        }
+        long now = Stopwatch.GetTimestamp();
+        foreach (ulong node in _closed)
+        {
+            if (_connections.Remove(node, out ClientConnection? c))
+            {
+                c.Dispose();
+                Interlocked.Increment(ref Statistics.DisconnectCount);
+            }
+            if (Volatile.Read(ref _leader) == node)
+            {
+                Volatile.Write(ref _leader, NextAfter(node));
+            }
+        }
+        foreach (ClientSession s in _sessions)
+        {
+            if (s.InFlight && s.RetryAt == 0 && _closed.Contains(s.Target))
+            {
+                Send(s, PickTarget(), now);
+            }
+        }
+        _closed.Clear();
+        foreach ((ulong node, ClientConnection c) in _connections)
+        {
+            if (c.PendingBytes > 0 && !c.Flush())
+            {
+                _closed.Add(node);
+            }
+        }
+        if (_closed.Count > 0)
+        {
+            DropClosed();
         }
     }
 
@@ -195,24 +285,47 @@ public sealed class OrderClient : IDisposable
         return _nodeIds[(i + 1) % _nodeIds.Length];
     }
 
+    /// <summary>Takes every reply that has arrived, waiting up to <paramref name="waitMicros"/> on the leader's connection when none has.</summary>
     private void Receive(int waitMicros)
     {
-        try
+        if (_connections.Count == 0)
         {
-            if (!_socket.Poll(waitMicros, SelectMode.SelectRead))
+            Thread.Sleep(1);
+            return;
+        }
+        ulong leader = Volatile.Read(ref _leader);
+        ClientConnection? waitOn = leader != 0 && _connections.TryGetValue(leader, out ClientConnection? l) ? l : null;
+        bool any = false;
+        foreach (ClientConnection c in _connections.Values)
+        {
+            any |= c.Poll(0);
+        }
+        if (!any)
+        {
+            if (waitOn is not null)
             {
-                return;
+                waitOn.Poll(waitMicros);
             }
-            while (_socket.Available > 0)
+            else
             {
-                int n = _socket.ReceiveFrom(_receiveBuffer, SocketFlags.None, _from);
-                Handle(_receiveBuffer.AsMemory(0, n));
+                Thread.Sleep(1);
             }
         }
-        catch (SocketException)
+        // Handling a reply may open a connection (a redirect): walk a copy.
+        _polled.Clear();
+        _polled.AddRange(_connections);
+        foreach ((ulong node, ClientConnection c) in _polled)
         {
-            // An error reported for an earlier send: the attempt timeout covers it.
+            while (c.TryReceive(0, out ReadOnlyMemory<byte> reply))
+            {
+                Handle(reply);
+            }
+            if (c.IsClosed)
+            {
+                _closed.Add(node);
+            }
         }
+        DropClosed();
     }
 
     private void Handle(ReadOnlyMemory<byte> datagram)

@@ -1,9 +1,9 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using FastRaft.Hosting;
 using FastRaft.Protocol;
+using FastRaft.Sample.Gateway;
 using FastRaft.Sample.Protocol;
 
 namespace FastRaft.Sample.Cluster;
@@ -23,7 +23,7 @@ internal sealed partial class ClientEndpoint
     private readonly Lock _membershipGate = new();
     private readonly Dictionary<ulong, RememberedRequest> _membershipRequests = [];
 
-    private void HandleMembership(ulong requestId, in MembershipRequest m, ReadOnlyMemory<byte> datagram, SocketAddress from)
+    private void HandleMembership(ulong requestId, in MembershipRequest m, ReadOnlyMemory<byte> datagram, GatewayConnection from)
     {
         if (_membershipKey is not null)
         {
@@ -57,11 +57,9 @@ internal sealed partial class ClientEndpoint
             ForgetExpired(now);
             if (_membershipRequests.TryGetValue(requestId, out RememberedRequest? seen))
             {
-                // Pending: the answer will come when it is applied. Answered: the same answer again.
-                if (seen.Reply is MembershipReply answered)
-                {
-                    SendMembershipReply(answered, from);
-                }
+                // Answered: the same answer again. Pending: its answer goes to the connection that asked
+                // first; this one hears "retry", and the retry finds the answer remembered.
+                SendMembershipReply(seen.Reply ?? Reply(requestId, MembershipStatus.Unavailable, "this change is still being applied; retry"), from);
                 return;
             }
             if (_membershipRequests.Count >= MaxRememberedMembershipRequests)
@@ -72,7 +70,7 @@ internal sealed partial class ClientEndpoint
             _membershipRequests[requestId] = new RememberedRequest(now + RememberTicks);
         }
         ValueTask<MembershipResult> pending = _node.ChangeMembershipAsync(ToConfChange(m));
-        _ = CompleteMembershipAsync(requestId, pending, Copy(from));
+        _ = CompleteMembershipAsync(requestId, pending, from);
     }
 
     /// <summary>Why the change must not be made, judged on the membership this leader has applied; null when it may be proposed.</summary>
@@ -81,6 +79,8 @@ internal sealed partial class ClientEndpoint
         MemberDirectory members = _state.Members;
         switch (m.Op)
         {
+            case MembershipOp.AddLearner when _raftTransport == RaftTransportKind.Tcp:
+                return "Raft runs over TCP here, whose peers are fixed at start: nodes cannot be added yet (use --transport udp)";
             case MembershipOp.AddLearner when members.IsVoter(m.NodeId):
                 // Adding a voter as a learner would demote it; a node that lost its data must not come back under its old id.
                 return $"node {m.NodeId} is already a voter: a node that lost its data must join under a new id (remove the old one)";
@@ -108,7 +108,7 @@ internal sealed partial class ClientEndpoint
         _ => new ConfChange(ConfChangeType.ConfChangeRemoveNode, m.NodeId),
     };
 
-    private async Task CompleteMembershipAsync(ulong requestId, ValueTask<MembershipResult> pending, SocketAddress to)
+    private async Task CompleteMembershipAsync(ulong requestId, ValueTask<MembershipResult> pending, GatewayConnection to)
     {
         MembershipReply reply;
         try
@@ -164,11 +164,11 @@ internal sealed partial class ClientEndpoint
         }
     }
 
-    private void SendMembershipReply(MembershipReply reply, SocketAddress to)
+    private void SendMembershipReply(MembershipReply reply, GatewayConnection to)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        ClientProtocol.WriteMembershipReply(buffer, reply);
-        Send(buffer.WrittenSpan, to);
+        GatewayReply slot = RentReply();
+        slot.SetMembership(reply);
+        Send(slot, to);
     }
 
     /// <summary>A membership request id seen recently: pending until <see cref="Reply"/> is set.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
@@ -10,9 +11,10 @@ namespace FastRaft.Sample.Cluster;
 
 /// <summary>
 /// Several <see cref="SampleNode"/>s in one process on 127.0.0.1, on ports the OS picks, with a
-/// cluster key of their own (authenticated like a real cluster). Each node's storage (memory, or
-/// a write-ahead log under a directory) outlives the node, so a stopped node can be restarted
-/// and resume.
+/// cluster key of their own (authenticated like a real cluster), talking Raft over UDP or TCP.
+/// Each node's storage (memory, or a write-ahead log under a directory) outlives the node, so a
+/// stopped node can be restarted and resume. Over TCP the Raft ports are picked before the nodes
+/// start (the TCP transport's peers are fixed at construction), and nodes cannot join.
 /// </summary>
 public sealed class LocalCluster : IAsyncDisposable
 {
@@ -21,6 +23,7 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly Dictionary<ulong, IPEndPoint> _raftEndPoints = [];
     private readonly Dictionary<ulong, IPEndPoint> _clientEndPoints = [];
     private readonly RaftLogger _logger;
+    private readonly Gateway.ClientGatewayOptions? _gateway;
 
     // Nodes started empty to be added at run time: they must never bootstrap, even when restarted empty.
     private readonly HashSet<ulong> _joiners = [];
@@ -30,10 +33,15 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <param name="dataDirectory">Null for memory; otherwise each node's write-ahead log goes to <c>node-ID</c> under it.</param>
     /// <param name="logger">Where the consensus core logs.</param>
     /// <param name="clusterKey">The cluster key; null makes a new random one.</param>
-    public LocalCluster(int size, string? dataDirectory, RaftLogger? logger = null, byte[]? clusterKey = null)
+    /// <param name="transport">How the nodes talk Raft to each other.</param>
+    /// <param name="gateway">The limits of every node's client gateway (null: the defaults).</param>
+    public LocalCluster(int size, string? dataDirectory, RaftLogger? logger = null, byte[]? clusterKey = null, RaftTransportKind transport = RaftTransportKind.Udp,
+        Gateway.ClientGatewayOptions? gateway = null)
     {
+        _gateway = gateway;
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         _logger = logger ?? RaftLogger.Null;
+        Transport = transport;
         ClusterKey = clusterKey ?? RandomNumberGenerator.GetBytes(RaftSettings.ClusterKeySize);
         Members = [.. Enumerable.Range(1, size).Select(i => (ulong)i)];
         try
@@ -54,6 +62,9 @@ public sealed class LocalCluster : IAsyncDisposable
     }
 
     public IReadOnlyList<ulong> Members { get; }
+
+    /// <summary>How the nodes talk Raft to each other.</summary>
+    public RaftTransportKind Transport { get; }
 
     /// <summary>
     /// The nodes bootstrap when their storage is empty, which is right only when all of them are
@@ -110,15 +121,31 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>Binds every node, tells each the others' addresses, then starts them all.</summary>
     public void StartAll()
     {
-        foreach (ulong id in Members)
+        if (Transport == RaftTransportKind.Tcp)
         {
-            Create(id, new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0));
+            // Every node's TCP peers are fixed when it is built: all Raft ports are known first.
+            int[] ports = FreeTcpPorts(Members.Count);
+            for (int i = 0; i < Members.Count; i++)
+            {
+                _raftEndPoints[Members[i]] = new IPEndPoint(IPAddress.Loopback, ports[i]);
+            }
+            foreach (ulong id in Members)
+            {
+                Create(id, _raftEndPoints[id], new IPEndPoint(IPAddress.Loopback, 0));
+            }
+        }
+        else
+        {
+            foreach (ulong id in Members)
+            {
+                Create(id, new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0));
+            }
         }
         foreach (SampleNode n in _running.Values)
         {
             foreach ((ulong peer, IPEndPoint endPoint) in _raftEndPoints)
             {
-                if (peer != n.Id)
+                if (peer != n.Id && Transport == RaftTransportKind.Udp)
                 {
                     n.SetPeer(peer, endPoint);
                 }
@@ -146,8 +173,13 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <c>--join</c> does): it knows the running nodes' addresses and waits for a membership
     /// change to add it; the members learn its address from that change.
     /// </summary>
+    /// <exception cref="NotSupportedException">The cluster talks Raft over TCP, whose peers are fixed at start.</exception>
     public SampleNode Join(ulong id)
     {
+        if (Transport == RaftTransportKind.Tcp)
+        {
+            throw new NotSupportedException("nodes cannot join a cluster that talks Raft over TCP yet: its peers are fixed when each node starts");
+        }
         if (_storages.ContainsKey(id))
         {
             throw new InvalidOperationException($"node {id} exists");
@@ -172,7 +204,7 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             node = Create(id, _raftEndPoints[id], _clientEndPoints[id]);
         }
-        catch (PortBindException)
+        catch (PortBindException) when (Transport == RaftTransportKind.Udp)
         {
             // Someone took a port meanwhile: take new ones and tell the others.
             node = Create(id, new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0));
@@ -238,13 +270,33 @@ public sealed class LocalCluster : IAsyncDisposable
                 peers[peer] = endPoint;
             }
         }
-        var config = new NodeConfig(id, _joiners.Contains(id) ? null : Members, raft, client, peers, RaftSettings.Instruments, ClusterKey);
-        SampleNode node = SampleNode.Create(config, _storages[id], _logger);
+        var config = new NodeConfig(id, _joiners.Contains(id) ? null : Members, raft, client, peers, RaftSettings.Instruments, ClusterKey) { Transport = Transport };
+        SampleNode node = SampleNode.Create(config, _storages[id], _logger, _gateway);
         node.Raft.LeadershipChanged += change => Leadership.OnChange(id, change);
         _running[id] = node;
         _raftEndPoints[id] = node.RaftEndPoint;
         _clientEndPoints[id] = node.ClientEndPoint;
         return node;
+    }
+
+    /// <summary>Ports free for TCP on 127.0.0.1 right now (bound together, then released).</summary>
+    private static int[] FreeTcpPorts(int count)
+    {
+        var sockets = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                sockets.Add(s);
+                s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            }
+            return [.. sockets.Select(s => ((IPEndPoint)s.LocalEndPoint!).Port)];
+        }
+        finally
+        {
+            sockets.ForEach(s => s.Dispose());
+        }
     }
 
     private void DisposeStorages()

@@ -10,8 +10,8 @@ namespace FastRaft.Sample.Cluster;
 /// for a node that joins a running cluster (it waits, with no configuration, to be added) or
 /// restarts on its storage.
 /// </param>
-/// <param name="RaftBind">The node's Raft (UDP) address; port 0 picks a free one.</param>
-/// <param name="ClientBind">The node's client-protocol (UDP) address; port 0 picks a free one.</param>
+/// <param name="RaftBind">The node's Raft address (UDP, or TCP with <see cref="Transport"/> Tcp); port 0 picks a free one (UDP only: TCP peers are fixed at start).</param>
+/// <param name="ClientBind">The node's client gateway (TCP) address; port 0 picks a free one.</param>
 /// <param name="Peers">The other nodes' Raft addresses (may be completed after binding with <see cref="SampleNode.SetPeer"/>; members added at run time are found through the <see cref="MemberDirectory"/>).</param>
 /// <param name="Instruments">What the matching engine trades (the same on every node).</param>
 /// <param name="ClusterKey">
@@ -26,4 +26,8 @@ public sealed record NodeConfig(
     IPEndPoint ClientBind,
     IReadOnlyDictionary<ulong, IPEndPoint> Peers,
     IReadOnlyList<Instrument> Instruments,
-    byte[]? ClusterKey);
+    byte[]? ClusterKey)
+{
+    /// <summary>How Raft messages travel between the nodes (UDP unless set).</summary>
+    public RaftTransportKind Transport { get; init; } = RaftTransportKind.Udp;
+}

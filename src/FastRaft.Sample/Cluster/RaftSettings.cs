@@ -3,6 +3,7 @@ using FastRaft.Core;
 using FastRaft.Core.Logging;
 using FastRaft.Hosting;
 using FastRaft.Sample.Matching;
+using FastRaft.Transport.Tcp;
 using FastRaft.Transport.Udp;
 
 namespace FastRaft.Sample.Cluster;
@@ -63,9 +64,44 @@ public static class RaftSettings
         return options;
     }
 
-    /// <summary>The node host's options for node <paramref name="id"/> over <paramref name="transport"/>.</summary>
+    /// <summary>The largest message a TCP connection carries between the sample's nodes (a snapshot travels whole, for now).</summary>
+    public const int TcpMaxMessageBytes = 64 << 20;
+
+    /// <summary>Appends over TCP are cut at this size (a stream has no datagram bound; this keeps one append from holding the connection long).</summary>
+    public const ulong TcpMaxSizePerMsg = 1 << 20;
+
+    /// <summary>
+    /// TCP transport options: every connection authenticated with <paramref name="clusterKey"/>
+    /// (the TCP transport has no unauthenticated mode yet); the peers are fixed here (no address
+    /// book yet), so members cannot be added at run time over TCP.
+    /// </summary>
+    public static TcpTransportOptions TcpTransport(ulong id, IPEndPoint listen, IReadOnlyDictionary<ulong, IPEndPoint> peers, byte[] clusterKey)
+    {
+        var others = new Dictionary<ulong, IPEndPoint>();
+        foreach ((ulong peer, IPEndPoint endPoint) in peers)
+        {
+            if (peer != id)
+            {
+                others[peer] = endPoint;
+            }
+        }
+        return new TcpTransportOptions
+        {
+            LocalId = id,
+            ListenEndPoint = listen,
+            Peers = others,
+            ClusterKey = clusterKey,
+            MaxMessageBytes = TcpMaxMessageBytes,
+        };
+    }
+
+    /// <summary>What an append may carry over a UDP transport: half of what a datagram carries leaves room for entry overhead.</summary>
+    public static ulong MaxSizePerMsg(UdpTransport transport) => (ulong)transport.MaxBatchedMessageSize / 2;
+
+    /// <summary>The node host's options for node <paramref name="id"/>.</summary>
     /// <param name="initialMembers">The voters to bootstrap with when the storage is empty; null to wait for a leader to add this node.</param>
-    public static RaftNodeOptions Node(ulong id, IReadOnlyList<ulong>? initialMembers, UdpTransport transport, RaftLogger logger) => new()
+    /// <param name="maxSizePerMsg">The transport's bound on one append (<see cref="MaxSizePerMsg(UdpTransport)"/> or <see cref="TcpMaxSizePerMsg"/>).</param>
+    public static RaftNodeOptions Node(ulong id, IReadOnlyList<ulong>? initialMembers, ulong maxSizePerMsg, RaftLogger logger) => new()
     {
         Raft = new RaftConfig
         {
@@ -74,8 +110,7 @@ public static class RaftSettings
             HeartbeatTick = HeartbeatTick,
             PreVote = true,
             CheckQuorum = true,
-            // Appends must travel whole in one datagram: half of what a datagram carries leaves room for entry overhead.
-            MaxSizePerMsg = (ulong)transport.MaxBatchedMessageSize / 2,
+            MaxSizePerMsg = maxSizePerMsg,
             MaxInflightMsgs = 256,
             MaxUncommittedEntriesSize = 16 << 20,
             // A chunked snapshot whose status never comes back is retried after this many ticks.

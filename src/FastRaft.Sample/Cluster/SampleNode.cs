@@ -5,26 +5,30 @@ using FastRaft.Core.Storage;
 using FastRaft.Hosting;
 using FastRaft.Sample.Matching;
 using FastRaft.Sample.Protocol;
+using FastRaft.Transport.Tcp;
 using FastRaft.Transport.Udp;
 
 namespace FastRaft.Sample.Cluster;
 
 /// <summary>
 /// One running node of the sample: a <see cref="RaftNode{TResult}"/> over a
-/// <see cref="UdpTransport"/> applying to a <see cref="ClusterStateMachine"/> (the matching
-/// engine and the member directory), plus its client port. The storage is the caller's (it
-/// outlives a stop, so a restarted node resumes from it).
+/// <see cref="UdpTransport"/> or a <see cref="TcpTransport"/> (<see cref="NodeConfig.Transport"/>)
+/// applying to a <see cref="ClusterStateMachine"/> (the matching engine and the member
+/// directory), plus its client port. The storage is the caller's (it outlives a stop, so a
+/// restarted node resumes from it).
 /// </summary>
 public sealed class SampleNode : IAsyncDisposable
 {
-    private readonly UdpTransport _transport;
+    private readonly UdpTransport? _udp;
+    private readonly TcpTransport? _tcp;
     private readonly ClientEndpoint _clients;
     private int _stopped;
 
-    private SampleNode(NodeConfig config, UdpTransport transport, RaftNode<CommandResult> raft, ClusterStateMachine state, ClientEndpoint clients)
+    private SampleNode(NodeConfig config, UdpTransport? udp, TcpTransport? tcp, RaftNode<CommandResult> raft, ClusterStateMachine state, ClientEndpoint clients)
     {
         Config = config;
-        _transport = transport;
+        _udp = udp;
+        _tcp = tcp;
         Raft = raft;
         State = state;
         _clients = clients;
@@ -46,44 +50,77 @@ public sealed class SampleNode : IAsyncDisposable
     public MemberDirectory Members => State.Members;
 
     /// <summary>The bound Raft address (with the port picked when bound to port 0).</summary>
-    public IPEndPoint RaftEndPoint => _transport.LocalEndPoint;
+    public IPEndPoint RaftEndPoint => _udp?.LocalEndPoint ?? _tcp!.LocalEndPoint ?? Config.RaftBind;
+
+    /// <summary>How this node talks Raft to its peers.</summary>
+    public RaftTransportKind Transport => Config.Transport;
 
     public IPEndPoint ClientEndPoint => _clients.LocalEndPoint;
 
-    public UdpTransportCounters TransportCounters => _transport.Counters;
+    /// <summary>The UDP transport's counters (null over TCP).</summary>
+    public UdpTransportCounters? UdpCounters => _udp?.Counters;
+
+    /// <summary>The TCP transport's counters (null over UDP).</summary>
+    public TcpTransportCounters? TcpCounters => _tcp?.Counters;
 
     /// <summary>What the client port received and refused.</summary>
     public ClientPortCounters ClientPort => _clients.Counters;
 
-    /// <summary>Datagrams on the client port dropped or refused without effect (see <see cref="ClientPort"/>).</summary>
-    public long ClientDatagramsDropped => _clients.Counters.Dropped;
+    /// <summary>Connections and requests on the client gateway refused without effect (see <see cref="ClientPort"/>).</summary>
+    public long ClientPortDropped => _clients.Counters.Dropped;
+
+    /// <summary>The client gateway's limits.</summary>
+    public Gateway.ClientGatewayOptions ClientGateway => _clients.Options;
 
     /// <summary>
     /// Binds both ports and builds the node (nothing runs yet: see <see cref="Start"/>, and
     /// subscribe to the node's events before it).
     /// </summary>
     /// <exception cref="PortBindException">The Raft or the client port cannot be bound (the message names it).</exception>
-    public static SampleNode Create(NodeConfig config, IRaftStorage storage, RaftLogger? logger = null)
+    /// <exception cref="ArgumentException">A TCP node without a cluster key, or on port 0.</exception>
+    /// <param name="gateway">The client gateway's limits (null: the defaults).</param>
+    public static SampleNode Create(NodeConfig config, IRaftStorage storage, RaftLogger? logger = null, Gateway.ClientGatewayOptions? gateway = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(storage);
         var state = new ClusterStateMachine(new MatchingStateMachine(config.Instruments), storage);
-        UdpTransport transport;
-        try
+        UdpTransport? udp = null;
+        TcpTransport? tcp = null;
+        ITransport transport;
+        ulong maxSizePerMsg;
+        if (config.Transport == RaftTransportKind.Tcp)
         {
-            transport = new UdpTransport(RaftSettings.Transport(config.Id, config.RaftBind, config.Peers, config.ClusterKey, state.Members.AddressOf));
+            if (config.ClusterKey is null)
+            {
+                throw new ArgumentException("the TCP transport needs a cluster key for now (it has no unauthenticated mode)", nameof(config));
+            }
+            if (config.RaftBind.Port == 0)
+            {
+                throw new ArgumentException("a TCP node needs its Raft port given (its peers know it before it starts)", nameof(config));
+            }
+            // Bound when the node starts; a port in use is reported by Start.
+            transport = tcp = new TcpTransport(RaftSettings.TcpTransport(config.Id, config.RaftBind, config.Peers, config.ClusterKey));
+            maxSizePerMsg = RaftSettings.TcpMaxSizePerMsg;
         }
-        catch (SocketException e)
+        else
         {
-            throw new PortBindException("Raft", config.RaftBind, e);
+            try
+            {
+                transport = udp = new UdpTransport(RaftSettings.Transport(config.Id, config.RaftBind, config.Peers, config.ClusterKey, state.Members.AddressOf));
+            }
+            catch (SocketException e)
+            {
+                throw new PortBindException("Raft", config.RaftBind, e);
+            }
+            maxSizePerMsg = RaftSettings.MaxSizePerMsg(udp);
         }
         RaftNode<CommandResult>? raft = null;
         try
         {
-            raft = new RaftNode<CommandResult>(RaftSettings.Node(config.Id, config.InitialMembers, transport, logger ?? RaftLogger.Null), storage, transport, state);
+            raft = new RaftNode<CommandResult>(RaftSettings.Node(config.Id, config.InitialMembers, maxSizePerMsg, logger ?? RaftLogger.Null), storage, transport, state);
             byte[]? membershipKey = config.ClusterKey is null ? null : MembershipAuthentication.DeriveKey(config.ClusterKey);
-            var clients = new ClientEndpoint(config.ClientBind, raft, state, membershipKey);
-            return new SampleNode(config, transport, raft, state, clients);
+            var clients = new ClientEndpoint(config.ClientBind, raft, state, membershipKey, config.Transport, logger ?? RaftLogger.Null, gateway);
+            return new SampleNode(config, udp, tcp, raft, state, clients);
         }
         catch
         {
@@ -100,12 +137,28 @@ public sealed class SampleNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Sets (or changes) a peer's Raft address.</summary>
-    public void SetPeer(ulong id, IPEndPoint endPoint) => _transport.SetPeer(id, endPoint);
+    /// <summary>Sets (or changes) a peer's Raft address (UDP only: TCP peers are fixed when the node is created).</summary>
+    /// <exception cref="NotSupportedException">The node talks Raft over TCP.</exception>
+    public void SetPeer(ulong id, IPEndPoint endPoint)
+    {
+        if (_udp is null)
+        {
+            throw new NotSupportedException("the TCP transport's peers are fixed when the node is created (no address book yet)");
+        }
+        _udp.SetPeer(id, endPoint);
+    }
 
+    /// <exception cref="PortBindException">The TCP Raft port cannot be bound.</exception>
     public void Start()
     {
-        Raft.Start();
+        try
+        {
+            Raft.Start();
+        }
+        catch (InvalidOperationException e) when (_tcp is not null && e.InnerException is SocketException bind)
+        {
+            throw new PortBindException("Raft", Config.RaftBind, bind, "TCP");
+        }
         _clients.Start();
     }
 

@@ -6,8 +6,10 @@ using MessagePack;
 namespace FastRaft.Sample.Protocol;
 
 /// <summary>
-/// The sample's client protocol: one MessagePack datagram per request and per reply, on each
-/// node's client port (separate from its Raft port).
+/// The sample's client protocol: one MessagePack message per request and per reply, each in its
+/// own frame (<see cref="FastRaft.Codec.Framing.FrameFormat"/>) on a TCP connection to a node's
+/// client gateway (separate from its Raft port). Requests may be pipelined; replies come in the
+/// order requests complete, each naming its request id.
 /// <list type="bullet">
 /// <item>submit: <c>[1, 1, requestId, bin command]</c> → <c>[1, 1, requestId, nodeId, status, leaderHint, index, term, result]</c></item>
 /// <item>query: <c>[1, 2, requestId, [clientId...]]</c> → <c>[1, 2, requestId, nodeId, role, term, leader, commit, lastApplied, bin hash, statistics, resting, [[clientId, lastSequence, applied]...]]</c></item>
@@ -42,11 +44,11 @@ public static class ClientProtocol
     private const int MembershipFields = 8;
     private const int MembershipReplyFields = 10;
 
-    /// <summary>Client ids one query may ask about (keeps the reply within one datagram).</summary>
+    /// <summary>Client ids one query may ask about (keeps the reply within <see cref="MaxMessageSize"/>).</summary>
     public const int MaxQueryClients = 256;
 
-    /// <summary>Receive buffer size that holds any request or reply.</summary>
-    public const int MaxDatagramSize = 16 * 1024;
+    /// <summary>The largest request or reply: the bound on a gateway frame's payload.</summary>
+    public const int MaxMessageSize = 16 * 1024;
 
     public static void WriteSubmit(IBufferWriter<byte> output, ulong requestId, ReadOnlySpan<byte> command)
     {

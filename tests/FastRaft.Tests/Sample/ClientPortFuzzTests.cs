@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Net;
-using System.Net.Sockets;
 using FastRaft.Sample.Client;
 using FastRaft.Sample.Cluster;
 using FastRaft.Sample.Matching;
@@ -13,8 +10,9 @@ namespace FastRaft.Tests.Sample;
 /// <summary>
 /// The client port's parsers are total: no request, however malformed, makes them throw. Proven
 /// on the parsers directly (no exception handler in the way) with the request that used to
-/// abort the node and 100,000 random and mutated ones; then over real UDP at a live node, which
-/// keeps serving and whose replicated state the garbage does not touch.
+/// abort the node and 100,000 random and mutated ones; then framed over a real connection to a
+/// live node's gateway, which closes the connection on each frame that is no request, answers
+/// the rest, keeps serving, and whose replicated state the garbage does not touch.
 /// </summary>
 public class ClientPortFuzzTests
 {
@@ -115,7 +113,7 @@ public class ClientPortFuzzTests
     }
 
     [Fact]
-    public async Task A_burst_of_garbage_at_a_live_client_port_is_counted_and_changes_nothing()
+    public async Task A_burst_of_garbage_at_a_live_client_gateway_is_counted_and_changes_nothing()
     {
         await using var cluster = new LocalCluster(3, null);
         cluster.StartAll();
@@ -127,34 +125,63 @@ public class ClientPortFuzzTests
         SampleNode follower = cluster.Running.First(n => n != leader);
         (ulong indexBefore, byte[] hashBefore) = leader.StateMachine.HashState();
 
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        socket.SendTo(SignBitBin32, leader.ClientEndPoint);
+        using (ClientConnection first = GatewayExchange.Connect(leader.ClientEndPoint))
+        {
+            first.Queue(SignBitBin32);
+            Assert.True(first.Flush());
+            Assert.True(GatewayExchange.WaitClosed(first), "a frame that is no request left the connection open");
+        }
         Assert.True(Wait.Until(() => leader.ClientPort.Malformed == 1), "the 9-byte request was not counted");
 
         // Garbage only: a mutation that is still a submit of a valid command would be a real order.
+        // A frame that is not a request closes its connection; one that is gets its answer.
         var forge = new ClientRequestForge(4242);
-        var sent = new Dictionary<SampleNode, long> { [leader] = 1, [follower] = 0 };
-        for (int batch = 0; batch < 24; batch++)
+        var refused = new Dictionary<SampleNode, long> { [leader] = 1, [follower] = 0 };
+        var answered = new Dictionary<SampleNode, long> { [leader] = 0, [follower] = 0 };
+        var connections = new Dictionary<SampleNode, ClientConnection>();
+        try
         {
-            SampleNode target = batch % 3 == 2 ? follower : leader;
-            for (int i = 0; i < 250; i++)
+            for (int i = 0; i < 2_000; i++)
             {
+                SampleNode target = i % 3 == 2 ? follower : leader;
                 byte[] d = forge.Mutate(forge.ValidRequest());
-                if (ClientProtocol.TryReadRequest(d, out ClientRequest r) && r.Kind == ClientProtocol.KindSubmit && CommandCodec.TryDecode(r.Command, out _))
+                bool isRequest = ClientProtocol.TryReadRequest(d, out ClientRequest r);
+                if (isRequest && r.Kind == ClientProtocol.KindSubmit && CommandCodec.TryDecode(r.Command, out _))
                 {
                     continue;
                 }
-                socket.SendTo(d, target.ClientEndPoint);
-                sent[target]++;
+                if (!connections.TryGetValue(target, out ClientConnection? c))
+                {
+                    connections[target] = c = GatewayExchange.Connect(target.ClientEndPoint);
+                }
+                c.Queue(d);
+                Assert.True(c.Flush());
+                if (isRequest)
+                {
+                    GatewayExchange.Receive(c);
+                    answered[target]++;
+                }
+                else
+                {
+                    Assert.True(GatewayExchange.WaitClosed(c), "a frame that is no request left the connection open");
+                    c.Dispose();
+                    connections.Remove(target);
+                    refused[target]++;
+                }
             }
-            // Paced to what the port has read, so the socket buffer does not overflow and lose the evidence.
-            Assert.True(Wait.Until(() => Seen(target) == sent[target]), $"sent {sent[target]}, seen {Seen(target)}");
         }
-        foreach (SampleNode n in sent.Keys)
+        finally
+        {
+            foreach (ClientConnection c in connections.Values)
+            {
+                c.Dispose();
+            }
+        }
+        foreach (SampleNode n in refused.Keys)
         {
             ClientPortCounters c = n.ClientPort;
-            Assert.True(c.Malformed > sent[n] / 4, $"node {n.Id}: {c.Malformed} malformed of {sent[n]}");
+            Assert.True(Wait.Until(() => n.ClientPort.Malformed == refused[n]), $"node {n.Id}: {n.ClientPort.Malformed} malformed of {refused[n]} refused");
+            Assert.True(refused[n] > 100 && answered[n] > 100, $"node {n.Id}: {refused[n]} refused, {answered[n]} answered");
             Assert.True(c.Unauthorized > 0, $"node {n.Id}: no membership request was refused");
             Assert.Equal((0L, 0L), (c.ParseFaults, c.HandlerFaults));
             Assert.Null(n.Raft.Fault);
@@ -172,7 +199,7 @@ public class ClientPortFuzzTests
             Assert.Equal(hashBefore, n.StateMachine.HashState().Hash);
         }
 
-        // And the port still serves a real client.
+        // And the gateway still serves a real client.
         using var client = new OrderClient(new OrderClientOptions { Nodes = cluster.ClientEndPoints, Instruments = RaftSettings.Instruments, Sessions = 4 });
         Assert.True(client.Run(TimeSpan.FromMilliseconds(300)));
         Assert.True(client.Statistics.Acked > 0);
@@ -180,7 +207,5 @@ public class ClientPortFuzzTests
         CheckResult check = ClusterCheck.Verify(cluster.ReadStates(client.ClientIds), client.Outcomes, 3);
         Assert.True(check.Passed, string.Join("\n", check.Problems));
         Assert.Equal(0, client.Statistics.BadRequests);
-
-        static long Seen(SampleNode n) => n.ClientPort.Requests + n.ClientPort.Malformed + n.ClientPort.ParseFaults;
     }
 }

@@ -1,27 +1,21 @@
-using System.Buffers;
-using System.Net;
-using System.Net.Sockets;
 using FastRaft.Sample.Client;
 using FastRaft.Sample.Cluster;
 using FastRaft.Sample.Matching;
 using FastRaft.Sample.Protocol;
 using FastRaft.Tests.Udp;
-using MessagePack;
 
 namespace FastRaft.Tests.Sample;
 
-/// <summary>A node's client port, spoken to datagram by datagram on an in-process cluster.</summary>
+/// <summary>A node's client gateway, spoken to request by request on an in-process cluster.</summary>
 public sealed class ClientPortTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
     private readonly LocalCluster _cluster = new(3, null);
-    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private readonly Dictionary<ulong, ClientConnection> _connections = [];
 
     public Task InitializeAsync()
     {
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _socket.ReceiveTimeout = 2000;
         _cluster.StartAll();
         Assert.True(Wait.Until(() => _cluster.Leader is not null && _cluster.Running.All(n => n.Raft.Leader == _cluster.Leader.Id), Timeout), "no leader");
         return Task.CompletedTask;
@@ -29,7 +23,10 @@ public sealed class ClientPortTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _socket.Dispose();
+        foreach (ClientConnection c in _connections.Values)
+        {
+            c.Dispose();
+        }
         await _cluster.DisposeAsync().AsTask().WaitAsync(Timeout);
     }
 
@@ -39,28 +36,11 @@ public sealed class ClientPortTests : IAsyncLifetime
 
     private SubmitReply Submit(SampleNode node, ulong requestId, ReadOnlySpan<byte> command)
     {
-        var request = new ArrayBufferWriter<byte>();
-        ClientProtocol.WriteSubmit(request, requestId, command);
-        _socket.SendTo(request.WrittenSpan, node.ClientEndPoint);
-        return ReceiveSubmitReply(requestId);
-    }
-
-    private SubmitReply ReceiveSubmitReply(ulong requestId)
-    {
-        byte[] buffer = new byte[ClientProtocol.MaxDatagramSize];
-        while (true)
+        if (!_connections.TryGetValue(node.Id, out ClientConnection? c))
         {
-            int n = _socket.Receive(buffer);
-            var reader = new MessagePackReader(buffer.AsMemory(0, n));
-            Assert.True(ClientProtocol.TryReadReplyHeader(ref reader, out byte kind, out ulong id, out int fields));
-            if (id != requestId)
-            {
-                continue;
-            }
-            Assert.Equal(ClientProtocol.KindSubmit, kind);
-            Assert.True(ClientProtocol.TryReadSubmitReply(ref reader, id, fields, out SubmitReply reply));
-            return reply;
+            _connections[node.Id] = c = GatewayExchange.Connect(node.ClientEndPoint);
         }
+        return GatewayExchange.Submit(c, requestId, command);
     }
 
     [Fact]
@@ -91,7 +71,7 @@ public sealed class ClientPortTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Garbage_commands_are_refused_before_the_log_and_garbage_datagrams_are_dropped()
+    public void Garbage_commands_are_refused_before_the_log_and_garbage_connections_are_closed_and_counted()
     {
         SubmitReply reply = Submit(Leader, 9, [0xc1, 0x00, 0x13]);
         Assert.Equal(SubmitStatus.BadRequest, reply.Status);
@@ -99,16 +79,21 @@ public sealed class ClientPortTests : IAsyncLifetime
 
         var random = new Random(17);
         byte[] junk = new byte[300];
-        for (int i = 0; i < 500; i++)
+        for (int i = 0; i < 50; i++)
         {
             int n = random.Next(1, junk.Length);
             random.NextBytes(junk.AsSpan(0, n));
-            _socket.SendTo(junk.AsSpan(0, n), Leader.ClientEndPoint);
+            junk[0] = (byte)(junk[0] == FastRaft.Codec.Framing.FrameFormat.Marker ? 0 : junk[0]);
+            // Raw bytes with no frame around them: the gateway closes the connection.
+            using System.Net.Sockets.Socket raw = GatewayExchange.RawConnect(Leader.ClientEndPoint);
+            raw.Send(junk.AsSpan(0, n));
+            Assert.True(GatewayExchange.ClosedByPeer(raw), "the connection stayed open");
         }
-        // A valid request behind the junk is still served, and the junk was counted.
+        // A valid request after the junk is still served, and the junk was counted.
         SubmitReply ok = Submit(Leader, 10, CommandCodec.Encode(OrderCommand.Limit(44, 1, 2, Side.Sell, 12_000, 3)));
         Assert.Equal(SubmitStatus.Ok, ok.Status);
-        Assert.True(Wait.Until(() => Leader.ClientDatagramsDropped >= 490, Timeout), $"dropped {Leader.ClientDatagramsDropped}");
+        Assert.True(Wait.Until(() => Leader.ClientPort.Garbage >= 50, Timeout), $"garbage {Leader.ClientPort.Garbage}");
+        Assert.True(Leader.ClientPortDropped >= 50);
         Assert.Null(Leader.Raft.Fault);
     }
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net;
-using System.Net.Sockets;
 using FastRaft.Core.Storage;
 using FastRaft.Hosting;
 using FastRaft.Protocol;
@@ -153,21 +152,19 @@ public class MembershipTests
         await using LocalCluster cluster = await StartedClusterAsync();
         SampleNode leader = cluster.Leader!;
         byte[] key = MembershipAuthentication.DeriveKey(cluster.ClusterKey);
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        socket.ReceiveTimeout = (int)Timeout.TotalMilliseconds;
+        // Pipelined on one connection: the four arrive together.
+        using ClientConnection connection = GatewayExchange.Connect(leader.ClientEndPoint);
         const int Changes = 4;
         for (int i = 0; i < Changes; i++)
         {
-            socket.SendTo(Request(20 + (ulong)i, MembershipOp.AddLearner, 5 + (ulong)i,
-                new IPEndPoint(IPAddress.Loopback, 39_010 + i), DateTimeOffset.UtcNow, key), leader.ClientEndPoint);
+            connection.Queue(Request(20 + (ulong)i, MembershipOp.AddLearner, 5 + (ulong)i,
+                new IPEndPoint(IPAddress.Loopback, 39_010 + i), DateTimeOffset.UtcNow, key));
         }
+        Assert.True(connection.Flush());
         var replies = new List<MembershipReply>();
-        byte[] buffer = new byte[ClientProtocol.MaxDatagramSize];
         while (replies.Count < Changes)
         {
-            int n = socket.Receive(buffer);
-            var reader = new MessagePackReader(buffer.AsMemory(0, n));
+            var reader = new MessagePackReader(GatewayExchange.Receive(connection));
             Assert.True(ClientProtocol.TryReadReplyHeader(ref reader, out byte kind, out ulong id, out int fields));
             Assert.Equal(ClientProtocol.KindMembership, kind);
             Assert.True(ClientProtocol.TryReadMembershipReply(ref reader, id, fields, out MembershipReply? reply));
@@ -272,19 +269,10 @@ public class MembershipTests
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Sends one membership request to <paramref name="node"/> and returns its answer.</summary>
+    /// <summary>Sends one membership request to <paramref name="node"/> over a connection of its own and returns its answer.</summary>
     private static MembershipReply Exchange(SampleNode node, byte[] request)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        socket.ReceiveTimeout = (int)Timeout.TotalMilliseconds;
-        socket.SendTo(request, node.ClientEndPoint);
-        byte[] buffer = new byte[ClientProtocol.MaxDatagramSize];
-        int n = socket.Receive(buffer);
-        var reader = new MessagePackReader(buffer.AsMemory(0, n));
-        Assert.True(ClientProtocol.TryReadReplyHeader(ref reader, out byte kind, out ulong id, out int fields));
-        Assert.Equal(ClientProtocol.KindMembership, kind);
-        Assert.True(ClientProtocol.TryReadMembershipReply(ref reader, id, fields, out MembershipReply? reply));
-        return reply!;
+        using ClientConnection c = GatewayExchange.Connect(node.ClientEndPoint);
+        return GatewayExchange.Membership(c, request);
     }
 }

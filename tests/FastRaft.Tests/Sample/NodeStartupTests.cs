@@ -59,6 +59,20 @@ public sealed class NodeStartupTests : IDisposable
         Assert.True(exit == 0, output + errors);
         Assert.Contains("cluster key: environment variable FASTRAFT_CLUSTER_KEY", output);
         Assert.DoesNotContain("INSECURE", errors);
+
+        // The TCP transport has no unauthenticated mode yet.
+        AssertRefused(2, await RunAsync(null, Node(p[0], p[1], "--init", "--insecure-no-auth", "--transport", "tcp")),
+            "--transport tcp needs a cluster key for now (it has no unauthenticated mode yet): pass --key-file PATH, or use --transport udp with --insecure-no-auth");
+    }
+
+    [Fact]
+    public async Task A_single_node_over_tcp_starts_elects_itself_and_stops_cleanly()
+    {
+        int[] p = FreePorts.Udp(2);
+        (int exit, string output, string errors) = await RunAsync(Key, Node(p[0], p[1], "--init", "--transport", "tcp"));
+        Assert.True(exit == 0, output + errors);
+        Assert.Contains($"raft 127.0.0.1:{p[0]} (tcp)", output);
+        Assert.Contains("stopped: applied", output);
     }
 
     [Fact]
@@ -154,11 +168,29 @@ public sealed class NodeStartupTests : IDisposable
     public async Task A_port_in_use_is_a_one_line_error_naming_the_address_and_which_port(bool raftPort)
     {
         int[] p = FreePorts.Udp(2);
-        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        // The Raft port is UDP (the default transport); the client gateway is TCP.
+        using var squatter = raftPort
+            ? new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         squatter.Bind(new IPEndPoint(IPAddress.Loopback, p[raftPort ? 0 : 1]));
+        if (!raftPort)
+        {
+            squatter.Listen();
+        }
         string what = raftPort ? "Raft" : "clients";
         AssertRefused(1, await RunAsync(null, Node(p[0], p[1], "--init", "--key-file", WriteKey())),
-            $"cannot listen for {what} on 127.0.0.1:{p[raftPort ? 0 : 1]}: UDP port {p[raftPort ? 0 : 1]} is already in use (another node or program has it)");
+            $"cannot listen for {what} on 127.0.0.1:{p[raftPort ? 0 : 1]}: {(raftPort ? "UDP" : "TCP")} port {p[raftPort ? 0 : 1]} is already in use (another node or program has it)");
+    }
+
+    [Fact]
+    public async Task A_tcp_raft_port_in_use_is_a_one_line_error_naming_it()
+    {
+        int[] p = FreePorts.Udp(2);
+        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        squatter.Bind(new IPEndPoint(IPAddress.Loopback, p[0]));
+        squatter.Listen();
+        AssertRefused(1, await RunAsync(null, Node(p[0], p[1], "--init", "--key-file", WriteKey(), "--transport", "tcp")),
+            $"cannot listen for Raft on 127.0.0.1:{p[0]}: TCP port {p[0]} is already in use (another node or program has it)");
     }
 
     private string WriteKey()

@@ -1,5 +1,6 @@
 using System.Net;
 using FastRaft.Sample.Cli;
+using FastRaft.Sample.Cluster;
 
 namespace FastRaft.Tests.Sample;
 
@@ -78,6 +79,31 @@ public class SampleOptionsTests
     {
         Assert.False(SampleOptions.TryParse(["--client", "--peers", "1=127.0.0.1:7001,2=127.0.0.1:7002", "--add-node", added, "--key-file", "k"], out _, out string? error));
         Assert.Contains(named, error);
+    }
+
+    [Fact]
+    public void The_raft_transport_is_udp_unless_tcp_is_asked_for_by_a_node_or_the_demo()
+    {
+        Assert.True(SampleOptions.TryParse([], out SampleOptions o, out string? error), error);
+        Assert.Equal(RaftTransportKind.Udp, o.Transport);
+        Assert.True(SampleOptions.TryParse(["--transport", "tcp", "--duration", "3"], out o, out error), error);
+        Assert.Equal((SampleMode.Demo, RaftTransportKind.Tcp), (o.Mode, o.Transport));
+        Assert.True(SampleOptions.TryParse(["--node", "1", "--peers", "1=127.0.0.1:7001", "--key-file", "k", "--init", "--transport", "tcp"], out o, out error), error);
+        Assert.Equal((SampleMode.Node, RaftTransportKind.Tcp), (o.Mode, o.Transport));
+        Assert.True(SampleOptions.TryParse(["--node", "1", "--peers", "1=127.0.0.1:7001", "--key-file", "k", "--transport", "udp", "--join"], out o, out error), error);
+        Assert.Equal(RaftTransportKind.Udp, o.Transport);
+    }
+
+    [Theory]
+    [InlineData("--transport needs udp or tcp", "--transport", "quic")]
+    [InlineData("--transport needs udp or tcp", "--transport")]
+    [InlineData("--transport is for --node and the demo", "--client", "--peers", "1=127.0.0.1:7001", "--transport", "tcp")]
+    [InlineData("--transport is for --node and the demo", "--client", "--peers", "1=127.0.0.1:7001", "--remove-node", "1", "--key-file", "k", "--transport", "udp")]
+    [InlineData("--join needs --transport udp", "--node", "1", "--peers", "1=127.0.0.1:7001", "--key-file", "k", "--join", "--transport", "tcp")]
+    public void A_transport_option_that_cannot_apply_is_refused_naming_why(string expected, params string[] args)
+    {
+        Assert.False(SampleOptions.TryParse(args, out _, out string? error));
+        Assert.StartsWith(expected, error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -41,6 +41,21 @@ public class SampleRunTests
     }
 
     [Fact]
+    public async Task The_demo_over_tcp_fails_over_and_ends_with_identical_books_on_all_three_replicas()
+    {
+        (int exit, string output, string errors) = await RunAsync("--duration", "4", "--sessions", "8", "--transport", "tcp");
+        Assert.True(exit == 0, output + errors);
+        Assert.Contains("Raft over TCP on 127.0.0.1", output);
+        Assert.Contains("stopping the leader", output);
+        Assert.Contains("restarting node", output);
+        Assert.Contains("PASS: 3 replicas hold identical order books", output);
+        Assert.Contains("(0 lost, 0 duplicated", output);
+        var replicas = SampleOutput.Replicas(output);
+        Assert.Single(replicas.Select(r => (r.Applied, r.State)).Distinct());
+        Assert.True(replicas[0].Applied > 100, output);
+    }
+
+    [Fact]
     public async Task A_demo_on_write_ahead_logs_resumes_from_them_on_the_next_run()
     {
         string dir = Path.Combine(Path.GetTempPath(), "fastraft-sample-" + Guid.NewGuid().ToString("N"));
