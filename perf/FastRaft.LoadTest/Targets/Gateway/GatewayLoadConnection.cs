@@ -46,6 +46,8 @@ internal sealed class GatewayLoadConnection : IDisposable
     private bool _closed;
     private Task _receiving = Task.CompletedTask;
 
+    private static int s_live;
+
     private GatewayLoadConnection(Socket socket, ulong clientId, IReadOnlyList<Instrument> instruments)
     {
         _socket = socket;
@@ -65,6 +67,9 @@ internal sealed class GatewayLoadConnection : IDisposable
     /// <summary>Ends when the receive loop ends (the connection closed); every request left is failed by then.</summary>
     public Task Receiving => _receiving;
 
+    /// <summary>Connections of this process whose receive loop has not ended yet (all targets): 0 once every target is disposed.</summary>
+    public static int Live => Volatile.Read(ref s_live);
+
     /// <summary>The connection this thread is delivering replies for now, if any.</summary>
     public static GatewayLoadConnection? Delivering => t_delivering;
 
@@ -82,6 +87,7 @@ internal sealed class GatewayLoadConnection : IDisposable
             throw;
         }
         var connection = new GatewayLoadConnection(socket, clientId, instruments);
+        Interlocked.Increment(ref s_live);
         connection._receiving = connection.ReceiveLoopAsync();
         return connection;
     }
@@ -215,6 +221,7 @@ internal sealed class GatewayLoadConnection : IDisposable
             // Closed: by Dispose, by the gateway, or by a failed send.
         }
         FailOutstanding();
+        Interlocked.Decrement(ref s_live);
     }
 
     /// <summary>Completes every whole reply frame in the buffer's first <paramref name="end"/> bytes, then sends what their continuations queued; the bytes used, or -1 for a stream that is not replies.</summary>

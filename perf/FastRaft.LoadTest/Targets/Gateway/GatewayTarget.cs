@@ -46,6 +46,9 @@ public sealed class GatewayTarget : ILoadTarget
         $"one client id each, limit orders in crossing buy/sell pairs over 3 instruments (the --payload size is not used); gateway limits: " +
         $"{ClientGatewayOptions.DefaultMaxInFlightPerConnection} unanswered per connection, {GatewayMaxWaitingProposals:N0} proposals waiting node-wide";
 
+    /// <summary>Load connections of this process still open, over every gateway target (0 once all are disposed).</summary>
+    public static int LiveConnections => GatewayLoadConnection.Live;
+
     /// <summary>The leader driven (after start).</summary>
     public SampleNode? Leader => _leader;
 
