@@ -18,8 +18,23 @@ public sealed class LoadTestOptions
 
     public bool RunOpen { get; init; } = true;
 
-    /// <summary>Closed model: one run per client count.</summary>
-    public IReadOnlyList<int> Clients { get; init; } = [1, 64];
+    /// <summary>The closed model's client counts of a scenario that has no default of its own.</summary>
+    public static IReadOnlyList<int> DefaultClients { get; } = [1, 64];
+
+    /// <summary>Requests the gateway scenarios keep outstanding in all by default (just under the sample gateway's 4,096 waiting proposals).</summary>
+    public const int DefaultGatewayOutstanding = 4000;
+
+    /// <summary>Closed model: one run per client count; null for each scenario's default (<see cref="DefaultClients"/>, gateway: connections × pipeline).</summary>
+    public IReadOnlyList<int>? Clients { get; init; }
+
+    /// <summary>Gateway scenarios: TCP client connections to the leader's gateway.</summary>
+    public int Connections { get; init; } = 1000;
+
+    /// <summary>Gateway scenarios without <c>--clients</c>: requests outstanding per connection; null for <see cref="DefaultGatewayOutstanding"/> ÷ connections (at least 1).</summary>
+    public int? Pipeline { get; init; }
+
+    /// <summary>The requests outstanding per connection with <paramref name="connections"/> connections.</summary>
+    public int PipelineFor(int connections) => Pipeline ?? Math.Max(1, DefaultGatewayOutstanding / connections);
 
     /// <summary>Open model: one run per rate (proposals per second).</summary>
     public IReadOnlyList<int> Rates { get; init; } = [2_000];
@@ -68,7 +83,8 @@ public sealed class LoadTestOptions
           --warmup <s>               unmeasured seconds before each window (default 3)
           --out <dir>                where report.md, report.json, report.html go (default loadtest-results)
           --model <closed|open|both> which workload models run (default both)
-          --clients <n[,n...]>       closed model: concurrent clients, one run each (default 1,64)
+          --clients <n[,n...]>       closed model: concurrent clients, one run each (default 1,64; gateway
+                                     scenarios: connections x pipeline, the requests outstanding in all)
           --rate <r[,r...]>          open model: proposals per second, one run each (default 2000)
           --max-in-flight <n>        open model: bound on outstanding proposals (default 1024)
           --payload <bytes>          proposal size (default 16)
@@ -78,6 +94,9 @@ public sealed class LoadTestOptions
                                      FastRaft targets: proposals complete on the node thread (inline,
                                      the default: a closed-loop client proposes again in the same
                                      duty cycle) or on the thread pool (async, the host's default)
+          --connections <n>          gateway scenarios: TCP client connections to the leader's gateway (default 1000)
+          --pipeline <n>             gateway scenarios without --clients: requests outstanding per connection
+                                     (default 4000 / connections, at least 1: 4 with 1000 connections)
           --idle <s>                 before loading a target, measure its idle CPU and context switches for s seconds (default 0: skip)
           --prime <entries>          entries committed after a target starts, before measuring (default 200000; at most 20 s)
           --list                     list the scenarios and exit
@@ -92,7 +111,8 @@ public sealed class LoadTestOptions
         double duration = 10, warmup = 3;
         string output = "loadtest-results";
         string model = "both";
-        IReadOnlyList<int> clients = [1, 64];
+        IReadOnlyList<int>? clients = null;
+        int connections = 1000, pipeline = 0;
         IReadOnlyList<int> rates = [2_000];
         int maxInFlight = 1024, payload = 16;
         long prime = 200_000;
@@ -126,7 +146,9 @@ public sealed class LoadTestOptions
                 "--warmup" => TryNonNegative(value, out warmup),
                 "--out" => Assign(value, out output),
                 "--model" => Assign(value.ToLowerInvariant(), out model) && model is "closed" or "open" or "both",
-                "--clients" => TryList(value, out clients),
+                "--clients" => TryClients(value, out clients),
+                "--connections" => TryPositiveInt(value, out connections),
+                "--pipeline" => TryPositiveInt(value, out pipeline),
                 "--rate" => TryList(value, out rates),
                 "--max-in-flight" => TryPositiveInt(value, out maxInFlight),
                 "--payload" => TryPositiveInt(value, out payload),
@@ -152,6 +174,8 @@ public sealed class LoadTestOptions
             RunClosed = model is "closed" or "both",
             RunOpen = model is "open" or "both",
             Clients = clients,
+            Connections = connections,
+            Pipeline = pipeline > 0 ? pipeline : null,
             Rates = rates,
             MaxInFlight = maxInFlight,
             PayloadSize = payload,
@@ -179,6 +203,13 @@ public sealed class LoadTestOptions
 
     private static bool TryPositiveInt(string value, out int result) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out result) && result > 0;
+
+    private static bool TryClients(string value, out IReadOnlyList<int>? result)
+    {
+        bool ok = TryList(value, out IReadOnlyList<int> list);
+        result = list;
+        return ok;
+    }
 
     private static bool TryList(string value, out IReadOnlyList<int> result)
     {

@@ -25,12 +25,13 @@ public sealed class LoadTestRunner
         _log = log;
     }
 
-    public IReadOnlyList<WorkloadSpec> Workloads()
+    /// <summary>The workloads run against <paramref name="scenario"/>: closed ones (<c>--clients</c>, or the scenario's default), then open ones.</summary>
+    public IReadOnlyList<WorkloadSpec> Workloads(LoadScenario scenario)
     {
         var specs = new List<WorkloadSpec>();
         if (_options.RunClosed)
         {
-            foreach (int clients in _options.Clients)
+            foreach (int clients in _options.Clients ?? scenario.DefaultClients(_options))
             {
                 specs.Add(WorkloadSpec.ClosedWith(clients));
             }
@@ -60,6 +61,7 @@ public sealed class LoadTestRunner
             DataDirectory = _options.DataDirectory,
             FastRaftMaxInflightMsgs = _options.FastRaftInflight,
             FastRaftInlineCompletions = _options.FastRaftInlineCompletions,
+            GatewayConnections = _options.Connections,
             Log = _log,
         };
         var runner = new WorkloadRunner(
@@ -68,11 +70,10 @@ public sealed class LoadTestRunner
             TimeSpan.FromSeconds(_options.DrainSeconds),
             _options.PayloadSize,
             _log);
-        IReadOnlyList<WorkloadSpec> workloads = Workloads();
         foreach (LoadScenario scenario in scenarios)
         {
             cancellation.ThrowIfCancellationRequested();
-            await RunScenarioAsync(scenario, settings, runner, workloads, report, cancellation).ConfigureAwait(false);
+            await RunScenarioAsync(scenario, settings, runner, Workloads(scenario), report, cancellation).ConfigureAwait(false);
         }
         report.Environment.LoadAverageAtEnd = RunEnvironment.ReadLoadAverage();
         return report;

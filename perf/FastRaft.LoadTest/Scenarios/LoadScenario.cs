@@ -24,5 +24,8 @@ public abstract class LoadScenario
     /// <summary>Whether the scenario is a FastRaft target (DotNext ones are the baseline).</summary>
     public virtual bool IsBaseline => false;
 
+    /// <summary>The closed model's client counts when <c>--clients</c> is not given.</summary>
+    public virtual IReadOnlyList<int> DefaultClients(LoadTestOptions options) => LoadTestOptions.DefaultClients;
+
     public abstract ILoadTarget CreateTarget(TargetSettings settings);
 }

@@ -8,6 +8,9 @@ public static class ScenarioCatalog
     public const string InMemoryLogGroup = "in-memory log";
     public const string WriteAheadLogGroup = "write-ahead log";
 
+    /// <summary>The sample application through its client gateway: compared with nothing.</summary>
+    public const string SampleGatewayGroup = "sample gateway";
+
     private static readonly Lazy<IReadOnlyList<LoadScenario>> s_all = new(Discover);
 
     public static IReadOnlyList<LoadScenario> All => s_all.Value;

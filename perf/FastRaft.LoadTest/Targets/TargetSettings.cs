@@ -27,6 +27,9 @@ public sealed class TargetSettings
     /// </summary>
     public bool FastRaftInlineCompletions { get; init; } = true;
 
+    /// <summary>Gateway targets: TCP client connections to the leader's gateway.</summary>
+    public int GatewayConnections { get; init; } = 1000;
+
     /// <summary>Where targets report progress and problems.</summary>
     public TextWriter Log { get; init; } = TextWriter.Null;
 

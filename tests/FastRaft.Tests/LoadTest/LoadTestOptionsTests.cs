@@ -1,5 +1,6 @@
 using FastRaft.LoadTest;
 using FastRaft.LoadTest.Scenarios;
+using FastRaft.LoadTest.Workload;
 
 namespace FastRaft.Tests.LoadTest;
 
@@ -26,7 +27,36 @@ public class LoadTestOptionsTests
         Assert.True(LoadTestOptions.Parse(["--fastraft-completions", "Inline"], out _)!.FastRaftInlineCompletions);
     }
 
+    [Fact]
+    public void Gateway_scenarios_default_to_connections_times_pipeline_clients_unless_clients_are_given()
+    {
+        LoadScenario gateway = ScenarioCatalog.Resolve("sample-gateway", out _)!.Single();
+        LoadScenario udp = ScenarioCatalog.Resolve("fastraft-udp", out _)!.Single();
+        Assert.Equal(ScenarioCatalog.SampleGatewayGroup, gateway.Group);
+        Assert.Equal(ScenarioCatalog.SampleGatewayGroup, ScenarioCatalog.Resolve("sample-gateway-tcp", out _)!.Single().Group);
+
+        LoadTestOptions defaults = LoadTestOptions.Parse([], out _)!;
+        Assert.Null(defaults.Clients);
+        Assert.Equal(1000, defaults.Connections);
+        Assert.Equal([4000], new LoadTestRunner(defaults, TextWriter.Null).Workloads(gateway).Where(w => w.Model == WorkloadModel.Closed).Select(w => w.Clients));
+        Assert.Equal([1, 64], new LoadTestRunner(defaults, TextWriter.Null).Workloads(udp).Where(w => w.Model == WorkloadModel.Closed).Select(w => w.Clients));
+
+        LoadTestOptions hundred = LoadTestOptions.Parse(["--connections", "100"], out _)!;
+        Assert.Equal([4000], new LoadTestRunner(hundred, TextWriter.Null).Workloads(gateway).Where(w => w.Model == WorkloadModel.Closed).Select(w => w.Clients));
+        LoadTestOptions piped = LoadTestOptions.Parse(["--connections", "300", "--pipeline", "2"], out _)!;
+        Assert.Equal(2, piped.Pipeline);
+        Assert.Equal([600], new LoadTestRunner(piped, TextWriter.Null).Workloads(gateway).Where(w => w.Model == WorkloadModel.Closed).Select(w => w.Clients));
+        Assert.Equal(1, LoadTestOptions.Parse(["--connections", "9000"], out _)!.PipelineFor(9000));
+
+        LoadTestOptions given = LoadTestOptions.Parse(["--connections", "50", "--clients", "7,9"], out _)!;
+        Assert.Equal([7, 9], new LoadTestRunner(given, TextWriter.Null).Workloads(gateway).Where(w => w.Model == WorkloadModel.Closed).Select(w => w.Clients));
+        Assert.Equal([7, 9], new LoadTestRunner(given, TextWriter.Null).Workloads(udp).Where(w => w.Model == WorkloadModel.Closed).Select(w => w.Clients));
+    }
+
     [Theory]
+    [InlineData("--connections", "0")]
+    [InlineData("--connections", "many")]
+    [InlineData("--pipeline", "-1")]
     [InlineData("--duration", "0")]
     [InlineData("--duration", "abc")]
     [InlineData("--clients", "1,,x")]
@@ -52,7 +82,7 @@ public class LoadTestOptionsTests
     public void Scenarios_are_found_by_reflection_and_resolved_by_name()
     {
         string[] names = ScenarioCatalog.All.Select(s => s.Name).ToArray();
-        Assert.Equal(["fastraft-udp", "fastraft-tcp", "fastraft-inmem", "fastraft-matching", "dotnext-tcp", "fastraft-udp-wal", "dotnext-tcp-wal"], names);
+        Assert.Equal(["fastraft-udp", "fastraft-tcp", "fastraft-inmem", "fastraft-matching", "dotnext-tcp", "fastraft-udp-wal", "dotnext-tcp-wal", "sample-gateway", "sample-gateway-tcp"], names);
         Assert.Equal(names.Length, ScenarioCatalog.Resolve("all", out _)!.Count);
         Assert.Equal(["dotnext-tcp", "fastraft-udp"], ScenarioCatalog.Resolve("DotNext-TCP, fastraft-udp,dotnext-tcp", out _)!.Select(s => s.Name));
         Assert.Null(ScenarioCatalog.Resolve("fastraft-udp,nope", out string? error));
