@@ -21,11 +21,6 @@ internal static class NodeCommand
         PeerAddress self = options.Peers.First(p => p.Id == options.NodeId);
         var peers = options.Peers.Where(p => p.Id != self.Id).ToDictionary(p => p.Id, p => p.Raft);
         ulong[] members = [.. options.Peers.Select(p => p.Id).Order()];
-        if (options.Transport == RaftTransportKind.Tcp && options.InsecureNoAuthentication)
-        {
-            e.WriteLine("error: --transport tcp needs a cluster key for now (it has no unauthenticated mode yet): pass --key-file PATH, or use --transport udp with --insecure-no-auth");
-            return 2;
-        }
         if (!KeySelection.TryResolve(options, environmentKey, e, out byte[]? key, out string keySource, out string keyError))
         {
             e.WriteLine($"error: {keyError}");

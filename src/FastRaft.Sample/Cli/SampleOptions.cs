@@ -325,11 +325,6 @@ public sealed class SampleOptions
             error = "--transport is for --node and the demo (clients always use the nodes' TCP client ports)";
             return false;
         }
-        if (Transport == RaftTransportKind.Tcp && Start == NodeStart.Join)
-        {
-            error = "--join needs --transport udp: the TCP transport's peers are fixed at start, so nodes cannot be added to a TCP cluster yet";
-            return false;
-        }
         if (Mode == SampleMode.Node && !Peers.Any(p => p.Id == NodeId))
         {
             error = $"node {NodeId} is not in --peers";

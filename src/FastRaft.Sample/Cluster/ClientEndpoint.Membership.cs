@@ -79,8 +79,6 @@ internal sealed partial class ClientEndpoint
         MemberDirectory members = _state.Members;
         switch (m.Op)
         {
-            case MembershipOp.AddLearner when _raftTransport == RaftTransportKind.Tcp:
-                return "Raft runs over TCP here, whose peers are fixed at start: nodes cannot be added yet (use --transport udp)";
             case MembershipOp.AddLearner when members.IsVoter(m.NodeId):
                 // Adding a voter as a learner would demote it; a node that lost its data must not come back under its old id.
                 return $"node {m.NodeId} is already a voter: a node that lost its data must join under a new id (remove the old one)";

@@ -37,7 +37,6 @@ internal sealed partial class ClientEndpoint : IGatewayHost, IProposalSink, IDis
     private readonly Socket _listener;
     private readonly RaftNode<CommandResult> _node;
     private readonly ClusterStateMachine _state;
-    private readonly RaftTransportKind _raftTransport;
     private readonly RaftLogger _logger;
     private readonly ConcurrentDictionary<long, GatewayConnection> _connections = new();
     private readonly BoundedQueue<GatewayReply> _replyPool = new(PooledReplies);
@@ -53,19 +52,17 @@ internal sealed partial class ClientEndpoint : IGatewayHost, IProposalSink, IDis
     /// <param name="node">The node requests go to.</param>
     /// <param name="state">The node's state machine, read by queries and membership checks.</param>
     /// <param name="membershipKey">The key membership requests must be signed with (<see cref="MembershipAuthentication.DeriveKey"/>); null accepts unsigned ones (a cluster without a key).</param>
-    /// <param name="raftTransport">How the node talks Raft (over TCP, nodes cannot be added at run time yet).</param>
     /// <param name="logger">Where refused connections are logged (one line each, with the reason and the client's address).</param>
     /// <param name="options">The gateway's limits (null: the defaults).</param>
     /// <exception cref="PortBindException">The port cannot be bound.</exception>
     public ClientEndpoint(IPEndPoint bind, RaftNode<CommandResult> node, ClusterStateMachine state, byte[]? membershipKey,
-        RaftTransportKind raftTransport, RaftLogger logger, ClientGatewayOptions? options = null)
+        RaftLogger logger, ClientGatewayOptions? options = null)
     {
         Options = options ?? ClientGatewayOptions.Default;
         Options.Validate();
         _node = node;
         _state = state;
         _membershipKey = membershipKey;
-        _raftTransport = raftTransport;
         _logger = logger;
         _frameTicks = (long)(Options.FrameReadTimeout.TotalSeconds * Stopwatch.Frequency);
         _writeTicks = (long)(Options.ReplyWriteTimeout.TotalSeconds * Stopwatch.Frequency);

@@ -173,20 +173,17 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <c>--join</c> does): it knows the running nodes' addresses and waits for a membership
     /// change to add it; the members learn its address from that change.
     /// </summary>
-    /// <exception cref="NotSupportedException">The cluster talks Raft over TCP, whose peers are fixed at start.</exception>
     public SampleNode Join(ulong id)
     {
-        if (Transport == RaftTransportKind.Tcp)
-        {
-            throw new NotSupportedException("nodes cannot join a cluster that talks Raft over TCP yet: its peers are fixed when each node starts");
-        }
         if (_storages.ContainsKey(id))
         {
             throw new InvalidOperationException($"node {id} exists");
         }
         _storages[id] = new MemoryStorage();
         _joiners.Add(id);
-        SampleNode node = Create(id, new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0));
+        // Over TCP the members dial the address the membership change carries: a fixed port.
+        IPEndPoint raft = new(IPAddress.Loopback, Transport == RaftTransportKind.Tcp ? FreeTcpPorts(1)[0] : 0);
+        SampleNode node = Create(id, raft, new IPEndPoint(IPAddress.Loopback, 0));
         Leadership.OnStarted(id);
         node.Start();
         return node;

@@ -64,18 +64,19 @@ public static class RaftSettings
         return options;
     }
 
-    /// <summary>The largest message a TCP connection carries between the sample's nodes (a snapshot travels whole, for now).</summary>
-    public const int TcpMaxMessageBytes = 64 << 20;
+    /// <summary>The largest message a TCP connection carries between the sample's nodes (snapshots stream in pieces beside them).</summary>
+    public const int TcpMaxMessageBytes = 4 << 20;
 
     /// <summary>Appends over TCP are cut at this size (a stream has no datagram bound; this keeps one append from holding the connection long).</summary>
     public const ulong TcpMaxSizePerMsg = 1 << 20;
 
     /// <summary>
-    /// TCP transport options: every connection authenticated with <paramref name="clusterKey"/>
-    /// (the TCP transport has no unauthenticated mode yet); the peers are fixed here (no address
-    /// book yet), so members cannot be added at run time over TCP.
+    /// TCP transport options: every connection authenticated with <paramref name="clusterKey"/>, or
+    /// none when it is null (<c>--insecure-no-auth</c>); members added at run time are found in
+    /// <paramref name="addressBook"/> (the member directory, filled from the membership changes).
     /// </summary>
-    public static TcpTransportOptions TcpTransport(ulong id, IPEndPoint listen, IReadOnlyDictionary<ulong, IPEndPoint> peers, byte[] clusterKey)
+    public static TcpTransportOptions TcpTransport(ulong id, IPEndPoint listen, IReadOnlyDictionary<ulong, IPEndPoint> peers, byte[]? clusterKey,
+        Func<ulong, IPEndPoint?>? addressBook = null, RaftLogger? logger = null)
     {
         var others = new Dictionary<ulong, IPEndPoint>();
         foreach ((ulong peer, IPEndPoint endPoint) in peers)
@@ -91,6 +92,9 @@ public static class RaftSettings
             ListenEndPoint = listen,
             Peers = others,
             ClusterKey = clusterKey,
+            InsecureNoAuthentication = clusterKey is null,
+            AddressBook = addressBook,
+            Logger = logger,
             MaxMessageBytes = TcpMaxMessageBytes,
         };
     }
@@ -120,5 +124,9 @@ public static class RaftSettings
         TickInterval = TickInterval,
         InitialMembers = initialMembers,
         Snapshots = new SnapshotPolicy { EveryEntries = 50_000, KeepEntries = 10_000 },
+        // The gateway's continuations only queue a reply for their connection's writer (and the
+        // membership handler's take a short lock): safe on the node thread, and a cycle's replies
+        // then reach each writer together, one send per batch instead of one per reply.
+        RunContinuationsInline = true,
     };
 }

@@ -77,7 +77,7 @@ public sealed class SampleNode : IAsyncDisposable
     /// subscribe to the node's events before it).
     /// </summary>
     /// <exception cref="PortBindException">The Raft or the client port cannot be bound (the message names it).</exception>
-    /// <exception cref="ArgumentException">A TCP node without a cluster key, or on port 0.</exception>
+    /// <exception cref="ArgumentException">A TCP node on port 0.</exception>
     /// <param name="gateway">The client gateway's limits (null: the defaults).</param>
     public static SampleNode Create(NodeConfig config, IRaftStorage storage, RaftLogger? logger = null, Gateway.ClientGatewayOptions? gateway = null)
     {
@@ -90,16 +90,12 @@ public sealed class SampleNode : IAsyncDisposable
         ulong maxSizePerMsg;
         if (config.Transport == RaftTransportKind.Tcp)
         {
-            if (config.ClusterKey is null)
-            {
-                throw new ArgumentException("the TCP transport needs a cluster key for now (it has no unauthenticated mode)", nameof(config));
-            }
             if (config.RaftBind.Port == 0)
             {
                 throw new ArgumentException("a TCP node needs its Raft port given (its peers know it before it starts)", nameof(config));
             }
             // Bound when the node starts; a port in use is reported by Start.
-            transport = tcp = new TcpTransport(RaftSettings.TcpTransport(config.Id, config.RaftBind, config.Peers, config.ClusterKey));
+            transport = tcp = new TcpTransport(RaftSettings.TcpTransport(config.Id, config.RaftBind, config.Peers, config.ClusterKey, state.Members.AddressOf, logger));
             maxSizePerMsg = RaftSettings.TcpMaxSizePerMsg;
         }
         else
@@ -119,7 +115,7 @@ public sealed class SampleNode : IAsyncDisposable
         {
             raft = new RaftNode<CommandResult>(RaftSettings.Node(config.Id, config.InitialMembers, maxSizePerMsg, logger ?? RaftLogger.Null), storage, transport, state);
             byte[]? membershipKey = config.ClusterKey is null ? null : MembershipAuthentication.DeriveKey(config.ClusterKey);
-            var clients = new ClientEndpoint(config.ClientBind, raft, state, membershipKey, config.Transport, logger ?? RaftLogger.Null, gateway);
+            var clients = new ClientEndpoint(config.ClientBind, raft, state, membershipKey, logger ?? RaftLogger.Null, gateway);
             return new SampleNode(config, udp, tcp, raft, state, clients);
         }
         catch
@@ -137,13 +133,13 @@ public sealed class SampleNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Sets (or changes) a peer's Raft address (UDP only: TCP peers are fixed when the node is created).</summary>
+    /// <summary>Sets (or changes) a peer's Raft address (UDP only: a TCP node learns new members from the member directory).</summary>
     /// <exception cref="NotSupportedException">The node talks Raft over TCP.</exception>
     public void SetPeer(ulong id, IPEndPoint endPoint)
     {
         if (_udp is null)
         {
-            throw new NotSupportedException("the TCP transport's peers are fixed when the node is created (no address book yet)");
+            throw new NotSupportedException("a TCP node takes its peers at creation and new members from the member directory, not by hand");
         }
         _udp.SetPeer(id, endPoint);
     }

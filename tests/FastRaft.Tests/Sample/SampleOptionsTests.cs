@@ -99,7 +99,6 @@ public class SampleOptionsTests
     [InlineData("--transport needs udp or tcp", "--transport")]
     [InlineData("--transport is for --node and the demo", "--client", "--peers", "1=127.0.0.1:7001", "--transport", "tcp")]
     [InlineData("--transport is for --node and the demo", "--client", "--peers", "1=127.0.0.1:7001", "--remove-node", "1", "--key-file", "k", "--transport", "udp")]
-    [InlineData("--join needs --transport udp", "--node", "1", "--peers", "1=127.0.0.1:7001", "--key-file", "k", "--join", "--transport", "tcp")]
     public void A_transport_option_that_cannot_apply_is_refused_naming_why(string expected, params string[] args)
     {
         Assert.False(SampleOptions.TryParse(args, out _, out string? error));

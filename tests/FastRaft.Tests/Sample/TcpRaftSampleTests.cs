@@ -31,17 +31,22 @@ public class TcpRaftSampleTests
     }
 
     [Fact]
-    public async Task Adding_a_node_to_a_tcp_cluster_is_refused_with_the_reason_and_joining_is_not_offered()
+    public async Task A_node_joins_a_tcp_cluster_as_a_learner_found_through_the_member_directory_then_becomes_a_voter()
     {
         await using var cluster = new LocalCluster(3, null, transport: RaftTransportKind.Tcp);
         cluster.StartAll();
         Assert.True(Wait.Until(() => cluster.Converged(), Timeout), "no leader over TCP");
-        Assert.Throws<NotSupportedException>(() => cluster.Join(4));
+        SampleNode joiner = cluster.Join(4);
 
         using var admin = new MembershipClient(cluster.ClientEndPoints, cluster.ClusterKey);
-        Assert.True(admin.TryChange(MembershipOp.AddLearner, 4, new IPEndPoint(IPAddress.Loopback, 39_999), Timeout, out MembershipReply? reply));
-        Assert.Equal(MembershipStatus.Refused, reply!.Status);
-        Assert.Contains("Raft runs over TCP here", reply.Detail, StringComparison.Ordinal);
-        Assert.All(cluster.Running, n => Assert.Empty(n.Members.Learners));
+        Assert.True(admin.TryChange(MembershipOp.AddLearner, 4, joiner.RaftEndPoint, Timeout, out MembershipReply? added));
+        Assert.Equal(MembershipStatus.Ok, added!.Status);
+        // The members dial node 4 at the address the change carried; it catches up over TCP.
+        Assert.True(Wait.Until(() => joiner.Raft.AppliedIndex >= added.Index, Timeout), "the learner did not catch up over TCP");
+        Assert.True(admin.TryChange(MembershipOp.Promote, 4, null, Timeout, out MembershipReply? promoted));
+        Assert.Equal(MembershipStatus.Ok, promoted!.Status);
+        Assert.Equal([1UL, 2UL, 3UL, 4UL], promoted.Voters);
+        Assert.True(Wait.Until(() => cluster.Converged(), Timeout), "the four nodes did not converge");
+        Assert.True(joiner.TcpCounters!.MessagesReceived > 0 && joiner.TcpCounters.BadFrames == 0);
     }
 }
