@@ -1,3 +1,4 @@
+using System.Net;
 using System.Diagnostics;
 using FastRaft.Core.Logging;
 using FastRaft.Sample.Client;
@@ -42,7 +43,13 @@ internal static class NodeCommand
             string start = !storage.IsEmpty ? "resuming its log"
                 : bootstrap is not null ? $"bootstrapping a new cluster of {string.Join(",", members)} (--init)"
                 : "joining: waiting to be added with --add-node (--join)";
-            var config = new NodeConfig(self.Id, bootstrap, self.Raft, self.Client, peers, RaftSettings.Instruments, key) { Transport = options.Transport };
+            Dictionary<ulong, IPEndPoint> clientPorts = options.Peers.ToDictionary(p => p.Id, p => p.Client);
+            var config = new NodeConfig(self.Id, bootstrap, self.Raft, self.Client, peers, RaftSettings.Instruments, key)
+            {
+                Transport = options.Transport,
+                // A NotLeader answer sends clients to the leader's gateway as --peers lists it.
+                ClientAddressOf = id => clientPorts.GetValueOrDefault(id),
+            };
             await using SampleNode node = SampleNode.Create(config, storage.Storage, logger);
             node.Start();
             o.WriteLine($"node {node.Id}: raft {node.RaftEndPoint} ({(node.Transport == RaftTransportKind.Tcp ? "tcp" : "udp")}), clients {node.ClientEndPoint}, {start}, storage {storage.Description}, cluster key: {keySource}");

@@ -386,6 +386,11 @@ public sealed class OrderClient : IDisposable
     private void FollowHint(ClientSession s, in SubmitReply reply, long now)
     {
         ulong hint = reply.LeaderHint;
+        if (hint != 0 && hint != reply.NodeId && !_addresses.ContainsKey(hint) && reply.LeaderAddress is IPEndPoint leaderAt)
+        {
+            // A leader this client was not told about (added at run time): its gateway is where the reply says.
+            _addresses[hint] = leaderAt;
+        }
         if (hint != 0 && hint != reply.NodeId && _addresses.ContainsKey(hint))
         {
             Volatile.Write(ref _leader, hint);

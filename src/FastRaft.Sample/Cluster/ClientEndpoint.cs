@@ -38,6 +38,7 @@ internal sealed partial class ClientEndpoint : IGatewayHost, IProposalSink, IDis
     private readonly RaftNode<CommandResult> _node;
     private readonly ClusterStateMachine _state;
     private readonly RaftLogger _logger;
+    private readonly Func<ulong, IPEndPoint?>? _clientAddressOf;
     private readonly ConcurrentDictionary<long, GatewayConnection> _connections = new();
     private readonly BoundedQueue<GatewayReply> _replyPool = new(PooledReplies);
     private readonly CancellationTokenSource _stopping = new();
@@ -56,8 +57,9 @@ internal sealed partial class ClientEndpoint : IGatewayHost, IProposalSink, IDis
     /// <param name="options">The gateway's limits (null: the defaults).</param>
     /// <exception cref="PortBindException">The port cannot be bound.</exception>
     public ClientEndpoint(IPEndPoint bind, RaftNode<CommandResult> node, ClusterStateMachine state, byte[]? membershipKey,
-        RaftLogger logger, ClientGatewayOptions? options = null)
+        RaftLogger logger, ClientGatewayOptions? options = null, Func<ulong, IPEndPoint?>? clientAddressOf = null)
     {
+        _clientAddressOf = clientAddressOf;
         Options = options ?? ClientGatewayOptions.Default;
         Options.Validate();
         _node = node;
@@ -310,7 +312,7 @@ internal sealed partial class ClientEndpoint : IGatewayHost, IProposalSink, IDis
         }
         if (!_node.IsLeader)
         {
-            SendSubmitReply(new SubmitReply(requestId, _node.Id, SubmitStatus.NotLeader, _node.Leader, 0, 0, default), connection);
+            SendSubmitReply(new SubmitReply(requestId, _node.Id, SubmitStatus.NotLeader, _node.Leader, 0, 0, default, AddressOf(_node.Leader)), connection);
             return;
         }
         if (Interlocked.Increment(ref _inFlight) > MaxInFlight)
@@ -337,15 +339,19 @@ internal sealed partial class ClientEndpoint : IGatewayHost, IProposalSink, IDis
     {
         Interlocked.Decrement(ref _inFlight);
         GatewayConnection connection = reply.Connection!;
-        reply.SetSubmit(ToReply(reply.Submit.RequestId, _node.Id, in result));
+        IPEndPoint? leader = result.Status is RequestStatus.NotLeader or RequestStatus.ShuttingDown ? AddressOf(result.LeaderHint) : null;
+        reply.SetSubmit(ToReply(reply.Submit.RequestId, _node.Id, in result, leader));
         connection.Enqueue(reply);
     }
 
+    /// <summary>The client gateway of node <paramref name="id"/>, when known (this node's own included).</summary>
+    private IPEndPoint? AddressOf(ulong id) => id == 0 ? null : id == _node.Id ? LocalEndPoint : _clientAddressOf?.Invoke(id);
+
     /// <summary>Maps a proposal's outcome to what the client should do next.</summary>
-    internal static SubmitReply ToReply(ulong requestId, ulong nodeId, in ProposeResult<CommandResult> r) => r.Status switch
+    internal static SubmitReply ToReply(ulong requestId, ulong nodeId, in ProposeResult<CommandResult> r, IPEndPoint? leaderAddress = null) => r.Status switch
     {
         RequestStatus.Ok => new SubmitReply(requestId, nodeId, SubmitStatus.Ok, nodeId, r.Index, r.Term, r.Value),
-        RequestStatus.NotLeader or RequestStatus.ShuttingDown => new SubmitReply(requestId, nodeId, SubmitStatus.NotLeader, r.LeaderHint, 0, 0, default),
+        RequestStatus.NotLeader or RequestStatus.ShuttingDown => new SubmitReply(requestId, nodeId, SubmitStatus.NotLeader, r.LeaderHint, 0, 0, default, leaderAddress),
         // Never applied (Lost) or maybe applied (Unknown): resending is safe either way thanks to deduplication.
         RequestStatus.Lost or RequestStatus.Unknown => new SubmitReply(requestId, nodeId, SubmitStatus.Retry, r.LeaderHint, 0, 0, default),
         _ => new SubmitReply(requestId, nodeId, SubmitStatus.Unavailable, r.LeaderHint, 0, 0, default),

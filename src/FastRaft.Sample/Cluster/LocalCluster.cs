@@ -267,13 +267,29 @@ public sealed class LocalCluster : IAsyncDisposable
                 peers[peer] = endPoint;
             }
         }
-        var config = new NodeConfig(id, _joiners.Contains(id) ? null : Members, raft, client, peers, RaftSettings.Instruments, ClusterKey) { Transport = Transport };
+        var config = new NodeConfig(id, _joiners.Contains(id) ? null : Members, raft, client, peers, RaftSettings.Instruments, ClusterKey)
+        {
+            Transport = Transport,
+            ClientAddressOf = ClientAddressOf,
+        };
         SampleNode node = SampleNode.Create(config, _storages[id], _logger, _gateway);
         node.Raft.LeadershipChanged += change => Leadership.OnChange(id, change);
         _running[id] = node;
         _raftEndPoints[id] = node.RaftEndPoint;
-        _clientEndPoints[id] = node.ClientEndPoint;
+        lock (_clientEndPoints)
+        {
+            _clientEndPoints[id] = node.ClientEndPoint;
+        }
         return node;
+    }
+
+    /// <summary>A node's client gateway as this cluster knows it (read from the nodes' threads).</summary>
+    private IPEndPoint? ClientAddressOf(ulong id)
+    {
+        lock (_clientEndPoints)
+        {
+            return _clientEndPoints.GetValueOrDefault(id);
+        }
     }
 
     /// <summary>Ports free for TCP on 127.0.0.1 right now (bound together, then released).</summary>

@@ -30,4 +30,11 @@ public sealed record NodeConfig(
 {
     /// <summary>How Raft messages travel between the nodes (UDP unless set).</summary>
     public RaftTransportKind Transport { get; init; } = RaftTransportKind.Udp;
+
+    /// <summary>
+    /// Where the other nodes' client gateways are (from <c>--peers</c>), so a NotLeader answer can
+    /// send a client to the leader's address; null, or no answer for a node: the answer carries
+    /// the leader's id only.
+    /// </summary>
+    public Func<ulong, IPEndPoint?>? ClientAddressOf { get; init; }
 }

@@ -115,7 +115,7 @@ public sealed class SampleNode : IAsyncDisposable
         {
             raft = new RaftNode<CommandResult>(RaftSettings.Node(config.Id, config.InitialMembers, maxSizePerMsg, logger ?? RaftLogger.Null), storage, transport, state);
             byte[]? membershipKey = config.ClusterKey is null ? null : MembershipAuthentication.DeriveKey(config.ClusterKey);
-            var clients = new ClientEndpoint(config.ClientBind, raft, state, membershipKey, logger ?? RaftLogger.Null, gateway);
+            var clients = new ClientEndpoint(config.ClientBind, raft, state, membershipKey, logger ?? RaftLogger.Null, gateway, config.ClientAddressOf);
             return new SampleNode(config, udp, tcp, raft, state, clients);
         }
         catch

@@ -28,7 +28,7 @@ public static class ClientProtocol
     public const byte KindQuery = 2;
     public const byte KindMembership = 3;
 
-    /// <summary>The longest address text a membership request may carry.</summary>
+    /// <summary>The longest address text a membership request or a submit reply's leader address may carry.</summary>
     public const int MaxAddressLength = 64;
 
     /// <summary>The longest detail text a membership reply carries (longer ones are cut).</summary>
@@ -76,10 +76,13 @@ public static class ClientProtocol
         w.Flush();
     }
 
+    /// <summary>A submit reply's fields: version, kind, request id, node, status, leader hint, index, term, result, leader address.</summary>
+    private const int SubmitReplyFields = 10;
+
     public static void WriteSubmitReply(IBufferWriter<byte> output, in SubmitReply reply)
     {
         var w = new MessagePackWriter(output);
-        w.WriteArrayHeader(9);
+        w.WriteArrayHeader(SubmitReplyFields);
         w.Write(Version);
         w.Write(KindSubmit);
         w.Write(reply.RequestId);
@@ -89,6 +92,14 @@ public static class ClientProtocol
         w.Write(reply.Index);
         w.Write(reply.Term);
         ResultCodec.Write(ref w, reply.Result);
+        if (reply.LeaderAddress is null)
+        {
+            w.WriteNil();
+        }
+        else
+        {
+            w.Write(reply.LeaderAddress.ToString());
+        }
         w.Flush();
     }
 
@@ -383,19 +394,32 @@ public static class ClientProtocol
     public static bool TryReadSubmitReply(ref MessagePackReader reader, ulong requestId, int fields, out SubmitReply reply)
     {
         reply = default;
-        if (fields != 9
+        if (fields != SubmitReplyFields
             || !MessagePackFields.TryReadUInt64(ref reader, out ulong node)
             || !MessagePackFields.TryReadInt32(ref reader, 0, -1, out int status) || status is < 0 or > (int)SubmitStatus.BadRequest
             || !MessagePackFields.TryReadUInt64(ref reader, out ulong hint)
             || !MessagePackFields.TryReadUInt64(ref reader, out ulong index)
             || !MessagePackFields.TryReadUInt64(ref reader, out ulong term)
             || !ResultCodec.TryRead(ref reader, out CommandResult result)
+            || !TryReadAddress(ref reader, out IPEndPoint? leaderAddress)
             || !reader.End)
         {
             return false;
         }
-        reply = new SubmitReply(requestId, node, (SubmitStatus)status, hint, index, term, result);
+        reply = new SubmitReply(requestId, node, (SubmitStatus)status, hint, index, term, result, leaderAddress);
         return true;
+    }
+
+    /// <summary>Nil, or an "address:port" string of bounded length that parses (anything else is malformed).</summary>
+    private static bool TryReadAddress(ref MessagePackReader reader, out IPEndPoint? address)
+    {
+        address = null;
+        if (MessagePackFields.TryReadNil(ref reader))
+        {
+            return true;
+        }
+        return MessagePackFields.TryReadString(ref reader, MaxAddressLength, out string text)
+            && IPEndPoint.TryParse(text, out address) && address.Port != 0;
     }
 
     public static bool TryReadQueryReply(ref MessagePackReader reader, int fields, out ReplicaState? state)

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using FastRaft.Sample.Client;
 using FastRaft.Sample.Cluster;
@@ -81,11 +82,25 @@ public class ClientGatewayTests
         using ClientConnection atFollower = GatewayExchange.Connect(follower.ClientEndPoint);
         SubmitReply redirect = GatewayExchange.Submit(atFollower, 1, order);
         Assert.Equal((SubmitStatus.NotLeader, follower.Id, leader.Id), (redirect.Status, redirect.NodeId, redirect.LeaderHint));
+        // The answer carries the leader's gateway address: a client can move without knowing it.
+        Assert.Equal(leader.ClientEndPoint, redirect.LeaderAddress);
 
-        using ClientConnection atLeader = GatewayExchange.Connect(cluster.ClientEndPoints[redirect.LeaderHint]);
+        using ClientConnection atLeader = GatewayExchange.Connect(redirect.LeaderAddress!);
         SubmitReply ok = GatewayExchange.Submit(atLeader, 2, order);
         Assert.Equal((SubmitStatus.Ok, leader.Id), (ok.Status, ok.NodeId));
         Assert.False(follower.StateMachine.TryGetClient(78, out _));
+    }
+
+    [Fact]
+    public async Task A_client_that_knows_only_a_follower_reaches_the_leader_by_the_address_in_NotLeader()
+    {
+        await using LocalCluster cluster = await StartedClusterAsync(3);
+        SampleNode follower = cluster.Running.First(n => n.Id != cluster.Leader!.Id);
+        var onlyFollower = new Dictionary<ulong, IPEndPoint> { [follower.Id] = follower.ClientEndPoint };
+        using var client = new OrderClient(new OrderClientOptions { Nodes = onlyFollower, Instruments = RaftSettings.Instruments, Sessions = 4 });
+        Assert.True(client.Run(TimeSpan.FromMilliseconds(800)), "orders left unanswered");
+        Assert.True(client.Statistics.Acked > 0, "no order acknowledged");
+        Assert.Equal(cluster.Leader!.Id, client.Leader);
     }
 
     [Fact]

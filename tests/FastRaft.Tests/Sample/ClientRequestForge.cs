@@ -59,7 +59,8 @@ internal sealed class ClientRequestForge(int seed)
         {
             case 0:
                 var result = new CommandResult((ResultCode)_random.Next(4), (RejectReason)_random.Next(8), (ulong)_random.NextInt64(), _random.Next(), _random.Next(), _random.Next(), _random.Next(10), _random.Next(2) == 0);
-                ClientProtocol.WriteSubmitReply(buffer, new SubmitReply(requestId, 1, (SubmitStatus)_random.Next(5), 2, 3, 4, result));
+                ClientProtocol.WriteSubmitReply(buffer, new SubmitReply(requestId, 1, (SubmitStatus)_random.Next(5), 2, 3, 4, result,
+                    _random.Next(2) == 0 ? null : new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 7_000 + _random.Next(1000))));
                 break;
             case 1:
                 ClientState[] clients = [.. Enumerable.Range(0, _random.Next(4)).Select(i => new ClientState((ulong)i + 1, (ulong)_random.Next(), _random.Next()))];
