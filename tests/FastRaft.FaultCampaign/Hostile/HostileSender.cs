@@ -9,7 +9,7 @@ namespace FastRaft.FaultCampaign.Hostile;
 /// The campaign's attacker, run as its own process in the bridge's namespace: it listens to the
 /// cluster's Raft traffic and, in bursts, sends the nodes random datagrams, mutations and exact
 /// replays of what it heard, Raft messages forged under the members' names with a wrong key,
-/// and malformed requests at the client ports. It prints one line per burst and stops by itself.
+/// and malformed requests, lying frame headers and frames cut short at the client gateways (TCP). It prints one line per burst and stops by itself.
 /// </summary>
 internal static class HostileSender
 {
@@ -44,6 +44,7 @@ internal static class HostileSender
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(new IPEndPoint(bind, 0));
         IPEndPoint[] members = [.. o.Members.Values];
+        var gateways = new GatewayGarbage();
         byte[] buffer = new byte[65_536];
         long[] sent = new long[5];
         int burst = 0;
@@ -66,13 +67,13 @@ internal static class HostileSender
                     Sleep(due - clock.Elapsed);
                 }
                 Kind kind = Choose(random);
-                if (Fire(kind, random, socket, members, o.Clients, capture, forger, buffer))
+                if (Fire(kind, random, socket, members, o.Clients, capture, forger, gateways, buffer))
                 {
                     sent[(int)kind]++;
                 }
             }
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"hostile: burst {burst} at {start.TotalSeconds:0.0}s: {Sum(sent):N0} datagrams (random {sent[0]:N0}, mutated {sent[1]:N0}, replayed {sent[2]:N0}, forged {sent[3]:N0}, client port {sent[4]:N0}); captured {capture?.Captured ?? 0:N0} so far"));
+                $"hostile: burst {burst} at {start.TotalSeconds:0.0}s: {Sum(sent):N0} datagrams (random {sent[0]:N0}, mutated {sent[1]:N0}, replayed {sent[2]:N0}, forged {sent[3]:N0}, client gateway connections {sent[4]:N0}); captured {capture?.Captured ?? 0:N0} so far"));
             nextBurst = start + o.Every;
         }
         output.WriteLine($"hostile: done after {burst} bursts, {forger.Sent:N0} forged messages in all");
@@ -88,7 +89,7 @@ internal static class HostileSender
         _ => Kind.ClientGarbage,
     };
 
-    private static bool Fire(Kind kind, Random random, Socket socket, IPEndPoint[] members, List<IPEndPoint> clients, FrameCapture? capture, Forger forger, byte[] buffer)
+    private static bool Fire(Kind kind, Random random, Socket socket, IPEndPoint[] members, List<IPEndPoint> clients, FrameCapture? capture, Forger forger, GatewayGarbage gateways, byte[] buffer)
     {
         switch (kind)
         {
@@ -102,7 +103,8 @@ internal static class HostileSender
                 forger.Send(random, 1);
                 return true;
             case Kind.ClientGarbage when clients.Count > 0:
-                return SendTo(socket, buffer.AsSpan(0, Garbage.ClientRequest(random, buffer)), clients[random.Next(clients.Count)]);
+                // The client ports are TCP gateways now: garbage arrives on short connections.
+                return gateways.TrySend(random, clients[random.Next(clients.Count)], buffer);
             default:
                 return false;
         }

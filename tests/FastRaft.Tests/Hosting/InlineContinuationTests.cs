@@ -37,7 +37,9 @@ public class InlineContinuationTests
         if (inline)
         {
             List<string?> fromNode = threads.SkipWhile(name => name != nodeThread).ToList();
-            Assert.InRange(fromNode.Count, threads.Count - 10, threads.Count);
+            // How many requests complete before their caller awaits them depends on timing (a
+            // loaded machine: dozens); the switch must come, and nothing leaves the node after it.
+            Assert.InRange(fromNode.Count, threads.Count / 2, threads.Count);
             Assert.All(fromNode, name => Assert.Equal(nodeThread, name));
         }
         else
