@@ -36,7 +36,9 @@ public class GatewayAllocationTests
             ClientProtocol.WriteSubmit(request, (ulong)i + 1, CommandCodec.Encode(OrderCommand.Limit(7, (ulong)i + 1, 1, Side.Buy, 10_000, 1)));
             FrameWriter.WriteFrame(frames, request.WrittenSpan);
         }
-        List<long> windows = await MeasureAsync(input.Writer, output.Reader, frames.WrittenMemory).WaitAsync(TimeSpan.FromSeconds(60));
+        // A hang guard, not a timing: every step hops through the thread pool, which a busy full
+        // run can starve for a while (CI once needed more than 60 s here).
+        List<long> windows = await MeasureAsync(input.Writer, output.Reader, frames.WrittenMemory).WaitAsync(TimeSpan.FromSeconds(240));
 
         await input.Writer.CompleteAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(10));
@@ -60,6 +62,10 @@ public class GatewayAllocationTests
                 while (replies < Batch)
                 {
                     ReadResult read = await fromGateway.ReadAsync().ConfigureAwait(false);
+                    if (read.IsCompleted && read.Buffer.IsEmpty)
+                    {
+                        throw new InvalidOperationException($"the gateway ended its output after {replies} of {Batch} replies");
+                    }
                     ReadOnlySequence<byte> buffer = read.Buffer;
                     while (FrameReader.TryReadFrame(ref buffer, ClientProtocol.MaxMessageSize, out _) == FrameStatus.Complete)
                     {
