@@ -63,7 +63,7 @@ public sealed partial class TcpTransport
             return new DialResult(connection, Refusal.None);
         }
         await DisposeQuietlyAsync(connection, socket).ConfigureAwait(false);
-        return new DialResult(null, refusal.IsRefused || refusal.Detail is not null ? refusal : new(TcpRefusalReason.None, "cannot connect"));
+        return new DialResult(null, refusal);
     }
 
     private static async ValueTask DisposeQuietlyAsync(SecuredConnection? connection, Socket socket)

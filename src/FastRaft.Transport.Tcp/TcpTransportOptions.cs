@@ -61,7 +61,7 @@ public sealed class TcpTransportOptions
     /// </summary>
     public RaftLogger? Logger { get; init; }
 
-    /// <summary>The largest encoded message sent or accepted (a peer announcing more is disconnected).</summary>
+    /// <summary>The largest encoded message sent or accepted (a peer announcing more is disconnected); at least 64 KiB + 1, so a snapshot piece fits in one frame.</summary>
     public int MaxMessageBytes { get; init; } = FrameFormat.DefaultMaxPayloadBytes;
 
     /// <summary>How long a connection may take to complete its handshake (TLS included).</summary>
@@ -130,7 +130,8 @@ public sealed class TcpTransportOptions
         {
             throw new ArgumentException($"Peers must not contain this node's own id {LocalId}", nameof(Peers));
         }
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 1024);
+        // A snapshot piece (64 KiB) must fit in one frame on both sides.
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, Snapshots.OutgoingSnapshot.PieceFrameBytes);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInboundConnections, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(SendBufferBytes, 64 * 1024L);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSnapshotBytes, 0L);

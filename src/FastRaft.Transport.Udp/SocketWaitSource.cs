@@ -62,7 +62,7 @@ internal sealed class SocketWaitSource : IWaitSource, IDisposable
     /// </summary>
     public void Wait(TimeSpan timeout)
     {
-        int micros = PollMicros(_transport.LimitWait(timeout));
+        int micros = PollTimeout.ToMicros(_transport.LimitWait(timeout));
         // A full fence: the flag is visible before woken is read (see the class comment).
         Interlocked.Exchange(ref _waiting, 1);
         if (micros != 0 && Volatile.Read(ref _woken) == 0)
@@ -141,24 +141,5 @@ internal sealed class SocketWaitSource : IWaitSource, IDisposable
             address = IPAddress.IPv6Loopback;
         }
         return new IPEndPoint(address, local.Port);
-    }
-
-    /// <summary>
-    /// The timeout as Socket.Poll takes it: -1 for infinite. Rounded up to whole milliseconds,
-    /// which is what poll() counts (the runtime truncates): a shorter wait would not wait at all.
-    /// </summary>
-    private static int PollMicros(TimeSpan timeout)
-    {
-        if (timeout == Timeout.InfiniteTimeSpan)
-        {
-            return -1;
-        }
-        if (timeout <= TimeSpan.Zero)
-        {
-            return 0;
-        }
-        const int LongestMillis = int.MaxValue / 1000;
-        double millis = Math.Ceiling(timeout.TotalMilliseconds);
-        return (millis >= LongestMillis ? LongestMillis : (int)millis) * 1000;
     }
 }

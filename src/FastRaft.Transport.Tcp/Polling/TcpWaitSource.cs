@@ -45,7 +45,7 @@ internal sealed class TcpWaitSource : IWaitSource, IDisposable
 
     public void Wait(TimeSpan timeout)
     {
-        int micros = PollMicros(timeout);
+        int micros = PollTimeout.ToMicros(timeout);
         Interlocked.Exchange(ref _waiting, 1);
         if (micros != 0 && Volatile.Read(ref _woken) == 0)
         {
@@ -106,22 +106,6 @@ internal sealed class TcpWaitSource : IWaitSource, IDisposable
         catch (Exception e) when (e is ObjectDisposedException or SocketException)
         {
         }
-    }
-
-    /// <summary>The timeout as Socket.Select takes it (microseconds, -1 infinite), rounded up to whole milliseconds as poll() counts.</summary>
-    private static int PollMicros(TimeSpan timeout)
-    {
-        if (timeout == Timeout.InfiniteTimeSpan)
-        {
-            return -1;
-        }
-        if (timeout <= TimeSpan.Zero)
-        {
-            return 0;
-        }
-        const int LongestMillis = int.MaxValue / 1000;
-        double millis = Math.Ceiling(timeout.TotalMilliseconds);
-        return (millis >= LongestMillis ? LongestMillis : (int)millis) * 1000;
     }
 
     public void Dispose()

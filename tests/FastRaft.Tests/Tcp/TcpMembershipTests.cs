@@ -11,6 +11,17 @@ public class TcpMembershipTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>A key-authenticated transport on a free loopback port, reading with receive tasks (nothing polls it).</summary>
+    internal static TcpTransport Keyed(ulong id, byte[] key, IReadOnlyDictionary<ulong, IPEndPoint> peers, Func<ulong, IPEndPoint?>? addressBook = null) => new(new TcpTransportOptions
+    {
+        LocalId = id,
+        ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+        Peers = peers,
+        ClusterKey = key,
+        ReceiveTasks = true,
+        AddressBook = addressBook,
+    });
+
     private static Message Beat(ulong from, ulong to, ulong term) => new() { Type = MessageType.MsgHeartbeat, From = from, To = to, Term = term };
 
     /// <summary>Sends until one with this term arrives (the first message to a peer only starts the dial).</summary>
@@ -28,29 +39,14 @@ public class TcpMembershipTests
         var newcomerSink = new RecordingSink();
         var endPoints = new Dictionary<ulong, IPEndPoint>();
         // The newcomer (3) lists the current members, as a node joining a running cluster does.
-        using var newcomer = new TcpTransport(new TcpTransportOptions
-        {
-            LocalId = 3,
-            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-            Peers = new Dictionary<ulong, IPEndPoint> { [1] = new IPEndPoint(IPAddress.Loopback, 9) },
-            ClusterKey = key,
-            ReceiveTasks = true,
-        });
+        using var newcomer = Keyed(3, key, new Dictionary<ulong, IPEndPoint> { [1] = new IPEndPoint(IPAddress.Loopback, 9) });
         newcomer.Start(newcomerSink);
         endPoints[3] = newcomer.LocalEndPoint!;
         var lookups = new List<ulong>();
-        using var leader = new TcpTransport(new TcpTransportOptions
+        using var leader = Keyed(1, key, new Dictionary<ulong, IPEndPoint>(), addressBook: id =>
         {
-            LocalId = 1,
-            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-            Peers = new Dictionary<ulong, IPEndPoint>(),
-            ClusterKey = key,
-            ReceiveTasks = true,
-            AddressBook = id =>
-            {
-                lookups.Add(id);
-                return endPoints.GetValueOrDefault(id);
-            },
+            lookups.Add(id);
+            return endPoints.GetValueOrDefault(id);
         });
         var leaderSink = new RecordingSink();
         leader.Start(leaderSink);
@@ -65,14 +61,7 @@ public class TcpMembershipTests
         Assert.True(Reaches(leader, newcomerSink, 3, 2));
 
         // While a member, node 3 may connect to the leader too.
-        using var fromNewcomer = new TcpTransport(new TcpTransportOptions
-        {
-            LocalId = 3,
-            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-            Peers = new Dictionary<ulong, IPEndPoint> { [1] = leader.LocalEndPoint! },
-            ClusterKey = key,
-            ReceiveTasks = true,
-        });
+        using var fromNewcomer = Keyed(3, key, new Dictionary<ulong, IPEndPoint> { [1] = leader.LocalEndPoint! });
         fromNewcomer.Start(new RecordingSink());
         Assert.True(Reaches(fromNewcomer, leaderSink, 1, 3));
 
@@ -83,14 +72,7 @@ public class TcpMembershipTests
         leader.Send(Beat(1, 3, 4));
         Assert.Equal(dropped + 1, leader.Counters.MessagesDropped);
         long refusedBefore = leader.Counters.HandshakesRefused;
-        using var again = new TcpTransport(new TcpTransportOptions
-        {
-            LocalId = 3,
-            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-            Peers = new Dictionary<ulong, IPEndPoint> { [1] = leader.LocalEndPoint! },
-            ClusterKey = key,
-            ReceiveTasks = true,
-        });
+        using var again = Keyed(3, key, new Dictionary<ulong, IPEndPoint> { [1] = leader.LocalEndPoint! });
         again.Start(new RecordingSink());
         Assert.True(Wait.Until(() =>
         {
@@ -114,29 +96,14 @@ public class TcpMembershipTests
     {
         byte[] key = RandomNumberGenerator.GetBytes(32);
         var sink = new RecordingSink();
-        using var target = new TcpTransport(new TcpTransportOptions
-        {
-            LocalId = 2,
-            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-            Peers = new Dictionary<ulong, IPEndPoint> { [1] = new IPEndPoint(IPAddress.Loopback, 9) },
-            ClusterKey = key,
-            ReceiveTasks = true,
-        });
+        using var target = Keyed(2, key, new Dictionary<ulong, IPEndPoint> { [1] = new IPEndPoint(IPAddress.Loopback, 9) });
         target.Start(sink);
         IPEndPoint? known = null;
         int lookups = 0;
-        using var leader = new TcpTransport(new TcpTransportOptions
+        using var leader = Keyed(1, key, new Dictionary<ulong, IPEndPoint>(), addressBook: _ =>
         {
-            LocalId = 1,
-            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-            Peers = new Dictionary<ulong, IPEndPoint>(),
-            ClusterKey = key,
-            ReceiveTasks = true,
-            AddressBook = _ =>
-            {
-                lookups++;
-                return known;
-            },
+            lookups++;
+            return known;
         });
         leader.Start(new RecordingSink());
         leader.OnConfigurationChanged(new ConfState { Voters = [1, 2] });
@@ -161,22 +128,9 @@ public class TcpDialAtStartTests
     {
         byte[] key = RandomNumberGenerator.GetBytes(32);
         var sink = new RecordingSink();
-        using var receiver = new TcpTransport(new TcpTransportOptions
-        {
-            LocalId = 2,
-            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-            Peers = new Dictionary<ulong, IPEndPoint> { [1] = new IPEndPoint(IPAddress.Loopback, 9) },
-            ClusterKey = key,
-            ReceiveTasks = true,
-        });
+        using var receiver = TcpMembershipTests.Keyed(2, key, new Dictionary<ulong, IPEndPoint> { [1] = new IPEndPoint(IPAddress.Loopback, 9) });
         receiver.Start(sink);
-        using var sender = new TcpTransport(new TcpTransportOptions
-        {
-            LocalId = 1,
-            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-            Peers = new Dictionary<ulong, IPEndPoint> { [2] = receiver.LocalEndPoint! },
-            ClusterKey = key,
-        });
+        using var sender = TcpMembershipTests.Keyed(1, key, new Dictionary<ulong, IPEndPoint> { [2] = receiver.LocalEndPoint! });
         sender.Start(new RecordingSink());
         Assert.True(Wait.Until(() => sender.Counters.Connects == 1, TimeSpan.FromSeconds(20)));
         sender.Send(new Message { Type = MessageType.MsgVote, From = 1, To = 2, Term = 9 });

@@ -26,6 +26,22 @@ public class TcpSecurityOptionsTests
     private static TcpTlsOptions Tls() => new() { Certificate = TestCertificates.Node(Ca, "node1"), TrustedAuthorities = [Ca] };
 
     [Fact]
+    public void A_message_bound_too_small_for_a_snapshot_piece_is_refused()
+    {
+        static TcpTransportOptions Bounded(int bytes) => new()
+        {
+            LocalId = 1,
+            ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Peers = new Dictionary<ulong, IPEndPoint> { [2] = new IPEndPoint(IPAddress.Loopback, 9) },
+            ClusterKey = RandomNumberGenerator.GetBytes(32),
+            MaxMessageBytes = bytes,
+        };
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new TcpTransport(Bounded(32 * 1024)));
+        Assert.Equal(nameof(TcpTransportOptions.MaxMessageBytes), e.ParamName);
+        using var fits = new TcpTransport(Bounded(65 * 1024));
+    }
+
+    [Fact]
     public void A_transport_without_any_security_is_refused_with_the_ways_to_secure_it()
     {
         var e = Assert.Throws<ArgumentException>(() => new TcpTransport(Options()));
