@@ -236,6 +236,7 @@ public sealed class AuthenticatedFrameChannel : IDisposable
         return _verifyScratch.AsSpan(0, length);
     }
 
+    /// <summary>Releases the MAC state of both directions.</summary>
     public void Dispose()
     {
         _sendTrailer?.Dispose();

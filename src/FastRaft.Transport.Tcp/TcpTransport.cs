@@ -49,6 +49,9 @@ public sealed partial class TcpTransport : ITransport
     private int _inbound;
     private bool _disposed;
 
+    /// <summary>A transport with the given options, validated here; nothing is bound or dialled until <see cref="Start"/>.</summary>
+    /// <param name="options">Node id, listen address, peers, security and limits.</param>
+    /// <exception cref="ArgumentException">The options are invalid (the message names the option).</exception>
     public TcpTransport(TcpTransportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -70,6 +73,7 @@ public sealed partial class TcpTransport : ITransport
         }
     }
 
+    /// <inheritdoc />
     public ulong LocalId => _options.LocalId;
 
     /// <summary>Disposed (tests: a pump standing in for the node stops).</summary>
@@ -81,13 +85,16 @@ public sealed partial class TcpTransport : ITransport
     /// </summary>
     public bool IsAuthenticated => _security.IsAuthenticated;
 
+    /// <summary>What the transport has sent, received, refused and dropped so far.</summary>
     public TcpTransportCounters Counters { get; } = new();
 
     /// <summary>The address the listener is bound to (its port when the options asked for port 0).</summary>
     public IPEndPoint? LocalEndPoint => _listener?.LocalEndPoint as IPEndPoint;
 
+    /// <summary>The largest encoded message sent in one frame (<see cref="TcpTransportOptions.MaxMessageBytes"/>); the node host sizes appends by it.</summary>
     public int MaxWholeMessageSize => _options.MaxMessageBytes;
 
+    /// <inheritdoc />
     public void Start(ITransportSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
@@ -123,6 +130,7 @@ public sealed partial class TcpTransport : ITransport
         }
     }
 
+    /// <inheritdoc />
     public void Send(in Message message)
     {
         ITransportSink sink = _sink ?? throw new InvalidOperationException("the transport is not started");
@@ -150,6 +158,7 @@ public sealed partial class TcpTransport : ITransport
         sink.ReportUnreachable(message.To);
     }
 
+    /// <inheritdoc />
     public void Flush()
     {
         for (int i = 0; i < _toFlush.Count; i++)
@@ -160,6 +169,7 @@ public sealed partial class TcpTransport : ITransport
         _toFlush.Clear();
     }
 
+    /// <summary>Stops listening and dialling, closes every connection and releases buffers. Call after the node thread has stopped sending and polling.</summary>
     public void Dispose()
     {
         if (_disposed)

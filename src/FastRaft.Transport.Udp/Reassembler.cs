@@ -52,7 +52,9 @@ internal sealed class Reassembler
     private long _bytes;
     private int _active;
 
+    /// <param name="options">The limits: concurrent reassemblies, buffered bytes, timeouts.</param>
     /// <param name="maxChunkSize">The largest nominal chunk size a sender with this receiver's datagram size uses.</param>
+    /// <param name="counters">Where completed, timed-out and refused reassemblies are counted.</param>
     public Reassembler(UdpTransportOptions options, int maxChunkSize, UdpTransportCounters counters)
     {
         _slots = new Reassembly?[options.MaxConcurrentReassemblies];

@@ -93,8 +93,10 @@ public sealed partial class UdpTransport : ITransport
         }
     }
 
+    /// <inheritdoc />
     public ulong LocalId { get; }
 
+    /// <summary>The cluster id carried in every datagram (<see cref="UdpTransportOptions.ClusterId"/>); datagrams of another cluster are dropped.</summary>
     public ulong ClusterId { get; }
 
     /// <summary>
@@ -166,7 +168,7 @@ public sealed partial class UdpTransport : ITransport
 
     /// <summary>
     /// Stops the receive thread (if any), closes the sockets and releases buffers. Call after the
-    /// node thread stopped sending and polling; a <see cref="IWaitSource.Wake"/> after it is harmless.
+    /// node thread stopped sending and polling; a <see cref="FastRaft.Hosting.Agents.IWaitSource.Wake"/> after it is harmless.
     /// </summary>
     public void Dispose()
     {

@@ -34,6 +34,7 @@ public sealed class UdpTransportCounters
     /// <summary>Datagrams handed to the socket, of every kind.</summary>
     public long DatagramsSent => Volatile.Read(ref _datagramsSent);
 
+    /// <summary>Bytes handed to the socket in sent datagrams (payload only, without IP and UDP headers).</summary>
     public long BytesSent => Volatile.Read(ref _bytesSent);
 
     /// <summary>Datagrams of batched whole messages sent (MessagesSent / this = messages per datagram).</summary>
@@ -48,6 +49,7 @@ public sealed class UdpTransportCounters
     /// </summary>
     public long DatagramsReceived => Volatile.Read(ref _datagramsReceived);
 
+    /// <summary>Bytes of the datagrams counted in <see cref="DatagramsReceived"/> (payload only).</summary>
     public long BytesReceived => Volatile.Read(ref _bytesReceived);
 
     /// <summary>Datagrams of batched messages accepted and handed to the node.</summary>
@@ -56,6 +58,7 @@ public sealed class UdpTransportCounters
     /// <summary>Raft messages handed to the node (whole and reassembled).</summary>
     public long MessagesReceived => Volatile.Read(ref _messagesReceived);
 
+    /// <summary>Chunks of large messages sent, first sends and resends.</summary>
     public long ChunksSent => Volatile.Read(ref _chunksSent);
 
     /// <summary>Chunks sent again because they were lost, or not acknowledged in time (included in <see cref="ChunksSent"/>).</summary>
@@ -73,8 +76,10 @@ public sealed class UdpTransportCounters
     /// <summary>Chunked transfers given up (same as <c>Dropped(DropReason.TransferFailed)</c>).</summary>
     public long TransfersFailed => Dropped(DropReason.TransferFailed);
 
+    /// <summary>Chunked messages from peers whose reassembly began here.</summary>
     public long ReassembliesStarted => Volatile.Read(ref _reassembliesStarted);
 
+    /// <summary>Chunked messages fully reassembled and handed to the node.</summary>
     public long ReassembliesCompleted => Volatile.Read(ref _reassembliesCompleted);
 
     /// <summary>Reassemblies abandoned after the timeout (same as <c>Dropped(DropReason.ReassemblyTimeout)</c>).</summary>
@@ -116,6 +121,9 @@ public sealed class UdpTransportCounters
     /// </summary>
     public long WakeDatagramsReceived => Volatile.Read(ref _wakeDatagramsReceived);
 
+    /// <summary>Datagrams, chunks or messages dropped for <paramref name="reason"/> so far.</summary>
+    /// <param name="reason">The drop reason to read.</param>
+    /// <returns>The count for that reason.</returns>
     public long Dropped(DropReason reason) => Volatile.Read(ref _drops[(int)reason]);
 
     /// <summary>Drops of every reason.</summary>

@@ -1,3 +1,4 @@
+#pragma warning disable CS1591 // docs pending: api helper
 using System.Net;
 using FastRaft.Core.Logging;
 using FastRaft.Hosting;

@@ -11,6 +11,10 @@ public sealed class DialerHandshake
     private readonly ulong _listenerId;
     private readonly byte[] _nonce = new byte[HandshakeFormat.NonceSize];
 
+    /// <summary>A handshake for one connection attempt, with a fresh random nonce.</summary>
+    /// <param name="clusterKey">The secret key shared by the cluster's members.</param>
+    /// <param name="localId">This node's id (the dialer).</param>
+    /// <param name="listenerId">The id of the node being dialled; the listener refuses a hello meant for another node.</param>
     public DialerHandshake(byte[] clusterKey, ulong localId, ulong listenerId)
     {
         ArgumentNullException.ThrowIfNull(clusterKey);

@@ -12,6 +12,7 @@ namespace FastRaft.Transport.Tcp.Security;
 /// </summary>
 public sealed class FrameAuthenticator : IFrameTrailer
 {
+    /// <summary>The length in bytes of the MAC appended to every frame (HMAC-SHA256 truncated to 128 bits).</summary>
     public const int MacSize = 16;
 
     int IFrameTrailer.Size => MacSize;
@@ -21,6 +22,8 @@ public sealed class FrameAuthenticator : IFrameTrailer
     private readonly IncrementalHash _hmac;
     private ulong _sequence;
 
+    /// <summary>An authenticator for one direction of a connection, starting at frame number 0.</summary>
+    /// <param name="directionKey">That direction's session key, derived by the handshake.</param>
     public FrameAuthenticator(byte[] directionKey)
     {
         ArgumentNullException.ThrowIfNull(directionKey);
@@ -61,5 +64,6 @@ public sealed class FrameAuthenticator : IFrameTrailer
         _hmac.TryGetHashAndReset(hash, out _);
     }
 
+    /// <summary>Releases the HMAC state.</summary>
     public void Dispose() => _hmac.Dispose();
 }

@@ -3,6 +3,7 @@ namespace FastRaft.Transport.Tcp.Security;
 /// <summary>Why a handshake was refused (each is counted and logged by the transport, and the connection closed).</summary>
 public enum HandshakeFailure
 {
+    /// <summary>The handshake succeeded.</summary>
     None,
 
     /// <summary>The bytes are not a FastRaft handshake (wrong magic or size).</summary>

@@ -13,6 +13,8 @@ public sealed class ListenerHandshake
     private readonly byte[] _transcript = new byte[HandshakeFormat.TranscriptSize];
     private bool _challenged;
 
+    /// <param name="clusterKey">The secret key shared by the cluster's members.</param>
+    /// <param name="localId">This node's id (the listener); a hello addressed to another node is refused.</param>
     /// <param name="members">The node ids allowed to connect (the listener's own id excluded).</param>
     public ListenerHandshake(byte[] clusterKey, ulong localId, IReadOnlySet<ulong> members)
     {

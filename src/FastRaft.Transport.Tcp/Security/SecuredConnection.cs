@@ -30,7 +30,7 @@ internal sealed class SecuredConnection(Socket socket) : IAsyncDisposable
     /// <summary>The message channel, set once the handshake succeeded.</summary>
     public AuthenticatedFrameChannel? Channel { get; set; }
 
-    /// <summary>The stream to secure: the socket itself (pipes are attached over it by <see cref="AttachPipes"/>).</summary>
+    /// <summary>The stream to secure: the socket itself (pipes are attached over it by <see cref="AttachPipes(Stream)"/>).</summary>
     public NetworkStream OpenNetworkStream(long sendBufferBytes)
     {
         // Backpressure comes from the kernel: once the socket's send buffer is full, the pipe's

@@ -14,10 +14,13 @@ public sealed class EntryBuffer(int capacity = 16)
 {
     private Entry[] _items = new Entry[Math.Max(capacity, 1)];
 
+    /// <summary>The number of entries held.</summary>
     public int Count { get; private set; }
 
+    /// <summary>The entries held, valid until the buffer is next changed.</summary>
     public ReadOnlySpan<Entry> Span => _items.AsSpan(0, Count);
 
+    /// <summary>The entry at position <paramref name="i"/>; throws <see cref="ArgumentOutOfRangeException"/> outside 0..<see cref="Count"/>-1.</summary>
     public ref readonly Entry this[int i]
     {
         get
@@ -30,6 +33,7 @@ public sealed class EntryBuffer(int capacity = 16)
         }
     }
 
+    /// <summary>Appends one entry, growing the buffer when it is full.</summary>
     public void Add(in Entry e)
     {
         if (Count == _items.Length)
@@ -39,6 +43,7 @@ public sealed class EntryBuffer(int capacity = 16)
         _items[Count++] = e;
     }
 
+    /// <summary>Appends the entries in order, growing the buffer once if needed.</summary>
     public void AddRange(ReadOnlySpan<Entry> entries)
     {
         if (Count + entries.Length > _items.Length)
@@ -76,10 +81,13 @@ public sealed class EntryBuffer(int capacity = 16)
         Count = count;
     }
 
+    /// <summary>Empties the buffer, keeping its capacity.</summary>
     public void Clear() => Count = 0;
 
+    /// <summary>The <paramref name="length"/> entries from position <paramref name="start"/> as memory (see the class remarks for how long it stays valid).</summary>
     public ReadOnlyMemory<Entry> AsMemory(int start, int length) => new(_items, start, length);
 
+    /// <summary>All the entries held as memory (see the class remarks for how long it stays valid).</summary>
     public ReadOnlyMemory<Entry> AsMemory() => new(_items, 0, Count);
 
     private void Grow(int needed)

@@ -1,3 +1,4 @@
+#pragma warning disable CS1591 // docs pending: api helper
 using FastRaft.Core.Log;
 using FastRaft.Core.ConfChanges;
 using FastRaft.Core.Logging;

@@ -38,6 +38,7 @@ public readonly struct Ready
     /// <summary>Whether the hard state and entries must be synced to disk before sending.</summary>
     public bool MustSync { get; init; }
 
+    /// <summary>Whether there is anything at all to persist, send or apply in this Ready.</summary>
     public bool ContainsUpdates =>
         SoftState is not null || !HardState.IsEmpty || (Snapshot is not null && !Snapshot.IsEmpty) || !Entries.IsEmpty
         || !CommittedEntries.IsEmpty || !Messages.IsEmpty || !ReadStates.IsEmpty;

@@ -12,8 +12,10 @@ public readonly record struct BasicStatus(ulong Id, HardState HardState, SoftSta
 /// </summary>
 public sealed class Status
 {
+    /// <summary>Id, hard state, role, applied index and any leadership transfer target.</summary>
     public required BasicStatus Basic { get; init; }
 
+    /// <summary>The membership configuration the node is using (voters, learners, joint state).</summary>
     public required TrackerConfig Config { get; init; }
 
     /// <summary>Per-peer replication progress; null unless this node is the leader.</summary>

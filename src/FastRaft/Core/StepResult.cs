@@ -11,6 +11,7 @@ namespace FastRaft.Core;
 /// </summary>
 public enum StepResult
 {
+    /// <summary>The message was stepped (or the proposal accepted into the log).</summary>
     Ok = 0,
 
     /// <summary>The proposal was dropped: no leader is known (follower or candidate).</summary>
@@ -94,8 +95,10 @@ public enum StepResult
     RefusedInvalidSnapshot,
 }
 
+/// <summary>Classification and text of <see cref="StepResult"/> values.</summary>
 public static class StepResultExtensions
 {
+    /// <summary>Whether the result is one of the ProposalDropped* values: the proposal was not appended and may be retried (elsewhere or later).</summary>
     public static bool IsProposalDropped(this StepResult r) =>
         r is >= StepResult.ProposalDroppedNoLeader and <= StepResult.ProposalDroppedMalformed;
 

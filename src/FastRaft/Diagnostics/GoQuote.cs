@@ -19,6 +19,9 @@ public static class GoQuote
 {
     private const string LowerHex = "0123456789abcdef";
 
+    /// <summary>The bytes as Go's <c>%q</c> would print them, quotes included.</summary>
+    /// <param name="data">The bytes to quote, read as UTF-8 where valid.</param>
+    /// <returns>The quoted string.</returns>
     public static string Quote(ReadOnlySpan<byte> data)
     {
         var sb = new StringBuilder(data.Length + 2);

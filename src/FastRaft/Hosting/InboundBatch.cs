@@ -28,8 +28,10 @@ public sealed class InboundBatch
     /// <summary>A batch outside any pool (tests, one-off use).</summary>
     public InboundBatch() : this(null, 4096) { }
 
+    /// <summary>The messages added so far, in order; views into memory the batch owns until it is reset or returned.</summary>
     public ReadOnlySpan<Message> Messages => _messages.AsSpan(0, _count);
 
+    /// <summary>The number of messages in the batch.</summary>
     public int Count => _count;
 
     /// <summary>
@@ -125,6 +127,7 @@ public sealed class InboundBatchPool(int maxPooled = 256, int initialBytes = 64 
     private readonly Lock _gate = new();
     private int _created;
 
+    /// <summary>A batch from the pool, empty; a new one when the pool has none left. Give it back with <see cref="InboundBatch.Release"/> once its messages are stepped.</summary>
     public InboundBatch Rent()
     {
         lock (_gate)

@@ -10,5 +10,6 @@ namespace FastRaft.Hosting;
 public readonly record struct MembershipResult(
     RequestStatus Status, ulong Index, ConfState? ConfState, ulong LeaderHint, StepResult DropReason)
 {
+    /// <summary>Whether the change was committed and applied (<see cref="RequestStatus.Ok"/>).</summary>
     public bool IsOk => Status == RequestStatus.Ok;
 }

@@ -16,6 +16,7 @@ public readonly record struct ProposeResult<TResult>(
     RequestStatus Status, ulong Index, ulong Term, TResult Value, ulong LeaderHint, StepResult DropReason)
     where TResult : struct
 {
+    /// <summary>Whether the entry was committed and applied (<see cref="RequestStatus.Ok"/>); then <see cref="Value"/> holds the state machine's result.</summary>
     public bool IsOk => Status == RequestStatus.Ok;
 
     /// <summary>The state machine's result, or a <see cref="RaftRequestException"/> describing the failure.</summary>

@@ -55,6 +55,7 @@ public sealed class RaftNode<TResult> : IAsyncDisposable where TResult : struct
         _agent = new RaftNodeAgent<TResult>(options, storage, transport, stateMachine, options.Runner?.WaitSource);
     }
 
+    /// <summary>This node's id in the cluster.</summary>
     public ulong Id => _agent.Id;
 
     /// <summary>The agent this node runs (for tests: its runner owns its duty cycle).</summary>
@@ -72,6 +73,7 @@ public sealed class RaftNode<TResult> : IAsyncDisposable where TResult : struct
     /// <summary>This node's role.</summary>
     public StateType Role => _agent.Role;
 
+    /// <summary>Whether this node is the leader as of its last duty cycle (a hint: leadership may have moved since).</summary>
     public bool IsLeader => _agent.IsLeader;
 
     /// <summary>The index of the last entry applied to the state machine.</summary>
@@ -139,10 +141,13 @@ public sealed class RaftNode<TResult> : IAsyncDisposable where TResult : struct
     /// <summary>Proposes a membership change (v1 or v2) on the leader; completes when it is applied here.</summary>
     public ValueTask<MembershipResult> ChangeMembershipAsync(IConfChange change) => _agent.ChangeMembershipAsync(change);
 
+    /// <summary>Adds <paramref name="nodeId"/> as a voter (or promotes a learner); completes when the change is applied here.</summary>
     public ValueTask<MembershipResult> AddVoterAsync(ulong nodeId) => _agent.AddVoterAsync(nodeId);
 
+    /// <summary>Adds <paramref name="nodeId"/> as a learner (a non-voting member that receives the log); completes when the change is applied here.</summary>
     public ValueTask<MembershipResult> AddLearnerAsync(ulong nodeId) => _agent.AddLearnerAsync(nodeId);
 
+    /// <summary>Removes <paramref name="nodeId"/> (voter or learner); completes when the change is applied here.</summary>
     public ValueTask<MembershipResult> RemoveMemberAsync(ulong nodeId) => _agent.RemoveMemberAsync(nodeId);
 
     /// <inheritdoc cref="RaftNodeAgent{TResult}.TransferLeadershipAsync"/>
@@ -164,6 +169,7 @@ public sealed class RaftNode<TResult> : IAsyncDisposable where TResult : struct
         return _agent.Completion;
     }
 
+    /// <summary>Stops the node (<see cref="StopAsync"/>) and waits for it to close; a fault the node died of stays in <see cref="Fault"/> and is not rethrown.</summary>
     public async ValueTask DisposeAsync()
     {
         try

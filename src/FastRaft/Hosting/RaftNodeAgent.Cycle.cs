@@ -32,6 +32,7 @@ public sealed partial class RaftNodeAgent<TResult>
         }
     }
 
+    /// <inheritdoc />
     public int DoWork(long now)
     {
         if (_stopRequested)

@@ -68,6 +68,10 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
     /// runner starts it. <paramref name="options"/>' <see cref="RaftNodeOptions.Raft"/> is copied,
     /// never changed. Throws <see cref="ArgumentException"/> on an invalid configuration.
     /// </summary>
+    /// <param name="options">The node's settings: its consensus configuration, timing, limits and snapshot policy.</param>
+    /// <param name="storage">Where the node persists its log, hard state and snapshots.</param>
+    /// <param name="transport">How the node reaches its peers; disposed when the node closes.</param>
+    /// <param name="stateMachine">The application state that committed entries are applied to, on the node thread.</param>
     /// <param name="wakeSignal">
     /// What the node waits on when its transport has no <see cref="ITransport.WaitSource"/> of its
     /// own (a threaded transport): a runner's shared signal (<see cref="IAgentRunner.WaitSource"/>),
@@ -126,6 +130,7 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
         _inbox = new NodeInbox(_stepper, _raw, _waitSource, _counters, options.MaxQueuedInboundBatches);
     }
 
+    /// <summary>This node's id in the cluster.</summary>
     public ulong Id => _raw.Id;
 
     /// <summary>
@@ -136,6 +141,7 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
     /// </summary>
     internal RawNode RawNode => _raw;
 
+    /// <inheritdoc />
     public string Name => $"raft-node-{Id:x}";
 
     /// <summary>The clock the node's time comes from (<see cref="RaftNodeOptions.Time"/>).</summary>
@@ -159,6 +165,7 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
     /// <summary>This node's role.</summary>
     public StateType Role => _status.Role;
 
+    /// <summary>Whether this node is the leader as of its last duty cycle (a hint: leadership may have moved since).</summary>
     public bool IsLeader => _status.Role == StateType.StateLeader;
 
     /// <summary>The index of the last entry applied to the state machine.</summary>
@@ -204,12 +211,15 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
         return _requests.ChangeMembershipAsync(change);
     }
 
+    /// <summary>Adds <paramref name="nodeId"/> as a voter (or promotes a learner); completes when the change is applied here.</summary>
     public ValueTask<MembershipResult> AddVoterAsync(ulong nodeId) =>
         ChangeMembershipAsync(new ConfChange(ConfChangeType.ConfChangeAddNode, nodeId));
 
+    /// <summary>Adds <paramref name="nodeId"/> as a learner (a non-voting member that receives the log); completes when the change is applied here.</summary>
     public ValueTask<MembershipResult> AddLearnerAsync(ulong nodeId) =>
         ChangeMembershipAsync(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, nodeId));
 
+    /// <summary>Removes <paramref name="nodeId"/> (voter or learner); completes when the change is applied here.</summary>
     public ValueTask<MembershipResult> RemoveMemberAsync(ulong nodeId) =>
         ChangeMembershipAsync(new ConfChange(ConfChangeType.ConfChangeRemoveNode, nodeId));
 

@@ -6,6 +6,10 @@ namespace FastRaft.Hosting;
 /// <summary>A failed request, for callers that prefer exceptions to checking a result's status.</summary>
 public sealed class RaftRequestException : Exception
 {
+    /// <summary>The failure of a request, with a message that says what happened.</summary>
+    /// <param name="status">How the request ended (any value but <see cref="RequestStatus.Ok"/>).</param>
+    /// <param name="leaderHint">For <see cref="RequestStatus.NotLeader"/>: the leader this node knows of, or 0.</param>
+    /// <param name="dropReason">For <see cref="RequestStatus.Dropped"/>: the core's reason.</param>
     public RaftRequestException(RequestStatus status, ulong leaderHint, StepResult dropReason)
         : base(Describe(status, leaderHint, dropReason))
     {
@@ -14,22 +18,31 @@ public sealed class RaftRequestException : Exception
         DropReason = dropReason;
     }
 
+    /// <summary>A failed request with no status details (<see cref="Status"/> is its default).</summary>
     public RaftRequestException()
     {
     }
 
+    /// <summary>A failed request described by <paramref name="message"/>, with no status details.</summary>
+    /// <param name="message">What went wrong.</param>
     public RaftRequestException(string message) : base(message)
     {
     }
 
+    /// <summary>A failed request described by <paramref name="message"/>, caused by <paramref name="innerException"/>.</summary>
+    /// <param name="message">What went wrong.</param>
+    /// <param name="innerException">The exception that caused the failure.</param>
     public RaftRequestException(string message, Exception innerException) : base(message, innerException)
     {
     }
 
+    /// <summary>How the request ended.</summary>
     public RequestStatus Status { get; }
 
+    /// <summary>For <see cref="RequestStatus.NotLeader"/>: the leader this node knows of (send the request there), or 0 when none is known.</summary>
     public ulong LeaderHint { get; }
 
+    /// <summary>For <see cref="RequestStatus.Dropped"/>: why the core dropped the proposal; <see cref="StepResult.Ok"/> otherwise.</summary>
     public StepResult DropReason { get; }
 
     [DoesNotReturn]

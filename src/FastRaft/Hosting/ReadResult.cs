@@ -7,5 +7,6 @@ namespace FastRaft.Hosting;
 /// </summary>
 public readonly record struct ReadResult(RequestStatus Status, ulong Index, ulong LeaderHint)
 {
+    /// <summary>Whether the read barrier succeeded (<see cref="RequestStatus.Ok"/>): the local state is now safe to read.</summary>
     public bool IsOk => Status == RequestStatus.Ok;
 }

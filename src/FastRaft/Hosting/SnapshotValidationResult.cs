@@ -20,11 +20,13 @@ public readonly struct SnapshotValidationResult
         return new SnapshotValidationResult(reason);
     }
 
+    /// <summary>Whether the data can be restored; when false, <see cref="FailureReason"/> says why.</summary>
     [MemberNotNullWhen(false, nameof(FailureReason))]
     public bool Succeeded => FailureReason is null;
 
     /// <summary>Why the data cannot be restored; null on success.</summary>
     public string? FailureReason { get; }
 
+    /// <summary>"restorable", or "not restorable: " followed by the reason.</summary>
     public override string ToString() => Succeeded ? "restorable" : $"not restorable: {FailureReason}";
 }

@@ -3,9 +3,13 @@ namespace FastRaft.Protocol;
 /// <summary>A single membership operation. Numbering matches etcd's raftpb.</summary>
 public enum ConfChangeType
 {
+    /// <summary>Add the node as a voter (or promote a learner to voter).</summary>
     ConfChangeAddNode = 0,
+    /// <summary>Remove the node, voter or learner.</summary>
     ConfChangeRemoveNode = 1,
+    /// <summary>No membership change; carries application context for the node (etcd uses it for address updates).</summary>
     ConfChangeUpdateNode = 2,
+    /// <summary>Add the node as a learner (a non-voting member that receives the log), or demote a voter to learner.</summary>
     ConfChangeAddLearnerNode = 3,
 }
 

@@ -6,6 +6,9 @@ namespace FastRaft.Protocol;
 /// </summary>
 public readonly record struct Entry(ulong Term, ulong Index, EntryType Type, ReadOnlyMemory<byte> Data)
 {
+    /// <summary>An empty <see cref="EntryType.EntryNormal"/> entry at the given term and index.</summary>
+    /// <param name="term">The term in which the entry was proposed.</param>
+    /// <param name="index">The entry's position in the log (the first entry has index 1).</param>
     public Entry(ulong term, ulong index) : this(term, index, EntryType.EntryNormal, ReadOnlyMemory<byte>.Empty) { }
 
     /// <summary>The payload length, the unit etcd uses for the uncommitted-size budget.</summary>
@@ -17,8 +20,10 @@ public readonly record struct Entry(ulong Term, ulong Index, EntryType Type, Rea
     /// </summary>
     public ulong Size => WireSize.EntrySize(Term, Index, Type, Data.Length);
 
+    /// <summary>Equal when term, index, type and the payload bytes are equal.</summary>
     public bool Equals(Entry other) =>
         Term == other.Term && Index == other.Index && Type == other.Type && Data.Span.SequenceEqual(other.Data.Span);
 
+    /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Term, Index, Type, Data.Length);
 }

@@ -39,6 +39,7 @@ public readonly struct EntrySegments
         Second = ReadOnlyMemory<Entry>.Empty;
     }
 
+    /// <summary>A run of no entries.</summary>
     public static EntrySegments Empty => default;
 
     /// <summary>The first piece; empty only when the whole run is.</summary>
@@ -50,6 +51,7 @@ public readonly struct EntrySegments
     /// <summary>The number of entries.</summary>
     public int Length => First.Length + Second.Length;
 
+    /// <summary>Whether the run holds no entries.</summary>
     public bool IsEmpty => First.IsEmpty;
 
     /// <summary>Whether the whole run is <see cref="First"/>.</summary>
@@ -76,8 +78,10 @@ public readonly struct EntrySegments
     /// <summary>The last entry; the run must not be empty.</summary>
     public ref readonly Entry Last => ref this[Length - 1];
 
+    /// <summary>A one-piece run over <paramref name="single"/> (no copy).</summary>
     public static implicit operator EntrySegments(ReadOnlyMemory<Entry> single) => new(single);
 
+    /// <summary>A one-piece run over the array (no copy); a null array is an empty run.</summary>
     public static implicit operator EntrySegments(Entry[]? single) => new(single);
 
     /// <summary>Builds a run over a copy of <paramref name="entries"/> (collection expressions; allocates).</summary>
@@ -127,6 +131,7 @@ public readonly struct EntrySegments
         return copy;
     }
 
+    /// <summary>An enumerator for <c>foreach</c> that yields each entry by reference, without allocating.</summary>
     public Enumerator GetEnumerator() => new(this);
 
     /// <summary>Walks the entries by reference, the first piece then the second.</summary>
@@ -143,8 +148,10 @@ public readonly struct EntrySegments
             _index = -1;
         }
 
+        /// <summary>The entry at the enumerator's position.</summary>
         public readonly ref readonly Entry Current => ref _current[_index];
 
+        /// <summary>Advances to the next entry, crossing from the first piece to the second; false after the last.</summary>
         public bool MoveNext()
         {
             int next = _index + 1;

@@ -8,15 +8,22 @@ namespace FastRaft.Protocol;
 /// </summary>
 public struct Message
 {
+    /// <summary>What this message is.</summary>
     public MessageType Type;
+    /// <summary>The node id of the recipient (or a <see cref="LocalIds"/> value for local storage messages).</summary>
     public ulong To;
+    /// <summary>The node id of the sender.</summary>
     public ulong From;
+    /// <summary>The sender's term; 0 for local messages that carry no term (proposals, hup, beat).</summary>
     public ulong Term;
 
     /// <summary>The term of the entry at <see cref="Index"/> (MsgApp), or of the candidate's last entry (votes).</summary>
     public ulong LogTerm;
+    /// <summary>The log index this message is about: the entry before <see cref="Entries"/> (MsgApp), the last matched or rejected index (MsgAppResp), the candidate's last index (votes), the read index (MsgReadIndexResp).</summary>
     public ulong Index;
+    /// <summary>The entries carried (MsgApp, MsgProp, MsgStorageAppend/Apply); a view valid for the lifetime of the message's source.</summary>
     public ReadOnlyMemory<Entry> Entries;
+    /// <summary>The sender's commit index (MsgApp, MsgHeartbeat).</summary>
     public ulong Commit;
 
     /// <summary>Used by MsgStorageAppend to carry the vote to persist.</summary>
@@ -24,8 +31,11 @@ public struct Message
 
     /// <summary>Only on MsgSnap and MsgStorageAppend; null otherwise.</summary>
     public Snapshot? Snapshot;
+    /// <summary>Whether a response refuses the request (append, vote or pre-vote).</summary>
     public bool Reject;
+    /// <summary>On a rejected MsgAppResp: the follower's last index, a hint where the leader should retry.</summary>
     public ulong RejectHint;
+    /// <summary>Opaque bytes carried end to end: the read-index request context, or the campaign type on votes.</summary>
     public ReadOnlyMemory<byte> Context;
 
     /// <summary>
@@ -34,6 +44,11 @@ public struct Message
     /// </summary>
     public ReadOnlyMemory<Message> Responses;
 
+    /// <summary>A message of the given type from one node to another at a term; every other field empty.</summary>
+    /// <param name="type">What the message is.</param>
+    /// <param name="from">The sender's node id.</param>
+    /// <param name="to">The recipient's node id.</param>
+    /// <param name="term">The sender's term (0 for local messages without one).</param>
     public Message(MessageType type, ulong from, ulong to, ulong term)
     {
         Type = type;

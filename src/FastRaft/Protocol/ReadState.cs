@@ -6,7 +6,9 @@ namespace FastRaft.Protocol;
 /// </summary>
 public readonly record struct ReadState(ulong Index, ReadOnlyMemory<byte> RequestCtx)
 {
+    /// <summary>Equal when the index and the bytes of the request context are equal.</summary>
     public bool Equals(ReadState other) => Index == other.Index && RequestCtx.Span.SequenceEqual(other.RequestCtx.Span);
 
+    /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Index, RequestCtx.Length);
 }

@@ -19,6 +19,7 @@ namespace FastRaft.Storage;
 /// </remarks>
 public sealed class MemoryStorage : IRaftStorage
 {
+    /// <summary>The default size, in bytes, of the pooled chunks that hold entry payloads (64 KiB).</summary>
     public const int DefaultPayloadChunkSize = 64 * 1024;
 
     private readonly Lock _gate = new();
@@ -36,6 +37,8 @@ public sealed class MemoryStorage : IRaftStorage
     private HardState _hardState;
     private Snapshot _snapshot = Protocol.Snapshot.Empty;
 
+    /// <summary>An empty storage: no entries, empty hard state, no snapshot.</summary>
+    /// <param name="payloadChunkSize">Size in bytes of each chunk of the payload arena; a payload larger than a chunk gets a chunk of its own.</param>
     public MemoryStorage(int payloadChunkSize = DefaultPayloadChunkSize)
     {
         _arena = new PayloadArena(payloadChunkSize);
@@ -70,6 +73,7 @@ public sealed class MemoryStorage : IRaftStorage
         }
     }
 
+    /// <inheritdoc />
     public StorageStatus InitialState(out HardState hardState, out ConfState confState)
     {
         lock (_gate)
@@ -110,6 +114,7 @@ public sealed class MemoryStorage : IRaftStorage
     /// <summary>Nothing to release: the memory is reclaimed by the garbage collector.</summary>
     public void Dispose() { }
 
+    /// <summary>Replaces the saved hard state (term, vote, commit); always <see cref="StorageStatus.Ok"/>.</summary>
     public StorageStatus SetHardState(HardState st)
     {
         lock (_gate)
@@ -119,6 +124,7 @@ public sealed class MemoryStorage : IRaftStorage
         }
     }
 
+    /// <inheritdoc />
     public StorageStatus Entries(ulong lo, ulong hi, ulong maxSize, EntryBuffer destination)
     {
         lock (_gate)
@@ -144,6 +150,7 @@ public sealed class MemoryStorage : IRaftStorage
         }
     }
 
+    /// <inheritdoc />
     public StorageStatus Term(ulong i, out ulong term)
     {
         lock (_gate)
@@ -163,10 +170,13 @@ public sealed class MemoryStorage : IRaftStorage
         }
     }
 
+    /// <inheritdoc />
     public ulong LastIndex() => Volatile.Read(ref _lastIndex);
 
+    /// <inheritdoc />
     public ulong FirstIndex() => Volatile.Read(ref _firstIndex);
 
+    /// <inheritdoc />
     public StorageStatus Snapshot(out Snapshot snapshot)
     {
         lock (_gate)

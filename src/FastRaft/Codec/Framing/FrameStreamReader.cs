@@ -25,6 +25,9 @@ public sealed class FrameStreamReader
     // again and again).
     private long _leftOver;
 
+    /// <summary>A reader of the frames arriving on <paramref name="input"/>.</summary>
+    /// <param name="input">The connection's receiving pipe; the reader is its only consumer.</param>
+    /// <param name="maxPayloadBytes">The largest payload accepted, in bytes; a frame header announcing more is a protocol error.</param>
     public FrameStreamReader(PipeReader input, int maxPayloadBytes = FrameFormat.DefaultMaxPayloadBytes)
     {
         ArgumentNullException.ThrowIfNull(input);

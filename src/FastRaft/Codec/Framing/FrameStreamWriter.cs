@@ -21,6 +21,9 @@ public sealed class FrameStreamWriter
     private bool _flushPending;
     private long _unflushedBytes;
 
+    /// <summary>A writer of frames to <paramref name="output"/>.</summary>
+    /// <param name="output">The connection's sending pipe; the writer is its only producer.</param>
+    /// <param name="maxPayloadBytes">The largest payload written, in bytes; writing a larger message throws <see cref="ArgumentOutOfRangeException"/>, as the peer would refuse it.</param>
     public FrameStreamWriter(PipeWriter output, int maxPayloadBytes = FrameFormat.DefaultMaxPayloadBytes)
     {
         ArgumentNullException.ThrowIfNull(output);

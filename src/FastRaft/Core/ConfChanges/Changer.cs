@@ -13,8 +13,10 @@ namespace FastRaft.Core.ConfChanges;
 /// <param name="lastIndex">The leader's last log index; new peers are probed from it.</param>
 public readonly struct Changer(ProgressTracker tracker, ulong lastIndex)
 {
+    /// <summary>The tracker holding the configuration and progress the changes start from (never modified).</summary>
     public ProgressTracker Tracker { get; } = tracker ?? throw new ArgumentNullException(nameof(tracker));
 
+    /// <summary>The leader's last log index; a peer that is added starts probing from it.</summary>
     public ulong LastIndex { get; } = lastIndex;
 
     /// <summary>

@@ -9,6 +9,7 @@ namespace FastRaft.Core.ConfChanges;
 /// </summary>
 public readonly record struct ConfChangeResult(TrackerConfig? Config, ProgressMap? Progress, string? Error)
 {
+    /// <summary>Whether the change was accepted: then <see cref="Config"/> and <see cref="Progress"/> are set; otherwise <see cref="Error"/> says why.</summary>
     [MemberNotNullWhen(true, nameof(Config), nameof(Progress))]
     [MemberNotNullWhen(false, nameof(Error))]
     public bool Ok => Error is null;

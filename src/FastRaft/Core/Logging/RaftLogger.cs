@@ -1,3 +1,4 @@
+#pragma warning disable CS1591 // docs pending: api helper
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 

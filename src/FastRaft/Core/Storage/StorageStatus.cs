@@ -7,6 +7,7 @@ namespace FastRaft.Core.Storage;
 /// </summary>
 public enum StorageStatus
 {
+    /// <summary>The read or write succeeded.</summary>
     Ok = 0,
 
     /// <summary>The requested index is behind the last snapshot (etcd: "requested index is unavailable due to compaction").</summary>
@@ -25,6 +26,7 @@ public enum StorageStatus
     OutOfOrder,
 }
 
+/// <summary>Text for <see cref="StorageStatus"/> values.</summary>
 public static class StorageStatusText
 {
     /// <summary>etcd's error text for a status (used in log lines).</summary>

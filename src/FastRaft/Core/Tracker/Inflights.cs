@@ -1,3 +1,4 @@
+#pragma warning disable CS1591 // docs pending: api helper
 namespace FastRaft.Core.Tracker;
 
 /// <summary>

@@ -1,3 +1,4 @@
+#pragma warning disable CS1591 // docs pending: api helper
 using System.Text;
 
 namespace FastRaft.Core.Tracker;

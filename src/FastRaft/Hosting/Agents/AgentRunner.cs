@@ -27,6 +27,7 @@ public sealed class AgentRunner : IDisposable
         _idle = idleStrategy ?? new ParkingIdleStrategy();
     }
 
+    /// <summary>The agent this runner's thread runs.</summary>
     public IAgent Agent => _agent;
 
     /// <summary>Completes once the thread has closed the agent; faulted with what the agent threw, if it threw.</summary>

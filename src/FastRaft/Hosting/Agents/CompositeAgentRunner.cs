@@ -87,6 +87,7 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         _thread.Start();
     }
 
+    /// <summary>Adds an agent to this runner's thread (before or after <see cref="Start"/>); its <see cref="IAgent.OnStart"/> runs on that thread before its first duty cycle.</summary>
     public void Add(IAgent agent)
     {
         ArgumentNullException.ThrowIfNull(agent);

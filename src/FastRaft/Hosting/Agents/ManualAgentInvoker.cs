@@ -11,12 +11,15 @@ public sealed class ManualAgentInvoker : IDisposable
     private bool _started;
     private bool _closed;
 
+    /// <summary>An invoker for <paramref name="agent"/>; nothing runs until <see cref="Start"/> or the first <see cref="Invoke"/>.</summary>
+    /// <param name="agent">The agent to step on the caller's thread.</param>
     public ManualAgentInvoker(IAgent agent)
     {
         ArgumentNullException.ThrowIfNull(agent);
         _agent = agent;
     }
 
+    /// <summary>The agent this invoker steps.</summary>
     public IAgent Agent => _agent;
 
     /// <summary>Whether the agent was closed (it finished, or <see cref="Close"/> was called).</summary>
@@ -102,5 +105,6 @@ public sealed class ManualAgentInvoker : IDisposable
         _agent.OnClose();
     }
 
+    /// <summary>Closes the agent (as <see cref="Close"/>).</summary>
     public void Dispose() => Close();
 }

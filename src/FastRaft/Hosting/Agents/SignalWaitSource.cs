@@ -30,6 +30,7 @@ public sealed class SignalWaitSource : IWaitSource
     /// <summary>How many wakes found the waiter blocked and signalled it (the others cost no system call).</summary>
     public long Signals => Volatile.Read(ref _signals);
 
+    /// <inheritdoc />
     public void Wait(TimeSpan timeout)
     {
         if (timeout <= TimeSpan.Zero)
@@ -56,6 +57,7 @@ public sealed class SignalWaitSource : IWaitSource
         Interlocked.Exchange(ref _state, Running);
     }
 
+    /// <inheritdoc />
     public void Wake()
     {
         int state = Volatile.Read(ref _state);

@@ -170,6 +170,7 @@ internal sealed class CommittedApplier<TResult> : ISnapshotCheck where TResult :
         _counters.EntriesApplied += entries;
     }
 
+    /// <param name="snapshot">The snapshot whose data the state machine restores.</param>
     /// <param name="origin">"stored" or "received", for the error should the state machine fail.</param>
     private void Restore(Snapshot snapshot, string origin)
     {

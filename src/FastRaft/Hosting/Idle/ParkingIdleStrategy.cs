@@ -31,6 +31,7 @@ public sealed class ParkingIdleStrategy : IIdleStrategy
     /// <summary>How many times the thread blocked on its wait source.</summary>
     public long Parks => Volatile.Read(ref _parks);
 
+    /// <inheritdoc />
     public void Idle(int workCount, IWaitSource waitSource, TimeSpan maxWait)
     {
         if (workCount > 0)

@@ -40,6 +40,7 @@ public sealed class InMemoryNetwork
         Seed = seed;
     }
 
+    /// <summary>The seed of the network's fault decisions (loss, duplication, reordering).</summary>
     public int Seed { get; }
 
     /// <summary>Batches are rented from here and returned by the receiving node once stepped.</summary>
@@ -77,6 +78,7 @@ public sealed class InMemoryNetwork
         }
     }
 
+    /// <summary>What happened to the messages sent so far (delivered, lost, duplicated, reordered, blocked, to unknown nodes, refused).</summary>
     public InMemoryNetworkCounters Counters => new(
         Volatile.Read(ref DeliveredCount),
         Volatile.Read(ref LostCount),
@@ -114,6 +116,7 @@ public sealed class InMemoryNetwork
     /// <summary>Drops every message from <paramref name="from"/> to <paramref name="to"/> (either may be <see cref="AnyNode"/>).</summary>
     public void Block(ulong from, ulong to) => UpdateBlocked(set => set.Add((from, to)));
 
+    /// <summary>Lets messages from <paramref name="from"/> to <paramref name="to"/> through again (undoes a matching <see cref="Block"/>).</summary>
     public void Unblock(ulong from, ulong to) => UpdateBlocked(set => set.Remove((from, to)));
 
     /// <summary>Cuts <paramref name="nodeId"/> off from everyone, both ways.</summary>

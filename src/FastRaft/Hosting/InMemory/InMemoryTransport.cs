@@ -38,11 +38,13 @@ public sealed class InMemoryTransport : ITransport
         _random = new Random(unchecked((network.Seed * 1_000_003) ^ (int)localId ^ (int)(localId >> 32)));
     }
 
+    /// <inheritdoc />
     public ulong LocalId { get; }
 
     /// <summary>Signalled whenever a batch arrives in this transport's inbox (and by producers waking the node).</summary>
     public IWaitSource WaitSource => _waitSource;
 
+    /// <inheritdoc />
     public void Start(ITransportSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
@@ -55,6 +57,7 @@ public sealed class InMemoryTransport : ITransport
         _network.Register(this);
     }
 
+    /// <inheritdoc />
     public void Send(in Message message)
     {
         ITransportSink self = _sink ?? ThrowNotStarted();
@@ -116,6 +119,7 @@ public sealed class InMemoryTransport : ITransport
         }
     }
 
+    /// <inheritdoc />
     public void Flush()
     {
         ITransportSink self = _sink ?? ThrowNotStarted();

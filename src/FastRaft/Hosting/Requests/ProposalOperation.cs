@@ -19,6 +19,7 @@ internal sealed class ProposalOperation<TResult> : RequestOperation, IValueTaskS
     private byte[] _payload = [];
     private int _length;
 
+    /// <param name="pool">The pool this operation returns itself to once its result is read.</param>
     /// <param name="runContinuationsInline">Run the awaiting caller's continuation on the completing (node) thread.</param>
     public ProposalOperation(OperationPool<ProposalOperation<TResult>> pool, bool runContinuationsInline)
     {

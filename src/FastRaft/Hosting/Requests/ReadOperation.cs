@@ -9,6 +9,7 @@ internal sealed class ReadOperation : RequestOperation, IValueTaskSource<ReadRes
     private readonly OperationPool<ReadOperation> _pool;
     private ManualResetValueTaskSourceCore<ReadResult> _core;
 
+    /// <param name="pool">The pool this operation returns itself to once its result is read.</param>
     /// <param name="runContinuationsInline">Run the awaiting caller's continuation on the completing (node) thread.</param>
     public ReadOperation(OperationPool<ReadOperation> pool, bool runContinuationsInline)
     {

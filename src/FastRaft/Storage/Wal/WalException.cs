@@ -3,11 +3,16 @@ namespace FastRaft.Storage.Wal;
 /// <summary>The write-ahead log cannot be used: its files are damaged, locked, or a write to them failed.</summary>
 public class WalException : IOException
 {
+    /// <summary>A write-ahead log failure described by <paramref name="message"/>.</summary>
+    /// <param name="message">What failed, naming the file or directory.</param>
     public WalException(string message)
         : base(message)
     {
     }
 
+    /// <summary>A write-ahead log failure described by <paramref name="message"/>, caused by <paramref name="inner"/>.</summary>
+    /// <param name="message">What failed, naming the file or directory.</param>
+    /// <param name="inner">The I/O error behind it, or null.</param>
     public WalException(string message, Exception? inner)
         : base(message, inner)
     {
@@ -21,6 +26,10 @@ public class WalException : IOException
 /// </summary>
 public sealed class WalCorruptionException : WalException
 {
+    /// <summary>Damage found at <paramref name="offset"/> of <paramref name="filePath"/>.</summary>
+    /// <param name="filePath">The damaged file.</param>
+    /// <param name="offset">The byte offset in the file where the damage starts.</param>
+    /// <param name="reason">What is wrong there (checksum mismatch, malformed record...).</param>
     public WalCorruptionException(string filePath, long offset, string reason)
         : base($"write-ahead log corrupted: {reason} in {filePath} at offset {offset}")
     {
@@ -42,11 +51,15 @@ public sealed class WalCorruptionException : WalException
 /// <summary>Another <see cref="WriteAheadLog"/>, in this process or another, holds the directory's lock.</summary>
 public sealed class WalLockedException : WalException
 {
+    /// <summary>The lock on <paramref name="directory"/> could not be taken.</summary>
+    /// <param name="directory">The log's directory.</param>
+    /// <param name="inner">The error from taking the lock file.</param>
     public WalLockedException(string directory, Exception inner)
         : base($"write-ahead log directory {directory} is locked by another process (or another WriteAheadLog in this one)", inner)
     {
         Directory = directory;
     }
 
+    /// <summary>The log directory whose lock is held elsewhere.</summary>
     public string Directory { get; }
 }

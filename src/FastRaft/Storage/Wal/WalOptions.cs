@@ -5,7 +5,9 @@ namespace FastRaft.Storage.Wal;
 /// <summary>Settings of a <see cref="WriteAheadLog"/>.</summary>
 public sealed class WalOptions
 {
+    /// <summary>The default <see cref="SegmentSize"/>: 64 MiB.</summary>
     public const long DefaultSegmentSize = 64L * 1024 * 1024;
+    /// <summary>The default <see cref="CacheBytes"/>: 16 MiB.</summary>
     public const long DefaultCacheBytes = 16L * 1024 * 1024;
 
     /// <summary>

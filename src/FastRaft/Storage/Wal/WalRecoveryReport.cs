@@ -5,6 +5,7 @@ namespace FastRaft.Storage.Wal;
 /// <summary>What <see cref="WriteAheadLog.Open"/> found and repaired.</summary>
 public sealed class WalRecoveryReport
 {
+    /// <summary>The log's directory.</summary>
     public required string Directory { get; init; }
 
     /// <summary>The directory held no log: a new one was started.</summary>
@@ -16,10 +17,13 @@ public sealed class WalRecoveryReport
     /// <summary>Valid records replayed.</summary>
     public long RecordCount { get; init; }
 
+    /// <summary>The first entry index readable after recovery (snapshot index + 1).</summary>
     public ulong FirstIndex { get; init; }
 
+    /// <summary>The last entry index recovered (the snapshot index when there are no entries).</summary>
     public ulong LastIndex { get; init; }
 
+    /// <summary>The last hard state (term, vote, commit) recorded.</summary>
     public HardState HardState { get; init; }
 
     /// <summary>The index of the current snapshot (0 when there is none).</summary>
@@ -40,6 +44,7 @@ public sealed class WalRecoveryReport
     /// <summary>Snapshot files no record refers to (superseded, or written just before a crash) deleted.</summary>
     public int SnapshotFilesRemoved { get; init; }
 
+    /// <summary>One line for the log: what was recovered (or that a new log was created), any torn tail cut off and the files removed.</summary>
     public override string ToString()
     {
         string log = CreatedNew
@@ -65,6 +70,7 @@ public sealed class WalRecoveryReport
 /// <param name="Reason">Why the record was unreadable.</param>
 public sealed record WalTornTail(string SegmentPath, long Offset, long DiscardedBytes, string Reason)
 {
+    /// <summary>One line for the log: where the torn record was and how many bytes were discarded.</summary>
     public override string ToString() =>
         $"truncated a torn record at offset {Offset} of {SegmentPath} ({Reason}; {DiscardedBytes} byte(s) discarded)";
 }

@@ -181,6 +181,7 @@ public sealed partial class WriteAheadLog : IRaftStorage
         }
     }
 
+    /// <summary>Counters of the log's work so far (syncs, bytes written, segments, disk reads, cache size), read consistently.</summary>
     public WalStatistics Statistics
     {
         get
@@ -200,6 +201,7 @@ public sealed partial class WriteAheadLog : IRaftStorage
         }
     }
 
+    /// <inheritdoc />
     public StorageStatus InitialState(out HardState hardState, out ConfState confState)
     {
         lock (_gate)
@@ -211,6 +213,7 @@ public sealed partial class WriteAheadLog : IRaftStorage
         }
     }
 
+    /// <inheritdoc />
     public StorageStatus Term(ulong i, out ulong term)
     {
         lock (_gate)
@@ -230,6 +233,7 @@ public sealed partial class WriteAheadLog : IRaftStorage
         }
     }
 
+    /// <inheritdoc />
     public ulong LastIndex()
     {
         lock (_gate)
@@ -239,6 +243,7 @@ public sealed partial class WriteAheadLog : IRaftStorage
         }
     }
 
+    /// <inheritdoc />
     public ulong FirstIndex()
     {
         lock (_gate)
@@ -248,6 +253,7 @@ public sealed partial class WriteAheadLog : IRaftStorage
         }
     }
 
+    /// <inheritdoc />
     public StorageStatus Snapshot(out Snapshot snapshot)
     {
         lock (_gate)
