@@ -9,7 +9,7 @@ public enum ConfChangeType
     ConfChangeRemoveNode = 1,
     /// <summary>No membership change; carries application context for the node (etcd uses it for address updates).</summary>
     ConfChangeUpdateNode = 2,
-    /// <summary>Add the node as a learner (a non-voting member that receives the log), or demote a voter to learner.</summary>
+    /// <summary>Add the node as a learner (a non-voting member that receives the log), or turn a voter into a learner.</summary>
     ConfChangeAddLearnerNode = 3,
 }
 

@@ -33,7 +33,7 @@ public struct Message
     public Snapshot? Snapshot;
     /// <summary>Whether a response refuses the request (append, vote or pre-vote).</summary>
     public bool Reject;
-    /// <summary>On a rejected MsgAppResp: the follower's last index, a hint where the leader should retry.</summary>
+    /// <summary>On a rejected MsgAppResp: the index the leader should probe next (the follower's guess of where the logs still match; its term is in <see cref="LogTerm"/>).</summary>
     public ulong RejectHint;
     /// <summary>Opaque bytes carried end to end: the read-index request context, or the campaign type on votes.</summary>
     public ReadOnlyMemory<byte> Context;
