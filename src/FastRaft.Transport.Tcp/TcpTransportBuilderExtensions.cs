@@ -45,6 +45,30 @@ public static class TcpTransportBuilderExtensions
     }
 
     /// <summary>
+    /// Carries the node's Raft traffic over TCP WITHOUT authentication: connections open with a
+    /// plain hello and frames carry only a CRC-32C, so anyone who can reach the port can inject
+    /// Raft messages and steer the cluster. Only for networks where every host is trusted, or
+    /// tests; the transport warns when it starts. Addresses as in the authenticated overload.
+    /// </summary>
+    public static RaftNodeBuilder<TResult> UseInsecureTcpTransport<TResult>(this RaftNodeBuilder<TResult> builder,
+        IPEndPoint listen, IReadOnlyDictionary<ulong, IPEndPoint> peers)
+        where TResult : struct
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(listen);
+        ArgumentNullException.ThrowIfNull(peers);
+        var table = new Dictionary<ulong, IPEndPoint>(peers);
+        return builder.UseTcpTransport(context => new TcpTransportOptions
+        {
+            LocalId = context.NodeId,
+            ListenEndPoint = listen,
+            Peers = Others(table, context.NodeId),
+            InsecureNoAuthentication = true,
+            Time = context.Time,
+        });
+    }
+
+    /// <summary>
     /// Carries the node's Raft traffic over TCP with options of the caller's making: build them
     /// for <see cref="RaftTransportContext.NodeId"/> (as <see cref="TcpTransportOptions.LocalId"/>)
     /// and <see cref="RaftTransportContext.Time"/> (as <see cref="TcpTransportOptions.Time"/>).

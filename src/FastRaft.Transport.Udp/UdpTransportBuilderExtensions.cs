@@ -47,6 +47,23 @@ public static class UdpTransportBuilderExtensions
     }
 
     /// <summary>
+    /// Carries the node's Raft traffic over UDP WITHOUT authentication: datagrams carry only a
+    /// CRC-32C, so anyone who can send datagrams to the port can inject Raft messages and steer
+    /// the cluster. Only for networks where every host is trusted, or tests; the transport warns
+    /// when it starts. Addresses and datagram size as in the authenticated overload.
+    /// </summary>
+    public static RaftNodeBuilder<TResult> UseInsecureUdpTransport<TResult>(this RaftNodeBuilder<TResult> builder,
+        IPEndPoint listen, IReadOnlyDictionary<ulong, IPEndPoint> peers)
+        where TResult : struct
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(listen);
+        ArgumentNullException.ThrowIfNull(peers);
+        var table = new Dictionary<ulong, IPEndPoint>(peers);
+        return builder.UseUdpTransport(context => Options(context, listen, table, key: null));
+    }
+
+    /// <summary>
     /// Carries the node's Raft traffic over UDP with options of the caller's making: build them
     /// for <see cref="RaftTransportContext.NodeId"/> (as <see cref="UdpTransportOptions.LocalId"/>)
     /// and <see cref="RaftTransportContext.Time"/> (as <see cref="UdpTransportOptions.Time"/>).
@@ -70,7 +87,7 @@ public static class UdpTransportBuilderExtensions
         });
     }
 
-    private static UdpTransportOptions Options(RaftTransportContext context, IPEndPoint listen, Dictionary<ulong, IPEndPoint> peers, byte[] key)
+    private static UdpTransportOptions Options(RaftTransportContext context, IPEndPoint listen, Dictionary<ulong, IPEndPoint> peers, byte[]? key)
     {
         bool loopback = IPAddress.IsLoopback(listen.Address);
         foreach (IPEndPoint endPoint in peers.Values)
@@ -82,6 +99,7 @@ public static class UdpTransportBuilderExtensions
             LocalId = context.NodeId,
             Bind = listen,
             ClusterKey = key,
+            InsecureNoAuthentication = key is null,
             MaxDatagramSize = loopback ? LoopbackDatagramSize : NetworkDatagramSize,
             Time = context.Time,
         };
