@@ -23,7 +23,7 @@ public static class FastRaftServiceCollectionExtensions
     /// <param name="services">The host's services.</param>
     /// <param name="configuration">The configuration section holding the node's settings.</param>
     /// <param name="stateMachine">Makes the node's state machine (called once, when the node is built).</param>
-    /// <exception cref="InvalidOperationException">A node with this result type is already registered.</exception>
+    /// <exception cref="InvalidOperationException">A node is already registered in <paramref name="services"/> (one per service provider).</exception>
     public static IServiceCollection AddFastRaftNode<TResult>(this IServiceCollection services, IConfiguration configuration,
         Func<IServiceProvider, IStateMachine<TResult>> stateMachine)
         where TResult : struct
@@ -44,7 +44,7 @@ public static class FastRaftServiceCollectionExtensions
     /// <param name="services">The host's services.</param>
     /// <param name="configure">Sets the node's settings.</param>
     /// <param name="stateMachine">Makes the node's state machine (called once, when the node is built).</param>
-    /// <exception cref="InvalidOperationException">A node with this result type is already registered.</exception>
+    /// <exception cref="InvalidOperationException">A node is already registered in <paramref name="services"/> (one per service provider).</exception>
     public static IServiceCollection AddFastRaftNode<TResult>(this IServiceCollection services, Action<FastRaftNodeSettings> configure,
         Func<IServiceProvider, IStateMachine<TResult>> stateMachine)
         where TResult : struct
@@ -61,9 +61,10 @@ public static class FastRaftServiceCollectionExtensions
     {
         foreach (ServiceDescriptor d in services)
         {
-            if (d.ServiceType == typeof(RaftNode<TResult>))
+            // The settings are the service provider's one FastRaftNodeSettings: a second node would share them.
+            if (d.ServiceType == typeof(IValidateOptions<FastRaftNodeSettings>) && d.ImplementationInstance is FastRaftSettingsValidation)
             {
-                throw new InvalidOperationException($"a FastRaft node with result type {typeof(TResult).Name} is already registered: one node per result type and service provider");
+                throw new InvalidOperationException("a FastRaft node is already registered: AddFastRaftNode registers one node per service provider (host)");
             }
         }
         var validation = new FastRaftSettingsValidation(prefix);

@@ -104,11 +104,13 @@ public sealed class FastRaftHostingTests : IDisposable
     }
 
     [Fact]
-    public void A_second_node_of_the_same_result_type_is_refused()
+    public void A_second_node_in_one_service_provider_is_refused()
     {
         var services = new ServiceCollection();
         services.AddFastRaftNode<long>(_ => { }, _ => new PayloadLog());
         Assert.Throws<InvalidOperationException>(() => services.AddFastRaftNode<long>(_ => { }, _ => new PayloadLog()));
+        // Another result type would still share the one FastRaftNodeSettings.
+        Assert.Throws<InvalidOperationException>(() => services.AddFastRaftNode<ulong>(_ => { }, _ => new RecordingStateMachine()));
     }
 
     [Fact]
