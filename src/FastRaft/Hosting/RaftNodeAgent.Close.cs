@@ -4,6 +4,12 @@ namespace FastRaft.Hosting;
 public sealed partial class RaftNodeAgent<TResult>
 {
     /// <summary>
+    /// Set by whoever built the node with a storage of its own making (the builder): the storage
+    /// is then disposed on close, after the transport. Otherwise the storage stays the caller's.
+    /// </summary>
+    internal bool OwnsStorage { get; set; }
+
+    /// <summary>
     /// Closes the node, once (the runner's thread, or the host's when the node never ran): every
     /// outstanding request fails as ShuttingDown, the transport is disposed, and
     /// <see cref="Completion"/> completes (faulted with <see cref="Fault"/> if the node died).
@@ -34,6 +40,17 @@ public sealed partial class RaftNodeAgent<TResult>
         catch (Exception ex)
         {
             _log.Error($"node {Id:x}: disposing the transport threw: {ex}");
+        }
+        if (OwnsStorage)
+        {
+            try
+            {
+                _storage.Dispose();
+            }
+            catch (Exception ex)
+            {
+                _log.Error($"node {Id:x}: closing the storage threw: {ex}");
+            }
         }
         _meter?.Dispose();
         Exception? fault = Volatile.Read(ref _fault);
