@@ -1,5 +1,6 @@
-using FastRaft.Core.Logging;
 using FastRaft.Sample.Cli;
+using FastRaft.Sample.Logging;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Sample;
 
@@ -33,7 +34,7 @@ public static class SampleApp
             e.WriteLine(SampleOptions.Usage);
             return 2;
         }
-        var logger = new RaftLogger(new TextWriterRaftLogSink(e, options.Verbose ? RaftLogLevel.Info : RaftLogLevel.Warning));
+        var logger = new TextWriterLogger(e, options.Verbose ? LogLevel.Information : LogLevel.Warning);
         try
         {
             return options.Mode switch
