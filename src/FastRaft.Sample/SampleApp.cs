@@ -1,5 +1,6 @@
 using FastRaft.Sample.Cli;
 using FastRaft.Sample.Logging;
+using FastRaft.Sample.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Sample;
@@ -35,6 +36,8 @@ public static class SampleApp
             return 2;
         }
         var logger = new TextWriterLogger(e, options.Verbose ? LogLevel.Information : LogLevel.Warning);
+        // The console exporter writes to the process's standard output, not to `output`.
+        using IDisposable? metrics = options.OtelConsole ? ConsoleMetricsExport.Start() : null;
         try
         {
             return options.Mode switch

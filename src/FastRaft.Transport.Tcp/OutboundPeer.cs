@@ -103,7 +103,7 @@ public sealed partial class TcpTransport
                     int failures = Volatile.Read(ref _failures);
                     if (failures > 0)
                     {
-                        await Task.Delay(owner.Backoff(failures - 1), stopping).ConfigureAwait(false);
+                        await Task.Delay(owner.Backoff(failures - 1), owner._options.Time, stopping).ConfigureAwait(false);
                     }
                     if (Volatile.Read(ref _closed))
                     {

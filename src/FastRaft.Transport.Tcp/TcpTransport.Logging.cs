@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using FastRaft.Core.Logging;
@@ -71,9 +70,9 @@ public sealed partial class TcpTransport
         {
             return;
         }
-        long now = Stopwatch.GetTimestamp();
+        long now = _options.Time.GetTimestamp();
         long last = Volatile.Read(ref _floodLoggedAt);
-        if (last != 0 && Stopwatch.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1))
+        if (last != 0 && _options.Time.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1))
         {
             Interlocked.Increment(ref _floodUnlogged);
             return;
