@@ -1,5 +1,7 @@
-using FastRaft.Core.Logging;
 using FastRaft.Sample.Cli;
+using FastRaft.Sample.Logging;
+using FastRaft.Sample.Telemetry;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Sample;
 
@@ -33,7 +35,9 @@ public static class SampleApp
             e.WriteLine(SampleOptions.Usage);
             return 2;
         }
-        var logger = new RaftLogger(new TextWriterRaftLogSink(e, options.Verbose ? RaftLogLevel.Info : RaftLogLevel.Warning));
+        var logger = new TextWriterLogger(e, options.Verbose ? LogLevel.Information : LogLevel.Warning);
+        // The console exporter writes to the process's standard output, not to `output`.
+        using IDisposable? metrics = options.OtelConsole ? ConsoleMetricsExport.Start() : null;
         try
         {
             return options.Mode switch

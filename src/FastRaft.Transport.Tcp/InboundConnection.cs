@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FastRaft.Transport.Tcp.Security;
 
 namespace FastRaft.Transport.Tcp;
@@ -8,11 +7,11 @@ namespace FastRaft.Transport.Tcp;
 /// current partial frame began and when it last received anything (both written by its
 /// receive task, read by the transport's deadline timer), and a token that closes it.
 /// </summary>
-internal sealed class InboundConnection(SecuredConnection connection, CancellationToken stopping) : IDisposable
+internal sealed class InboundConnection(SecuredConnection connection, CancellationToken stopping, TimeProvider time) : IDisposable
 {
     private readonly CancellationTokenSource _closing = CancellationTokenSource.CreateLinkedTokenSource(stopping);
     private long _partialFrameSince;
-    private long _lastReceived = Stopwatch.GetTimestamp();
+    private long _lastReceived = time.GetTimestamp();
     private int _closedFor;
 
     public SecuredConnection Connection { get; } = connection;
@@ -33,7 +32,7 @@ internal sealed class InboundConnection(SecuredConnection connection, Cancellati
     /// </summary>
     public void OnRead(bool framesRead, bool partialFrame)
     {
-        long now = Stopwatch.GetTimestamp();
+        long now = time.GetTimestamp();
         Volatile.Write(ref _lastReceived, now);
         if (!partialFrame)
         {
@@ -45,7 +44,7 @@ internal sealed class InboundConnection(SecuredConnection connection, Cancellati
         }
     }
 
-    /// <summary>Closes the connection when a deadline has passed (deadline timer; ticks are Stopwatch ticks, idle 0 = off).</summary>
+    /// <summary>Closes the connection when a deadline has passed (deadline timer; ticks are timestamp units of the transport's clock, idle 0 = off).</summary>
     public void CheckDeadlines(long now, long frameTimeoutTicks, long idleTimeoutTicks, long snapshotIdleTicks)
     {
         long partialSince = Volatile.Read(ref _partialFrameSince);

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using FastRaft.Core.Logging;
 using FastRaft.Protocol;
 using FastRaft.Transport.Tcp.Security;
 
@@ -102,7 +103,7 @@ public sealed partial class TcpTransport
                     int failures = Volatile.Read(ref _failures);
                     if (failures > 0)
                     {
-                        await Task.Delay(owner.Backoff(failures - 1), stopping).ConfigureAwait(false);
+                        await Task.Delay(owner.Backoff(failures - 1), owner._options.Time, stopping).ConfigureAwait(false);
                     }
                     if (Volatile.Read(ref _closed))
                     {
@@ -177,7 +178,7 @@ public sealed partial class TcpTransport
             {
                 return;
             }
-            owner._options.Logger?.Info($"tcp transport {owner.LocalId}: node {id} at {endPoint} closed the connection; redialling");
+            owner._log?.Info(RaftLogEvents.TcpConnectionRefused, $"tcp transport {owner.LocalId}: node {id} at {endPoint} closed the connection; redialling");
             // Counted as a failure so that a peer which accepts and closes at once is redialled with backoff.
             Volatile.Write(ref _failures, 1);
             Drop(channel);

@@ -28,7 +28,7 @@ public sealed partial class TcpTransport
         Refusal refusal;
         try
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            using var deadline = new ClockedCancellation(_options.Time, stopping);
             deadline.CancelAfter(_options.HandshakeTimeout);
             await socket.ConnectAsync(endPoint, deadline.Token).ConfigureAwait(false);
             connected = true;

@@ -1,16 +1,15 @@
-using System.Diagnostics;
-
 namespace FastRaft.Transport.Tcp;
 
 public sealed partial class TcpTransport
 {
     private readonly HashSet<InboundConnection> _open = [];
     private readonly Lock _openGate = new();
-    private Timer? _deadlineTimer;
+    private ITimer? _deadlineTimer;
 
     /// <summary>
     /// A timer checks every open connection's frame and idle deadlines a few times per the
-    /// shortest of them, so the receive path only stamps times (no timer per read).
+    /// shortest of them, so the receive path only stamps times (no timer per read). Timer and
+    /// stamps are on <see cref="TcpTransportOptions.Time"/>.
     /// </summary>
     private void StartDeadlineTimer()
     {
@@ -20,7 +19,7 @@ public sealed partial class TcpTransport
             shortest = _options.IdleTimeout;
         }
         TimeSpan period = TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 4, TimeSpan.FromMilliseconds(5).Ticks, TimeSpan.FromSeconds(1).Ticks));
-        _deadlineTimer = new Timer(static state => ((TcpTransport)state!).CheckDeadlines(), this, period, period);
+        _deadlineTimer = _options.Time.CreateTimer(static state => ((TcpTransport)state!).CheckDeadlines(), this, period, period);
     }
 
     private void Track(InboundConnection inbound)
@@ -41,18 +40,13 @@ public sealed partial class TcpTransport
 
     private void CheckDeadlines()
     {
-        long now = Stopwatch.GetTimestamp();
-        long frameTicks = ToStopwatchTicks(_options.FrameTimeout);
-        long idleTicks = _options.IdleTimeout == Timeout.InfiniteTimeSpan ? 0 : ToStopwatchTicks(_options.IdleTimeout);
-        long snapshotIdleTicks = ToStopwatchTicks(_options.SnapshotIdleTimeout);
+        long now = _options.Time.GetTimestamp();
         lock (_openGate)
         {
             foreach (InboundConnection inbound in _open)
             {
-                inbound.CheckDeadlines(now, frameTicks, idleTicks, snapshotIdleTicks);
+                inbound.CheckDeadlines(now, _frameTimeoutTicks, _idleTimeoutTicks, _snapshotIdleTicks);
             }
         }
     }
-
-    private static long ToStopwatchTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 }

@@ -60,7 +60,7 @@ public sealed partial class TcpTransport
                 Refuse(connection, refusal);
                 return;
             }
-            inbound = new InboundConnection(connection, _stopping.Token);
+            inbound = new InboundConnection(connection, _stopping.Token, _options.Time);
             Track(inbound);
             refusal = await ReadFramesAsync(connection.Channel!, connection.PeerId, inbound).ConfigureAwait(false);
             Refuse(connection, refusal);
@@ -88,7 +88,7 @@ public sealed partial class TcpTransport
 
     private async Task<Refusal> AcceptHandshakeAsync(SecuredConnection connection)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        using var deadline = new ClockedCancellation(_options.Time, _stopping.Token);
         deadline.CancelAfter(_options.HandshakeTimeout);
         try
         {

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using FastRaft.Core.Logging;
 using FastRaft.Transport.Tcp.Security;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Transport.Tcp;
 
@@ -19,16 +19,16 @@ public sealed partial class TcpTransport
             return;
         }
         // Logged before it is counted: whoever sees the count finds the log line written.
-        if (_options.Logger is RaftLogger log)
+        if (_log is RaftLogger log)
         {
             if (refusal.Reason is TcpRefusalReason.PeerClosed or TcpRefusalReason.Idle)
             {
                 // Ordinary: a peer restarted, or a silent follower's connection timed out.
-                log.Info($"tcp transport {LocalId}: closed the connection from {connection.Remote} (node {connection.PeerId}): {ReasonTag(refusal.Reason)}: {refusal.Detail}");
+                log.Info(RaftLogEvents.TcpConnectionRefused, $"tcp transport {LocalId}: closed the connection from {connection.Remote} (node {connection.PeerId}): {ReasonTag(refusal.Reason)}: {refusal.Detail}");
             }
             else
             {
-                log.Warning($"tcp transport {LocalId}: refused the connection from {connection.Remote}{PeerSuffix(connection.PeerId)}: {ReasonTag(refusal.Reason)}: {refusal.Detail}");
+                log.Warning(RaftLogEvents.TcpConnectionRefused, $"tcp transport {LocalId}: refused the connection from {connection.Remote}{PeerSuffix(connection.PeerId)}: {ReasonTag(refusal.Reason)}: {refusal.Detail}");
             }
         }
         Counters.Count(refusal.Reason);
@@ -37,13 +37,13 @@ public sealed partial class TcpTransport
     /// <summary>A dial that did not produce a connection; warned about when this node refused the peer and the reason is new, else logged at debug.</summary>
     private void LogDialFailure(ulong peer, EndPoint endPoint, Refusal refusal, bool repeated)
     {
-        if (_options.Logger is not RaftLogger log)
+        if (_log is not RaftLogger log)
         {
             return;
         }
         if (IsOwnRefusal(refusal.Reason) && !repeated)
         {
-            log.Warning($"tcp transport {LocalId}: refused node {peer} at {endPoint}: {ReasonTag(refusal.Reason)}: {refusal.Detail}");
+            log.Warning(RaftLogEvents.TcpConnectionRefused, $"tcp transport {LocalId}: refused node {peer} at {endPoint}: {ReasonTag(refusal.Reason)}: {refusal.Detail}");
         }
         else if (refusal.IsRefused)
         {
@@ -61,25 +61,25 @@ public sealed partial class TcpTransport
         or TcpRefusalReason.CertificateNotPinned or TcpRefusalReason.CertificateNameMismatch;
 
     private void LogForged(SecuredConnection connection, ulong peer, ulong claimed) =>
-        _options.Logger?.Warning($"tcp transport {LocalId}: node {peer} at {connection.Remote} sent messages claiming to be from node {claimed}: {ReasonTag(TcpRefusalReason.ForgedSender)} (dropped; logged once per connection)");
+        _log?.Warning(RaftLogEvents.TcpForgedSender, $"tcp transport {LocalId}: node {peer} at {connection.Remote} sent messages claiming to be from node {claimed}: {ReasonTag(TcpRefusalReason.ForgedSender)} (dropped; logged once per connection)");
 
     /// <summary>A flood is logged at most once a second, with how many refusals the line stands for.</summary>
     private void LogFlood(Socket socket)
     {
-        if (_options.Logger is not RaftLogger log || !log.IsEnabled(RaftLogLevel.Warning))
+        if (_log is not RaftLogger log || !log.IsEnabled(LogLevel.Warning))
         {
             return;
         }
-        long now = Stopwatch.GetTimestamp();
+        long now = _options.Time.GetTimestamp();
         long last = Volatile.Read(ref _floodLoggedAt);
-        if (last != 0 && Stopwatch.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1))
+        if (last != 0 && _options.Time.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1))
         {
             Interlocked.Increment(ref _floodUnlogged);
             return;
         }
         Volatile.Write(ref _floodLoggedAt, now);
         long more = Interlocked.Exchange(ref _floodUnlogged, 0);
-        log.Warning($"tcp transport {LocalId}: refused the connection from {RemoteOf(socket)}: {ReasonTag(TcpRefusalReason.TooManyConnections)}: {_options.MaxInboundConnections} are open{(more > 0 ? $" ({more} more refused since the last such line)" : "")}");
+        log.Warning(RaftLogEvents.TcpConnectionFlood, $"tcp transport {LocalId}: refused the connection from {RemoteOf(socket)}: {ReasonTag(TcpRefusalReason.TooManyConnections)}: {_options.MaxInboundConnections} are open{(more > 0 ? $" ({more} more refused since the last such line)" : "")}");
     }
 
     private void WarnInsecure()
@@ -87,9 +87,9 @@ public sealed partial class TcpTransport
         string warning = $"WARNING: FastRaft TCP transport of node {LocalId} on {LocalEndPoint} runs WITHOUT AUTHENTICATION "
             + "(TcpTransportOptions.InsecureNoAuthentication): anyone who can connect to this port can inject Raft messages "
             + "and steer the cluster. Set TcpTransportOptions.Tls (mutual TLS) or ClusterKey (the same 32 random bytes on every node) instead.";
-        if (_options.Logger is RaftLogger logger)
+        if (_log is RaftLogger logger)
         {
-            logger.Warning(warning);
+            logger.Warning(RaftLogEvents.TcpInsecure, $"{warning}");
         }
         else
         {

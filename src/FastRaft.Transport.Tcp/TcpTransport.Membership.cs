@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using FastRaft.Protocol;
@@ -8,7 +7,7 @@ namespace FastRaft.Transport.Tcp;
 public sealed partial class TcpTransport
 {
     /// <summary>How long a member the address book could not place waits before it is looked up again.</summary>
-    private static readonly long LookupRetryTicks = Stopwatch.Frequency / 10;
+    private static readonly TimeSpan LookupRetryDelay = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The members of the last configuration reported, this node excluded (node thread).</summary>
     private HashSet<ulong> _configMembers = [];
@@ -63,7 +62,7 @@ public sealed partial class TcpTransport
     {
         peer = null;
         if (!_configMembers.Contains(id)
-            || (_unresolved.TryGetValue(id, out long retryAt) && Stopwatch.GetTimestamp() < retryAt))
+            || (_unresolved.TryGetValue(id, out long retryAt) && _options.Time.GetTimestamp() < retryAt))
         {
             return false;
         }
@@ -75,7 +74,7 @@ public sealed partial class TcpTransport
         IPEndPoint? endPoint = _options.Peers.TryGetValue(id, out IPEndPoint? listed) ? listed : _options.AddressBook?.Invoke(id);
         if (endPoint is null)
         {
-            _unresolved[id] = Stopwatch.GetTimestamp() + LookupRetryTicks;
+            _unresolved[id] = _options.Time.GetTimestamp() + ToTimestampTicks(LookupRetryDelay);
             return false;
         }
         _unresolved.Remove(id);

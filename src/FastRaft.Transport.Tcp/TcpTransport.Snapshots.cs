@@ -38,7 +38,7 @@ public sealed partial class TcpTransport
         await Task.Yield();
         bool delivered = false;
         SecuredConnection? connection = null;
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        using var idle = new ClockedCancellation(_options.Time, _stopping.Token);
         try
         {
             DialResult dialled = await DialSecuredAsync(peer.Id, peer.EndPoint, _stopping.Token).ConfigureAwait(false);
@@ -83,7 +83,7 @@ public sealed partial class TcpTransport
         }
     }
 
-    private async Task<bool> WriteTransferAsync(AuthenticatedFrameChannel channel, OutgoingSnapshot snapshot, CancellationTokenSource idle)
+    private async Task<bool> WriteTransferAsync(AuthenticatedFrameChannel channel, OutgoingSnapshot snapshot, ClockedCancellation idle)
     {
         // Part -1 is the header, PieceCount the end frame, the rest the pieces.
         for (int part = -1; part <= snapshot.PieceCount; part++)

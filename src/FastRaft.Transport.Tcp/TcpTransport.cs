@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using FastRaft.Core;
+using FastRaft.Core.Logging;
 using FastRaft.Hosting;
 using FastRaft.Protocol;
 using FastRaft.Transport.Tcp.Polling;
@@ -38,6 +39,9 @@ public sealed partial class TcpTransport : ITransport
 
     private readonly TcpTransportOptions _options;
     private readonly TcpTransportMetrics _metrics;
+
+    // Null when no logger was given: refusals are then only counted.
+    private readonly RaftLogger? _log;
     private readonly ConnectionSecurity _security;
     private readonly Dictionary<ulong, OutboundPeer> _peers = [];
     private readonly LiveMemberSet _accepted;
@@ -57,6 +61,7 @@ public sealed partial class TcpTransport : ITransport
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
+        _log = options.Logger is null ? null : new RaftLogger(options.Logger);
         _accepted = new LiveMemberSet(options.Peers.Keys);
         _metrics = new TcpTransportMetrics(Counters, options.LocalId);
         _security = ConnectionSecurity.For(options, _accepted);

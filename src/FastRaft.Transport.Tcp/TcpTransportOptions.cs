@@ -1,6 +1,6 @@
 using System.Net;
 using FastRaft.Codec.Framing;
-using FastRaft.Core.Logging;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Transport.Tcp;
 
@@ -55,11 +55,12 @@ public sealed class TcpTransportOptions
     public bool InsecureNoAuthentication { get; init; }
 
     /// <summary>
-    /// Where the transport's warnings go (the node's <c>RaftConfig.Logger</c> suits): every refused
-    /// or closed connection, once, with its remote address and reason. When null, refusals are
-    /// only counted, and the insecure-mode warning is written to standard error.
+    /// Where the transport's warnings go (create it under the category
+    /// <see cref="Core.Logging.RaftLogCategories.TcpTransport"/>): every refused or closed
+    /// connection, once, with its remote address and reason. When null, refusals are only
+    /// counted, and the insecure-mode warning is written to standard error.
     /// </summary>
-    public RaftLogger? Logger { get; init; }
+    public ILogger? Logger { get; init; }
 
     /// <summary>The largest encoded message sent or accepted (a peer announcing more is disconnected); at least 64 KiB + 1, so a snapshot piece fits in one frame.</summary>
     public int MaxMessageBytes { get; init; } = FrameFormat.DefaultMaxPayloadBytes;

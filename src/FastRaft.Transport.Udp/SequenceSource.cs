@@ -15,6 +15,9 @@ internal sealed class SequenceSource
 
     private long _last;
 
+    // The wall clock, not UdpTransportOptions.Time: the start must exceed what this node sent in
+    // its previous life, as peers' replay windows remember it, which a test or simulation clock
+    // (restarting at its own epoch) cannot promise. It measures no duration.
     public SequenceSource()
         : this((ulong)Math.Max(0, (DateTime.UtcNow - Epoch).Ticks / TimeSpan.TicksPerMillisecond) << CounterBits)
     {

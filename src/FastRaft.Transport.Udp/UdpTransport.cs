@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using FastRaft.Core.Logging;
 using FastRaft.Hosting;
+using Microsoft.Extensions.Logging;
 using FastRaft.Transport.Udp.Wire;
 
 namespace FastRaft.Transport.Udp;
@@ -201,9 +202,9 @@ public sealed partial class UdpTransport : ITransport
         string warning = $"WARNING: FastRaft UDP transport of node {LocalId} on {LocalEndPoint} runs WITHOUT AUTHENTICATION "
             + "(UdpTransportOptions.InsecureNoAuthentication): anyone who can send datagrams to this port can inject Raft "
             + "messages and steer the cluster. Set UdpTransportOptions.ClusterKey (the same 32 random bytes on every node) instead.";
-        if (_options.Logger is RaftLogger logger)
+        if (_options.Logger is ILogger logger)
         {
-            logger.Warning($"{warning}");
+            new RaftLogger(logger).Warning(RaftLogEvents.UdpInsecure, $"{warning}");
         }
         else
         {

@@ -1,8 +1,8 @@
 #pragma warning disable CS1591 // docs pending: api helper
 using System.Net;
-using FastRaft.Core.Logging;
 using FastRaft.Hosting;
 using FastRaft.Transport.Udp.Wire;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Transport.Udp;
 
@@ -69,10 +69,10 @@ public sealed class UdpTransportOptions
     public bool InsecureNoAuthentication { get; set; }
 
     /// <summary>
-    /// Where the transport's warnings go (the node's <c>RaftConfig.Logger</c> suits); when null,
-    /// they are written to standard error.
+    /// Where the transport's warnings go (create it under the category
+    /// <see cref="Core.Logging.RaftLogCategories.UdpTransport"/>); when null, they are written to standard error.
     /// </summary>
-    public RaftLogger? Logger { get; set; }
+    public ILogger? Logger { get; set; }
 
     /// <summary>Chunked messages being reassembled at once, from all senders together.</summary>
     public int MaxConcurrentReassemblies { get; set; } = 4;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using FastRaft.Core.Logging;
 using FastRaft.Sample.Client;
 using FastRaft.Sample.Cluster;
 using FastRaft.Sample.Protocol;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Sample.Cli;
 
@@ -14,7 +14,7 @@ namespace FastRaft.Sample.Cli;
 /// </summary>
 internal static class DemoCommand
 {
-    public static async Task<int> RunAsync(SampleOptions options, TextWriter o, RaftLogger logger, CancellationToken cancel)
+    public static async Task<int> RunAsync(SampleOptions options, TextWriter o, ILogger logger, CancellationToken cancel)
     {
         TimeSpan duration = options.Duration ?? TimeSpan.FromSeconds(20);
         string raftOver = options.Transport == RaftTransportKind.Tcp ? "TCP" : "UDP";

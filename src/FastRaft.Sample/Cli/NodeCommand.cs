@@ -1,11 +1,11 @@
 using System.Net;
 using System.Diagnostics;
-using FastRaft.Core.Logging;
 using FastRaft.Sample.Client;
 using FastRaft.Sample.Cluster;
 using FastRaft.Sample.Protocol;
 using FastRaft.Transport.Tcp;
 using FastRaft.Transport.Udp;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Sample.Cli;
 
@@ -17,7 +17,7 @@ namespace FastRaft.Sample.Cli;
 internal static class NodeCommand
 {
     /// <param name="environmentKey">The value of <see cref="ClusterKeyFile.EnvironmentVariable"/> (null when unset).</param>
-    public static async Task<int> RunAsync(SampleOptions options, TextWriter o, TextWriter e, RaftLogger logger, string? environmentKey, CancellationToken cancel)
+    public static async Task<int> RunAsync(SampleOptions options, TextWriter o, TextWriter e, ILogger logger, string? environmentKey, CancellationToken cancel)
     {
         PeerAddress self = options.Peers.First(p => p.Id == options.NodeId);
         var peers = options.Peers.Where(p => p.Id != self.Id).ToDictionary(p => p.Id, p => p.Raft);

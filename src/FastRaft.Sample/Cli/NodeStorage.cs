@@ -1,8 +1,8 @@
-using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
 using FastRaft.Protocol;
 using FastRaft.Storage;
 using FastRaft.Storage.Wal;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Sample.Cli;
 
@@ -35,7 +35,7 @@ internal sealed class NodeStorage : IDisposable
     /// saying what to do. Notes for the operator (a flag ignored) go to <paramref name="o"/>.
     /// </summary>
     /// <exception cref="IOException">The write-ahead log cannot be opened (damaged, locked, unreadable).</exception>
-    public static bool TryOpen(SampleOptions options, RaftLogger logger, TextWriter o, out NodeStorage? storage, out string error)
+    public static bool TryOpen(SampleOptions options, ILogger logger, TextWriter o, out NodeStorage? storage, out string error)
     {
         storage = null;
         error = "";

@@ -63,6 +63,8 @@ public sealed class SampleOptions
           --no-failover       (demo) do not stop the leader half-way
           --seed N            seed of the order flow (default 1)
           --verbose           log the consensus core's info messages
+          --otel-console      (demo, node) export FastRaft's meters with OpenTelemetry's
+                              console exporter every 5 seconds (and once at exit)
         """;
 
     public SampleMode Mode { get; private set; } = SampleMode.Demo;
@@ -83,6 +85,9 @@ public sealed class SampleOptions
     public int Seed { get; private set; } = 1;
 
     public bool Verbose { get; private set; }
+
+    /// <summary>Export the FastRaft meters with OpenTelemetry's console exporter (<c>--otel-console</c>).</summary>
+    public bool OtelConsole { get; private set; }
 
     /// <summary>How the nodes talk Raft (<c>--transport</c>).</summary>
     public RaftTransportKind Transport { get; private set; } = RaftTransportKind.Udp;
@@ -245,6 +250,9 @@ public sealed class SampleOptions
                     break;
                 case "--verbose":
                     options.Verbose = true;
+                    break;
+                case "--otel-console":
+                    options.OtelConsole = true;
                     break;
                 default:
                     error = $"unknown argument '{arg}' (see --help)";

@@ -2,12 +2,12 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using FastRaft.Core.Logging;
 using FastRaft.Hosting;
 using FastRaft.Protocol;
 using FastRaft.Sample.Gateway;
 using FastRaft.Sample.Matching;
 using FastRaft.Sample.Protocol;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Sample.Cluster;
 
@@ -37,7 +37,7 @@ internal sealed partial class ClientEndpoint : IGatewayHost, IProposalSink, IDis
     private readonly Socket _listener;
     private readonly RaftNode<CommandResult> _node;
     private readonly ClusterStateMachine _state;
-    private readonly RaftLogger _logger;
+    private readonly ILogger _logger;
     private readonly Func<ulong, IPEndPoint?>? _clientAddressOf;
     private readonly ConcurrentDictionary<long, GatewayConnection> _connections = new();
     private readonly BoundedQueue<GatewayReply> _replyPool = new(PooledReplies);
@@ -57,7 +57,7 @@ internal sealed partial class ClientEndpoint : IGatewayHost, IProposalSink, IDis
     /// <param name="options">The gateway's limits (null: the defaults).</param>
     /// <exception cref="PortBindException">The port cannot be bound.</exception>
     public ClientEndpoint(IPEndPoint bind, RaftNode<CommandResult> node, ClusterStateMachine state, byte[]? membershipKey,
-        RaftLogger logger, ClientGatewayOptions? options = null, Func<ulong, IPEndPoint?>? clientAddressOf = null)
+        ILogger logger, ClientGatewayOptions? options = null, Func<ulong, IPEndPoint?>? clientAddressOf = null)
     {
         _clientAddressOf = clientAddressOf;
         Options = options ?? ClientGatewayOptions.Default;
@@ -210,14 +210,9 @@ internal sealed partial class ClientEndpoint : IGatewayHost, IProposalSink, IDis
             _ => "a connection error",
         };
         string line = $"client gateway of node {_node.Id}: closed the connection from {remote?.ToString() ?? "?"}: {what} ({reason})";
-        if (reason == GatewayRefusal.ConnectionError)
-        {
-            _logger.Info(line);
-        }
-        else
-        {
-            _logger.Warning(line);
-        }
+        // The text as it is (not a message template: an address may hold braces).
+        LogLevel level = reason == GatewayRefusal.ConnectionError ? LogLevel.Information : LogLevel.Warning;
+        _logger.Log(level, default, line, null, static (text, _) => text);
     }
 
     private static EndPoint? RemoteOf(Socket socket)

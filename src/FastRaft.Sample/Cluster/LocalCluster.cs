@@ -1,11 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
 using FastRaft.Sample.Protocol;
 using FastRaft.Storage;
 using FastRaft.Storage.Wal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FastRaft.Sample.Cluster;
 
@@ -22,7 +23,7 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly Dictionary<ulong, SampleNode> _running = [];
     private readonly Dictionary<ulong, IPEndPoint> _raftEndPoints = [];
     private readonly Dictionary<ulong, IPEndPoint> _clientEndPoints = [];
-    private readonly RaftLogger _logger;
+    private readonly ILogger _logger;
     private readonly Gateway.ClientGatewayOptions? _gateway;
 
     // Nodes started empty to be added at run time: they must never bootstrap, even when restarted empty.
@@ -35,12 +36,12 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <param name="clusterKey">The cluster key; null makes a new random one.</param>
     /// <param name="transport">How the nodes talk Raft to each other.</param>
     /// <param name="gateway">The limits of every node's client gateway (null: the defaults).</param>
-    public LocalCluster(int size, string? dataDirectory, RaftLogger? logger = null, byte[]? clusterKey = null, RaftTransportKind transport = RaftTransportKind.Udp,
+    public LocalCluster(int size, string? dataDirectory, ILogger? logger = null, byte[]? clusterKey = null, RaftTransportKind transport = RaftTransportKind.Udp,
         Gateway.ClientGatewayOptions? gateway = null)
     {
         _gateway = gateway;
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
-        _logger = logger ?? RaftLogger.Null;
+        _logger = logger ?? NullLogger.Instance;
         Transport = transport;
         ClusterKey = clusterKey ?? RandomNumberGenerator.GetBytes(RaftSettings.ClusterKeySize);
         Members = [.. Enumerable.Range(1, size).Select(i => (ulong)i)];

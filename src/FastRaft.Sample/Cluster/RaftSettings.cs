@@ -1,10 +1,10 @@
 using System.Net;
 using FastRaft.Core;
-using FastRaft.Core.Logging;
 using FastRaft.Hosting;
 using FastRaft.Sample.Matching;
 using FastRaft.Transport.Tcp;
 using FastRaft.Transport.Udp;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Sample.Cluster;
 
@@ -76,7 +76,7 @@ public static class RaftSettings
     /// <paramref name="addressBook"/> (the member directory, filled from the membership changes).
     /// </summary>
     public static TcpTransportOptions TcpTransport(ulong id, IPEndPoint listen, IReadOnlyDictionary<ulong, IPEndPoint> peers, byte[]? clusterKey,
-        Func<ulong, IPEndPoint?>? addressBook = null, RaftLogger? logger = null)
+        Func<ulong, IPEndPoint?>? addressBook = null, ILogger? logger = null)
     {
         var others = new Dictionary<ulong, IPEndPoint>();
         foreach ((ulong peer, IPEndPoint endPoint) in peers)
@@ -105,7 +105,7 @@ public static class RaftSettings
     /// <summary>The node host's options for node <paramref name="id"/>.</summary>
     /// <param name="initialMembers">The voters to bootstrap with when the storage is empty; null to wait for a leader to add this node.</param>
     /// <param name="maxSizePerMsg">The transport's bound on one append (<see cref="MaxSizePerMsg(UdpTransport)"/> or <see cref="TcpMaxSizePerMsg"/>).</param>
-    public static RaftNodeOptions Node(ulong id, IReadOnlyList<ulong>? initialMembers, ulong maxSizePerMsg, RaftLogger logger) => new()
+    public static RaftNodeOptions Node(ulong id, IReadOnlyList<ulong>? initialMembers, ulong maxSizePerMsg, ILogger logger) => new()
     {
         Raft = new RaftConfig
         {

@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
-using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
 using FastRaft.Hosting;
 using FastRaft.Sample.Matching;
 using FastRaft.Sample.Protocol;
 using FastRaft.Transport.Tcp;
 using FastRaft.Transport.Udp;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FastRaft.Sample.Cluster;
 
@@ -79,7 +80,7 @@ public sealed class SampleNode : IAsyncDisposable
     /// <exception cref="PortBindException">The Raft or the client port cannot be bound (the message names it).</exception>
     /// <exception cref="ArgumentException">A TCP node on port 0.</exception>
     /// <param name="gateway">The client gateway's limits (null: the defaults).</param>
-    public static SampleNode Create(NodeConfig config, IRaftStorage storage, RaftLogger? logger = null, Gateway.ClientGatewayOptions? gateway = null)
+    public static SampleNode Create(NodeConfig config, IRaftStorage storage, ILogger? logger = null, Gateway.ClientGatewayOptions? gateway = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(storage);
@@ -113,9 +114,9 @@ public sealed class SampleNode : IAsyncDisposable
         RaftNode<CommandResult>? raft = null;
         try
         {
-            raft = new RaftNode<CommandResult>(RaftSettings.Node(config.Id, config.InitialMembers, maxSizePerMsg, logger ?? RaftLogger.Null), storage, transport, state);
+            raft = new RaftNode<CommandResult>(RaftSettings.Node(config.Id, config.InitialMembers, maxSizePerMsg, logger ?? NullLogger.Instance), storage, transport, state);
             byte[]? membershipKey = config.ClusterKey is null ? null : MembershipAuthentication.DeriveKey(config.ClusterKey);
-            var clients = new ClientEndpoint(config.ClientBind, raft, state, membershipKey, logger ?? RaftLogger.Null, gateway, config.ClientAddressOf);
+            var clients = new ClientEndpoint(config.ClientBind, raft, state, membershipKey, logger ?? NullLogger.Instance, gateway, config.ClientAddressOf);
             return new SampleNode(config, udp, tcp, raft, state, clients);
         }
         catch

@@ -53,6 +53,9 @@ internal sealed class PeerCertificateValidator(TcpTlsOptions tls, IReadOnlySet<s
         }
         else
         {
+            // Calendar time against the certificate's dates, as the chain check above uses: not
+            // TcpTransportOptions.Time, whose test or simulation clock drives timeouts and must
+            // not make a real certificate look expired or not yet valid.
             DateTime now = DateTime.Now;
             if (now < peer.NotBefore || now > peer.NotAfter)
             {

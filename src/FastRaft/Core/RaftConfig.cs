@@ -1,7 +1,7 @@
 #pragma warning disable CS1591 // docs pending: api helper
-using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
 using FastRaft.Protocol;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Core;
 
@@ -74,8 +74,12 @@ public sealed class RaftConfig
     /// </summary>
     public bool StepDownAfterCatchUp { get; set; }
 
-    /// <summary>The core's logger (default: silent).</summary>
-    public RaftLogger Logger { get; set; } = RaftLogger.Null;
+    /// <summary>
+    /// Where the core logs (etcd's lines: elections, term changes, refused messages, invariant
+    /// violations); null (the default) is silent. Create it under the category
+    /// <see cref="Logging.RaftLogCategories.Raft"/>. A disabled level costs no formatting and no allocation.
+    /// </summary>
+    public ILogger? Logger { get; set; }
 
     /// <summary>
     /// Source of the randomized election timeout. Injected so the core stays deterministic; when

@@ -146,7 +146,7 @@ public sealed class RawNode
     private StepResult Refuse(in Message m, StepResult reason)
     {
         _refusals.Add(reason);
-        _raft.Logger.Warning($"{_raft.Id:x} [term: {_raft.Term}] refused {m.Type} from {m.From:x} [term: {m.Term}, logterm: {m.LogTerm}, index: {m.Index}, commit: {m.Commit}, entries: {m.Entries.Length}]: {reason.ErrorText()}");
+        _raft.Logger.Warning(RaftLogEvents.MessageRefused, $"{_raft.Id:x} [term: {_raft.Term}] refused {m.Type} from {m.From:x} [term: {m.Term}, logterm: {m.LogTerm}, index: {m.Index}, commit: {m.Commit}, entries: {m.Entries.Length}]: {reason.ErrorText()}");
         return reason;
     }
 

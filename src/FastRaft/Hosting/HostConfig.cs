@@ -1,4 +1,5 @@
 using FastRaft.Core;
+using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
 
 namespace FastRaft.Hosting;
@@ -12,7 +13,7 @@ internal static class HostConfig
     /// batch of committed entries sized for applying, and a bound on waiting for a snapshot's
     /// status, as a safety net should a transport's report never arrive (see <see cref="RaftNodeOptions.Raft"/>).
     /// </summary>
-    public static RaftConfig Effective(RaftConfig given, IRaftStorage storage, ulong applied, ITransport transport)
+    public static RaftConfig Effective(RaftConfig given, IRaftStorage storage, ulong applied, ITransport transport, RaftLogger log)
     {
         RaftConfig config = given.Clone();
         config.Storage = storage;
@@ -25,7 +26,7 @@ internal static class HostConfig
         }
         else if (whole > 0 && config.MaxSizePerMsg != ulong.MaxValue && config.MaxSizePerMsg >= (ulong)whole)
         {
-            config.Logger.Warning($"node {config.Id:x}: MaxSizePerMsg {config.MaxSizePerMsg} is not below the transport's whole-message size {whole}: appends will be split");
+            log.Warning($"node {config.Id:x}: MaxSizePerMsg {config.MaxSizePerMsg} is not below the transport's whole-message size {whole}: appends will be split");
         }
         if (config.MaxCommittedSizePerReady == 0)
         {

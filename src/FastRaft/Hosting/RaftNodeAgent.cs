@@ -98,7 +98,8 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
         }
         storage.InitialState(out HardState hardState, out ConfState confState);
 
-        _config = HostConfig.Effective(options.Raft, storage, snapshot.Metadata.Index, transport);
+        _log = RaftLogger.For(options.Logger ?? options.Raft.Logger);
+        _config = HostConfig.Effective(options.Raft, storage, snapshot.Metadata.Index, transport, _log);
         _raw = new RawNode(_config);
         if (options.InitialMembers is { Count: > 0 } members && storage.LastIndex() == 0 && snapshot.IsEmpty)
         {
@@ -110,7 +111,6 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
         }
         _storage = storage;
         _transport = transport;
-        _log = _config.Logger;
         Time = options.Time;
         _tickInterval = HostConfig.TimestampUnits(options.TickInterval, Time);
         _continuationsInline = options.RunContinuationsInline;
@@ -260,7 +260,7 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
     private void Die(Exception ex)
     {
         Volatile.Write(ref _fault, ex);
-        _log.Error($"node {Id:x} stopped on a fault: {ex}");
+        _log.Error(RaftLogEvents.NodeFaulted, $"node {Id:x} stopped on a fault: {ex}");
         RequestStop();
     }
 }

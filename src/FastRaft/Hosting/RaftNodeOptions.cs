@@ -1,6 +1,7 @@
 using FastRaft.Core;
 using FastRaft.Hosting.Agents;
 using FastRaft.Hosting.Idle;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Hosting;
 
@@ -76,6 +77,14 @@ public sealed class RaftNodeOptions
     /// Leave null for a node joining an existing cluster: it waits, empty, until the leader adds it.
     /// </summary>
     public IReadOnlyList<ulong>? InitialMembers { get; init; }
+
+    /// <summary>
+    /// Where the host logs its own lines (snapshots not taken or refused, a handler or shutdown
+    /// failure, the fault that stopped the node), under the category
+    /// <see cref="Core.Logging.RaftLogCategories.Node"/>; when null, they go to
+    /// <see cref="RaftConfig.Logger"/> (and nowhere when that is null too).
+    /// </summary>
+    public ILogger? Logger { get; init; }
 
     /// <summary>When to snapshot the state machine and compact the log.</summary>
     public SnapshotPolicy Snapshots { get; init; } = new();

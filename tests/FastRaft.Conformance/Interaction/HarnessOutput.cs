@@ -1,36 +1,59 @@
 using System.Text;
-using FastRaft.Core.Logging;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Conformance.Interaction;
 
 /// <summary>
-/// The harness's output buffer, which is also the nodes' log sink (etcd's RedirectLogger):
-/// log lines and harness output interleave in the order they happen. Level NONE silences
-/// both; <see cref="WithIndent"/> captures a section and indents it by two spaces.
+/// The harness's output buffer, which is also the nodes' logger (etcd's RedirectLogger):
+/// log lines ("LEVEL message", etcd's level names) and harness output interleave in the order
+/// they happen. Level NONE silences both; <see cref="WithIndent"/> captures a section and
+/// indents it by two spaces.
 /// </summary>
-internal sealed class HarnessOutput : IRaftLogSink
+internal sealed class HarnessOutput : ILogger
 {
+    /// <summary>etcd's level names, lowest first, with the <see cref="LogLevel"/> each stands for.</summary>
+    public static readonly (string Name, LogLevel Level)[] LevelNames =
+    [
+        ("DEBUG", LogLevel.Debug), ("INFO", LogLevel.Information), ("WARN", LogLevel.Warning),
+        ("ERROR", LogLevel.Error), ("FATAL", LogLevel.Critical), ("NONE", LogLevel.None),
+    ];
+
     private StringBuilder _current = new();
 
-    public RaftLogLevel Level { get; set; } = RaftLogLevel.Debug;
+    public LogLevel Level { get; set; } = LogLevel.Debug;
 
-    public bool Quiet => Level == RaftLogLevel.None;
+    public bool Quiet => Level == LogLevel.None;
 
     public int Length => _current.Length;
 
-    public bool IsEnabled(RaftLogLevel level) => level >= Level && Level != RaftLogLevel.None;
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= Level && Level != LogLevel.None;
 
-    public void Write(RaftLogLevel level, string message)
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
-        if (!IsEnabled(level))
+        if (!IsEnabled(logLevel))
         {
             return;
         }
-        _current.Append(RaftLogger.LevelName(level)).Append(' ').Append(message);
+        string message = formatter(state, exception);
+        _current.Append(NameOf(logLevel)).Append(' ').Append(message);
         if (message.Length == 0 || message[^1] != '\n')
         {
             _current.Append('\n');
         }
+    }
+
+    private static string NameOf(LogLevel level)
+    {
+        foreach ((string name, LogLevel l) in LevelNames)
+        {
+            if (l == level)
+            {
+                return name;
+            }
+        }
+        return level.ToString().ToUpperInvariant();
     }
 
     public void Append(string s)

@@ -1,6 +1,6 @@
 using FastRaft.Conformance.DataDriven;
 using FastRaft.Core;
-using FastRaft.Core.Logging;
+using Microsoft.Extensions.Logging;
 using FastRaft.Core.Storage;
 using FastRaft.Diagnostics;
 using FastRaft.Protocol;
@@ -273,7 +273,7 @@ public sealed partial class InteractionHarness
     private string? StabilizeCommand(TestCase tc, IReadOnlyList<CmdArg> args)
     {
         List<int> idxs = NodeIndexes(tc, args);
-        RaftLogLevel? restore = null;
+        LogLevel? restore = null;
         foreach (CmdArg arg in args)
         {
             if (arg.Key == "log-level" && arg.Vals.Count == 1)
@@ -292,7 +292,7 @@ public sealed partial class InteractionHarness
         }
         finally
         {
-            if (restore is RaftLogLevel level)
+            if (restore is LogLevel level)
             {
                 _output.Level = level;
             }

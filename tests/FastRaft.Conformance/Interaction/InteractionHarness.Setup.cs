@@ -1,7 +1,6 @@
 using FastRaft.Core.Storage;
 using FastRaft.Conformance.DataDriven;
 using FastRaft.Core;
-using FastRaft.Core.Logging;
 using FastRaft.Protocol;
 using FastRaft.Storage;
 
@@ -88,7 +87,7 @@ public sealed partial class InteractionHarness
             RaftConfig cfg = Clone(template);
             cfg.Id = id;
             cfg.Storage = storage;
-            cfg.Logger = new RaftLogger(_output);
+            cfg.Logger = _output;
             var rn = new RawNode(cfg);
             _nodes.Add(new HarnessNode(rn, storage, cfg, snap));
         }

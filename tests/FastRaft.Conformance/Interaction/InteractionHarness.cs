@@ -1,6 +1,6 @@
 using System.Globalization;
 using FastRaft.Conformance.DataDriven;
-using FastRaft.Core.Logging;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Conformance.Interaction;
 
@@ -85,9 +85,9 @@ public sealed partial class InteractionHarness : IScriptHarness
 
     private string? SetLogLevel(string name)
     {
-        foreach (RaftLogLevel level in Enum.GetValues<RaftLogLevel>())
+        foreach ((string levelName, LogLevel level) in HarnessOutput.LevelNames)
         {
-            if (string.Equals(RaftLogger.LevelName(level), name, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(levelName, name, StringComparison.OrdinalIgnoreCase))
             {
                 _output.Level = level;
                 return null;

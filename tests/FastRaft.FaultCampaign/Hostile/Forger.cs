@@ -44,7 +44,7 @@ internal sealed class Forger : IDisposable
                 ClusterKey = key,
                 InsecureNoAuthentication = key is null,
                 // The impostor's own insecurity is the point; its start-up warning is noise here.
-                Logger = FastRaft.Core.Logging.RaftLogger.Null,
+                Logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance,
             };
             List<ulong> victims = [];
             foreach ((ulong id, IPEndPoint endPoint) in members)

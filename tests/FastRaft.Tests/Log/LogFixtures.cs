@@ -2,6 +2,7 @@ using FastRaft.Core;
 using FastRaft.Core.Logging;
 using FastRaft.Protocol;
 using FastRaft.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Tests.Log;
 
@@ -57,14 +58,23 @@ internal static class LogFixtures
     public static string Text(ReadOnlyMemory<byte> data) => System.Text.Encoding.UTF8.GetString(data.Span);
 }
 
-/// <summary>A log sink that keeps every line, formatted as the conformance scripts print them.</summary>
-internal sealed class CapturingLogSink(RaftLogLevel minimum = RaftLogLevel.Debug) : IRaftLogSink
+/// <summary>An <see cref="ILogger"/> that keeps every line, formatted as the conformance scripts print them ("LEVEL message"), and its event id.</summary>
+internal sealed class CapturingLogger(LogLevel minimum = LogLevel.Debug) : ILogger
 {
     public List<string> Lines { get; } = [];
 
-    public bool IsEnabled(RaftLogLevel level) => level >= minimum && level != RaftLogLevel.None;
+    public List<EventId> Events { get; } = [];
 
-    public void Write(RaftLogLevel level, string message) => Lines.Add($"{RaftLogger.LevelName(level)} {message}");
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum && logLevel != LogLevel.None;
 
-    public RaftLogger Logger() => new(this);
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        Lines.Add($"{FastRaft.Sample.Logging.TextWriterLogger.LevelName(logLevel)} {formatter(state, exception)}");
+        Events.Add(eventId);
+    }
+
+    /// <summary>The library's internal front over this logger, for the core types built directly in tests.</summary>
+    public RaftLogger Front() => new(this);
 }

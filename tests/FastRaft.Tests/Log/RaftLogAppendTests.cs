@@ -52,8 +52,8 @@ public class RaftLogAppendTests
     [Fact]
     public void FindConflict_logs_a_conflict_inside_the_log()
     {
-        var sink = new CapturingLogSink();
-        RaftLog log = NewLog(logger: sink.Logger());
+        var sink = new CapturingLogger();
+        RaftLog log = NewLog(logger: sink.Front());
         log.Append(Terms(1, 1, 2, 3));
         sink.Lines.Clear();
 

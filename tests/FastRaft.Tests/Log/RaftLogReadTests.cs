@@ -100,8 +100,8 @@ public class RaftLogReadTests
     [Fact]
     public void Restore_logs_the_state_it_replaces()
     {
-        var sink = new CapturingLogSink();
-        RaftLog log = NewLog(new MemoryStorage(), sink.Logger());
+        var sink = new CapturingLogger();
+        RaftLog log = NewLog(new MemoryStorage(), sink.Front());
 
         log.Restore(Snap(4, 1));
 

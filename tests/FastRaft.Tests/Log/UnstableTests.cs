@@ -215,8 +215,8 @@ public class UnstableTests
     [Fact]
     public void StableTo_logs_why_it_ignores_an_entry()
     {
-        var sink = new CapturingLogSink();
-        Unstable u = Make(5, [2], snapIndex: 4, snapTerm: 2, logger: sink.Logger());
+        var sink = new CapturingLogger();
+        Unstable u = Make(5, [2], snapIndex: 4, snapTerm: 2, logger: sink.Front());
 
         u.StableTo(9, 2);
         u.StableTo(4, 2);
@@ -253,8 +253,8 @@ public class UnstableTests
     public void TruncateAndAppend(ulong[] terms, ulong offsetInProgress, ulong appendFrom, ulong[] appendTerms,
         ulong woffset, ulong woffsetInProgress, ulong wfrom, ulong[] wterms, string? wlog)
     {
-        var sink = new CapturingLogSink();
-        Unstable u = Make(5, terms, logger: sink.Logger());
+        var sink = new CapturingLogger();
+        Unstable u = Make(5, terms, logger: sink.Front());
         u.OffsetInProgress = offsetInProgress;
 
         u.TruncateAndAppend(Terms(appendFrom, appendTerms));

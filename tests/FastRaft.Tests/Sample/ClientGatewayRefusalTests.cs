@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using FastRaft.Codec.Framing;
-using FastRaft.Core.Logging;
 using FastRaft.Sample.Client;
 using FastRaft.Sample.Cluster;
 using FastRaft.Sample.Gateway;
@@ -25,7 +24,7 @@ public sealed class ClientGatewayRefusalTests : IAsyncLifetime
 
     public ClientGatewayRefusalTests()
     {
-        var logger = new RaftLogger(new TextWriterRaftLogSink(TextWriter.Synchronized(_log), RaftLogLevel.Warning));
+        var logger = new FastRaft.Sample.Logging.TextWriterLogger(TextWriter.Synchronized(_log), Microsoft.Extensions.Logging.LogLevel.Warning);
         _cluster = new LocalCluster(1, null, logger, gateway: new ClientGatewayOptions
         {
             FrameReadTimeout = FrameTimeout,

@@ -135,7 +135,7 @@ public sealed class MultiProcessTests : IDisposable
         string.Join("\n", nodes.Select(n => $"--- node {n.Key}:\n{n.Value.Text}")) + (client is null ? "" : $"\n--- client:\n{client.Text}");
 
     /// <summary>A sample process with its output collected line by line.</summary>
-    private sealed class Child : IDisposable
+    internal sealed class Child : IDisposable
     {
         private readonly List<string> _lines = [];
 

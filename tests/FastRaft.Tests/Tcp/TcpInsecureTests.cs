@@ -1,10 +1,10 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using FastRaft.Core.Logging;
 using FastRaft.Protocol;
 using FastRaft.Tests.Udp;
 using FastRaft.Transport.Tcp;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Tests.Tcp;
 
@@ -20,7 +20,7 @@ public sealed class TcpInsecureTests
         Insecure,
     }
 
-    private static TcpTransportOptions Options(Mode mode, ulong id, IPEndPoint listen, IReadOnlyDictionary<ulong, IPEndPoint> peers, byte[] key, RaftLogger? logger = null) => new()
+    private static TcpTransportOptions Options(Mode mode, ulong id, IPEndPoint listen, IReadOnlyDictionary<ulong, IPEndPoint> peers, byte[] key, ILogger? logger = null) => new()
     {
         LocalId = id,
         ListenEndPoint = listen,
@@ -34,12 +34,12 @@ public sealed class TcpInsecureTests
     [Fact]
     public async Task A_cluster_runs_without_authentication_when_asked_by_name_and_each_node_warns_once()
     {
-        var sinks = new Dictionary<ulong, ConcurrentLogSink>();
+        var sinks = new Dictionary<ulong, ConcurrentLogger>();
         using var cluster = new TcpTestCluster();
         cluster.Start(id =>
         {
-            sinks[id] = new ConcurrentLogSink(RaftLogLevel.Warning);
-            return new TcpTransport(Options(Mode.Insecure, id, cluster.Addresses[id], cluster.PeersOf(id), [], new RaftLogger(sinks[id])));
+            sinks[id] = new ConcurrentLogger(LogLevel.Warning);
+            return new TcpTransport(Options(Mode.Insecure, id, cluster.Addresses[id], cluster.PeersOf(id), [], sinks[id]));
         });
         await cluster.ReplicateAsync(300, 300);
         Assert.All(cluster.Nodes, n =>
@@ -48,7 +48,7 @@ public sealed class TcpInsecureTests
             Assert.Equal(0, n.Transport.Counters.BadFrames);
             Assert.Equal(0, n.Transport.Counters.HandshakesRefused);
         });
-        foreach (ConcurrentLogSink sink in sinks.Values)
+        foreach (ConcurrentLogger sink in sinks.Values)
         {
             List<string> warnings = sink.Warnings();
             Assert.Single(warnings, w => w.Contains("WITHOUT AUTHENTICATION", StringComparison.Ordinal) && w.Contains("InsecureNoAuthentication", StringComparison.Ordinal));

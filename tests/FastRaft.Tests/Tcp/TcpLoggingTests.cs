@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using FastRaft.Codec.Framing;
-using FastRaft.Core.Logging;
 using FastRaft.Tests.Udp;
 using FastRaft.Transport.Tcp;
 using FastRaft.Transport.Tcp.Security;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Tests.Tcp;
 
@@ -15,7 +15,7 @@ public sealed class TcpLoggingTests : IDisposable
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
     private TcpTransport? _listener;
 
-    private TcpTransport Listen(IRaftLogSink log, int maxInbound = 64)
+    private TcpTransport Listen(ILogger log, int maxInbound = 64)
     {
         _listener = new TcpTransport(new TcpTransportOptions
         {
@@ -25,13 +25,13 @@ public sealed class TcpLoggingTests : IDisposable
             ClusterKey = _key,
             FrameTimeout = TimeSpan.FromMilliseconds(300),
             MaxInboundConnections = maxInbound,
-            Logger = new RaftLogger(log),
+            Logger = log,
         });
         _listener.StartPumped(new RecordingSink());
         return _listener;
     }
 
-    private static void AssertLoggedOnce(ConcurrentLogSink log, EndPoint from, TcpRefusalReason reason)
+    private static void AssertLoggedOnce(ConcurrentLogger log, EndPoint from, TcpRefusalReason reason)
     {
         string tag = TcpTransportMetrics.TagOf(reason);
         List<string> lines = [.. log.Warnings().Where(w => w.Contains($"from {from}", StringComparison.Ordinal))];
@@ -42,7 +42,7 @@ public sealed class TcpLoggingTests : IDisposable
     [Fact]
     public async Task Each_refusal_is_logged_once_as_a_warning_with_the_remote_address_and_the_reason()
     {
-        var log = new ConcurrentLogSink();
+        var log = new ConcurrentLogger();
         TcpTransport listener = Listen(log);
         IPEndPoint at = listener.LocalEndPoint!;
 
@@ -95,7 +95,7 @@ public sealed class TcpLoggingTests : IDisposable
     [Fact]
     public async Task A_connection_flood_is_counted_in_full_and_logged_in_summary()
     {
-        var log = new ConcurrentLogSink();
+        var log = new ConcurrentLogger();
         TcpTransport listener = Listen(log, maxInbound: 1);
         var sockets = new List<Socket>();
         try
@@ -118,25 +118,28 @@ public sealed class TcpLoggingTests : IDisposable
         }
     }
 
-    /// <summary>A sink that is asked, says no, and counts any write it gets anyway.</summary>
-    private sealed class SilentSink : IRaftLogSink
+    /// <summary>A logger that is asked, says no, and counts any write it gets anyway.</summary>
+    private sealed class SilentLogger : ILogger
     {
         public long Asked;
         public long Written;
 
-        public bool IsEnabled(RaftLogLevel level)
+        public bool IsEnabled(LogLevel logLevel)
         {
             Interlocked.Increment(ref Asked);
             return false;
         }
 
-        public void Write(RaftLogLevel level, string message) => Interlocked.Increment(ref Written);
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Interlocked.Increment(ref Written);
     }
 
     [Fact]
     public async Task A_disabled_logger_is_asked_but_never_written_to()
     {
-        var sink = new SilentSink();
+        var sink = new SilentLogger();
         TcpTransport listener = Listen(sink);
         using (Socket garbage = await TcpTestPeers.ConnectAsync(listener.LocalEndPoint!))
         {

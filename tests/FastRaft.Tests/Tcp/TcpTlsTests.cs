@@ -3,11 +3,11 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using FastRaft.Core.Logging;
 using FastRaft.Protocol;
 using FastRaft.Tests.Udp;
 using FastRaft.Transport.Tcp;
 using FastRaft.Transport.Tcp.Security;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Tests.Tcp;
 
@@ -23,7 +23,7 @@ public sealed class TcpTlsTests
         TrustedAuthorities = [authority],
     };
 
-    private static TcpTransport Transport(ulong id, IPEndPoint listen, Dictionary<ulong, IPEndPoint> peers, TcpTlsOptions tls, RaftLogger? logger = null) => new(new TcpTransportOptions
+    private static TcpTransport Transport(ulong id, IPEndPoint listen, Dictionary<ulong, IPEndPoint> peers, TcpTlsOptions tls, ILogger? logger = null) => new(new TcpTransportOptions
     {
         LocalId = id,
         ListenEndPoint = listen,
@@ -72,8 +72,8 @@ public sealed class TcpTlsTests
         IPEndPoint listenAt = TcpTestPeers.FreeLoopback();
         IPEndPoint goodAt = TcpTestPeers.FreeLoopback();
         var sink = new RecordingSink();
-        var log = new ConcurrentLogSink();
-        using TcpTransport listener = Transport(1, listenAt, new() { [2] = goodAt }, Tls(TestCertificates.Node(ClusterCa, "node1"), ClusterCa), new RaftLogger(log));
+        var log = new ConcurrentLogger();
+        using TcpTransport listener = Transport(1, listenAt, new() { [2] = goodAt }, Tls(TestCertificates.Node(ClusterCa, "node1"), ClusterCa), log);
         listener.StartPumped(sink);
 
         X509Certificate2? presented = kind switch

@@ -4,6 +4,7 @@ using FastRaft.Core.Logging;
 using FastRaft.Protocol;
 using FastRaft.Transport.Udp;
 using FastRaft.Transport.Udp.Wire;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Tests.Udp;
 
@@ -46,26 +47,27 @@ public class UdpAuthenticationTests
     [InlineData(false)]
     public void An_insecure_transport_says_so_once_when_it_starts_and_a_keyed_one_says_nothing(bool receiveThread)
     {
-        var lines = new CapturingLogSink();
+        var lines = new Tcp.ConcurrentLogger();
         UdpTransportOptions insecure = Bare(1);
         UdpGroup.Insecure(insecure);
-        insecure.Logger = new RaftLogger(lines);
+        insecure.Logger = lines;
         insecure.ReceiveThread = receiveThread;
         UdpTransportOptions keyed = Bare(2);
         keyed.ReceiveThread = receiveThread;
         keyed.ClusterKey = UdpGroup.TestKey;
-        keyed.Logger = new RaftLogger(lines);
+        keyed.Logger = lines;
 
         using var open = new UdpTransport(insecure);
         using var secure = new UdpTransport(keyed);
         Assert.False(open.IsAuthenticated);
         Assert.True(secure.IsAuthenticated);
-        Assert.Empty(lines.Lines); // not before it starts
+        Assert.Empty(lines.Lines()); // not before it starts
 
         open.Start(new RecordingSink());
         secure.Start(new RecordingSink());
-        (RaftLogLevel level, string text) = Assert.Single(lines.Lines);
-        Assert.Equal(RaftLogLevel.Warning, level);
+        (LogLevel level, EventId id, string text) = Assert.Single(lines.Lines());
+        Assert.Equal(LogLevel.Warning, level);
+        Assert.Equal(RaftLogEvents.UdpInsecure, id);
         Assert.Contains("WITHOUT AUTHENTICATION", text);
         Assert.Contains("node 1", text);
         Assert.Contains("ClusterKey", text);
@@ -158,14 +160,5 @@ public class UdpAuthenticationTests
         Deliver(g, forge, datagram);
         Assert.Equal(before + 1, g[2].Counters.Dropped(reason));
         Assert.Equal(total + 1, g[2].Counters.DroppedTotal);
-    }
-
-    private sealed class CapturingLogSink : IRaftLogSink
-    {
-        public ConcurrentQueue<(RaftLogLevel Level, string Text)> Lines { get; } = new();
-
-        public bool IsEnabled(RaftLogLevel level) => true;
-
-        public void Write(RaftLogLevel level, string message) => Lines.Enqueue((level, message));
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using FastRaft.Core.Logging;
 using FastRaft.Transport.Udp;
 
 namespace FastRaft.Tests.Udp;
@@ -42,7 +41,7 @@ internal sealed class UdpGroup : IDisposable
     {
         o.ClusterKey = null;
         o.InsecureNoAuthentication = true;
-        o.Logger = RaftLogger.Null;
+        o.Logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     }
 
     public Dictionary<ulong, UdpTransport> Transports { get; } = [];

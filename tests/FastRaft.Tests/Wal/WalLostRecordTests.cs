@@ -31,6 +31,24 @@ public class WalLostRecordTests
     }
 
     [Fact]
+    public void Corruption_is_logged_as_an_error_before_the_exception()
+    {
+        using var pristine = new TempWalDirectory(memoryBacked: true);
+        string[] segments = WriteSegments(pristine.Path);
+        using TempWalDirectory dir = pristine.Clone();
+        File.Delete(Path.Combine(dir.Path, Path.GetFileName(segments[1])));
+        var log = new Log.CapturingLogger(Microsoft.Extensions.Logging.LogLevel.Information);
+
+        WalCorruptionException e = Assert.Throws<WalCorruptionException>(
+            () => WriteAheadLog.Open(dir.Path, new WalOptions { SegmentSize = 4096, PrepareSegmentsInBackground = false, Logger = log }));
+
+        string line = Assert.Single(log.Lines);
+        Assert.StartsWith("ERROR write-ahead log ", line, StringComparison.Ordinal);
+        Assert.Contains(e.Message, line, StringComparison.Ordinal);
+        Assert.Equal([FastRaft.Core.Logging.RaftLogEvents.WalCorruption], log.Events);
+    }
+
+    [Fact]
     public void Cutting_or_zeroing_the_end_of_an_older_segment_is_corruption_naming_that_segment()
     {
         using var pristine = new TempWalDirectory(memoryBacked: true);

@@ -303,11 +303,12 @@ public class WalRecoveryTests
         using var written = new TempWalDirectory();
         using TempWalDirectory dir = CrashImage(written, out _, out _, out string path, out long offset, out _);
         Flip(path, offset + 20);
-        var sink = new Log.CapturingLogSink();
+        var sink = new Log.CapturingLogger();
 
-        using WriteAheadLog wal = WriteAheadLog.Open(dir.Path, new WalOptions { SegmentSize = 64 * 1024, Logger = sink.Logger() });
+        using WriteAheadLog wal = WriteAheadLog.Open(dir.Path, new WalOptions { SegmentSize = 64 * 1024, Logger = sink });
 
         string line = Assert.Single(sink.Lines, l => l.StartsWith("WARN", StringComparison.Ordinal));
+        Assert.Equal(FastRaft.Core.Logging.RaftLogEvents.WalRecovered, sink.Events[sink.Lines.IndexOf(line)]);
         Assert.Contains("entries [2, 10]", line, StringComparison.Ordinal);
         Assert.Contains($"torn record at offset {offset} of {path}", line, StringComparison.Ordinal);
         Assert.Contains($"after the synced records (which end at or after offset {offset})", line, StringComparison.Ordinal);

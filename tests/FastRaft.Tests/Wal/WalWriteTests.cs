@@ -83,6 +83,29 @@ public class WalWriteTests
     }
 
     [Fact]
+    public void Interval_policy_syncs_once_the_interval_has_passed_on_the_configured_clock()
+    {
+        using var dir = new TempWalDirectory();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var options = new WalOptions { SegmentSize = 64 * 1024, SyncPolicy = WalSyncPolicy.Interval, SyncInterval = TimeSpan.FromMilliseconds(10), Time = clock };
+        using WriteAheadLog wal = dir.Open(options);
+        long syncs = wal.Statistics.Syncs;
+
+        Assert.Equal(StorageStatus.Ok, wal.Save(new HardState(1, 1, 0), [Payload(1, 1, 16, 0)], null, true));
+        clock.Advance(TimeSpan.FromMilliseconds(9));
+        Assert.Equal(StorageStatus.Ok, wal.Save(default, [Payload(1, 2, 16, 0)], null, true));
+        Assert.Equal(syncs, wal.Statistics.Syncs);
+
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(StorageStatus.Ok, wal.Save(default, [Payload(1, 3, 16, 0)], null, true));
+        Assert.Equal(syncs + 1, wal.Statistics.Syncs);
+
+        // The interval starts again from that sync.
+        Assert.Equal(StorageStatus.Ok, wal.Save(default, [Payload(1, 4, 16, 0)], null, true));
+        Assert.Equal(syncs + 1, wal.Statistics.Syncs);
+    }
+
+    [Fact]
     public void Segments_are_preallocated_rolled_over_and_deleted_behind_compaction()
     {
         using var dir = new TempWalDirectory();

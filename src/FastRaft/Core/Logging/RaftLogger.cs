@@ -1,27 +1,45 @@
 #pragma warning disable CS1591 // docs pending: api helper
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FastRaft.Core.Logging;
 
 /// <summary>
-/// The core's logger. Methods take interpolated strings through a handler that skips all
-/// formatting when the level is disabled, so <c>log.Debug($"{id:x} sent {n}")</c> allocates
-/// nothing unless the line is actually written.
+/// The library's internal front over an <see cref="ILogger"/>. Methods take interpolated strings
+/// through a handler that asks <see cref="ILogger.IsEnabled"/> first and skips all formatting when
+/// the level is off, so <c>log.Debug($"{id:x} sent {n}")</c> allocates nothing unless the line is
+/// actually written. A written line goes to <see cref="ILogger.Log{TState}"/> as its text, under
+/// an <see cref="EventId"/> from <see cref="RaftLogEvents"/> (0 for ordinary lines).
 /// </summary>
-public sealed class RaftLogger(IRaftLogSink sink)
+internal sealed class RaftLogger
 {
-    public static readonly RaftLogger Null = new(NullRaftLogSink.Instance);
+    /// <summary>A logger that writes nothing (every level is off).</summary>
+    public static readonly RaftLogger Null = new(NullLogger.Instance);
 
-    public IRaftLogSink Sink { get; } = sink;
+    // Cached once: a static lambda passed as the formatter would be cached too, but this keeps it explicit.
+    private static readonly Func<string, Exception?, string> FormatText = static (text, _) => text;
 
-    public bool IsEnabled(RaftLogLevel level) => Sink.IsEnabled(level);
+    public RaftLogger(ILogger target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        Target = target;
+    }
+
+    /// <summary>The logger lines are written to.</summary>
+    public ILogger Target { get; }
+
+    /// <summary>A front over <paramref name="logger"/>, or <see cref="Null"/> when it is null.</summary>
+    public static RaftLogger For(ILogger? logger) => logger is null ? Null : new RaftLogger(logger);
+
+    public bool IsEnabled(LogLevel level) => Target.IsEnabled(level);
 
     public void Debug([InterpolatedStringHandlerArgument("")] ref Handler<DebugLevel> message)
     {
         if (message.Enabled)
         {
-            Sink.Write(RaftLogLevel.Debug, message.ToStringAndClear());
+            Write(LogLevel.Debug, default, message.ToStringAndClear());
         }
     }
 
@@ -29,7 +47,15 @@ public sealed class RaftLogger(IRaftLogSink sink)
     {
         if (message.Enabled)
         {
-            Sink.Write(RaftLogLevel.Info, message.ToStringAndClear());
+            Write(LogLevel.Information, default, message.ToStringAndClear());
+        }
+    }
+
+    public void Info(EventId id, [InterpolatedStringHandlerArgument("")] ref Handler<InfoLevel> message)
+    {
+        if (message.Enabled)
+        {
+            Write(LogLevel.Information, id, message.ToStringAndClear());
         }
     }
 
@@ -37,7 +63,15 @@ public sealed class RaftLogger(IRaftLogSink sink)
     {
         if (message.Enabled)
         {
-            Sink.Write(RaftLogLevel.Warning, message.ToStringAndClear());
+            Write(LogLevel.Warning, default, message.ToStringAndClear());
+        }
+    }
+
+    public void Warning(EventId id, [InterpolatedStringHandlerArgument("")] ref Handler<WarningLevel> message)
+    {
+        if (message.Enabled)
+        {
+            Write(LogLevel.Warning, id, message.ToStringAndClear());
         }
     }
 
@@ -45,72 +79,71 @@ public sealed class RaftLogger(IRaftLogSink sink)
     {
         if (message.Enabled)
         {
-            Sink.Write(RaftLogLevel.Error, message.ToStringAndClear());
+            Write(LogLevel.Error, default, message.ToStringAndClear());
         }
     }
 
-    /// <summary>Logs at FATAL and throws <see cref="RaftPanicException"/> (etcd's Panicf).</summary>
+    public void Error(EventId id, [InterpolatedStringHandlerArgument("")] ref Handler<ErrorLevel> message)
+    {
+        if (message.Enabled)
+        {
+            Write(LogLevel.Error, id, message.ToStringAndClear());
+        }
+    }
+
+    /// <summary>Logs at <see cref="LogLevel.Critical"/> and throws <see cref="RaftPanicException"/> (etcd's Panicf).</summary>
     [DoesNotReturn]
     public void Panic(string message)
     {
-        if (Sink.IsEnabled(RaftLogLevel.Fatal))
+        if (Target.IsEnabled(LogLevel.Critical))
         {
-            Sink.Write(RaftLogLevel.Fatal, message);
+            Write(LogLevel.Critical, RaftLogEvents.Panic, message);
         }
         throw new RaftPanicException(message);
     }
 
-    public void Debug(string message) => Write(RaftLogLevel.Debug, message);
+    public void Debug(string message) => WriteIfEnabled(LogLevel.Debug, message);
 
-    public void Info(string message) => Write(RaftLogLevel.Info, message);
+    public void Info(string message) => WriteIfEnabled(LogLevel.Information, message);
 
-    public void Warning(string message) => Write(RaftLogLevel.Warning, message);
+    public void Warning(string message) => WriteIfEnabled(LogLevel.Warning, message);
 
-    public void Error(string message) => Write(RaftLogLevel.Error, message);
+    public void Error(string message) => WriteIfEnabled(LogLevel.Error, message);
 
-    private void Write(RaftLogLevel level, string message)
+    private void WriteIfEnabled(LogLevel level, string message)
     {
-        if (Sink.IsEnabled(level))
+        if (Target.IsEnabled(level))
         {
-            Sink.Write(level, message);
+            Write(level, default, message);
         }
     }
 
-    /// <summary>The level as etcd's test logger prints it.</summary>
-    public static string LevelName(RaftLogLevel level) => level switch
-    {
-        RaftLogLevel.Debug => "DEBUG",
-        RaftLogLevel.Info => "INFO",
-        RaftLogLevel.Warning => "WARN",
-        RaftLogLevel.Error => "ERROR",
-        RaftLogLevel.Fatal => "FATAL",
-        _ => "NONE",
-    };
+    private void Write(LogLevel level, EventId id, string message) => Target.Log(level, id, message, null, FormatText);
 
     /// <summary>Type-level tag naming a log level, so one handler type serves every level.</summary>
     public interface ILevel
     {
-        static abstract RaftLogLevel Level { get; }
+        static abstract LogLevel Level { get; }
     }
 
     public readonly struct DebugLevel : ILevel
     {
-        public static RaftLogLevel Level => RaftLogLevel.Debug;
+        public static LogLevel Level => LogLevel.Debug;
     }
 
     public readonly struct InfoLevel : ILevel
     {
-        public static RaftLogLevel Level => RaftLogLevel.Info;
+        public static LogLevel Level => LogLevel.Information;
     }
 
     public readonly struct WarningLevel : ILevel
     {
-        public static RaftLogLevel Level => RaftLogLevel.Warning;
+        public static LogLevel Level => LogLevel.Warning;
     }
 
     public readonly struct ErrorLevel : ILevel
     {
-        public static RaftLogLevel Level => RaftLogLevel.Error;
+        public static LogLevel Level => LogLevel.Error;
     }
 
     /// <summary>Formats an interpolated log line only when its level is enabled.</summary>
@@ -122,7 +155,7 @@ public sealed class RaftLogger(IRaftLogSink sink)
 
         public Handler(int literalLength, int formattedCount, RaftLogger logger, out bool enabled)
         {
-            enabled = logger.Sink.IsEnabled(TLevel.Level);
+            enabled = logger.Target.IsEnabled(TLevel.Level);
             Enabled = enabled;
             _builder = enabled ? new DefaultInterpolatedStringHandler(literalLength, formattedCount, System.Globalization.CultureInfo.InvariantCulture) : default;
         }

@@ -4,6 +4,7 @@ using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
 using FastRaft.Core.Tracker;
 using FastRaft.Protocol;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Core;
 
@@ -95,7 +96,7 @@ internal sealed partial class Raft
             throw new ArgumentException(invalid, "config");
         }
         IStorage storage = c.Storage!;
-        _log = c.Logger;
+        _log = RaftLogger.For(c.Logger);
         Log = new RaftLog(storage, _log, c.MaxCommittedSizePerReady);
         if (storage.InitialState(out HardState hs, out ConfState cs) != StorageStatus.Ok)
         {
@@ -141,7 +142,7 @@ internal sealed partial class Raft
         }
         BecomeFollower(Term, LocalIds.None);
 
-        if (_log.IsEnabled(RaftLogLevel.Info))
+        if (_log.IsEnabled(LogLevel.Information))
         {
             string peers = string.Join(",", Array.ConvertAll(Trk.VoterNodes(), static n => n.ToString("x", System.Globalization.CultureInfo.InvariantCulture)));
             _log.Info($"newRaft {Id:x} [peers: [{peers}], term: {Term}, commit: {Log.Committed}, applied: {Log.Applied}, lastindex: {lastIndex}, lastterm: {lastTerm}]");

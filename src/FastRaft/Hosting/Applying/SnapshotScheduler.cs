@@ -87,7 +87,7 @@ internal sealed class SnapshotScheduler<TResult> where TResult : struct
         }
         if (st != StorageStatus.Ok)
         {
-            _log.Warning($"node {_nodeId:x}: snapshot at {applied} not created: {st.Describe()}");
+            _log.Warning(RaftLogEvents.SnapshotProblem, $"node {_nodeId:x}: snapshot at {applied} not created: {st.Describe()}");
             return;
         }
         _counters.SnapshotsCreated++;

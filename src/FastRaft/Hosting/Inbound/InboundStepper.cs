@@ -99,7 +99,7 @@ internal sealed class InboundStepper
             SnapshotValidationResult check = _snapshotCheck.Check(snapshot.Data);
             if (!check.Succeeded)
             {
-                _log.Warning($"node {_id:x}: refused snapshot [index: {snapshot.Metadata.Index}, term: {snapshot.Metadata.Term}, {snapshot.Data.Length} bytes] from {m.From:x}: the state machine cannot restore it: {check.FailureReason}");
+                _log.Warning(RaftLogEvents.SnapshotProblem, $"node {_id:x}: refused snapshot [index: {snapshot.Metadata.Index}, term: {snapshot.Metadata.Term}, {snapshot.Data.Length} bytes] from {m.From:x}: the state machine cannot restore it: {check.FailureReason}");
                 RefuseSnapshot(m);
                 return;
             }

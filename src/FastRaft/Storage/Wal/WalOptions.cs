@@ -1,4 +1,4 @@
-using FastRaft.Core.Logging;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Storage.Wal;
 
@@ -39,11 +39,22 @@ public sealed class WalOptions
     /// </summary>
     public bool PrepareSegmentsInBackground { get; init; } = true;
 
-    /// <summary>Where recovery reports and failures are logged.</summary>
-    public RaftLogger Logger { get; init; } = RaftLogger.Null;
+    /// <summary>
+    /// Where recovery outcomes (a new or recovered log, a torn tail cut off), corruption found
+    /// when opening, and I/O failures are logged; null (the default) is silent. Create it under the
+    /// category <see cref="Core.Logging.RaftLogCategories.Wal"/>.
+    /// </summary>
+    public ILogger? Logger { get; init; }
+
+    /// <summary>
+    /// The clock <see cref="SyncInterval"/> is measured on (default <see cref="TimeProvider.System"/>;
+    /// tests pass a fake one).
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     internal void Validate()
     {
+        ArgumentNullException.ThrowIfNull(Time);
         if (SegmentSize < 4096)
         {
             throw new ArgumentOutOfRangeException(nameof(SegmentSize), SegmentSize, "a segment must be at least 4096 bytes");

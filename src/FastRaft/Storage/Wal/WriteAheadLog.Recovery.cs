@@ -1,3 +1,5 @@
+using FastRaft.Core.Logging;
+
 namespace FastRaft.Storage.Wal;
 
 /// <summary>
@@ -61,7 +63,7 @@ public sealed partial class WriteAheadLog
                 SyncedThrough = _syncedEnd,
                 TemporaryFilesRemoved = tempRemoved,
             };
-            _logger.Info(Recovery.ToString());
+            _logger.Info(RaftLogEvents.WalRecovered, $"{Recovery}");
             return;
         }
         sequences.Sort();
@@ -110,11 +112,11 @@ public sealed partial class WriteAheadLog
         };
         if (replay.Torn is not null)
         {
-            _logger.Warning(Recovery.ToString());
+            _logger.Warning(RaftLogEvents.WalRecovered, $"{Recovery}");
         }
         else
         {
-            _logger.Info(Recovery.ToString());
+            _logger.Info(RaftLogEvents.WalRecovered, $"{Recovery}");
         }
     }
 

@@ -157,7 +157,7 @@ public sealed partial class WriteAheadLog
         {
             return;
         }
-        if (_options.SyncPolicy == WalSyncPolicy.Interval && Stopwatch.GetElapsedTime(_lastSyncTimestamp) < _options.SyncInterval)
+        if (_options.SyncPolicy == WalSyncPolicy.Interval && _options.Time.GetElapsedTime(_lastSyncTimestamp) < _options.SyncInterval)
         {
             return;
         }
@@ -174,6 +174,6 @@ public sealed partial class WriteAheadLog
         _syncedEnd = _writeOffset;
         _unsynced = false;
         _syncs++;
-        _lastSyncTimestamp = Stopwatch.GetTimestamp();
+        _lastSyncTimestamp = _options.Time.GetTimestamp();
     }
 }

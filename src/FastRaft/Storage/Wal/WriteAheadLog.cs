@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using FastRaft.Core.Log;
 using FastRaft.Core.Logging;
@@ -86,12 +85,12 @@ public sealed partial class WriteAheadLog : IRaftStorage
     {
         _directory = directory;
         _options = options;
-        _logger = options.Logger;
+        _logger = RaftLogger.For(options.Logger);
         _directoryLock = directoryLock;
         _index = new WalLogIndex(options.CacheBytes, options.PayloadChunkSize);
         _readArena = new PayloadArena(options.PayloadChunkSize);
         _preparer = new SegmentPreparer(directory, options.SegmentSize, options.PrepareSegmentsInBackground);
-        _lastSyncTimestamp = Stopwatch.GetTimestamp();
+        _lastSyncTimestamp = options.Time.GetTimestamp();
         Recovery = new WalRecoveryReport { Directory = directory };
     }
 
@@ -112,6 +111,12 @@ public sealed partial class WriteAheadLog : IRaftStorage
         try
         {
             wal.Recover();
+        }
+        catch (WalCorruptionException e)
+        {
+            wal._logger.Error(RaftLogEvents.WalCorruption, $"write-ahead log {full} is damaged and was not opened: {e.Message}");
+            wal.Release();
+            throw;
         }
         catch
         {
@@ -286,7 +291,7 @@ public sealed partial class WriteAheadLog : IRaftStorage
                 }
                 catch (Exception e) when (IsIoFailure(e))
                 {
-                    _logger.Error($"write-ahead log {_directory}: final sync failed, the last writes may not be durable: {e.Message}");
+                    _logger.Error(RaftLogEvents.WalFailed, $"write-ahead log {_directory}: final sync failed, the last writes may not be durable: {e.Message}");
                 }
             }
             Release();
@@ -346,7 +351,7 @@ public sealed partial class WriteAheadLog : IRaftStorage
     private WalException Fail(Exception e)
     {
         _failure = e;
-        _logger.Error($"write-ahead log {_directory} failed and must be reopened: {e.Message}");
+        _logger.Error(RaftLogEvents.WalFailed, $"write-ahead log {_directory} failed and must be reopened: {e.Message}");
         return e as WalException ?? new WalException($"write-ahead log {_directory} failed and must be reopened: {e.Message}", e);
     }
 
