@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
-using FastRaft.Core.Log;
 using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
 using FastRaft.Protocol;
