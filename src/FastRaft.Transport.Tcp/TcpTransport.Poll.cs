@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using FastRaft.Core;
 using FastRaft.Hosting;
 using FastRaft.Hosting.Agents;
+using FastRaft.Protocol;
 using FastRaft.Transport.Tcp.Polling;
 using FastRaft.Transport.Tcp.Security;
 using FastRaft.Transport.Tcp.Snapshots;

@@ -9,7 +9,7 @@ if (roots.Count == 0)
     string? root = ScriptLocator.FindDefaultRoot();
     if (root is null)
     {
-        Console.Error.WriteLine("conformance: cannot find ../shared/conformance/etcd-raft; pass the script folders as arguments");
+        Console.Error.WriteLine("conformance: cannot find the vendored scripts (testdata/etcd-raft beside the binaries or tests/FastRaft.Conformance/testdata/etcd-raft above them); pass the script folders as arguments");
         return 2;
     }
     roots.Add(root);

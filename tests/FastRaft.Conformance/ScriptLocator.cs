@@ -1,22 +1,32 @@
 namespace FastRaft.Conformance;
 
-/// <summary>Finds the etcd raft conformance scripts (../shared/conformance/etcd-raft next to the repository).</summary>
+/// <summary>
+/// Finds the etcd raft conformance scripts vendored in this repository
+/// (tests/FastRaft.Conformance/testdata/etcd-raft, copied by the build to testdata/etcd-raft
+/// beside the binaries of this project and of every project that references it).
+/// </summary>
 public static class ScriptLocator
 {
-    private static readonly string[] RelativeRoot = ["shared", "conformance", "etcd-raft"];
+    private static readonly string[] OutputRelativeRoot = ["testdata", "etcd-raft"];
+    private static readonly string[] SourceRelativeRoot = ["tests", "FastRaft.Conformance", "testdata", "etcd-raft"];
 
-    /// <summary>The default script root, searched upward from the working and the binary directory.</summary>
+    /// <summary>
+    /// The default script root: the copy beside the binaries, else the repository's own folder
+    /// searched upward from the binaries (a build whose output copy was removed). Null if neither exists.
+    /// </summary>
     public static string? FindDefaultRoot()
     {
-        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        string beside = Path.Combine([AppContext.BaseDirectory, .. OutputRelativeRoot]);
+        if (Directory.Exists(beside))
         {
-            for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
+            return beside;
+        }
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine([dir.FullName, .. SourceRelativeRoot]);
+            if (Directory.Exists(candidate))
             {
-                string candidate = Path.Combine([dir.FullName, .. RelativeRoot]);
-                if (Directory.Exists(candidate))
-                {
-                    return candidate;
-                }
+                return candidate;
             }
         }
         return null;

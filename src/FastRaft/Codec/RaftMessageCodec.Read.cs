@@ -1,4 +1,3 @@
-using FastRaft.Core;
 using FastRaft.Protocol;
 
 namespace FastRaft.Codec;

@@ -8,7 +8,7 @@ namespace FastRaft.Codec;
 /// <summary>
 /// Encodes Raft messages between nodes as MessagePack (the layout is in WIRE-FORMAT.md) and
 /// decodes them without copying: decoded entry payloads and contexts are slices of the input.
-/// Encoding into a reused buffer and decoding into a reused <see cref="Core.EntryBuffer"/>
+/// Encoding into a reused buffer and decoding into a reused <see cref="EntryBuffer"/>
 /// allocate nothing; only a snapshot allocates when decoded.
 /// </summary>
 public static partial class RaftMessageCodec

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using FastRaft.Core.Logging;
 using FastRaft.Protocol;
 
 namespace FastRaft.Core;
@@ -71,5 +72,5 @@ internal static class ConfChangeLogText
         sb.Append(name).Append(':').Append(value);
     }
 
-    private static string Quote(ReadOnlySpan<byte> data) => Diagnostics.GoQuote.Quote(data);
+    private static string Quote(ReadOnlySpan<byte> data) => GoQuotedText.Quote(data);
 }

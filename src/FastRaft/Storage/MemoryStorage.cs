@@ -1,5 +1,3 @@
-using FastRaft.Core;
-using FastRaft.Core.Log;
 using FastRaft.Core.Storage;
 using FastRaft.Protocol;
 

@@ -78,6 +78,14 @@ internal sealed partial class NamespaceNetwork : IDisposable
             network.Build(nodes);
             return network;
         }
+        catch (InvalidOperationException e)
+        {
+            // A namespace but no bridge or veth pair (a container without those kernel features):
+            // the network cannot be made here, which callers report as not runnable, not failed.
+            network.Dispose();
+            reason = $"this machine cannot build the namespace network ({e.Message})";
+            return null;
+        }
         catch
         {
             network.Dispose();

@@ -9,7 +9,7 @@ public class EtcdConformanceTests
     public static TheoryData<string> Scripts()
     {
         string root = ScriptLocator.FindDefaultRoot()
-            ?? throw new DirectoryNotFoundException("../shared/conformance/etcd-raft not found above the test directory");
+            ?? throw new DirectoryNotFoundException("the vendored etcd scripts (testdata/etcd-raft) are not beside the test binaries nor in tests/FastRaft.Conformance above them");
         var data = new TheoryData<string>();
         foreach (string file in ScriptLocator.Scripts([root]))
         {

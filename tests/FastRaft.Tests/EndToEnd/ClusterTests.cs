@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 namespace FastRaft.Tests.EndToEnd;
 
 /// <summary>Three RaftNode hosts over UDP or TCP on 127.0.0.1: replication, the loss of the leader, and a restart.</summary>
+[Trait("Category", "Integration")]
 [Collection(nameof(EndToEndCollection))]
 public class ClusterTests(ITestOutputHelper output)
 {

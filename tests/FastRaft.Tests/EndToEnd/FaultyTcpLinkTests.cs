@@ -9,6 +9,7 @@ namespace FastRaft.Tests.EndToEnd;
 /// ones a stream meets (see <see cref="TcpFaultNetwork"/>): connections reset, links that stop
 /// delivering for a while, nodes cut off or black-holed, then healed.
 /// </summary>
+[Trait("Category", "Integration")]
 [Collection(nameof(EndToEndCollection))]
 public class FaultyTcpLinkTests(ITestOutputHelper output)
 {

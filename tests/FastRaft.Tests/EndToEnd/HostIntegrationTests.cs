@@ -11,6 +11,7 @@ using FastRaft.Transport.Udp;
 namespace FastRaft.Tests.EndToEnd;
 
 /// <summary>What the host does for its transport: sized appends, a snapshot-status bound, configuration reports.</summary>
+[Trait("Category", "Integration")]
 [Collection(nameof(EndToEndCollection))]
 public class HostIntegrationTests
 {

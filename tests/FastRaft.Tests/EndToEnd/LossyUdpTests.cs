@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 namespace FastRaft.Tests.EndToEnd;
 
 /// <summary>A cluster on a UDP network that loses, duplicates and reorders datagrams.</summary>
+[Trait("Category", "Integration")]
 [Collection(nameof(EndToEndCollection))]
 public class LossyUdpTests(ITestOutputHelper output)
 {

@@ -9,6 +9,7 @@ using Xunit.Abstractions;
 namespace FastRaft.Tests.EndToEnd;
 
 /// <summary>A follower that missed more than the leader's log keeps catches up through a multi-megabyte snapshot sent over UDP or TCP.</summary>
+[Trait("Category", "Integration")]
 [Collection(nameof(EndToEndCollection))]
 public class SnapshotCatchUpTests(ITestOutputHelper output)
 {

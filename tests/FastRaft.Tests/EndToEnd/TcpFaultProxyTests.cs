@@ -5,6 +5,7 @@ using FastRaft.Tests.Udp;
 namespace FastRaft.Tests.EndToEnd;
 
 /// <summary>The test proxy does the faults it claims (so the faulty-link tests test what they say).</summary>
+[Trait("Category", "Integration")]
 public sealed class TcpFaultProxyTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);

@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace FastRaft.Tests.EndToEnd;
 
 /// <summary>Growing a cluster over UDP at run time: the new node is found through the configuration alone.</summary>
+[Trait("Category", "Integration")]
 [Collection(nameof(EndToEndCollection))]
 public class UdpMembershipTests(ITestOutputHelper output)
 {

@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace FastRaft.Tests.EndToEnd;
 
 /// <summary>Hosts on write-ahead logs: a full restart of the cluster loses nothing acknowledged and applies nothing twice.</summary>
+[Trait("Category", "Integration")]
 [Collection(nameof(EndToEndCollection))]
 public class WalRestartTests(ITestOutputHelper output)
 {

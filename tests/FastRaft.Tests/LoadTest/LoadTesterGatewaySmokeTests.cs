@@ -12,6 +12,7 @@ namespace FastRaft.Tests.LoadTest;
 /// refusal, stale or duplicate), replies must match requests one for one, and the run must end by
 /// itself with every connection closed. Timing is not asserted.
 /// </summary>
+[Trait("Category", "Integration")]
 public class LoadTesterGatewaySmokeTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "fastraft-loadtest-gateway-" + Guid.NewGuid().ToString("N"));

@@ -10,6 +10,7 @@ namespace FastRaft.Tests.LoadTest;
 /// (it starts in well under a second) for about a second per workload at a low rate, then the
 /// three report files, checked for sane numbers. Timing is not asserted, only that load flowed.
 /// </summary>
+[Trait("Category", "Integration")]
 public class LoadTesterSmokeTests : IDisposable
 {
     private static readonly string[] s_scenarios = ["fastraft-udp", "fastraft-tcp", "fastraft-inmem", "fastraft-matching", "fastraft-udp-wal", "dotnext-tcp"];

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using FastRaft.Core.Log;
+using FastRaft.Protocol;
 
 namespace FastRaft.Tests.Log;
 

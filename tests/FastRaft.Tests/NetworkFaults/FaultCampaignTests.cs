@@ -12,6 +12,7 @@ namespace FastRaft.Tests.NetworkFaults;
 /// every node running, progress after healing, identical replicas and every acknowledged order
 /// applied exactly once. Skipped, with the reason, where namespaces cannot be made.
 /// </summary>
+[Trait("Category", "Integration")]
 [Collection(nameof(EndToEndCollection))]
 public sealed class FaultCampaignTests(ITestOutputHelper output)
 {

@@ -16,6 +16,7 @@ namespace FastRaft.Tests.NetworkFaults;
 /// acknowledged order. Needs root and namespaces; on a machine that cannot create network
 /// namespaces it passes trivially and says why.
 /// </summary>
+[Trait("Category", "Integration")]
 [Collection(nameof(EndToEndCollection))]
 public sealed class LeaderFaultTests(ITestOutputHelper output)
 {

@@ -24,7 +24,7 @@ internal sealed class EntryRecorder(MemoryStorage storage, List<Entry> applied) 
 
     public void OnMembershipChanged(ulong index, ConfState confState)
     {
-        var buffer = new Core.EntryBuffer();
+        var buffer = new EntryBuffer();
         Assert.Equal(StorageStatus.Ok, storage.Entries(index, index + 1, ulong.MaxValue, buffer));
         Entry e = buffer.Span[0];
         applied.Add(e with { Data = e.Data.ToArray() });

@@ -10,6 +10,7 @@ using MessagePack;
 namespace FastRaft.Tests.Sample;
 
 /// <summary>The client gateway under load: pipelining, redirects, a lost leader, many connections.</summary>
+[Trait("Category", "Integration")]
 public class ClientGatewayTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);

@@ -14,6 +14,7 @@ using MessagePack;
 namespace FastRaft.Tests.Sample;
 
 /// <summary>Growing and guarding the sample cluster's membership through the client port, in-process.</summary>
+[Trait("Category", "Integration")]
 public class MembershipTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);

@@ -9,6 +9,7 @@ namespace FastRaft.Tests.Sample;
 /// is killed while the client runs. And a fourth node started with <c>--join</c> and added by
 /// <c>--client --add-node</c>.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class MultiProcessTests : IDisposable
 {
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);

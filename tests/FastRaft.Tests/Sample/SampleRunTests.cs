@@ -3,6 +3,7 @@ using FastRaft.Sample;
 namespace FastRaft.Tests.Sample;
 
 /// <summary>The sample's first command, run in-process with a short duration.</summary>
+[Trait("Category", "Integration")]
 public class SampleRunTests
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(90);

@@ -7,6 +7,7 @@ using FastRaft.Tests.Udp;
 namespace FastRaft.Tests.Sample;
 
 /// <summary>The sample's nodes talking Raft over the TCP transport, in-process.</summary>
+[Trait("Category", "Integration")]
 public class TcpRaftSampleTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);

@@ -13,6 +13,7 @@ namespace FastRaft.Tests.Wal;
 /// SIGKILL at random moments, and after every kill the log must hold everything reported, in
 /// order, with intact payloads.
 /// </summary>
+[Trait("Category", "Integration")]
 public class WalCrashTests(ITestOutputHelper output)
 {
     private const int Kills = 20;

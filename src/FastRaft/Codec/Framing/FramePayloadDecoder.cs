@@ -1,5 +1,4 @@
 using System.Buffers;
-using FastRaft.Core;
 using FastRaft.Protocol;
 
 namespace FastRaft.Codec.Framing;

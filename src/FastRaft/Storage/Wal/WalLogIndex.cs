@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using FastRaft.Core.Log;
 using FastRaft.Protocol;
 
 namespace FastRaft.Storage.Wal;

@@ -1,4 +1,3 @@
-using FastRaft.Core;
 using FastRaft.Core.Storage;
 using FastRaft.Protocol;
 

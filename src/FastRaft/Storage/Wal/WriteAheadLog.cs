@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using FastRaft.Core.Log;
 using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
 using FastRaft.Protocol;

@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
-using FastRaft.Protocol;
 
-namespace FastRaft.Core;
+namespace FastRaft.Protocol;
 
 /// <summary>
 /// A growable, reusable array of entries: the destination of log and storage reads. Reads

@@ -1,6 +1,4 @@
-using FastRaft.Protocol;
-
-namespace FastRaft.Core.Log;
+namespace FastRaft.Protocol;
 
 /// <summary>etcd's size accounting over runs of entries (entsSize, payloadsSize, limitSize).</summary>
 internal static class EntrySizes

@@ -1,4 +1,4 @@
-namespace FastRaft.Core.Log;
+namespace FastRaft.Protocol;
 
 /// <summary>
 /// Owns the payload bytes of a log: every payload is copied in log order into pooled chunks and

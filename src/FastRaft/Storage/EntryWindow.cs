@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FastRaft.Protocol;
 
-namespace FastRaft.Core.Log;
+namespace FastRaft.Storage;
 
 /// <summary>
 /// A run of consecutive entries held in a reusable array window, with the arena end position of
