@@ -11,6 +11,9 @@ namespace FastRaft.Transport.Tcp;
 /// </summary>
 public sealed class TcpTransportOptions
 {
+    /// <summary>The logger category the TCP transport's lines are documented under: create its <see cref="Logger"/> with this name.</summary>
+    public const string LogCategory = "FastRaft.Transport.Tcp";
+
     /// <summary>This node's id.</summary>
     public required ulong LocalId { get; init; }
 
@@ -56,7 +59,7 @@ public sealed class TcpTransportOptions
 
     /// <summary>
     /// Where the transport's warnings go (create it under the category
-    /// <see cref="Core.Logging.RaftLogCategories.TcpTransport"/>): every refused or closed
+    /// <see cref="LogCategory"/>): every refused or closed
     /// connection, once, with its remote address and reason. When null, refusals are only
     /// counted, and the insecure-mode warning is written to standard error.
     /// </summary>

@@ -9,6 +9,9 @@ namespace FastRaft.Transport.Udp;
 /// <summary>How a <see cref="UdpTransport"/> is set up. Every node of a cluster uses the same sizes and key.</summary>
 public sealed class UdpTransportOptions
 {
+    /// <summary>The logger category the UDP transport's lines are documented under: create its <see cref="Logger"/> with this name.</summary>
+    public const string LogCategory = "FastRaft.Transport.Udp";
+
     /// <summary>The largest UDP payload over IPv4.</summary>
     public const int MaxUdpPayload = 65_507;
 
@@ -70,7 +73,7 @@ public sealed class UdpTransportOptions
 
     /// <summary>
     /// Where the transport's warnings go (create it under the category
-    /// <see cref="Core.Logging.RaftLogCategories.UdpTransport"/>); when null, they are written to standard error.
+    /// <see cref="LogCategory"/>); when null, they are written to standard error.
     /// </summary>
     public ILogger? Logger { get; set; }
 

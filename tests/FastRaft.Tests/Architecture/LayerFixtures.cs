@@ -66,7 +66,7 @@ namespace FastRaft.Tests.Architecture.Fixtures.StorageLayer
     {
         public FastRaft.Core.Storage.IStorage? Storage { get; init; }
 
-        public FastRaft.Core.Logging.RaftLogger Logger { get; init; } = FastRaft.Core.Logging.RaftLogger.Null;
+        internal FastRaft.Core.Logging.RaftLogger Logger { get; init; } = FastRaft.Core.Logging.RaftLogger.Null;
 
         public FastRaft.Protocol.EntryBuffer Entries { get; } = new();
     }
