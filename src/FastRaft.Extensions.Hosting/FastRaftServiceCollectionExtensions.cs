@@ -5,6 +5,7 @@ using FastRaft.Transport.Udp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FastRaft.Extensions.Hosting;
@@ -72,18 +73,25 @@ public static class FastRaftServiceCollectionExtensions
         configure(options);
         services.AddSingleton<IValidateOptions<FastRaftNodeSettings>>(validation);
         options.ValidateOnStart();
-        services.AddSingleton(provider => Build(validation.Resolve(provider.GetRequiredService<IOptions<FastRaftNodeSettings>>().Value), stateMachine(provider)));
+        services.AddSingleton(provider => Build(validation.Resolve(provider.GetRequiredService<IOptions<FastRaftNodeSettings>>().Value), stateMachine(provider), provider));
         services.AddSingleton<IHostedService, FastRaftNodeService<TResult>>();
         return services;
     }
 
-    private static RaftNode<TResult> Build<TResult>(ResolvedNodeSettings s, IStateMachine<TResult> stateMachine) where TResult : struct
+    // The host's logger factory and clock (when registered) serve the node, its storage and transport.
+    private static RaftNode<TResult> Build<TResult>(ResolvedNodeSettings s, IStateMachine<TResult> stateMachine, IServiceProvider provider)
+        where TResult : struct
     {
         RaftNodeBuilder<TResult> builder = RaftNodeBuilder<TResult>.ForNode(s.NodeId)
             .WithStateMachine(stateMachine)
+            .WithTimeProvider(provider.GetService<TimeProvider>() ?? TimeProvider.System)
             .WithTickInterval(s.TickInterval)
             .WithTimeouts(s.ElectionTicks, s.HeartbeatTicks);
         builder = s.InitialMembers is null ? builder.JoinExistingCluster() : builder.WithInitialMembers(s.InitialMembers);
+        if (provider.GetService<ILoggerFactory>() is { } loggers)
+        {
+            builder.WithLogging(loggers);
+        }
         if (s.DataDirectory is not null)
         {
             builder.WithWriteAheadLog(s.DataDirectory);

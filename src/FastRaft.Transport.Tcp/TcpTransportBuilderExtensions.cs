@@ -41,6 +41,7 @@ public static class TcpTransportBuilderExtensions
             Peers = Others(table, context.NodeId),
             ClusterKey = key,
             Time = context.Time,
+            Logger = context.CreateLogger(TcpTransportOptions.LogCategory),
         });
     }
 
@@ -65,6 +66,7 @@ public static class TcpTransportBuilderExtensions
             Peers = Others(table, context.NodeId),
             InsecureNoAuthentication = true,
             Time = context.Time,
+            Logger = context.CreateLogger(TcpTransportOptions.LogCategory),
         });
     }
 

@@ -102,6 +102,7 @@ public static class UdpTransportBuilderExtensions
             InsecureNoAuthentication = key is null,
             MaxDatagramSize = loopback ? LoopbackDatagramSize : NetworkDatagramSize,
             Time = context.Time,
+            Logger = context.CreateLogger(UdpTransportOptions.LogCategory),
         };
         foreach ((ulong id, IPEndPoint endPoint) in peers)
         {

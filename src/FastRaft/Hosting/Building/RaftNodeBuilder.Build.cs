@@ -1,4 +1,5 @@
 using FastRaft.Core;
+using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
 
 namespace FastRaft.Hosting.Building;
@@ -20,7 +21,7 @@ public sealed partial class RaftNodeBuilder<TResult>
         ITransport? transport = null;
         try
         {
-            transport = transportFactory(new RaftTransportContext(NodeId, _time, _initialMembers))
+            transport = transportFactory(new RaftTransportContext(NodeId, _time, _initialMembers, _loggers))
                 ?? throw new InvalidOperationException($"node {NodeId}: the transport factory returned null");
             if (transport.LocalId != NodeId)
             {
@@ -103,7 +104,9 @@ public sealed partial class RaftNodeBuilder<TResult>
             HeartbeatTick = _heartbeatTicks,
             PreVote = _preVote,
             CheckQuorum = _checkQuorum,
+            Logger = CreateLogger(RaftLogCategories.Raft),
         },
+        Logger = CreateLogger(RaftLogCategories.Node),
         TickInterval = _tickInterval,
         Time = _time,
         InitialMembers = _initialMembers,

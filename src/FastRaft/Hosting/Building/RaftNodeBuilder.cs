@@ -1,7 +1,9 @@
+using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
 using FastRaft.Hosting.Agents;
 using FastRaft.Storage;
 using FastRaft.Storage.Wal;
+using Microsoft.Extensions.Logging;
 
 namespace FastRaft.Hosting.Building;
 
@@ -46,6 +48,7 @@ public sealed partial class RaftNodeBuilder<TResult> where TResult : struct
     private SnapshotPolicy _snapshots = new();
     private bool _continuationsInline;
     private IAgentRunner? _runner;
+    private ILoggerFactory? _loggers;
     private bool _built;
 
     private RaftNodeBuilder(ulong nodeId) => NodeId = nodeId;
@@ -206,8 +209,27 @@ public sealed partial class RaftNodeBuilder<TResult> where TResult : struct
         return this;
     }
 
+    /// <summary>
+    /// Logs every part through <paramref name="loggers"/> under its documented category: the core
+    /// (<see cref="RaftLogCategories.Raft"/>), the host (<see cref="RaftLogCategories.Node"/>), a
+    /// write-ahead log opened with default options (<see cref="RaftLogCategories.Wal"/>; options
+    /// given to <see cref="WithWriteAheadLog"/> keep their own logger) and the transports built by
+    /// <c>UseUdpTransport</c>/<c>UseTcpTransport</c> (<see cref="RaftTransportContext.CreateLogger"/>).
+    /// Default: nothing is logged.
+    /// </summary>
+    public RaftNodeBuilder<TResult> WithLogging(ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(loggers);
+        _loggers = loggers;
+        return this;
+    }
+
     private bool OwnsStorage => _storage is null;
 
+    private ILogger? CreateLogger(string category) => _loggers?.CreateLogger(category);
+
     private IRaftStorage OpenStorage() =>
-        _storage ?? (_walDirectory is null ? new MemoryStorage() : WriteAheadLog.Open(_walDirectory, _walOptions));
+        _storage ?? (_walDirectory is null
+            ? new MemoryStorage()
+            : WriteAheadLog.Open(_walDirectory, _walOptions ?? new WalOptions { Logger = CreateLogger(RaftLogCategories.Wal), Time = _time }));
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace FastRaft.Hosting.Building;
 
 /// <summary>
@@ -6,8 +8,11 @@ namespace FastRaft.Hosting.Building;
 /// </summary>
 public sealed class RaftTransportContext
 {
-    internal RaftTransportContext(ulong nodeId, TimeProvider time, IReadOnlyList<ulong>? initialMembers)
+    private readonly ILoggerFactory? _loggers;
+
+    internal RaftTransportContext(ulong nodeId, TimeProvider time, IReadOnlyList<ulong>? initialMembers, ILoggerFactory? loggers)
     {
+        _loggers = loggers;
         NodeId = nodeId;
         Time = time;
         InitialMembers = initialMembers;
@@ -27,6 +32,13 @@ public sealed class RaftTransportContext
     /// cluster. A transport that addresses peers by id can check it knows where each one is.
     /// </summary>
     public IReadOnlyList<ulong>? InitialMembers { get; }
+
+    /// <summary>
+    /// A logger under <paramref name="category"/> from the factory given to
+    /// <see cref="RaftNodeBuilder{TResult}.WithLogging"/>, or null when none was given.
+    /// </summary>
+    /// <param name="category">The category, e.g. the transport's documented one.</param>
+    public ILogger? CreateLogger(string category) => _loggers?.CreateLogger(category);
 
     /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming the first initial member (other than this
