@@ -347,6 +347,6 @@ public sealed partial class Simulation
     private static string Role(RawNode r)
     {
         BasicStatus st = r.BasicStatus();
-        return $"{st.SoftState.RaftState} term {st.HardState.Term} lead {st.SoftState.Lead}";
+        return $"{st.SoftState.Role} term {st.HardState.Term} lead {st.SoftState.Lead}";
     }
 }

@@ -75,7 +75,7 @@ public sealed class RawNode
     public StepResult Propose(ReadOnlyMemory<byte> data, out ulong index)
     {
         StepResult r = Propose(data);
-        index = r == StepResult.Ok && _raft.State == StateType.StateLeader ? _raft.Log.LastIndex() : 0;
+        index = r == StepResult.Ok && _raft.State == NodeRole.Leader ? _raft.Log.LastIndex() : 0;
         return r;
     }
 
@@ -474,7 +474,7 @@ public sealed class RawNode
     {
         Basic = BasicStatus(),
         Config = _raft.Trk.Config.Clone(),
-        Progress = _raft.State == StateType.StateLeader ? _raft.Trk.Progress.Clone() : null,
+        Progress = _raft.State == NodeRole.Leader ? _raft.Trk.Progress.Clone() : null,
     };
 
     /// <summary>Reports that the last message to <paramref name="id"/> could not be delivered.</summary>

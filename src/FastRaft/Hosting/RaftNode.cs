@@ -70,7 +70,7 @@ public sealed class RaftNode<TResult> : IAsyncDisposable where TResult : struct
     public ulong Term => _agent.Term;
 
     /// <summary>This node's role.</summary>
-    public StateType Role => _agent.Role;
+    public NodeRole Role => _agent.Role;
 
     public bool IsLeader => _agent.IsLeader;
 

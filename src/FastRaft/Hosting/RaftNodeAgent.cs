@@ -157,9 +157,9 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
     public ulong Term => _status.Term;
 
     /// <summary>This node's role.</summary>
-    public StateType Role => _status.Role;
+    public NodeRole Role => _status.Role;
 
-    public bool IsLeader => _status.Role == StateType.StateLeader;
+    public bool IsLeader => _status.Role == NodeRole.Leader;
 
     /// <summary>The index of the last entry applied to the state machine.</summary>
     public ulong AppliedIndex => _status.Applied;

@@ -27,13 +27,13 @@ public class DescribeStateTests
     [Fact]
     public void SoftState()
     {
-        Assert.Equal("Lead:1 State:StateLeader", Describe.SoftState(new SoftState(1, StateType.StateLeader)));
-        Assert.Equal("Lead:0 State:StatePreCandidate", Describe.SoftState(new SoftState(0, StateType.StatePreCandidate)));
+        Assert.Equal("Lead:1 State:StateLeader", Describe.SoftState(new SoftState(1, NodeRole.Leader)));
+        Assert.Equal("Lead:0 State:StatePreCandidate", Describe.SoftState(new SoftState(0, NodeRole.PreCandidate)));
     }
 
     [Fact]
     public void SoftStatePrintsTheLeaderInDecimal() =>
-        Assert.Equal("Lead:26 State:StateFollower", Describe.SoftState(new SoftState(26, StateType.StateFollower)));
+        Assert.Equal("Lead:26 State:StateFollower", Describe.SoftState(new SoftState(26, NodeRole.Follower)));
 
     [Fact]
     public void ConfStateWithEmptyLists() =>

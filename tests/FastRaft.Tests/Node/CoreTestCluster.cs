@@ -135,7 +135,7 @@ internal sealed class CoreTestCluster : ITestCluster
     {
         Assert.Equal(StepResult.Ok, Nodes[id].Campaign());
         Stabilize();
-        Assert.Equal(StateType.StateLeader, Nodes[id].BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.Leader, Nodes[id].BasicStatus().SoftState.Role);
     }
 
     /// <summary>Removes and returns the queued messages matching <paramref name="match"/>.</summary>

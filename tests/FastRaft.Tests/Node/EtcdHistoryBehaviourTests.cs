@@ -20,7 +20,7 @@ public class EtcdHistoryBehaviourTests
         RawNode leader = c.Nodes[1];
         // An unreachable report puts follower 2 back into StateProbe.
         leader.ReportUnreachable(2);
-        Assert.Equal(FastRaft.Core.Tracker.ProgressState.StateProbe, leader.Status().Progress![2].State);
+        Assert.Equal(FastRaft.Core.Tracker.ProgressState.Probe, leader.Status().Progress![2].State);
 
         for (int i = 0; i < 5; i++)
         {
@@ -65,7 +65,7 @@ public class EtcdHistoryBehaviourTests
         c.ProcessReady(1);
         List<Message> snaps = c.Take(m => m.To == 3 && m.Type == MessageType.MsgSnap);
         Assert.Single(snaps);
-        Assert.Equal(FastRaft.Core.Tracker.ProgressState.StateSnapshot, leader.Status().Progress![3].State);
+        Assert.Equal(FastRaft.Core.Tracker.ProgressState.Snapshot, leader.Status().Progress![3].State);
 
         // More proposals, heartbeats and heartbeat responses: no second snapshot, no appends to 3.
         for (int i = 0; i < 3; i++)
@@ -109,10 +109,10 @@ public class EtcdHistoryBehaviourTests
         {
             c.Tick(1);
         }
-        Assert.Equal(FastRaft.Core.Tracker.ProgressState.StateSnapshot, leader.Status().Progress![3].State);
+        Assert.Equal(FastRaft.Core.Tracker.ProgressState.Snapshot, leader.Status().Progress![3].State);
         // ...at the tenth it gives up, and the next heartbeat response brings a fresh snapshot.
         c.Tick(1);
-        Assert.Equal(FastRaft.Core.Tracker.ProgressState.StateProbe, leader.Status().Progress![3].State);
+        Assert.Equal(FastRaft.Core.Tracker.ProgressState.Probe, leader.Status().Progress![3].State);
         c.ProcessReady(1);
         c.InFlight.Clear();
         leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 3, To = 1, Term = term });
@@ -141,10 +141,10 @@ public class EtcdHistoryBehaviourTests
         var c = new TestCluster(3);
         RawNode n = c.Nodes[1];
         n.Campaign();
-        Assert.Equal(StateType.StateCandidate, n.BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.Candidate, n.BasicStatus().SoftState.Role);
         Assert.Equal(StepResult.ProposalDroppedNoLeader, n.Propose(Payload));
         c.Stabilize();
-        Assert.Equal(StateType.StateLeader, n.BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.Leader, n.BasicStatus().SoftState.Role);
         Assert.Equal(StepResult.Ok, n.Propose(Payload));
     }
 
@@ -154,7 +154,7 @@ public class EtcdHistoryBehaviourTests
         var c = new TestCluster(3, cfg => cfg.PreVote = true);
         RawNode n = c.Nodes[1];
         n.Campaign();
-        Assert.Equal(StateType.StatePreCandidate, n.BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.PreCandidate, n.BasicStatus().SoftState.Role);
         Assert.Equal(StepResult.ProposalDroppedNoLeader, n.Propose(Payload));
     }
 

@@ -69,7 +69,7 @@ public class FlowControlTests
             held.AddRange(sent);
         }
         Progress pr = ProgressOf(leader, 2);
-        Assert.Equal(ProgressState.StateReplicate, pr.State);
+        Assert.Equal(ProgressState.Replicate, pr.State);
         Assert.True(pr.IsPaused());
         Assert.Equal(3, pr.Inflights.Count);
 

@@ -33,7 +33,7 @@ public class PreVoteTests
     public void Partitioned_node_does_not_raise_its_term_with_pre_vote()
     {
         (TestCluster c, ulong term) = PartitionedCampaigner(preVote: true);
-        Assert.Equal(StateType.StatePreCandidate, c.State(3));
+        Assert.Equal(NodeRole.PreCandidate, c.State(3));
         Assert.Equal(term, c.Term(3));
     }
 
@@ -45,8 +45,8 @@ public class PreVoteTests
         // The partition heals and node 3 campaigns once more: its pre-votes are refused.
         c.Nodes[3].Campaign();
         c.Stabilize();
-        Assert.Equal(StateType.StateFollower, c.State(3));
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Follower, c.State(3));
+        Assert.Equal(NodeRole.Leader, c.State(1));
         foreach (ulong id in c.Nodes.Keys)
         {
             Assert.Equal(term, c.Term(id));
@@ -68,8 +68,8 @@ public class PreVoteTests
         c.Nodes[3].Campaign();
         c.Stabilize();
         // Its stale log loses the election, but everyone moved to its term and lost the leader.
-        Assert.Equal(StateType.StateFollower, c.State(1));
-        Assert.NotEqual(StateType.StateLeader, c.State(3));
+        Assert.Equal(NodeRole.Follower, c.State(1));
+        Assert.NotEqual(NodeRole.Leader, c.State(3));
         Assert.True(c.Term(1) > term);
         Assert.Equal(c.Term(3), c.Term(1));
     }
@@ -97,6 +97,6 @@ public class PreVoteTests
         Assert.False(resp.Reject);
         Assert.Equal(before.Term + 1, resp.Term);
         Assert.Equal(before, c.Nodes[2].BasicStatus().HardState);
-        Assert.Equal(StateType.StateFollower, c.State(2));
+        Assert.Equal(NodeRole.Follower, c.State(2));
     }
 }

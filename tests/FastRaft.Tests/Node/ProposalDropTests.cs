@@ -114,7 +114,7 @@ public class ProposalDropTests
         c.Stabilize();
         Assert.False(leader.Status().Config.Voters.Contains(1));
         // Without StepDownOnRemoval it keeps its role, but takes nothing new.
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
         ulong last = leader.LastIndex;
 
         AssertDropped(StepResult.ProposalDroppedNotInConfiguration, leader.Propose(Data));

@@ -55,7 +55,7 @@ public class RaftConfigValidationTests
 
         var node = new RawNode(cfg);
         Assert.Equal(1UL, node.Id);
-        Assert.Equal(StateType.StateFollower, node.BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.Follower, node.BasicStatus().SoftState.Role);
     }
 
     [Fact]

@@ -146,7 +146,7 @@ public class ReadIndexTests
         // is of term 1, possibly stale.
         Func<Message, bool> noAppends = TestClusterExtensions.Dropping(MessageType.MsgApp);
         c.Stabilize(noAppends);
-        Assert.Equal(StateType.StateLeader, c.State(2));
+        Assert.Equal(NodeRole.Leader, c.State(2));
         Assert.Equal(2UL, c.Term(2));
         Assert.Equal(2UL, c.Commit(2));
 

@@ -39,7 +39,7 @@ public class RestartAndBootstrapTests
         BasicStatus after = restarted.BasicStatus();
         Assert.Equal(before.HardState, after.HardState);
         Assert.Equal(before.Applied, after.Applied);
-        Assert.Equal(StateType.StateFollower, after.SoftState.RaftState);
+        Assert.Equal(NodeRole.Follower, after.SoftState.Role);
         Assert.False(restarted.HasReady());
 
         // Back in the cluster, it applies only what is new.
@@ -179,7 +179,7 @@ public class RestartAndBootstrapTests
         }
         // The membership entries are committed but not yet applied: no campaign until they are.
         c.Nodes[1].Campaign();
-        Assert.Equal(StateType.StateFollower, c.State(1));
+        Assert.Equal(NodeRole.Follower, c.State(1));
         c.Stabilize();
         c.Elect(1);
         c.ProposeMany(1, 2, Payload);

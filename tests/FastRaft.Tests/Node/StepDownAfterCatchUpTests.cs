@@ -26,12 +26,12 @@ public class StepDownAfterCatchUpTests
         // configuration, but 3 lacks the log, so 1 goes on leading.
         c.Stabilize(drop: m => m.To == 3);
         Assert.False(c.Nodes[1].Status().Config.Voters.Contains(1));
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
 
         // Once 3 has caught up, 1 steps down.
         c.Tick(1);
         c.Stabilize();
-        Assert.Equal(StateType.StateFollower, c.State(1));
+        Assert.Equal(NodeRole.Follower, c.State(1));
     }
 
     [Fact]
@@ -45,12 +45,12 @@ public class StepDownAfterCatchUpTests
         c.Elect(1);
         c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 1));
         c.Stabilize(drop: m => m.To == 3);
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
 
         c.Tick(1, 9, drop: m => m.To == 3);
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
         c.Tick(1, 1, drop: m => m.To == 3);
-        Assert.Equal(StateType.StateFollower, c.State(1));
+        Assert.Equal(NodeRole.Follower, c.State(1));
     }
 
     [Fact]
@@ -60,6 +60,6 @@ public class StepDownAfterCatchUpTests
         c.Elect(1);
         c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 1));
         c.Stabilize(drop: m => m.To == 3);
-        Assert.Equal(StateType.StateFollower, c.State(1));
+        Assert.Equal(NodeRole.Follower, c.State(1));
     }
 }

@@ -99,7 +99,7 @@ internal sealed class TestCluster : ITestCluster
     {
         Assert.Equal(StepResult.Ok, Nodes[id].Campaign());
         Stabilize();
-        Assert.Equal(StateType.StateLeader, Nodes[id].BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.Leader, Nodes[id].BasicStatus().SoftState.Role);
     }
 
     public List<Message> Take(Func<Message, bool> match) => Take(InFlight, match);
