@@ -10,7 +10,7 @@ namespace FastRaft.Transport.Tcp.Security;
 /// forged, altered, replayed, dropped or reordered fails, since its number would differ.
 /// Single-threaded (one per direction); allocation-free after construction.
 /// </summary>
-public sealed class FrameAuthenticator : IFrameTrailer
+internal sealed class FrameAuthenticator : IFrameTrailer
 {
     public const int MacSize = 16;
 

@@ -1,6 +1,7 @@
 using FastRaft.Core.Log;
 using FastRaft.Core.ConfChanges;
 using FastRaft.Core.Logging;
+using FastRaft.Core.Tracker;
 using FastRaft.Protocol;
 
 namespace FastRaft.Core;
@@ -470,12 +471,29 @@ public sealed class RawNode
         new(_raft.Id, _raft.HardState, _raft.SoftState, _raft.Log.Applied, _raft.LeadTransferee);
 
     /// <summary>The basic status plus the configuration and, on the leader, every peer's progress.</summary>
-    public Status Status() => new()
+    public Status Status()
     {
-        Basic = BasicStatus(),
-        Config = _raft.Trk.Config.Clone(),
-        Progress = _raft.State == NodeRole.Leader ? _raft.Trk.Progress.Clone() : null,
-    };
+        ProgressMap? progress = _raft.State == NodeRole.Leader ? _raft.Trk.Progress.Clone() : null;
+        return new()
+        {
+            Basic = BasicStatus(),
+            ConfState = _raft.Trk.ConfState(),
+            Peers = progress is null ? null : PeerViews(progress),
+            Config = _raft.Trk.Config.Clone(),
+            Progress = progress,
+        };
+    }
+
+    private static Dictionary<ulong, PeerProgress> PeerViews(ProgressMap progress)
+    {
+        var peers = new Dictionary<ulong, PeerProgress>(progress.Count);
+        foreach (KeyValuePair<ulong, Progress> p in progress)
+        {
+            Progress pr = p.Value;
+            peers[p.Key] = new PeerProgress(pr.Match, pr.Next, pr.State, pr.IsLearner, pr.RecentActive, pr.IsPaused());
+        }
+        return peers;
+    }
 
     /// <summary>Reports that the last message to <paramref name="id"/> could not be delivered.</summary>
     public void ReportUnreachable(ulong id) => _raft.Step(new Message { Type = MessageType.MsgUnreachable, From = id });
@@ -500,22 +518,23 @@ public sealed class RawNode
 
     /// <summary>
     /// Bootstraps a brand-new node's membership from a list of voters (etcd's Bootstrap): the
-    /// storage must be empty. Returns null on success, otherwise the reason.
+    /// storage must be empty.
     /// </summary>
-    public string? Bootstrap(ReadOnlySpan<ulong> peers)
+    /// <exception cref="ArgumentException"><paramref name="peers"/> is empty.</exception>
+    /// <exception cref="InvalidOperationException">The storage already holds entries.</exception>
+    public void Bootstrap(ReadOnlySpan<ulong> peers)
     {
         if (peers.IsEmpty)
         {
-            return "must provide at least one peer to Bootstrap";
+            throw new ArgumentException("must provide at least one peer to Bootstrap", nameof(peers));
         }
         if (_raft.Log.Storage.LastIndex() != 0)
         {
-            return "can't bootstrap a nonempty Storage";
+            throw new InvalidOperationException("can't bootstrap a nonempty Storage");
         }
         // Nothing has been persisted: start from an empty hard state so the first Ready emits one.
         _prevHardState = HardState.Empty;
         _raft.BootstrapEntries(peers);
-        return null;
     }
 
     /// <summary>Test hook: sets the randomized election timeout.</summary>

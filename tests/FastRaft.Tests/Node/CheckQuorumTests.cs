@@ -12,7 +12,7 @@ public class CheckQuorumTests
 {
     private static readonly Func<Message, bool> CutLeader = TestClusterExtensions.Isolating(1);
 
-    private static TestCluster NewCluster(bool checkQuorum = true) => new(3, cfg => cfg.CheckQuorum = checkQuorum);
+    private static TestCluster NewCluster(bool checkQuorum = true) => new(3, cfg => cfg with { CheckQuorum = checkQuorum });
 
     [Fact]
     public void Leader_steps_down_when_no_quorum_was_active_within_an_election_timeout()
@@ -58,7 +58,7 @@ public class CheckQuorumTests
     [Fact]
     public void Newly_added_voter_counts_as_active_until_the_next_check()
     {
-        var c = new TestCluster(1, cfg => cfg.CheckQuorum = true);
+        var c = new TestCluster(1, cfg => cfg with { CheckQuorum = true });
         c.Elect(1);
         c.Tick(1, 9);
         Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddNode, 2)));

@@ -25,11 +25,7 @@ public class ElectionTimeoutTests
     /// </summary>
     private static List<int> MeasureTimeouts(Random? random, NodeRole role, int count)
     {
-        var c = new TestCluster(3, cfg =>
-        {
-            cfg.ElectionTick = ElectionTick;
-            cfg.Random = random;
-        });
+        var c = new TestCluster(3, cfg => cfg with { ElectionTick = ElectionTick, Random = random });
         RawNode n = c.Nodes[1];
         var timeouts = new List<int>(count);
         for (int round = 0; round < count; round++)

@@ -86,7 +86,7 @@ public class EtcdHistoryBehaviourTests
     [Fact]
     public void Unreported_snapshot_is_treated_as_failed_after_the_configured_ticks()
     {
-        var c = new TestCluster(3, cfg => cfg.SnapshotStatusTimeoutTicks = 10);
+        var c = new TestCluster(3, cfg => cfg with { SnapshotStatusTimeoutTicks = 10 });
         c.Elect(1);
         RawNode leader = c.Nodes[1];
         for (int i = 0; i < 5; i++)
@@ -151,7 +151,7 @@ public class EtcdHistoryBehaviourTests
     [Fact]
     public void Proposal_on_a_pre_candidate_is_dropped_and_reported()
     {
-        var c = new TestCluster(3, cfg => cfg.PreVote = true);
+        var c = new TestCluster(3, cfg => cfg with { PreVote = true });
         RawNode n = c.Nodes[1];
         n.Campaign();
         Assert.Equal(NodeRole.PreCandidate, n.BasicStatus().SoftState.Role);

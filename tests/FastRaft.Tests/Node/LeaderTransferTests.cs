@@ -61,7 +61,7 @@ public class LeaderTransferTests
     [Fact]
     public void Transfer_succeeds_while_followers_honour_the_leader_lease()
     {
-        var c = new TestCluster(3, cfg => cfg.CheckQuorum = true);
+        var c = new TestCluster(3, cfg => cfg with { CheckQuorum = true });
         c.Elect(1);
         c.ProposeMany(1, 1, Payload);
 
@@ -73,7 +73,7 @@ public class LeaderTransferTests
     [Fact]
     public void Transfer_campaign_skips_the_pre_vote_round()
     {
-        var c = new TestCluster(3, cfg => cfg.PreVote = true);
+        var c = new TestCluster(3, cfg => cfg with { PreVote = true });
         c.Elect(1);
         ulong term = c.Term(1);
         c.Nodes[1].TransferLeader(2);

@@ -82,7 +82,7 @@ public class MembershipTests
     [InlineData(false)]
     public void Removed_leader_steps_down_only_with_step_down_on_removal(bool stepDown)
     {
-        var c = new TestCluster(3, cfg => cfg.StepDownOnRemoval = stepDown);
+        var c = new TestCluster(3, cfg => cfg with { StepDownOnRemoval = stepDown });
         c.Elect(1);
         Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 1)));
         c.Stabilize();
@@ -103,7 +103,7 @@ public class MembershipTests
     [Fact]
     public void Leader_demoted_to_learner_steps_down_when_the_joint_configuration_is_left()
     {
-        var c = new TestCluster(3, cfg => cfg.StepDownOnRemoval = true);
+        var c = new TestCluster(3, cfg => cfg with { StepDownOnRemoval = true });
         c.Elect(1);
         var demote = new ConfChangeV2
         {

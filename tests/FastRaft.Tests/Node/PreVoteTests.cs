@@ -16,7 +16,7 @@ public class PreVoteTests
     /// <summary>Elects node 1, then lets node 3 fall behind and campaign while cut off.</summary>
     private static (TestCluster Cluster, ulong Term) PartitionedCampaigner(bool preVote)
     {
-        var c = new TestCluster(3, cfg => cfg.PreVote = preVote);
+        var c = new TestCluster(3, cfg => cfg with { PreVote = preVote });
         c.Elect(1);
         ulong term = c.Term(1);
         c.ProposeMany(1, 3, Payload, CutThree);
@@ -77,7 +77,7 @@ public class PreVoteTests
     [Fact]
     public void Granting_a_pre_vote_changes_neither_term_nor_vote()
     {
-        var c = new TestCluster(3, cfg => cfg.PreVote = true);
+        var c = new TestCluster(3, cfg => cfg with { PreVote = true });
         c.Elect(1);
         HardState before = c.Nodes[2].BasicStatus().HardState;
 

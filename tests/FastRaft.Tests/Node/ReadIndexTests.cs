@@ -115,11 +115,7 @@ public class ReadIndexTests
     [Fact]
     public void Lease_based_read_is_answered_at_once_without_a_heartbeat_round()
     {
-        var c = new CoreTestCluster(3, cfg =>
-        {
-            cfg.CheckQuorum = true;
-            cfg.ReadOnlyOption = ReadOnlyOption.ReadOnlyLeaseBased;
-        });
+        var c = new CoreTestCluster(3, cfg => cfg with { CheckQuorum = true, ReadOnlyOption = ReadOnlyOption.ReadOnlyLeaseBased });
         c.Elect(1);
         c.ProposeMany(1, 10, Payload);
 

@@ -14,11 +14,7 @@ public class StepDownAfterCatchUpTests
     [Fact]
     public void Removed_leader_steps_down_only_once_the_new_voters_hold_its_log()
     {
-        var c = new TestCluster(3, cfg =>
-        {
-            cfg.StepDownOnRemoval = true;
-            cfg.StepDownAfterCatchUp = true;
-        });
+        var c = new TestCluster(3, cfg => cfg with { StepDownOnRemoval = true, StepDownAfterCatchUp = true });
         c.Elect(1);
         Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 1)));
 
@@ -37,11 +33,7 @@ public class StepDownAfterCatchUpTests
     [Fact]
     public void Removed_leader_steps_down_after_an_election_timeout_when_a_voter_never_answers()
     {
-        var c = new TestCluster(3, cfg =>
-        {
-            cfg.StepDownOnRemoval = true;
-            cfg.StepDownAfterCatchUp = true;
-        });
+        var c = new TestCluster(3, cfg => cfg with { StepDownOnRemoval = true, StepDownAfterCatchUp = true });
         c.Elect(1);
         c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 1));
         c.Stabilize(drop: m => m.To == 3);
@@ -56,7 +48,7 @@ public class StepDownAfterCatchUpTests
     [Fact]
     public void Without_the_option_the_removed_leader_steps_down_at_once_as_in_etcd()
     {
-        var c = new TestCluster(3, cfg => cfg.StepDownOnRemoval = true);
+        var c = new TestCluster(3, cfg => cfg with { StepDownOnRemoval = true });
         c.Elect(1);
         c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 1));
         c.Stabilize(drop: m => m.To == 3);

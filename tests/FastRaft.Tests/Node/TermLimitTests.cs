@@ -18,11 +18,11 @@ public class TermLimitTests
     {
         var c = new TestCluster(3, cfg =>
         {
-            cfg.PreVote = preVote;
             if (startTerm > 0)
             {
                 Assert.Equal(StorageStatus.Ok, ((MemoryStorage)cfg.Storage!).SetHardState(new HardState(startTerm, 0, 1)));
             }
+            return cfg with { PreVote = preVote };
         });
         c.Elect(1);
         c.ProposeMany(1, 3, Payload);

@@ -32,13 +32,7 @@ public class UdpReassemblyAttackTests
         return new Message(MessageType.MsgSnap, from: 1, to: 2, term: 5) { Snapshot = snap };
     }
 
-    private static void Configure(UdpTransportOptions o, bool authenticated)
-    {
-        if (!authenticated)
-        {
-            UdpGroup.Insecure(o);
-        }
-    }
+    private static UdpTransportOptions Configure(UdpTransportOptions o, bool authenticated) => authenticated ? o : UdpGroup.Insecure(o);
 
     /// <summary>Sends <paramref name="m"/> from node 1 and checks it arrives whole at node 2 and is reported finished.</summary>
     private static void AssertSnapshotGetsThrough(UdpGroup g, Message m)
@@ -85,10 +79,9 @@ public class UdpReassemblyAttackTests
     [MemberData(nameof(Modes))]
     public void A_reassembled_message_that_fails_its_checksum_is_refused_and_the_sender_reports_the_snapshot_failed(bool authenticated, UdpMode mode)
     {
-        using var g = new UdpGroup(2, o =>
+        using var g = new UdpGroup(2, o => Configure(o, authenticated) with
         {
-            Configure(o, authenticated);
-            o.TransferStallTimeout = TimeSpan.FromSeconds(30); // a failure seen must come from the refusal
+            TransferStallTimeout = TimeSpan.FromSeconds(30), // a failure seen must come from the refusal
         }, mode: mode);
         byte[]? key = authenticated ? UdpGroup.TestKey : null;
         // A hop that changes one byte of chunk 1's data and fixes the datagram's trailer up: every
@@ -127,14 +120,13 @@ public class UdpReassemblyAttackTests
     {
         const int Datagrams = 200_000;
         const int MaxMessage = 8 * 1024 * 1024;
-        using var g = new UdpGroup(3, o =>
+        using var g = new UdpGroup(3, o => Configure(o, authenticated) with
         {
-            Configure(o, authenticated);
-            o.MaxDatagramSize = 1400;
-            o.MaxMessageSize = MaxMessage;
-            o.MaxReassemblyBytesPerPeer = MaxMessage;
-            o.MaxReassemblyBytes = 2 * MaxMessage;
-            o.ReassemblyTimeout = TimeSpan.FromMilliseconds(300);
+            MaxDatagramSize = 1400,
+            MaxMessageSize = MaxMessage,
+            MaxReassemblyBytesPerPeer = MaxMessage,
+            MaxReassemblyBytes = 2 * MaxMessage,
+            ReassemblyTimeout = TimeSpan.FromMilliseconds(300),
         }, mode: mode);
         using var forge = new DatagramForge(g[2].LocalEndPoint);
         var fuzz = new DatagramFuzz(new Random(authenticated ? 71 : 72), authenticated ? UdpGroup.TestKey : null, 1400, MaxMessage);

@@ -87,13 +87,10 @@ internal sealed partial class Raft
     private readonly EntryBuffer _scratch = new(16);
     private readonly List<ReadOnly.Request> _confirmedReads = [];
 
-    internal Raft(RaftConfig c)
+    internal Raft(RaftConfig config)
     {
-        string? invalid = c.Validate();
-        if (invalid is not null)
-        {
-            throw new ArgumentException(invalid, "config");
-        }
+        config.Validate();
+        RaftConfig c = config.WithDefaults();
         IStorage storage = c.Storage!;
         _log = c.Logger;
         Log = new RaftLog(storage, _log, c.MaxCommittedSizePerReady);

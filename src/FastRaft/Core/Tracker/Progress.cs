@@ -7,7 +7,7 @@ namespace FastRaft.Core.Tracker;
 /// what to send next, and how sending is throttled. The state transitions are driven by the raft
 /// core; this class keeps their bookkeeping consistent.
 /// </summary>
-public sealed class Progress(Inflights inflights)
+internal sealed class Progress(Inflights inflights)
 {
     private ulong _sentCommit;
 
