@@ -286,7 +286,7 @@ public sealed partial class Simulation
             case EventKind.SnapshotStatus:
                 if (NodeOf(ev) is SimNode sn)
                 {
-                    SnapshotStatus status = ev.Failure ? SnapshotStatus.SnapshotFailure : SnapshotStatus.SnapshotFinish;
+                    SnapshotStatus status = ev.Failure ? SnapshotStatus.Failure : SnapshotStatus.Finish;
                     _trace.Line($"{_now} node {sn.Id} report snapshot to {ev.Peer}: {status}");
                     sn.Transport!.Sink.ReportSnapshot(ev.Peer, status);
                 }

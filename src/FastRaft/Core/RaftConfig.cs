@@ -123,9 +123,9 @@ public sealed record RaftConfig
         {
             throw Invalid("snapshot status timeout must not be negative", nameof(SnapshotStatusTimeoutTicks));
         }
-        if (ReadOnlyOption == ReadOnlyOption.ReadOnlyLeaseBased && !CheckQuorum)
+        if (ReadOnlyOption == ReadOnlyOption.LeaseBased && !CheckQuorum)
         {
-            throw Invalid("CheckQuorum must be enabled when ReadOnlyOption is ReadOnlyLeaseBased", nameof(ReadOnlyOption));
+            throw Invalid("CheckQuorum must be enabled when ReadOnlyOption is LeaseBased", nameof(ReadOnlyOption));
         }
     }
 

@@ -500,7 +500,7 @@ public sealed class RawNode
 
     /// <summary>Reports whether a snapshot sent to <paramref name="id"/> arrived.</summary>
     public void ReportSnapshot(ulong id, SnapshotStatus status) =>
-        _raft.Step(new Message { Type = MessageType.MsgSnapStatus, From = id, Reject = status == SnapshotStatus.SnapshotFailure });
+        _raft.Step(new Message { Type = MessageType.MsgSnapStatus, From = id, Reject = status == SnapshotStatus.Failure });
 
     /// <summary>Asks the leader to hand leadership to <paramref name="transferee"/>.</summary>
     public void TransferLeader(ulong transferee) => _raft.Step(new Message { Type = MessageType.MsgTransferLeader, From = transferee });

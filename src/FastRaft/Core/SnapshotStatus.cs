@@ -3,6 +3,6 @@ namespace FastRaft.Core;
 /// <summary>The outcome of sending a snapshot, reported back with RawNode.ReportSnapshot.</summary>
 public enum SnapshotStatus
 {
-    SnapshotFinish = 1,
-    SnapshotFailure = 2,
+    Finish = 1,
+    Failure = 2,
 }

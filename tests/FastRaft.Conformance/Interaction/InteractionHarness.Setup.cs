@@ -50,8 +50,8 @@ public sealed partial class InteractionHarness
                         {
                             ReadOnlyOption = v switch
                             {
-                                "safe" => ReadOnlyOption.ReadOnlySafe,
-                                "lease-based" => ReadOnlyOption.ReadOnlyLeaseBased,
+                                "safe" => ReadOnlyOption.Safe,
+                                "lease-based" => ReadOnlyOption.LeaseBased,
                                 _ => throw new DataDrivenException(tc, $"invalid read-only option \"{v}\""),
                             },
                         };

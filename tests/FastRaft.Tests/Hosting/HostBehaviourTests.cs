@@ -75,7 +75,7 @@ public class HostBehaviourTests
             batch.Add(new Message(MessageType.MsgAppResp, from: 7, to: 1, term: node.Term));
             Assert.True(transport.Sink!.Deliver(batch));
             transport.Sink.ReportUnreachable(7);
-            transport.Sink.ReportSnapshot(7, SnapshotStatus.SnapshotFailure);
+            transport.Sink.ReportSnapshot(7, SnapshotStatus.Failure);
 
             await TestHostCluster.Eventually(() => node.Counters.MessagesDropped == 1 && node.Counters.MessagesReceived == 2, "the batch to be stepped");
             Assert.True(node.IsLeader);

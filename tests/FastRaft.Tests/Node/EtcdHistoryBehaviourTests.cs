@@ -77,7 +77,7 @@ public class EtcdHistoryBehaviourTests
         Assert.Empty(c.Take(m => m.To == 3 && m.Type is MessageType.MsgSnap or MessageType.MsgApp));
 
         // A failed snapshot is reported: the leader probes, but waits for a heartbeat response first.
-        leader.ReportSnapshot(3, SnapshotStatus.SnapshotFailure);
+        leader.ReportSnapshot(3, SnapshotStatus.Failure);
         c.ProcessReady(1);
         Assert.Empty(c.Take(m => m.To == 3 && m.Type is MessageType.MsgSnap or MessageType.MsgApp));
         Assert.True(leader.Status().Progress![3].MsgAppFlowPaused);

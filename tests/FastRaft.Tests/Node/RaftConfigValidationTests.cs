@@ -28,7 +28,7 @@ public class RaftConfigValidationTests
         { "storage cannot be nil", "Storage", c => c with { Storage = null } },
         { "max inflight messages must be greater than 0", "MaxInflightMsgs", c => c with { MaxInflightMsgs = 0 } },
         { "max inflight bytes must be >= max message size", "MaxInflightBytes", c => c with { MaxInflightBytes = 1023 } },
-        { "CheckQuorum must be enabled when ReadOnlyOption is ReadOnlyLeaseBased", "ReadOnlyOption", c => c with { ReadOnlyOption = ReadOnlyOption.ReadOnlyLeaseBased } },
+        { "CheckQuorum must be enabled when ReadOnlyOption is LeaseBased", "ReadOnlyOption", c => c with { ReadOnlyOption = ReadOnlyOption.LeaseBased } },
     };
 
     [Theory]
@@ -47,7 +47,7 @@ public class RaftConfigValidationTests
     [Fact]
     public void Valid_config_builds_a_node_and_gets_its_defaults_filled()
     {
-        RaftConfig cfg = Valid() with { CheckQuorum = true, ReadOnlyOption = ReadOnlyOption.ReadOnlyLeaseBased };
+        RaftConfig cfg = Valid() with { CheckQuorum = true, ReadOnlyOption = ReadOnlyOption.LeaseBased };
         cfg.Validate();
         RaftConfig filled = cfg.WithDefaults();
         Assert.Equal(ulong.MaxValue, filled.MaxUncommittedEntriesSize);

@@ -31,7 +31,7 @@ public class UdpChunkingTests
         Assert.True(g.Sinks[2].WaitFor(1));
         CodecFixtures.AssertSameMessage(m, Assert.Single(g.Sinks[2].Messages()));
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Finish)], g.Sinks[1].SnapshotReports);
 
         UdpTransportCounters sent = g[1].Counters, received = g[2].Counters;
         Assert.True(sent.ChunksSent > 60, $"{sent.ChunksSent} chunks");
@@ -58,7 +58,7 @@ public class UdpChunkingTests
         Assert.True(g.Sinks[2].WaitFor(1));
         CodecFixtures.AssertSameMessage(m, Assert.Single(g.Sinks[2].Messages()));
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Finish)], g.Sinks[1].SnapshotReports);
         UdpTransportCounters sent = g[1].Counters;
         Assert.True(sent.FaultsInjected > 0);
         Assert.True(sent.ChunksResent >= sent.FaultsInjected, $"{sent.ChunksResent} resent, {sent.FaultsInjected} lost");
@@ -77,7 +77,7 @@ public class UdpChunkingTests
         g[1].Flush();
 
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         Assert.Equal(1, g[1].Counters.TransfersFailed);
         Assert.Equal(0, g.Sinks[2].Count);
 
@@ -89,7 +89,7 @@ public class UdpChunkingTests
         Assert.True(g.Sinks[2].WaitFor(1));
         CodecFixtures.AssertSameMessage(m, Assert.Single(g.Sinks[2].Messages()));
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Finish)], g.Sinks[1].SnapshotReports);
     }
 
     [Theory]
@@ -155,7 +155,7 @@ public class UdpChunkingTests
         g.Start(2);
 
         Assert.True(Wait.Until(() => g.Sinks[1].SnapshotReports.Count == 2));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure), (2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure), (2UL, SnapshotStatus.Finish)], g.Sinks[1].SnapshotReports);
         Assert.Equal(10UL, Assert.Single(g.Sinks[2].Messages()).Snapshot!.Metadata.Index);
         Assert.True(g[2].Counters.Dropped(DropReason.ReassemblyLimit) >= 1);
     }
@@ -169,7 +169,7 @@ public class UdpChunkingTests
         g[1].Send(SnapshotMessage(2 * 1024 * 1024));
         g[1].Flush();
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         Assert.Equal(0, g.Sinks[2].Count);
     }
 
@@ -181,7 +181,7 @@ public class UdpChunkingTests
         using var g = new UdpGroup(2, o => o with { MaxMessageSize = 100_000 }, mode: mode);
         g[1].Send(SnapshotMessage(200_000));
         Assert.Equal(1, g[1].Counters.Dropped(DropReason.MessageTooLarge));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         Assert.Equal(0, g[1].Counters.DatagramsSent);
     }
 
@@ -195,7 +195,7 @@ public class UdpChunkingTests
         g[1].Send(SnapshotMessage(1024 * 1024));
         g[1].Send(SnapshotMessage(1024 * 1024));
         Assert.Equal(1, g[1].Counters.Dropped(DropReason.TransferLimit));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         g.Start(2);
         Assert.True(g.Sinks[2].WaitFor(1));
     }
@@ -209,7 +209,7 @@ public class UdpChunkingTests
         g.Start(1); // node 2 never reads: no acknowledgement comes
         g[1].Send(SnapshotMessage(1024 * 1024));
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         // The first window, then resends of it backing off (after 50, 100, 200 ms... within the
         // 300 ms stall timeout): the sender does not flood a silent peer.
         const int Window = 256 * 1024 / 59_000;

@@ -62,7 +62,7 @@ public class UdpManualClockTests
         Assert.Empty(g.Sinks[1].SnapshotReports);
         clock.Advance(Ms);
         g.PollAll();
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         Assert.Equal(1, sent.TransfersFailed);
         Assert.Equal(0, g[2].Counters.DatagramsReceived);
 
@@ -73,7 +73,7 @@ public class UdpManualClockTests
         g[1].Send(in m);
         g[1].Flush();
         Assert.True(g.PollUntil(() => !g.Sinks[1].SnapshotReports.IsEmpty), "the retry did not complete");
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Finish)], g.Sinks[1].SnapshotReports);
         CodecFixtures.AssertSameMessage(m, Assert.Single(g.Sinks[2].Messages()));
         Assert.Equal(resent, sent.ChunksResent);
         Assert.Equal(0, g[2].Counters.DroppedTotal);

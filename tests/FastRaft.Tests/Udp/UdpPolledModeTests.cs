@@ -65,7 +65,7 @@ public class UdpPolledModeTests
                 CodecFixtures.AssertSameMessage(m, received[m.Term]);
             }
             Assert.Equal(0, g[id].Counters.DroppedTotal - g[id].Counters.Dropped(DropReason.StaleAck));
-            Assert.All(g.Sinks[id].SnapshotReports, r => Assert.Equal(SnapshotStatus.SnapshotFinish, r.Status));
+            Assert.All(g.Sinks[id].SnapshotReports, r => Assert.Equal(SnapshotStatus.Finish, r.Status));
             // Delivered by Poll, on the thread that called it.
             Assert.Equal([Environment.CurrentManagedThreadId], g.Sinks[id].DeliveringThreads());
         }

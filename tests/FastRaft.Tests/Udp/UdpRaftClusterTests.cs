@@ -154,9 +154,9 @@ public class UdpRaftClusterTests
 
             // Node 3 joins late: the entries it lacks are gone, so it needs a snapshot (~48 KB: about 36 chunks of 1,400-byte datagrams).
             lagging.Start();
-            Assert.True(Wait.Until(() => leader.SnapshotReports.Contains(SnapshotStatus.SnapshotFailure), Deadline), Describe(leader, lagging));
+            Assert.True(Wait.Until(() => leader.SnapshotReports.Contains(SnapshotStatus.Failure), Deadline), Describe(leader, lagging));
             leaderFaults.ChangeChunkLossRate(0.1);
-            Assert.True(Wait.Until(() => leader.SnapshotReports.Contains(SnapshotStatus.SnapshotFinish), Deadline), "the retried snapshot should arrive");
+            Assert.True(Wait.Until(() => leader.SnapshotReports.Contains(SnapshotStatus.Finish), Deadline), "the retried snapshot should arrive");
             Assert.True(Wait.Until(() => lagging.AppliedCount >= 3000 && lagging.Commit == leader.Commit, Deadline),
                 $"node 3 applied {lagging.AppliedCount}, commit {lagging.Commit} vs {leader.Commit}");
         }

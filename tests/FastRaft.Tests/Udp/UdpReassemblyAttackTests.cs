@@ -45,7 +45,7 @@ public class UdpReassemblyAttackTests
             $"snapshot {index} did not arrive; node 2 drops: {Drops(g[2])}");
         CodecFixtures.AssertSameMessage(m, g.Sinks[2].Messages().Single(x => x.Type == MessageType.MsgSnap && x.Snapshot!.Metadata.Index == index));
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Finish)], g.Sinks[1].SnapshotReports);
     }
 
     private static string Drops(UdpTransport t) =>
@@ -104,7 +104,7 @@ public class UdpReassemblyAttackTests
         g[1].Send(in m);
         g[1].Flush();
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty), $"no report; node 2 drops: {Drops(g[2])}");
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         // Node 2 counts the drop after its refusal left: the sender may know first.
         Assert.True(Wait.Until(() => g[2].Counters.Dropped(DropReason.BadMessageChecksum) == 1), Drops(g[2]));
         Assert.Equal(1, g[1].Counters.TransfersFailed);
@@ -158,7 +158,7 @@ public class UdpReassemblyAttackTests
         g[3].Send(in fromThree);
         g[3].Flush();
         Assert.True(Wait.Until(() => !g.Sinks[3].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[3].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Finish)], g.Sinks[3].SnapshotReports);
         Assert.Equal(0, c.Dropped(DropReason.InternalError));
     }
 

@@ -50,7 +50,7 @@ public class UdpRoundTripTests
         // Every snapshot is sent as a transfer and its arrival reported to the sender's node.
         int snaps = sent.Count(m => m.Type == MessageType.MsgSnap);
         Assert.True(Wait.Until(() => g.Sinks[1].SnapshotReports.Count == snaps));
-        Assert.All(g.Sinks[1].SnapshotReports, r => Assert.Equal((2UL, Core.SnapshotStatus.SnapshotFinish), r));
+        Assert.All(g.Sinks[1].SnapshotReports, r => Assert.Equal((2UL, Core.SnapshotStatus.Finish), r));
     }
 
     [Theory]

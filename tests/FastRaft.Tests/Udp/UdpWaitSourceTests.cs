@@ -238,7 +238,7 @@ public class UdpWaitSourceTests
         try
         {
             Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty), "the stalled transfer was never given up");
-            Assert.Equal([(2UL, Core.SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+            Assert.Equal([(2UL, Core.SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
             Assert.True(g[1].Counters.ChunksResent > 0);
 
             // With nothing in flight the waits are long again: the thread blocks.

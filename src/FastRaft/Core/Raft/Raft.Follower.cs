@@ -114,7 +114,7 @@ internal sealed partial class Raft
                 Forward(m, Lead);
                 break;
             case MessageType.MsgForgetLeader:
-                if (_readOnly.Option == ReadOnlyOption.ReadOnlyLeaseBased)
+                if (_readOnly.Option == ReadOnlyOption.LeaseBased)
                 {
                     _log.Error("ignoring MsgForgetLeader due to ReadOnlyLeaseBased");
                     return StepResult.Ok;

@@ -319,7 +319,7 @@ internal sealed partial class Raft
             TrySendAppend(m.From, pr, sendIfEmpty: true);
         }
 
-        if (_readOnly.Option != ReadOnlyOption.ReadOnlySafe || m.Context.IsEmpty)
+        if (_readOnly.Option != ReadOnlyOption.Safe || m.Context.IsEmpty)
         {
             return;
         }

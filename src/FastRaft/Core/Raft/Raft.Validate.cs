@@ -59,7 +59,7 @@ internal sealed partial class Raft
                     ? StepResult.RefusedAckBeyondLog
                     : StepResult.Ok;
             case MessageType.MsgHeartbeatResp:
-                return State == NodeRole.Leader && m.Term <= Term && _readOnly.Option == ReadOnlyOption.ReadOnlySafe
+                return State == NodeRole.Leader && m.Term <= Term && _readOnly.Option == ReadOnlyOption.Safe
                     && !_readOnly.IsKnownPosition(m.Context.Span)
                     ? StepResult.RefusedReadAckBeyondQueue
                     : StepResult.Ok;
