@@ -10,7 +10,7 @@ using FastRaft.Transport.Tcp.Snapshots;
 namespace FastRaft.Transport.Tcp;
 
 /// <summary>What <see cref="AuthenticatedFrameChannel.TryReadMessage"/> found.</summary>
-public enum ChannelReadStatus
+internal enum ChannelReadStatus
 {
     /// <summary>A message was read and authenticated.</summary>
     Message,
@@ -49,7 +49,7 @@ public enum ChannelReadStatus
 /// receiving cuts frames in place (<see cref="FrameStreamReader"/>). One thread sends and one
 /// receives; each half is allocation-free in steady state.
 /// </summary>
-public sealed class AuthenticatedFrameChannel : IDisposable
+internal sealed class AuthenticatedFrameChannel : IDisposable
 {
     private readonly FrameStreamWriter _writer;
     private readonly FrameStreamReader _reader;
@@ -193,8 +193,9 @@ public sealed class AuthenticatedFrameChannel : IDisposable
             TransferPayload = payload;
             return ChannelReadStatus.TransferFrame;
         }
-        if (!_decoder.TryDecode(payload, entries, out m, out error))
+        if (!_decoder.TryDecode(payload, entries, out m, out WireError wireError))
         {
+            error = wireError.Text;
             return ChannelReadStatus.BadMessage;
         }
         return ChannelReadStatus.Message;

@@ -24,7 +24,7 @@ public sealed partial class TcpTransport
         if (!peer.TryBeginSnapshot())
         {
             Interlocked.Increment(ref Counters.SnapshotsFailedField);
-            sink.ReportSnapshot(peer.Id, SnapshotStatus.SnapshotFailure);
+            sink.ReportSnapshot(peer.Id, SnapshotStatus.Failure);
             return;
         }
         OutgoingSnapshot snapshot = OutgoingSnapshot.Copy(in message);
@@ -73,13 +73,13 @@ public sealed partial class TcpTransport
         if (delivered)
         {
             Interlocked.Increment(ref Counters.SnapshotsSentField);
-            sink.ReportSnapshot(peer.Id, SnapshotStatus.SnapshotFinish);
+            sink.ReportSnapshot(peer.Id, SnapshotStatus.Finish);
         }
         else
         {
             Interlocked.Increment(ref Counters.SnapshotsFailedField);
             sink.ReportUnreachable(peer.Id);
-            sink.ReportSnapshot(peer.Id, SnapshotStatus.SnapshotFailure);
+            sink.ReportSnapshot(peer.Id, SnapshotStatus.Failure);
         }
     }
 

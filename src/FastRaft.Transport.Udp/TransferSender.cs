@@ -119,11 +119,11 @@ internal sealed class TransferSender : IDisposable
             {
                 case ChunkAckStatus.Delivered:
                     UdpTransportCounters.Increment(ref _counters._transfersCompleted);
-                    report = Close(i, SnapshotStatus.SnapshotFinish);
+                    report = Close(i, SnapshotStatus.Finish);
                     break;
                 case ChunkAckStatus.Refused:
                     _counters.Drop(DropReason.TransferFailed);
-                    report = Close(i, SnapshotStatus.SnapshotFailure);
+                    report = Close(i, SnapshotStatus.Failure);
                     break;
                 default:
                     OnProgress(t, in ack, now);
@@ -159,7 +159,7 @@ internal sealed class TransferSender : IDisposable
                 if (now - t.LastProgress > _stallTimeout)
                 {
                     _counters.Drop(DropReason.TransferFailed);
-                    reports[i] = Close(i, SnapshotStatus.SnapshotFailure);
+                    reports[i] = Close(i, SnapshotStatus.Failure);
                     acted++;
                 }
                 else if (now - Math.Max(t.LastProgress, t.LastTimeoutResend) >= _resendInterval << Math.Min(t.Backoff, 10))
@@ -316,7 +316,7 @@ internal sealed class TransferSender : IDisposable
         _counters.Drop(reason);
         if (isSnapshot)
         {
-            Report(new SnapshotReport(peer.Id, SnapshotStatus.SnapshotFailure));
+            Report(new SnapshotReport(peer.Id, SnapshotStatus.Failure));
         }
     }
 

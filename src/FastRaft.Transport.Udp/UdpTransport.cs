@@ -46,10 +46,7 @@ public sealed partial class UdpTransport : ITransport
     public UdpTransport(UdpTransportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Validate() is string problem)
-        {
-            throw new ArgumentException(problem, nameof(options));
-        }
+        options.Validate();
         _options = options;
         IsAuthenticated = options.ClusterKey is not null;
         LocalId = options.LocalId;

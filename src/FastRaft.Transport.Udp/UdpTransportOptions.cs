@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace FastRaft.Transport.Udp;
 
 /// <summary>How a <see cref="UdpTransport"/> is set up. Every node of a cluster uses the same sizes and key.</summary>
-public sealed class UdpTransportOptions
+public sealed record UdpTransportOptions
 {
     /// <summary>The logger category the UDP transport's lines are documented under: create its <see cref="Logger"/> with this name.</summary>
     public const string LogCategory = "FastRaft.Transport.Udp";
@@ -19,13 +19,13 @@ public sealed class UdpTransportOptions
     public const int MinDatagramSize = 512;
 
     /// <summary>The node this transport sends for (non-zero).</summary>
-    public ulong LocalId { get; set; }
+    public ulong LocalId { get; init; }
 
     /// <summary>Carried in every datagram; datagrams of another cluster are dropped.</summary>
-    public ulong ClusterId { get; set; }
+    public ulong ClusterId { get; init; }
 
     /// <summary>Where the socket binds. Port 0 picks a free port (see <see cref="UdpTransport.LocalEndPoint"/>).</summary>
-    public IPEndPoint Bind { get; set; } = new(IPAddress.Loopback, 0);
+    public IPEndPoint Bind { get; init; } = new(IPAddress.Loopback, 0);
 
     /// <summary>
     /// The peers' endpoints by node id (more can be set later with <see cref="UdpTransport.SetPeer"/>,
@@ -39,7 +39,7 @@ public sealed class UdpTransportOptions
     /// at run time): called on the node thread when the host reports a configuration
     /// (<see cref="UdpTransport.OnConfigurationChanged"/>); null when the address is unknown.
     /// </summary>
-    public Func<ulong, IPEndPoint?>? AddressBook { get; set; }
+    public Func<ulong, IPEndPoint?>? AddressBook { get; init; }
 
     /// <summary>
     /// The largest datagram sent, and accepted: larger ones are dropped. 60,000 suits loopback;
@@ -47,13 +47,13 @@ public sealed class UdpTransportOptions
     /// <c>RaftConfig.MaxSizePerMsg</c> below <see cref="UdpTransport.MaxBatchedMessageSize"/> so
     /// appends travel whole and only snapshots are chunked.
     /// </summary>
-    public int MaxDatagramSize { get; set; } = 60_000;
+    public int MaxDatagramSize { get; init; } = 60_000;
 
     /// <summary>
     /// The largest message sent or reassembled (snapshots included); larger ones are dropped and
     /// a snapshot among them reported failed.
     /// </summary>
-    public int MaxMessageSize { get; set; } = 64 * 1024 * 1024;
+    public int MaxMessageSize { get; init; } = 64 * 1024 * 1024;
 
     /// <summary>
     /// The shared secret of the cluster (at least 16 bytes; use 32 random bytes, the same on every
@@ -61,7 +61,7 @@ public sealed class UdpTransportOptions
     /// an HMAC-SHA256 (truncated to 16 bytes) and datagrams without a valid one are dropped; the
     /// authenticated sequence numbers also guard against replays (and drop duplicates).
     /// </summary>
-    public byte[]? ClusterKey { get; set; }
+    public byte[]? ClusterKey { get; init; }
 
     /// <summary>
     /// Runs without <see cref="ClusterKey"/>: datagrams then carry only a CRC-32C, which catches
@@ -69,34 +69,34 @@ public sealed class UdpTransportOptions
     /// messages and steer the cluster. Only for networks where every host is trusted (or tests);
     /// the transport says so in a warning when it starts. Setting it together with a key is refused.
     /// </summary>
-    public bool InsecureNoAuthentication { get; set; }
+    public bool InsecureNoAuthentication { get; init; }
 
     /// <summary>
     /// Where the transport's warnings go (create it under the category
     /// <see cref="LogCategory"/>); when null, they are written to standard error.
     /// </summary>
-    public ILogger? Logger { get; set; }
+    public ILogger? Logger { get; init; }
 
     /// <summary>Chunked messages being reassembled at once, from all senders together.</summary>
-    public int MaxConcurrentReassemblies { get; set; } = 4;
+    public int MaxConcurrentReassemblies { get; init; } = 4;
 
     /// <summary>
     /// Chunked messages being reassembled at once from one sender, so that one sender cannot take
     /// every slot (keep it below <see cref="MaxConcurrentReassemblies"/>).
     /// </summary>
-    public int MaxReassembliesPerPeer { get; set; } = 2;
+    public int MaxReassembliesPerPeer { get; init; } = 2;
 
     /// <summary>Bytes held by reassemblies at once (each holds its whole message).</summary>
-    public long MaxReassemblyBytes { get; set; } = 128L * 1024 * 1024;
+    public long MaxReassemblyBytes { get; init; } = 128L * 1024 * 1024;
 
     /// <summary>
     /// Bytes held by the reassemblies of one sender at once: at least <see cref="MaxMessageSize"/>,
     /// at most <see cref="MaxReassemblyBytes"/> (keep it below, so one sender cannot take it all).
     /// </summary>
-    public long MaxReassemblyBytesPerPeer { get; set; } = 64L * 1024 * 1024;
+    public long MaxReassemblyBytesPerPeer { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>A reassembly with no new chunk for this long is abandoned.</summary>
-    public TimeSpan ReassemblyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ReassemblyTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The slowest transfer a reassembly waits for: each has a deadline of
@@ -104,29 +104,29 @@ public sealed class UdpTransportOptions
     /// is abandoned however steadily chunks keep coming (so a trickle cannot hold memory forever).
     /// The default (1 MiB/s) gives a 64 MiB snapshot 69 s.
     /// </summary>
-    public long ReassemblyMinBytesPerSecond { get; set; } = 1024 * 1024;
+    public long ReassemblyMinBytesPerSecond { get; init; } = 1024 * 1024;
 
     /// <summary>Chunked messages this node sends at once (across peers).</summary>
-    public int MaxConcurrentTransfers { get; set; } = 4;
+    public int MaxConcurrentTransfers { get; init; } = 4;
 
     /// <summary>
     /// Bytes of chunks sent ahead of the receiver's acknowledgements: bounds the burst a
     /// receiver's socket buffer must absorb.
     /// </summary>
-    public int TransferWindowBytes { get; set; } = 256 * 1024;
+    public int TransferWindowBytes { get; init; } = 256 * 1024;
 
     /// <summary>
     /// A chunked send whose receiver shows no progress for this long resends the chunks not known
     /// to have arrived (then waits twice as long before the next resend, and so on). Chunks the
     /// receiver's acknowledgements show missing behind a later one are resent sooner, without waiting.
     /// </summary>
-    public TimeSpan ChunkResendInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan ChunkResendInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// A chunked send with no acknowledged progress for this long is given up (a snapshot among
     /// them is reported failed, so the leader retries after its pause).
     /// </summary>
-    public TimeSpan TransferStallTimeout { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan TransferStallTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// How often chunked transfers and reassemblies are checked for resends and expiry: by the
@@ -134,7 +134,7 @@ public sealed class UdpTransportOptions
     /// when due (its wait source keeps an idle node's waits this short only while a transfer or
     /// reassembly is in progress).
     /// </summary>
-    public TimeSpan HousekeepingInterval { get; set; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
     /// False (the default, the polled mode): no thread of the transport's own. The node thread
@@ -144,91 +144,116 @@ public sealed class UdpTransportOptions
     /// thread reads the socket and hands batches to the sink from there (for hosts that never call
     /// <see cref="UdpTransport.Poll"/>); <see cref="UdpTransport.WaitSource"/> is then null.
     /// </summary>
-    public bool ReceiveThread { get; set; }
+    public bool ReceiveThread { get; init; }
 
     /// <summary>
     /// Datagrams one <see cref="UdpTransport.Poll"/> reads at most, so that a flood cannot keep the
     /// node thread from its other work (what is left is read by the next call).
     /// </summary>
-    public int MaxDatagramsPerPoll { get; set; } = 64;
+    public int MaxDatagramsPerPoll { get; init; } = 64;
 
     /// <summary>
     /// The clock of every timeout (resends, stalls, reassembly expiry, address-book retries). In the
     /// polled mode it must be the node's own clock: <see cref="UdpTransport.Poll"/> receives its
     /// time as a timestamp of the node's <see cref="TimeProvider"/>. Tests pass a manual one.
     /// </summary>
-    public TimeProvider Time { get; set; } = TimeProvider.System;
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Requested socket buffer sizes (the OS may cap them).</summary>
-    public int SocketReceiveBufferSize { get; set; } = 4 * 1024 * 1024;
+    public int SocketReceiveBufferSize { get; init; } = 4 * 1024 * 1024;
 
-    public int SocketSendBufferSize { get; set; } = 1024 * 1024;
+    public int SocketSendBufferSize { get; init; } = 1024 * 1024;
 
     /// <summary>Where inbound batches come from (shared with the node host, or one of the transport's own).</summary>
-    public InboundBatchPool? BatchPool { get; set; }
+    public InboundBatchPool? BatchPool { get; init; }
 
     /// <summary>Test only: seeded loss, duplication and reordering of sent datagrams.</summary>
-    public UdpFaultInjection? FaultInjection { get; set; }
+    public UdpFaultInjection? FaultInjection { get; init; }
 
-    /// <summary>Returns what is wrong with these options, or null.</summary>
-    public string? Validate()
+    /// <summary>Checks the options (the transport does when it is built).</summary>
+    /// <exception cref="ArgumentException">An option is invalid; the parameter name is the option's.</exception>
+    public void Validate()
     {
         if (LocalId == 0)
         {
-            return "LocalId must be non-zero";
+            throw Invalid("LocalId must be non-zero", nameof(LocalId));
         }
         if (Bind is null)
         {
-            return "Bind must be set";
+            throw Invalid("Bind must be set", nameof(Bind));
         }
         if (MaxDatagramSize is < MinDatagramSize or > MaxUdpPayload)
         {
-            return $"MaxDatagramSize must be between {MinDatagramSize} and {MaxUdpPayload}";
+            throw Invalid($"MaxDatagramSize must be between {MinDatagramSize} and {MaxUdpPayload}", nameof(MaxDatagramSize));
         }
         if (MaxMessageSize < MaxDatagramSize || MaxMessageSize > Array.MaxLength - DatagramBuffer.Slack)
         {
-            return "MaxMessageSize must be at least MaxDatagramSize and fit an array";
+            throw Invalid("MaxMessageSize must be at least MaxDatagramSize and fit an array", nameof(MaxMessageSize));
         }
         if (KeyProblem() is string keyProblem)
         {
-            return keyProblem;
+            throw Invalid(keyProblem, nameof(ClusterKey));
         }
-        if (MaxConcurrentReassemblies < 1 || MaxReassembliesPerPeer < 1 || MaxConcurrentTransfers < 1)
+        RequireAtLeastOne(MaxConcurrentReassemblies, nameof(MaxConcurrentReassemblies));
+        RequireAtLeastOne(MaxReassembliesPerPeer, nameof(MaxReassembliesPerPeer));
+        RequireAtLeastOne(MaxConcurrentTransfers, nameof(MaxConcurrentTransfers));
+        if (MaxReassemblyBytesPerPeer < MaxMessageSize)
         {
-            return "MaxConcurrentReassemblies, MaxReassembliesPerPeer and MaxConcurrentTransfers must be at least 1";
+            throw Invalid("MaxReassemblyBytesPerPeer must be at least MaxMessageSize", nameof(MaxReassemblyBytesPerPeer));
         }
-        if (MaxReassemblyBytesPerPeer < MaxMessageSize || MaxReassemblyBytes < MaxReassemblyBytesPerPeer)
+        if (MaxReassemblyBytes < MaxReassemblyBytesPerPeer)
         {
-            return "MaxReassemblyBytesPerPeer must be at least MaxMessageSize, and MaxReassemblyBytes at least MaxReassemblyBytesPerPeer";
+            throw Invalid("MaxReassemblyBytes must be at least MaxReassemblyBytesPerPeer", nameof(MaxReassemblyBytes));
         }
         if (ReassemblyMinBytesPerSecond < 1)
         {
-            return "ReassemblyMinBytesPerSecond must be positive";
+            throw Invalid("ReassemblyMinBytesPerSecond must be positive", nameof(ReassemblyMinBytesPerSecond));
         }
         if (TransferWindowBytes < 1)
         {
-            return "TransferWindowBytes must be positive";
+            throw Invalid("TransferWindowBytes must be positive", nameof(TransferWindowBytes));
         }
         if (Time is null)
         {
-            return "Time must be set";
+            throw Invalid("Time must be set", nameof(Time));
         }
         if (MaxDatagramsPerPoll < 1)
         {
-            return "MaxDatagramsPerPoll must be at least 1";
+            throw Invalid("MaxDatagramsPerPoll must be at least 1", nameof(MaxDatagramsPerPoll));
         }
-        if (ReassemblyTimeout <= TimeSpan.Zero || TransferStallTimeout <= TimeSpan.Zero || HousekeepingInterval <= TimeSpan.Zero || ChunkResendInterval <= TimeSpan.Zero)
-        {
-            return "timeouts and the housekeeping interval must be positive";
-        }
+        RequirePositive(ReassemblyTimeout, nameof(ReassemblyTimeout));
+        RequirePositive(TransferStallTimeout, nameof(TransferStallTimeout));
+        RequirePositive(HousekeepingInterval, nameof(HousekeepingInterval));
+        RequirePositive(ChunkResendInterval, nameof(ChunkResendInterval));
         foreach (KeyValuePair<ulong, IPEndPoint> p in Peers)
         {
             if (PeerProblem(p.Key, p.Value) is string problem)
             {
-                return problem;
+                throw Invalid(problem, nameof(Peers));
             }
         }
-        return FaultInjection?.Validate();
+        if (FaultInjection?.Validate() is string faultProblem)
+        {
+            throw Invalid(faultProblem, nameof(FaultInjection));
+        }
+    }
+
+    private static ArgumentException Invalid(string problem, string option) => new(problem, option);
+
+    private static void RequireAtLeastOne(int value, string option)
+    {
+        if (value < 1)
+        {
+            throw Invalid($"{option} must be at least 1", option);
+        }
+    }
+
+    private static void RequirePositive(TimeSpan interval, string option)
+    {
+        if (interval <= TimeSpan.Zero)
+        {
+            throw Invalid($"{option} must be positive", option);
+        }
     }
 
     private string? KeyProblem()

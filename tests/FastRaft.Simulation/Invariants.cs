@@ -52,7 +52,7 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
                 continue;
             }
             BasicStatus st = raft.BasicStatus();
-            if (st.SoftState.RaftState == StateType.StateLeader)
+            if (st.SoftState.Role == NodeRole.Leader)
             {
                 if (_leaderOfTerm.TryGetValue(st.HardState.Term, out ulong other) && other != id)
                 {

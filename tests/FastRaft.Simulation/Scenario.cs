@@ -79,7 +79,7 @@ public sealed class Scenario
             Voters = voters,
             PreVote = r.Chance(0.5),
             CheckQuorum = checkQuorum,
-            ReadOnlyOption = checkQuorum && r.Chance(0.5) ? ReadOnlyOption.ReadOnlyLeaseBased : ReadOnlyOption.ReadOnlySafe,
+            ReadOnlyOption = checkQuorum && r.Chance(0.5) ? ReadOnlyOption.LeaseBased : ReadOnlyOption.Safe,
             StepDownOnRemoval = r.Chance(0.5),
             ElectionTick = r.Chance(0.7) ? 10 : 20,
             HeartbeatTick = r.Chance(0.7) ? 1 : 3,

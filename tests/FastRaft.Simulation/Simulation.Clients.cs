@@ -271,7 +271,7 @@ public sealed partial class Simulation
             return false;
         }
         BasicStatus st = raw.BasicStatus();
-        return st.SoftState.RaftState == StateType.StateLeader && st.HardState.Term < MaxLeaderTermNow();
+        return st.SoftState.Role == NodeRole.Leader && st.HardState.Term < MaxLeaderTermNow();
     }
 
     /// <summary>The highest term any node has led in, including the leaders of this very moment.</summary>
@@ -283,7 +283,7 @@ public sealed partial class Simulation
             if (n.Raw is RawNode raw)
             {
                 BasicStatus st = raw.BasicStatus();
-                if (st.SoftState.RaftState == StateType.StateLeader)
+                if (st.SoftState.Role == NodeRole.Leader)
                 {
                     max = Math.Max(max, st.HardState.Term);
                 }

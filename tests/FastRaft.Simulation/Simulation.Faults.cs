@@ -175,7 +175,7 @@ public sealed partial class Simulation
             if (n.Raw is RawNode r)
             {
                 BasicStatus st = r.BasicStatus();
-                if (st.SoftState.RaftState == StateType.StateLeader && st.HardState.Term >= term)
+                if (st.SoftState.Role == NodeRole.Leader && st.HardState.Term >= term)
                 {
                     lead = id;
                     term = st.HardState.Term;

@@ -80,7 +80,7 @@ public sealed partial class Simulation
         AfterLoss(m);
     }
 
-    private bool LeaseReads => _s.ReadOnlyOption == ReadOnlyOption.ReadOnlyLeaseBased;
+    private bool LeaseReads => _s.ReadOnlyOption == ReadOnlyOption.LeaseBased;
 
     /// <summary>
     /// A transport notices some failures. A lost snapshot is always reported: the contract of

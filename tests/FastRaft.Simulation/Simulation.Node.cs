@@ -115,7 +115,7 @@ public sealed partial class Simulation
             n.LastCommit = hs.Commit;
         }
         BasicStatus st = raft.BasicStatus();
-        if (st.SoftState.RaftState == StateType.StateLeader)
+        if (st.SoftState.Role == NodeRole.Leader)
         {
             _inv.CheckLeaderCompleteness(n, st.HardState.Term);
         }

@@ -286,7 +286,7 @@ public sealed partial class Simulation
             case EventKind.SnapshotStatus:
                 if (NodeOf(ev) is SimNode sn)
                 {
-                    SnapshotStatus status = ev.Failure ? SnapshotStatus.SnapshotFailure : SnapshotStatus.SnapshotFinish;
+                    SnapshotStatus status = ev.Failure ? SnapshotStatus.Failure : SnapshotStatus.Finish;
                     _trace.Line($"{_now} node {sn.Id} report snapshot to {ev.Peer}: {status}");
                     sn.Transport!.Sink.ReportSnapshot(ev.Peer, status);
                 }
@@ -347,6 +347,6 @@ public sealed partial class Simulation
     private static string Role(RawNode r)
     {
         BasicStatus st = r.BasicStatus();
-        return $"{st.SoftState.RaftState} term {st.HardState.Term} lead {st.SoftState.Lead}";
+        return $"{st.SoftState.Role} term {st.HardState.Term} lead {st.SoftState.Lead}";
     }
 }

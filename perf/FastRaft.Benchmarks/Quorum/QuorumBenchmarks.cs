@@ -27,5 +27,5 @@ public class QuorumBenchmarks
     public ulong CommittedIndex() => _workload.Acknowledge();
 
     [Benchmark]
-    public VoteResult VoteTally() => _workload.Tally();
+    public int VoteTally() => (int)_workload.Tally();
 }

@@ -45,9 +45,9 @@ public sealed class CodecWorkload
     {
         _entries.Clear();
         int offset = 0;
-        if (!RaftMessageCodec.TryRead(_encoded, ref offset, _entries, out Message m, out string? error))
+        if (!RaftMessageCodec.TryRead(_encoded, ref offset, _entries, out Message m, out WireError error))
         {
-            throw new InvalidOperationException(error);
+            throw new InvalidOperationException(error.Text);
         }
         return m.Entries.Length;
     }

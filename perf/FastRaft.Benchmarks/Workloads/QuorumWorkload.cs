@@ -57,5 +57,5 @@ public sealed class QuorumWorkload
     }
 
     /// <summary>The votes received so far are tallied, as on every vote response.</summary>
-    public VoteResult Tally() => _tracker.TallyVotes(out _, out _);
+    internal VoteResult Tally() => _tracker.TallyVotes(out _, out _);
 }

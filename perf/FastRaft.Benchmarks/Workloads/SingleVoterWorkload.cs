@@ -55,7 +55,7 @@ public sealed class SingleVoterWorkload
         _compactedTo = 1;
         BenchCheck.Ok(_node.Campaign());
         Drain();
-        if (_node.BasicStatus().SoftState.RaftState != StateType.StateLeader)
+        if (_node.BasicStatus().SoftState.Role != NodeRole.Leader)
         {
             BenchCheck.Fail("the single voter did not become leader");
         }

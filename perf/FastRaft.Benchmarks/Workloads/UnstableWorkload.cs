@@ -105,7 +105,7 @@ internal sealed class UnstableWorkload
     private void StableFront(int n)
     {
         ulong to = _log.Offset + (ulong)n - 1;
-        if (!_log.MaybeTerm(to, out ulong term))
+        if (!_log.TryGetTerm(to, out ulong term))
         {
             BenchCheck.Fail($"no entry {to} in the unstable log");
         }

@@ -8,7 +8,7 @@ namespace FastRaft.Sample.Cli;
 /// <param name="Id">The node id (positive).</param>
 /// <param name="Raft">The Raft (UDP) address.</param>
 /// <param name="Client">The client-protocol (UDP) address: the same host, port <c>clientPort</c> or Raft port + 1000.</param>
-public sealed record PeerAddress(ulong Id, IPEndPoint Raft, IPEndPoint Client)
+internal sealed record PeerAddress(ulong Id, IPEndPoint Raft, IPEndPoint Client)
 {
     /// <summary>The client port is the Raft port plus this, unless given.</summary>
     public const int DefaultClientPortOffset = 1000;

@@ -4,7 +4,7 @@ using FastRaft.Sample.Cluster;
 namespace FastRaft.Sample.Cli;
 
 /// <summary>The sample's command line.</summary>
-public sealed class SampleOptions
+internal sealed class SampleOptions
 {
     public const string Usage = """
         FastRaft sample: a replicated order-matching engine on a three-node cluster.

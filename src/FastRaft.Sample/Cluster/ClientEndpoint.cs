@@ -367,11 +367,11 @@ internal sealed partial class ClientEndpoint : IGatewayHost, IProposalSink, IDis
             stateMachine.Statistics, stateMachine.RestingOrders, clients);
     }
 
-    internal static string RoleName(StateType role) => role switch
+    internal static string RoleName(NodeRole role) => role switch
     {
-        StateType.StateLeader => "leader",
-        StateType.StateCandidate => "candidate",
-        StateType.StatePreCandidate => "pre-candidate",
+        NodeRole.Leader => "leader",
+        NodeRole.Candidate => "candidate",
+        NodeRole.PreCandidate => "pre-candidate",
         _ => "follower",
     };
 

@@ -58,7 +58,7 @@ public sealed class ClusterStateMachine : IStateMachine<CommandResult>
         if (_storage.Entries(index, index + 1, ulong.MaxValue, _changeEntry) == StorageStatus.Ok && _changeEntry.Count == 1)
         {
             ref readonly Entry e = ref _changeEntry[0];
-            if (e.Type == EntryType.EntryConfChange && ConfChangeCodec.TryDecodeV1(e.Data.Span, out ConfChange cc, out _)
+            if (e.Type == EntryType.EntryConfChange && ConfChangeCodec.TryDecodeV1(e.Data.Span, out ConfChange cc)
                 && cc.Type is ConfChangeType.ConfChangeAddNode or ConfChangeType.ConfChangeAddLearnerNode
                 && MemberAddress.TryDecode(cc.Context, out IPEndPoint decoded))
             {

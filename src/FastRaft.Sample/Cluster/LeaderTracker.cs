@@ -77,7 +77,7 @@ public sealed class LeaderTracker
             {
                 return;
             }
-            bool leads = change.Role == StateType.StateLeader;
+            bool leads = change.Role == NodeRole.Leader;
             if (leads && !_leading[node])
             {
                 Events.Enqueue((Elapsed, $"node {node} is leader (term {change.Term})"));

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace FastRaft.Transport.Tcp.Security;
 
 /// <summary>The connecting side of the key handshake (<see cref="HandshakeFormat"/>). One per connection attempt.</summary>
-public sealed class DialerHandshake
+internal sealed class DialerHandshake
 {
     private readonly byte[] _key;
     private readonly ulong _localId;

@@ -10,7 +10,7 @@ namespace FastRaft.Transport.Tcp.Security;
 /// forged, altered, replayed, dropped or reordered fails, since its number would differ.
 /// Single-threaded (one per direction); allocation-free after construction.
 /// </summary>
-public sealed class FrameAuthenticator : IFrameTrailer
+internal sealed class FrameAuthenticator : IFrameTrailer
 {
     /// <summary>The length in bytes of the MAC appended to every frame (HMAC-SHA256 truncated to 128 bits).</summary>
     public const int MacSize = 16;

@@ -42,4 +42,4 @@ internal static class HandshakeCrypto
 }
 
 /// <summary>The per-connection keys, one per direction, that authenticate every frame after the handshake.</summary>
-public sealed record SessionKeys(byte[] DialerToListener, byte[] ListenerToDialer);
+internal sealed record SessionKeys(byte[] DialerToListener, byte[] ListenerToDialer);

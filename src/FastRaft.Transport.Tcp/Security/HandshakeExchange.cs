@@ -8,7 +8,7 @@ namespace FastRaft.Transport.Tcp.Security;
 /// peer that sends its handshake slowly or never is cut off by the caller's deadline). Cold
 /// path: once per connection.
 /// </summary>
-public static class HandshakeExchange
+internal static class HandshakeExchange
 {
     /// <summary>The dialer's side: hello, then the challenge, then the proof. Keys on success.</summary>
     public static async ValueTask<(HandshakeFailure Failure, SessionKeys? Keys)> DialAsync(PipeReader input, PipeWriter output, DialerHandshake handshake, CancellationToken cancellationToken)

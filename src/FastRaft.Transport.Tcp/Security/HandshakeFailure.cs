@@ -1,7 +1,7 @@
 namespace FastRaft.Transport.Tcp.Security;
 
 /// <summary>Why a handshake was refused (each is counted and logged by the transport, and the connection closed).</summary>
-public enum HandshakeFailure
+internal enum HandshakeFailure
 {
     /// <summary>The handshake succeeded.</summary>
     None,

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace FastRaft.Transport.Tcp.Security;
 
 /// <summary>The accepting side of the key handshake (<see cref="HandshakeFormat"/>). One per accepted connection.</summary>
-public sealed class ListenerHandshake
+internal sealed class ListenerHandshake
 {
     private readonly byte[] _key;
     private readonly ulong _localId;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using FastRaft.Codec;
 using FastRaft.Codec.Framing;
 using FastRaft.Core;
 using FastRaft.Protocol;
@@ -76,7 +77,7 @@ internal sealed class SnapshotAssembler(SnapshotBudget budget, long maxSnapshotB
             return Refuse($"a snapshot of {length} bytes, above the limit of {maxSnapshotBytes}");
         }
         var entries = new EntryBuffer(1);
-        if (!_decoder.TryDecode(payload.Slice(SnapshotTransferFormat.HeaderFixedSize), entries, out Message m, out string? error))
+        if (!_decoder.TryDecode(payload.Slice(SnapshotTransferFormat.HeaderFixedSize), entries, out Message m, out WireError error))
         {
             return Refuse($"a transfer header whose message does not decode: {error}");
         }

@@ -11,12 +11,12 @@ public static partial class RaftMessageCodec
     /// <paramref name="source"/>, so both must outlive the message. A snapshot is copied out.
     /// </summary>
     /// <returns>
-    /// False for malformed input, with a description in <paramref name="error"/>; then
+    /// False for malformed input, with the reason in <paramref name="error"/>; then
     /// <paramref name="offset"/>, <paramref name="entries"/> and <paramref name="m"/> are as if
     /// nothing had been read. Never throws on input. A rejection allocates nothing, except the
     /// id lists of a snapshot that turns out malformed after them (bounded by the input length).
     /// </returns>
-    public static bool TryRead(ReadOnlyMemory<byte> source, ref int offset, EntryBuffer entries, out Message m, out string? error)
+    public static bool TryRead(ReadOnlyMemory<byte> source, ref int offset, EntryBuffer entries, out Message m, out WireError error)
     {
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -27,11 +27,11 @@ public static partial class RaftMessageCodec
         {
             entries.Truncate(entriesBefore);
             m = default;
-            error = reader.Error.Text;
+            error = reader.Error;
             return false;
         }
         offset = reader.Position;
-        error = null;
+        error = WireError.None;
         return true;
     }
 

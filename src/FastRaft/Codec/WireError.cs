@@ -45,19 +45,36 @@ internal enum WireProblem : byte
     CountExceedsInput,
     Unsupported,
     LocalOnly,
+    TrailingBytes,
 }
 
 /// <summary>
-/// A decoding failure as (field, problem). Its text comes from a table built once, so rejecting
-/// malformed input allocates nothing, however much of it arrives.
+/// Why a message could not be decoded: the field and what is wrong with it. Its text comes from
+/// a table built once, so rejecting malformed input allocates nothing, however much of it arrives.
 /// </summary>
-internal readonly record struct WireError(WireField Field, WireProblem Problem)
+public readonly record struct WireError
 {
+    internal WireError(WireField field, WireProblem problem)
+    {
+        Field = field;
+        Problem = problem;
+    }
+
+    /// <summary>No error.</summary>
     public static readonly WireError None = default;
 
+    internal WireField Field { get; }
+
+    internal WireProblem Problem { get; }
+
+    /// <summary>Whether this is an error (false for <see cref="None"/>).</summary>
     public bool IsError => Problem != WireProblem.None;
 
+    /// <summary>The description, e.g. <c>message.term: expected an unsigned integer</c> (empty for <see cref="None"/>).</summary>
     public string Text => WireErrorText.Of(this);
+
+    /// <inheritdoc cref="Text"/>
+    public override string ToString() => Text;
 }
 
 internal static class WireErrorText
@@ -98,6 +115,7 @@ internal static class WireErrorText
             _ => $"{name}: unsupported value",
         },
         WireProblem.LocalOnly => $"{name}: node-local message type, never sent between nodes",
+        WireProblem.TrailingBytes => field == WireField.Message ? "trailing bytes after the message in its frame" : $"{name}: trailing bytes",
         _ => $"{name}: {p}",
     };
 

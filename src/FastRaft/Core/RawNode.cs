@@ -2,6 +2,7 @@
 using FastRaft.Core.Log;
 using FastRaft.Core.ConfChanges;
 using FastRaft.Core.Logging;
+using FastRaft.Core.Tracker;
 using FastRaft.Protocol;
 
 namespace FastRaft.Core;
@@ -76,7 +77,7 @@ public sealed class RawNode
     public StepResult Propose(ReadOnlyMemory<byte> data, out ulong index)
     {
         StepResult r = Propose(data);
-        index = r == StepResult.Ok && _raft.State == StateType.StateLeader ? _raft.Log.LastIndex() : 0;
+        index = r == StepResult.Ok && _raft.State == NodeRole.Leader ? _raft.Log.LastIndex() : 0;
         return r;
     }
 
@@ -471,19 +472,36 @@ public sealed class RawNode
         new(_raft.Id, _raft.HardState, _raft.SoftState, _raft.Log.Applied, _raft.LeadTransferee);
 
     /// <summary>The basic status plus the configuration and, on the leader, every peer's progress.</summary>
-    public Status Status() => new()
+    public Status Status()
     {
-        Basic = BasicStatus(),
-        Config = _raft.Trk.Config.Clone(),
-        Progress = _raft.State == StateType.StateLeader ? _raft.Trk.Progress.Clone() : null,
-    };
+        ProgressMap? progress = _raft.State == NodeRole.Leader ? _raft.Trk.Progress.Clone() : null;
+        return new()
+        {
+            Basic = BasicStatus(),
+            ConfState = _raft.Trk.ConfState(),
+            Peers = progress is null ? null : PeerViews(progress),
+            Config = _raft.Trk.Config.Clone(),
+            Progress = progress,
+        };
+    }
+
+    private static Dictionary<ulong, PeerProgress> PeerViews(ProgressMap progress)
+    {
+        var peers = new Dictionary<ulong, PeerProgress>(progress.Count);
+        foreach (KeyValuePair<ulong, Progress> p in progress)
+        {
+            Progress pr = p.Value;
+            peers[p.Key] = new PeerProgress(pr.Match, pr.Next, pr.State, pr.IsLearner, pr.RecentActive, pr.IsPaused());
+        }
+        return peers;
+    }
 
     /// <summary>Reports that the last message to <paramref name="id"/> could not be delivered.</summary>
     public void ReportUnreachable(ulong id) => _raft.Step(new Message { Type = MessageType.MsgUnreachable, From = id });
 
     /// <summary>Reports whether a snapshot sent to <paramref name="id"/> arrived.</summary>
     public void ReportSnapshot(ulong id, SnapshotStatus status) =>
-        _raft.Step(new Message { Type = MessageType.MsgSnapStatus, From = id, Reject = status == SnapshotStatus.SnapshotFailure });
+        _raft.Step(new Message { Type = MessageType.MsgSnapStatus, From = id, Reject = status == SnapshotStatus.Failure });
 
     /// <summary>Asks the leader to hand leadership to <paramref name="transferee"/>.</summary>
     public void TransferLeader(ulong transferee) => _raft.Step(new Message { Type = MessageType.MsgTransferLeader, From = transferee });
@@ -501,22 +519,23 @@ public sealed class RawNode
 
     /// <summary>
     /// Bootstraps a brand-new node's membership from a list of voters (etcd's Bootstrap): the
-    /// storage must be empty. Returns null on success, otherwise the reason.
+    /// storage must be empty.
     /// </summary>
-    public string? Bootstrap(ReadOnlySpan<ulong> peers)
+    /// <exception cref="ArgumentException"><paramref name="peers"/> is empty.</exception>
+    /// <exception cref="InvalidOperationException">The storage already holds entries.</exception>
+    public void Bootstrap(ReadOnlySpan<ulong> peers)
     {
         if (peers.IsEmpty)
         {
-            return "must provide at least one peer to Bootstrap";
+            throw new ArgumentException("must provide at least one peer to Bootstrap", nameof(peers));
         }
         if (_raft.Log.Storage.LastIndex() != 0)
         {
-            return "can't bootstrap a nonempty Storage";
+            throw new InvalidOperationException("can't bootstrap a nonempty Storage");
         }
         // Nothing has been persisted: start from an empty hard state so the first Ready emits one.
         _prevHardState = HardState.Empty;
         _raft.BootstrapEntries(peers);
-        return null;
     }
 
     /// <summary>Test hook: sets the randomized election timeout.</summary>

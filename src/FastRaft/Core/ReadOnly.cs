@@ -60,7 +60,7 @@ internal sealed class ReadOnly(ReadOnlyOption option) : IAckedIndexer
     public bool AckedIndex(ulong voterId, out ulong index) => _acks.TryGetValue(voterId, out index);
 
     /// <summary>Moves every request a quorum has confirmed into <paramref name="confirmed"/>.</summary>
-    public void MaybeAdvance(JointConfig voters, List<Request> confirmed)
+    public void TakeConfirmed(JointConfig voters, List<Request> confirmed)
     {
         ulong nowConfirmed = voters.CommittedIndex(this);
         if (nowConfirmed <= _confirmed)

@@ -4,8 +4,8 @@ namespace FastRaft.Core;
 public enum ReadOnlyOption
 {
     /// <summary>Confirm leadership with a quorum round of heartbeats before answering (the default).</summary>
-    ReadOnlySafe = 0,
+    Safe = 0,
 
     /// <summary>Answer from the leader lease without a round trip; relies on bounded clock drift and needs CheckQuorum.</summary>
-    ReadOnlyLeaseBased = 1,
+    LeaseBased = 1,
 }

@@ -4,7 +4,7 @@ namespace FastRaft.Core;
 public enum SnapshotStatus
 {
     /// <summary>The follower received the snapshot; the leader resumes replicating after it.</summary>
-    SnapshotFinish = 1,
+    Finish = 1,
     /// <summary>Sending failed; the leader probes the follower again and may resend.</summary>
-    SnapshotFailure = 2,
+    Failure = 2,
 }

@@ -30,7 +30,7 @@ public static partial class Describe
 
     /// <summary><c>Lead:1 State:StateLeader</c> (the leader id in decimal, as etcd prints it).</summary>
     public static string SoftState(SoftState ss) =>
-        string.Create(CultureInfo.InvariantCulture, $"Lead:{ss.Lead} State:{ss.RaftState}");
+        string.Create(CultureInfo.InvariantCulture, $"Lead:{ss.Lead} State:{Role(ss.Role)}");
 
     /// <summary><c>Voters:[1 2] VotersOutgoing:[] Learners:[] LearnersNext:[] AutoLeave:false</c>.</summary>
     public static string ConfState(ConfState cs)

@@ -15,29 +15,28 @@ internal static class HostConfig
     /// </summary>
     public static RaftConfig Effective(RaftConfig given, IRaftStorage storage, ulong applied, ITransport transport, RaftLogger log)
     {
-        RaftConfig config = given.Clone();
-        config.Storage = storage;
-        config.Applied = applied;
         int whole = transport.MaxWholeMessageSize;
-        if (config.MaxSizePerMsg == 0)
+        ulong maxSizePerMsg = given.MaxSizePerMsg;
+        if (maxSizePerMsg == 0)
         {
             ulong size = whole > 0 ? (ulong)whole / 2 : RaftNodeOptions.DefaultMaxSizePerMsg;
-            config.MaxSizePerMsg = config.MaxInflightBytes > 0 ? Math.Min(size, config.MaxInflightBytes) : size;
+            maxSizePerMsg = given.MaxInflightBytes > 0 ? Math.Min(size, given.MaxInflightBytes) : size;
         }
-        else if (whole > 0 && config.MaxSizePerMsg != ulong.MaxValue && config.MaxSizePerMsg >= (ulong)whole)
+        else if (whole > 0 && maxSizePerMsg != ulong.MaxValue && maxSizePerMsg >= (ulong)whole)
         {
-            log.Warning($"node {config.Id:x}: MaxSizePerMsg {config.MaxSizePerMsg} is not below the transport's whole-message size {whole}: appends will be split");
+            log.Warning($"node {given.Id:x}: MaxSizePerMsg {maxSizePerMsg} is not below the transport's whole-message size {whole}: appends will be split");
         }
-        if (config.MaxCommittedSizePerReady == 0)
+        return given with
         {
+            Storage = storage,
+            Applied = applied,
+            MaxSizePerMsg = maxSizePerMsg,
             // Applying is local: a small message size for the network must not throttle it.
-            config.MaxCommittedSizePerReady = Math.Max(config.MaxSizePerMsg, RaftNodeOptions.DefaultMaxSizePerMsg);
-        }
-        if (config.SnapshotStatusTimeoutTicks == 0)
-        {
-            config.SnapshotStatusTimeoutTicks = 2 * config.ElectionTick;
-        }
-        return config;
+            MaxCommittedSizePerReady = given.MaxCommittedSizePerReady == 0
+                ? Math.Max(maxSizePerMsg, RaftNodeOptions.DefaultMaxSizePerMsg)
+                : given.MaxCommittedSizePerReady,
+            SnapshotStatusTimeoutTicks = given.SnapshotStatusTimeoutTicks == 0 ? 2 * given.ElectionTick : given.SnapshotStatusTimeoutTicks,
+        };
     }
 
     /// <summary><paramref name="interval"/> in timestamp units of <paramref name="time"/> (at least 1), without rounding through a double.</summary>

@@ -6,4 +6,4 @@ namespace FastRaft.Hosting;
 /// <param name="Term">The node's current term.</param>
 /// <param name="Leader">The known leader, or 0 when there is none.</param>
 /// <param name="Role">This node's role.</param>
-public readonly record struct LeadershipChange(ulong Term, ulong Leader, StateType Role);
+public readonly record struct LeadershipChange(ulong Term, ulong Leader, NodeRole Role);

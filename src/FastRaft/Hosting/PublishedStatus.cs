@@ -10,7 +10,7 @@ internal sealed class PublishedStatus
 {
     private ulong _leader;
     private ulong _term;
-    private int _role = (int)StateType.StateFollower;
+    private int _role = (int)NodeRole.Follower;
     private ulong _applied;
     private ulong _commit;
 
@@ -26,9 +26,9 @@ internal sealed class PublishedStatus
         set => Volatile.Write(ref _term, value);
     }
 
-    public StateType Role
+    public NodeRole Role
     {
-        get => (StateType)Volatile.Read(ref _role);
+        get => (NodeRole)Volatile.Read(ref _role);
         set => Volatile.Write(ref _role, (int)value);
     }
 

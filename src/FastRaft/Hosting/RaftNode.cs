@@ -71,7 +71,7 @@ public sealed class RaftNode<TResult> : IAsyncDisposable where TResult : struct
     public ulong Term => _agent.Term;
 
     /// <summary>This node's role.</summary>
-    public StateType Role => _agent.Role;
+    public NodeRole Role => _agent.Role;
 
     /// <summary>Whether this node is the leader as of its last duty cycle (a hint: leadership may have moved since).</summary>
     public bool IsLeader => _agent.IsLeader;

@@ -178,7 +178,7 @@ public sealed partial class RaftNodeAgent<TResult>
         if (rd.SoftState is SoftState soft)
         {
             _status.Leader = soft.Lead;
-            _status.Role = soft.RaftState;
+            _status.Role = soft.Role;
             changed = true;
         }
         if (!rd.HardState.IsEmpty && rd.HardState.Term != _status.Term)

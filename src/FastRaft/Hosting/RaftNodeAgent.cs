@@ -103,11 +103,7 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
         _raw = new RawNode(_config);
         if (options.InitialMembers is { Count: > 0 } members && storage.LastIndex() == 0 && snapshot.IsEmpty)
         {
-            string? error = _raw.Bootstrap(members.ToArray());
-            if (error is not null)
-            {
-                throw new ArgumentException(error, nameof(options));
-            }
+            _raw.Bootstrap(members.ToArray());
         }
         _storage = storage;
         _transport = transport;
@@ -151,10 +147,10 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
     public IWaitSource WaitSource => _waitSource;
 
     /// <summary>
-    /// A copy of the consensus configuration the node runs with: <see cref="RaftNodeOptions.Raft"/>
+    /// The consensus configuration the node runs with: <see cref="RaftNodeOptions.Raft"/>
     /// with the host's defaults and the core's filled in.
     /// </summary>
-    public RaftConfig Config => _config.Clone();
+    public RaftConfig Config => _config;
 
     /// <summary>The leader this node knows of, or 0.</summary>
     public ulong Leader => _status.Leader;
@@ -163,10 +159,10 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
     public ulong Term => _status.Term;
 
     /// <summary>This node's role.</summary>
-    public StateType Role => _status.Role;
+    public NodeRole Role => _status.Role;
 
     /// <summary>Whether this node is the leader as of its last duty cycle (a hint: leadership may have moved since).</summary>
-    public bool IsLeader => _status.Role == StateType.StateLeader;
+    public bool IsLeader => _status.Role == NodeRole.Leader;
 
     /// <summary>The index of the last entry applied to the state machine.</summary>
     public ulong AppliedIndex => _status.Applied;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace FastRaft.Hosting;
 
 /// <summary>How a <see cref="RaftNode{TResult}"/> (or a <see cref="RaftNodeAgent{TResult}"/>) runs its node.</summary>
-public sealed class RaftNodeOptions
+public sealed record RaftNodeOptions
 {
     /// <summary>Appends' size limit when neither the config nor the transport sets one.</summary>
     public const ulong DefaultMaxSizePerMsg = 1024 * 1024;

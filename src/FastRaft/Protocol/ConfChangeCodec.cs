@@ -167,10 +167,17 @@ public static class ConfChangeCodec
     // ---- decoding ----
 
     /// <summary>
-    /// Decodes an etcd <c>raftpb.ConfChange</c>. Empty input is the zero change. On malformed
-    /// input returns false with gogoproto's error text; never throws.
+    /// Decodes an etcd <c>raftpb.ConfChange</c>. Empty input is the zero change. False on
+    /// malformed input; never throws.
     /// </summary>
-    public static bool TryDecodeV1(ReadOnlySpan<byte> data, out ConfChange cc, out string? error)
+    public static bool TryDecodeV1(ReadOnlySpan<byte> data, out ConfChange cc) => TryDecodeV1(data, out cc, out _);
+
+    /// <summary>Decodes an etcd <c>raftpb.ConfChange</c>, throwing <see cref="FormatException"/> with gogoproto's error text on malformed input.</summary>
+    public static ConfChange DecodeV1(ReadOnlySpan<byte> data) =>
+        TryDecodeV1(data, out ConfChange cc, out string? error) ? cc : throw new FormatException(error);
+
+    /// <summary>As <see cref="TryDecodeV1(ReadOnlySpan{byte}, out ConfChange)"/>, with gogoproto's error text on malformed input.</summary>
+    internal static bool TryDecodeV1(ReadOnlySpan<byte> data, out ConfChange cc, out string? error)
     {
         cc = default;
         ulong id = 0, nodeId = 0;
@@ -226,9 +233,16 @@ public static class ConfChangeCodec
 
     /// <summary>
     /// Decodes an etcd <c>raftpb.ConfChangeV2</c>. Empty input is the zero change (leave joint).
-    /// On malformed input returns false with gogoproto's error text; never throws.
+    /// False on malformed input; never throws.
     /// </summary>
-    public static bool TryDecodeV2(ReadOnlySpan<byte> data, [NotNullWhen(true)] out ConfChangeV2? cc, out string? error)
+    public static bool TryDecodeV2(ReadOnlySpan<byte> data, [NotNullWhen(true)] out ConfChangeV2? cc) => TryDecodeV2(data, out cc, out _);
+
+    /// <summary>Decodes an etcd <c>raftpb.ConfChangeV2</c>, throwing <see cref="FormatException"/> with gogoproto's error text on malformed input.</summary>
+    public static ConfChangeV2 DecodeV2(ReadOnlySpan<byte> data) =>
+        TryDecodeV2(data, out ConfChangeV2? cc, out string? error) ? cc : throw new FormatException(error);
+
+    /// <summary>As <see cref="TryDecodeV2(ReadOnlySpan{byte}, out ConfChangeV2?)"/>, with gogoproto's error text on malformed input.</summary>
+    internal static bool TryDecodeV2(ReadOnlySpan<byte> data, [NotNullWhen(true)] out ConfChangeV2? cc, out string? error)
     {
         cc = null;
         int transition = 0;

@@ -9,8 +9,11 @@ namespace FastRaft.Protocol;
 /// </summary>
 public static class ConfChangeText
 {
+    /// <summary>Parses the text form; false on a malformed token.</summary>
+    public static bool TryParse(string text, out ConfChangeSingle[] changes) => TryParse(text, out changes, out _);
+
     /// <summary>Parses the text form; returns false with a reason on a malformed token.</summary>
-    public static bool TryParse(string text, out ConfChangeSingle[] changes, out string? error)
+    internal static bool TryParse(string text, out ConfChangeSingle[] changes, out string? error)
     {
         var list = new List<ConfChangeSingle>();
         foreach (string token in text.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries))

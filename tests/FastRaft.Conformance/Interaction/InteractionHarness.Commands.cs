@@ -120,7 +120,7 @@ public sealed partial class InteractionHarness
         {
             Status st = n.RawNode.Status();
             string voter = st.Config.Voters.Contains(st.Basic.Id) ? "(Voter)" : "(Non-Voter)";
-            _output.Append($"{st.Basic.Id}: {st.Basic.SoftState.RaftState} {voter} Term:{st.Basic.HardState.Term} Lead:{st.Basic.SoftState.Lead}\n");
+            _output.Append($"{st.Basic.Id}: {Describe.Role(st.Basic.SoftState.Role)} {voter} Term:{st.Basic.HardState.Term} Lead:{st.Basic.SoftState.Lead}\n");
         }
         return null;
     }

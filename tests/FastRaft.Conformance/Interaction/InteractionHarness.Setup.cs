@@ -32,24 +32,27 @@ public sealed partial class InteractionHarness
                 {
                     case "voters": voters.Add(ParseUlong(tc, v)); break;
                     case "learners": learners.Add(ParseUlong(tc, v)); break;
-                    case "inflight": template.MaxInflightMsgs = (int)ParseUlong(tc, v); break;
+                    case "inflight": template = template with { MaxInflightMsgs = (int)ParseUlong(tc, v) }; break;
                     case "index":
                         index = ParseUlong(tc, v);
-                        template.Applied = index;
+                        template = template with { Applied = index };
                         break;
                     case "content": content = System.Text.Encoding.UTF8.GetBytes(v); break;
-                    case "async-storage-writes": template.AsyncStorageWrites = ParseBool(tc, v); break;
-                    case "prevote": template.PreVote = ParseBool(tc, v); break;
-                    case "checkquorum": template.CheckQuorum = ParseBool(tc, v); break;
-                    case "max-committed-size-per-ready": template.MaxCommittedSizePerReady = ParseUlong(tc, v); break;
-                    case "disable-conf-change-validation": template.DisableConfChangeValidation = ParseBool(tc, v); break;
-                    case "step-down-on-removal": template.StepDownOnRemoval = ParseBool(tc, v); break;
+                    case "async-storage-writes": template = template with { AsyncStorageWrites = ParseBool(tc, v) }; break;
+                    case "prevote": template = template with { PreVote = ParseBool(tc, v) }; break;
+                    case "checkquorum": template = template with { CheckQuorum = ParseBool(tc, v) }; break;
+                    case "max-committed-size-per-ready": template = template with { MaxCommittedSizePerReady = ParseUlong(tc, v) }; break;
+                    case "disable-conf-change-validation": template = template with { DisableConfChangeValidation = ParseBool(tc, v) }; break;
+                    case "step-down-on-removal": template = template with { StepDownOnRemoval = ParseBool(tc, v) }; break;
                     case "read-only":
-                        template.ReadOnlyOption = v switch
+                        template = template with
                         {
-                            "safe" => ReadOnlyOption.ReadOnlySafe,
-                            "lease-based" => ReadOnlyOption.ReadOnlyLeaseBased,
-                            _ => throw new DataDrivenException(tc, $"invalid read-only option \"{v}\""),
+                            ReadOnlyOption = v switch
+                            {
+                                "safe" => ReadOnlyOption.Safe,
+                                "lease-based" => ReadOnlyOption.LeaseBased,
+                                _ => throw new DataDrivenException(tc, $"invalid read-only option \"{v}\""),
+                            },
                         };
                         break;
                 }
@@ -84,32 +87,10 @@ public sealed partial class InteractionHarness
                     return $"failed to establish first index {index + 1}; got {fi}";
                 }
             }
-            RaftConfig cfg = Clone(template);
-            cfg.Id = id;
-            cfg.Storage = storage;
-            cfg.Logger = _output;
+            RaftConfig cfg = template with { Id = id, Storage = storage, Logger = _output };
             var rn = new RawNode(cfg);
             _nodes.Add(new HarnessNode(rn, storage, cfg, snap));
         }
         return null;
     }
-
-    private static RaftConfig Clone(RaftConfig c) => new()
-    {
-        ElectionTick = c.ElectionTick,
-        HeartbeatTick = c.HeartbeatTick,
-        Applied = c.Applied,
-        AsyncStorageWrites = c.AsyncStorageWrites,
-        MaxSizePerMsg = c.MaxSizePerMsg,
-        MaxCommittedSizePerReady = c.MaxCommittedSizePerReady,
-        MaxUncommittedEntriesSize = c.MaxUncommittedEntriesSize,
-        MaxInflightMsgs = c.MaxInflightMsgs,
-        MaxInflightBytes = c.MaxInflightBytes,
-        CheckQuorum = c.CheckQuorum,
-        PreVote = c.PreVote,
-        ReadOnlyOption = c.ReadOnlyOption,
-        DisableProposalForwarding = c.DisableProposalForwarding,
-        DisableConfChangeValidation = c.DisableConfChangeValidation,
-        StepDownOnRemoval = c.StepDownOnRemoval,
-    };
 }

@@ -99,7 +99,7 @@ public class RaftMessageCodecAllocationTests
                 for (int length = 0; length < bytes.Length; length++)
                 {
                     int offset = 0;
-                    if (!RaftMessageCodec.TryRead(bytes[..length], ref offset, entries, out _, out string? error) && error is not null)
+                    if (!RaftMessageCodec.TryRead(bytes[..length], ref offset, entries, out _, out WireError error) && error.IsError)
                     {
                         rejected++;
                     }

@@ -35,10 +35,10 @@ public class RaftMessageCodecRobustnessTests
         var entries = new EntryBuffer();
         entries.Add(new Entry(9, 9));
         int offset = 0;
-        bool ok = RaftMessageCodec.TryRead(bytes, ref offset, entries, out Message m, out string? error);
+        bool ok = RaftMessageCodec.TryRead(bytes, ref offset, entries, out Message m, out WireError error);
         if (!ok)
         {
-            Assert.False(string.IsNullOrEmpty(error));
+            Assert.False(string.IsNullOrEmpty(error.Text));
             Assert.Equal(0, offset);
             Assert.Equal(1, entries.Count);
             Assert.Equal(new Entry(9, 9), entries[0]);
@@ -46,13 +46,13 @@ public class RaftMessageCodecRobustnessTests
             Assert.True(m.Entries.IsEmpty);
             return false;
         }
-        Assert.Null(error);
+        Assert.False(error.IsError);
         Assert.InRange(offset, 1, bytes.Length);
         Assert.Equal(1 + m.Entries.Length, entries.Count);
         // Whatever the decoder accepts, the encoder accepts and reproduces.
         byte[] again = Encode(m);
         int o2 = 0;
-        Assert.True(RaftMessageCodec.TryRead(again, ref o2, new EntryBuffer(), out Message m2, out string? e2), e2);
+        Assert.True(RaftMessageCodec.TryRead(again, ref o2, new EntryBuffer(), out Message m2, out WireError e2), e2.Text);
         AssertSameMessage(m, m2);
         return true;
     }
@@ -283,8 +283,8 @@ public class RaftMessageCodecRobustnessTests
     public void Malformed_input_names_the_field_and_the_problem(string expected, byte[] bytes)
     {
         int offset = 0;
-        Assert.False(RaftMessageCodec.TryRead(bytes, ref offset, new EntryBuffer(), out _, out string? error));
-        Assert.Equal(expected, error);
+        Assert.False(RaftMessageCodec.TryRead(bytes, ref offset, new EntryBuffer(), out _, out WireError error));
+        Assert.Equal(expected, error.Text);
         Assert.Equal(0, offset);
     }
 
@@ -306,8 +306,8 @@ public class RaftMessageCodecRobustnessTests
         Assert.True(RaftMessageCodec.TryRead(both, ref offset, entries, out Message vote, out _));
         Assert.Equal(MessageType.MsgVote, vote.Type);
         Assert.Equal(first.Length, offset);
-        Assert.False(RaftMessageCodec.TryRead(both, ref offset, entries, out _, out string? error));
-        Assert.Equal("entry.type: unknown entry type", error);
+        Assert.False(RaftMessageCodec.TryRead(both, ref offset, entries, out _, out WireError error));
+        Assert.Equal("entry.type: unknown entry type", error.Text);
         Assert.Equal(first.Length, offset);
         Assert.Equal(0, entries.Count);
     }
@@ -322,7 +322,7 @@ public class RaftMessageCodecRobustnessTests
         offset = -1;
         Assert.Throws<ArgumentOutOfRangeException>(() => RaftMessageCodec.TryRead(bytes, ref offset, entries, out _, out _));
         offset = bytes.Length; // at the end: nothing left, a clean "truncated"
-        Assert.False(RaftMessageCodec.TryRead(bytes, ref offset, entries, out _, out string? error));
-        Assert.Equal("message: input ends inside the value", error);
+        Assert.False(RaftMessageCodec.TryRead(bytes, ref offset, entries, out _, out WireError error));
+        Assert.Equal("message: input ends inside the value", error.Text);
     }
 }

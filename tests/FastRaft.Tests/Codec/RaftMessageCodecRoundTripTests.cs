@@ -13,8 +13,8 @@ public class RaftMessageCodecRoundTripTests
     private static Message Decode(byte[] bytes, EntryBuffer entries)
     {
         int offset = 0;
-        Assert.True(RaftMessageCodec.TryRead(bytes, ref offset, entries, out Message m, out string? error), error);
-        Assert.Null(error);
+        Assert.True(RaftMessageCodec.TryRead(bytes, ref offset, entries, out Message m, out WireError error), error.Text);
+        Assert.False(error.IsError);
         Assert.Equal(bytes.Length, offset);
         return m;
     }
@@ -253,7 +253,7 @@ public class RaftMessageCodecRoundTripTests
         for (int i = 0; i < messages.Length; i++)
         {
             int before = offset;
-            Assert.True(RaftMessageCodec.TryRead(buffer, ref offset, entries, out decoded[i], out string? error), error);
+            Assert.True(RaftMessageCodec.TryRead(buffer, ref offset, entries, out decoded[i], out WireError error), error.Text);
             Assert.Equal(RaftMessageCodec.EncodedSize(messages[i]), offset - before);
         }
         Assert.Equal(buffer.Length, offset);

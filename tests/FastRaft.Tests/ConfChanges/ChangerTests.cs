@@ -65,7 +65,7 @@ public class ChangerTests
         Assert.Equal(42UL, pr.Next);
         Assert.True(pr.RecentActive);
         Assert.True(pr.IsLearner);
-        Assert.Equal(ProgressState.StateProbe, pr.State);
+        Assert.Equal(ProgressState.Probe, pr.State);
         Assert.Equal(7, pr.Inflights.Size);
         Assert.Equal(1000UL, pr.Inflights.MaxBytes);
     }

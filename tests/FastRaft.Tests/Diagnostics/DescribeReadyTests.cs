@@ -23,7 +23,7 @@ public class DescribeReadyTests
         var rd = new Ready
         {
             MustSync = true,
-            SoftState = new SoftState(1, StateType.StateLeader),
+            SoftState = new SoftState(1, NodeRole.Leader),
             Entries = new[] { entry },
             Messages = new[]
             {
@@ -64,7 +64,7 @@ public class DescribeReadyTests
         var rd = new Ready
         {
             MustSync = true,
-            SoftState = new SoftState(1, StateType.StateFollower),
+            SoftState = new SoftState(1, NodeRole.Follower),
             HardState = new HardState(1, 0, 0),
             Messages = new[] { Msg(MessageType.MsgAppResp, 4, 1, 1) with { Index = 3, Reject = true } },
         };
@@ -137,7 +137,7 @@ public class DescribeReadyTests
         var rd = new Ready
         {
             MustSync = true,
-            SoftState = new SoftState(0, StateType.StateCandidate),
+            SoftState = new SoftState(0, NodeRole.Candidate),
             HardState = new HardState(2, 1, 3),
             ReadStates = new[] { new ReadState(3, "a"u8.ToArray()) },
             Entries = new[] { new Entry(2, 4) },

@@ -1,3 +1,4 @@
+using FastRaft.Core.Tracker;
 using FastRaft.Diagnostics;
 using FastRaft.Protocol;
 
@@ -27,13 +28,26 @@ public class DescribeStateTests
     [Fact]
     public void SoftState()
     {
-        Assert.Equal("Lead:1 State:StateLeader", Describe.SoftState(new SoftState(1, StateType.StateLeader)));
-        Assert.Equal("Lead:0 State:StatePreCandidate", Describe.SoftState(new SoftState(0, StateType.StatePreCandidate)));
+        Assert.Equal("Lead:1 State:StateLeader", Describe.SoftState(new SoftState(1, NodeRole.Leader)));
+        Assert.Equal("Lead:0 State:StatePreCandidate", Describe.SoftState(new SoftState(0, NodeRole.PreCandidate)));
     }
+
+    [Theory]
+    [InlineData(NodeRole.Follower, "StateFollower")]
+    [InlineData(NodeRole.Candidate, "StateCandidate")]
+    [InlineData(NodeRole.Leader, "StateLeader")]
+    [InlineData(NodeRole.PreCandidate, "StatePreCandidate")]
+    public void RolesGetEtcdsNames(NodeRole role, string expected) => Assert.Equal(expected, Describe.Role(role));
+
+    [Theory]
+    [InlineData(ProgressState.Probe, "StateProbe")]
+    [InlineData(ProgressState.Replicate, "StateReplicate")]
+    [InlineData(ProgressState.Snapshot, "StateSnapshot")]
+    public void ProgressStatesGetEtcdsNames(ProgressState state, string expected) => Assert.Equal(expected, Describe.ProgressState(state));
 
     [Fact]
     public void SoftStatePrintsTheLeaderInDecimal() =>
-        Assert.Equal("Lead:26 State:StateFollower", Describe.SoftState(new SoftState(26, StateType.StateFollower)));
+        Assert.Equal("Lead:26 State:StateFollower", Describe.SoftState(new SoftState(26, NodeRole.Follower)));
 
     [Fact]
     public void ConfStateWithEmptyLists() =>

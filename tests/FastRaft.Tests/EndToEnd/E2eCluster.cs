@@ -41,7 +41,7 @@ internal sealed class E2eSettings
     public byte[] ClusterKey { get; init; } = RandomNumberGenerator.GetBytes(32);
 
     /// <summary>Adjusts a node's UDP transport options (fault injection, sizes) before each start.</summary>
-    public Action<ulong, UdpTransportOptions>? Transport { get; init; }
+    public Func<ulong, UdpTransportOptions, UdpTransportOptions>? Transport { get; init; }
 
     /// <summary>TCP: the largest message a node sends or accepts (null: the transport's default).</summary>
     public int? TcpMaxMessageBytes { get; init; }
@@ -454,7 +454,6 @@ internal sealed class E2eCluster : IAsyncDisposable
                 o.Peers[peer] = ep;
             }
         }
-        _settings.Transport?.Invoke(id, o);
-        return o;
+        return _settings.Transport?.Invoke(id, o) ?? o;
     }
 }

@@ -70,8 +70,7 @@ public class HostIntegrationTests
     public async Task Without_a_transport_limit_appends_get_the_hosts_default_capped_by_the_inflight_bytes()
     {
         RaftConfig open = Config();
-        RaftConfig capped = Config();
-        capped.MaxInflightBytes = 4096;
+        RaftConfig capped = Config() with { MaxInflightBytes = 4096 };
         await using var a = new RaftNode<ulong>(Options(open), new MemoryStorage(), new RecordingTransport(1, 0), new LedgerStateMachine());
         await using var b = new RaftNode<ulong>(Options(capped), new MemoryStorage(), new RecordingTransport(1, 0), new LedgerStateMachine());
         Assert.Equal(RaftNodeOptions.DefaultMaxSizePerMsg, a.Config.MaxSizePerMsg);
@@ -82,10 +81,7 @@ public class HostIntegrationTests
     [Fact]
     public async Task Values_the_config_sets_are_kept()
     {
-        RaftConfig config = Config();
-        config.MaxSizePerMsg = 50_000;
-        config.MaxCommittedSizePerReady = 60_000;
-        config.SnapshotStatusTimeoutTicks = 7;
+        RaftConfig config = Config() with { MaxSizePerMsg = 50_000, MaxCommittedSizePerReady = 60_000, SnapshotStatusTimeoutTicks = 7 };
         await using var node = new RaftNode<ulong>(Options(config), new MemoryStorage(), new RecordingTransport(1, 20_000), new LedgerStateMachine());
         RaftConfig running = node.Config;
         Assert.Equal(50_000UL, running.MaxSizePerMsg);
@@ -116,8 +112,7 @@ public class HostIntegrationTests
     {
         using var g = new UdpGroup(3);
         var book = new Dictionary<ulong, IPEndPoint> { [2] = g[2].LocalEndPoint };
-        var o = UdpGroup.Options(1);
-        o.AddressBook = id => book.GetValueOrDefault(id);
+        UdpTransportOptions o = UdpGroup.Options(1) with { AddressBook = id => book.GetValueOrDefault(id) };
         o.Peers[3] = g[3].LocalEndPoint; // set by hand, never a member
         using var t = new UdpTransport(o);
         var sink = new RecordingSink();

@@ -14,12 +14,15 @@ public class LossyUdpTests(ITestOutputHelper output)
         // No cluster key: duplicated datagrams reach Raft itself (a key's replay window would drop them).
         await using var cluster = new E2eCluster(3, new E2eSettings
         {
-            Transport = (id, o) => o.FaultInjection = new UdpFaultInjection
+            Transport = (id, o) => o with
             {
-                Seed = (int)id * 7,
-                LossRate = 0.1,
-                DuplicateRate = 0.1,
-                ReorderRate = 0.1,
+                FaultInjection = new UdpFaultInjection
+                {
+                    Seed = (int)id * 7,
+                    LossRate = 0.1,
+                    DuplicateRate = 0.1,
+                    ReorderRate = 0.1,
+                },
             },
         });
         cluster.StartAll();

@@ -25,12 +25,12 @@ public class SnapshotCatchUpTests(ITestOutputHelper output)
     {
         Network = network,
         Snapshots = new SnapshotPolicy { EveryEntries = 1_000, KeepEntries = 200 },
-        Transport = (id, o) =>
+        Transport = (id, o) => o with
         {
             // Small datagrams: a snapshot of a few megabytes takes hundreds of chunks.
-            o.MaxDatagramSize = 16 * 1024;
-            o.TransferStallTimeout = TimeSpan.FromMilliseconds(500);
-            o.FaultInjection = id == 3 ? null : chunkLoss;
+            MaxDatagramSize = 16 * 1024,
+            TransferStallTimeout = TimeSpan.FromMilliseconds(500),
+            FaultInjection = id == 3 ? null : chunkLoss,
         },
     };
 
@@ -111,7 +111,7 @@ public class SnapshotCatchUpTests(ITestOutputHelper output)
 
         cluster.Start(3);
         await E2eCluster.Eventually(() => Sum(c => c.TransfersFailed) >= 1, "a failed snapshot transfer");
-        chunkLoss.ChunkLossRate = 0.1;
+        chunkLoss.ChangeChunkLossRate(0.1);
         await cluster.WaitForConvergenceAsync();
 
         LedgerChecks.AssertExactlyAcknowledged(cluster, client);

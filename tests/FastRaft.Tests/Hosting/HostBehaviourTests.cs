@@ -75,7 +75,7 @@ public class HostBehaviourTests
             batch.Add(new Message(MessageType.MsgAppResp, from: 7, to: 1, term: node.Term));
             Assert.True(transport.Sink!.Deliver(batch));
             transport.Sink.ReportUnreachable(7);
-            transport.Sink.ReportSnapshot(7, SnapshotStatus.SnapshotFailure);
+            transport.Sink.ReportSnapshot(7, SnapshotStatus.Failure);
 
             await TestHostCluster.Eventually(() => node.Counters.MessagesDropped == 1 && node.Counters.MessagesReceived == 2, "the batch to be stepped");
             Assert.True(node.IsLeader);
@@ -113,7 +113,7 @@ public class HostBehaviourTests
         Assert.True(storage.FirstIndex() > 1, "the log was compacted");
 
         var second = new RecordingStateMachine();
-        options.Raft.Random = new Random(3);
+        options = options with { Raft = options.Raft with { Random = new Random(3) } };
         await using var restarted = new RaftNode<ulong>(options, storage, network.CreateTransport(1), second);
         restarted.Start();
         await TestHostCluster.Eventually(() => second.State.Count == 300, "the state to be rebuilt");
@@ -130,14 +130,14 @@ public class HostBehaviourTests
         Assert.Throws<ArgumentException>(() =>
             new RaftNode<ulong>(SingleNodeHost.Options(1), new MemoryStorage(), network.CreateTransport(2), new RecordingStateMachine()));
         RaftNodeOptions badTicks = SingleNodeHost.Options(1);
-        badTicks.Raft.ElectionTick = 1;
+        badTicks = badTicks with { Raft = badTicks.Raft with { ElectionTick = 1 } };
         Assert.Throws<ArgumentException>(() =>
             new RaftNode<ulong>(badTicks, new MemoryStorage(), network.CreateTransport(1), new RecordingStateMachine()));
         Assert.Throws<ArgumentException>(() =>
             new RaftNode<ulong>(new RaftNodeOptions { Raft = new RaftConfig { Id = 1 }, TickInterval = TimeSpan.Zero }, new MemoryStorage(), network.CreateTransport(1), new RecordingStateMachine()));
         // The core's asynchronous storage writes replace Advance, which the host's duty cycle calls.
         RaftNodeOptions asyncWrites = SingleNodeHost.Options(1);
-        asyncWrites.Raft.AsyncStorageWrites = true;
+        asyncWrites = asyncWrites with { Raft = asyncWrites.Raft with { AsyncStorageWrites = true } };
         ArgumentException refused = Assert.Throws<ArgumentException>(() =>
             new RaftNode<ulong>(asyncWrites, new MemoryStorage(), network.CreateTransport(1), new RecordingStateMachine()));
         Assert.Contains("AsyncStorageWrites", refused.Message, StringComparison.Ordinal);

@@ -62,7 +62,7 @@ public class InMemoryNetworkTests
 
         Assert.Equal(2, net.Counters.UnknownDestination);
         Assert.Equal([7UL, 7UL], self.Unreachable);
-        Assert.Equal([(7UL, SnapshotStatus.SnapshotFailure)], self.SnapshotReports);
+        Assert.Equal([(7UL, SnapshotStatus.Failure)], self.SnapshotReports);
     }
 
     [Fact]
@@ -145,13 +145,13 @@ public class InMemoryNetworkTests
         Assert.Empty(self.SnapshotReports); // not taken yet
         b.Poll(0);
         Assert.Same(snap, toB.Batches.Single().Single().Snapshot);
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], self.SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Finish)], self.SnapshotReports);
 
         toB.Accept = false;
         a.Send(new Message(MessageType.MsgSnap, 1, 2, 2) { Snapshot = snap });
         a.Flush();
         b.Poll(0);
-        Assert.Equal((2UL, SnapshotStatus.SnapshotFailure), self.SnapshotReports[^1]);
+        Assert.Equal((2UL, SnapshotStatus.Failure), self.SnapshotReports[^1]);
         Assert.Equal([2UL], self.Unreachable);
         Assert.Equal(1, net.Counters.Refused);
     }
@@ -237,7 +237,7 @@ public class InMemoryNetworkTests
 
         Assert.Equal(1, net.Counters.Refused);
         Assert.Equal([2UL], self.Unreachable);
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], self.SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], self.SnapshotReports);
         b.Poll(0);
         Assert.Equal([1UL], toB.Batches.Single().Select(m => m.Index));
     }
@@ -254,7 +254,7 @@ public class InMemoryNetworkTests
         Assert.Empty(toB.Batches);
         Assert.Equal(1, net.Counters.Refused);
         Assert.Equal([2UL], self.Unreachable);
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], self.SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], self.SnapshotReports);
         Assert.Equal(0, b.Poll(0));
     }
 

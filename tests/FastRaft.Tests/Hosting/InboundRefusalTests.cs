@@ -148,8 +148,7 @@ public class InboundRefusalTests
         {
             RaftNodeOptions o = TestHostCluster.DefaultOptions(id, null, policy);
             // Never give up on a snapshot by timeout: only the follower's refusal can end the wait.
-            o.Raft.SnapshotStatusTimeoutTicks = int.MaxValue;
-            return o;
+            return o with { Raft = o.Raft with { SnapshotStatusTimeoutTicks = int.MaxValue } };
         })
         {
             // Nor by the transport's delivery report.

@@ -9,11 +9,7 @@ namespace FastRaft.Tests.Hosting;
 /// </summary>
 public class LostProposalTests
 {
-    private static RaftNodeOptions WithoutCheckQuorum(RaftNodeOptions o)
-    {
-        o.Raft.CheckQuorum = false;
-        return o;
-    }
+    private static RaftNodeOptions WithoutCheckQuorum(RaftNodeOptions o) => o with { Raft = o.Raft with { CheckQuorum = false } };
 
     [Fact]
     public async Task Proposals_of_a_deposed_leader_overwritten_by_the_new_leader_fail_as_lost()
@@ -91,8 +87,7 @@ public class LostProposalTests
         await using var cluster = new TestHostCluster(3, options: id =>
         {
             RaftNodeOptions o = WithoutCheckQuorum(TestHostCluster.DefaultOptions(id, null));
-            o.Raft.MaxUncommittedEntriesSize = 64;
-            return o;
+            return o with { Raft = o.Raft with { MaxUncommittedEntriesSize = 64 } };
         });
         cluster.StartAll();
         RaftNode<ulong> leader = await cluster.WaitForLeaderAsync();

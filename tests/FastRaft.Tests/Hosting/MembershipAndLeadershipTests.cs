@@ -69,7 +69,7 @@ public class MembershipAndLeadershipTests
         RaftNode<ulong> leader = await cluster.WaitForLeaderAsync();
         // Handlers run on the node thread just after the new role is published.
         await TestHostCluster.Eventually(
-            () => events[leader.Id].Contains(new LeadershipChange(leader.Term, leader.Id, StateType.StateLeader)),
+            () => events[leader.Id].Contains(new LeadershipChange(leader.Term, leader.Id, NodeRole.Leader)),
             "the leader to report itself");
 
         RaftNode<ulong> target = cluster.Running.First(n => n.Id != leader.Id);
@@ -80,10 +80,10 @@ public class MembershipAndLeadershipTests
         RaftNode<ulong> now = await cluster.WaitForLeaderAsync();
         Assert.Equal(target.Id, now.Id);
         await TestHostCluster.Eventually(
-            () => events[target.Id].Contains(new LeadershipChange(target.Term, target.Id, StateType.StateLeader)),
+            () => events[target.Id].Contains(new LeadershipChange(target.Term, target.Id, NodeRole.Leader)),
             "the new leader to report itself");
         await TestHostCluster.Eventually(
-            () => events[leader.Id].Contains(new LeadershipChange(target.Term, target.Id, StateType.StateFollower)),
+            () => events[leader.Id].Contains(new LeadershipChange(target.Term, target.Id, NodeRole.Follower)),
             "the old leader to report the new one");
         // Proposals now go through the new leader; the old one names it.
         ProposeResult<ulong> refused = await leader.ProposeAsync(new byte[8]).AsTask().WaitAsync(TestHostCluster.Timeout);

@@ -54,8 +54,7 @@ public class ProposalBatchingTests
         await using var cluster = new TestHostCluster(3, options: id =>
         {
             RaftNodeOptions o = TestHostCluster.DefaultOptions(id, null);
-            o.Raft.MaxUncommittedEntriesSize = 256;
-            return o;
+            return o with { Raft = o.Raft with { MaxUncommittedEntriesSize = 256 } };
         });
         cluster.StartAll();
         RaftNode<ulong> leader = await cluster.WaitForLeaderAsync();

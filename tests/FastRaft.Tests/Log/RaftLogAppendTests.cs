@@ -165,7 +165,7 @@ public class RaftLogAppendTests
         Assert.Equal("after(1) is out of range [committed(2)]", e.Message);
     }
 
-    public static TheoryData<ulong, ulong, ulong, ulong, ulong[], ulong, bool, ulong, bool> MaybeAppendCases => new()
+    public static TheoryData<ulong, ulong, ulong, ulong, ulong[], ulong, bool, ulong, bool> TryAppendCases => new()
     {
         // prev (term, index), committed, ents (first, terms) -> lastNewIndex, appended, committed, panics
         // not match: term is different
@@ -190,8 +190,8 @@ public class RaftLogAppendTests
     };
 
     [Theory]
-    [MemberData(nameof(MaybeAppendCases))]
-    public void MaybeAppend(ulong prevTerm, ulong prevIndex, ulong committed, ulong first, ulong[] terms,
+    [MemberData(nameof(TryAppendCases))]
+    public void TryAppend(ulong prevTerm, ulong prevIndex, ulong committed, ulong first, ulong[] terms,
         ulong wlasti, bool wappend, ulong wcommit, bool wpanic)
     {
         RaftLog log = NewLog();
@@ -201,11 +201,11 @@ public class RaftLogAppendTests
 
         if (wpanic)
         {
-            RaftPanicException e = Assert.Throws<RaftPanicException>(() => log.MaybeAppend(prevIndex, prevTerm, committed, ents, out _));
+            RaftPanicException e = Assert.Throws<RaftPanicException>(() => log.TryAppend(prevIndex, prevTerm, committed, ents, out _));
             Assert.Equal("entry 1 conflict with committed entry [committed(1)]", e.Message);
             return;
         }
-        bool appended = log.MaybeAppend(prevIndex, prevTerm, committed, ents, out ulong lasti);
+        bool appended = log.TryAppend(prevIndex, prevTerm, committed, ents, out ulong lasti);
 
         Assert.Equal(wlasti, lasti);
         Assert.Equal(wappend, appended);

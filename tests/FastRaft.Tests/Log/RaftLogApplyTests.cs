@@ -23,7 +23,7 @@ public class RaftLogApplyTests
         var log = new RaftLog(storage, RaftLogger.Null, maxApplyingEntsSize);
         log.Append(ents);
         log.StableTo(4, 1);
-        log.MaybeCommit(5, 1);
+        log.TryCommit(5, 1);
         log.AppliedTo(applied, 0);
         return log;
     }

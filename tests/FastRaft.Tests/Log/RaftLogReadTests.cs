@@ -22,7 +22,7 @@ public class RaftLogReadTests
         RaftLog log = NewLog(storage);
         log.Append(TermRange(751, 751, 1001));
 
-        Assert.True(log.MaybeCommit(log.LastIndex(), log.LastTerm()));
+        Assert.True(log.TryCommit(log.LastIndex(), log.LastTerm()));
         log.AppliedTo(log.Committed, 0);
 
         Assert.Equal(StorageStatus.Ok, storage.Compact(500));
@@ -301,7 +301,7 @@ public class RaftLogReadTests
         Assert.Equal(0UL, term);
         Assert.False(log.MatchTerm(60, 60));
         Assert.Equal(0UL, log.ZeroTermOnOutOfBounds(60));
-        Assert.False(log.MaybeAppend(60, 60, 61, Terms(61, 60), out ulong lastNew));
+        Assert.False(log.TryAppend(60, 60, 61, Terms(61, 60), out ulong lastNew));
         Assert.Equal(0UL, lastNew);
         Assert.Equal((60UL, 0UL), log.FindConflictByTerm(60, 60));
         Assert.Equal(100UL, log.Committed);

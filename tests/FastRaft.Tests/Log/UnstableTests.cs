@@ -26,7 +26,7 @@ public class UnstableTests
         return u;
     }
 
-    public static TheoryData<ulong[], ulong, ulong, bool, ulong> MaybeFirstIndexCases => new()
+    public static TheoryData<ulong[], ulong, ulong, bool, ulong> TryGetFirstIndexCases => new()
     {
         // no snapshot
         { [1], 5, NoSnap, false, 0 },
@@ -37,15 +37,15 @@ public class UnstableTests
     };
 
     [Theory]
-    [MemberData(nameof(MaybeFirstIndexCases))]
-    public void MaybeFirstIndex(ulong[] terms, ulong offset, ulong snap, bool wok, ulong windex)
+    [MemberData(nameof(TryGetFirstIndexCases))]
+    public void TryGetFirstIndex(ulong[] terms, ulong offset, ulong snap, bool wok, ulong windex)
     {
         Unstable u = Make(offset, terms, snap);
-        Assert.Equal(wok, u.MaybeFirstIndex(out ulong index));
+        Assert.Equal(wok, u.TryGetFirstIndex(out ulong index));
         Assert.Equal(windex, index);
     }
 
-    public static TheoryData<ulong[], ulong, ulong, bool, ulong> MaybeLastIndexCases => new()
+    public static TheoryData<ulong[], ulong, ulong, bool, ulong> TryGetLastIndexCases => new()
     {
         // last in entries
         { [1], 5, NoSnap, true, 5 },
@@ -57,15 +57,15 @@ public class UnstableTests
     };
 
     [Theory]
-    [MemberData(nameof(MaybeLastIndexCases))]
-    public void MaybeLastIndex(ulong[] terms, ulong offset, ulong snap, bool wok, ulong windex)
+    [MemberData(nameof(TryGetLastIndexCases))]
+    public void TryGetLastIndex(ulong[] terms, ulong offset, ulong snap, bool wok, ulong windex)
     {
         Unstable u = Make(offset, terms, snap);
-        Assert.Equal(wok, u.MaybeLastIndex(out ulong index));
+        Assert.Equal(wok, u.TryGetLastIndex(out ulong index));
         Assert.Equal(windex, index);
     }
 
-    public static TheoryData<ulong[], ulong, ulong, ulong, bool, ulong> MaybeTermCases => new()
+    public static TheoryData<ulong[], ulong, ulong, ulong, bool, ulong> TryGetTermCases => new()
     {
         // term from entries
         { [1], 5, NoSnap, 5, true, 1 },
@@ -82,11 +82,11 @@ public class UnstableTests
     };
 
     [Theory]
-    [MemberData(nameof(MaybeTermCases))]
-    public void MaybeTerm(ulong[] terms, ulong offset, ulong snap, ulong index, bool wok, ulong wterm)
+    [MemberData(nameof(TryGetTermCases))]
+    public void TryGetTerm(ulong[] terms, ulong offset, ulong snap, ulong index, bool wok, ulong wterm)
     {
         Unstable u = Make(offset, terms, snap);
-        Assert.Equal(wok, u.MaybeTerm(index, out ulong term));
+        Assert.Equal(wok, u.TryGetTerm(index, out ulong term));
         Assert.Equal(wterm, term);
     }
 

@@ -209,7 +209,7 @@ public class AsyncStorageWritesTests
         var c = new AsyncCluster(3);
         Assert.Equal(StepResult.Ok, c.Nodes[1].Campaign());
         c.Run();
-        Assert.Equal(StateType.StateLeader, c.Nodes[1].BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.Leader, c.Nodes[1].BasicStatus().SoftState.Role);
 
         for (int i = 0; i < 5; i++)
         {

@@ -12,7 +12,7 @@ public class CheckQuorumTests
 {
     private static readonly Func<Message, bool> CutLeader = TestClusterExtensions.Isolating(1);
 
-    private static TestCluster NewCluster(bool checkQuorum = true) => new(3, cfg => cfg.CheckQuorum = checkQuorum);
+    private static TestCluster NewCluster(bool checkQuorum = true) => new(3, cfg => cfg with { CheckQuorum = checkQuorum });
 
     [Fact]
     public void Leader_steps_down_when_no_quorum_was_active_within_an_election_timeout()
@@ -23,12 +23,12 @@ public class CheckQuorumTests
 
         // The first check still sees the followers that answered during the election...
         c.Tick(1, 10, CutLeader);
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
         // ...the next one, an election timeout later, sees nobody.
         c.Tick(1, 9, CutLeader);
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
         c.Tick(1, 1, CutLeader);
-        Assert.Equal(StateType.StateFollower, c.State(1));
+        Assert.Equal(NodeRole.Follower, c.State(1));
         Assert.Equal(0UL, c.Lead(1));
         Assert.Equal(term, c.Term(1));
     }
@@ -42,7 +42,7 @@ public class CheckQuorumTests
 
         // One follower is enough for a quorum of three.
         c.Tick(1, 50, TestClusterExtensions.Isolating(3));
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
         Assert.Equal(term, c.Term(1));
     }
 
@@ -52,13 +52,13 @@ public class CheckQuorumTests
         TestCluster c = NewCluster(checkQuorum: false);
         c.Elect(1);
         c.Tick(1, 50, CutLeader);
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
     }
 
     [Fact]
     public void Newly_added_voter_counts_as_active_until_the_next_check()
     {
-        var c = new TestCluster(1, cfg => cfg.CheckQuorum = true);
+        var c = new TestCluster(1, cfg => cfg with { CheckQuorum = true });
         c.Elect(1);
         c.Tick(1, 9);
         Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddNode, 2)));
@@ -67,10 +67,10 @@ public class CheckQuorumTests
 
         // The check right after the addition does not depose the leader...
         c.Tick(1, 1);
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
         // ...but node 2 never answers, and the next one does.
         c.Tick(1, 10);
-        Assert.Equal(StateType.StateFollower, c.State(1));
+        Assert.Equal(NodeRole.Follower, c.State(1));
     }
 
     [Theory]
@@ -87,16 +87,16 @@ public class CheckQuorumTests
         if (checkQuorum)
         {
             // Neither the leader nor node 2 even moved to the candidate's term.
-            Assert.Equal(StateType.StateCandidate, c.State(3));
+            Assert.Equal(NodeRole.Candidate, c.State(3));
             Assert.Equal(term + 1, c.Term(3));
-            Assert.Equal(StateType.StateLeader, c.State(1));
+            Assert.Equal(NodeRole.Leader, c.State(1));
             Assert.Equal(term, c.Term(1));
             Assert.Equal(term, c.Term(2));
         }
         else
         {
-            Assert.Equal(StateType.StateLeader, c.State(3));
-            Assert.Equal(StateType.StateFollower, c.State(1));
+            Assert.Equal(NodeRole.Leader, c.State(3));
+            Assert.Equal(NodeRole.Follower, c.State(1));
         }
     }
 
@@ -107,16 +107,16 @@ public class CheckQuorumTests
         c.Elect(1);
         c.Nodes[3].Campaign();
         c.Stabilize();
-        Assert.Equal(StateType.StateCandidate, c.State(3));
+        Assert.Equal(NodeRole.Candidate, c.State(3));
 
         // Node 2 hears nothing for an election timeout (without campaigning itself).
         c.Nodes[2].SetRandomizedElectionTimeout(11);
         c.Tick(2, 10);
-        Assert.Equal(StateType.StateFollower, c.State(2));
+        Assert.Equal(NodeRole.Follower, c.State(2));
 
         c.Nodes[3].Campaign();
         c.Stabilize();
-        Assert.Equal(StateType.StateLeader, c.State(3));
+        Assert.Equal(NodeRole.Leader, c.State(3));
         Assert.Equal(3UL, c.Lead(1));
         Assert.Equal(3UL, c.Lead(2));
     }
@@ -130,17 +130,17 @@ public class CheckQuorumTests
         c.Stabilize(CutLeader);
         c.Nodes[3].Campaign();
         c.Stabilize(CutLeader);
-        Assert.Equal(StateType.StateCandidate, c.State(3));
+        Assert.Equal(NodeRole.Candidate, c.State(3));
         Assert.Equal(c.Term(2) + 2, c.Term(3));
 
         // The leader's next heartbeat is answered with the higher term: the leader steps down.
         c.Tick(1);
         c.Stabilize();
-        Assert.Equal(StateType.StateFollower, c.State(1));
+        Assert.Equal(NodeRole.Follower, c.State(1));
         Assert.Equal(c.Term(3), c.Term(1));
 
         c.Nodes[3].Campaign();
         c.Stabilize();
-        Assert.Equal(StateType.StateLeader, c.State(3));
+        Assert.Equal(NodeRole.Leader, c.State(3));
     }
 }

@@ -31,7 +31,7 @@ internal sealed class CoreTestCluster : ITestCluster
     /// <summary>The committed entries each node applied, in order (payloads copied).</summary>
     public Dictionary<ulong, List<Entry>> Applied { get; } = [];
 
-    public CoreTestCluster(int voters, Action<RaftConfig>? configure = null, ulong snapshotIndex = 1)
+    public CoreTestCluster(int voters, Func<RaftConfig, RaftConfig>? configure = null, ulong snapshotIndex = 1)
     {
         ulong[] ids = new ulong[voters];
         for (int i = 0; i < voters; i++)
@@ -42,8 +42,8 @@ internal sealed class CoreTestCluster : ITestCluster
         {
             MemoryStorage storage = TestCluster.NewStorage(new ConfState { Voters = ids }, snapshotIndex);
             RaftConfig cfg = TestCluster.NodeConfig(id, snapshotIndex);
-            cfg.Storage = storage;
-            configure?.Invoke(cfg);
+            cfg = cfg with { Storage = storage };
+            cfg = configure?.Invoke(cfg) ?? cfg;
             Nodes[id] = new RawNode(cfg);
             Storages[id] = storage;
         }
@@ -135,7 +135,7 @@ internal sealed class CoreTestCluster : ITestCluster
     {
         Assert.Equal(StepResult.Ok, Nodes[id].Campaign());
         Stabilize();
-        Assert.Equal(StateType.StateLeader, Nodes[id].BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.Leader, Nodes[id].BasicStatus().SoftState.Role);
     }
 
     /// <summary>Removes and returns the queued messages matching <paramref name="match"/>.</summary>
@@ -158,12 +158,12 @@ internal sealed class CoreTestCluster : ITestCluster
         return taken.Count;
     }
 
-    public RawNode AddNode(ulong id, ConfState initial, Action<RaftConfig>? configure = null)
+    public RawNode AddNode(ulong id, ConfState initial, Func<RaftConfig, RaftConfig>? configure = null)
     {
         MemoryStorage storage = TestCluster.NewStorage(initial, 1);
         RaftConfig cfg = TestCluster.NodeConfig(id, 1);
-        cfg.Storage = storage;
-        configure?.Invoke(cfg);
+        cfg = cfg with { Storage = storage };
+        cfg = configure?.Invoke(cfg) ?? cfg;
         var node = new RawNode(cfg);
         Nodes[id] = node;
         Storages[id] = storage;

@@ -23,18 +23,14 @@ public class ElectionTimeoutTests
     /// <paramref name="role"/> afresh (a heartbeat of a newer term makes it a follower; a
     /// campaign makes it a candidate) and counts the ticks until it campaigns.
     /// </summary>
-    private static List<int> MeasureTimeouts(Random? random, StateType role, int count)
+    private static List<int> MeasureTimeouts(Random? random, NodeRole role, int count)
     {
-        var c = new TestCluster(3, cfg =>
-        {
-            cfg.ElectionTick = ElectionTick;
-            cfg.Random = random;
-        });
+        var c = new TestCluster(3, cfg => cfg with { ElectionTick = ElectionTick, Random = random });
         RawNode n = c.Nodes[1];
         var timeouts = new List<int>(count);
         for (int round = 0; round < count; round++)
         {
-            if (role == StateType.StateFollower)
+            if (role == NodeRole.Follower)
             {
                 n.Step(new Message { Type = MessageType.MsgHeartbeat, From = 2, To = 1, Term = c.Term(1) + 1 });
             }
@@ -53,7 +49,7 @@ public class ElectionTimeoutTests
                 c.Tick(1);
                 ticks++;
             }
-            Assert.Equal(StateType.StateCandidate, c.State(1));
+            Assert.Equal(NodeRole.Candidate, c.State(1));
             timeouts.Add(ticks);
             c.ProcessReady(1);
             c.InFlight.Clear();
@@ -62,9 +58,9 @@ public class ElectionTimeoutTests
     }
 
     [Theory]
-    [InlineData(StateType.StateFollower)]
-    [InlineData(StateType.StateCandidate)]
-    public void Timeout_stays_within_one_to_two_election_ticks_and_covers_the_range(StateType role)
+    [InlineData(NodeRole.Follower)]
+    [InlineData(NodeRole.Candidate)]
+    public void Timeout_stays_within_one_to_two_election_ticks_and_covers_the_range(NodeRole role)
     {
         List<int> timeouts = MeasureTimeouts(new Random(7), role, 50 * ElectionTick);
         Assert.All(timeouts, t => Assert.InRange(t, ElectionTick, 2 * ElectionTick - 1));
@@ -78,19 +74,19 @@ public class ElectionTimeoutTests
     [InlineData(ElectionTick - 1)]
     public void Injected_generator_decides_the_timeout(int draw)
     {
-        List<int> timeouts = MeasureTimeouts(new FixedRandom(draw), StateType.StateFollower, 5);
+        List<int> timeouts = MeasureTimeouts(new FixedRandom(draw), NodeRole.Follower, 5);
         Assert.All(timeouts, t => Assert.Equal(ElectionTick + draw, t));
     }
 
     [Fact]
     public void Same_seed_gives_the_same_sequence()
     {
-        List<int> a = MeasureTimeouts(new Random(42), StateType.StateFollower, 30);
-        List<int> b = MeasureTimeouts(new Random(42), StateType.StateFollower, 30);
+        List<int> a = MeasureTimeouts(new Random(42), NodeRole.Follower, 30);
+        List<int> b = MeasureTimeouts(new Random(42), NodeRole.Follower, 30);
         Assert.Equal(a, b);
         Assert.True(new HashSet<int>(a).Count > 1);
 
         // Without an injected generator the core still draws deterministically (seeded from the id).
-        Assert.Equal(MeasureTimeouts(null, StateType.StateFollower, 30), MeasureTimeouts(null, StateType.StateFollower, 30));
+        Assert.Equal(MeasureTimeouts(null, NodeRole.Follower, 30), MeasureTimeouts(null, NodeRole.Follower, 30));
     }
 }

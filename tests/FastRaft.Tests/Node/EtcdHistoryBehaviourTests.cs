@@ -20,7 +20,7 @@ public class EtcdHistoryBehaviourTests
         RawNode leader = c.Nodes[1];
         // An unreachable report puts follower 2 back into StateProbe.
         leader.ReportUnreachable(2);
-        Assert.Equal(FastRaft.Core.Tracker.ProgressState.StateProbe, leader.Status().Progress![2].State);
+        Assert.Equal(FastRaft.Core.Tracker.ProgressState.Probe, leader.Status().Progress![2].State);
 
         for (int i = 0; i < 5; i++)
         {
@@ -65,7 +65,7 @@ public class EtcdHistoryBehaviourTests
         c.ProcessReady(1);
         List<Message> snaps = c.Take(m => m.To == 3 && m.Type == MessageType.MsgSnap);
         Assert.Single(snaps);
-        Assert.Equal(FastRaft.Core.Tracker.ProgressState.StateSnapshot, leader.Status().Progress![3].State);
+        Assert.Equal(FastRaft.Core.Tracker.ProgressState.Snapshot, leader.Status().Progress![3].State);
 
         // More proposals, heartbeats and heartbeat responses: no second snapshot, no appends to 3.
         for (int i = 0; i < 3; i++)
@@ -77,7 +77,7 @@ public class EtcdHistoryBehaviourTests
         Assert.Empty(c.Take(m => m.To == 3 && m.Type is MessageType.MsgSnap or MessageType.MsgApp));
 
         // A failed snapshot is reported: the leader probes, but waits for a heartbeat response first.
-        leader.ReportSnapshot(3, SnapshotStatus.SnapshotFailure);
+        leader.ReportSnapshot(3, SnapshotStatus.Failure);
         c.ProcessReady(1);
         Assert.Empty(c.Take(m => m.To == 3 && m.Type is MessageType.MsgSnap or MessageType.MsgApp));
         Assert.True(leader.Status().Progress![3].MsgAppFlowPaused);
@@ -86,7 +86,7 @@ public class EtcdHistoryBehaviourTests
     [Fact]
     public void Unreported_snapshot_is_treated_as_failed_after_the_configured_ticks()
     {
-        var c = new TestCluster(3, cfg => cfg.SnapshotStatusTimeoutTicks = 10);
+        var c = new TestCluster(3, cfg => cfg with { SnapshotStatusTimeoutTicks = 10 });
         c.Elect(1);
         RawNode leader = c.Nodes[1];
         for (int i = 0; i < 5; i++)
@@ -109,10 +109,10 @@ public class EtcdHistoryBehaviourTests
         {
             c.Tick(1);
         }
-        Assert.Equal(FastRaft.Core.Tracker.ProgressState.StateSnapshot, leader.Status().Progress![3].State);
+        Assert.Equal(FastRaft.Core.Tracker.ProgressState.Snapshot, leader.Status().Progress![3].State);
         // ...at the tenth it gives up, and the next heartbeat response brings a fresh snapshot.
         c.Tick(1);
-        Assert.Equal(FastRaft.Core.Tracker.ProgressState.StateProbe, leader.Status().Progress![3].State);
+        Assert.Equal(FastRaft.Core.Tracker.ProgressState.Probe, leader.Status().Progress![3].State);
         c.ProcessReady(1);
         c.InFlight.Clear();
         leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 3, To = 1, Term = term });
@@ -141,20 +141,20 @@ public class EtcdHistoryBehaviourTests
         var c = new TestCluster(3);
         RawNode n = c.Nodes[1];
         n.Campaign();
-        Assert.Equal(StateType.StateCandidate, n.BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.Candidate, n.BasicStatus().SoftState.Role);
         Assert.Equal(StepResult.ProposalDroppedNoLeader, n.Propose(Payload));
         c.Stabilize();
-        Assert.Equal(StateType.StateLeader, n.BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.Leader, n.BasicStatus().SoftState.Role);
         Assert.Equal(StepResult.Ok, n.Propose(Payload));
     }
 
     [Fact]
     public void Proposal_on_a_pre_candidate_is_dropped_and_reported()
     {
-        var c = new TestCluster(3, cfg => cfg.PreVote = true);
+        var c = new TestCluster(3, cfg => cfg with { PreVote = true });
         RawNode n = c.Nodes[1];
         n.Campaign();
-        Assert.Equal(StateType.StatePreCandidate, n.BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.PreCandidate, n.BasicStatus().SoftState.Role);
         Assert.Equal(StepResult.ProposalDroppedNoLeader, n.Propose(Payload));
     }
 

@@ -28,7 +28,7 @@ public class FlowControlTests
     [InlineData(5, 5)]
     public void Max_size_per_msg_splits_a_backlog_into_bounded_appends(int entriesPerMsg, int expectedMax)
     {
-        var c = new TestCluster(3, cfg => cfg.MaxSizePerMsg = (ulong)entriesPerMsg * EntrySize);
+        var c = new TestCluster(3, cfg => cfg with { MaxSizePerMsg = (ulong)entriesPerMsg * EntrySize });
         c.Elect(1);
         Func<Message, bool> cutThree = TestClusterExtensions.Isolating(3);
         c.ProposeMany(1, 12, Payload, cutThree);
@@ -54,7 +54,7 @@ public class FlowControlTests
     [Fact]
     public void Full_inflight_window_pauses_replication_until_an_ack_frees_a_slot()
     {
-        var c = new TestCluster(3, cfg => cfg.MaxInflightMsgs = 3);
+        var c = new TestCluster(3, cfg => cfg with { MaxInflightMsgs = 3 });
         c.Elect(1);
         RawNode leader = c.Nodes[1];
 
@@ -69,7 +69,7 @@ public class FlowControlTests
             held.AddRange(sent);
         }
         Progress pr = ProgressOf(leader, 2);
-        Assert.Equal(ProgressState.StateReplicate, pr.State);
+        Assert.Equal(ProgressState.Replicate, pr.State);
         Assert.True(pr.IsPaused());
         Assert.Equal(3, pr.Inflights.Count);
 
@@ -87,7 +87,7 @@ public class FlowControlTests
     [Fact]
     public void Heartbeat_response_with_a_full_window_sends_only_an_empty_append()
     {
-        var c = new TestCluster(3, cfg => cfg.MaxInflightMsgs = 2);
+        var c = new TestCluster(3, cfg => cfg with { MaxInflightMsgs = 2 });
         c.Elect(1);
         RawNode leader = c.Nodes[1];
         for (int i = 0; i < 4; i++)
@@ -112,10 +112,10 @@ public class FlowControlTests
     [Fact]
     public void Inflight_byte_limit_pauses_replication_before_the_message_count_does()
     {
-        var c = new TestCluster(3, cfg =>
+        var c = new TestCluster(3, cfg => cfg with
         {
-            cfg.MaxInflightBytes = 3 * (ulong)Payload.Length;
-            cfg.MaxSizePerMsg = 2 * EntrySize + 10; // room for two entries per append
+            MaxInflightBytes = 3 * (ulong)Payload.Length,
+            MaxSizePerMsg = 2 * EntrySize + 10, // room for two entries per append
         });
         c.Elect(1);
         RawNode leader = c.Nodes[1];
@@ -162,7 +162,7 @@ public class FlowControlTests
     [Fact]
     public void Committed_entries_are_handed_out_in_bounded_batches()
     {
-        var c = new TestCluster(1, cfg => cfg.MaxCommittedSizePerReady = 2 * EntrySize);
+        var c = new TestCluster(1, cfg => cfg with { MaxCommittedSizePerReady = 2 * EntrySize });
         c.Elect(1);
         RawNode node = c.Nodes[1];
         int appliedBefore = c.AppliedOf(1).Count;

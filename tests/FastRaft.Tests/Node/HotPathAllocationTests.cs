@@ -81,7 +81,7 @@ public class HotPathAllocationTests
                 Handle(node, storage, peers, ref committed[0]);
             }
         }
-        Assert.Equal(StateType.StateLeader, node.BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.Leader, node.BasicStatus().SoftState.Role);
 
         void Run(int n)
         {
@@ -140,7 +140,7 @@ public class HotPathAllocationTests
 
         nodes[1].Campaign();
         Pump();
-        Assert.Equal(StateType.StateLeader, nodes[1].BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.Leader, nodes[1].BasicStatus().SoftState.Role);
 
         void Run(int n)
         {

@@ -46,5 +46,5 @@ internal interface ITestCluster
     /// (index 1, term 1) with configuration <paramref name="initial"/>, which need not include it:
     /// a node about to be added to the cluster.
     /// </summary>
-    RawNode AddNode(ulong id, ConfState initial, Action<RaftConfig>? configure = null);
+    RawNode AddNode(ulong id, ConfState initial, Func<RaftConfig, RaftConfig>? configure = null);
 }

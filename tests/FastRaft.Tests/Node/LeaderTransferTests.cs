@@ -17,7 +17,7 @@ public class LeaderTransferTests
     {
         foreach (ulong id in c.Nodes.Keys)
         {
-            Assert.Equal(id == leader ? StateType.StateLeader : StateType.StateFollower, c.State(id));
+            Assert.Equal(id == leader ? NodeRole.Leader : NodeRole.Follower, c.State(id));
             Assert.Equal(leader, c.Lead(id));
             Assert.Equal(0UL, c.Nodes[id].BasicStatus().LeadTransferee);
         }
@@ -61,7 +61,7 @@ public class LeaderTransferTests
     [Fact]
     public void Transfer_succeeds_while_followers_honour_the_leader_lease()
     {
-        var c = new TestCluster(3, cfg => cfg.CheckQuorum = true);
+        var c = new TestCluster(3, cfg => cfg with { CheckQuorum = true });
         c.Elect(1);
         c.ProposeMany(1, 1, Payload);
 
@@ -73,13 +73,13 @@ public class LeaderTransferTests
     [Fact]
     public void Transfer_campaign_skips_the_pre_vote_round()
     {
-        var c = new TestCluster(3, cfg => cfg.PreVote = true);
+        var c = new TestCluster(3, cfg => cfg with { PreVote = true });
         c.Elect(1);
         ulong term = c.Term(1);
         c.Nodes[1].TransferLeader(2);
         c.ProcessReady(1);
         Assert.Equal(1, c.Deliver(m => m.Type == MessageType.MsgTimeoutNow));
-        Assert.Equal(StateType.StateCandidate, c.State(2));
+        Assert.Equal(NodeRole.Candidate, c.State(2));
         Assert.Equal(term + 1, c.Term(2));
         c.Stabilize();
         AssertLeader(c, 2);
@@ -134,7 +134,7 @@ public class LeaderTransferTests
         Assert.Equal(3UL, leader.BasicStatus().LeadTransferee);
         c.Tick(1, 1, CutThree);
         Assert.Equal(0UL, leader.BasicStatus().LeadTransferee);
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
         Assert.Equal(term, c.Term(1));
     }
 
@@ -152,7 +152,7 @@ public class LeaderTransferTests
         c.Stabilize(CutThree);
         c.Tick(1, 5, CutThree);
         Assert.Equal(0UL, leader.BasicStatus().LeadTransferee);
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
     }
 
     [Fact]
@@ -240,8 +240,8 @@ public class LeaderTransferTests
 
         c.Nodes[1].TransferLeader(2);
         c.Stabilize(CutThree);
-        Assert.Equal(StateType.StateLeader, c.State(2));
-        Assert.Equal(StateType.StateFollower, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(2));
+        Assert.Equal(NodeRole.Follower, c.State(1));
         Assert.Equal(2UL, c.Lead(1));
         Assert.Equal(0UL, c.Nodes[1].BasicStatus().LeadTransferee);
     }
@@ -259,7 +259,7 @@ public class LeaderTransferTests
         // As when the removal commits and applies (proposing it is refused during a transfer).
         leader.ApplyConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 3));
         Assert.Equal(0UL, leader.BasicStatus().LeadTransferee);
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
     }
 
     [Fact]
@@ -277,7 +277,7 @@ public class LeaderTransferTests
         });
         leader.ApplyConfChange(new ConfChangeV2());
         Assert.Equal(0UL, leader.BasicStatus().LeadTransferee);
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
     }
 
     [Fact]
@@ -290,8 +290,8 @@ public class LeaderTransferTests
 
         c.Nodes[2].Campaign();
         c.Stabilize(CutThree);
-        Assert.Equal(StateType.StateLeader, c.State(2));
-        Assert.Equal(StateType.StateFollower, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(2));
+        Assert.Equal(NodeRole.Follower, c.State(1));
         Assert.Equal(2UL, c.Lead(1));
         Assert.Equal(0UL, c.Nodes[1].BasicStatus().LeadTransferee);
     }

@@ -61,9 +61,9 @@ public class MembershipTests
         n3.Campaign();
         n3.Step(new Message { Type = MessageType.MsgTimeoutNow, From = 1, To = 3, Term = term });
         c.Stabilize();
-        Assert.Equal(StateType.StateFollower, c.State(3));
+        Assert.Equal(NodeRole.Follower, c.State(3));
         Assert.Equal(term, c.Term(3));
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
 
         // Promoted to voter, it can win an election.
         Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddNode, 3)));
@@ -74,7 +74,7 @@ public class MembershipTests
         }
         n3.Campaign();
         c.Stabilize();
-        Assert.Equal(StateType.StateLeader, c.State(3));
+        Assert.Equal(NodeRole.Leader, c.State(3));
     }
 
     [Theory]
@@ -82,20 +82,20 @@ public class MembershipTests
     [InlineData(false)]
     public void Removed_leader_steps_down_only_with_step_down_on_removal(bool stepDown)
     {
-        var c = new TestCluster(3, cfg => cfg.StepDownOnRemoval = stepDown);
+        var c = new TestCluster(3, cfg => cfg with { StepDownOnRemoval = stepDown });
         c.Elect(1);
         Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 1)));
         c.Stabilize();
         AssertConfig(c.Nodes[2], [2, 3], []);
 
-        Assert.Equal(stepDown ? StateType.StateFollower : StateType.StateLeader, c.State(1));
+        Assert.Equal(stepDown ? NodeRole.Follower : NodeRole.Leader, c.State(1));
         if (stepDown)
         {
             Assert.Equal(0UL, c.Lead(1));
             // The remaining voters elect a leader among themselves.
             c.Nodes[2].Campaign();
             c.Stabilize();
-            Assert.Equal(StateType.StateLeader, c.State(2));
+            Assert.Equal(NodeRole.Leader, c.State(2));
             Assert.Equal(2UL, c.Lead(3));
         }
     }
@@ -103,7 +103,7 @@ public class MembershipTests
     [Fact]
     public void Leader_demoted_to_learner_steps_down_when_the_joint_configuration_is_left()
     {
-        var c = new TestCluster(3, cfg => cfg.StepDownOnRemoval = true);
+        var c = new TestCluster(3, cfg => cfg with { StepDownOnRemoval = true });
         c.Elect(1);
         var demote = new ConfChangeV2
         {
@@ -112,7 +112,7 @@ public class MembershipTests
         Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(demote));
         c.Stabilize();
         AssertConfig(c.Nodes[2], [2, 3], [1]);
-        Assert.Equal(StateType.StateFollower, c.State(1));
+        Assert.Equal(NodeRole.Follower, c.State(1));
     }
 
     [Fact]
@@ -189,16 +189,16 @@ public class MembershipTests
         }
         c.Nodes[1].TransferLeader(2);
         StabilizeWithoutReadyOf(c, 2);
-        Assert.Equal(StateType.StateFollower, c.State(2));
+        Assert.Equal(NodeRole.Follower, c.State(2));
         Assert.Equal(term, c.Term(2));
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
 
         // Once it applies the change, it may campaign.
         c.Stabilize();
         c.Tick(1, 10); // let the leader abandon the transfer it could not complete
         n2.Campaign();
         c.Stabilize();
-        Assert.Equal(StateType.StateLeader, c.State(2));
+        Assert.Equal(NodeRole.Leader, c.State(2));
     }
 
     /// <summary>Delivers messages and handles Readys until quiet, except that node <paramref name="skip"/> never handles one.</summary>
@@ -301,7 +301,7 @@ public class MembershipTests
                     // A heartbeat from a leader of a later term (etcd's test fakes a response from
                     // the node to itself, which is now refused: a node never messages itself so).
                     Assert.Equal(StepResult.Ok, node.Step(new Message { Type = MessageType.MsgHeartbeat, From = 2, To = 1, Term = term + 1 }));
-                    Assert.Equal(StateType.StateFollower, node.BasicStatus().SoftState.RaftState);
+                    Assert.Equal(NodeRole.Follower, node.BasicStatus().SoftState.Role);
                     Assert.True(ConfChangeCodec.TryDecodeV2(e.Data.Span, out ConfChangeV2? decoded, out _));
                     node.ApplyConfChange(decoded!);
                     applied = true;

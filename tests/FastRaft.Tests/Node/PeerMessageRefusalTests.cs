@@ -79,9 +79,9 @@ public class PeerMessageRefusalTests
         Assert.Equal(StepResult.Ok, node.Campaign());
         c.ProcessReady(2);
         c.InFlight.Clear();
-        Assert.Equal(StateType.StateCandidate, c.State(2));
+        Assert.Equal(NodeRole.Candidate, c.State(2));
         AssertRefused(node, new Message { Type = MessageType.MsgHeartbeat, From = 1, To = 2, Term = c.Term(2), Commit = 9 }, StepResult.RefusedCommitBeyondLog);
-        Assert.Equal(StateType.StateCandidate, c.State(2));
+        Assert.Equal(NodeRole.Candidate, c.State(2));
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public class PeerMessageRefusalTests
         ulong candidateTerm = c.Term(3);
         AssertRefused(candidate, new Message { Type = MessageType.MsgHeartbeat, From = 1, To = 3, Term = 0 }, StepResult.RefusedMissingTerm);
         Assert.Equal(candidateTerm, c.Term(3));
-        Assert.Equal(StateType.StateCandidate, c.State(3));
+        Assert.Equal(NodeRole.Candidate, c.State(3));
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public class PreVoteTests
     /// <summary>Elects node 1, then lets node 3 fall behind and campaign while cut off.</summary>
     private static (TestCluster Cluster, ulong Term) PartitionedCampaigner(bool preVote)
     {
-        var c = new TestCluster(3, cfg => cfg.PreVote = preVote);
+        var c = new TestCluster(3, cfg => cfg with { PreVote = preVote });
         c.Elect(1);
         ulong term = c.Term(1);
         c.ProposeMany(1, 3, Payload, CutThree);
@@ -33,7 +33,7 @@ public class PreVoteTests
     public void Partitioned_node_does_not_raise_its_term_with_pre_vote()
     {
         (TestCluster c, ulong term) = PartitionedCampaigner(preVote: true);
-        Assert.Equal(StateType.StatePreCandidate, c.State(3));
+        Assert.Equal(NodeRole.PreCandidate, c.State(3));
         Assert.Equal(term, c.Term(3));
     }
 
@@ -45,8 +45,8 @@ public class PreVoteTests
         // The partition heals and node 3 campaigns once more: its pre-votes are refused.
         c.Nodes[3].Campaign();
         c.Stabilize();
-        Assert.Equal(StateType.StateFollower, c.State(3));
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Follower, c.State(3));
+        Assert.Equal(NodeRole.Leader, c.State(1));
         foreach (ulong id in c.Nodes.Keys)
         {
             Assert.Equal(term, c.Term(id));
@@ -68,8 +68,8 @@ public class PreVoteTests
         c.Nodes[3].Campaign();
         c.Stabilize();
         // Its stale log loses the election, but everyone moved to its term and lost the leader.
-        Assert.Equal(StateType.StateFollower, c.State(1));
-        Assert.NotEqual(StateType.StateLeader, c.State(3));
+        Assert.Equal(NodeRole.Follower, c.State(1));
+        Assert.NotEqual(NodeRole.Leader, c.State(3));
         Assert.True(c.Term(1) > term);
         Assert.Equal(c.Term(3), c.Term(1));
     }
@@ -77,7 +77,7 @@ public class PreVoteTests
     [Fact]
     public void Granting_a_pre_vote_changes_neither_term_nor_vote()
     {
-        var c = new TestCluster(3, cfg => cfg.PreVote = true);
+        var c = new TestCluster(3, cfg => cfg with { PreVote = true });
         c.Elect(1);
         HardState before = c.Nodes[2].BasicStatus().HardState;
 
@@ -97,6 +97,6 @@ public class PreVoteTests
         Assert.False(resp.Reject);
         Assert.Equal(before.Term + 1, resp.Term);
         Assert.Equal(before, c.Nodes[2].BasicStatus().HardState);
-        Assert.Equal(StateType.StateFollower, c.State(2));
+        Assert.Equal(NodeRole.Follower, c.State(2));
     }
 }

@@ -16,7 +16,7 @@ public class ProposalDropTests
     private static readonly Func<Message, bool> CutLeader = TestClusterExtensions.Isolating(1);
 
     private static TestCluster NewLimitedCluster() =>
-        new(3, cfg => cfg.MaxUncommittedEntriesSize = (ulong)(MaxEntries * Data.Length));
+        new(3, cfg => cfg with { MaxUncommittedEntriesSize = (ulong)(MaxEntries * Data.Length) });
 
     private static void AssertDropped(StepResult expected, StepResult actual)
     {
@@ -73,7 +73,7 @@ public class ProposalDropTests
     [Fact]
     public void Follower_with_forwarding_disabled_drops_proposals()
     {
-        var c = new TestCluster(3, cfg => cfg.DisableProposalForwarding = true);
+        var c = new TestCluster(3, cfg => cfg with { DisableProposalForwarding = true });
         c.Elect(1);
         ulong last = c.Nodes[1].LastIndex;
 
@@ -114,7 +114,7 @@ public class ProposalDropTests
         c.Stabilize();
         Assert.False(leader.Status().Config.Voters.Contains(1));
         // Without StepDownOnRemoval it keeps its role, but takes nothing new.
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
         ulong last = leader.LastIndex;
 
         AssertDropped(StepResult.ProposalDroppedNotInConfiguration, leader.Propose(Data));

@@ -5,8 +5,8 @@ namespace FastRaft.Tests.Node;
 
 /// <summary>
 /// Linearizable reads (etcd's ReadIndex tests in raft_test.go and rawnode_test.go): answered at
-/// the commit index once leadership is confirmed by a heartbeat round (ReadOnlySafe) or at once
-/// (ReadOnlyLeaseBased), forwarded from followers, held back on a new leader.
+/// the commit index once leadership is confirmed by a heartbeat round (ReadOnlyOption.Safe) or at once
+/// (ReadOnlyOption.LeaseBased), forwarded from followers, held back on a new leader.
 /// </summary>
 public class ReadIndexTests
 {
@@ -115,11 +115,7 @@ public class ReadIndexTests
     [Fact]
     public void Lease_based_read_is_answered_at_once_without_a_heartbeat_round()
     {
-        var c = new CoreTestCluster(3, cfg =>
-        {
-            cfg.CheckQuorum = true;
-            cfg.ReadOnlyOption = ReadOnlyOption.ReadOnlyLeaseBased;
-        });
+        var c = new CoreTestCluster(3, cfg => cfg with { CheckQuorum = true, ReadOnlyOption = ReadOnlyOption.LeaseBased });
         c.Elect(1);
         c.ProposeMany(1, 10, Payload);
 
@@ -146,7 +142,7 @@ public class ReadIndexTests
         // is of term 1, possibly stale.
         Func<Message, bool> noAppends = TestClusterExtensions.Dropping(MessageType.MsgApp);
         c.Stabilize(noAppends);
-        Assert.Equal(StateType.StateLeader, c.State(2));
+        Assert.Equal(NodeRole.Leader, c.State(2));
         Assert.Equal(2UL, c.Term(2));
         Assert.Equal(2UL, c.Commit(2));
 

@@ -39,7 +39,7 @@ public class RestartAndBootstrapTests
         BasicStatus after = restarted.BasicStatus();
         Assert.Equal(before.HardState, after.HardState);
         Assert.Equal(before.Applied, after.Applied);
-        Assert.Equal(StateType.StateFollower, after.SoftState.RaftState);
+        Assert.Equal(NodeRole.Follower, after.SoftState.Role);
         Assert.False(restarted.HasReady());
 
         // Back in the cluster, it applies only what is new.
@@ -127,7 +127,7 @@ public class RestartAndBootstrapTests
         var s = new MemoryStorage();
         var node = new RawNode(Config(1, s));
         Assert.False(node.HasReady());
-        Assert.Null(node.Bootstrap([1, 2, 3]));
+        node.Bootstrap([1, 2, 3]);
 
         Assert.True(node.HasReady());
         Ready rd = node.Ready();
@@ -152,14 +152,16 @@ public class RestartAndBootstrapTests
 
         Assert.Equal([1UL, 2UL, 3UL], node.Status().Config.Voters.Ids());
         Assert.Equal(3UL, node.BasicStatus().Applied);
-        Assert.Equal("can't bootstrap a nonempty Storage", node.Bootstrap([1, 2, 3]));
+        var refused = Assert.Throws<InvalidOperationException>(() => node.Bootstrap([1, 2, 3]));
+        Assert.Equal("can't bootstrap a nonempty Storage", refused.Message);
     }
 
     [Fact]
     public void Bootstrap_without_peers_is_refused()
     {
         var node = new RawNode(Config(1, new MemoryStorage()));
-        Assert.Equal("must provide at least one peer to Bootstrap", node.Bootstrap([]));
+        var refused = Assert.Throws<ArgumentException>(() => node.Bootstrap([]));
+        Assert.StartsWith("must provide at least one peer to Bootstrap", refused.Message, StringComparison.Ordinal);
         Assert.False(node.HasReady());
     }
 
@@ -173,13 +175,13 @@ public class RestartAndBootstrapTests
         {
             var s = new MemoryStorage();
             var node = new RawNode(Config(id, s));
-            Assert.Null(node.Bootstrap([1, 2, 3]));
+            node.Bootstrap([1, 2, 3]);
             c.Nodes[id] = node;
             c.Storages[id] = s;
         }
         // The membership entries are committed but not yet applied: no campaign until they are.
         c.Nodes[1].Campaign();
-        Assert.Equal(StateType.StateFollower, c.State(1));
+        Assert.Equal(NodeRole.Follower, c.State(1));
         c.Stabilize();
         c.Elect(1);
         c.ProposeMany(1, 2, Payload);

@@ -218,7 +218,7 @@ public class RingReadyTests
             Commit = st.HardState.Commit,
         };
         Assert.Equal(StepResult.Ok, leader.Step(overwrite));
-        Assert.Equal(StateType.StateFollower, leader.BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.Follower, leader.BasicStatus().SoftState.Role);
 
         // The appends queued before still carry what was proposed; the log holds the new entry.
         Ready rd = leader.Ready();

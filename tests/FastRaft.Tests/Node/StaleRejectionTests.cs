@@ -36,7 +36,7 @@ public class StaleRejectionTests
             held.AddRange(c.Take(IsAppendTo2));
         }
         Assert.Equal(3, held.Count);
-        Assert.Equal(ProgressState.StateReplicate, ProgressOf(c.Nodes[1], 2).State);
+        Assert.Equal(ProgressState.Replicate, ProgressOf(c.Nodes[1], 2).State);
         return (c, held);
     }
 
@@ -73,7 +73,7 @@ public class StaleRejectionTests
         c.ProcessReady(1);
 
         pr = ProgressOf(leader, 2);
-        Assert.Equal(ProgressState.StateReplicate, pr.State);
+        Assert.Equal(ProgressState.Replicate, pr.State);
         Assert.Equal(next, pr.Next);
         Assert.Empty(c.Take(m => m.Type == MessageType.MsgApp && m.To == 2));
 
@@ -100,7 +100,7 @@ public class StaleRejectionTests
         c.ProcessReady(1);
 
         Progress pr = ProgressOf(leader, 2);
-        Assert.Equal(ProgressState.StateProbe, pr.State);
+        Assert.Equal(ProgressState.Probe, pr.State);
         Assert.Equal(match + 1, pr.Next);
         Message resend = Assert.Single(c.Take(m => m.Type == MessageType.MsgApp && m.To == 2));
         Assert.Equal(match, resend.Index);

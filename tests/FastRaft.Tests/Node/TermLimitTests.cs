@@ -18,11 +18,11 @@ public class TermLimitTests
     {
         var c = new TestCluster(3, cfg =>
         {
-            cfg.PreVote = preVote;
             if (startTerm > 0)
             {
                 Assert.Equal(StorageStatus.Ok, ((MemoryStorage)cfg.Storage!).SetHardState(new HardState(startTerm, 0, 1)));
             }
+            return cfg with { PreVote = preVote };
         });
         c.Elect(1);
         c.ProposeMany(1, 3, Payload);
@@ -86,7 +86,7 @@ public class TermLimitTests
         c.ProcessReady(2);
 
         Assert.DoesNotContain(c.InFlight, m => m.Type is MessageType.MsgVote or MessageType.MsgPreVote);
-        Assert.Equal(StateType.StateFollower, c.State(2));
+        Assert.Equal(NodeRole.Follower, c.State(2));
         Assert.Equal(RaftLimits.MaxTerm, c.Term(2));
         Assert.Equal(RaftLimits.MaxTerm, c.Storages[2].HardState.Term);
     }
@@ -96,7 +96,7 @@ public class TermLimitTests
     {
         TestCluster c = SettledCluster(startTerm: RaftLimits.MaxTerm - 1);
         Assert.Equal(RaftLimits.MaxTerm, c.Term(1));
-        Assert.Equal(StateType.StateLeader, c.State(1));
+        Assert.Equal(NodeRole.Leader, c.State(1));
         Assert.Equal(c.Commit(1), c.Commit(3));
 
         // The leader is cut off; the others time out but cannot start term MaxTerm + 1.
@@ -106,8 +106,8 @@ public class TermLimitTests
             c.Tick(3);
             c.Stabilize(TestClusterExtensions.Isolating(1));
         }
-        Assert.Equal(StateType.StateFollower, c.State(2));
-        Assert.Equal(StateType.StateFollower, c.State(3));
+        Assert.Equal(NodeRole.Follower, c.State(2));
+        Assert.Equal(NodeRole.Follower, c.State(3));
         Assert.Equal(RaftLimits.MaxTerm, c.Term(2));
         Assert.Equal(RaftLimits.MaxTerm, c.Term(3));
 

@@ -30,7 +30,7 @@ internal sealed class TestCluster : ITestCluster
 
     private readonly Dictionary<ulong, Member> _members = [];
 
-    public TestCluster(int voters, Action<RaftConfig>? configure = null, ulong snapshotIndex = 1)
+    public TestCluster(int voters, Func<RaftConfig, RaftConfig>? configure = null, ulong snapshotIndex = 1)
     {
         ulong[] ids = new ulong[voters];
         for (int i = 0; i < voters; i++)
@@ -99,7 +99,7 @@ internal sealed class TestCluster : ITestCluster
     {
         Assert.Equal(StepResult.Ok, Nodes[id].Campaign());
         Stabilize();
-        Assert.Equal(StateType.StateLeader, Nodes[id].BasicStatus().SoftState.RaftState);
+        Assert.Equal(NodeRole.Leader, Nodes[id].BasicStatus().SoftState.Role);
     }
 
     public List<Message> Take(Func<Message, bool> match) => Take(InFlight, match);
@@ -130,7 +130,7 @@ internal sealed class TestCluster : ITestCluster
         return taken.Count;
     }
 
-    public RawNode AddNode(ulong id, ConfState initial, Action<RaftConfig>? configure = null) => Add(id, initial, 1, configure);
+    public RawNode AddNode(ulong id, ConfState initial, Func<RaftConfig, RaftConfig>? configure = null) => Add(id, initial, 1, configure);
 
     /// <summary>The storage every harness starts a node from: a snapshot at <paramref name="snapshotIndex"/> (term 1) with <paramref name="confState"/>.</summary>
     public static MemoryStorage NewStorage(ConfState confState, ulong snapshotIndex)
@@ -194,14 +194,13 @@ internal sealed class TestCluster : ITestCluster
         }
     }
 
-    private RawNode Add(ulong id, ConfState confState, ulong snapshotIndex, Action<RaftConfig>? configure)
+    private RawNode Add(ulong id, ConfState confState, ulong snapshotIndex, Func<RaftConfig, RaftConfig>? configure)
     {
         MemoryStorage storage = NewStorage(confState, snapshotIndex);
         RaftConfig cfg = NodeConfig(id, snapshotIndex);
         // As the core harness does (a test's configuration may read it); the host sets the same storage.
-        cfg.Storage = storage;
-        configure?.Invoke(cfg);
-        SpellOutCoreDefaults(cfg);
+        cfg = cfg with { Storage = storage };
+        cfg = SpellOutCoreDefaults(configure?.Invoke(cfg) ?? cfg);
         var time = new FakeTimeProvider(new DateTimeOffset(2003, 4, 5, 6, 7, 8, TimeSpan.Zero));
         var transport = new CapturingTransport(id, InFlight);
         var options = new RaftNodeOptions { Raft = cfg, TickInterval = TickInterval, Time = time };
@@ -217,20 +216,15 @@ internal sealed class TestCluster : ITestCluster
         return agent.RawNode;
     }
 
-    private static void SpellOutCoreDefaults(RaftConfig cfg)
+    private static RaftConfig SpellOutCoreDefaults(RaftConfig cfg)
     {
-        if (cfg.MaxSizePerMsg == 0)
+        ulong maxSizePerMsg = cfg.MaxSizePerMsg == 0 ? 1 : cfg.MaxSizePerMsg;
+        return cfg with
         {
-            cfg.MaxSizePerMsg = 1;
-        }
-        if (cfg.MaxCommittedSizePerReady == 0)
-        {
-            cfg.MaxCommittedSizePerReady = cfg.MaxSizePerMsg;
-        }
-        if (cfg.SnapshotStatusTimeoutTicks == 0)
-        {
-            cfg.SnapshotStatusTimeoutTicks = int.MaxValue;
-        }
+            MaxSizePerMsg = maxSizePerMsg,
+            MaxCommittedSizePerReady = cfg.MaxCommittedSizePerReady == 0 ? maxSizePerMsg : cfg.MaxCommittedSizePerReady,
+            SnapshotStatusTimeoutTicks = cfg.SnapshotStatusTimeoutTicks == 0 ? int.MaxValue : cfg.SnapshotStatusTimeoutTicks,
+        };
     }
 
     private sealed record Member(RaftNodeAgent<ulong> Agent, ManualAgentInvoker Invoker, CapturingTransport Transport, FakeTimeProvider Time);

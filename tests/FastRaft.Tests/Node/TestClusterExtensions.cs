@@ -6,7 +6,7 @@ namespace FastRaft.Tests.Node;
 /// <summary>Small conveniences over either test cluster for the behaviour tests.</summary>
 internal static class TestClusterExtensions
 {
-    public static StateType State(this ITestCluster c, ulong id) => c.Nodes[id].BasicStatus().SoftState.RaftState;
+    public static NodeRole State(this ITestCluster c, ulong id) => c.Nodes[id].BasicStatus().SoftState.Role;
 
     public static ulong Lead(this ITestCluster c, ulong id) => c.Nodes[id].BasicStatus().SoftState.Lead;
 

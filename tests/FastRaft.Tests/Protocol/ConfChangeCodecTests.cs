@@ -82,6 +82,7 @@ public class ConfChangeCodecTests
         Assert.True(ConfChangeCodec.TryDecodeV1(ConfChangeCodec.Encode(cc), out ConfChange back, out string? error));
         Assert.Null(error);
         Assert.Equal(cc, back);
+        Assert.Equal(cc, ConfChangeCodec.DecodeV1(ConfChangeCodec.Encode(cc)));
     }
 
     [Theory]
@@ -97,6 +98,7 @@ public class ConfChangeCodecTests
         Assert.Equal(cc.Transition, back.Transition);
         Assert.Equal(cc.Changes, back.Changes);
         Assert.Equal(cc.Context.ToArray(), back.Context.ToArray());
+        Assert.Equal(cc.Changes, ConfChangeCodec.DecodeV2(ConfChangeCodec.Encode(cc)).Changes);
     }
 
     [Fact]
@@ -185,6 +187,8 @@ public class ConfChangeCodecTests
     {
         Assert.False(ConfChangeCodec.TryDecodeV1(data, out _, out string? error));
         Assert.Equal(expected, error);
+        Assert.False(ConfChangeCodec.TryDecodeV1(data, out _));
+        Assert.Equal(expected, Assert.Throws<FormatException>(() => ConfChangeCodec.DecodeV1(data)).Message);
     }
 
     [Theory]
@@ -203,6 +207,8 @@ public class ConfChangeCodecTests
         Assert.False(ConfChangeCodec.TryDecodeV2(data, out ConfChangeV2? cc, out string? error));
         Assert.Null(cc);
         Assert.Equal(expected, error);
+        Assert.False(ConfChangeCodec.TryDecodeV2(data, out _));
+        Assert.Equal(expected, Assert.Throws<FormatException>(() => ConfChangeCodec.DecodeV2(data)).Message);
     }
 
     [Fact]

@@ -71,14 +71,16 @@ public class JointConfigTests
     }
 
     [Theory]
-    [InlineData(VoteResult.VoteWon, VoteResult.VoteWon, VoteResult.VoteWon)]
-    [InlineData(VoteResult.VoteWon, VoteResult.VotePending, VoteResult.VotePending)]
-    [InlineData(VoteResult.VoteWon, VoteResult.VoteLost, VoteResult.VoteLost)]
-    [InlineData(VoteResult.VotePending, VoteResult.VotePending, VoteResult.VotePending)]
-    [InlineData(VoteResult.VotePending, VoteResult.VoteLost, VoteResult.VoteLost)]
-    [InlineData(VoteResult.VoteLost, VoteResult.VoteLost, VoteResult.VoteLost)]
-    public void VoteResultCombinesHalves(VoteResult incoming, VoteResult outgoing, VoteResult expected)
+    [InlineData((int)VoteResult.VoteWon, (int)VoteResult.VoteWon, (int)VoteResult.VoteWon)]
+    [InlineData((int)VoteResult.VoteWon, (int)VoteResult.VotePending, (int)VoteResult.VotePending)]
+    [InlineData((int)VoteResult.VoteWon, (int)VoteResult.VoteLost, (int)VoteResult.VoteLost)]
+    [InlineData((int)VoteResult.VotePending, (int)VoteResult.VotePending, (int)VoteResult.VotePending)]
+    [InlineData((int)VoteResult.VotePending, (int)VoteResult.VoteLost, (int)VoteResult.VoteLost)]
+    [InlineData((int)VoteResult.VoteLost, (int)VoteResult.VoteLost, (int)VoteResult.VoteLost)]
+    public void VoteResultCombinesHalves(int incomingResult, int outgoingResult, int expectedResult)
     {
+        // VoteResult is internal, so the theory's parameters carry its values as ints.
+        (VoteResult incoming, VoteResult outgoing, VoteResult expected) = ((VoteResult)incomingResult, (VoteResult)outgoingResult, (VoteResult)expectedResult);
         // Incoming (1 2 3) and outgoing (4 5 6) are disjoint, so each half's outcome can be set alone.
         var votes = new Dictionary<ulong, bool>();
         Cast(votes, 1, incoming);

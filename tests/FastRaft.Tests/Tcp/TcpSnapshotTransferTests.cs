@@ -82,7 +82,7 @@ public class TcpSnapshotTransferTests
         pair.Sender.Flush();
 
         Assert.True(Wait.Until(() => pair.SenderSink.SnapshotReports.Count == 1, Timeout));
-        Assert.Equal((2UL, SnapshotStatus.SnapshotFinish), pair.SenderSink.SnapshotReports.Single());
+        Assert.Equal((2UL, SnapshotStatus.Finish), pair.SenderSink.SnapshotReports.Single());
         Message received = Assert.Single(pair.ReceiverSink.Messages());
         Assert.Equal(MessageType.MsgSnap, received.Type);
         Assert.Equal(Snap(data).Snapshot, received.Snapshot);
@@ -112,7 +112,7 @@ public class TcpSnapshotTransferTests
             Thread.Sleep(2);
         }
         Assert.True(Wait.Until(() => pair.SenderSink.SnapshotReports.Count == 1, Timeout));
-        Assert.Equal(SnapshotStatus.SnapshotFinish, pair.SenderSink.SnapshotReports.Single().Status);
+        Assert.Equal(SnapshotStatus.Finish, pair.SenderSink.SnapshotReports.Single().Status);
         Assert.True(Wait.Until(() => pair.ReceiverSink.Messages().Count(m => m.Term == 4) == 50, Timeout));
         Assert.Single(pair.ReceiverSink.Messages(), m => m.Type == MessageType.MsgSnap);
     }
@@ -127,7 +127,7 @@ public class TcpSnapshotTransferTests
         pair.Sender.Flush();
 
         Assert.True(Wait.Until(() => pair.SenderSink.SnapshotReports.Count == 1, Timeout));
-        Assert.Equal((2UL, SnapshotStatus.SnapshotFailure), pair.SenderSink.SnapshotReports.Single());
+        Assert.Equal((2UL, SnapshotStatus.Failure), pair.SenderSink.SnapshotReports.Single());
         Assert.Contains(2UL, pair.SenderSink.Unreachable);
         Assert.Equal(1, pair.Receiver.Counters.SnapshotsRefused);
         Assert.Empty(pair.ReceiverSink.Messages());
@@ -135,7 +135,7 @@ public class TcpSnapshotTransferTests
         // Refusing one transfer does not break the peer: a snapshot within the limit still goes through.
         pair.Sender.Send(Snap(new byte[512 * 1024]));
         Assert.True(Wait.Until(() => pair.SenderSink.SnapshotReports.Count == 2, Timeout));
-        Assert.Equal(SnapshotStatus.SnapshotFinish, pair.SenderSink.SnapshotReports.Last().Status);
+        Assert.Equal(SnapshotStatus.Finish, pair.SenderSink.SnapshotReports.Last().Status);
         Assert.Single(pair.ReceiverSink.Messages());
     }
 
@@ -148,7 +148,7 @@ public class TcpSnapshotTransferTests
         pair.ReceiverSink.Refuse = true;
         pair.Sender.Send(Snap(new byte[300_000]));
         Assert.True(Wait.Until(() => pair.SenderSink.SnapshotReports.Count == 1, Timeout));
-        Assert.Equal(SnapshotStatus.SnapshotFailure, pair.SenderSink.SnapshotReports.Single().Status);
+        Assert.Equal(SnapshotStatus.Failure, pair.SenderSink.SnapshotReports.Single().Status);
     }
 
     [Theory]
@@ -160,7 +160,7 @@ public class TcpSnapshotTransferTests
         pair.Receiver.Dispose();
         pair.Sender.Send(Snap(new byte[1000]));
         Assert.True(Wait.Until(() => pair.SenderSink.SnapshotReports.Count == 1, Timeout));
-        Assert.Equal((2UL, SnapshotStatus.SnapshotFailure), pair.SenderSink.SnapshotReports.Single());
+        Assert.Equal((2UL, SnapshotStatus.Failure), pair.SenderSink.SnapshotReports.Single());
         Assert.Equal(1, pair.Sender.Counters.SnapshotsFailed);
     }
 
@@ -194,6 +194,6 @@ public class TcpSnapshotTransferTests
         // The budget was returned: a full-size snapshot from the real sender still fits.
         pair.Sender.Send(Snap(new byte[8 * 1024 * 1024]));
         Assert.True(Wait.Until(() => pair.SenderSink.SnapshotReports.Count == 1, Timeout));
-        Assert.Equal(SnapshotStatus.SnapshotFinish, pair.SenderSink.SnapshotReports.Single().Status);
+        Assert.Equal(SnapshotStatus.Finish, pair.SenderSink.SnapshotReports.Single().Status);
     }
 }

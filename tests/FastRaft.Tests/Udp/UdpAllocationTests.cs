@@ -20,13 +20,7 @@ public class UdpAllocationTests
     public void Sending_and_receiving_datagrams_allocates_nothing_per_datagram(bool authenticated)
     {
         // Both trailers are checked per datagram: the MAC with a key, the CRC-32C without.
-        using var g = new UdpGroup(2, o =>
-        {
-            if (!authenticated)
-            {
-                UdpGroup.Insecure(o);
-            }
-        }, keep: false, mode: UdpMode.Threaded);
+        using var g = new UdpGroup(2, o => authenticated ? o : UdpGroup.Insecure(o), keep: false, mode: UdpMode.Threaded);
         Message app = CodecFixtures.App(entries: 4, payloadSize: 32) with { From = 1, To = 2 };
         Message heartbeat = new(MessageType.MsgHeartbeat, from: 1, to: 2, term: 7) { Commit = 99, Context = new byte[] { 1, 2 } };
         long expected = 0;
@@ -86,13 +80,7 @@ public class UdpAllocationTests
         // a flag, no datagram), the idle wait (ended at once by the pending wake or by input), and
         // Poll, which reads, checks, decodes and delivers; the sink releases each batch, so the
         // next datagram reuses it.
-        using var g = new UdpGroup(2, o =>
-        {
-            if (!authenticated)
-            {
-                UdpGroup.Insecure(o);
-            }
-        }, keep: false, mode: UdpMode.Manual);
+        using var g = new UdpGroup(2, o => authenticated ? o : UdpGroup.Insecure(o), keep: false, mode: UdpMode.Manual);
         Message app = CodecFixtures.App(entries: 4, payloadSize: 32) with { From = 1, To = 2 };
         Message heartbeat = new(MessageType.MsgHeartbeat, from: 1, to: 2, term: 7) { Commit = 99, Context = new byte[] { 1, 2 } };
         FastRaft.Hosting.Agents.IWaitSource waitSource = g[2].WaitSource!;

@@ -27,15 +27,13 @@ public class UdpAuthenticationTests
         Assert.Contains("ClusterKey is not set", e.Message);
         Assert.Contains("RandomNumberGenerator.GetBytes(32)", e.Message);
         Assert.Contains("InsecureNoAuthentication = true", e.Message);
-        Assert.Equal("options", e.ParamName);
+        Assert.Equal(nameof(UdpTransportOptions.ClusterKey), e.ParamName);
     }
 
     [Fact]
     public void A_cluster_key_together_with_InsecureNoAuthentication_is_refused_as_contradictory()
     {
-        UdpTransportOptions o = Bare();
-        o.ClusterKey = UdpGroup.TestKey;
-        o.InsecureNoAuthentication = true;
+        UdpTransportOptions o = Bare() with { ClusterKey = UdpGroup.TestKey, InsecureNoAuthentication = true };
         var e = Assert.Throws<ArgumentException>(() => new UdpTransport(o));
         Assert.Contains("contradicts", e.Message);
         Assert.Contains("ClusterKey", e.Message);
@@ -48,14 +46,8 @@ public class UdpAuthenticationTests
     public void An_insecure_transport_says_so_once_when_it_starts_and_a_keyed_one_says_nothing(bool receiveThread)
     {
         var lines = new Tcp.ConcurrentLogger();
-        UdpTransportOptions insecure = Bare(1);
-        UdpGroup.Insecure(insecure);
-        insecure.Logger = lines;
-        insecure.ReceiveThread = receiveThread;
-        UdpTransportOptions keyed = Bare(2);
-        keyed.ReceiveThread = receiveThread;
-        keyed.ClusterKey = UdpGroup.TestKey;
-        keyed.Logger = lines;
+        UdpTransportOptions insecure = UdpGroup.Insecure(Bare(1)) with { Logger = lines, ReceiveThread = receiveThread };
+        UdpTransportOptions keyed = Bare(2) with { ReceiveThread = receiveThread, ClusterKey = UdpGroup.TestKey, Logger = lines };
 
         using var open = new UdpTransport(insecure);
         using var secure = new UdpTransport(keyed);
@@ -131,13 +123,7 @@ public class UdpAuthenticationTests
     [InlineData(UdpMode.Polled)]
     public void A_keyed_node_and_an_unkeyed_node_drop_each_others_datagrams(UdpMode mode)
     {
-        using var g = new UdpGroup(2, o =>
-        {
-            if (o.LocalId == 2)
-            {
-                UdpGroup.Insecure(o);
-            }
-        }, mode: mode);
+        using var g = new UdpGroup(2, o => o.LocalId == 2 ? UdpGroup.Insecure(o) : o, mode: mode);
         g[1].Send(Heartbeat(1));
         g[1].Flush();
         g[2].Send(Heartbeat(2) with { From = 2, To = 1 });

@@ -15,11 +15,8 @@ public class UdpChunkingTests
         return new Message(MessageType.MsgSnap, from: 1, to: 2, term: 5) { Snapshot = snap };
     }
 
-    private static void Fast(UdpTransportOptions o)
-    {
-        o.TransferStallTimeout = TimeSpan.FromMilliseconds(300);
-        o.ReassemblyTimeout = TimeSpan.FromMilliseconds(500);
-    }
+    private static UdpTransportOptions Fast(UdpTransportOptions o) =>
+        o with { TransferStallTimeout = TimeSpan.FromMilliseconds(300), ReassemblyTimeout = TimeSpan.FromMilliseconds(500) };
 
     [Theory]
     [InlineData(UdpMode.Threaded)]
@@ -34,7 +31,7 @@ public class UdpChunkingTests
         Assert.True(g.Sinks[2].WaitFor(1));
         CodecFixtures.AssertSameMessage(m, Assert.Single(g.Sinks[2].Messages()));
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Finish)], g.Sinks[1].SnapshotReports);
 
         UdpTransportCounters sent = g[1].Counters, received = g[2].Counters;
         Assert.True(sent.ChunksSent > 60, $"{sent.ChunksSent} chunks");
@@ -53,11 +50,7 @@ public class UdpChunkingTests
     public void With_a_tenth_of_the_chunks_lost_the_lost_ones_are_resent_and_the_snapshot_arrives_whole(UdpMode mode)
     {
         var faults = new UdpFaultInjection { Seed = 5, ChunkLossRate = 0.1 };
-        using var g = new UdpGroup(2, o =>
-        {
-            Fast(o);
-            o.FaultInjection = o.LocalId == 1 ? faults : null;
-        }, mode: mode);
+        using var g = new UdpGroup(2, o => Fast(o) with { FaultInjection = o.LocalId == 1 ? faults : null }, mode: mode);
         Message m = SnapshotMessage(3 * 1024 * 1024);
         g[1].Send(in m);
         g[1].Flush();
@@ -65,7 +58,7 @@ public class UdpChunkingTests
         Assert.True(g.Sinks[2].WaitFor(1));
         CodecFixtures.AssertSameMessage(m, Assert.Single(g.Sinks[2].Messages()));
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Finish)], g.Sinks[1].SnapshotReports);
         UdpTransportCounters sent = g[1].Counters;
         Assert.True(sent.FaultsInjected > 0);
         Assert.True(sent.ChunksResent >= sent.FaultsInjected, $"{sent.ChunksResent} resent, {sent.FaultsInjected} lost");
@@ -78,29 +71,25 @@ public class UdpChunkingTests
     public void A_transfer_that_cannot_get_through_is_reported_failed_and_a_retry_succeeds(UdpMode mode)
     {
         var faults = new UdpFaultInjection { Seed = 5, ChunkLossRate = 1 };
-        using var g = new UdpGroup(2, o =>
-        {
-            Fast(o);
-            o.FaultInjection = o.LocalId == 1 ? faults : null;
-        }, mode: mode);
+        using var g = new UdpGroup(2, o => Fast(o) with { FaultInjection = o.LocalId == 1 ? faults : null }, mode: mode);
         Message m = SnapshotMessage(1024 * 1024);
         g[1].Send(in m);
         g[1].Flush();
 
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         Assert.Equal(1, g[1].Counters.TransfersFailed);
         Assert.Equal(0, g.Sinks[2].Count);
 
         // The leader retries after its pause; this time most chunks get through.
-        faults.ChunkLossRate = 0.1;
+        faults.ChangeChunkLossRate(0.1);
         g.Sinks[1].SnapshotReports.Clear();
         g[1].Send(in m);
         g[1].Flush();
         Assert.True(g.Sinks[2].WaitFor(1));
         CodecFixtures.AssertSameMessage(m, Assert.Single(g.Sinks[2].Messages()));
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Finish)], g.Sinks[1].SnapshotReports);
     }
 
     [Theory]
@@ -110,11 +99,7 @@ public class UdpChunkingTests
     {
         // Every ack from the receiver is lost: the sender keeps resending until the stall timeout,
         // and each resent chunk of the delivered message draws a fresh (equally lost) delivered ack.
-        using var g = new UdpGroup(2, o =>
-        {
-            Fast(o);
-            o.FaultInjection = o.LocalId == 2 ? new UdpFaultInjection { LossRate = 1 } : null;
-        }, mode: mode);
+        using var g = new UdpGroup(2, o => Fast(o) with { FaultInjection = o.LocalId == 2 ? new UdpFaultInjection { LossRate = 1 } : null }, mode: mode);
         Message m = SnapshotMessage(200_000);
         g[1].Send(in m);
         g[1].Flush();
@@ -132,7 +117,7 @@ public class UdpChunkingTests
     [InlineData(UdpMode.Polled)]
     public void An_append_larger_than_a_datagram_is_chunked_without_snapshot_reports(UdpMode mode)
     {
-        using var g = new UdpGroup(2, o => o.MaxDatagramSize = 1400, mode: mode);
+        using var g = new UdpGroup(2, o => o with { MaxDatagramSize = 1400 }, mode: mode);
         Message app = CodecFixtures.App(entries: 300, payloadSize: 100);
         app.Commit = 5;
         g[1].Send(CodecFixtures.Heartbeat() with { Term = 6 });
@@ -156,10 +141,10 @@ public class UdpChunkingTests
     {
         // The receiver starts late, so both transfers' first windows are waiting in its socket
         // buffer: the first takes the only reassembly slot, the second is refused.
-        using var g = new UdpGroup(2, o =>
+        using var g = new UdpGroup(2, o => o with
         {
-            o.MaxConcurrentReassemblies = 1;
-            o.TransferStallTimeout = TimeSpan.FromSeconds(30); // a failure seen must come from the refusal
+            MaxConcurrentReassemblies = 1,
+            TransferStallTimeout = TimeSpan.FromSeconds(30), // a failure seen must come from the refusal
         }, start: false, mode: mode);
         g.Start(1);
         Message first = SnapshotMessage(2 * 1024 * 1024, index: 10);
@@ -170,7 +155,7 @@ public class UdpChunkingTests
         g.Start(2);
 
         Assert.True(Wait.Until(() => g.Sinks[1].SnapshotReports.Count == 2));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure), (2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure), (2UL, SnapshotStatus.Finish)], g.Sinks[1].SnapshotReports);
         Assert.Equal(10UL, Assert.Single(g.Sinks[2].Messages()).Snapshot!.Metadata.Index);
         Assert.True(g[2].Counters.Dropped(DropReason.ReassemblyLimit) >= 1);
     }
@@ -180,15 +165,11 @@ public class UdpChunkingTests
     [InlineData(UdpMode.Polled)]
     public void A_message_larger_than_the_receiver_accepts_is_refused_and_a_snapshot_reported_failed(UdpMode mode)
     {
-        using var g = new UdpGroup(2, o =>
-        {
-            o.MaxMessageSize = o.LocalId == 2 ? 1024 * 1024 : 64 * 1024 * 1024;
-            o.TransferStallTimeout = TimeSpan.FromSeconds(30);
-        }, mode: mode);
+        using var g = new UdpGroup(2, o => o with { MaxMessageSize = o.LocalId == 2 ? 1024 * 1024 : 64 * 1024 * 1024, TransferStallTimeout = TimeSpan.FromSeconds(30) }, mode: mode);
         g[1].Send(SnapshotMessage(2 * 1024 * 1024));
         g[1].Flush();
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         Assert.Equal(0, g.Sinks[2].Count);
     }
 
@@ -197,10 +178,10 @@ public class UdpChunkingTests
     [InlineData(UdpMode.Polled)]
     public void A_message_larger_than_the_sender_allows_is_dropped_and_a_snapshot_reported_failed(UdpMode mode)
     {
-        using var g = new UdpGroup(2, o => o.MaxMessageSize = 100_000, mode: mode);
+        using var g = new UdpGroup(2, o => o with { MaxMessageSize = 100_000 }, mode: mode);
         g[1].Send(SnapshotMessage(200_000));
         Assert.Equal(1, g[1].Counters.Dropped(DropReason.MessageTooLarge));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         Assert.Equal(0, g[1].Counters.DatagramsSent);
     }
 
@@ -209,12 +190,12 @@ public class UdpChunkingTests
     [InlineData(UdpMode.Polled)]
     public void Too_many_transfers_at_once_are_refused_by_the_sender(UdpMode mode)
     {
-        using var g = new UdpGroup(2, o => o.MaxConcurrentTransfers = 1, start: false, mode: mode);
+        using var g = new UdpGroup(2, o => o with { MaxConcurrentTransfers = 1 }, start: false, mode: mode);
         g.Start(1); // the receiver is not reading yet: the first transfer cannot finish
         g[1].Send(SnapshotMessage(1024 * 1024));
         g[1].Send(SnapshotMessage(1024 * 1024));
         Assert.Equal(1, g[1].Counters.Dropped(DropReason.TransferLimit));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         g.Start(2);
         Assert.True(g.Sinks[2].WaitFor(1));
     }
@@ -228,7 +209,7 @@ public class UdpChunkingTests
         g.Start(1); // node 2 never reads: no acknowledgement comes
         g[1].Send(SnapshotMessage(1024 * 1024));
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         // The first window, then resends of it backing off (after 50, 100, 200 ms... within the
         // 300 ms stall timeout): the sender does not flood a silent peer.
         const int Window = 256 * 1024 / 59_000;

@@ -16,16 +16,16 @@ public class UdpFakeClockTests
     public void A_silent_senders_reassembly_is_abandoned_by_the_receive_thread_when_the_fake_clock_passes_the_reassembly_timeout()
     {
         var clock = new FakeTimeProvider();
-        using var g = new UdpGroup(2, o =>
+        using var g = new UdpGroup(2, o => o with
         {
-            o.Time = clock;
-            o.ReassemblyTimeout = TimeSpan.FromHours(1);
+            Time = clock,
+            ReassemblyTimeout = TimeSpan.FromHours(1),
             // So that the idle timeout, not the whole-transfer deadline, is what ends it.
-            o.ReassemblyMinBytesPerSecond = 1;
-            o.TransferStallTimeout = TimeSpan.FromHours(10);
-            o.ChunkResendInterval = TimeSpan.FromHours(10);
+            ReassemblyMinBytesPerSecond = 1,
+            TransferStallTimeout = TimeSpan.FromHours(10),
+            ChunkResendInterval = TimeSpan.FromHours(10),
             // Node 2's acknowledgements are lost: node 1 sends its first window and no more.
-            o.FaultInjection = o.LocalId == 2 ? new UdpFaultInjection { LossRate = 1 } : null;
+            FaultInjection = o.LocalId == 2 ? new UdpFaultInjection { LossRate = 1 } : null,
         }, mode: UdpMode.Threaded);
         var data = new byte[1024 * 1024];
         new Random(20).NextBytes(data);

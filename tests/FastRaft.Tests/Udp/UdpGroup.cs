@@ -37,27 +37,22 @@ internal sealed class UdpGroup : IDisposable
     /// Makes <paramref name="o"/> run without authentication (CRC-32C only), its start-up warning
     /// silenced (UdpAuthenticationTests checks the warning).
     /// </summary>
-    public static void Insecure(UdpTransportOptions o)
-    {
-        o.ClusterKey = null;
-        o.InsecureNoAuthentication = true;
-        o.Logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-    }
+    public static UdpTransportOptions Insecure(UdpTransportOptions o) =>
+        o with { ClusterKey = null, InsecureNoAuthentication = true, Logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance };
 
     public Dictionary<ulong, UdpTransport> Transports { get; } = [];
 
     public Dictionary<ulong, RecordingSink> Sinks { get; } = [];
 
-    public UdpGroup(int nodes, Action<UdpTransportOptions>? configure = null, bool keep = true, bool start = true, UdpMode mode = UdpMode.Threaded)
+    public UdpGroup(int nodes, Func<UdpTransportOptions, UdpTransportOptions>? configure = null, bool keep = true, bool start = true, UdpMode mode = UdpMode.Threaded)
     {
         Mode = mode;
         try
         {
             for (ulong id = 1; id <= (ulong)nodes; id++)
             {
-                var o = Options(id);
-                o.ReceiveThread = mode == UdpMode.Threaded;
-                configure?.Invoke(o);
+                UdpTransportOptions o = Options(id) with { ReceiveThread = mode == UdpMode.Threaded };
+                o = configure?.Invoke(o) ?? o;
                 _clocks[id] = o.Time;
                 Transports[id] = new UdpTransport(o);
                 Sinks[id] = new RecordingSink { Keep = keep };

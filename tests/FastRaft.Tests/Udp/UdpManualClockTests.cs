@@ -22,24 +22,19 @@ public class UdpManualClockTests
         return new Message(MessageType.MsgSnap, from: 1, to: 2, term: 5) { Snapshot = snap };
     }
 
-    private static UdpGroup Group(ManualClock clock, Action<UdpTransportOptions> configure) => new(2, o =>
+    private static UdpGroup Group(ManualClock clock, Func<UdpTransportOptions, UdpTransportOptions> configure) => new(2, o => configure(o with
     {
-        o.Time = clock;
-        o.HousekeepingInterval = Ms; // housekeeping at every poll the clock has moved since
-        o.ChunkResendInterval = 50 * Ms;
-        configure(o);
-    }, mode: UdpMode.Manual);
+        Time = clock,
+        HousekeepingInterval = Ms, // housekeeping at every poll the clock has moved since
+        ChunkResendInterval = 50 * Ms,
+    }), mode: UdpMode.Manual);
 
     [Fact]
     public void Lost_chunks_are_resent_when_the_resend_interval_has_passed_then_after_doubling_waits_and_a_stalled_transfer_fails_at_its_timeout()
     {
         var clock = new ManualClock();
         var faults = new UdpFaultInjection { Seed = 1, ChunkLossRate = 1 };
-        using var g = Group(clock, o =>
-        {
-            o.TransferStallTimeout = TimeSpan.FromSeconds(1);
-            o.FaultInjection = o.LocalId == 1 ? faults : null;
-        });
+        using var g = Group(clock, o => o with { TransferStallTimeout = TimeSpan.FromSeconds(1), FaultInjection = o.LocalId == 1 ? faults : null });
         UdpTransportCounters sent = g[1].Counters;
         Message m = SnapshotMessage(1024 * 1024, index: 10);
         g[1].Send(in m);
@@ -67,18 +62,18 @@ public class UdpManualClockTests
         Assert.Empty(g.Sinks[1].SnapshotReports);
         clock.Advance(Ms);
         g.PollAll();
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         Assert.Equal(1, sent.TransfersFailed);
         Assert.Equal(0, g[2].Counters.DatagramsReceived);
 
         // The retry, with nothing lost and the clock standing still: delivered with no resend at all.
-        faults.ChunkLossRate = 0;
+        faults.ChangeChunkLossRate(0);
         g.Sinks[1].SnapshotReports.Clear();
         long resent = sent.ChunksResent;
         g[1].Send(in m);
         g[1].Flush();
         Assert.True(g.PollUntil(() => !g.Sinks[1].SnapshotReports.IsEmpty), "the retry did not complete");
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Finish)], g.Sinks[1].SnapshotReports);
         CodecFixtures.AssertSameMessage(m, Assert.Single(g.Sinks[2].Messages()));
         Assert.Equal(resent, sent.ChunksResent);
         Assert.Equal(0, g[2].Counters.DroppedTotal);
@@ -88,11 +83,11 @@ public class UdpManualClockTests
     public void A_reassembly_whose_sender_fell_silent_is_abandoned_when_the_reassembly_timeout_has_passed()
     {
         var clock = new ManualClock();
-        using var g = Group(clock, o =>
+        using var g = Group(clock, o => o with
         {
-            o.ReassemblyTimeout = TimeSpan.FromSeconds(1);
+            ReassemblyTimeout = TimeSpan.FromSeconds(1),
             // Node 2's acknowledgements are lost: node 1 sends its first window and no more.
-            o.FaultInjection = o.LocalId == 2 ? new UdpFaultInjection { LossRate = 1 } : null;
+            FaultInjection = o.LocalId == 2 ? new UdpFaultInjection { LossRate = 1 } : null,
         });
         g[1].Send(SnapshotMessage(1024 * 1024, index: 20));
         g[1].Flush();

@@ -24,11 +24,7 @@ public class UdpPolledModeTests
     [Fact]
     public void Two_transports_polled_on_the_test_thread_exchange_messages_of_every_type_and_snapshots_both_ways()
     {
-        using var g = new UdpGroup(2, o =>
-        {
-            o.MaxConcurrentTransfers = 64;
-            o.MaxConcurrentReassemblies = 64;
-        }, mode: UdpMode.Manual);
+        using var g = new UdpGroup(2, o => o with { MaxConcurrentTransfers = 64, MaxConcurrentReassemblies = 64 }, mode: UdpMode.Manual);
         var rng = new Random(77);
         var sent = new Dictionary<ulong, List<Message>> { [1] = [], [2] = [] };
         ulong term = 1;
@@ -69,7 +65,7 @@ public class UdpPolledModeTests
                 CodecFixtures.AssertSameMessage(m, received[m.Term]);
             }
             Assert.Equal(0, g[id].Counters.DroppedTotal - g[id].Counters.Dropped(DropReason.StaleAck));
-            Assert.All(g.Sinks[id].SnapshotReports, r => Assert.Equal(SnapshotStatus.SnapshotFinish, r.Status));
+            Assert.All(g.Sinks[id].SnapshotReports, r => Assert.Equal(SnapshotStatus.Finish, r.Status));
             // Delivered by Poll, on the thread that called it.
             Assert.Equal([Environment.CurrentManagedThreadId], g.Sinks[id].DeliveringThreads());
         }
@@ -79,7 +75,7 @@ public class UdpPolledModeTests
     [Fact]
     public void One_poll_reads_at_most_MaxDatagramsPerPoll_datagrams_and_the_next_polls_read_the_rest()
     {
-        using var g = new UdpGroup(2, o => o.MaxDatagramsPerPoll = 3, mode: UdpMode.Manual);
+        using var g = new UdpGroup(2, o => o with { MaxDatagramsPerPoll = 3 }, mode: UdpMode.Manual);
         for (ulong i = 1; i <= 10; i++)
         {
             g[1].Send(Heartbeat(i));

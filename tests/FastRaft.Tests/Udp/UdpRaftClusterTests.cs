@@ -17,7 +17,7 @@ public class UdpRaftClusterTests
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
     private static List<UdpRaftNode> NewCluster(
-        UdpMode mode, Action<UdpTransportOptions>? configure = null, Func<ulong, ulong>? snapshotEvery = null, Func<IIdleStrategy>? idleStrategy = null)
+        UdpMode mode, Func<UdpTransportOptions, UdpTransportOptions>? configure = null, Func<ulong, ulong>? snapshotEvery = null, Func<IIdleStrategy>? idleStrategy = null)
     {
         var nodes = new List<UdpRaftNode>();
         try
@@ -25,7 +25,7 @@ public class UdpRaftClusterTests
             foreach (ulong id in Voters)
             {
                 var o = new UdpTransportOptions { LocalId = id, ClusterId = 5, Bind = new IPEndPoint(IPAddress.Loopback, 0), ClusterKey = UdpGroup.TestKey, ReceiveThread = mode == UdpMode.Threaded };
-                configure?.Invoke(o);
+                o = configure?.Invoke(o) ?? o;
                 nodes.Add(new UdpRaftNode(id, Voters, o, snapshotEvery: snapshotEvery?.Invoke(id) ?? 0, idleStrategy: idleStrategy));
             }
             foreach (UdpRaftNode n in nodes)
@@ -132,14 +132,13 @@ public class UdpRaftClusterTests
         // Run without a key: the CRC-32C path carries a whole Raft cluster and its snapshot too.
         List<UdpRaftNode> nodes = NewCluster(
             mode,
-            o =>
+            o => UdpGroup.Insecure(o) with
             {
-                UdpGroup.Insecure(o);
-                o.TransferStallTimeout = TimeSpan.FromMilliseconds(300);
-                o.ReassemblyTimeout = TimeSpan.FromMilliseconds(400);
+                TransferStallTimeout = TimeSpan.FromMilliseconds(300),
+                ReassemblyTimeout = TimeSpan.FromMilliseconds(400),
                 // Small datagrams: the snapshot takes many chunks.
-                o.MaxDatagramSize = 1400;
-                o.FaultInjection = o.LocalId == 1 ? leaderFaults : null;
+                MaxDatagramSize = 1400,
+                FaultInjection = o.LocalId == 1 ? leaderFaults : null,
             },
             snapshotEvery: id => id == 3 ? 0UL : 500UL);
         UdpRaftNode leader = nodes[0], lagging = nodes[2];
@@ -155,9 +154,9 @@ public class UdpRaftClusterTests
 
             // Node 3 joins late: the entries it lacks are gone, so it needs a snapshot (~48 KB: about 36 chunks of 1,400-byte datagrams).
             lagging.Start();
-            Assert.True(Wait.Until(() => leader.SnapshotReports.Contains(SnapshotStatus.SnapshotFailure), Deadline), Describe(leader, lagging));
-            leaderFaults.ChunkLossRate = 0.1;
-            Assert.True(Wait.Until(() => leader.SnapshotReports.Contains(SnapshotStatus.SnapshotFinish), Deadline), "the retried snapshot should arrive");
+            Assert.True(Wait.Until(() => leader.SnapshotReports.Contains(SnapshotStatus.Failure), Deadline), Describe(leader, lagging));
+            leaderFaults.ChangeChunkLossRate(0.1);
+            Assert.True(Wait.Until(() => leader.SnapshotReports.Contains(SnapshotStatus.Finish), Deadline), "the retried snapshot should arrive");
             Assert.True(Wait.Until(() => lagging.AppliedCount >= 3000 && lagging.Commit == leader.Commit, Deadline),
                 $"node 3 applied {lagging.AppliedCount}, commit {lagging.Commit} vs {leader.Commit}");
         }

@@ -32,13 +32,7 @@ public class UdpReassemblyAttackTests
         return new Message(MessageType.MsgSnap, from: 1, to: 2, term: 5) { Snapshot = snap };
     }
 
-    private static void Configure(UdpTransportOptions o, bool authenticated)
-    {
-        if (!authenticated)
-        {
-            UdpGroup.Insecure(o);
-        }
-    }
+    private static UdpTransportOptions Configure(UdpTransportOptions o, bool authenticated) => authenticated ? o : UdpGroup.Insecure(o);
 
     /// <summary>Sends <paramref name="m"/> from node 1 and checks it arrives whole at node 2 and is reported finished.</summary>
     private static void AssertSnapshotGetsThrough(UdpGroup g, Message m)
@@ -51,7 +45,7 @@ public class UdpReassemblyAttackTests
             $"snapshot {index} did not arrive; node 2 drops: {Drops(g[2])}");
         CodecFixtures.AssertSameMessage(m, g.Sinks[2].Messages().Single(x => x.Type == MessageType.MsgSnap && x.Snapshot!.Metadata.Index == index));
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Finish)], g.Sinks[1].SnapshotReports);
     }
 
     private static string Drops(UdpTransport t) =>
@@ -85,10 +79,9 @@ public class UdpReassemblyAttackTests
     [MemberData(nameof(Modes))]
     public void A_reassembled_message_that_fails_its_checksum_is_refused_and_the_sender_reports_the_snapshot_failed(bool authenticated, UdpMode mode)
     {
-        using var g = new UdpGroup(2, o =>
+        using var g = new UdpGroup(2, o => Configure(o, authenticated) with
         {
-            Configure(o, authenticated);
-            o.TransferStallTimeout = TimeSpan.FromSeconds(30); // a failure seen must come from the refusal
+            TransferStallTimeout = TimeSpan.FromSeconds(30), // a failure seen must come from the refusal
         }, mode: mode);
         byte[]? key = authenticated ? UdpGroup.TestKey : null;
         // A hop that changes one byte of chunk 1's data and fixes the datagram's trailer up: every
@@ -111,7 +104,7 @@ public class UdpReassemblyAttackTests
         g[1].Send(in m);
         g[1].Flush();
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty), $"no report; node 2 drops: {Drops(g[2])}");
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
         // Node 2 counts the drop after its refusal left: the sender may know first.
         Assert.True(Wait.Until(() => g[2].Counters.Dropped(DropReason.BadMessageChecksum) == 1), Drops(g[2]));
         Assert.Equal(1, g[1].Counters.TransfersFailed);
@@ -127,14 +120,13 @@ public class UdpReassemblyAttackTests
     {
         const int Datagrams = 200_000;
         const int MaxMessage = 8 * 1024 * 1024;
-        using var g = new UdpGroup(3, o =>
+        using var g = new UdpGroup(3, o => Configure(o, authenticated) with
         {
-            Configure(o, authenticated);
-            o.MaxDatagramSize = 1400;
-            o.MaxMessageSize = MaxMessage;
-            o.MaxReassemblyBytesPerPeer = MaxMessage;
-            o.MaxReassemblyBytes = 2 * MaxMessage;
-            o.ReassemblyTimeout = TimeSpan.FromMilliseconds(300);
+            MaxDatagramSize = 1400,
+            MaxMessageSize = MaxMessage,
+            MaxReassemblyBytesPerPeer = MaxMessage,
+            MaxReassemblyBytes = 2 * MaxMessage,
+            ReassemblyTimeout = TimeSpan.FromMilliseconds(300),
         }, mode: mode);
         using var forge = new DatagramForge(g[2].LocalEndPoint);
         var fuzz = new DatagramFuzz(new Random(authenticated ? 71 : 72), authenticated ? UdpGroup.TestKey : null, 1400, MaxMessage);
@@ -166,7 +158,7 @@ public class UdpReassemblyAttackTests
         g[3].Send(in fromThree);
         g[3].Flush();
         Assert.True(Wait.Until(() => !g.Sinks[3].SnapshotReports.IsEmpty));
-        Assert.Equal([(2UL, SnapshotStatus.SnapshotFinish)], g.Sinks[3].SnapshotReports);
+        Assert.Equal([(2UL, SnapshotStatus.Finish)], g.Sinks[3].SnapshotReports);
         Assert.Equal(0, c.Dropped(DropReason.InternalError));
     }
 

@@ -40,11 +40,7 @@ public class UdpReceiveFuzzTests
     [InlineData(UdpMode.Polled)]
     public void Every_kind_of_bad_datagram_is_dropped_under_its_own_reason_and_the_transport_keeps_working(UdpMode mode)
     {
-        using var g = new UdpGroup(3, o =>
-        {
-            o.ClusterKey = Key;
-            o.MaxDatagramSize = 1400;
-        }, mode: mode);
+        using var g = new UdpGroup(3, o => o with { ClusterKey = Key, MaxDatagramSize = 1400 }, mode: mode);
         g[2].RemovePeer(3); // node 3 is now unknown to node 2
         using var forge = new DatagramForge(g[2].LocalEndPoint);
         ulong seq = 100;

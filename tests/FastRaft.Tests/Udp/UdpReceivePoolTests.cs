@@ -20,7 +20,7 @@ public class UdpReceivePoolTests
     {
         const int Pooled = 4, Datagrams = 40;
         var holding = new HoldingSink();
-        using var g = new UdpGroup(2, o => o.BatchPool = new InboundBatchPool(Pooled, o.MaxDatagramSize + 1), start: false, mode: mode);
+        using var g = new UdpGroup(2, o => o with { BatchPool = new InboundBatchPool(Pooled, o.MaxDatagramSize + 1) }, start: false, mode: mode);
         g.Start(1);
         g.Start(2, holding);
         Message app = CodecFixtures.App(entries: 2, payloadSize: 16) with { From = 1, To = 2 };

@@ -15,11 +15,7 @@ public class UdpRoundTripTests
     [InlineData(UdpMode.Polled)]
     public void Messages_of_every_type_round_trip_between_two_transports(UdpMode mode)
     {
-        using var g = new UdpGroup(2, o =>
-        {
-            o.MaxConcurrentTransfers = 64;
-            o.MaxConcurrentReassemblies = 64;
-        }, mode: mode);
+        using var g = new UdpGroup(2, o => o with { MaxConcurrentTransfers = 64, MaxConcurrentReassemblies = 64 }, mode: mode);
         var rng = new Random(4242);
         var sent = new List<Message>();
         ulong term = 1;
@@ -54,7 +50,7 @@ public class UdpRoundTripTests
         // Every snapshot is sent as a transfer and its arrival reported to the sender's node.
         int snaps = sent.Count(m => m.Type == MessageType.MsgSnap);
         Assert.True(Wait.Until(() => g.Sinks[1].SnapshotReports.Count == snaps));
-        Assert.All(g.Sinks[1].SnapshotReports, r => Assert.Equal((2UL, Core.SnapshotStatus.SnapshotFinish), r));
+        Assert.All(g.Sinks[1].SnapshotReports, r => Assert.Equal((2UL, Core.SnapshotStatus.Finish), r));
     }
 
     [Theory]
@@ -84,11 +80,8 @@ public class UdpRoundTripTests
     {
         using var g = new UdpGroup(2, o =>
         {
-            o.MaxDatagramSize = 1400;
-            if (!authenticated)
-            {
-                UdpGroup.Insecure(o);
-            }
+            o = o with { MaxDatagramSize = 1400 };
+            return authenticated ? o : UdpGroup.Insecure(o);
         });
         var sizes = new List<long>();
         for (ulong i = 1; i <= 300; i++)
@@ -175,7 +168,7 @@ public class UdpRoundTripTests
     {
         byte[] key = new byte[32];
         new Random(3).NextBytes(key);
-        using var g = new UdpGroup(3, o => o.ClusterKey = o.LocalId == 3 ? new byte[32] : key, mode: mode);
+        using var g = new UdpGroup(3, o => o with { ClusterKey = o.LocalId == 3 ? new byte[32] : key }, mode: mode);
         g[1].Send(Heartbeat(1));
         g[1].Send(Heartbeat(2) with { To = 3 });
         g[1].Flush();
@@ -218,11 +211,7 @@ public class UdpRoundTripTests
     [InlineData(UdpMode.Polled)]
     public void With_a_cluster_key_duplicated_and_reordered_datagrams_deliver_each_message_once(UdpMode mode)
     {
-        using var g = new UdpGroup(2, o =>
-        {
-            o.ClusterKey = new byte[16];
-            o.FaultInjection = o.LocalId == 1 ? new UdpFaultInjection { Seed = 9, DuplicateRate = 0.2, ReorderRate = 0.2 } : null;
-        }, mode: mode);
+        using var g = new UdpGroup(2, o => o with { ClusterKey = new byte[16], FaultInjection = o.LocalId == 1 ? new UdpFaultInjection { Seed = 9, DuplicateRate = 0.2, ReorderRate = 0.2 } : null }, mode: mode);
         for (ulong i = 1; i <= 500; i++)
         {
             g[1].Send(Heartbeat(i));
@@ -243,11 +232,7 @@ public class UdpRoundTripTests
     [InlineData(UdpMode.Polled)]
     public void Without_a_key_duplicates_pass_through_as_the_network_made_them(UdpMode mode)
     {
-        using var g = new UdpGroup(2, o =>
-        {
-            UdpGroup.Insecure(o);
-            o.FaultInjection = o.LocalId == 1 ? new UdpFaultInjection { Seed = 9, DuplicateRate = 0.3 } : null;
-        }, mode: mode);
+        using var g = new UdpGroup(2, o => UdpGroup.Insecure(o) with { FaultInjection = o.LocalId == 1 ? new UdpFaultInjection { Seed = 9, DuplicateRate = 0.3 } : null }, mode: mode);
         for (ulong i = 1; i <= 100; i++)
         {
             g[1].Send(Heartbeat(i));
@@ -265,15 +250,19 @@ public class UdpRoundTripTests
         byte[] key = UdpGroup.TestKey;
         var e = Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 1, ClusterKey = key, MaxDatagramSize = 70_000 }));
         Assert.Contains("MaxDatagramSize", e.Message);
+        Assert.Equal(nameof(UdpTransportOptions.MaxDatagramSize), e.ParamName);
         e = Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 1, ClusterKey = new byte[8] }));
         Assert.Contains("ClusterKey must be at least 16 bytes", e.Message);
         e = Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 1, ClusterKey = key, MaxMessageSize = 100 * 1024 * 1024 }));
         Assert.Contains("MaxReassemblyBytesPerPeer", e.Message);
+        Assert.Equal(nameof(UdpTransportOptions.MaxReassemblyBytesPerPeer), e.ParamName);
         e = Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 1, ClusterKey = key, MaxReassembliesPerPeer = 0 }));
         Assert.Contains("MaxReassembliesPerPeer", e.Message);
+        Assert.Equal(nameof(UdpTransportOptions.MaxReassembliesPerPeer), e.ParamName);
         e = Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 1, ClusterKey = key, ReassemblyMinBytesPerSecond = 0 }));
         Assert.Contains("ReassemblyMinBytesPerSecond", e.Message);
-        Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 0, ClusterKey = key }));
+        e = Assert.Throws<ArgumentException>(() => new UdpTransport(new UdpTransportOptions { LocalId = 0, ClusterKey = key }));
+        Assert.Equal(nameof(UdpTransportOptions.LocalId), e.ParamName);
         using var t = new UdpTransport(UdpGroup.Options(1));
         Assert.Throws<ArgumentException>(() => t.SetPeer(1, new IPEndPoint(IPAddress.Loopback, 1000)));
         Assert.Throws<ArgumentException>(() => t.SetPeer(2, new IPEndPoint(IPAddress.IPv6Loopback, 1000)));

@@ -52,8 +52,7 @@ public class UdpWaitSourceTests
     {
         IPAddress any = IPAddress.Parse(wildcard);
         Skip.If(any.AddressFamily == AddressFamily.InterNetworkV6 && !Socket.OSSupportsIPv6, "no IPv6 here");
-        UdpTransportOptions o = UdpGroup.Options(1);
-        o.Bind = new IPEndPoint(any, 0);
+        UdpTransportOptions o = UdpGroup.Options(1) with { Bind = new IPEndPoint(any, 0) };
         using var t = new UdpTransport(o);
         t.Start(new RecordingSink());
         SocketWaitSource source = Source(t);
@@ -218,7 +217,7 @@ public class UdpWaitSourceTests
         // Node 2 never reads: node 1's snapshot gets no acknowledgement, so only node 1's timers
         // move it (resends, then failure at the 300 ms stall timeout). Node 1's thread asks for
         // five-minute waits: they must end when housekeeping is due while the transfer lives.
-        using var g = new UdpGroup(2, o => o.TransferStallTimeout = TimeSpan.FromMilliseconds(300), mode: UdpMode.Manual, start: false);
+        using var g = new UdpGroup(2, o => o with { TransferStallTimeout = TimeSpan.FromMilliseconds(300) }, mode: UdpMode.Manual, start: false);
         g.Start(1);
         var data = new byte[1024 * 1024];
         var snap = new Snapshot(data, new SnapshotMetadata(new ConfState { Voters = [1, 2] }, 10, 2));
@@ -239,7 +238,7 @@ public class UdpWaitSourceTests
         try
         {
             Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty), "the stalled transfer was never given up");
-            Assert.Equal([(2UL, Core.SnapshotStatus.SnapshotFailure)], g.Sinks[1].SnapshotReports);
+            Assert.Equal([(2UL, Core.SnapshotStatus.Failure)], g.Sinks[1].SnapshotReports);
             Assert.True(g[1].Counters.ChunksResent > 0);
 
             // With nothing in flight the waits are long again: the thread blocks.

@@ -21,7 +21,7 @@ public sealed class FramePayloadDecoder
     /// Decodes exactly one message from <paramref name="payload"/> (trailing bytes are an error);
     /// entries go into <paramref name="entries"/>. Never throws on input.
     /// </summary>
-    public bool TryDecode(in ReadOnlySequence<byte> payload, EntryBuffer entries, out Message m, out string? error)
+    public bool TryDecode(in ReadOnlySequence<byte> payload, EntryBuffer entries, out Message m, out WireError error)
     {
         ReadOnlyMemory<byte> source;
         if (payload.IsSingleSegment)
@@ -44,7 +44,7 @@ public sealed class FramePayloadDecoder
         {
             entries.Truncate(entriesBefore);
             m = default;
-            error = "trailing bytes after the message in its frame";
+            error = new WireError(WireField.Message, WireProblem.TrailingBytes);
             return false;
         }
         return true;

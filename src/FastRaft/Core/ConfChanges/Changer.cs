@@ -11,7 +11,7 @@ namespace FastRaft.Core.ConfChanges;
 /// </summary>
 /// <param name="tracker">The tracker holding the current configuration and progress.</param>
 /// <param name="lastIndex">The leader's last log index; new peers are probed from it.</param>
-public readonly struct Changer(ProgressTracker tracker, ulong lastIndex)
+internal readonly struct Changer(ProgressTracker tracker, ulong lastIndex)
 {
     /// <summary>The tracker holding the configuration and progress the changes start from (never modified).</summary>
     public ProgressTracker Tracker { get; } = tracker ?? throw new ArgumentNullException(nameof(tracker));

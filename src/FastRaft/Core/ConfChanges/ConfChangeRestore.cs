@@ -8,7 +8,7 @@ namespace FastRaft.Core.ConfChanges;
 /// replaying changes from an empty configuration: for a joint state, the outgoing voters are
 /// added one by one and the joint state is then entered with the incoming voters and learners.
 /// </summary>
-public static class ConfChangeRestore
+internal static class ConfChangeRestore
 {
     /// <summary>
     /// Runs the changes on copies: <paramref name="chg"/>'s tracker (which must hold an empty

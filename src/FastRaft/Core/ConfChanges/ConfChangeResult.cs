@@ -7,7 +7,7 @@ namespace FastRaft.Core.ConfChanges;
 /// The outcome of a configuration change: the new configuration and progress map to install,
 /// or the reason (etcd's error text) why the change was refused.
 /// </summary>
-public readonly record struct ConfChangeResult(TrackerConfig? Config, ProgressMap? Progress, string? Error)
+internal readonly record struct ConfChangeResult(TrackerConfig? Config, ProgressMap? Progress, string? Error)
 {
     /// <summary>Whether the change was accepted: then <see cref="Config"/> and <see cref="Progress"/> are set; otherwise <see cref="Error"/> says why.</summary>
     [MemberNotNullWhen(true, nameof(Config), nameof(Progress))]

@@ -70,7 +70,7 @@ internal sealed partial class RaftLog
     /// when this log has that entry, cutting off any conflicting suffix, and commits up to
     /// min(<paramref name="committed"/>, last new index). False when the entry does not match.
     /// </summary>
-    public bool MaybeAppend(ulong index, ulong logTerm, ulong committed, ReadOnlySpan<Entry> ents, out ulong lastNewIndex)
+    public bool TryAppend(ulong index, ulong logTerm, ulong committed, ReadOnlySpan<Entry> ents, out ulong lastNewIndex)
     {
         if (!MatchTerm(index, logTerm))
         {
@@ -228,9 +228,9 @@ internal sealed partial class RaftLog
         return Storage.Snapshot(out snapshot);
     }
 
-    public ulong FirstIndex() => Unstable.MaybeFirstIndex(out ulong i) ? i : Storage.FirstIndex();
+    public ulong FirstIndex() => Unstable.TryGetFirstIndex(out ulong i) ? i : Storage.FirstIndex();
 
-    public ulong LastIndex() => Unstable.MaybeLastIndex(out ulong i) ? i : Storage.LastIndex();
+    public ulong LastIndex() => Unstable.TryGetLastIndex(out ulong i) ? i : Storage.LastIndex();
 
     /// <summary>Raises the commit index (never lowers it).</summary>
     public void CommitTo(ulong tocommit)
@@ -301,7 +301,7 @@ internal sealed partial class RaftLog
     public StorageStatus Term(ulong i, out ulong term)
     {
         // The unstable log first: a hit there is in range without asking the storage.
-        if (Unstable.MaybeTerm(i, out term))
+        if (Unstable.TryGetTerm(i, out term))
         {
             return StorageStatus.Ok;
         }
@@ -314,7 +314,7 @@ internal sealed partial class RaftLog
         {
             return StorageStatus.Unavailable;
         }
-        if (Unstable.MaybeStableTerm(i, out term))
+        if (Unstable.TryGetStableTerm(i, out term))
         {
             return StorageStatus.Ok;
         }
@@ -348,7 +348,7 @@ internal sealed partial class RaftLog
     public bool TryLendUnstableEntries(ulong i, ulong maxSize, out ReadOnlyMemory<Entry> ents)
     {
         ents = default;
-        if (i < Unstable.Offset || !Unstable.MaybeLastIndex(out ulong last) || i > last)
+        if (i < Unstable.Offset || !Unstable.TryGetLastIndex(out ulong last) || i > last)
         {
             return false;
         }
@@ -394,7 +394,7 @@ internal sealed partial class RaftLog
     public bool MatchTerm(ulong i, ulong term) => Term(i, out ulong t) == StorageStatus.Ok && t == term;
 
     /// <summary>Commits up to <paramref name="maxIndex"/> when that entry has <paramref name="term"/>.</summary>
-    public bool MaybeCommit(ulong maxIndex, ulong term)
+    public bool TryCommit(ulong maxIndex, ulong term)
     {
         // A zero term never matches: ZeroTermOnOutOfBounds answers 0 for unknown entries.
         if (maxIndex > Committed && term != 0 && ZeroTermOnOutOfBounds(maxIndex) == term)

@@ -65,12 +65,12 @@ internal sealed class Unstable
 
     // The last entry this log saw become stable (it left through StableTo): the storage holds it
     // until this log rewrites it (a truncation from at or before it, a snapshot), which clears
-    // it. Valid when _stableTipIndex != 0. See MaybeStableTerm.
+    // it. Valid when _stableTipIndex != 0. See TryGetStableTerm.
     private ulong _stableTipIndex;
     private ulong _stableTipTerm;
 
     /// <summary>The index of the first possible entry, known only when there is a snapshot.</summary>
-    public bool MaybeFirstIndex(out ulong i)
+    public bool TryGetFirstIndex(out ulong i)
     {
         if (Snapshot is not null)
         {
@@ -82,7 +82,7 @@ internal sealed class Unstable
     }
 
     /// <summary>The last index, when there is at least one entry or a snapshot.</summary>
-    public bool MaybeLastIndex(out ulong i)
+    public bool TryGetLastIndex(out ulong i)
     {
         if (_ring.Count != 0)
         {
@@ -99,7 +99,7 @@ internal sealed class Unstable
     }
 
     /// <summary>The term of entry <paramref name="i"/>, when this log knows it.</summary>
-    public bool MaybeTerm(ulong i, out ulong term)
+    public bool TryGetTerm(ulong i, out ulong term)
     {
         if (i < Offset)
         {
@@ -111,7 +111,7 @@ internal sealed class Unstable
             term = 0;
             return false;
         }
-        if (!MaybeLastIndex(out ulong last) || i > last)
+        if (!TryGetLastIndex(out ulong last) || i > last)
         {
             term = 0;
             return false;
@@ -126,7 +126,7 @@ internal sealed class Unstable
     /// log-matching check ask about, answered without a storage call. The caller must have
     /// checked that <paramref name="i"/> is within the log's bounds.
     /// </summary>
-    public bool MaybeStableTerm(ulong i, out ulong term)
+    public bool TryGetStableTerm(ulong i, out ulong term)
     {
         term = _stableTipTerm;
         return i == _stableTipIndex && i != 0;
@@ -172,7 +172,7 @@ internal sealed class Unstable
     /// </summary>
     public void StableTo(ulong i, ulong t)
     {
-        if (!MaybeTerm(i, out ulong gt) || i < Offset || gt != t)
+        if (!TryGetTerm(i, out ulong gt) || i < Offset || gt != t)
         {
             IgnoreStableTo(i, t);
             return;
@@ -190,7 +190,7 @@ internal sealed class Unstable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void IgnoreStableTo(ulong i, ulong t)
     {
-        if (!MaybeTerm(i, out ulong gt))
+        if (!TryGetTerm(i, out ulong gt))
         {
             _logger.Info($"entry at index {i} missing from unstable log; ignoring");
         }

@@ -5,7 +5,7 @@ namespace FastRaft.Core.Quorum;
 /// Two majority configs that must both agree (etcd's JointConfig). Outside of a joint
 /// configuration change the outgoing half is empty, and the config behaves like the incoming one.
 /// </summary>
-public sealed class JointConfig
+internal sealed class JointConfig
 {
     public JointConfig() : this(new MajorityConfig(), new MajorityConfig())
     {

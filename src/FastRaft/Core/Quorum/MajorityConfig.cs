@@ -4,7 +4,7 @@ using System.Buffers;
 namespace FastRaft.Core.Quorum;
 
 /// <summary>A set of voters that decides by simple majority (etcd's MajorityConfig).</summary>
-public sealed class MajorityConfig : SortedIdSet
+internal sealed class MajorityConfig : SortedIdSet
 {
     // Up to this many voters the acked indexes are sorted on the stack; beyond it a pooled
     // array is used. Either way nothing is allocated once the pool is warm.

@@ -2,7 +2,7 @@
 namespace FastRaft.Core.Quorum;
 
 /// <summary>A plain sorted set of node ids (learners, staged learners).</summary>
-public sealed class NodeIdSet : SortedIdSet
+internal sealed class NodeIdSet : SortedIdSet
 {
     public NodeIdSet()
     {

@@ -9,7 +9,7 @@ namespace FastRaft.Core.Quorum;
 /// often than changed, so a sorted array beats a hash set: lookups are a short scan (a binary
 /// search when large), iteration is ordered and allocation-free, and printing needs no sort.
 /// </summary>
-public abstract class SortedIdSet : IReadOnlyCollection<ulong>
+internal abstract class SortedIdSet : IReadOnlyCollection<ulong>
 {
     private ulong[] _ids;
     private int _count;

@@ -1,7 +1,7 @@
 namespace FastRaft.Core.Quorum;
 
 /// <summary>The state of an election as far as a quorum can tell. Names match etcd's.</summary>
-public enum VoteResult
+internal enum VoteResult
 {
     /// <summary>Neither a winning nor a losing quorum has been reached yet.</summary>
     VotePending = 1,

@@ -13,7 +13,7 @@ internal sealed partial class Raft
         ulong newApplied = Math.Max(index, oldApplied);
         Log.AppliedTo(newApplied, size);
 
-        if (Trk.Config.AutoLeave && newApplied >= PendingConfIndex && State == StateType.StateLeader)
+        if (Trk.Config.AutoLeave && newApplied >= PendingConfIndex && State == NodeRole.Leader)
         {
             LeaveJointAutomatically();
         }
@@ -45,7 +45,7 @@ internal sealed partial class Raft
     /// whole log (their logs are then as up to date as ours, so our vote cannot block them), or
     /// after an election timeout of waiting.
     /// </summary>
-    private void MaybeFinishStepDown()
+    private void FinishStepDownIfReady()
     {
         if (!_stepDownPending)
         {
@@ -115,7 +115,7 @@ internal sealed partial class Raft
         bool present = Trk.Progress.TryGetValue(Id, out Progress? pr);
         IsLearner = present && pr!.IsLearner;
 
-        if ((!present || IsLearner) && State == StateType.StateLeader)
+        if ((!present || IsLearner) && State == NodeRole.Leader)
         {
             if (_stepDownOnRemoval && _stepDownAfterCatchUp)
             {
@@ -123,7 +123,7 @@ internal sealed partial class Raft
                 _stepDownPending = true;
                 _stepDownWaitTicks = 0;
                 BcastAppend();
-                MaybeFinishStepDown();
+                FinishStepDownIfReady();
             }
             else if (_stepDownOnRemoval)
             {
@@ -134,12 +134,12 @@ internal sealed partial class Raft
         _stepDownPending = false;
 
         // The rest only matters to a leader with voters.
-        if (State != StateType.StateLeader || cs.Voters.Length == 0)
+        if (State != NodeRole.Leader || cs.Voters.Length == 0)
         {
             return cs;
         }
 
-        if (MaybeCommit())
+        if (TryCommit())
         {
             BcastAppend();
         }
@@ -150,7 +150,7 @@ internal sealed partial class Raft
             {
                 if (kv.Key != Id)
                 {
-                    MaybeSendAppend(kv.Key, kv.Value, sendIfEmpty: false);
+                    TrySendAppend(kv.Key, kv.Value, sendIfEmpty: false);
                 }
             }
         }

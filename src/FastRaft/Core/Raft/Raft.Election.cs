@@ -21,7 +21,7 @@ internal sealed partial class Raft
 {
     private void Hup(CampaignType t)
     {
-        if (State == StateType.StateLeader)
+        if (State == NodeRole.Leader)
         {
             _log.Debug($"{Id:x} ignoring MsgHup because already leader");
             return;

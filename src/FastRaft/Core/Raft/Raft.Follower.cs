@@ -13,7 +13,7 @@ internal sealed partial class Raft
     /// <summary>Shared by StateCandidate and StatePreCandidate; each counts only its own kind of vote response.</summary>
     private StepResult StepCandidate(in Message m)
     {
-        MessageType myVoteRespType = State == StateType.StatePreCandidate ? MessageType.MsgPreVoteResp : MessageType.MsgVoteResp;
+        MessageType myVoteRespType = State == NodeRole.PreCandidate ? MessageType.MsgPreVoteResp : MessageType.MsgVoteResp;
         switch (m.Type)
         {
             case MessageType.MsgProp:
@@ -32,7 +32,7 @@ internal sealed partial class Raft
                 HandleSnapshot(m);
                 break;
             case MessageType.MsgTimeoutNow:
-                _log.Debug($"{Id:x} [term {Term} state {State}] ignored MsgTimeoutNow from {m.From:x}");
+                _log.Debug($"{Id:x} [term {Term} state {EtcdStateText.Of(State)}] ignored MsgTimeoutNow from {m.From:x}");
                 break;
             default:
                 if (m.Type == myVoteRespType)
@@ -41,7 +41,7 @@ internal sealed partial class Raft
                     _log.Info($"{Id:x} has received {granted} {m.Type} votes and {rejected} vote rejections");
                     if (res == VoteResult.VoteWon)
                     {
-                        if (State == StateType.StatePreCandidate)
+                        if (State == NodeRole.PreCandidate)
                         {
                             Campaign(CampaignType.Election);
                         }
@@ -114,7 +114,7 @@ internal sealed partial class Raft
                 Forward(m, Lead);
                 break;
             case MessageType.MsgForgetLeader:
-                if (_readOnly.Option == ReadOnlyOption.ReadOnlyLeaseBased)
+                if (_readOnly.Option == ReadOnlyOption.LeaseBased)
                 {
                     _log.Error("ignoring MsgForgetLeader due to ReadOnlyLeaseBased");
                     return StepResult.Ok;
@@ -173,7 +173,7 @@ internal sealed partial class Raft
             Queue(MessageType.MsgAppResp, m.From).Index = Log.Committed;
             return;
         }
-        if (Log.MaybeAppend(m.Index, m.LogTerm, m.Commit, m.Entries.Span, out ulong lastNewIndex))
+        if (Log.TryAppend(m.Index, m.LogTerm, m.Commit, m.Entries.Span, out ulong lastNewIndex))
         {
             Queue(MessageType.MsgAppResp, m.From).Index = lastNewIndex;
             return;
@@ -236,7 +236,7 @@ internal sealed partial class Raft
         {
             return false;
         }
-        if (State != StateType.StateFollower)
+        if (State != NodeRole.Follower)
         {
             // Defense in depth: a leader must never apply a snapshot.
             _log.Warning($"{Id:x} attempted to restore snapshot as leader; should never happen");

@@ -88,7 +88,7 @@ internal sealed partial class Raft
                 break;
 
             case MessageType.MsgSnapStatus:
-                if (pr.State != ProgressState.StateSnapshot)
+                if (pr.State != ProgressState.Snapshot)
                 {
                     return StepResult.Ok;
                 }
@@ -111,7 +111,7 @@ internal sealed partial class Raft
 
             case MessageType.MsgUnreachable:
                 // An unreachable peer has probably lost appends in flight.
-                if (pr.State == ProgressState.StateReplicate)
+                if (pr.State == ProgressState.Replicate)
                 {
                     pr.BecomeProbe();
                 }
@@ -215,7 +215,7 @@ internal sealed partial class Raft
     {
         // RejectHint is where the follower suggests to probe next and LogTerm its term there.
         _log.Debug($"{Id:x} received MsgAppResp(rejected, hint: (index {m.RejectHint}, term {m.LogTerm})) from {m.From:x} for index {m.Index}");
-        if (pr.State == ProgressState.StateReplicate && m.RejectHint < pr.Match)
+        if (pr.State == ProgressState.Replicate && m.RejectHint < pr.Match)
         {
             // Beyond etcd: a fresh rejection always hints at or above Match (the follower still
             // holds the entries it acknowledged, and their terms are at most m.LogTerm), so one
@@ -232,14 +232,14 @@ internal sealed partial class Raft
             // probe there must fail too. This probes at most once per term in our log.
             (nextProbeIdx, _) = Log.FindConflictByTerm(m.RejectHint, m.LogTerm);
         }
-        if (pr.MaybeDecrTo(m.Index, nextProbeIdx))
+        if (pr.TryDecreaseTo(m.Index, nextProbeIdx))
         {
             _log.Debug($"{Id:x} decreased progress of {m.From:x} to [{pr}]");
-            if (pr.State == ProgressState.StateReplicate)
+            if (pr.State == ProgressState.Replicate)
             {
                 pr.BecomeProbe();
             }
-            MaybeSendAppend(m.From, pr, sendIfEmpty: true);
+            TrySendAppend(m.From, pr, sendIfEmpty: true);
         }
     }
 
@@ -247,26 +247,26 @@ internal sealed partial class Raft
     {
         // Update on a higher match, or when a probing peer confirms its match again (so it can
         // move back to replicating, see heartbeat_resp_recovers_from_probing).
-        if (!(pr.MaybeUpdate(m.Index) || (pr.Match == m.Index && pr.State == ProgressState.StateProbe)))
+        if (!(pr.TryUpdate(m.Index) || (pr.Match == m.Index && pr.State == ProgressState.Probe)))
         {
             return;
         }
         switch (pr.State)
         {
-            case ProgressState.StateProbe:
+            case ProgressState.Probe:
                 pr.BecomeReplicate();
                 break;
-            case ProgressState.StateSnapshot when pr.Match + 1 >= Log.FirstIndex():
+            case ProgressState.Snapshot when pr.Match + 1 >= Log.FirstIndex():
                 RecoverFromSnapshotState(m.From, pr);
                 break;
-            case ProgressState.StateReplicate:
+            case ProgressState.Replicate:
                 pr.Inflights.FreeLE(m.Index);
                 break;
         }
 
         // A match at or below the commit index cannot raise the quorum's index above it (it adds
         // no voter past the commit index), so the quorum is not recomputed for it.
-        if (pr.Match > Log.Committed && MaybeCommit())
+        if (pr.Match > Log.Committed && TryCommit())
         {
             // The commit index moved in this term: pending reads can be served.
             ReleasePendingReadIndexMessages();
@@ -275,12 +275,12 @@ internal sealed partial class Raft
         else if (Id != m.From && pr.CanBumpCommit(Log.Committed))
         {
             // The follower may be missing the latest commit index; tell it before the next heartbeat.
-            MaybeSendAppend(m.From, pr, sendIfEmpty: true);
+            TrySendAppend(m.From, pr, sendIfEmpty: true);
         }
         // Freed inflight capacity may allow more (size-limited) appends at once.
         if (Id != m.From)
         {
-            while (MaybeSendAppend(m.From, pr, sendIfEmpty: false))
+            while (TrySendAppend(m.From, pr, sendIfEmpty: false))
             {
             }
         }
@@ -288,7 +288,7 @@ internal sealed partial class Raft
         {
             FinishTransfer(m.From);
         }
-        MaybeFinishStepDown();
+        FinishStepDownIfReady();
     }
 
     /// <summary>The follower can be caught up from the log, whatever snapshot it applied.</summary>
@@ -314,18 +314,18 @@ internal sealed partial class Raft
 
         // Even a paused follower gets an (empty) append, so a window of lost appends cannot
         // stall it; a caught-up probing follower gets one so it can return to replicating.
-        if (pr.Match < Log.LastIndex() || pr.State == ProgressState.StateProbe)
+        if (pr.Match < Log.LastIndex() || pr.State == ProgressState.Probe)
         {
-            MaybeSendAppend(m.From, pr, sendIfEmpty: true);
+            TrySendAppend(m.From, pr, sendIfEmpty: true);
         }
 
-        if (_readOnly.Option != ReadOnlyOption.ReadOnlySafe || m.Context.IsEmpty)
+        if (_readOnly.Option != ReadOnlyOption.Safe || m.Context.IsEmpty)
         {
             return;
         }
         _readOnly.RecvAck(m.From, m.Context.Span);
         _confirmedReads.Clear();
-        _readOnly.MaybeAdvance(Trk.Config.Voters, _confirmedReads);
+        _readOnly.TakeConfirmed(Trk.Config.Voters, _confirmedReads);
         foreach (ReadOnly.Request rs in _confirmedReads)
         {
             RespondToReadIndex(rs.Req, rs.Index);
@@ -373,7 +373,7 @@ internal sealed partial class Raft
     }
 
     /// <summary>Advances the commit index to what a quorum has matched (own-term entries only).</summary>
-    private bool MaybeCommit() => Log.MaybeCommit(Trk.Committed(), Term);
+    private bool TryCommit() => Log.TryCommit(Trk.Committed(), Term);
 
     /// <summary>Appends entries at the leader's term and tracks their size; false when the uncommitted limit drops them.</summary>
     private bool AppendEntry(EntryBuffer es)

@@ -26,13 +26,13 @@ internal sealed partial class Raft
     {
         switch (_readOnly.Option)
         {
-            case ReadOnlyOption.ReadOnlySafe:
+            case ReadOnlyOption.Safe:
                 // Queue the read, ack it ourselves, and let a heartbeat round confirm leadership.
                 _readOnly.AddRequest(Log.Committed, OwnedReadRequest(m));
                 _readOnly.RecvAck(Id, _readOnly.HeartbeatPosition);
                 BcastHeartbeat();
                 break;
-            case ReadOnlyOption.ReadOnlyLeaseBased:
+            case ReadOnlyOption.LeaseBased:
                 RespondToReadIndex(m, Log.Committed);
                 break;
         }

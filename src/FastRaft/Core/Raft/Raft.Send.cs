@@ -77,9 +77,9 @@ internal sealed partial class Raft
         return ref m;
     }
 
-    private void SendAppend(ulong to) => MaybeSendAppend(to, Trk.Progress[to], sendIfEmpty: true);
+    private void SendAppend(ulong to) => TrySendAppend(to, Trk.Progress[to], sendIfEmpty: true);
 
-    private bool MaybeSendAppend(ulong to, bool sendIfEmpty) => MaybeSendAppend(to, Trk.Progress[to], sendIfEmpty);
+    private bool TrySendAppend(ulong to, bool sendIfEmpty) => TrySendAppend(to, Trk.Progress[to], sendIfEmpty);
 
     /// <summary>
     /// Sends an append (new entries, if any, and the commit index) to peer <paramref name="to"/>
@@ -87,7 +87,7 @@ internal sealed partial class Raft
     /// message was sent; with <paramref name="sendIfEmpty"/> false an append carrying no entries
     /// is not sent.
     /// </summary>
-    private bool MaybeSendAppend(ulong to, Progress pr, bool sendIfEmpty)
+    private bool TrySendAppend(ulong to, Progress pr, bool sendIfEmpty)
     {
         if (pr.IsPaused())
         {
@@ -104,12 +104,12 @@ internal sealed partial class Raft
         if (Log.Term(prevIndex, out ulong prevTerm) != StorageStatus.Ok)
         {
             // The log was compacted past what the follower needs: it needs a snapshot.
-            return MaybeSendSnapshot(to, pr);
+            return TrySendSnapshot(to, pr);
         }
 
         ReadOnlyMemory<Entry> ents = ReadOnlyMemory<Entry>.Empty;
         // A throttled StateReplicate still sends empty appends so a lost window cannot stall it.
-        if ((pr.State != ProgressState.StateReplicate || !pr.Inflights.Full)
+        if ((pr.State != ProgressState.Replicate || !pr.Inflights.Full)
             && !Log.TryLendUnstableEntries(pr.Next, _maxMsgSize, out ents))
         {
             EntryBuffer arena = Arena.Entries;
@@ -118,7 +118,7 @@ internal sealed partial class Raft
             if (st != StorageStatus.Ok)
             {
                 arena.Truncate(start);
-                return sendIfEmpty && MaybeSendSnapshot(to, pr);
+                return sendIfEmpty && TrySendSnapshot(to, pr);
             }
             ents = arena.AsMemory(start, arena.Count - start);
         }
@@ -138,7 +138,7 @@ internal sealed partial class Raft
     }
 
     /// <summary>Sends the current snapshot to a recently active peer. Returns whether it was sent.</summary>
-    private bool MaybeSendSnapshot(ulong to, Progress pr)
+    private bool TrySendSnapshot(ulong to, Progress pr)
     {
         if (!pr.RecentActive)
         {
@@ -187,7 +187,7 @@ internal sealed partial class Raft
         {
             if (kv.Key != Id)
             {
-                MaybeSendAppend(kv.Key, kv.Value, sendIfEmpty: true);
+                TrySendAppend(kv.Key, kv.Value, sendIfEmpty: true);
             }
         }
     }

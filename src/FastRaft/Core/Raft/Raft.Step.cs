@@ -52,8 +52,8 @@ internal sealed partial class Raft
             default:
                 return State switch
                 {
-                    StateType.StateLeader => StepLeader(m),
-                    StateType.StateCandidate or StateType.StatePreCandidate => StepCandidate(m),
+                    NodeRole.Leader => StepLeader(m),
+                    NodeRole.Candidate or NodeRole.PreCandidate => StepCandidate(m),
                     _ => StepFollower(m),
                 };
         }

@@ -55,11 +55,11 @@ internal sealed partial class Raft
             case MessageType.MsgAppResp:
                 // A leader's own term never truncates its log: an ack beyond it acknowledges nothing it sent.
                 // (A response from a later term makes it a follower that ignores the ack.)
-                return !m.Reject && State == StateType.StateLeader && m.Term <= Term && m.Index > Log.LastIndex()
+                return !m.Reject && State == NodeRole.Leader && m.Term <= Term && m.Index > Log.LastIndex()
                     ? StepResult.RefusedAckBeyondLog
                     : StepResult.Ok;
             case MessageType.MsgHeartbeatResp:
-                return State == StateType.StateLeader && m.Term <= Term && _readOnly.Option == ReadOnlyOption.ReadOnlySafe
+                return State == NodeRole.Leader && m.Term <= Term && _readOnly.Option == ReadOnlyOption.Safe
                     && !_readOnly.IsKnownPosition(m.Context.Span)
                     ? StepResult.RefusedReadAckBeyondQueue
                     : StepResult.Ok;

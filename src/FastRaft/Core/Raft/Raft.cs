@@ -24,7 +24,7 @@ internal sealed partial class Raft
 
     internal readonly RaftLog Log;
     internal ProgressTracker Trk;
-    internal StateType State;
+    internal NodeRole State;
 
     /// <summary>Whether this node is a learner in the current configuration.</summary>
     internal bool IsLearner;
@@ -88,13 +88,10 @@ internal sealed partial class Raft
     private readonly EntryBuffer _scratch = new(16);
     private readonly List<ReadOnly.Request> _confirmedReads = [];
 
-    internal Raft(RaftConfig c)
+    internal Raft(RaftConfig config)
     {
-        string? invalid = c.Validate();
-        if (invalid is not null)
-        {
-            throw new ArgumentException(invalid, "config");
-        }
+        config.Validate();
+        RaftConfig c = config.WithDefaults();
         IStorage storage = c.Storage!;
         _log = RaftLogger.For(c.Logger);
         Log = new RaftLog(storage, _log, c.MaxCommittedSizePerReady);
@@ -175,7 +172,7 @@ internal sealed partial class Raft
 
     internal void Tick()
     {
-        if (State == StateType.StateLeader)
+        if (State == NodeRole.Leader)
         {
             TickHeartbeat();
         }
@@ -210,13 +207,13 @@ internal sealed partial class Raft
                 Step(new Message { From = Id, Type = MessageType.MsgCheckQuorum });
             }
             // A transfer that did not finish within an election timeout is abandoned.
-            if (State == StateType.StateLeader && LeadTransferee != LocalIds.None)
+            if (State == NodeRole.Leader && LeadTransferee != LocalIds.None)
             {
                 AbortLeaderTransfer();
             }
         }
 
-        if (State != StateType.StateLeader)
+        if (State != NodeRole.Leader)
         {
             return;
         }
@@ -229,8 +226,8 @@ internal sealed partial class Raft
         if (_stepDownPending)
         {
             _stepDownWaitTicks++;
-            MaybeFinishStepDown();
-            if (State != StateType.StateLeader)
+            FinishStepDownIfReady();
+            if (State != NodeRole.Leader)
             {
                 return;
             }
@@ -253,7 +250,7 @@ internal sealed partial class Raft
         foreach (KeyValuePair<ulong, Progress> kv in Trk.Progress)
         {
             Progress pr = kv.Value;
-            if (pr.State != ProgressState.StateSnapshot || ++pr.SnapshotWaitTicks < _snapshotStatusTimeoutTicks)
+            if (pr.State != ProgressState.Snapshot || ++pr.SnapshotWaitTicks < _snapshotStatusTimeoutTicks)
             {
                 continue;
             }
@@ -268,44 +265,44 @@ internal sealed partial class Raft
     {
         Reset(term);
         Lead = lead;
-        State = StateType.StateFollower;
+        State = NodeRole.Follower;
         _log.Info($"{Id:x} became follower at term {Term}");
     }
 
     private void BecomeCandidate()
     {
-        if (State == StateType.StateLeader)
+        if (State == NodeRole.Leader)
         {
             _log.Panic("invalid transition [leader -> candidate]");
         }
         Reset(Term + 1);
         Vote = Id;
-        State = StateType.StateCandidate;
+        State = NodeRole.Candidate;
         _log.Info($"{Id:x} became candidate at term {Term}");
     }
 
     private void BecomePreCandidate()
     {
-        if (State == StateType.StateLeader)
+        if (State == NodeRole.Leader)
         {
             _log.Panic("invalid transition [leader -> pre-candidate]");
         }
         // Unlike a candidate, a pre-candidate keeps its term and vote.
         Trk.ResetVotes();
         Lead = LocalIds.None;
-        State = StateType.StatePreCandidate;
+        State = NodeRole.PreCandidate;
         _log.Info($"{Id:x} became pre-candidate at term {Term}");
     }
 
     private void BecomeLeader()
     {
-        if (State == StateType.StateFollower)
+        if (State == NodeRole.Follower)
         {
             _log.Panic("invalid transition [follower -> leader]");
         }
         Reset(Term);
         Lead = Id;
-        State = StateType.StateLeader;
+        State = NodeRole.Leader;
 
         // The leader trivially replicates to itself, and is always recently active.
         Progress self = Trk.Progress[Id];

@@ -7,7 +7,7 @@ namespace FastRaft.Core.Tracker;
 /// storage grows on demand up to the count limit and is then reused, so steady-state
 /// replication allocates nothing.
 /// </summary>
-public sealed class Inflights
+internal sealed class Inflights
 {
     private readonly int _size;
     private readonly ulong _maxBytes;

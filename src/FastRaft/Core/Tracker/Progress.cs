@@ -8,7 +8,7 @@ namespace FastRaft.Core.Tracker;
 /// what to send next, and how sending is throttled. The state transitions are driven by the raft
 /// core; this class keeps their bookkeeping consistent.
 /// </summary>
-public sealed class Progress(Inflights inflights)
+internal sealed class Progress(Inflights inflights)
 {
     private ulong _sentCommit;
 
@@ -53,7 +53,7 @@ public sealed class Progress(Inflights inflights)
         Next = next;
         _sentCommit = 0;
         RecentActive = false;
-        ResetState(ProgressState.StateProbe);
+        ResetState(ProgressState.Probe);
     }
 
     /// <summary>Moves to <paramref name="state"/>, clearing the pause flag, the pending snapshot and the inflights.</summary>
@@ -71,15 +71,15 @@ public sealed class Progress(Inflights inflights)
     /// </summary>
     public void BecomeProbe()
     {
-        if (State == ProgressState.StateSnapshot)
+        if (State == ProgressState.Snapshot)
         {
             ulong pendingSnapshot = PendingSnapshot;
-            ResetState(ProgressState.StateProbe);
+            ResetState(ProgressState.Probe);
             Next = Math.Max(Match + 1, pendingSnapshot + 1);
         }
         else
         {
-            ResetState(ProgressState.StateProbe);
+            ResetState(ProgressState.Probe);
             Next = Match + 1;
         }
         _sentCommit = Math.Min(_sentCommit, Next - 1);
@@ -88,14 +88,14 @@ public sealed class Progress(Inflights inflights)
     /// <summary>Enters StateReplicate, resuming from Match+1.</summary>
     public void BecomeReplicate()
     {
-        ResetState(ProgressState.StateReplicate);
+        ResetState(ProgressState.Replicate);
         Next = Match + 1;
     }
 
     /// <summary>Enters StateSnapshot for a snapshot at index <paramref name="snapshoti"/>.</summary>
     public void BecomeSnapshot(ulong snapshoti)
     {
-        ResetState(ProgressState.StateSnapshot);
+        ResetState(ProgressState.Snapshot);
         SnapshotWaitTicks = 0;
         PendingSnapshot = snapshoti;
         Next = snapshoti + 1;
@@ -110,7 +110,7 @@ public sealed class Progress(Inflights inflights)
     {
         switch (State)
         {
-            case ProgressState.StateReplicate:
+            case ProgressState.Replicate:
                 if (entries > 0)
                 {
                     Next += (ulong)entries;
@@ -119,7 +119,7 @@ public sealed class Progress(Inflights inflights)
                 // A full window turns this append into a probe: wait for an answer.
                 MsgAppFlowPaused = Inflights.Full;
                 break;
-            case ProgressState.StateProbe:
+            case ProgressState.Probe:
                 // Only non-empty appends pause the probe (etcd's behaviour).
                 if (entries > 0)
                 {
@@ -127,7 +127,7 @@ public sealed class Progress(Inflights inflights)
                 }
                 break;
             default:
-                TrackerThrow.Panic($"sending append in unhandled state {State}");
+                TrackerThrow.Panic($"sending append in unhandled state {EtcdStateText.Of(State)}");
                 break;
         }
     }
@@ -145,7 +145,7 @@ public sealed class Progress(Inflights inflights)
     /// Handles an append acknowledged up to <paramref name="n"/>. Returns false for a stale
     /// acknowledgement (at or below Match); otherwise advances Match (and Next if needed) and unpauses.
     /// </summary>
-    public bool MaybeUpdate(ulong n)
+    public bool TryUpdate(ulong n)
     {
         if (n <= Match)
         {
@@ -161,9 +161,9 @@ public sealed class Progress(Inflights inflights)
     /// Handles a rejected append at index <paramref name="rejected"/> with the follower's hint.
     /// Returns false when the rejection is stale; otherwise lowers Next and unpauses.
     /// </summary>
-    public bool MaybeDecrTo(ulong rejected, ulong matchHint)
+    public bool TryDecreaseTo(ulong rejected, ulong matchHint)
     {
-        if (State == ProgressState.StateReplicate)
+        if (State == ProgressState.Replicate)
         {
             // Anything at or below Match was acknowledged already: a reordered, stale rejection.
             if (rejected <= Match)
@@ -189,9 +189,9 @@ public sealed class Progress(Inflights inflights)
     /// <summary>Whether appends to this follower are currently throttled.</summary>
     public bool IsPaused() => State switch
     {
-        ProgressState.StateProbe => MsgAppFlowPaused,
-        ProgressState.StateReplicate => MsgAppFlowPaused,
-        ProgressState.StateSnapshot => true,
+        ProgressState.Probe => MsgAppFlowPaused,
+        ProgressState.Replicate => MsgAppFlowPaused,
+        ProgressState.Snapshot => true,
         _ => TrackerThrow.Panic<bool>("unexpected state"),
     };
 
@@ -212,7 +212,7 @@ public sealed class Progress(Inflights inflights)
     public override string ToString()
     {
         var sb = new StringBuilder();
-        sb.Append(State.ToString()).Append(" match=").Append(Match).Append(" next=").Append(Next);
+        sb.Append(EtcdStateText.Of(State)).Append(" match=").Append(Match).Append(" next=").Append(Next);
         if (IsLearner)
         {
             sb.Append(" learner");

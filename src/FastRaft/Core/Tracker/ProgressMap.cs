@@ -10,7 +10,7 @@ namespace FastRaft.Core.Tracker;
 /// arrays: lookups are a short scan (a binary search when large) and iteration is ordered and
 /// allocation-free, which is what the leader's per-peer loops need.
 /// </summary>
-public sealed class ProgressMap : IReadOnlyCollection<KeyValuePair<ulong, Progress>>
+internal sealed class ProgressMap : IReadOnlyCollection<KeyValuePair<ulong, Progress>>
 {
     private ulong[] _ids;
     private Progress[] _progress;

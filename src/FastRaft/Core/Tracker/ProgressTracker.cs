@@ -9,7 +9,7 @@ namespace FastRaft.Core.Tracker;
 /// votes of the current election (etcd's ProgressTracker). As an <see cref="IAckedIndexer"/> it
 /// answers each peer's Match, which is what the committed index is computed from.
 /// </summary>
-public sealed class ProgressTracker(int maxInflight, ulong maxInflightBytes) : IAckedIndexer
+internal sealed class ProgressTracker(int maxInflight, ulong maxInflightBytes) : IAckedIndexer
 {
     // Reused by QuorumActive so that the check-quorum tick allocates nothing.
     private readonly Dictionary<ulong, bool> _activeScratch = [];

@@ -9,7 +9,7 @@ namespace FastRaft.Core.Tracker;
 /// (possibly joint), the learners, and the learners staged to be added when a joint
 /// configuration is left. Invariant: learners and voters never intersect.
 /// </summary>
-public sealed class TrackerConfig
+internal sealed class TrackerConfig
 {
     public TrackerConfig() : this(new JointConfig(), new NodeIdSet(), new NodeIdSet(), false)
     {

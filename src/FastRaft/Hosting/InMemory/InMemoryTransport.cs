@@ -84,7 +84,7 @@ public sealed class InMemoryTransport : ITransport
             Interlocked.Increment(ref _network.LostCount);
             if (snapshot)
             {
-                self.ReportSnapshot(to, SnapshotStatus.SnapshotFailure);
+                self.ReportSnapshot(to, SnapshotStatus.Failure);
             }
             return;
         }
@@ -167,7 +167,7 @@ public sealed class InMemoryTransport : ITransport
                 Interlocked.Add(ref _network.DeliveredCount, count);
                 if (item.HasSnapshot)
                 {
-                    item.Sender.ReportSnapshot(LocalId, SnapshotStatus.SnapshotFinish);
+                    item.Sender.ReportSnapshot(LocalId, SnapshotStatus.Finish);
                 }
             }
             else
@@ -246,7 +246,7 @@ public sealed class InMemoryTransport : ITransport
         sender.ReportUnreachable(to);
         if (snapshot)
         {
-            sender.ReportSnapshot(to, SnapshotStatus.SnapshotFailure);
+            sender.ReportSnapshot(to, SnapshotStatus.Failure);
         }
     }
 

@@ -144,6 +144,6 @@ internal sealed class InboundStepper
             return;
         }
         _counters.PeerSnapshotRefusals++;
-        _raw.ReportSnapshot(m.From, SnapshotStatus.SnapshotFailure);
+        _raw.ReportSnapshot(m.From, SnapshotStatus.Failure);
     }
 }

@@ -22,7 +22,7 @@ internal sealed class LeadershipTransfers
     public void Start(TransferOperation op, RawNode raw, long tick)
     {
         BasicStatus st = raw.BasicStatus();
-        if (st.SoftState.RaftState != StateType.StateLeader)
+        if (st.SoftState.Role != NodeRole.Leader)
         {
             op.Fail(RequestStatus.NotLeader, st.SoftState.Lead);
             return;

@@ -12,7 +12,7 @@ internal sealed class MembershipOperations<TResult>(RawNode raw, RequestTracker<
     public void Propose(MembershipOperation op)
     {
         BasicStatus st = raw.BasicStatus();
-        if (st.SoftState.RaftState != StateType.StateLeader)
+        if (st.SoftState.Role != NodeRole.Leader)
         {
             op.Fail(RequestStatus.NotLeader, st.SoftState.Lead);
             return;

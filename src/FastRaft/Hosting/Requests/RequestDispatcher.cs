@@ -128,7 +128,7 @@ internal sealed class RequestDispatcher<TResult> where TResult : struct
             return;
         }
         BasicStatus st = _raw.BasicStatus();
-        if (st.SoftState.RaftState != StateType.StateLeader)
+        if (st.SoftState.Role != NodeRole.Leader)
         {
             for (int i = start; i < start + count; i++)
             {
@@ -162,7 +162,7 @@ internal sealed class RequestDispatcher<TResult> where TResult : struct
     private void Propose(ProposalOperation<TResult> op)
     {
         BasicStatus st = _raw.BasicStatus();
-        if (st.SoftState.RaftState != StateType.StateLeader)
+        if (st.SoftState.Role != NodeRole.Leader)
         {
             _tracker.FailProposal(op, RequestStatus.NotLeader, st.SoftState.Lead);
             return;

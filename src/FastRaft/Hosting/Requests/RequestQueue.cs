@@ -42,7 +42,7 @@ internal sealed class RequestQueue<TResult> where TResult : struct
         {
             return FailedProposal(RequestStatus.ShuttingDown, 0);
         }
-        if (_status.Role != StateType.StateLeader)
+        if (_status.Role != NodeRole.Leader)
         {
             return FailedProposal(RequestStatus.NotLeader, _status.Leader);
         }

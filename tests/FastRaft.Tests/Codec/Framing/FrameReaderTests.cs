@@ -47,7 +47,7 @@ public class FrameReaderTests
                 Assert.Equal(FrameStatus.Complete, FrameReader.TryReadFrame(ref buffer, FrameFormat.DefaultMaxPayloadBytes, out ReadOnlySequence<byte> payload));
                 Assert.Equal(expected, payload.ToArray());
                 entries.Clear();
-                Assert.True(decoder.TryDecode(payload, entries, out Message m, out string? error), error);
+                Assert.True(decoder.TryDecode(payload, entries, out Message m, out WireError error), error.Text);
                 Assert.Equal(expected, Encode(m));
                 copied += decoder.LastCopied ? 1 : 0;
             }
@@ -106,12 +106,12 @@ public class FrameReaderTests
         var decoder = new FramePayloadDecoder();
         var entries = new EntryBuffer();
         Assert.Equal(FrameStatus.Complete, FrameReader.TryReadFrame(ref buffer, FrameFormat.DefaultMaxPayloadBytes, out ReadOnlySequence<byte> p));
-        Assert.False(decoder.TryDecode(p, entries, out _, out string? error));
-        Assert.Contains("trailing", error, StringComparison.Ordinal);
+        Assert.False(decoder.TryDecode(p, entries, out _, out WireError error));
+        Assert.Contains("trailing", error.Text, StringComparison.Ordinal);
         Assert.Equal(0, entries.Count);
         Assert.Equal(FrameStatus.Complete, FrameReader.TryReadFrame(ref buffer, FrameFormat.DefaultMaxPayloadBytes, out p));
         Assert.False(decoder.TryDecode(p, entries, out _, out error));
-        Assert.NotNull(error);
+        Assert.True(error.IsError);
     }
 
     [Fact]
@@ -209,9 +209,9 @@ public class FrameReaderTests
                 complete++;
                 Assert.True(payload.Length <= MaxPayload);
                 entries.Clear();
-                if (!decoder.TryDecode(payload, entries, out _, out string? error))
+                if (!decoder.TryDecode(payload, entries, out _, out WireError error))
                 {
-                    Assert.False(string.IsNullOrEmpty(error));
+                    Assert.False(string.IsNullOrEmpty(error.Text));
                     refused++;
                 }
             }

@@ -44,7 +44,7 @@ public class FrameStreamTests
             while (reader.TryReadFrame(out ReadOnlySequence<byte> payload) == FrameStatus.Complete)
             {
                 entries.Clear();
-                Assert.True(decoder.TryDecode(payload, entries, out Message m, out string? error), error);
+                Assert.True(decoder.TryDecode(payload, entries, out Message m, out WireError error), error.Text);
                 if (received % 7 == 0)
                 {
                     Assert.Equal(MessageType.MsgApp, m.Type);
