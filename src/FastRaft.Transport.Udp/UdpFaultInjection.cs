@@ -1,4 +1,3 @@
-#pragma warning disable CS1591 // docs pending: api helper
 namespace FastRaft.Transport.Udp;
 
 /// <summary>
@@ -8,6 +7,7 @@ namespace FastRaft.Transport.Udp;
 /// </summary>
 public sealed record UdpFaultInjection
 {
+    /// <summary>Seed of the random choices, so a run's faults repeat exactly.</summary>
     public int Seed { get; init; } = 1;
 
     /// <summary>Probability that any datagram is lost.</summary>

@@ -1,4 +1,3 @@
-#pragma warning disable CS1591 // docs pending: api helper
 using System.Net;
 using FastRaft.Hosting;
 using FastRaft.Transport.Udp.Wire;
@@ -159,9 +158,10 @@ public sealed record UdpTransportOptions
     /// </summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    /// <summary>Requested socket buffer sizes (the OS may cap them).</summary>
+    /// <summary>Requested socket receive buffer size in bytes (the OS may cap it).</summary>
     public int SocketReceiveBufferSize { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>Requested socket send buffer size in bytes (the OS may cap it).</summary>
     public int SocketSendBufferSize { get; init; } = 1024 * 1024;
 
     /// <summary>Where inbound batches come from (shared with the node host, or one of the transport's own).</summary>

@@ -1,4 +1,3 @@
-#pragma warning disable CS1591 // docs pending: api helper
 using FastRaft.Core.Storage;
 using FastRaft.Protocol;
 using Microsoft.Extensions.Logging;
@@ -50,6 +49,7 @@ public sealed record RaftConfig
     /// <summary>Run a pre-vote round before incrementing the term (Raft thesis 9.6).</summary>
     public bool PreVote { get; init; }
 
+    /// <summary>How read-only requests are served: <see cref="ReadOnlyOption.Safe"/> (a heartbeat round confirms leadership; the default) or <see cref="ReadOnlyOption.LeaseBased"/> (relies on the leader lease, needs <see cref="CheckQuorum"/>).</summary>
     public ReadOnlyOption ReadOnlyOption { get; init; }
 
     /// <summary>Followers drop proposals instead of forwarding them to the leader.</summary>

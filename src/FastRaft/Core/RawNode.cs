@@ -1,4 +1,3 @@
-#pragma warning disable CS1591 // docs pending: api helper
 using FastRaft.Core.Log;
 using FastRaft.Core.ConfChanges;
 using FastRaft.Core.Logging;
@@ -49,6 +48,7 @@ public sealed class RawNode
         _prevHardState = _raft.HardState;
     }
 
+    /// <summary>This node's id (<see cref="RaftConfig.Id"/>).</summary>
     public ulong Id => _raft.Id;
 
     /// <summary>Advances the logical clock by one tick.</summary>

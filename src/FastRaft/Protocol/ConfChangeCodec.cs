@@ -1,4 +1,3 @@
-#pragma warning disable CS1591 // docs pending: api helper
 using System.Diagnostics.CodeAnalysis;
 
 namespace FastRaft.Protocol;
@@ -66,6 +65,7 @@ public static class ConfChangeCodec
         return n;
     }
 
+    /// <summary>Encodes a v1 configuration change as etcd's protobuf bytes, the payload of an EntryConfChange entry.</summary>
     public static byte[] Encode(ConfChange cc)
     {
         var buf = new byte[Size(cc)];
@@ -73,6 +73,7 @@ public static class ConfChangeCodec
         return buf;
     }
 
+    /// <summary>Encodes a v2 configuration change as etcd's protobuf bytes, the payload of an EntryConfChangeV2 entry.</summary>
     public static byte[] Encode(ConfChangeV2 cc)
     {
         var buf = new byte[Size(cc)];

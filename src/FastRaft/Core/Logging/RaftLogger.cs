@@ -1,4 +1,3 @@
-#pragma warning disable CS1591 // docs pending: api helper
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,3 @@
-#pragma warning disable CS1591 // docs pending: api helper
 namespace FastRaft.Core.Quorum;
 
 /// <summary>A plain sorted set of node ids (learners, staged learners).</summary>

@@ -1,4 +1,3 @@
-#pragma warning disable CS1591 // docs pending: api helper
 namespace FastRaft.Core.Tracker;
 
 /// <summary>
