@@ -57,6 +57,8 @@ internal sealed class AuthenticatedFrameChannel : IDisposable
     private readonly IFrameTrailer? _receiveTrailer;
     private readonly int _trailerSize;
     private readonly FramePayloadDecoder _decoder = new();
+    // ArrayBufferWriter, not CommunityToolkit's ArrayPoolBufferWriter: ResetWrittenCount per frame
+    // costs nothing, where the toolkit's Clear() zeroes the bytes written.
     private readonly ArrayBufferWriter<byte> _encoded = new(4096);
     private readonly byte[] _trailerScratch;
     private byte[] _verifyScratch = new byte[4096];

@@ -181,6 +181,8 @@ internal sealed class TransferSender : IDisposable
 
     private byte[] Encode(in Message m, int length)
     {
+        // A bare rented array, not a MemoryOwner<byte>: the encoder writes into it in place and the
+        // transfer keeps it until acknowledged; a wrapper would add an object per transfer for nothing.
         byte[] encoded = ArrayPool<byte>.Shared.Rent(length + DatagramBuffer.Slack);
         try
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using CommunityToolkit.HighPerformance.Buffers;
 using MessagePack;
 
 namespace FastRaft.Sample.Matching;
@@ -29,7 +30,7 @@ public static class CommandCodec
     /// <summary>The encoding of <paramref name="command"/> in a new array.</summary>
     public static byte[] Encode(in OrderCommand command)
     {
-        var buffer = new ArrayBufferWriter<byte>(MaxEncodedSize);
+        using var buffer = new ArrayPoolBufferWriter<byte>(MaxEncodedSize);
         Encode(command, buffer);
         return buffer.WrittenSpan.ToArray();
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
+using CommunityToolkit.HighPerformance.Buffers;
 using MessagePack;
 
 namespace FastRaft.Sample.Matching;
@@ -26,7 +27,7 @@ public sealed partial class MatchingEngine
     public void WriteSnapshot(Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        using var buffer = new ArrayPoolBufferWriter<byte>(4096);
         WriteSnapshot(buffer);
         destination.Write(buffer.WrittenSpan);
     }
@@ -57,7 +58,7 @@ public sealed partial class MatchingEngine
     /// <summary>SHA-256 of the snapshot bytes: equal on every replica that applied the same commands.</summary>
     public byte[] ComputeStateHash()
     {
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        using var buffer = new ArrayPoolBufferWriter<byte>(4096);
         WriteSnapshot(buffer);
         return SHA256.HashData(buffer.WrittenSpan);
     }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using CommunityToolkit.HighPerformance.Buffers;
 using FastRaft.Codec;
 using FastRaft.Protocol;
 
@@ -48,11 +49,14 @@ internal sealed class OutgoingSnapshot : IDisposable
 
         Message shell = m;
         shell.Snapshot = new Snapshot(ReadOnlyMemory<byte>.Empty, snapshot.Metadata);
-        var encoded = new ArrayBufferWriter<byte>(256);
-        RaftMessageCodec.Write(encoded, in shell);
-        byte[] header = new byte[SnapshotTransferFormat.HeaderFixedSize + encoded.WrittenCount];
-        SnapshotTransferFormat.WriteHeaderPrefix(header, data.Length);
-        encoded.WrittenSpan.CopyTo(header.AsSpan(SnapshotTransferFormat.HeaderFixedSize));
+        byte[] header;
+        using (var encoded = new ArrayPoolBufferWriter<byte>(256))
+        {
+            RaftMessageCodec.Write(encoded, in shell);
+            header = new byte[SnapshotTransferFormat.HeaderFixedSize + encoded.WrittenCount];
+            SnapshotTransferFormat.WriteHeaderPrefix(header, data.Length);
+            encoded.WrittenSpan.CopyTo(header.AsSpan(SnapshotTransferFormat.HeaderFixedSize));
+        }
 
         int count = (data.Length + SnapshotTransferFormat.MaxPieceBytes - 1) / SnapshotTransferFormat.MaxPieceBytes;
         var pieces = new byte[count][];
@@ -60,6 +64,7 @@ internal sealed class OutgoingSnapshot : IDisposable
         for (int i = 0; i < count; i++)
         {
             ReadOnlySpan<byte> slice = data.Slice(i * SnapshotTransferFormat.MaxPieceBytes, Math.Min(SnapshotTransferFormat.MaxPieceBytes, data.Length - (i * SnapshotTransferFormat.MaxPieceBytes)));
+            // A bare rented array, not a MemoryOwner<byte>: that would add an object per piece.
             byte[] piece = ArrayPool<byte>.Shared.Rent(PieceFrameBytes);
             piece[0] = SnapshotTransferFormat.PieceKind;
             slice.CopyTo(piece.AsSpan(SnapshotTransferFormat.KindSize));

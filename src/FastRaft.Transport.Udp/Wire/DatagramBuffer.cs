@@ -9,6 +9,8 @@ namespace FastRaft.Transport.Udp.Wire;
 /// encoded size); the array has <see cref="Slack"/> spare bytes past the limit because the
 /// MessagePack writer asks for worst-case head room before writing each small value.
 /// </summary>
+// Not CommunityToolkit's ArrayPoolBufferWriter<byte>: its Clear() zeroes what was written (a memset
+// per datagram), and it can neither keep a header prefix on reset nor encode into a given array.
 internal sealed class DatagramBuffer : IBufferWriter<byte>
 {
     /// <summary>More than the largest reservation the codec makes beyond what it then writes.</summary>
