@@ -12,9 +12,13 @@ namespace FastRaft.Codec.Framing;
 /// </summary>
 public static class FrameWriter
 {
+    /// <summary>Frames and writes <paramref name="m"/> under <see cref="FrameFormat.DefaultMaxPayloadBytes"/>; returns the frame's total size in bytes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The encoded message exceeds the default frame limit (a peer would refuse it).</exception>
+    public static long WriteFrame(IBufferWriter<byte> output, in Message m) => WriteFrame(output, in m, FrameFormat.DefaultMaxPayloadBytes);
+
     /// <summary>Frames and writes <paramref name="m"/>; returns the frame's total size in bytes.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The encoded message exceeds <paramref name="maxPayloadBytes"/> (a peer would refuse it).</exception>
-    public static long WriteFrame(IBufferWriter<byte> output, in Message m, int maxPayloadBytes = FrameFormat.DefaultMaxPayloadBytes)
+    public static long WriteFrame(IBufferWriter<byte> output, in Message m, int maxPayloadBytes)
     {
         ArgumentNullException.ThrowIfNull(output);
         long size = RaftMessageCodec.EncodedSize(in m);
