@@ -144,7 +144,7 @@ public sealed partial class TcpTransport : ITransport
             Interlocked.Increment(ref Counters.MessagesDroppedField);
             return;
         }
-        if (message.Type == MessageType.MsgSnap)
+        if (message.Type == MessageType.Snapshot)
         {
             SendSnapshot(peer, in message, sink);
             return;

@@ -70,7 +70,7 @@ internal sealed class TransferSender : IDisposable
     /// <summary>Starts sending <paramref name="m"/> (<paramref name="size"/> bytes encoded) to <paramref name="peer"/> (node thread).</summary>
     public void Start(Peer peer, in Message m, long size)
     {
-        bool isSnapshot = m.Type == MessageType.MsgSnap;
+        bool isSnapshot = m.Type == MessageType.Snapshot;
         if (size > _maxMessageSize)
         {
             Refuse(peer, isSnapshot, DropReason.MessageTooLarge);

@@ -36,7 +36,7 @@ public sealed partial class UdpTransport
             return;
         }
         long size = RaftMessageCodec.EncodedSize(in message);
-        if (message.Type == MessageType.MsgSnap || size > MaxBatchedMessageSize)
+        if (message.Type == MessageType.Snapshot || size > MaxBatchedMessageSize)
         {
             SendBatch(peer);
             _transfers.Start(peer, in message, size);

@@ -40,19 +40,19 @@ public sealed partial class Simulation
         if (roll < 25 && canGrow)
         {
             ulong id = NewNode();
-            Propose(leader, Single(ConfChangeType.ConfChangeAddLearnerNode, id), $"add learner {id}");
+            Propose(leader, Single(ConfChangeType.AddLearnerNode, id), $"add learner {id}");
         }
         else if (roll < 35 && canGrow && KeepsQuorumCaughtUp(leader, [.. voters, _lastId + 1]))
         {
             ulong id = NewNode();
-            Propose(leader, Single(ConfChangeType.ConfChangeAddNode, id), $"add voter {id}");
+            Propose(leader, Single(ConfChangeType.AddNode, id), $"add voter {id}");
         }
         else if (roll < 55 && learners.Length > 0)
         {
             ulong id = _rng.Pick(learners);
             if (KeepsQuorumCaughtUp(leader, [.. voters, id]))
             {
-                Propose(leader, Single(ConfChangeType.ConfChangeAddNode, id), $"promote learner {id}");
+                Propose(leader, Single(ConfChangeType.AddNode, id), $"promote learner {id}");
             }
         }
         else if (roll < 70 && voters.Length > 2)
@@ -60,13 +60,13 @@ public sealed partial class Simulation
             ulong id = _rng.Pick(voters);
             if (KeepsQuorumCaughtUp(leader, Without(voters, id)))
             {
-                Propose(leader, Single(ConfChangeType.ConfChangeRemoveNode, id), $"remove voter {id}");
+                Propose(leader, Single(ConfChangeType.RemoveNode, id), $"remove voter {id}");
             }
         }
         else if (roll < 75 && learners.Length > 0)
         {
             ulong id = _rng.Pick(learners);
-            Propose(leader, Single(ConfChangeType.ConfChangeRemoveNode, id), $"remove learner {id}");
+            Propose(leader, Single(ConfChangeType.RemoveNode, id), $"remove learner {id}");
         }
         else if (roll < 90 && learners.Length > 0 && voters.Length >= 2)
         {
@@ -74,7 +74,7 @@ public sealed partial class Simulation
             ulong remove = _rng.Pick(voters);
             if (KeepsQuorumCaughtUp(leader, [.. Without(voters, remove), add]))
             {
-                Propose(leader, Joint([new(ConfChangeType.ConfChangeAddNode, add), new(ConfChangeType.ConfChangeRemoveNode, remove)]),
+                Propose(leader, Joint([new(ConfChangeType.AddNode, add), new(ConfChangeType.RemoveNode, remove)]),
                     $"replace voter {remove} by learner {add}");
             }
         }
@@ -83,7 +83,7 @@ public sealed partial class Simulation
             ulong id = _rng.Pick(voters);
             if (KeepsQuorumCaughtUp(leader, Without(voters, id)))
             {
-                Propose(leader, Joint([new(ConfChangeType.ConfChangeAddLearnerNode, id)]), $"demote voter {id} to learner");
+                Propose(leader, Joint([new(ConfChangeType.AddLearnerNode, id)]), $"demote voter {id} to learner");
             }
         }
     }
@@ -124,8 +124,8 @@ public sealed partial class Simulation
     private ConfChangeV2 Joint(ConfChangeSingle[] changes) => new()
     {
         Changes = changes,
-        Transition = _rng.Pick([ConfChangeTransition.ConfChangeTransitionJointImplicit, ConfChangeTransition.ConfChangeTransitionJointExplicit,
-            ConfChangeTransition.ConfChangeTransitionAuto]),
+        Transition = _rng.Pick([ConfChangeTransition.Implicit, ConfChangeTransition.Explicit,
+            ConfChangeTransition.Auto]),
     };
 
     private void Propose(SimNode leader, IConfChange cc, string what)

@@ -53,7 +53,7 @@ public sealed partial class Simulation
     internal void BeforeStep(SimNode n, in Message m)
     {
         _trace.Line($"{_now} deliver {Describe(m)}");
-        if (m.Type == MessageType.MsgReadIndexResp && LeaseReads && m.Term < MaxLeaderTermNow())
+        if (m.Type == MessageType.ReadIndexResponse && LeaseReads && m.Term < MaxLeaderTermNow())
         {
             // A read answered by a leader that had already been superseded (see the README).
             n.StaleReadAnswer = true;
@@ -63,7 +63,7 @@ public sealed partial class Simulation
     /// <summary>The agent stepped <paramref name="m"/>: a snapshot delivered whole is reported to its sender.</summary>
     internal void AfterStep(SimNode n, in Message m)
     {
-        if (m.Type == MessageType.MsgSnap)
+        if (m.Type == MessageType.Snapshot)
         {
             ReportLater(m.From, m.To, EventKind.SnapshotStatus, failure: false);
         }
@@ -90,7 +90,7 @@ public sealed partial class Simulation
     /// </summary>
     private void AfterLoss(in Message m)
     {
-        if (m.Type == MessageType.MsgSnap)
+        if (m.Type == MessageType.Snapshot)
         {
             ReportLater(m.From, m.To, EventKind.SnapshotStatus, failure: true);
         }

@@ -150,7 +150,7 @@ public sealed partial class Simulation
         {
             ref readonly Entry e = ref entries[i];
             Invariants.CheckApplyOrder(n, e.Index);
-            if (e.Type != EntryType.EntryNormal)
+            if (e.Type != EntryType.Normal)
             {
                 Invariants.Fail("state machine safety", $"node {n.Id} was handed a {e.Type} entry at {e.Index} to apply as a command");
             }
@@ -220,7 +220,7 @@ public sealed partial class Simulation
             Invariants.Fail("quorum", $"node {n.Id} applied a configuration change at {index} that its log does not hold");
         }
         Entry e = buf[0];
-        if (e.Type is not (EntryType.EntryConfChange or EntryType.EntryConfChangeV2))
+        if (e.Type is not (EntryType.ConfChange or EntryType.ConfChangeV2))
         {
             Invariants.Fail("state machine safety", $"node {n.Id} applied a configuration change at {index}, where its log holds a {e.Type} entry");
         }
@@ -244,7 +244,7 @@ public sealed partial class Simulation
 
     private static string DescribeConfChange(in Entry e)
     {
-        if (e.Type == EntryType.EntryConfChange)
+        if (e.Type == EntryType.ConfChange)
         {
             return ConfChangeCodec.TryDecodeV1(e.Data.Span, out ConfChange v1, out _) ? ConfChangeText.Format(v1.AsV2().Changes) : "(undecodable)";
         }

@@ -64,7 +64,7 @@ public static class CrashWriter
         for (int k = 0; k < count; k++)
         {
             ulong index = first + (ulong)k;
-            ents[k] = new Entry(term, index, EntryType.EntryNormal, CrashPayload.For(index, term));
+            ents[k] = new Entry(term, index, EntryType.Normal, CrashPayload.For(index, term));
         }
         return ents;
     }

@@ -30,7 +30,7 @@ public static class GroupCommitBench
             {
                 for (int k = 0; k < BatchSize; k++)
                 {
-                    batch[k] = new Entry(1, next + (ulong)k, EntryType.EntryNormal, payload);
+                    batch[k] = new Entry(1, next + (ulong)k, EntryType.Normal, payload);
                 }
                 Check(wal.Save(new HardState(1, 1, next - 1), batch, null, mustSync: true));
                 next += BatchSize;

@@ -41,7 +41,7 @@ public class WalGroupCommitBenchmarks
     {
         for (int k = 0; k < Batch; k++)
         {
-            _batch[k] = new Entry(1, _next + (ulong)k, EntryType.EntryNormal, _payload);
+            _batch[k] = new Entry(1, _next + (ulong)k, EntryType.Normal, _payload);
         }
         Check(_wal.Save(new HardState(1, 1, _next - 1), _batch, null, mustSync: true));
         _next += Batch;

@@ -22,8 +22,8 @@ public sealed class CodecWorkload
         {
             "MsgApp1" => App(1),
             "MsgApp64" => App(64),
-            "MsgHeartbeat" => new Message(MessageType.MsgHeartbeat, 1, 2, 7) { Commit = 1_000_000 },
-            "MsgVote" => new Message(MessageType.MsgVote, 1, 2, 7) { Index = 1_000_000, LogTerm = 6 },
+            "MsgHeartbeat" => new Message(MessageType.Heartbeat, 1, 2, 7) { Commit = 1_000_000 },
+            "MsgVote" => new Message(MessageType.Vote, 1, 2, 7) { Index = 1_000_000, LogTerm = 6 },
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown message kind"),
         };
         RaftMessageCodec.Write(_writer, _message);
@@ -58,8 +58,8 @@ public sealed class CodecWorkload
         byte[] payload = new byte[16];
         for (int i = 0; i < count; i++)
         {
-            entries[i] = new Entry(7, 1_000_001 + (ulong)i, EntryType.EntryNormal, payload);
+            entries[i] = new Entry(7, 1_000_001 + (ulong)i, EntryType.Normal, payload);
         }
-        return new Message(MessageType.MsgApp, 1, 2, 7) { Index = 1_000_000, LogTerm = 7, Commit = 999_990, Entries = entries };
+        return new Message(MessageType.Append, 1, 2, 7) { Index = 1_000_000, LogTerm = 7, Commit = 999_990, Entries = entries };
     }
 }

@@ -114,7 +114,7 @@ public sealed class StorageWorkload
     {
         for (int i = 0; i < n; i++)
         {
-            _entries[i] = new Entry(_term, first + (ulong)i, EntryType.EntryNormal, _payload);
+            _entries[i] = new Entry(_term, first + (ulong)i, EntryType.Normal, _payload);
         }
     }
 }

@@ -124,7 +124,7 @@ internal sealed class UnstableWorkload
     {
         for (int i = 0; i < n; i++)
         {
-            _entries[i] = new Entry(_term, first + (ulong)i, EntryType.EntryNormal, _payload);
+            _entries[i] = new Entry(_term, first + (ulong)i, EntryType.Normal, _payload);
         }
     }
 }

@@ -101,9 +101,9 @@ internal sealed partial class ClientEndpoint
 
     private static ConfChange ToConfChange(in MembershipRequest m) => m.Op switch
     {
-        MembershipOp.AddLearner => new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, m.NodeId, MemberAddress.Encode(m.Address!)),
-        MembershipOp.Promote => new ConfChange(ConfChangeType.ConfChangeAddNode, m.NodeId),
-        _ => new ConfChange(ConfChangeType.ConfChangeRemoveNode, m.NodeId),
+        MembershipOp.AddLearner => new ConfChange(ConfChangeType.AddLearnerNode, m.NodeId, MemberAddress.Encode(m.Address!)),
+        MembershipOp.Promote => new ConfChange(ConfChangeType.AddNode, m.NodeId),
+        _ => new ConfChange(ConfChangeType.RemoveNode, m.NodeId),
     };
 
     private async Task CompleteMembershipAsync(ulong requestId, ValueTask<MembershipResult> pending, GatewayConnection to)

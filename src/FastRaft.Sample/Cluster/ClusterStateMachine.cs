@@ -58,8 +58,8 @@ public sealed class ClusterStateMachine : IStateMachine<CommandResult>
         if (_storage.Entries(index, index + 1, ulong.MaxValue, _changeEntry) == StorageStatus.Ok && _changeEntry.Count == 1)
         {
             ref readonly Entry e = ref _changeEntry[0];
-            if (e.Type == EntryType.EntryConfChange && ConfChangeCodec.TryDecodeV1(e.Data.Span, out ConfChange cc)
-                && cc.Type is ConfChangeType.ConfChangeAddNode or ConfChangeType.ConfChangeAddLearnerNode
+            if (e.Type == EntryType.ConfChange && ConfChangeCodec.TryDecodeV1(e.Data.Span, out ConfChange cc)
+                && cc.Type is ConfChangeType.AddNode or ConfChangeType.AddLearnerNode
                 && MemberAddress.TryDecode(cc.Context, out IPEndPoint decoded))
             {
                 changed = cc.NodeId;

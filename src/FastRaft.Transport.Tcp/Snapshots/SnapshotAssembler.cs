@@ -81,7 +81,7 @@ internal sealed class SnapshotAssembler(SnapshotBudget budget, long maxSnapshotB
         {
             return Refuse($"a transfer header whose message does not decode: {error}");
         }
-        if (m.Type != MessageType.MsgSnap || m.Snapshot is null || !m.Snapshot.Data.IsEmpty)
+        if (m.Type != MessageType.Snapshot || m.Snapshot is null || !m.Snapshot.Data.IsEmpty)
         {
             return Refuse($"a transfer header carrying a {m.Type}, not a snapshot message without data");
         }

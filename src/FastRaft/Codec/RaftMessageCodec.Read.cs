@@ -71,7 +71,7 @@ public static partial class RaftMessageCodec
         {
             return false;
         }
-        if (v > (ulong)MessageType.MsgForgetLeader)
+        if (v > (ulong)MessageType.ForgetLeader)
         {
             return r.Fail(WireField.Type, WireProblem.Unsupported);
         }
@@ -100,7 +100,7 @@ public static partial class RaftMessageCodec
             {
                 return false;
             }
-            if (type > (ulong)EntryType.EntryConfChangeV2)
+            if (type > (ulong)EntryType.ConfChangeV2)
             {
                 return r.Fail(WireField.EntryType, WireProblem.Unsupported);
             }

@@ -160,17 +160,17 @@ public static partial class RaftMessageCodec
         }
     }
 
-    private static bool IsKnown(MessageType t) => (uint)t <= (uint)MessageType.MsgForgetLeader;
+    private static bool IsKnown(MessageType t) => (uint)t <= (uint)MessageType.ForgetLeader;
 
     /// <summary>
     /// Whether messages of type <paramref name="t"/> travel between nodes: every type but the
-    /// node-local ones, except MsgSnapStatus, by which a follower tells the leader it refused a
+    /// node-local ones, except <see cref="MessageType.SnapshotStatus"/>, by which a follower tells the leader it refused a
     /// snapshot (the receiving host reports it to its core as a failed delivery; the core itself
     /// never steps one from a peer).
     /// </summary>
-    public static bool IsWireType(MessageType t) => !Message.IsLocalMsg(t) || t == MessageType.MsgSnapStatus;
+    public static bool IsWireType(MessageType t) => !Message.IsLocalMsg(t) || t == MessageType.SnapshotStatus;
 
-    private static bool IsKnown(EntryType t) => (uint)t <= (uint)EntryType.EntryConfChangeV2;
+    private static bool IsKnown(EntryType t) => (uint)t <= (uint)EntryType.ConfChangeV2;
 
     [DoesNotReturn]
     private static void ThrowOldSpec() =>

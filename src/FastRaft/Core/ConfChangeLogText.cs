@@ -20,7 +20,7 @@ internal static class ConfChangeLogText
             {
                 Field(sb, "id", v1.Id.ToString(CultureInfo.InvariantCulture));
             }
-            Field(sb, "type", v1.Type.ToString());
+            Field(sb, "type", EtcdTypeText.Of(v1.Type));
             Field(sb, "node_id", v1.NodeId.ToString(CultureInfo.InvariantCulture));
             if (!v1.Context.IsEmpty)
             {
@@ -29,10 +29,10 @@ internal static class ConfChangeLogText
             return sb.ToString();
         }
         ConfChangeV2 v2 = cc.AsV2();
-        Field(sb, "transition", v2.Transition.ToString());
+        Field(sb, "transition", EtcdTypeText.Of(v2.Transition));
         foreach (ConfChangeSingle c in v2.Changes)
         {
-            Field(sb, "changes", $"{{type:{c.Type} node_id:{c.NodeId.ToString(CultureInfo.InvariantCulture)}}}");
+            Field(sb, "changes", $"{{type:{EtcdTypeText.Of(c.Type)} node_id:{c.NodeId.ToString(CultureInfo.InvariantCulture)}}}");
         }
         if (!v2.Context.IsEmpty)
         {

@@ -25,7 +25,7 @@ public sealed record RaftConfig
     /// <summary>The last applied index when restarting; entries up to it are not handed out again.</summary>
     public ulong Applied { get; init; }
 
-    /// <summary>Write and apply through MsgStorageAppend / MsgStorageApply messages instead of Ready/Advance.</summary>
+    /// <summary>Write and apply through <see cref="MessageType.StorageAppend"/> / <see cref="MessageType.StorageApply"/> messages instead of Ready/Advance.</summary>
     public bool AsyncStorageWrites { get; init; }
 
     /// <summary>Byte limit of one append message (ulong.MaxValue: unlimited; 0: one entry per message).</summary>

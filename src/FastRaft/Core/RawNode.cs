@@ -55,7 +55,7 @@ public sealed class RawNode
     public void Tick() => _raft.Tick();
 
     /// <summary>Makes this node campaign to become leader.</summary>
-    public StepResult Campaign() => _raft.Step(new Message { Type = MessageType.MsgHup });
+    public StepResult Campaign() => _raft.Step(new Message { Type = MessageType.Hup });
 
     /// <summary>
     /// Proposes an entry. The payload is copied into the node's log (or into the forwarded
@@ -63,8 +63,8 @@ public sealed class RawNode
     /// </summary>
     public StepResult Propose(ReadOnlyMemory<byte> data)
     {
-        _proposal[0] = new Entry(0, 0, EntryType.EntryNormal, data);
-        StepResult r = _raft.Step(new Message { Type = MessageType.MsgProp, From = _raft.Id, Entries = _proposal });
+        _proposal[0] = new Entry(0, 0, EntryType.Normal, data);
+        StepResult r = _raft.Step(new Message { Type = MessageType.Propose, From = _raft.Id, Entries = _proposal });
         _proposal[0] = default;
         return r;
     }
@@ -88,9 +88,9 @@ public sealed class RawNode
     public StepResult ProposeConfChange(IConfChange cc)
     {
         Entry e = cc.TryAsV1(out ConfChange v1)
-            ? new Entry(0, 0, EntryType.EntryConfChange, ConfChangeCodec.Encode(v1))
-            : new Entry(0, 0, EntryType.EntryConfChangeV2, ConfChangeCodec.Encode(cc.AsV2()));
-        return _raft.Step(new Message { Type = MessageType.MsgProp, Entries = new[] { e } });
+            ? new Entry(0, 0, EntryType.ConfChange, ConfChangeCodec.Encode(v1))
+            : new Entry(0, 0, EntryType.ConfChangeV2, ConfChangeCodec.Encode(cc.AsV2()));
+        return _raft.Step(new Message { Type = MessageType.Propose, Entries = new[] { e } });
     }
 
     /// <summary>
@@ -147,7 +147,7 @@ public sealed class RawNode
     private StepResult Refuse(in Message m, StepResult reason)
     {
         _refusals.Add(reason);
-        _raft.Logger.Warning(RaftLogEvents.MessageRefused, $"{_raft.Id:x} [term: {_raft.Term}] refused {m.Type} from {m.From:x} [term: {m.Term}, logterm: {m.LogTerm}, index: {m.Index}, commit: {m.Commit}, entries: {m.Entries.Length}]: {reason.ErrorText()}");
+        _raft.Logger.Warning(RaftLogEvents.MessageRefused, $"{_raft.Id:x} [term: {_raft.Term}] refused {EtcdTypeText.Of(m.Type)} from {m.From:x} [term: {m.Term}, logterm: {m.LogTerm}, index: {m.Index}, commit: {m.Commit}, entries: {m.Entries.Length}]: {reason.ErrorText()}");
         return reason;
     }
 
@@ -378,7 +378,7 @@ public sealed class RawNode
         Raft r = _raft;
         var m = new Message
         {
-            Type = MessageType.MsgStorageAppend,
+            Type = MessageType.StorageAppend,
             To = LocalIds.LocalAppendThread,
             From = r.Id,
             Entries = entries,
@@ -436,7 +436,7 @@ public sealed class RawNode
 
     private Message StorageAppendResp(ulong index, ulong logTerm, ulong term, Snapshot? snapshot) => new()
     {
-        Type = MessageType.MsgStorageAppendResp,
+        Type = MessageType.StorageAppendResponse,
         To = _raft.Id,
         From = LocalIds.LocalAppendThread,
         Term = term,
@@ -451,7 +451,7 @@ public sealed class RawNode
         Message resp = NewStorageApplyResp(committed);
         return new Message
         {
-            Type = MessageType.MsgStorageApply,
+            Type = MessageType.StorageApply,
             To = LocalIds.LocalApplyThread,
             From = r.Id,
             Entries = committed,
@@ -461,7 +461,7 @@ public sealed class RawNode
 
     private Message NewStorageApplyResp(ReadOnlyMemory<Entry> committed) => new()
     {
-        Type = MessageType.MsgStorageApplyResp,
+        Type = MessageType.StorageApplyResponse,
         To = _raft.Id,
         From = LocalIds.LocalApplyThread,
         Entries = committed,
@@ -497,23 +497,23 @@ public sealed class RawNode
     }
 
     /// <summary>Reports that the last message to <paramref name="id"/> could not be delivered.</summary>
-    public void ReportUnreachable(ulong id) => _raft.Step(new Message { Type = MessageType.MsgUnreachable, From = id });
+    public void ReportUnreachable(ulong id) => _raft.Step(new Message { Type = MessageType.Unreachable, From = id });
 
     /// <summary>Reports whether a snapshot sent to <paramref name="id"/> arrived.</summary>
     public void ReportSnapshot(ulong id, SnapshotStatus status) =>
-        _raft.Step(new Message { Type = MessageType.MsgSnapStatus, From = id, Reject = status == SnapshotStatus.Failure });
+        _raft.Step(new Message { Type = MessageType.SnapshotStatus, From = id, Reject = status == SnapshotStatus.Failure });
 
     /// <summary>Asks the leader to hand leadership to <paramref name="transferee"/>.</summary>
-    public void TransferLeader(ulong transferee) => _raft.Step(new Message { Type = MessageType.MsgTransferLeader, From = transferee });
+    public void TransferLeader(ulong transferee) => _raft.Step(new Message { Type = MessageType.TransferLeader, From = transferee });
 
     /// <summary>Makes a follower forget its leader (e.g. when it knows the leader is gone).</summary>
-    public StepResult ForgetLeader() => _raft.Step(new Message { Type = MessageType.MsgForgetLeader });
+    public StepResult ForgetLeader() => _raft.Step(new Message { Type = MessageType.ForgetLeader });
 
     /// <summary>Requests a linearizable read; the answer arrives as a ReadState tagged with <paramref name="requestCtx"/>.</summary>
     public void ReadIndex(ReadOnlyMemory<byte> requestCtx)
     {
-        _proposal[0] = new Entry(0, 0, EntryType.EntryNormal, requestCtx);
-        _raft.Step(new Message { Type = MessageType.MsgReadIndex, Entries = _proposal });
+        _proposal[0] = new Entry(0, 0, EntryType.Normal, requestCtx);
+        _raft.Step(new Message { Type = MessageType.ReadIndex, Entries = _proposal });
         _proposal[0] = default;
     }
 

@@ -49,7 +49,7 @@ public enum StepResult
 
     /// <summary>
     /// Refused: a message claiming to come from this node, of a type only other nodes send
-    /// (appends, heartbeats and their responses, snapshots, vote requests, MsgTimeoutNow,
+    /// (appends, heartbeats and their responses, snapshots, vote requests, <see cref="Protocol.MessageType.TimeoutNow"/>,
     /// read index responses).
     /// </summary>
     RefusedFromSelf,

@@ -1,4 +1,5 @@
 using System.Text;
+using FastRaft.Core;
 using FastRaft.Protocol;
 
 namespace FastRaft.Diagnostics;
@@ -36,10 +37,10 @@ public static partial class Describe
 
     internal static void AppendEntry(StringBuilder sb, in Entry e, EntryFormatter? f)
     {
-        sb.Append(e.Term).Append('/').Append(e.Index).Append(' ').Append(e.Type.ToString());
+        sb.Append(e.Term).Append('/').Append(e.Index).Append(' ').Append(EtcdTypeText.Of(e.Type));
         switch (e.Type)
         {
-            case EntryType.EntryNormal:
+            case EntryType.Normal:
                 if (f is null)
                 {
                     sb.Append(' ');
@@ -50,12 +51,12 @@ public static partial class Describe
                     AppendPayload(sb, f(e.Data));
                 }
                 break;
-            case EntryType.EntryConfChange:
+            case EntryType.ConfChange:
                 AppendPayload(sb, ConfChangeCodec.TryDecodeV1(e.Data.Span, out ConfChange v1, out string? err1)
                     ? ConfChangeText.Format([new ConfChangeSingle(v1.Type, v1.NodeId)])
                     : err1);
                 break;
-            case EntryType.EntryConfChangeV2:
+            case EntryType.ConfChangeV2:
                 AppendPayload(sb, ConfChangeCodec.TryDecodeV2(e.Data.Span, out ConfChangeV2? v2, out string? err2)
                     ? ConfChangeText.Format(v2.Changes)
                     : err2);

@@ -1,4 +1,5 @@
 using System.Text;
+using FastRaft.Core;
 using FastRaft.Protocol;
 
 namespace FastRaft.Diagnostics;
@@ -19,7 +20,7 @@ public static partial class Describe
 
     internal static void AppendMessage(StringBuilder sb, string indent, in Message m, EntryFormatter? f)
     {
-        sb.Append(indent).Append(Target(m.From)).Append("->").Append(Target(m.To)).Append(' ').Append(m.Type.ToString())
+        sb.Append(indent).Append(Target(m.From)).Append("->").Append(Target(m.To)).Append(' ').Append(EtcdTypeText.Of(m.Type))
             .Append(" Term:").Append(m.Term).Append(" Log:").Append(m.LogTerm).Append('/').Append(m.Index);
         if (m.Reject)
         {

@@ -209,15 +209,15 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
 
     /// <summary>Adds <paramref name="nodeId"/> as a voter (or promotes a learner); completes when the change is applied here.</summary>
     public ValueTask<MembershipResult> AddVoterAsync(ulong nodeId) =>
-        ChangeMembershipAsync(new ConfChange(ConfChangeType.ConfChangeAddNode, nodeId));
+        ChangeMembershipAsync(new ConfChange(ConfChangeType.AddNode, nodeId));
 
     /// <summary>Adds <paramref name="nodeId"/> as a learner (a non-voting member that receives the log); completes when the change is applied here.</summary>
     public ValueTask<MembershipResult> AddLearnerAsync(ulong nodeId) =>
-        ChangeMembershipAsync(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, nodeId));
+        ChangeMembershipAsync(new ConfChange(ConfChangeType.AddLearnerNode, nodeId));
 
     /// <summary>Removes <paramref name="nodeId"/> (voter or learner); completes when the change is applied here.</summary>
     public ValueTask<MembershipResult> RemoveMemberAsync(ulong nodeId) =>
-        ChangeMembershipAsync(new ConfChange(ConfChangeType.ConfChangeRemoveNode, nodeId));
+        ChangeMembershipAsync(new ConfChange(ConfChangeType.RemoveNode, nodeId));
 
     /// <summary>
     /// Asks this node (the leader) to hand leadership to <paramref name="target"/>; completes when

@@ -64,9 +64,9 @@ public sealed class ConfChangeV2 : IConfChange
     /// </summary>
     public bool EnterJoint(out bool autoLeave)
     {
-        if (Transition != ConfChangeTransition.ConfChangeTransitionAuto || Changes.Length > 1)
+        if (Transition != ConfChangeTransition.Auto || Changes.Length > 1)
         {
-            autoLeave = Transition is ConfChangeTransition.ConfChangeTransitionAuto or ConfChangeTransition.ConfChangeTransitionJointImplicit;
+            autoLeave = Transition is ConfChangeTransition.Auto or ConfChangeTransition.Implicit;
             return true;
         }
         autoLeave = false;
@@ -76,5 +76,5 @@ public sealed class ConfChangeV2 : IConfChange
     /// <summary>
     /// An empty change (context aside): the instruction to leave a joint configuration (etcd's LeaveJoint).
     /// </summary>
-    public bool LeaveJoint => Transition == ConfChangeTransition.ConfChangeTransitionAuto && Changes.Length == 0;
+    public bool LeaveJoint => Transition == ConfChangeTransition.Auto && Changes.Length == 0;
 }

@@ -65,7 +65,7 @@ public static class ConfChangeCodec
         return n;
     }
 
-    /// <summary>Encodes a v1 configuration change as etcd's protobuf bytes, the payload of an EntryConfChange entry.</summary>
+    /// <summary>Encodes a v1 configuration change as etcd's protobuf bytes, the payload of an <see cref="EntryType.ConfChange"/> entry.</summary>
     public static byte[] Encode(ConfChange cc)
     {
         var buf = new byte[Size(cc)];
@@ -73,7 +73,7 @@ public static class ConfChangeCodec
         return buf;
     }
 
-    /// <summary>Encodes a v2 configuration change as etcd's protobuf bytes, the payload of an EntryConfChangeV2 entry.</summary>
+    /// <summary>Encodes a v2 configuration change as etcd's protobuf bytes, the payload of an <see cref="EntryType.ConfChangeV2"/> entry.</summary>
     public static byte[] Encode(ConfChangeV2 cc)
     {
         var buf = new byte[Size(cc)];

@@ -25,10 +25,10 @@ public static class ConfChangeText
             ConfChangeType type;
             switch (token[0])
             {
-                case 'v': type = ConfChangeType.ConfChangeAddNode; break;
-                case 'l': type = ConfChangeType.ConfChangeAddLearnerNode; break;
-                case 'r': type = ConfChangeType.ConfChangeRemoveNode; break;
-                case 'u': type = ConfChangeType.ConfChangeUpdateNode; break;
+                case 'v': type = ConfChangeType.AddNode; break;
+                case 'l': type = ConfChangeType.AddLearnerNode; break;
+                case 'r': type = ConfChangeType.RemoveNode; break;
+                case 'u': type = ConfChangeType.UpdateNode; break;
                 default: return Fail($"unknown input: {token}", out changes, out error);
             }
             if (!ulong.TryParse(token.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out ulong id))
@@ -58,10 +58,10 @@ public static class ConfChangeText
             }
             sb.Append(changes[i].Type switch
             {
-                ConfChangeType.ConfChangeAddNode => "v",
-                ConfChangeType.ConfChangeAddLearnerNode => "l",
-                ConfChangeType.ConfChangeRemoveNode => "r",
-                ConfChangeType.ConfChangeUpdateNode => "u",
+                ConfChangeType.AddNode => "v",
+                ConfChangeType.AddLearnerNode => "l",
+                ConfChangeType.RemoveNode => "r",
+                ConfChangeType.UpdateNode => "u",
                 _ => "unknown",
             });
             sb.Append(changes[i].NodeId.ToString(CultureInfo.InvariantCulture));

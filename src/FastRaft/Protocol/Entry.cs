@@ -6,10 +6,10 @@ namespace FastRaft.Protocol;
 /// </summary>
 public readonly record struct Entry(ulong Term, ulong Index, EntryType Type, ReadOnlyMemory<byte> Data)
 {
-    /// <summary>An empty <see cref="EntryType.EntryNormal"/> entry at the given term and index.</summary>
+    /// <summary>An empty <see cref="EntryType.Normal"/> entry at the given term and index.</summary>
     /// <param name="term">The term in which the entry was proposed.</param>
     /// <param name="index">The entry's position in the log (the first entry has index 1).</param>
-    public Entry(ulong term, ulong index) : this(term, index, EntryType.EntryNormal, ReadOnlyMemory<byte>.Empty) { }
+    public Entry(ulong term, ulong index) : this(term, index, EntryType.Normal, ReadOnlyMemory<byte>.Empty) { }
 
     /// <summary>The payload length, the unit etcd uses for the uncommitted-size budget.</summary>
     public int PayloadSize => Data.Length;

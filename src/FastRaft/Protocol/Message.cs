@@ -17,29 +17,29 @@ public struct Message
     /// <summary>The sender's term; 0 for local messages that carry no term (proposals, hup, beat).</summary>
     public ulong Term;
 
-    /// <summary>The term of the entry at <see cref="Index"/> (MsgApp), or of the candidate's last entry (votes).</summary>
+    /// <summary>The term of the entry at <see cref="Index"/> (Append), or of the candidate's last entry (votes).</summary>
     public ulong LogTerm;
-    /// <summary>The log index this message is about: the entry before <see cref="Entries"/> (MsgApp), the last matched or rejected index (MsgAppResp), the candidate's last index (votes), the read index (MsgReadIndexResp).</summary>
+    /// <summary>The log index this message is about: the entry before <see cref="Entries"/> (Append), the last matched or rejected index (AppendResponse), the candidate's last index (votes), the read index (ReadIndexResponse).</summary>
     public ulong Index;
-    /// <summary>The entries carried (MsgApp, MsgProp, MsgStorageAppend/Apply); a view valid for the lifetime of the message's source.</summary>
+    /// <summary>The entries carried (Append, Propose, StorageAppend/Apply); a view valid for the lifetime of the message's source.</summary>
     public ReadOnlyMemory<Entry> Entries;
-    /// <summary>The sender's commit index (MsgApp, MsgHeartbeat).</summary>
+    /// <summary>The sender's commit index (Append, Heartbeat).</summary>
     public ulong Commit;
 
-    /// <summary>Used by MsgStorageAppend to carry the vote to persist.</summary>
+    /// <summary>Used by StorageAppend to carry the vote to persist.</summary>
     public ulong Vote;
 
-    /// <summary>Only on MsgSnap and MsgStorageAppend; null otherwise.</summary>
+    /// <summary>Only on Snapshot and StorageAppend; null otherwise.</summary>
     public Snapshot? Snapshot;
     /// <summary>Whether a response refuses the request (append, vote or pre-vote).</summary>
     public bool Reject;
-    /// <summary>On a rejected MsgAppResp: the index the leader should probe next (the follower's guess of where the logs still match; its term is in <see cref="LogTerm"/>).</summary>
+    /// <summary>On a rejected AppendResponse: the index the leader should probe next (the follower's guess of where the logs still match; its term is in <see cref="LogTerm"/>).</summary>
     public ulong RejectHint;
     /// <summary>Opaque bytes carried end to end: the read-index request context, or the campaign type on votes.</summary>
     public ReadOnlyMemory<byte> Context;
 
     /// <summary>
-    /// Only on MsgStorageAppend / MsgStorageApply: the messages to deliver once the local storage
+    /// Only on StorageAppend / StorageApply: the messages to deliver once the local storage
     /// work is done.
     /// </summary>
     public ReadOnlyMemory<Message> Responses;
@@ -58,24 +58,24 @@ public struct Message
     }
 
     /// <summary>Whether the type is a node-local message (not sent on the network).</summary>
-    public static bool IsLocalMsg(MessageType t) => t is MessageType.MsgHup or MessageType.MsgBeat or MessageType.MsgUnreachable
-        or MessageType.MsgSnapStatus or MessageType.MsgCheckQuorum or MessageType.MsgStorageAppend
-        or MessageType.MsgStorageAppendResp or MessageType.MsgStorageApply or MessageType.MsgStorageApplyResp;
+    public static bool IsLocalMsg(MessageType t) => t is MessageType.Hup or MessageType.Beat or MessageType.Unreachable
+        or MessageType.SnapshotStatus or MessageType.CheckQuorum or MessageType.StorageAppend
+        or MessageType.StorageAppendResponse or MessageType.StorageApply or MessageType.StorageApplyResponse;
 
     /// <summary>Whether the type is a response to another message.</summary>
-    public static bool IsResponseMsg(MessageType t) => t is MessageType.MsgAppResp or MessageType.MsgVoteResp
-        or MessageType.MsgHeartbeatResp or MessageType.MsgUnreachable or MessageType.MsgReadIndexResp
-        or MessageType.MsgPreVoteResp or MessageType.MsgStorageAppendResp or MessageType.MsgStorageApplyResp;
+    public static bool IsResponseMsg(MessageType t) => t is MessageType.AppendResponse or MessageType.VoteResponse
+        or MessageType.HeartbeatResponse or MessageType.Unreachable or MessageType.ReadIndexResponse
+        or MessageType.PreVoteResponse or MessageType.StorageAppendResponse or MessageType.StorageApplyResponse;
 
     /// <summary>Whether the type is a message to or from the local storage threads.</summary>
-    public static bool IsLocalStorageMsg(MessageType t) => t is MessageType.MsgStorageAppend or MessageType.MsgStorageAppendResp
-        or MessageType.MsgStorageApply or MessageType.MsgStorageApplyResp;
+    public static bool IsLocalStorageMsg(MessageType t) => t is MessageType.StorageAppend or MessageType.StorageAppendResponse
+        or MessageType.StorageApply or MessageType.StorageApplyResponse;
 
-    /// <summary>The response type for a vote request type (MsgVote → MsgVoteResp, MsgPreVote → MsgPreVoteResp).</summary>
+    /// <summary>The response type for a vote request type (Vote → VoteResponse, PreVote → PreVoteResponse).</summary>
     public static MessageType VoteRespMsgType(MessageType t) => t switch
     {
-        MessageType.MsgVote => MessageType.MsgVoteResp,
-        MessageType.MsgPreVote => MessageType.MsgPreVoteResp,
+        MessageType.Vote => MessageType.VoteResponse,
+        MessageType.PreVote => MessageType.PreVoteResponse,
         _ => throw new ArgumentOutOfRangeException(nameof(t), t, "not a vote message type"),
     };
 }

@@ -1,54 +1,57 @@
 namespace FastRaft.Protocol;
 
-/// <summary>The kinds of Raft messages. Numbering matches etcd's raftpb so traces line up.</summary>
+/// <summary>
+/// The kinds of Raft messages. Numbering matches etcd's raftpb so traces line up;
+/// <see cref="Diagnostics.Describe.EtcdName(MessageType)"/> gives etcd's name (<c>MsgApp</c> for <see cref="Append"/>).
+/// </summary>
 public enum MessageType
 {
     /// <summary>Local: start an election (or a pre-vote when PreVote is on); stepped by Campaign and by the election timer.</summary>
-    MsgHup = 0,
+    Hup = 0,
     /// <summary>Local: tells the leader to send heartbeats to every follower now.</summary>
-    MsgBeat = 1,
+    Beat = 1,
     /// <summary>A proposal: entries to append to the log, sent to the leader (locally or forwarded by a follower).</summary>
-    MsgProp = 2,
+    Propose = 2,
     /// <summary>Leader to follower: entries to append after (<c>Index</c>, <c>LogTerm</c>), with the leader's commit index.</summary>
-    MsgApp = 3,
+    Append = 3,
     /// <summary>Follower to leader: the append was accepted up to <c>Index</c>, or rejected with a hint where the logs diverge.</summary>
-    MsgAppResp = 4,
+    AppendResponse = 4,
     /// <summary>Candidate to peer: a vote request for <c>Term</c>, with the candidate's last log index and term.</summary>
-    MsgVote = 5,
-    /// <summary>Answer to <see cref="MsgVote"/>: granted, or refused when <c>Reject</c> is set.</summary>
-    MsgVoteResp = 6,
+    Vote = 5,
+    /// <summary>Answer to <see cref="Vote"/>: granted, or refused when <c>Reject</c> is set.</summary>
+    VoteResponse = 6,
     /// <summary>Leader to follower: install the snapshot carried in <c>Snapshot</c>.</summary>
-    MsgSnap = 7,
+    Snapshot = 7,
     /// <summary>Leader to follower: a heartbeat carrying the commit index the follower may safely advance to.</summary>
-    MsgHeartbeat = 8,
+    Heartbeat = 8,
     /// <summary>Follower to leader: answer to a heartbeat (also carries the read-index context back).</summary>
-    MsgHeartbeatResp = 9,
+    HeartbeatResponse = 9,
     /// <summary>Local: the application reports that a peer could not be reached (the leader then probes it).</summary>
-    MsgUnreachable = 10,
+    Unreachable = 10,
     /// <summary>Local: the application reports whether sending a snapshot to a peer finished or failed.</summary>
-    MsgSnapStatus = 11,
+    SnapshotStatus = 11,
     /// <summary>Local: the leader checks that a quorum was active in the last election timeout, and steps down if not.</summary>
-    MsgCheckQuorum = 12,
+    CheckQuorum = 12,
     /// <summary>A request to hand leadership to the node named in <c>From</c>.</summary>
-    MsgTransferLeader = 13,
+    TransferLeader = 13,
     /// <summary>Leader to transfer target: campaign now, ignoring the election timeout and leases.</summary>
-    MsgTimeoutNow = 14,
+    TimeoutNow = 14,
     /// <summary>A linearizable read request: asks the leader for the commit index to wait for.</summary>
-    MsgReadIndex = 15,
+    ReadIndex = 15,
     /// <summary>Leader to follower: the index at which a forwarded read may be served.</summary>
-    MsgReadIndexResp = 16,
+    ReadIndexResponse = 16,
     /// <summary>Pre-candidate to peer: would you vote for me in <c>Term</c>? Changes no state on the receiver.</summary>
-    MsgPreVote = 17,
-    /// <summary>Answer to <see cref="MsgPreVote"/>.</summary>
-    MsgPreVoteResp = 18,
+    PreVote = 17,
+    /// <summary>Answer to <see cref="PreVote"/>.</summary>
+    PreVoteResponse = 18,
     /// <summary>With asynchronous storage writes: to the local append thread, the entries, hard state and snapshot to persist.</summary>
-    MsgStorageAppend = 19,
+    StorageAppend = 19,
     /// <summary>With asynchronous storage writes: from the local append thread, the persistence is done.</summary>
-    MsgStorageAppendResp = 20,
+    StorageAppendResponse = 20,
     /// <summary>With asynchronous storage writes: to the local apply thread, the committed entries to apply.</summary>
-    MsgStorageApply = 21,
+    StorageApply = 21,
     /// <summary>With asynchronous storage writes: from the local apply thread, the entries are applied.</summary>
-    MsgStorageApplyResp = 22,
+    StorageApplyResponse = 22,
     /// <summary>Makes a follower forget its leader, so it grants votes without waiting for the election timeout (etcd's ForgetLeader).</summary>
-    MsgForgetLeader = 23,
+    ForgetLeader = 23,
 }

@@ -25,7 +25,7 @@ public sealed partial class InteractionHarness
     {
         int idx = FirstAsNodeIndex(tc, tc.CmdArgs);
         bool v1 = false;
-        ConfChangeTransition transition = ConfChangeTransition.ConfChangeTransitionAuto;
+        ConfChangeTransition transition = ConfChangeTransition.Auto;
         for (int a = 1; a < tc.CmdArgs.Count; a++)
         {
             CmdArg arg = tc.CmdArgs[a];
@@ -39,9 +39,9 @@ public sealed partial class InteractionHarness
                     case "transition":
                         switch (v)
                         {
-                            case "auto": transition = ConfChangeTransition.ConfChangeTransitionAuto; break;
-                            case "implicit": transition = ConfChangeTransition.ConfChangeTransitionJointImplicit; break;
-                            case "explicit": transition = ConfChangeTransition.ConfChangeTransitionJointExplicit; break;
+                            case "auto": transition = ConfChangeTransition.Auto; break;
+                            case "implicit": transition = ConfChangeTransition.Implicit; break;
+                            case "explicit": transition = ConfChangeTransition.Explicit; break;
                             default: return $"unknown transition {v}";
                         }
                         break;
@@ -57,7 +57,7 @@ public sealed partial class InteractionHarness
         IConfChange c;
         if (v1)
         {
-            if (ccs.Length > 1 || transition != ConfChangeTransition.ConfChangeTransitionAuto)
+            if (ccs.Length > 1 || transition != ConfChangeTransition.Auto)
             {
                 return "v1 conf change can only have one operation and no transition";
             }
@@ -204,7 +204,7 @@ public sealed partial class InteractionHarness
         }
         var m = new Message
         {
-            Type = MessageType.MsgSnap,
+            Type = MessageType.Snapshot,
             Term = from.RawNode.BasicStatus().HardState.Term,
             From = (ulong)idxs[0] + 1,
             To = (ulong)idxs[1] + 1,

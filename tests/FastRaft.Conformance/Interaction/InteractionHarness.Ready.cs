@@ -41,8 +41,8 @@ public sealed partial class InteractionHarness
                 }
                 switch (m.Type)
                 {
-                    case MessageType.MsgStorageAppend: n.AppendWork.Add(owned); break;
-                    case MessageType.MsgStorageApply: n.ApplyWork.Add(owned); break;
+                    case MessageType.StorageAppend: n.AppendWork.Add(owned); break;
+                    case MessageType.StorageApply: n.ApplyWork.Add(owned); break;
                     default: throw new InvalidOperationException($"unexpected message type {m.Type}");
                 }
             }
@@ -100,7 +100,7 @@ public sealed partial class InteractionHarness
             ConfState? cs = null;
             switch (ent.Type)
             {
-                case EntryType.EntryConfChange:
+                case EntryType.ConfChange:
                     if (!ConfChangeCodec.TryDecodeV1(ent.Data.Span, out ConfChange cc1, out string? e1))
                     {
                         return e1;
@@ -108,7 +108,7 @@ public sealed partial class InteractionHarness
                     update = cc1.Context;
                     cs = n.RawNode.ApplyConfChange(cc1);
                     break;
-                case EntryType.EntryConfChangeV2:
+                case EntryType.ConfChangeV2:
                     if (!ConfChangeCodec.TryDecodeV2(ent.Data.Span, out ConfChangeV2? cc2, out string? e2))
                     {
                         return e2;
@@ -194,7 +194,7 @@ public sealed partial class InteractionHarness
                         recipients.Add((id, true));
                         break;
                     case "type":
-                        type = Enum.TryParse(v, out MessageType t) ? t : throw new DataDrivenException(tc, $"unknown message type {v}");
+                        type = EtcdTypeText.TryParseMessageType(v, out MessageType t) ? t : throw new DataDrivenException(tc, $"unknown message type {v}");
                         break;
                 }
             }

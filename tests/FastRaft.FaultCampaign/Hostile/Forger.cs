@@ -103,37 +103,37 @@ internal sealed class Forger : IDisposable
         switch (random.Next(7))
         {
             case 0:
-                m.Type = MessageType.MsgHeartbeat;
+                m.Type = MessageType.Heartbeat;
                 m.Commit = index;
                 break;
             case 1:
-                m.Type = MessageType.MsgApp;
+                m.Type = MessageType.Append;
                 m.Index = index - 1;
                 m.LogTerm = term;
                 m.Commit = index;
-                m.Entries = new[] { new Entry(term, index, EntryType.EntryNormal, _junk.AsMemory(0, random.Next(1, 200))) };
+                m.Entries = new[] { new Entry(term, index, EntryType.Normal, _junk.AsMemory(0, random.Next(1, 200))) };
                 break;
             case 2:
-                m.Type = MessageType.MsgTimeoutNow;
+                m.Type = MessageType.TimeoutNow;
                 break;
             case 3:
-                m.Type = random.Next(2) == 0 ? MessageType.MsgVote : MessageType.MsgPreVote;
+                m.Type = random.Next(2) == 0 ? MessageType.Vote : MessageType.PreVote;
                 m.Index = index;
                 m.LogTerm = term;
                 break;
             case 4:
-                m.Type = MessageType.MsgSnap;
+                m.Type = MessageType.Snapshot;
                 var conf = new ConfState { Voters = [from, to] };
                 m.Snapshot = new Snapshot(_junk.AsMemory(0, random.Next(1, _junk.Length)), new SnapshotMetadata(conf, index, term));
                 break;
             case 5:
-                m.Type = MessageType.MsgAppResp;
+                m.Type = MessageType.AppendResponse;
                 m.Index = index;
                 m.Reject = random.Next(2) == 0;
                 m.RejectHint = index;
                 break;
             default:
-                m.Type = MessageType.MsgHeartbeatResp;
+                m.Type = MessageType.HeartbeatResponse;
                 break;
         }
         return m;

@@ -122,12 +122,12 @@ internal static class CodecFixtures
         {
             var data = new byte[payloadSize];
             data.AsSpan().Fill((byte)i);
-            entries[i] = new Entry(7, firstIndex + (ulong)i, EntryType.EntryNormal, data);
+            entries[i] = new Entry(7, firstIndex + (ulong)i, EntryType.Normal, data);
         }
         return entries;
     }
 
-    public static Message App(int entries, int payloadSize = 32) => new(MessageType.MsgApp, 1, 2, 7)
+    public static Message App(int entries, int payloadSize = 32) => new(MessageType.Append, 1, 2, 7)
     {
         LogTerm = 7,
         Index = 99,
@@ -135,11 +135,11 @@ internal static class CodecFixtures
         Entries = Entries(entries, payloadSize),
     };
 
-    public static Message Heartbeat() => new(MessageType.MsgHeartbeat, 1, 2, 7) { Commit = 1234, Context = new byte[] { 1, 2, 3 } };
+    public static Message Heartbeat() => new(MessageType.Heartbeat, 1, 2, 7) { Commit = 1234, Context = new byte[] { 1, 2, 3 } };
 
-    public static Message Vote() => new(MessageType.MsgVote, 3, 1, 8) { LogTerm = 7, Index = 4567 };
+    public static Message Vote() => new(MessageType.Vote, 3, 1, 8) { LogTerm = 7, Index = 4567 };
 
-    public static Message AppResp() => new(MessageType.MsgAppResp, 2, 1, 7) { Index = 163, Reject = true, RejectHint = 120, LogTerm = 6 };
+    public static Message AppResp() => new(MessageType.AppendResponse, 2, 1, 7) { Index = 163, Reject = true, RejectHint = 120, LogTerm = 6 };
 
     public static byte[] Encode(in Message m)
     {

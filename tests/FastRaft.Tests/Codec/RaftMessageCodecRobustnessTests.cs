@@ -42,7 +42,7 @@ public class RaftMessageCodecRobustnessTests
             Assert.Equal(0, offset);
             Assert.Equal(1, entries.Count);
             Assert.Equal(new Entry(9, 9), entries[0]);
-            Assert.Equal(MessageType.MsgHup, m.Type);
+            Assert.Equal(MessageType.Hup, m.Type);
             Assert.True(m.Entries.IsEmpty);
             return false;
         }
@@ -304,7 +304,7 @@ public class RaftMessageCodecRobustnessTests
         var entries = new EntryBuffer();
         int offset = 0;
         Assert.True(RaftMessageCodec.TryRead(both, ref offset, entries, out Message vote, out _));
-        Assert.Equal(MessageType.MsgVote, vote.Type);
+        Assert.Equal(MessageType.Vote, vote.Type);
         Assert.Equal(first.Length, offset);
         Assert.False(RaftMessageCodec.TryRead(both, ref offset, entries, out _, out WireError error));
         Assert.Equal("entry.type: unknown entry type", error.Text);

@@ -22,7 +22,7 @@ public class RaftMessageCodecRoundTripTests
     [Fact]
     public void Heartbeat_encodes_to_the_documented_bytes()
     {
-        var m = new Message(MessageType.MsgHeartbeat, from: 1, to: 2, term: 300) { Commit = 5, Context = new byte[] { 0xAB } };
+        var m = new Message(MessageType.Heartbeat, from: 1, to: 2, term: 300) { Commit = 5, Context = new byte[] { 0xAB } };
         byte[] expected =
         [
             0x9E, // fixarray of 14
@@ -47,19 +47,19 @@ public class RaftMessageCodecRoundTripTests
     [Fact]
     public void A_snapshot_refusal_travels_between_nodes_as_the_one_node_local_type_that_does()
     {
-        var m = new Message(MessageType.MsgSnapStatus, from: 2, to: 1, term: 7) { Index = 120, Reject = true };
-        Assert.True(RaftMessageCodec.IsWireType(MessageType.MsgSnapStatus));
-        Assert.True(Message.IsLocalMsg(MessageType.MsgSnapStatus));
+        var m = new Message(MessageType.SnapshotStatus, from: 2, to: 1, term: 7) { Index = 120, Reject = true };
+        Assert.True(RaftMessageCodec.IsWireType(MessageType.SnapshotStatus));
+        Assert.True(Message.IsLocalMsg(MessageType.SnapshotStatus));
         AssertSameMessage(m, Decode(Encode(m), new EntryBuffer()));
-        Assert.False(RaftMessageCodec.IsWireType(MessageType.MsgUnreachable));
+        Assert.False(RaftMessageCodec.IsWireType(MessageType.Unreachable));
     }
 
     [Fact]
     public void Append_with_an_entry_and_snapshot_encode_to_the_documented_bytes()
     {
-        var m = new Message(MessageType.MsgSnap, from: 1, to: 2, term: 3)
+        var m = new Message(MessageType.Snapshot, from: 1, to: 2, term: 3)
         {
-            Entries = new[] { new Entry(3, 4, EntryType.EntryConfChangeV2, new byte[] { 9 }) },
+            Entries = new[] { new Entry(3, 4, EntryType.ConfChangeV2, new byte[] { 9 }) },
             Snapshot = new Snapshot(new byte[] { 7, 7 }, new SnapshotMetadata(new ConfState { Voters = [1, 2], LearnersNext = [3], AutoLeave = true }, 10, 2)),
         };
         byte[] expected =
@@ -321,7 +321,7 @@ public class RaftMessageCodecRoundTripTests
         var reader = new MessagePackReader(bytes);
         Assert.Equal(14, reader.ReadArrayHeader());
         Assert.Equal(1UL, reader.ReadUInt64());
-        Assert.Equal((int)MessageType.MsgApp, reader.ReadInt32());
+        Assert.Equal((int)MessageType.Append, reader.ReadInt32());
         for (int i = 0; i < 7; i++)
         {
             reader.ReadUInt64(); // to … vote
@@ -376,7 +376,7 @@ public class RaftMessageCodecRoundTripTests
         output.Write<byte>([0xC6, 0, 0, 0, 1, 0xAB, 0xDD, 0, 0, 0, 0, 0xC0]);
 
         Message d = Decode(output.WrittenSpan.ToArray(), new EntryBuffer());
-        AssertSameMessage(new Message(MessageType.MsgHeartbeat, 1, 2, 300) { Commit = 5, Context = new byte[] { 0xAB } }, d);
+        AssertSameMessage(new Message(MessageType.Heartbeat, 1, 2, 300) { Commit = 5, Context = new byte[] { 0xAB } }, d);
     }
 
     [Fact]

@@ -7,10 +7,10 @@ namespace FastRaft.Tests.Diagnostics;
 public class DescribeEntryTests
 {
     private static Entry Normal(ulong term, ulong index, string data) =>
-        new(term, index, EntryType.EntryNormal, Encoding.UTF8.GetBytes(data));
+        new(term, index, EntryType.Normal, Encoding.UTF8.GetBytes(data));
 
-    private static Entry V2(ulong term, ulong index, string changes, ConfChangeTransition transition = ConfChangeTransition.ConfChangeTransitionAuto) =>
-        new(term, index, EntryType.EntryConfChangeV2,
+    private static Entry V2(ulong term, ulong index, string changes, ConfChangeTransition transition = ConfChangeTransition.Auto) =>
+        new(term, index, EntryType.ConfChangeV2,
             ConfChangeCodec.Encode(new ConfChangeV2 { Transition = transition, Changes = ConfChangeText.Parse(changes) }));
 
     [Fact]
@@ -23,7 +23,7 @@ public class DescribeEntryTests
 
     [Fact]
     public void NormalEntryDataIsGoQuoted() =>
-        Assert.Equal("1/2 EntryNormal \"a\\x00\\n\"", Describe.Entry(new Entry(1, 2, EntryType.EntryNormal, new byte[] { (byte)'a', 0, (byte)'\n' })));
+        Assert.Equal("1/2 EntryNormal \"a\\x00\\n\"", Describe.Entry(new Entry(1, 2, EntryType.Normal, new byte[] { (byte)'a', 0, (byte)'\n' })));
 
     [Fact]
     public void FormatterReplacesQuoting()
@@ -43,24 +43,24 @@ public class DescribeEntryTests
     public void ConfChangeV2EntryShowsItsChanges()
     {
         Assert.Equal("1/4 EntryConfChangeV2 r1 v4", Describe.Entry(V2(1, 4, "r1 v4")));
-        Assert.Equal("1/5 EntryConfChangeV2 l2 l3", Describe.Entry(V2(1, 5, "l2 l3", ConfChangeTransition.ConfChangeTransitionJointExplicit)));
+        Assert.Equal("1/5 EntryConfChangeV2 l2 l3", Describe.Entry(V2(1, 5, "l2 l3", ConfChangeTransition.Explicit)));
     }
 
     [Fact]
     public void LeaveJointEntryHasNothingAfterTheType()
     {
         // etcd proposes leave-joint with nil data; an explicitly encoded empty V2 looks the same.
-        Assert.Equal("1/5 EntryConfChangeV2", Describe.Entry(new Entry(1, 5, EntryType.EntryConfChangeV2, ReadOnlyMemory<byte>.Empty)));
+        Assert.Equal("1/5 EntryConfChangeV2", Describe.Entry(new Entry(1, 5, EntryType.ConfChangeV2, ReadOnlyMemory<byte>.Empty)));
         Assert.Equal("1/5 EntryConfChangeV2", Describe.Entry(V2(1, 5, "")));
     }
 
     [Fact]
     public void ConfChangeV1EntryShowsItsSingleChange()
     {
-        var data = ConfChangeCodec.Encode(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 1));
-        Assert.Equal("1/3 EntryConfChange r1", Describe.Entry(new Entry(1, 3, EntryType.EntryConfChange, data)));
-        var add = ConfChangeCodec.Encode(new ConfChange(ConfChangeType.ConfChangeAddNode, 2, Id: 7));
-        Assert.Equal("1/3 EntryConfChange v2", Describe.Entry(new Entry(1, 3, EntryType.EntryConfChange, add)));
+        var data = ConfChangeCodec.Encode(new ConfChange(ConfChangeType.RemoveNode, 1));
+        Assert.Equal("1/3 EntryConfChange r1", Describe.Entry(new Entry(1, 3, EntryType.ConfChange, data)));
+        var add = ConfChangeCodec.Encode(new ConfChange(ConfChangeType.AddNode, 2, Id: 7));
+        Assert.Equal("1/3 EntryConfChange v2", Describe.Entry(new Entry(1, 3, EntryType.ConfChange, add)));
     }
 
     [Fact]
@@ -68,10 +68,10 @@ public class DescribeEntryTests
     {
         Assert.Equal(
             "1/3 EntryConfChange proto: ConfChange: illegal tag 0 (wire type 0)",
-            Describe.Entry(new Entry(1, 3, EntryType.EntryConfChange, new byte[] { 0x00 })));
+            Describe.Entry(new Entry(1, 3, EntryType.ConfChange, new byte[] { 0x00 })));
         Assert.Equal(
             "1/3 EntryConfChangeV2 unexpected EOF",
-            Describe.Entry(new Entry(1, 3, EntryType.EntryConfChangeV2, new byte[] { 0x12, 0x04, 0x08 })));
+            Describe.Entry(new Entry(1, 3, EntryType.ConfChangeV2, new byte[] { 0x12, 0x04, 0x08 })));
     }
 
     [Fact]

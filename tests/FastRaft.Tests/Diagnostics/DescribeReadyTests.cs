@@ -27,15 +27,15 @@ public class DescribeReadyTests
             Entries = new[] { entry },
             Messages = new[]
             {
-                Msg(MessageType.MsgApp, 1, 2, 1) with { LogTerm = 1, Index = 10, Commit = 10, Entries = new[] { entry } },
-                Msg(MessageType.MsgApp, 1, 3, 1) with { LogTerm = 1, Index = 10, Commit = 10, Entries = new[] { entry } },
-                Msg(MessageType.MsgStorageAppend, 1, LocalIds.LocalAppendThread, 0) with
+                Msg(MessageType.Append, 1, 2, 1) with { LogTerm = 1, Index = 10, Commit = 10, Entries = new[] { entry } },
+                Msg(MessageType.Append, 1, 3, 1) with { LogTerm = 1, Index = 10, Commit = 10, Entries = new[] { entry } },
+                Msg(MessageType.StorageAppend, 1, LocalIds.LocalAppendThread, 0) with
                 {
                     Entries = new[] { entry },
                     Responses = new[]
                     {
-                        Msg(MessageType.MsgAppResp, 1, 1, 1) with { Index = 11 },
-                        Msg(MessageType.MsgStorageAppendResp, LocalIds.LocalAppendThread, 1, 1) with { LogTerm = 1, Index = 11 },
+                        Msg(MessageType.AppendResponse, 1, 1, 1) with { Index = 11 },
+                        Msg(MessageType.StorageAppendResponse, LocalIds.LocalAppendThread, 1, 1) with { LogTerm = 1, Index = 11 },
                     },
                 },
             },
@@ -66,7 +66,7 @@ public class DescribeReadyTests
             MustSync = true,
             SoftState = new SoftState(1, NodeRole.Follower),
             HardState = new HardState(1, 0, 0),
-            Messages = new[] { Msg(MessageType.MsgAppResp, 4, 1, 1) with { Index = 3, Reject = true } },
+            Messages = new[] { Msg(MessageType.AppendResponse, 4, 1, 1) with { Index = 3, Reject = true } },
         };
         // HardState{Term:1} alone is not empty.
         Assert.Equal(
@@ -81,11 +81,11 @@ public class DescribeReadyTests
         var rd = new Ready
         {
             HardState = new HardState(1, 1, 4),
-            CommittedEntries = new[] { new Entry(1, 4, EntryType.EntryConfChangeV2, data) },
+            CommittedEntries = new[] { new Entry(1, 4, EntryType.ConfChangeV2, data) },
             Messages = new[]
             {
-                Msg(MessageType.MsgApp, 1, 2, 1) with { LogTerm = 1, Index = 4, Commit = 4 },
-                Msg(MessageType.MsgApp, 1, 3, 1) with { LogTerm = 1, Index = 4, Commit = 4 },
+                Msg(MessageType.Append, 1, 2, 1) with { LogTerm = 1, Index = 4, Commit = 4 },
+                Msg(MessageType.Append, 1, 3, 1) with { LogTerm = 1, Index = 4, Commit = 4 },
             },
         };
         Assert.Equal(
@@ -110,7 +110,7 @@ public class DescribeReadyTests
         {
             HardState = new HardState(1, 0, 4),
             Snapshot = snap,
-            Messages = new[] { Msg(MessageType.MsgAppResp, 2, 1, 1) with { Index = 4 } },
+            Messages = new[] { Msg(MessageType.AppendResponse, 2, 1, 1) with { Index = 4 } },
         };
         Assert.Equal(
             """
@@ -143,7 +143,7 @@ public class DescribeReadyTests
             Entries = new[] { new Entry(2, 4) },
             Snapshot = new Snapshot(ReadOnlyMemory<byte>.Empty, new SnapshotMetadata(new ConfState { Voters = [1] }, 2, 1)),
             CommittedEntries = new[] { new Entry(1, 3) },
-            Messages = new[] { Msg(MessageType.MsgVote, 1, 2, 2) with { LogTerm = 2, Index = 4 } },
+            Messages = new[] { Msg(MessageType.Vote, 1, 2, 2) with { LogTerm = 2, Index = 4 } },
         };
         Assert.Equal(
             """
@@ -167,12 +167,12 @@ public class DescribeReadyTests
     public void FormatterAppliesToEveryEntry()
     {
         EntryFormatter f = d => $"len={d.Length}";
-        var e = new Entry(1, 2, EntryType.EntryNormal, new byte[] { 1, 2 });
+        var e = new Entry(1, 2, EntryType.Normal, new byte[] { 1, 2 });
         var rd = new Ready
         {
             Entries = new[] { e },
             CommittedEntries = new[] { e },
-            Messages = new[] { Msg(MessageType.MsgApp, 1, 2, 1) with { Entries = new[] { e } } },
+            Messages = new[] { Msg(MessageType.Append, 1, 2, 1) with { Entries = new[] { e } } },
         };
         Assert.Equal(
             "Ready MustSync=false:\nEntries:\n1/2 EntryNormal len=2\nCommittedEntries:\n1/2 EntryNormal len=2\nMessages:\n1->2 MsgApp Term:1 Log:0/0 Entries:[1/2 EntryNormal len=2]\n",

@@ -87,11 +87,11 @@ public class AgentRunnerTests
         runner.Start();
         await BlockedAsync(agent, signal, 0);
 
-        leader.Send(new Message(MessageType.MsgHeartbeat, 1, 2, 5));
+        leader.Send(new Message(MessageType.Heartbeat, 1, 2, 5));
         leader.Flush();
 
         await TestHostCluster.Eventually(() => agent.Leader == 1 && agent.Term == 5, "node 2 to follow node 1");
-        await TestHostCluster.Eventually(() => leader.Poll(0) > 0 && leaderSide.Received.Any(m => m.Type == MessageType.MsgHeartbeatResp), "the heartbeat's answer");
+        await TestHostCluster.Eventually(() => leader.Poll(0) > 0 && leaderSide.Received.Any(m => m.Type == MessageType.HeartbeatResponse), "the heartbeat's answer");
         Assert.Equal(0, agent.Counters.Ticks);
         runner.Dispose();
     }
@@ -109,11 +109,11 @@ public class AgentRunnerTests
         await BlockedAsync(agent, signal, 0);
 
         var batch = new InboundBatch();
-        batch.Add(new Message(MessageType.MsgHeartbeat, 1, 2, 5));
+        batch.Add(new Message(MessageType.Heartbeat, 1, 2, 5));
         Assert.True(await Task.Run(() => transport.Sink!.Deliver(batch)));
 
         await TestHostCluster.Eventually(() => agent.Leader == 1 && agent.Term == 5, "node 2 to follow node 1");
-        await TestHostCluster.Eventually(() => transport.Sent.Any(m => m.Type == MessageType.MsgHeartbeatResp), "the heartbeat's answer");
+        await TestHostCluster.Eventually(() => transport.Sent.Any(m => m.Type == MessageType.HeartbeatResponse), "the heartbeat's answer");
         runner.Dispose();
     }
 

@@ -70,9 +70,9 @@ public class HostBehaviourTests
             node.Start();
             await TestHostCluster.Eventually(() => node.IsLeader, "the single voter to lead");
             var batch = new InboundBatch();
-            batch.Add(new Message(MessageType.MsgApp, from: 2, to: 99, term: 50));
-            batch.Add(new Message(MessageType.MsgHup, from: 2, to: 1, term: 0));
-            batch.Add(new Message(MessageType.MsgAppResp, from: 7, to: 1, term: node.Term));
+            batch.Add(new Message(MessageType.Append, from: 2, to: 99, term: 50));
+            batch.Add(new Message(MessageType.Hup, from: 2, to: 1, term: 0));
+            batch.Add(new Message(MessageType.AppendResponse, from: 7, to: 1, term: node.Term));
             Assert.True(transport.Sink!.Deliver(batch));
             transport.Sink.ReportUnreachable(7);
             transport.Sink.ReportSnapshot(7, SnapshotStatus.Failure);

@@ -7,10 +7,10 @@ namespace FastRaft.Tests.Hosting;
 
 public class InMemoryNetworkTests
 {
-    private static Message App(ulong from, ulong to, byte[] payload, ulong index = 5) => new(MessageType.MsgApp, from, to, 1)
+    private static Message App(ulong from, ulong to, byte[] payload, ulong index = 5) => new(MessageType.Append, from, to, 1)
     {
         Index = index,
-        Entries = new[] { new Entry(1, index + 1, EntryType.EntryNormal, payload) },
+        Entries = new[] { new Entry(1, index + 1, EntryType.Normal, payload) },
         Context = new byte[] { 9, 9 },
     };
 
@@ -57,7 +57,7 @@ public class InMemoryNetworkTests
         var net = new InMemoryNetwork();
         (InMemoryTransport a, RecordingSink self, _, _) = Pair(net);
         a.Send(App(1, 7, [1]));
-        a.Send(new Message(MessageType.MsgSnap, 1, 7, 1) { Snapshot = Snapshot.Empty });
+        a.Send(new Message(MessageType.Snapshot, 1, 7, 1) { Snapshot = Snapshot.Empty });
         a.Flush();
 
         Assert.Equal(2, net.Counters.UnknownDestination);
@@ -140,7 +140,7 @@ public class InMemoryNetworkTests
         var net = new InMemoryNetwork();
         (InMemoryTransport a, RecordingSink self, InMemoryTransport b, RecordingSink toB) = Pair(net);
         var snap = new Snapshot(new byte[] { 1 }, new SnapshotMetadata(ConfState.Empty, 10, 2));
-        a.Send(new Message(MessageType.MsgSnap, 1, 2, 2) { Snapshot = snap });
+        a.Send(new Message(MessageType.Snapshot, 1, 2, 2) { Snapshot = snap });
         a.Flush();
         Assert.Empty(self.SnapshotReports); // not taken yet
         b.Poll(0);
@@ -148,7 +148,7 @@ public class InMemoryNetworkTests
         Assert.Equal([(2UL, SnapshotStatus.Finish)], self.SnapshotReports);
 
         toB.Accept = false;
-        a.Send(new Message(MessageType.MsgSnap, 1, 2, 2) { Snapshot = snap });
+        a.Send(new Message(MessageType.Snapshot, 1, 2, 2) { Snapshot = snap });
         a.Flush();
         b.Poll(0);
         Assert.Equal((2UL, SnapshotStatus.Failure), self.SnapshotReports[^1]);
@@ -232,7 +232,7 @@ public class InMemoryNetworkTests
         (InMemoryTransport a, RecordingSink self, InMemoryTransport b, RecordingSink toB) = Pair(net);
         a.Send(App(1, 2, [1], index: 1));
         a.Flush();
-        a.Send(new Message(MessageType.MsgSnap, 1, 2, 2) { Snapshot = Snapshot.Empty });
+        a.Send(new Message(MessageType.Snapshot, 1, 2, 2) { Snapshot = Snapshot.Empty });
         a.Flush(); // b has not polled: its inbox is full
 
         Assert.Equal(1, net.Counters.Refused);
@@ -247,7 +247,7 @@ public class InMemoryNetworkTests
     {
         var net = new InMemoryNetwork();
         (InMemoryTransport a, RecordingSink self, InMemoryTransport b, RecordingSink toB) = Pair(net);
-        a.Send(new Message(MessageType.MsgSnap, 1, 2, 2) { Snapshot = Snapshot.Empty });
+        a.Send(new Message(MessageType.Snapshot, 1, 2, 2) { Snapshot = Snapshot.Empty });
         a.Flush();
         b.Dispose();
 

@@ -25,7 +25,7 @@ public class InboundRefusalTests
         InitialMembers = [1, 2, 3],
     };
 
-    private static Message SnapshotFrom(ulong from, ulong term, ulong index, byte[] data, ConfState? cs = null) => new(MessageType.MsgSnap, from, 2, term)
+    private static Message SnapshotFrom(ulong from, ulong term, ulong index, byte[] data, ConfState? cs = null) => new(MessageType.Snapshot, from, 2, term)
     {
         Snapshot = new Snapshot(data, new SnapshotMetadata(cs ?? new ConfState { Voters = [1, 2, 3] }, index, term)),
     };
@@ -46,7 +46,7 @@ public class InboundRefusalTests
         var entries = new Entry[ids.Length];
         for (int i = 0; i < ids.Length; i++)
         {
-            entries[i] = new Entry(1, (ulong)i + 1, EntryType.EntryNormal, RecordingStateMachine.Payload(ids[i]));
+            entries[i] = new Entry(1, (ulong)i + 1, EntryType.Normal, RecordingStateMachine.Payload(ids[i]));
         }
         sm.Apply(entries, new ulong[ids.Length]);
         using var stream = new MemoryStream();
@@ -73,7 +73,7 @@ public class InboundRefusalTests
 
             Deliver(transport, SnapshotFrom(1, term: 5, index: 100, Junk));
 
-            Message status = await transport.NextAsync(MessageType.MsgSnapStatus);
+            Message status = await transport.NextAsync(MessageType.SnapshotStatus);
             Assert.Equal((1UL, 2UL, 5UL, 100UL, true), (status.To, status.From, status.Term, status.Index, status.Reject));
             Assert.Equal(1, node.Counters.SnapshotsRefused);
             Assert.Equal(0, node.Counters.SnapshotsRestored);
@@ -113,13 +113,13 @@ public class InboundRefusalTests
         var state = StateOf(new RecordingStateMachine(), 1);
         Deliver(
             transport,
-            new Message(MessageType.MsgHeartbeat, 1, 2, 5) { Commit = 1_000 },
-            new Message(MessageType.MsgApp, 1, 2, ulong.MaxValue) { Index = 3, LogTerm = 1 },
+            new Message(MessageType.Heartbeat, 1, 2, 5) { Commit = 1_000 },
+            new Message(MessageType.Append, 1, 2, ulong.MaxValue) { Index = 3, LogTerm = 1 },
             SnapshotFrom(1, term: 5, index: 100, state, new ConfState { Learners = [1, 2, 3] }),
-            new Message(MessageType.MsgHeartbeat, 2, 2, 5),
-            new Message(MessageType.MsgSnapStatus, 3, 2, 5) { Reject = true });
+            new Message(MessageType.Heartbeat, 2, 2, 5),
+            new Message(MessageType.SnapshotStatus, 3, 2, 5) { Reject = true });
 
-        Message status = await transport.NextAsync(MessageType.MsgSnapStatus);
+        Message status = await transport.NextAsync(MessageType.SnapshotStatus);
         Assert.Equal((1UL, true), (status.To, status.Reject));
         await TestHostCluster.Eventually(() => node.Counters.MessagesReceived == 4 && node.Counters.MessagesDropped == 1, "the batch to be stepped");
         RaftNodeCounters counters = node.Counters;
@@ -134,7 +134,7 @@ public class InboundRefusalTests
         Assert.Equal(0UL, StoredSnapshotIndex(storage));
 
         // An honest leader is followed as before.
-        Deliver(transport, new Message(MessageType.MsgHeartbeat, 1, 2, 5) { Commit = 3 });
+        Deliver(transport, new Message(MessageType.Heartbeat, 1, 2, 5) { Commit = 3 });
         await TestHostCluster.Eventually(() => node.Leader == 1 && node.Term == 5, "the follower to take the leader");
         Assert.Equal(3, node.Counters.MessagesRefused.Total);
         Assert.Null(node.Fault);

@@ -5,7 +5,7 @@ namespace FastRaft.Tests.Log;
 
 public class EntryRingTests
 {
-    private static Entry E(ulong term, ulong index) => new(term, index, EntryType.EntryNormal, new byte[] { (byte)index, (byte)term });
+    private static Entry E(ulong term, ulong index) => new(term, index, EntryType.Normal, new byte[] { (byte)index, (byte)term });
 
     private static void Append(EntryRing ring, PayloadArena arena, ulong term, ulong first, int n)
     {

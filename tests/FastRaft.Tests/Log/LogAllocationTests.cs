@@ -25,7 +25,7 @@ public class LogAllocationTests
             {
                 for (int j = 0; j < batch.Length; j++)
                 {
-                    batch[j] = new Entry(1, next + (ulong)j, EntryType.EntryNormal, payload);
+                    batch[j] = new Entry(1, next + (ulong)j, EntryType.Normal, payload);
                 }
                 u.TruncateAndAppend(batch);
                 // Handed out as a Ready would: the ring keeps the slots for two epochs.
@@ -64,7 +64,7 @@ public class LogAllocationTests
             {
                 for (int j = 0; j < batch.Length; j++)
                 {
-                    batch[j] = new Entry(1, next + (ulong)j, EntryType.EntryNormal, payload);
+                    batch[j] = new Entry(1, next + (ulong)j, EntryType.Normal, payload);
                 }
                 ulong last = log.Append(batch);
                 next = last + 1;

@@ -32,7 +32,7 @@ internal static class LogFixtures
     }
 
     public static Entry WithData(ulong term, ulong index, string data) =>
-        new(term, index, EntryType.EntryNormal, System.Text.Encoding.UTF8.GetBytes(data));
+        new(term, index, EntryType.Normal, System.Text.Encoding.UTF8.GetBytes(data));
 
     public static Snapshot Snap(ulong index, ulong term, ConfState? cs = null, byte[]? data = null) =>
         new(data ?? ReadOnlyMemory<byte>.Empty, new SnapshotMetadata(cs ?? ConfState.Empty, index, term));

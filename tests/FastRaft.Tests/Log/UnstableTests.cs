@@ -291,7 +291,7 @@ public class UnstableTests
         var u = new Unstable(RaftLogger.Null, 1);
         byte[] buffer = "hello"u8.ToArray();
 
-        u.TruncateAndAppend([new Entry(1, 1, EntryType.EntryNormal, buffer), new Entry(1, 2)]);
+        u.TruncateAndAppend([new Entry(1, 1, EntryType.Normal, buffer), new Entry(1, 2)]);
         buffer[0] = (byte)'j';
 
         Assert.Equal("hello", Text(u.Entries[0].Data));

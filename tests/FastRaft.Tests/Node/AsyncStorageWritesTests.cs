@@ -84,7 +84,7 @@ public class AsyncStorageWritesTests
                         ApplyWork[id].Enqueue(OwnLocal(m));
                         break;
                     default:
-                        if (m.Type is MessageType.MsgAppResp or MessageType.MsgVoteResp or MessageType.MsgPreVoteResp)
+                        if (m.Type is MessageType.AppendResponse or MessageType.VoteResponse or MessageType.PreVoteResponse)
                         {
                             EarlyResponses++;
                         }
@@ -131,12 +131,12 @@ public class AsyncStorageWritesTests
             foreach (Entry e in m.Entries.Span)
             {
                 Assert.True(e.Index <= Storages[id].LastIndex(), $"node {id} asked to apply {e.Index} before it was durable");
-                if (e.Type == EntryType.EntryConfChange)
+                if (e.Type == EntryType.ConfChange)
                 {
                     Assert.True(ConfChangeCodec.TryDecodeV1(e.Data.Span, out ConfChange cc, out _));
                     n.ApplyConfChange(cc);
                 }
-                else if (e.Type == EntryType.EntryConfChangeV2)
+                else if (e.Type == EntryType.ConfChangeV2)
                 {
                     Assert.True(ConfChangeCodec.TryDecodeV2(e.Data.Span, out ConfChangeV2? cc, out _));
                     n.ApplyConfChange(cc!);

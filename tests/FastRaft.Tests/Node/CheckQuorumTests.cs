@@ -61,7 +61,7 @@ public class CheckQuorumTests
         var c = new TestCluster(1, cfg => cfg with { CheckQuorum = true });
         c.Elect(1);
         c.Tick(1, 9);
-        Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddNode, 2)));
+        Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.AddNode, 2)));
         c.Stabilize();
         Assert.True(c.Nodes[1].Status().Config.Voters.Contains(2));
 

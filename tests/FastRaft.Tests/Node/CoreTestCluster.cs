@@ -75,12 +75,12 @@ internal sealed class CoreTestCluster : ITestCluster
         foreach (Entry e in rd.CommittedEntries.Span)
         {
             TestCluster.ListFor(Applied, id).Add(e with { Data = e.Data.ToArray() });
-            if (e.Type == EntryType.EntryConfChange)
+            if (e.Type == EntryType.ConfChange)
             {
                 Assert.True(ConfChangeCodec.TryDecodeV1(e.Data.Span, out ConfChange cc, out _));
                 n.ApplyConfChange(cc);
             }
-            else if (e.Type == EntryType.EntryConfChangeV2)
+            else if (e.Type == EntryType.ConfChangeV2)
             {
                 Assert.True(ConfChangeCodec.TryDecodeV2(e.Data.Span, out ConfChangeV2? cc, out _));
                 n.ApplyConfChange(cc);

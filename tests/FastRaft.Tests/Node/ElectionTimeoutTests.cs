@@ -32,7 +32,7 @@ public class ElectionTimeoutTests
         {
             if (role == NodeRole.Follower)
             {
-                n.Step(new Message { Type = MessageType.MsgHeartbeat, From = 2, To = 1, Term = c.Term(1) + 1 });
+                n.Step(new Message { Type = MessageType.Heartbeat, From = 2, To = 1, Term = c.Term(1) + 1 });
             }
             else
             {

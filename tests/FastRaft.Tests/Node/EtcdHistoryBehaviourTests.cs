@@ -27,15 +27,15 @@ public class EtcdHistoryBehaviourTests
             Assert.Equal(StepResult.Ok, leader.Propose(Payload));
             c.ProcessReady(1);
         }
-        List<Message> toTwo = c.Take(m => m.To == 2 && m.Type == MessageType.MsgApp);
+        List<Message> toTwo = c.Take(m => m.To == 2 && m.Type == MessageType.Append);
         // Exactly one probe went out; the other four proposals waited for the answer.
         Assert.Single(toTwo);
         Assert.True(leader.Status().Progress![2].MsgAppFlowPaused);
 
         // A heartbeat response resumes sending (one more probe).
-        leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 2, To = 1, Term = leader.BasicStatus().HardState.Term });
+        leader.Step(new Message { Type = MessageType.HeartbeatResponse, From = 2, To = 1, Term = leader.BasicStatus().HardState.Term });
         c.ProcessReady(1);
-        Assert.Single(c.Take(m => m.To == 2 && m.Type == MessageType.MsgApp));
+        Assert.Single(c.Take(m => m.To == 2 && m.Type == MessageType.Append));
     }
 
     [Fact]
@@ -61,9 +61,9 @@ public class EtcdHistoryBehaviourTests
         // has what 3 needs, so a snapshot goes out.
         c.InFlight.Clear();
         leader.ReportUnreachable(3);
-        leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 3, To = 1, Term = leader.BasicStatus().HardState.Term });
+        leader.Step(new Message { Type = MessageType.HeartbeatResponse, From = 3, To = 1, Term = leader.BasicStatus().HardState.Term });
         c.ProcessReady(1);
-        List<Message> snaps = c.Take(m => m.To == 3 && m.Type == MessageType.MsgSnap);
+        List<Message> snaps = c.Take(m => m.To == 3 && m.Type == MessageType.Snapshot);
         Assert.Single(snaps);
         Assert.Equal(FastRaft.Core.Tracker.ProgressState.Snapshot, leader.Status().Progress![3].State);
 
@@ -71,15 +71,15 @@ public class EtcdHistoryBehaviourTests
         for (int i = 0; i < 3; i++)
         {
             leader.Propose(Payload);
-            leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 3, To = 1, Term = leader.BasicStatus().HardState.Term });
+            leader.Step(new Message { Type = MessageType.HeartbeatResponse, From = 3, To = 1, Term = leader.BasicStatus().HardState.Term });
             c.Tick(1);
         }
-        Assert.Empty(c.Take(m => m.To == 3 && m.Type is MessageType.MsgSnap or MessageType.MsgApp));
+        Assert.Empty(c.Take(m => m.To == 3 && m.Type is MessageType.Snapshot or MessageType.Append));
 
         // A failed snapshot is reported: the leader probes, but waits for a heartbeat response first.
         leader.ReportSnapshot(3, SnapshotStatus.Failure);
         c.ProcessReady(1);
-        Assert.Empty(c.Take(m => m.To == 3 && m.Type is MessageType.MsgSnap or MessageType.MsgApp));
+        Assert.Empty(c.Take(m => m.To == 3 && m.Type is MessageType.Snapshot or MessageType.Append));
         Assert.True(leader.Status().Progress![3].MsgAppFlowPaused);
     }
 
@@ -100,9 +100,9 @@ public class EtcdHistoryBehaviourTests
         c.InFlight.Clear();
         leader.ReportUnreachable(3);
         ulong term = leader.BasicStatus().HardState.Term;
-        leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 3, To = 1, Term = term });
+        leader.Step(new Message { Type = MessageType.HeartbeatResponse, From = 3, To = 1, Term = term });
         c.ProcessReady(1);
-        Assert.Single(c.Take(m => m.To == 3 && m.Type == MessageType.MsgSnap));
+        Assert.Single(c.Take(m => m.To == 3 && m.Type == MessageType.Snapshot));
 
         // The snapshot is lost and never reported: nine ticks later the leader still waits...
         for (int i = 0; i < 9; i++)
@@ -115,9 +115,9 @@ public class EtcdHistoryBehaviourTests
         Assert.Equal(FastRaft.Core.Tracker.ProgressState.Probe, leader.Status().Progress![3].State);
         c.ProcessReady(1);
         c.InFlight.Clear();
-        leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 3, To = 1, Term = term });
+        leader.Step(new Message { Type = MessageType.HeartbeatResponse, From = 3, To = 1, Term = term });
         c.ProcessReady(1);
-        Assert.Single(c.Take(m => m.To == 3 && m.Type == MessageType.MsgSnap));
+        Assert.Single(c.Take(m => m.To == 3 && m.Type == MessageType.Snapshot));
     }
 
     // 2. Proposals without a leader.
@@ -176,7 +176,7 @@ public class EtcdHistoryBehaviourTests
     {
         var c = new TestCluster(3);
         c.Elect(1);
-        StepResult r = c.Nodes[1].Step(new Message { Type = MessageType.MsgAppResp, From = 9, To = 1, Term = c.Nodes[1].BasicStatus().HardState.Term, Index = 5 });
+        StepResult r = c.Nodes[1].Step(new Message { Type = MessageType.AppendResponse, From = 9, To = 1, Term = c.Nodes[1].BasicStatus().HardState.Term, Index = 5 });
         Assert.Equal(StepResult.StepPeerNotFound, r);
         Assert.Equal("raft: cannot step as peer not found", r.ErrorText());
     }
@@ -190,11 +190,11 @@ public class EtcdHistoryBehaviourTests
 
         // The application checks membership, then the peer is removed before the step.
         Assert.True(leader.Status().Config.Voters.Contains(3));
-        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 3)));
+        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.RemoveNode, 3)));
         c.Stabilize();
         Assert.False(leader.Status().Config.Voters.Contains(3));
 
-        foreach (MessageType t in new[] { MessageType.MsgAppResp, MessageType.MsgHeartbeatResp, MessageType.MsgVoteResp })
+        foreach (MessageType t in new[] { MessageType.AppendResponse, MessageType.HeartbeatResponse, MessageType.VoteResponse })
         {
             StepResult r = leader.Step(new Message { Type = t, From = 3, To = 1, Term = leader.BasicStatus().HardState.Term, Index = 100 });
             Assert.Equal(StepResult.StepPeerNotFound, r);
@@ -226,14 +226,14 @@ public class EtcdHistoryBehaviourTests
         {
             unstable[i] = new Entry(1, (ulong)i + 51);
         }
-        Assert.Equal(StepResult.Ok, node.Step(new Message { Type = MessageType.MsgApp, From = 1, To = 2, Term = 1, Index = 50, LogTerm = 1, Commit = 50, Entries = unstable }));
+        Assert.Equal(StepResult.Ok, node.Step(new Message { Type = MessageType.Append, From = 1, To = 2, Term = 1, Index = 50, LogTerm = 1, Commit = 50, Entries = unstable }));
 
         // A snapshot at 100 is restored into the unstable log but not yet persisted.
         var snap = new Snapshot("state"u8.ToArray(), new SnapshotMetadata(new ConfState { Voters = [1, 2] }, 100, 1));
-        Assert.Equal(StepResult.Ok, node.Step(new Message { Type = MessageType.MsgSnap, From = 1, To = 2, Term = 1, Snapshot = snap }));
+        Assert.Equal(StepResult.Ok, node.Step(new Message { Type = MessageType.Snapshot, From = 1, To = 2, Term = 1, Snapshot = snap }));
 
         // The stale append at 60 asks about an index the log no longer has.
-        Assert.Equal(StepResult.Ok, node.Step(new Message { Type = MessageType.MsgApp, From = 1, To = 2, Term = 1, Index = 60, LogTerm = 1, Commit = 60, Entries = new[] { new Entry(1, 61) } }));
+        Assert.Equal(StepResult.Ok, node.Step(new Message { Type = MessageType.Append, From = 1, To = 2, Term = 1, Index = 60, LogTerm = 1, Commit = 60, Entries = new[] { new Entry(1, 61) } }));
 
         Ready rd = node.Ready();
         Assert.NotNull(rd.Snapshot);
@@ -241,7 +241,7 @@ public class EtcdHistoryBehaviourTests
         // Answers: first the acceptance of 51..60, then the restore, then the stale append
         // answered with the commit index (100).
         Message last = rd.Messages.Span[^1];
-        Assert.Equal(MessageType.MsgAppResp, last.Type);
+        Assert.Equal(MessageType.AppendResponse, last.Type);
         Assert.Equal(100UL, last.Index);
         Assert.False(last.Reject);
         node.Advance();

@@ -15,10 +15,10 @@ public class FlowControlTests
     private static readonly byte[] Payload = new byte[100];
 
     /// <summary>The wire size of one of this test's entries (term 1, index below 128).</summary>
-    private static readonly ulong EntrySize = new Entry(1, 10, EntryType.EntryNormal, Payload).Size;
+    private static readonly ulong EntrySize = new Entry(1, 10, EntryType.Normal, Payload).Size;
 
     private static List<Message> TakeAppendsWithEntries(TestCluster c, ulong to) =>
-        c.Take(m => m.Type == MessageType.MsgApp && m.To == to && !m.Entries.IsEmpty);
+        c.Take(m => m.Type == MessageType.Append && m.To == to && !m.Entries.IsEmpty);
 
     private static Progress ProgressOf(RawNode leader, ulong id) => leader.Status().Progress![id];
 
@@ -38,7 +38,7 @@ public class FlowControlTests
         c.Tick(1);
         c.Stabilize(m =>
         {
-            if (m.Type == MessageType.MsgApp && m.To == 3 && !m.Entries.IsEmpty)
+            if (m.Type == MessageType.Append && m.To == 3 && !m.Entries.IsEmpty)
             {
                 appends.Add(m.Entries.Length);
             }
@@ -76,7 +76,7 @@ public class FlowControlTests
         // Node 2 acknowledges the first append: one slot frees, and the backlog goes out at once.
         c.Nodes[2].Step(held[0]);
         c.ProcessReady(2);
-        Assert.Equal(1, c.Deliver(m => m.To == 1 && m.From == 2 && m.Type == MessageType.MsgAppResp));
+        Assert.Equal(1, c.Deliver(m => m.To == 1 && m.From == 2 && m.Type == MessageType.AppendResponse));
         c.ProcessReady(1);
         Message next = Assert.Single(TakeAppendsWithEntries(c, 2));
         Assert.Equal(held[2].Entries.Span[^1].Index + 1, next.Entries.Span[0].Index);
@@ -101,9 +101,9 @@ public class FlowControlTests
         ulong term = c.Term(1);
         for (int i = 0; i < 3; i++)
         {
-            leader.Step(new Message { Type = MessageType.MsgHeartbeatResp, From = 2, To = 1, Term = term });
+            leader.Step(new Message { Type = MessageType.HeartbeatResponse, From = 2, To = 1, Term = term });
             c.ProcessReady(1);
-            Message m = Assert.Single(c.Take(x => x.To == 2 && x.Type == MessageType.MsgApp));
+            Message m = Assert.Single(c.Take(x => x.To == 2 && x.Type == MessageType.Append));
             Assert.True(m.Entries.IsEmpty);
             Assert.True(ProgressOf(leader, 2).IsPaused());
         }
@@ -137,7 +137,7 @@ public class FlowControlTests
         // which fills the byte budget again.
         c.Nodes[2].Step(held[0]);
         c.ProcessReady(2);
-        c.Deliver(m => m.To == 1 && m.From == 2 && m.Type == MessageType.MsgAppResp);
+        c.Deliver(m => m.To == 1 && m.From == 2 && m.Type == MessageType.AppendResponse);
         c.ProcessReady(1);
         Message next = Assert.Single(TakeAppendsWithEntries(c, 2));
         Assert.Equal(2, next.Entries.Length);
@@ -152,7 +152,7 @@ public class FlowControlTests
         c.Nodes[2].Step(held[2]);
         c.Nodes[2].Step(last);
         c.ProcessReady(2);
-        c.Deliver(m => m.To == 1 && m.From == 2 && m.Type == MessageType.MsgAppResp);
+        c.Deliver(m => m.To == 1 && m.From == 2 && m.Type == MessageType.AppendResponse);
         pr = ProgressOf(leader, 2);
         Assert.False(pr.IsPaused());
         Assert.Equal(0, pr.Inflights.Count);

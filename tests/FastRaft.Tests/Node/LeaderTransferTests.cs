@@ -34,7 +34,7 @@ public class LeaderTransferTests
         c.Nodes[1].TransferLeader(2);
         Assert.Equal(2UL, c.Nodes[1].BasicStatus().LeadTransferee);
         c.ProcessReady(1);
-        Assert.Single(c.InFlight, m => m.Type == MessageType.MsgTimeoutNow && m.To == 2);
+        Assert.Single(c.InFlight, m => m.Type == MessageType.TimeoutNow && m.To == 2);
 
         c.Stabilize();
         AssertLeader(c, 2);
@@ -78,7 +78,7 @@ public class LeaderTransferTests
         ulong term = c.Term(1);
         c.Nodes[1].TransferLeader(2);
         c.ProcessReady(1);
-        Assert.Equal(1, c.Deliver(m => m.Type == MessageType.MsgTimeoutNow));
+        Assert.Equal(1, c.Deliver(m => m.Type == MessageType.TimeoutNow));
         Assert.Equal(NodeRole.Candidate, c.State(2));
         Assert.Equal(term + 1, c.Term(2));
         c.Stabilize();
@@ -97,14 +97,14 @@ public class LeaderTransferTests
 
         leader.TransferLeader(3);
         c.ProcessReady(1);
-        Assert.DoesNotContain(c.InFlight, m => m.Type == MessageType.MsgTimeoutNow);
-        Assert.Contains(c.InFlight, m => m.Type == MessageType.MsgApp && m.To == 3);
+        Assert.DoesNotContain(c.InFlight, m => m.Type == MessageType.TimeoutNow);
+        Assert.Contains(c.InFlight, m => m.Type == MessageType.Append && m.To == 3);
         Assert.Equal(3UL, leader.BasicStatus().LeadTransferee);
 
         var order = new List<MessageType>();
         c.Stabilize(m =>
         {
-            if (m.To == 3 && m.Type is MessageType.MsgApp or MessageType.MsgTimeoutNow)
+            if (m.To == 3 && m.Type is MessageType.Append or MessageType.TimeoutNow)
             {
                 order.Add(m.Type);
             }
@@ -112,8 +112,8 @@ public class LeaderTransferTests
         });
         AssertLeader(c, 3);
         // The timeout only went out once the appends had caught node 3 up.
-        Assert.Single(order, MessageType.MsgTimeoutNow);
-        Assert.True(order.IndexOf(MessageType.MsgApp) < order.IndexOf(MessageType.MsgTimeoutNow));
+        Assert.Single(order, MessageType.TimeoutNow);
+        Assert.True(order.IndexOf(MessageType.Append) < order.IndexOf(MessageType.TimeoutNow));
         Assert.True(c.Nodes[3].LastIndex > last);
         Assert.Equal(3, c.AppliedOf(3).FindAll(e => e.Data.Span.SequenceEqual(Payload)).Count);
     }
@@ -166,7 +166,7 @@ public class LeaderTransferTests
         ulong last = leader.LastIndex;
 
         Assert.Equal(StepResult.ProposalDroppedLeaderTransferring, leader.Propose(Payload));
-        Assert.Equal(StepResult.ProposalDroppedLeaderTransferring, leader.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, 4)));
+        Assert.Equal(StepResult.ProposalDroppedLeaderTransferring, leader.ProposeConfChange(new ConfChange(ConfChangeType.AddLearnerNode, 4)));
         // A follower forwards its proposal; the leader drops it all the same.
         Assert.Equal(StepResult.Ok, c.Nodes[2].Propose(Payload));
         c.Stabilize(CutThree);
@@ -191,7 +191,7 @@ public class LeaderTransferTests
             leader.TransferLeader(target);
             Assert.Equal(0UL, leader.BasicStatus().LeadTransferee);
             c.ProcessReady(1);
-            Assert.DoesNotContain(c.InFlight, m => m.Type == MessageType.MsgTimeoutNow);
+            Assert.DoesNotContain(c.InFlight, m => m.Type == MessageType.TimeoutNow);
             Assert.Equal(StepResult.Ok, leader.Propose(Payload));
             c.Stabilize();
         }
@@ -204,14 +204,14 @@ public class LeaderTransferTests
         var c = new TestCluster(3);
         c.Elect(1);
         RawNode leader = c.Nodes[1];
-        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, 4)));
+        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.AddLearnerNode, 4)));
         c.Stabilize();
         Assert.True(leader.Status().Config.Learners.Contains(4));
 
         leader.TransferLeader(4);
         Assert.Equal(0UL, leader.BasicStatus().LeadTransferee);
         c.ProcessReady(1);
-        Assert.DoesNotContain(c.InFlight, m => m.Type == MessageType.MsgTimeoutNow);
+        Assert.DoesNotContain(c.InFlight, m => m.Type == MessageType.TimeoutNow);
         Assert.Equal(StepResult.Ok, leader.Propose(Payload));
     }
 
@@ -253,11 +253,11 @@ public class LeaderTransferTests
         c.Elect(1);
         RawNode leader = c.Nodes[1];
         leader.TransferLeader(3);
-        c.Stabilize(TestClusterExtensions.Dropping(MessageType.MsgTimeoutNow));
+        c.Stabilize(TestClusterExtensions.Dropping(MessageType.TimeoutNow));
         Assert.Equal(3UL, leader.BasicStatus().LeadTransferee);
 
         // As when the removal commits and applies (proposing it is refused during a transfer).
-        leader.ApplyConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 3));
+        leader.ApplyConfChange(new ConfChange(ConfChangeType.RemoveNode, 3));
         Assert.Equal(0UL, leader.BasicStatus().LeadTransferee);
         Assert.Equal(NodeRole.Leader, c.State(1));
     }
@@ -269,11 +269,11 @@ public class LeaderTransferTests
         c.Elect(1);
         RawNode leader = c.Nodes[1];
         leader.TransferLeader(3);
-        c.Stabilize(TestClusterExtensions.Dropping(MessageType.MsgTimeoutNow));
+        c.Stabilize(TestClusterExtensions.Dropping(MessageType.TimeoutNow));
 
         leader.ApplyConfChange(new ConfChangeV2
         {
-            Changes = [new ConfChangeSingle(ConfChangeType.ConfChangeRemoveNode, 3), new ConfChangeSingle(ConfChangeType.ConfChangeAddLearnerNode, 3)],
+            Changes = [new ConfChangeSingle(ConfChangeType.RemoveNode, 3), new ConfChangeSingle(ConfChangeType.AddLearnerNode, 3)],
         });
         leader.ApplyConfChange(new ConfChangeV2());
         Assert.Equal(0UL, leader.BasicStatus().LeadTransferee);

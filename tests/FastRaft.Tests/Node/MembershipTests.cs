@@ -23,7 +23,7 @@ public class MembershipTests
     }
 
     private static bool IsLeaveJoint(Entry e) =>
-        e.Type == EntryType.EntryConfChangeV2
+        e.Type == EntryType.ConfChangeV2
         && ConfChangeCodec.TryDecodeV2(e.Data.Span, out ConfChangeV2? cc, out _)
         && cc is not null && cc.LeaveJoint;
 
@@ -37,7 +37,7 @@ public class MembershipTests
         RawNode n3 = c.Nodes[3];
         c.ProposeMany(1, 2, Payload);
 
-        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, 3)));
+        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.AddLearnerNode, 3)));
         c.Stabilize();
         foreach (RawNode n in c.Nodes.Values)
         {
@@ -59,14 +59,14 @@ public class MembershipTests
         ulong term = c.Term(3);
         c.Tick(3, 30, TestClusterExtensions.Isolating(3));
         n3.Campaign();
-        n3.Step(new Message { Type = MessageType.MsgTimeoutNow, From = 1, To = 3, Term = term });
+        n3.Step(new Message { Type = MessageType.TimeoutNow, From = 1, To = 3, Term = term });
         c.Stabilize();
         Assert.Equal(NodeRole.Follower, c.State(3));
         Assert.Equal(term, c.Term(3));
         Assert.Equal(NodeRole.Leader, c.State(1));
 
         // Promoted to voter, it can win an election.
-        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddNode, 3)));
+        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.AddNode, 3)));
         c.Stabilize();
         foreach (RawNode n in c.Nodes.Values)
         {
@@ -84,7 +84,7 @@ public class MembershipTests
     {
         var c = new TestCluster(3, cfg => cfg with { StepDownOnRemoval = stepDown });
         c.Elect(1);
-        Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 1)));
+        Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.RemoveNode, 1)));
         c.Stabilize();
         AssertConfig(c.Nodes[2], [2, 3], []);
 
@@ -107,7 +107,7 @@ public class MembershipTests
         c.Elect(1);
         var demote = new ConfChangeV2
         {
-            Changes = [new ConfChangeSingle(ConfChangeType.ConfChangeRemoveNode, 1), new ConfChangeSingle(ConfChangeType.ConfChangeAddLearnerNode, 1)],
+            Changes = [new ConfChangeSingle(ConfChangeType.RemoveNode, 1), new ConfChangeSingle(ConfChangeType.AddLearnerNode, 1)],
         };
         Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(demote));
         c.Stabilize();
@@ -122,7 +122,7 @@ public class MembershipTests
         c.Elect(1);
         RawNode leader = c.Nodes[1];
 
-        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 2)));
+        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.RemoveNode, 2)));
         c.ProcessReady(1);
         ulong ccIndex = leader.LastIndex;
         // While the removal is pending another entry is proposed; node 2 never receives it.
@@ -133,7 +133,7 @@ public class MembershipTests
 
         // Node 2 acknowledges up to the removal: it commits and applies, and the quorum is now
         // node 1 alone, so the entry after it commits without anyone else.
-        leader.Step(new Message { Type = MessageType.MsgAppResp, From = 2, To = 1, Term = c.Term(1), Index = ccIndex });
+        leader.Step(new Message { Type = MessageType.AppendResponse, From = 2, To = 1, Term = c.Term(1), Index = ccIndex });
         for (int i = 0; i < 5 && c.ProcessReady(1); i++)
         {
             c.InFlight.Clear();
@@ -141,7 +141,7 @@ public class MembershipTests
         Assert.Equal(ccIndex + 1, c.Commit(1));
         List<Entry> applied = c.AppliedOf(1);
         Assert.Equal("hello"u8.ToArray(), applied[^1].Data.ToArray());
-        Assert.Equal(EntryType.EntryConfChange, applied[^2].Type);
+        Assert.Equal(EntryType.ConfChange, applied[^2].Type);
         AssertConfig(leader, [1], []);
     }
 
@@ -152,17 +152,17 @@ public class MembershipTests
         c.Elect(1);
         RawNode leader = c.Nodes[1];
 
-        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, 4)));
-        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, 5)));
+        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.AddLearnerNode, 4)));
+        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.AddLearnerNode, 5)));
         c.Stabilize();
         List<Entry> applied = c.AppliedOf(2);
-        Assert.Equal(EntryType.EntryConfChange, applied[^2].Type);
-        Assert.Equal(EntryType.EntryNormal, applied[^1].Type);
+        Assert.Equal(EntryType.ConfChange, applied[^2].Type);
+        Assert.Equal(EntryType.Normal, applied[^1].Type);
         Assert.True(applied[^1].Data.IsEmpty);
         AssertConfig(leader, [1, 2, 3], [4]);
 
         // Once the first is applied, the next one goes through.
-        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, 5)));
+        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.AddLearnerNode, 5)));
         c.Stabilize();
         AssertConfig(leader, [1, 2, 3], [4, 5]);
     }
@@ -173,7 +173,7 @@ public class MembershipTests
         // The core harness: node 2 takes messages but never handles a Ready, which the agent cannot leave undone.
         var c = new CoreTestCluster(3);
         c.Elect(1);
-        Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, 4)));
+        Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.AddLearnerNode, 4)));
         // Node 2 receives everything but never handles a Ready: the change commits, unapplied there.
         StabilizeWithoutReadyOf(c, 2);
         RawNode n2 = c.Nodes[2];
@@ -230,8 +230,8 @@ public class MembershipTests
         RawNode node = c.Nodes[1];
         var cc = new ConfChangeV2
         {
-            Transition = ConfChangeTransition.ConfChangeTransitionJointImplicit,
-            Changes = [new ConfChangeSingle(ConfChangeType.ConfChangeAddLearnerNode, 2)],
+            Transition = ConfChangeTransition.Implicit,
+            Changes = [new ConfChangeSingle(ConfChangeType.AddLearnerNode, 2)],
         };
         Assert.Equal(StepResult.Ok, node.ProposeConfChange(cc));
 
@@ -260,7 +260,7 @@ public class MembershipTests
         c.Elect(1);
         var demoteThree = new ConfChangeV2
         {
-            Changes = [new ConfChangeSingle(ConfChangeType.ConfChangeRemoveNode, 3), new ConfChangeSingle(ConfChangeType.ConfChangeAddLearnerNode, 3)],
+            Changes = [new ConfChangeSingle(ConfChangeType.RemoveNode, 3), new ConfChangeSingle(ConfChangeType.AddLearnerNode, 3)],
         };
         Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(demoteThree));
         c.Stabilize();
@@ -282,8 +282,8 @@ public class MembershipTests
         RawNode node = c.Nodes[1];
         var cc = new ConfChangeV2
         {
-            Transition = ConfChangeTransition.ConfChangeTransitionJointImplicit,
-            Changes = [new ConfChangeSingle(ConfChangeType.ConfChangeAddLearnerNode, 2)],
+            Transition = ConfChangeTransition.Implicit,
+            Changes = [new ConfChangeSingle(ConfChangeType.AddLearnerNode, 2)],
         };
         Assert.Equal(StepResult.Ok, node.ProposeConfChange(cc));
 
@@ -295,12 +295,12 @@ public class MembershipTests
             c.Storages[1].Append(rd.Entries);
             foreach (Entry e in rd.CommittedEntries.Span)
             {
-                if (e.Type == EntryType.EntryConfChangeV2)
+                if (e.Type == EntryType.ConfChangeV2)
                 {
                     ulong term = node.BasicStatus().HardState.Term;
                     // A heartbeat from a leader of a later term (etcd's test fakes a response from
                     // the node to itself, which is now refused: a node never messages itself so).
-                    Assert.Equal(StepResult.Ok, node.Step(new Message { Type = MessageType.MsgHeartbeat, From = 2, To = 1, Term = term + 1 }));
+                    Assert.Equal(StepResult.Ok, node.Step(new Message { Type = MessageType.Heartbeat, From = 2, To = 1, Term = term + 1 }));
                     Assert.Equal(NodeRole.Follower, node.BasicStatus().SoftState.Role);
                     Assert.True(ConfChangeCodec.TryDecodeV2(e.Data.Span, out ConfChangeV2? decoded, out _));
                     node.ApplyConfChange(decoded!);
@@ -335,8 +335,8 @@ public class MembershipTests
         RawNode node = c.Nodes[1];
         var cc = new ConfChangeV2
         {
-            Transition = ConfChangeTransition.ConfChangeTransitionJointExplicit,
-            Changes = [new ConfChangeSingle(ConfChangeType.ConfChangeAddLearnerNode, 2)],
+            Transition = ConfChangeTransition.Explicit,
+            Changes = [new ConfChangeSingle(ConfChangeType.AddLearnerNode, 2)],
         };
         Assert.Equal(StepResult.Ok, node.ProposeConfChange(cc));
         c.Stabilize();
@@ -344,10 +344,10 @@ public class MembershipTests
         Assert.False(node.Status().Config.AutoLeave);
 
         // Another change is refused while joint (it becomes an empty entry).
-        Assert.Equal(StepResult.Ok, node.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, 3)));
+        Assert.Equal(StepResult.Ok, node.ProposeConfChange(new ConfChange(ConfChangeType.AddLearnerNode, 3)));
         c.Stabilize();
         AssertConfig(node, [1], [2], outgoing: [1]);
-        Assert.Equal(EntryType.EntryNormal, c.AppliedOf(1)[^1].Type);
+        Assert.Equal(EntryType.Normal, c.AppliedOf(1)[^1].Type);
 
         Assert.Equal(StepResult.Ok, node.ProposeConfChange(new ConfChangeV2 { Context = "manual"u8.ToArray() }));
         c.Stabilize();

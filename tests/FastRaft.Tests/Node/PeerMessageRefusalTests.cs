@@ -48,10 +48,10 @@ public class PeerMessageRefusalTests
     }
 
     private static Message Heartbeat(TestCluster c, ulong commit, ulong? term = null) =>
-        new() { Type = MessageType.MsgHeartbeat, From = 1, To = 2, Term = term ?? c.Term(1), Commit = commit };
+        new() { Type = MessageType.Heartbeat, From = 1, To = 2, Term = term ?? c.Term(1), Commit = commit };
 
     private static Message Append(TestCluster c, ulong index, ulong logTerm, params Entry[] entries) =>
-        new() { Type = MessageType.MsgApp, From = 1, To = 2, Term = c.Term(1), Index = index, LogTerm = logTerm, Commit = c.Commit(1), Entries = entries };
+        new() { Type = MessageType.Append, From = 1, To = 2, Term = c.Term(1), Index = index, LogTerm = logTerm, Commit = c.Commit(1), Entries = entries };
 
     [Fact]
     public void A_heartbeat_committing_beyond_the_followers_last_index_is_refused_whatever_its_term()
@@ -80,7 +80,7 @@ public class PeerMessageRefusalTests
         c.ProcessReady(2);
         c.InFlight.Clear();
         Assert.Equal(NodeRole.Candidate, c.State(2));
-        AssertRefused(node, new Message { Type = MessageType.MsgHeartbeat, From = 1, To = 2, Term = c.Term(2), Commit = 9 }, StepResult.RefusedCommitBeyondLog);
+        AssertRefused(node, new Message { Type = MessageType.Heartbeat, From = 1, To = 2, Term = c.Term(2), Commit = 9 }, StepResult.RefusedCommitBeyondLog);
         Assert.Equal(NodeRole.Candidate, c.State(2));
     }
 
@@ -98,7 +98,7 @@ public class PeerMessageRefusalTests
         AssertRefused(follower, Append(c, 5, term, new Entry(term, 6), new Entry(term, 6)), StepResult.RefusedEntriesNotContiguous);
 
         // The same append, well formed, is taken.
-        Assert.Equal(StepResult.Ok, follower.Step(Append(c, 5, term, new Entry(term, 6, EntryType.EntryNormal, Payload))));
+        Assert.Equal(StepResult.Ok, follower.Step(Append(c, 5, term, new Entry(term, 6, EntryType.Normal, Payload))));
         Assert.Equal(6UL, follower.LastIndex);
     }
 
@@ -134,12 +134,12 @@ public class PeerMessageRefusalTests
         TestCluster c = SettledCluster();
         RawNode follower = c.Nodes[2];
         ulong term = c.Term(1);
-        AssertRefused(follower, Append(c, 5, term, new Entry(term, 6, EntryType.EntryConfChangeV2, new byte[] { 0xFF, 0x00, 0x13 })), StepResult.RefusedMalformedConfChange);
-        AssertRefused(follower, Append(c, 5, term, new Entry(term, 6), new Entry(term, 7, EntryType.EntryConfChange, new byte[] { 0xC1 })), StepResult.RefusedMalformedConfChange);
+        AssertRefused(follower, Append(c, 5, term, new Entry(term, 6, EntryType.ConfChangeV2, new byte[] { 0xFF, 0x00, 0x13 })), StepResult.RefusedMalformedConfChange);
+        AssertRefused(follower, Append(c, 5, term, new Entry(term, 6), new Entry(term, 7, EntryType.ConfChange, new byte[] { 0xC1 })), StepResult.RefusedMalformedConfChange);
 
         // A real one (and the empty one that leaves a joint configuration) goes through.
-        byte[] addLearner = ConfChangeCodec.Encode(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, 4));
-        Assert.Equal(StepResult.Ok, follower.Step(Append(c, 5, term, new Entry(term, 6, EntryType.EntryConfChange, addLearner), new Entry(term, 7, EntryType.EntryConfChangeV2, ReadOnlyMemory<byte>.Empty))));
+        byte[] addLearner = ConfChangeCodec.Encode(new ConfChange(ConfChangeType.AddLearnerNode, 4));
+        Assert.Equal(StepResult.Ok, follower.Step(Append(c, 5, term, new Entry(term, 6, EntryType.ConfChange, addLearner), new Entry(term, 7, EntryType.ConfChangeV2, ReadOnlyMemory<byte>.Empty))));
         Assert.Equal(7UL, follower.LastIndex);
     }
 
@@ -148,10 +148,10 @@ public class PeerMessageRefusalTests
     {
         TestCluster c = SettledCluster();
         // Answering a vote for term 0 used to panic ("term should be set when sending MsgVoteResp").
-        AssertRefused(c.Nodes[2], new Message { Type = MessageType.MsgVote, From = 3, To = 2, Term = 0 }, StepResult.RefusedMissingTerm);
-        AssertRefused(c.Nodes[2], new Message { Type = MessageType.MsgPreVote, From = 3, To = 2, Term = 0 }, StepResult.RefusedMissingTerm);
-        AssertRefused(c.Nodes[2], new Message { Type = MessageType.MsgApp, From = 1, To = 2, Term = 0, Index = 5, LogTerm = 2 }, StepResult.RefusedMissingTerm);
-        AssertRefused(c.Nodes[1], new Message { Type = MessageType.MsgAppResp, From = 2, To = 1, Term = 0, Index = 5 }, StepResult.RefusedMissingTerm);
+        AssertRefused(c.Nodes[2], new Message { Type = MessageType.Vote, From = 3, To = 2, Term = 0 }, StepResult.RefusedMissingTerm);
+        AssertRefused(c.Nodes[2], new Message { Type = MessageType.PreVote, From = 3, To = 2, Term = 0 }, StepResult.RefusedMissingTerm);
+        AssertRefused(c.Nodes[2], new Message { Type = MessageType.Append, From = 1, To = 2, Term = 0, Index = 5, LogTerm = 2 }, StepResult.RefusedMissingTerm);
+        AssertRefused(c.Nodes[1], new Message { Type = MessageType.AppendResponse, From = 2, To = 1, Term = 0, Index = 5 }, StepResult.RefusedMissingTerm);
 
         // A candidate would even have moved back to term 0.
         RawNode candidate = c.Nodes[3];
@@ -159,7 +159,7 @@ public class PeerMessageRefusalTests
         c.ProcessReady(3);
         c.InFlight.Clear();
         ulong candidateTerm = c.Term(3);
-        AssertRefused(candidate, new Message { Type = MessageType.MsgHeartbeat, From = 1, To = 3, Term = 0 }, StepResult.RefusedMissingTerm);
+        AssertRefused(candidate, new Message { Type = MessageType.Heartbeat, From = 1, To = 3, Term = 0 }, StepResult.RefusedMissingTerm);
         Assert.Equal(candidateTerm, c.Term(3));
         Assert.Equal(NodeRole.Candidate, c.State(3));
     }
@@ -170,7 +170,7 @@ public class PeerMessageRefusalTests
         TestCluster c = SettledCluster();
         // Answering would address a message to itself (a panic in Send).
         AssertRefused(c.Nodes[2], Heartbeat(c, commit: 5) with { From = 2 }, StepResult.RefusedFromSelf);
-        AssertRefused(c.Nodes[1], new Message { Type = MessageType.MsgHeartbeatResp, From = 1, To = 1, Term = c.Term(1) }, StepResult.RefusedFromSelf);
+        AssertRefused(c.Nodes[1], new Message { Type = MessageType.HeartbeatResponse, From = 1, To = 1, Term = c.Term(1) }, StepResult.RefusedFromSelf);
     }
 
     [Fact]
@@ -178,8 +178,8 @@ public class PeerMessageRefusalTests
     {
         TestCluster c = SettledCluster();
         ulong term = c.Term(2);
-        AssertRefused(c.Nodes[2], new Message { Type = MessageType.MsgVote, From = 3, To = 2, Term = term + 1, Index = 5, LogTerm = term + 2 }, StepResult.RefusedInconsistentTerms);
-        AssertRefused(c.Nodes[2], new Message { Type = MessageType.MsgPreVote, From = 3, To = 2, Term = term + 1, Index = 5, LogTerm = term + 5 }, StepResult.RefusedInconsistentTerms);
+        AssertRefused(c.Nodes[2], new Message { Type = MessageType.Vote, From = 3, To = 2, Term = term + 1, Index = 5, LogTerm = term + 2 }, StepResult.RefusedInconsistentTerms);
+        AssertRefused(c.Nodes[2], new Message { Type = MessageType.PreVote, From = 3, To = 2, Term = term + 1, Index = 5, LogTerm = term + 5 }, StepResult.RefusedInconsistentTerms);
     }
 
     [Fact]
@@ -188,8 +188,8 @@ public class PeerMessageRefusalTests
         TestCluster c = SettledCluster();
         RawNode leader = c.Nodes[1];
         ulong matchBefore = leader.Status().Progress![2].Match;
-        AssertRefused(leader, new Message { Type = MessageType.MsgAppResp, From = 2, To = 1, Term = c.Term(1), Index = 6 }, StepResult.RefusedAckBeyondLog);
-        AssertRefused(leader, new Message { Type = MessageType.MsgAppResp, From = 2, To = 1, Term = c.Term(1), Index = ulong.MaxValue }, StepResult.RefusedAckBeyondLog);
+        AssertRefused(leader, new Message { Type = MessageType.AppendResponse, From = 2, To = 1, Term = c.Term(1), Index = 6 }, StepResult.RefusedAckBeyondLog);
+        AssertRefused(leader, new Message { Type = MessageType.AppendResponse, From = 2, To = 1, Term = c.Term(1), Index = ulong.MaxValue }, StepResult.RefusedAckBeyondLog);
         Assert.Equal(matchBefore, leader.Status().Progress![2].Match);
 
         // Replication goes on as before.
@@ -206,7 +206,7 @@ public class PeerMessageRefusalTests
         RawNode leader = c.Nodes[1];
         byte[] position = new byte[8];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(position, 1_000);
-        AssertRefused(leader, new Message { Type = MessageType.MsgHeartbeatResp, From = 2, To = 1, Term = c.Term(1), Context = position }, StepResult.RefusedReadAckBeyondQueue);
+        AssertRefused(leader, new Message { Type = MessageType.HeartbeatResponse, From = 2, To = 1, Term = c.Term(1), Context = position }, StepResult.RefusedReadAckBeyondQueue);
 
         // Reads are still confirmed by honest heartbeat responses.
         leader.ReadIndex("r1"u8.ToArray());
@@ -221,9 +221,9 @@ public class PeerMessageRefusalTests
     {
         TestCluster c = SettledCluster();
         // etcd's leader panics on it ("stepped empty MsgProp").
-        AssertRefused(c.Nodes[1], new Message { Type = MessageType.MsgProp, From = 2, To = 1 }, StepResult.RefusedEmptyProposal);
-        AssertRefused(c.Nodes[1], new Message { Type = MessageType.MsgProp, From = 2, To = 1, Entries = new[] { new Entry(0, 0, (EntryType)9, Payload) } }, StepResult.RefusedUnknownType);
-        AssertRefused(c.Nodes[2], new Message { Type = MessageType.MsgProp, From = 3, To = 2 }, StepResult.RefusedEmptyProposal);
+        AssertRefused(c.Nodes[1], new Message { Type = MessageType.Propose, From = 2, To = 1 }, StepResult.RefusedEmptyProposal);
+        AssertRefused(c.Nodes[1], new Message { Type = MessageType.Propose, From = 2, To = 1, Entries = new[] { new Entry(0, 0, (EntryType)9, Payload) } }, StepResult.RefusedUnknownType);
+        AssertRefused(c.Nodes[2], new Message { Type = MessageType.Propose, From = 3, To = 2 }, StepResult.RefusedEmptyProposal);
     }
 
     [Fact]
@@ -239,14 +239,14 @@ public class PeerMessageRefusalTests
         TestCluster c = SettledCluster();
         RawNode follower = c.Nodes[2];
         // Forwarding used to hand the peer's term to Send, which panics on a preset term.
-        Assert.Equal(StepResult.Ok, follower.Step(new Message { Type = MessageType.MsgProp, From = 3, To = 2, Term = c.Term(2), Entries = new[] { new Entry(0, 0, EntryType.EntryNormal, Payload) } }));
-        Assert.Equal(StepResult.Ok, follower.Step(new Message { Type = MessageType.MsgTransferLeader, From = 3, To = 2, Term = c.Term(2) }));
+        Assert.Equal(StepResult.Ok, follower.Step(new Message { Type = MessageType.Propose, From = 3, To = 2, Term = c.Term(2), Entries = new[] { new Entry(0, 0, EntryType.Normal, Payload) } }));
+        Assert.Equal(StepResult.Ok, follower.Step(new Message { Type = MessageType.TransferLeader, From = 3, To = 2, Term = c.Term(2) }));
         Assert.True(c.ProcessReady(2));
-        Message prop = Assert.Single(c.InFlight, m => m.Type == MessageType.MsgProp);
+        Message prop = Assert.Single(c.InFlight, m => m.Type == MessageType.Propose);
         Assert.Equal((1UL, 0UL), (prop.To, prop.Term));
-        Message transfer = Assert.Single(c.InFlight, m => m.Type == MessageType.MsgTransferLeader);
+        Message transfer = Assert.Single(c.InFlight, m => m.Type == MessageType.TransferLeader);
         Assert.Equal((1UL, c.Term(2)), (transfer.To, transfer.Term));
-        c.Take(m => m.Type == MessageType.MsgTransferLeader);
+        c.Take(m => m.Type == MessageType.TransferLeader);
         c.Stabilize();
         Assert.Equal(6UL, c.Commit(2));
     }
@@ -257,7 +257,7 @@ public class PeerMessageRefusalTests
         TestCluster c = SettledCluster();
         RawNode leader = c.Nodes[1];
         NodeFingerprint before = NodeFingerprint.Of(leader);
-        Assert.Equal(StepResult.StepLocalMessage, leader.Step(new Message { Type = MessageType.MsgSnapStatus, From = 2, To = 1, Term = c.Term(1), Reject = true }));
+        Assert.Equal(StepResult.StepLocalMessage, leader.Step(new Message { Type = MessageType.SnapshotStatus, From = 2, To = 1, Term = c.Term(1), Reject = true }));
         Assert.Equal(before, NodeFingerprint.Of(leader));
         Assert.Equal(0, leader.Refusals.Total);
     }

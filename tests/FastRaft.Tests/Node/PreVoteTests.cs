@@ -85,7 +85,7 @@ public class PreVoteTests
         // without CheckQuorum there is no lease, and a pre-vote for a later term is granted).
         c.Nodes[2].Step(new Message
         {
-            Type = MessageType.MsgPreVote,
+            Type = MessageType.PreVote,
             From = 3,
             To = 2,
             Term = before.Term + 1,
@@ -93,7 +93,7 @@ public class PreVoteTests
             LogTerm = before.Term,
         });
         c.ProcessReady(2);
-        Message resp = Assert.Single(c.InFlight, m => m.Type == MessageType.MsgPreVoteResp);
+        Message resp = Assert.Single(c.InFlight, m => m.Type == MessageType.PreVoteResponse);
         Assert.False(resp.Reject);
         Assert.Equal(before.Term + 1, resp.Term);
         Assert.Equal(before, c.Nodes[2].BasicStatus().HardState);

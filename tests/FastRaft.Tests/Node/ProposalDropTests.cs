@@ -95,7 +95,7 @@ public class ProposalDropTests
 
         Assert.Equal(StepResult.Ok, c.Nodes[2].Propose(Data));
         c.ProcessReady(2);
-        Assert.Single(c.InFlight, m => m.Type == MessageType.MsgProp && m.To == 1);
+        Assert.Single(c.InFlight, m => m.Type == MessageType.Propose && m.To == 1);
         c.Stabilize();
         Assert.Equal(last + 1, c.Nodes[1].LastIndex);
         foreach (ulong id in c.Nodes.Keys)
@@ -110,7 +110,7 @@ public class ProposalDropTests
         var c = new TestCluster(3);
         c.Elect(1);
         RawNode leader = c.Nodes[1];
-        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 1)));
+        Assert.Equal(StepResult.Ok, leader.ProposeConfChange(new ConfChange(ConfChangeType.RemoveNode, 1)));
         c.Stabilize();
         Assert.False(leader.Status().Config.Voters.Contains(1));
         // Without StepDownOnRemoval it keeps its role, but takes nothing new.
@@ -118,7 +118,7 @@ public class ProposalDropTests
         ulong last = leader.LastIndex;
 
         AssertDropped(StepResult.ProposalDroppedNotInConfiguration, leader.Propose(Data));
-        AssertDropped(StepResult.ProposalDroppedNotInConfiguration, leader.ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeAddNode, 1)));
+        AssertDropped(StepResult.ProposalDroppedNotInConfiguration, leader.ProposeConfChange(new ConfChange(ConfChangeType.AddNode, 1)));
         Assert.Equal(StepResult.Ok, c.Nodes[2].Propose(Data)); // forwarded, then dropped by the leader
         c.Stabilize();
         Assert.Equal(last, leader.LastIndex);
@@ -132,8 +132,8 @@ public class ProposalDropTests
         RawNode leader = c.Nodes[1];
         ulong last = leader.LastIndex;
 
-        var junk = new[] { new Entry(0, 0, EntryType.EntryConfChangeV2, new byte[] { 0xFF, 0xFF, 0xFF }) };
-        StepResult r = leader.Step(new Message { Type = MessageType.MsgProp, From = 2, To = 1, Entries = junk });
+        var junk = new[] { new Entry(0, 0, EntryType.ConfChangeV2, new byte[] { 0xFF, 0xFF, 0xFF }) };
+        StepResult r = leader.Step(new Message { Type = MessageType.Propose, From = 2, To = 1, Entries = junk });
         AssertDropped(StepResult.ProposalDroppedMalformed, r);
         Assert.Equal(last, leader.LastIndex);
         Assert.Equal(StepResult.Ok, leader.Propose(Data));

@@ -28,7 +28,7 @@ public class ReadIndexTests
         c.ProcessReady(1);
         // Not answered yet: leadership must be confirmed first, by heartbeats carrying a context.
         Assert.Empty(c.ReadStatesOf(1));
-        List<Message> beats = c.InFlight.FindAll(m => m.Type == MessageType.MsgHeartbeat);
+        List<Message> beats = c.InFlight.FindAll(m => m.Type == MessageType.Heartbeat);
         Assert.Equal(2, beats.Count);
         Assert.All(beats, m => Assert.False(m.Context.IsEmpty));
 
@@ -43,12 +43,12 @@ public class ReadIndexTests
         c.Elect(1);
 
         c.Nodes[1].ReadIndex(Bytes("r"));
-        c.Stabilize(TestClusterExtensions.Dropping(MessageType.MsgHeartbeatResp));
+        c.Stabilize(TestClusterExtensions.Dropping(MessageType.HeartbeatResponse));
         Assert.Empty(c.ReadStatesOf(1));
 
         // One follower's answer to the next heartbeat round is a quorum with the leader.
         c.Nodes[1].Tick();
-        c.Stabilize(m => m.Type == MessageType.MsgHeartbeatResp && m.From == 3);
+        c.Stabilize(m => m.Type == MessageType.HeartbeatResponse && m.From == 3);
         Assert.Equal([Rs(2, "r")], c.ReadStatesOf(1));
     }
 
@@ -64,8 +64,8 @@ public class ReadIndexTests
         leader.ReadIndex(Bytes("b"));
         leader.ReadIndex(Bytes("c"));
         c.ProcessReady(1);
-        List<Message> toTwo = c.Take(m => m.To == 2 && m.Type == MessageType.MsgHeartbeat);
-        List<Message> toThree = c.Take(m => m.To == 3 && m.Type == MessageType.MsgHeartbeat);
+        List<Message> toTwo = c.Take(m => m.To == 2 && m.Type == MessageType.Heartbeat);
+        List<Message> toThree = c.Take(m => m.To == 3 && m.Type == MessageType.Heartbeat);
         Assert.Equal(3, toTwo.Count);
         Assert.Equal(3, toThree.Count);
 
@@ -95,9 +95,9 @@ public class ReadIndexTests
             return false;
         });
 
-        Assert.Contains((MessageType.MsgReadIndex, 2UL, 1UL), seen);
-        Assert.Contains((MessageType.MsgReadIndexResp, 1UL, 2UL), seen);
-        Assert.True(seen.IndexOf((MessageType.MsgReadIndex, 2UL, 1UL)) < seen.IndexOf((MessageType.MsgReadIndexResp, 1UL, 2UL)));
+        Assert.Contains((MessageType.ReadIndex, 2UL, 1UL), seen);
+        Assert.Contains((MessageType.ReadIndexResponse, 1UL, 2UL), seen);
+        Assert.True(seen.IndexOf((MessageType.ReadIndex, 2UL, 1UL)) < seen.IndexOf((MessageType.ReadIndexResponse, 1UL, 2UL)));
         Assert.Equal([Rs(6, "ctx2")], c.ReadStatesOf(2));
         Assert.Empty(c.ReadStatesOf(1));
     }
@@ -122,12 +122,12 @@ public class ReadIndexTests
         c.Nodes[1].ReadIndex(Bytes("ctx1"));
         c.ProcessReady(1);
         Assert.Equal([Rs(12, "ctx1")], c.ReadStatesOf(1));
-        Assert.DoesNotContain(c.InFlight, m => m.Type == MessageType.MsgHeartbeat);
+        Assert.DoesNotContain(c.InFlight, m => m.Type == MessageType.Heartbeat);
 
         // A follower's read is answered by the leader without heartbeats either.
         c.ProposeMany(1, 5, Payload);
         c.Nodes[3].ReadIndex(Bytes("ctx3"));
-        c.Stabilize(TestClusterExtensions.Dropping(MessageType.MsgHeartbeat));
+        c.Stabilize(TestClusterExtensions.Dropping(MessageType.Heartbeat));
         Assert.Equal([Rs(17, "ctx3")], c.ReadStatesOf(3));
     }
 
@@ -140,7 +140,7 @@ public class ReadIndexTests
         n2.Campaign();
         // Elected at term 2, but its empty entry never reaches anyone: its commit index (2)
         // is of term 1, possibly stale.
-        Func<Message, bool> noAppends = TestClusterExtensions.Dropping(MessageType.MsgApp);
+        Func<Message, bool> noAppends = TestClusterExtensions.Dropping(MessageType.Append);
         c.Stabilize(noAppends);
         Assert.Equal(NodeRole.Leader, c.State(2));
         Assert.Equal(2UL, c.Term(2));
@@ -148,7 +148,7 @@ public class ReadIndexTests
 
         n2.ReadIndex(Bytes("ctx"));
         c.ProcessReady(2);
-        Assert.DoesNotContain(c.InFlight, m => m.Type == MessageType.MsgHeartbeat);
+        Assert.DoesNotContain(c.InFlight, m => m.Type == MessageType.Heartbeat);
         // Heartbeat rounds alone do not release it.
         c.Tick(2, 3, noAppends);
         Assert.Empty(c.ReadStatesOf(2));

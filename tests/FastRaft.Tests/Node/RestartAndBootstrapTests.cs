@@ -71,11 +71,11 @@ public class RestartAndBootstrapTests
     private static bool? VoteGranted(MemoryStorage storage, HardState hs)
     {
         var node = new RawNode(Config(2, storage, hs.Commit));
-        node.Step(new Message { Type = MessageType.MsgVote, From = 3, To = 2, Term = hs.Term, Index = node.LastIndex, LogTerm = hs.Term });
+        node.Step(new Message { Type = MessageType.Vote, From = 3, To = 2, Term = hs.Term, Index = node.LastIndex, LogTerm = hs.Term });
         Ready rd = node.Ready();
         foreach (Message m in rd.Messages.Span)
         {
-            if (m.Type == MessageType.MsgVoteResp && m.To == 3)
+            if (m.Type == MessageType.VoteResponse && m.To == 3)
             {
                 return !m.Reject;
             }
@@ -106,7 +106,7 @@ public class RestartAndBootstrapTests
     {
         var s = new MemoryStorage();
         Assert.Equal(StorageStatus.Ok, s.ApplySnapshot(new Snapshot(ReadOnlyMemory<byte>.Empty, new SnapshotMetadata(new ConfState { Voters = [1, 2] }, 2, 1))));
-        Assert.Equal(StorageStatus.Ok, s.Append([new Entry(1, 3, EntryType.EntryNormal, "foo"u8.ToArray())]));
+        Assert.Equal(StorageStatus.Ok, s.Append([new Entry(1, 3, EntryType.Normal, "foo"u8.ToArray())]));
         Assert.Equal(StorageStatus.Ok, s.SetHardState(new HardState(1, 0, 3)));
 
         var node = new RawNode(Config(1, s));
@@ -115,7 +115,7 @@ public class RestartAndBootstrapTests
         Assert.True(rd.HardState.IsEmpty);
         Assert.Null(rd.Snapshot);
         Entry e = Assert.Single(rd.CommittedEntries.ToArray());
-        Assert.Equal(new Entry(1, 3, EntryType.EntryNormal, "foo"u8.ToArray()), e);
+        Assert.Equal(new Entry(1, 3, EntryType.Normal, "foo"u8.ToArray()), e);
         node.Advance();
         Assert.False(node.HasReady());
         Assert.Equal([1UL, 2UL], node.Status().Config.Voters.Ids());
@@ -138,9 +138,9 @@ public class RestartAndBootstrapTests
         Assert.Equal(3, entries.Length);
         for (int i = 0; i < entries.Length; i++)
         {
-            Assert.Equal((1UL, (ulong)i + 1, EntryType.EntryConfChange), (entries[i].Term, entries[i].Index, entries[i].Type));
+            Assert.Equal((1UL, (ulong)i + 1, EntryType.ConfChange), (entries[i].Term, entries[i].Index, entries[i].Type));
             Assert.True(ConfChangeCodec.TryDecodeV1(entries[i].Data.Span, out ConfChange cc, out _));
-            Assert.Equal(new ConfChange(ConfChangeType.ConfChangeAddNode, (ulong)i + 1), cc);
+            Assert.Equal(new ConfChange(ConfChangeType.AddNode, (ulong)i + 1), cc);
         }
         Assert.Equal(StorageStatus.Ok, s.Save(rd.HardState, rd.Entries, rd.Snapshot, rd.MustSync));
         foreach (Entry e in entries)

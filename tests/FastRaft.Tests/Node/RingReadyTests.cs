@@ -50,7 +50,7 @@ public class RingReadyTests
         foreach (ref readonly Entry e in dest.Span)
         {
             Assert.Equal(expected++, e.Index);
-            if (e.Type == EntryType.EntryNormal && e.Data.Length == 8)
+            if (e.Type == EntryType.Normal && e.Data.Length == 8)
             {
                 int n = BinaryPrimitives.ReadInt32LittleEndian(e.Data.Span);
                 Assert.Equal(~n, BinaryPrimitives.ReadInt32LittleEndian(e.Data.Span[4..]));
@@ -118,7 +118,7 @@ public class RingReadyTests
                 bool isWrapped = !rd.Entries.IsSingleSegment;
                 foreach (ref readonly Message m in rd.Messages.Span)
                 {
-                    if (m.Type == MessageType.MsgStorageAppend)
+                    if (m.Type == MessageType.StorageAppend)
                     {
                         Assert.Equal(rd.Entries.ToArray(), m.Entries.ToArray());
                         wrapped += isWrapped ? 1 : 0;
@@ -208,13 +208,13 @@ public class RingReadyTests
         // Before the next Ready a leader of a higher term overwrites the second one.
         var overwrite = new Message
         {
-            Type = MessageType.MsgApp,
+            Type = MessageType.Append,
             From = 2,
             To = 1,
             Term = term + 1,
             Index = last + 1,
             LogTerm = term,
-            Entries = new[] { new Entry(term + 1, last + 2, EntryType.EntryNormal, "c"u8.ToArray()) },
+            Entries = new[] { new Entry(term + 1, last + 2, EntryType.Normal, "c"u8.ToArray()) },
             Commit = st.HardState.Commit,
         };
         Assert.Equal(StepResult.Ok, leader.Step(overwrite));
@@ -225,7 +225,7 @@ public class RingReadyTests
         var sent = new List<string>();
         foreach (ref readonly Message m in rd.Messages.Span)
         {
-            if (m.Type == MessageType.MsgApp && m.To == 2)
+            if (m.Type == MessageType.Append && m.To == 2)
             {
                 foreach (ref readonly Entry e in m.Entries.Span)
                 {
@@ -234,6 +234,6 @@ public class RingReadyTests
             }
         }
         Assert.Equal([$"{term}/{last + 1} a", $"{term}/{last + 2} b"], sent);
-        Assert.Equal(new Entry(term + 1, last + 2, EntryType.EntryNormal, "c"u8.ToArray()), rd.Entries.Last);
+        Assert.Equal(new Entry(term + 1, last + 2, EntryType.Normal, "c"u8.ToArray()), rd.Entries.Last);
     }
 }

@@ -27,7 +27,7 @@ public class SnapshotRefusalTests
         ulong t = term ?? c.Term(1);
         return new Message
         {
-            Type = MessageType.MsgSnap,
+            Type = MessageType.Snapshot,
             From = 1,
             To = 2,
             Term = c.Term(1),

@@ -17,9 +17,9 @@ public class StaleRejectionTests
 {
     private static readonly byte[] Payload = new byte[16];
 
-    private static bool IsAppendTo2(Message m) => m.Type == MessageType.MsgApp && m.To == 2 && !m.Entries.IsEmpty;
+    private static bool IsAppendTo2(Message m) => m.Type == MessageType.Append && m.To == 2 && !m.Entries.IsEmpty;
 
-    private static bool IsResponseFrom2(Message m) => m.Type == MessageType.MsgAppResp && m.From == 2;
+    private static bool IsResponseFrom2(Message m) => m.Type == MessageType.AppendResponse && m.From == 2;
 
     private static Progress ProgressOf(RawNode leader, ulong id) => leader.Status().Progress![id];
 
@@ -63,7 +63,7 @@ public class StaleRejectionTests
         Assert.False(ack.Reject);
         leader.Step(ack);
         c.ProcessReady(1);
-        c.Take(m => m.Type == MessageType.MsgApp && m.To == 2);
+        c.Take(m => m.Type == MessageType.Append && m.To == 2);
         Progress pr = ProgressOf(leader, 2);
         ulong next = pr.Next;
         Assert.True(stale.Index > pr.Match, "etcd would act on this rejection (its index is above Match)");
@@ -75,7 +75,7 @@ public class StaleRejectionTests
         pr = ProgressOf(leader, 2);
         Assert.Equal(ProgressState.Replicate, pr.State);
         Assert.Equal(next, pr.Next);
-        Assert.Empty(c.Take(m => m.Type == MessageType.MsgApp && m.To == 2));
+        Assert.Empty(c.Take(m => m.Type == MessageType.Append && m.To == 2));
 
         // The rest of the window still lands: node 2 catches up without a resend.
         leader.Step(StepFollower(c, held[1]));
@@ -102,7 +102,7 @@ public class StaleRejectionTests
         Progress pr = ProgressOf(leader, 2);
         Assert.Equal(ProgressState.Probe, pr.State);
         Assert.Equal(match + 1, pr.Next);
-        Message resend = Assert.Single(c.Take(m => m.Type == MessageType.MsgApp && m.To == 2));
+        Message resend = Assert.Single(c.Take(m => m.Type == MessageType.Append && m.To == 2));
         Assert.Equal(match, resend.Index);
     }
 }

@@ -16,7 +16,7 @@ public class StepDownAfterCatchUpTests
     {
         var c = new TestCluster(3, cfg => cfg with { StepDownOnRemoval = true, StepDownAfterCatchUp = true });
         c.Elect(1);
-        Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 1)));
+        Assert.Equal(StepResult.Ok, c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.RemoveNode, 1)));
 
         // Node 3 hears nothing: the removal commits on 1 and 2, 1 applies it and is out of the
         // configuration, but 3 lacks the log, so 1 goes on leading.
@@ -35,7 +35,7 @@ public class StepDownAfterCatchUpTests
     {
         var c = new TestCluster(3, cfg => cfg with { StepDownOnRemoval = true, StepDownAfterCatchUp = true });
         c.Elect(1);
-        c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 1));
+        c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.RemoveNode, 1));
         c.Stabilize(drop: m => m.To == 3);
         Assert.Equal(NodeRole.Leader, c.State(1));
 
@@ -50,7 +50,7 @@ public class StepDownAfterCatchUpTests
     {
         var c = new TestCluster(3, cfg => cfg with { StepDownOnRemoval = true });
         c.Elect(1);
-        c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 1));
+        c.Nodes[1].ProposeConfChange(new ConfChange(ConfChangeType.RemoveNode, 1));
         c.Stabilize(drop: m => m.To == 3);
         Assert.Equal(NodeRole.Follower, c.State(1));
     }

@@ -41,20 +41,20 @@ public class TermLimitTests
         var snapshot = new Snapshot(Payload, new SnapshotMetadata(new ConfState { Voters = [1, 2, 3] }, last + 10, 2));
         Message[] forged =
         [
-            new() { Type = MessageType.MsgHeartbeat, From = 1, To = 2, Term = term, Commit = last },
-            new() { Type = MessageType.MsgApp, From = 1, To = 2, Term = term, Index = last, LogTerm = 2 },
-            new() { Type = MessageType.MsgVote, From = 3, To = 2, Term = term, Index = last + 5, LogTerm = 2 },
-            new() { Type = MessageType.MsgPreVote, From = 3, To = 2, Term = term, Index = last + 5, LogTerm = 2 },
-            new() { Type = MessageType.MsgSnap, From = 1, To = 2, Term = term, Snapshot = snapshot },
-            new() { Type = MessageType.MsgTimeoutNow, From = 1, To = 2, Term = term },
-            new() { Type = MessageType.MsgAppResp, From = 3, To = 2, Term = term },
+            new() { Type = MessageType.Heartbeat, From = 1, To = 2, Term = term, Commit = last },
+            new() { Type = MessageType.Append, From = 1, To = 2, Term = term, Index = last, LogTerm = 2 },
+            new() { Type = MessageType.Vote, From = 3, To = 2, Term = term, Index = last + 5, LogTerm = 2 },
+            new() { Type = MessageType.PreVote, From = 3, To = 2, Term = term, Index = last + 5, LogTerm = 2 },
+            new() { Type = MessageType.Snapshot, From = 1, To = 2, Term = term, Snapshot = snapshot },
+            new() { Type = MessageType.TimeoutNow, From = 1, To = 2, Term = term },
+            new() { Type = MessageType.AppendResponse, From = 3, To = 2, Term = term },
         ];
         foreach (Message m in forged)
         {
             PeerMessageRefusalTests.AssertRefused(c.Nodes[2], m, StepResult.RefusedTermTooHigh);
         }
         // The leader's step-down path (a response from a later term) is closed too.
-        PeerMessageRefusalTests.AssertRefused(c.Nodes[1], new Message { Type = MessageType.MsgHeartbeatResp, From = 2, To = 1, Term = term }, StepResult.RefusedTermTooHigh);
+        PeerMessageRefusalTests.AssertRefused(c.Nodes[1], new Message { Type = MessageType.HeartbeatResponse, From = 2, To = 1, Term = term }, StepResult.RefusedTermTooHigh);
         Assert.Equal(forged.Length, c.Nodes[2].Refusals.TermTooHigh);
         Assert.Equal(termBefore, c.Term(2));
 
@@ -70,7 +70,7 @@ public class TermLimitTests
         TestCluster c = SettledCluster(preVote);
         RawNode node = c.Nodes[2];
         // The bound itself is a valid term.
-        Assert.Equal(StepResult.Ok, node.Step(new Message { Type = MessageType.MsgHeartbeat, From = 1, To = 2, Term = RaftLimits.MaxTerm, Commit = 5 }));
+        Assert.Equal(StepResult.Ok, node.Step(new Message { Type = MessageType.Heartbeat, From = 1, To = 2, Term = RaftLimits.MaxTerm, Commit = 5 }));
         c.ProcessReady(2);
         Assert.Equal(RaftLimits.MaxTerm, c.Storages[2].HardState.Term);
         c.InFlight.Clear();
@@ -82,10 +82,10 @@ public class TermLimitTests
         }
         Assert.Equal(StepResult.Ok, node.Campaign());
         c.ProcessReady(2);
-        Assert.Equal(StepResult.Ok, node.Step(new Message { Type = MessageType.MsgTimeoutNow, From = 1, To = 2, Term = RaftLimits.MaxTerm }));
+        Assert.Equal(StepResult.Ok, node.Step(new Message { Type = MessageType.TimeoutNow, From = 1, To = 2, Term = RaftLimits.MaxTerm }));
         c.ProcessReady(2);
 
-        Assert.DoesNotContain(c.InFlight, m => m.Type is MessageType.MsgVote or MessageType.MsgPreVote);
+        Assert.DoesNotContain(c.InFlight, m => m.Type is MessageType.Vote or MessageType.PreVote);
         Assert.Equal(NodeRole.Follower, c.State(2));
         Assert.Equal(RaftLimits.MaxTerm, c.Term(2));
         Assert.Equal(RaftLimits.MaxTerm, c.Storages[2].HardState.Term);

@@ -4,7 +4,7 @@ namespace FastRaft.Tests.Protocol;
 
 public class ConfChangeCodecTests
 {
-    private static ConfChangeV2 V2(string changes, ConfChangeTransition t = ConfChangeTransition.ConfChangeTransitionAuto, byte[]? context = null) =>
+    private static ConfChangeV2 V2(string changes, ConfChangeTransition t = ConfChangeTransition.Auto, byte[]? context = null) =>
         new() { Transition = t, Changes = ConfChangeText.Parse(changes), Context = context ?? ReadOnlyMemory<byte>.Empty };
 
     // ---- hand-checked encodings ----
@@ -13,13 +13,13 @@ public class ConfChangeCodecTests
     public void V1AsEtcdHarnessBuildsIt()
     {
         // type=AddNode (field 2), node_id=2 (field 3); no id, no context.
-        Assert.Equal(new byte[] { 0x10, 0x00, 0x18, 0x02 }, ConfChangeCodec.Encode(new ConfChange(ConfChangeType.ConfChangeAddNode, 2)));
+        Assert.Equal(new byte[] { 0x10, 0x00, 0x18, 0x02 }, ConfChangeCodec.Encode(new ConfChange(ConfChangeType.AddNode, 2)));
     }
 
     [Fact]
     public void V1WithEveryField()
     {
-        var cc = new ConfChange(ConfChangeType.ConfChangeRemoveNode, 300, "ab"u8.ToArray(), Id: 5);
+        var cc = new ConfChange(ConfChangeType.RemoveNode, 300, "ab"u8.ToArray(), Id: 5);
         Assert.Equal(
             new byte[] { 0x08, 0x05, 0x10, 0x01, 0x18, 0xAC, 0x02, 0x22, 0x02, (byte)'a', (byte)'b' },
             ConfChangeCodec.Encode(cc));
@@ -42,21 +42,21 @@ public class ConfChangeCodecTests
     {
         Assert.Equal(
             new byte[] { 0x08, 0x02, 0x12, 0x04, 0x08, 0x01, 0x10, 0x01, 0x1A, 0x01, 0x7A },
-            ConfChangeCodec.Encode(V2("r1", ConfChangeTransition.ConfChangeTransitionJointExplicit, [0x7A])));
+            ConfChangeCodec.Encode(V2("r1", ConfChangeTransition.Explicit, [0x7A])));
     }
 
     [Fact]
     public void LargeNodeIdUsesTenByteVarint()
     {
-        byte[] bytes = ConfChangeCodec.Encode(new ConfChange(ConfChangeType.ConfChangeAddNode, ulong.MaxValue));
+        byte[] bytes = ConfChangeCodec.Encode(new ConfChange(ConfChangeType.AddNode, ulong.MaxValue));
         Assert.Equal(new byte[] { 0x10, 0x00, 0x18, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01 }, bytes);
     }
 
     [Fact]
     public void SizeMatchesEncodingAndEncodeToFillsASpan()
     {
-        var v1 = new ConfChange(ConfChangeType.ConfChangeUpdateNode, 1234567, new byte[200], Id: 99);
-        var v2 = V2("v1 v2 l3 r4 u5", ConfChangeTransition.ConfChangeTransitionJointImplicit, new byte[130]);
+        var v1 = new ConfChange(ConfChangeType.UpdateNode, 1234567, new byte[200], Id: 99);
+        var v2 = V2("v1 v2 l3 r4 u5", ConfChangeTransition.Implicit, new byte[130]);
         Assert.Equal(ConfChangeCodec.Encode(v1).Length, ConfChangeCodec.Size(v1));
         Assert.Equal(ConfChangeCodec.Encode(v2).Length, ConfChangeCodec.Size(v2));
         Span<byte> buf = stackalloc byte[512];
@@ -66,15 +66,15 @@ public class ConfChangeCodecTests
 
     [Fact]
     public void EncodeToRejectsTooSmallDestination() =>
-        Assert.Throws<ArgumentException>(() => ConfChangeCodec.EncodeTo(new ConfChange(ConfChangeType.ConfChangeAddNode, 2), new byte[3]));
+        Assert.Throws<ArgumentException>(() => ConfChangeCodec.EncodeTo(new ConfChange(ConfChangeType.AddNode, 2), new byte[3]));
 
     // ---- round trips ----
 
     [Theory]
-    [InlineData(ConfChangeType.ConfChangeAddNode, 1UL, 0UL, "")]
-    [InlineData(ConfChangeType.ConfChangeRemoveNode, 7UL, 42UL, "ctx")]
-    [InlineData(ConfChangeType.ConfChangeUpdateNode, ulong.MaxValue, ulong.MaxValue, "x")]
-    [InlineData(ConfChangeType.ConfChangeAddLearnerNode, 0UL, 1UL, "")]
+    [InlineData(ConfChangeType.AddNode, 1UL, 0UL, "")]
+    [InlineData(ConfChangeType.RemoveNode, 7UL, 42UL, "ctx")]
+    [InlineData(ConfChangeType.UpdateNode, ulong.MaxValue, ulong.MaxValue, "x")]
+    [InlineData(ConfChangeType.AddLearnerNode, 0UL, 1UL, "")]
     [InlineData((ConfChangeType)(-1), 3UL, 0UL, "")]
     public void V1RoundTrips(ConfChangeType type, ulong node, ulong id, string context)
     {
@@ -86,10 +86,10 @@ public class ConfChangeCodecTests
     }
 
     [Theory]
-    [InlineData("", ConfChangeTransition.ConfChangeTransitionAuto)]
-    [InlineData("v2", ConfChangeTransition.ConfChangeTransitionAuto)]
-    [InlineData("r1 v4", ConfChangeTransition.ConfChangeTransitionJointImplicit)]
-    [InlineData("l2 l3 u9 v18446744073709551615", ConfChangeTransition.ConfChangeTransitionJointExplicit)]
+    [InlineData("", ConfChangeTransition.Auto)]
+    [InlineData("v2", ConfChangeTransition.Auto)]
+    [InlineData("r1 v4", ConfChangeTransition.Implicit)]
+    [InlineData("l2 l3 u9 v18446744073709551615", ConfChangeTransition.Explicit)]
     public void V2RoundTrips(string changes, ConfChangeTransition transition)
     {
         var cc = V2(changes, transition, "ctx"u8.ToArray());
@@ -104,7 +104,7 @@ public class ConfChangeCodecTests
     [Fact]
     public void DecodedContextIsACopy()
     {
-        byte[] data = ConfChangeCodec.Encode(new ConfChange(ConfChangeType.ConfChangeAddNode, 1, "abc"u8.ToArray()));
+        byte[] data = ConfChangeCodec.Encode(new ConfChange(ConfChangeType.AddNode, 1, "abc"u8.ToArray()));
         Assert.True(ConfChangeCodec.TryDecodeV1(data, out ConfChange cc, out _));
         data[^1] = (byte)'z';
         Assert.Equal("abc"u8.ToArray(), cc.Context.ToArray());
@@ -116,7 +116,7 @@ public class ConfChangeCodecTests
     public void EmptyInputIsTheZeroChange()
     {
         Assert.True(ConfChangeCodec.TryDecodeV1([], out ConfChange v1, out _));
-        Assert.Equal(new ConfChange(ConfChangeType.ConfChangeAddNode, 0), v1);
+        Assert.Equal(new ConfChange(ConfChangeType.AddNode, 0), v1);
         Assert.True(ConfChangeCodec.TryDecodeV2([], out ConfChangeV2? v2, out _));
         Assert.True(v2.LeaveJoint);
         Assert.Empty(v2.Changes);
@@ -127,14 +127,14 @@ public class ConfChangeCodecTests
     {
         // gogoproto with non-nullable fields: id=0, type=RemoveNode, node_id=3.
         Assert.True(ConfChangeCodec.TryDecodeV1([0x08, 0x00, 0x10, 0x01, 0x18, 0x03], out ConfChange cc, out _));
-        Assert.Equal(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 3), cc);
+        Assert.Equal(new ConfChange(ConfChangeType.RemoveNode, 3), cc);
     }
 
     [Fact]
     public void FieldsInAnyOrderAndLastValueWins()
     {
         Assert.True(ConfChangeCodec.TryDecodeV1([0x18, 0x03, 0x10, 0x01, 0x18, 0x05], out ConfChange cc, out _));
-        Assert.Equal(new ConfChange(ConfChangeType.ConfChangeRemoveNode, 5), cc);
+        Assert.Equal(new ConfChange(ConfChangeType.RemoveNode, 5), cc);
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public class ConfChangeCodecTests
             0x18, 0x09,                                         // node_id = 9
         ];
         Assert.True(ConfChangeCodec.TryDecodeV1(data, out ConfChange cc, out string? error), error);
-        Assert.Equal(new ConfChange(ConfChangeType.ConfChangeAddLearnerNode, 9), cc);
+        Assert.Equal(new ConfChange(ConfChangeType.AddLearnerNode, 9), cc);
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public class ConfChangeCodecTests
     {
         byte[] data = [0x12, 0x06, 0x08, 0x01, 0x18, 0x07, 0x10, 0x04];
         Assert.True(ConfChangeCodec.TryDecodeV2(data, out ConfChangeV2? cc, out _));
-        Assert.Equal([new ConfChangeSingle(ConfChangeType.ConfChangeRemoveNode, 4)], cc.Changes);
+        Assert.Equal([new ConfChangeSingle(ConfChangeType.RemoveNode, 4)], cc.Changes);
     }
 
     // ---- malformed input ----
@@ -214,7 +214,7 @@ public class ConfChangeCodecTests
     [Fact]
     public void EveryTruncationOfAValidEncodingFailsCleanly()
     {
-        byte[] full = ConfChangeCodec.Encode(V2("v1 l2 r3", ConfChangeTransition.ConfChangeTransitionJointExplicit, "context"u8.ToArray()));
+        byte[] full = ConfChangeCodec.Encode(V2("v1 l2 r3", ConfChangeTransition.Explicit, "context"u8.ToArray()));
         int accepted = 0;
         for (int len = 0; len < full.Length; len++)
         {

@@ -194,7 +194,7 @@ public class MembershipTests
         original.Members.Apply(new ConfState { Voters = [1, 2, 3, 4], Learners = [6, 7] }, 7, IPEndPoint.Parse("[::1]:7007"));
         original.Members.Apply(new ConfState { Voters = [1, 2, 3, 4], Learners = [7] }, 6, null);
         byte[] order = CommandCodec.Encode(OrderCommand.Limit(9, 1, 1, Side.Buy, 100, 3));
-        original.Apply([new Entry(1, 5, EntryType.EntryNormal, order)], new CommandResult[1]);
+        original.Apply([new Entry(1, 5, EntryType.Normal, order)], new CommandResult[1]);
 
         var restored = new ClusterStateMachine(new MatchingStateMachine(RaftSettings.Instruments), new MemoryStorage());
         restored.RestoreSnapshot(new MemoryStream(Snapshot(original.SaveSnapshot)));
@@ -223,7 +223,7 @@ public class MembershipTests
         var original = new ClusterStateMachine(new MatchingStateMachine(RaftSettings.Instruments), new MemoryStorage());
         original.Members.Apply(new ConfState { Voters = [1, 2, 3, 4] }, 4, IPEndPoint.Parse("10.0.0.4:7004"));
         byte[] order = CommandCodec.Encode(OrderCommand.Limit(9, 1, 1, Side.Buy, 100, 3));
-        original.Apply([new Entry(1, 5, EntryType.EntryNormal, order)], new CommandResult[1]);
+        original.Apply([new Entry(1, 5, EntryType.Normal, order)], new CommandResult[1]);
         byte[] good = Snapshot(original.SaveSnapshot);
         var live = new ClusterStateMachine(new MatchingStateMachine(RaftSettings.Instruments), new MemoryStorage());
         byte[] before = live.Matching.HashState().Hash;

@@ -148,10 +148,10 @@ public class SnapshotTests
         var sm = new MatchingStateMachine(MatchingEngineTests.Instruments);
         Entry[] entries =
         [
-            new Entry(1, 5, EntryType.EntryNormal, ReadOnlyMemory<byte>.Empty),
-            new Entry(1, 6, EntryType.EntryNormal, CommandCodec.Encode(OrderCommand.Limit(1, 1, 1, Side.Sell, 100, 5))),
-            new Entry(1, 7, EntryType.EntryNormal, new byte[] { 1, 2, 3 }),
-            new Entry(1, 8, EntryType.EntryNormal, CommandCodec.Encode(OrderCommand.Market(2, 1, 1, Side.Buy, 3))),
+            new Entry(1, 5, EntryType.Normal, ReadOnlyMemory<byte>.Empty),
+            new Entry(1, 6, EntryType.Normal, CommandCodec.Encode(OrderCommand.Limit(1, 1, 1, Side.Sell, 100, 5))),
+            new Entry(1, 7, EntryType.Normal, new byte[] { 1, 2, 3 }),
+            new Entry(1, 8, EntryType.Normal, CommandCodec.Encode(OrderCommand.Market(2, 1, 1, Side.Buy, 3))),
         ];
         var results = new CommandResult[entries.Length];
         sm.Apply(entries, results);

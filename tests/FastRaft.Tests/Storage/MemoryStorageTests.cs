@@ -331,12 +331,12 @@ public class MemoryStorageTests
         var s = new MemoryStorage();
         byte[] buffer = "hello"u8.ToArray();
 
-        Assert.Equal(StorageStatus.Ok, s.Append([new Entry(1, 1, EntryType.EntryConfChange, buffer), new Entry(1, 2)]));
+        Assert.Equal(StorageStatus.Ok, s.Append([new Entry(1, 1, EntryType.ConfChange, buffer), new Entry(1, 2)]));
         buffer[0] = (byte)'j';
 
         Entry[] stored = Stored(s);
         Assert.Equal("hello", Text(stored[0].Data));
-        Assert.Equal(EntryType.EntryConfChange, stored[0].Type);
+        Assert.Equal(EntryType.ConfChange, stored[0].Type);
         Assert.True(stored[1].Data.IsEmpty);
     }
 
@@ -373,7 +373,7 @@ public class MemoryStorageTests
             {
                 for (int j = 0; j < batch.Length; j++)
                 {
-                    batch[j] = new Entry(2, next + (ulong)j, EntryType.EntryNormal, payload);
+                    batch[j] = new Entry(2, next + (ulong)j, EntryType.Normal, payload);
                 }
                 Ok(s.Append(batch));
                 next += (ulong)batch.Length;

@@ -92,7 +92,7 @@ public class AuthenticatedChannelTests
         {
             for (int i = 0; i < count; i++)
             {
-                Message m = i % 3 == 0 ? CodecFixtures.App(1 + (i % 4), 50) : new Message(MessageType.MsgHeartbeat, sender, 3 - sender, 5) { Commit = (ulong)i };
+                Message m = i % 3 == 0 ? CodecFixtures.App(1 + (i % 4), 50) : new Message(MessageType.Heartbeat, sender, 3 - sender, 5) { Commit = (ulong)i };
                 while (!from.TryWrite(m))
                 {
                     await from.Writer.WaitUntilResumedAsync();
@@ -249,8 +249,8 @@ public class AuthenticatedChannelTests
         Message[] messages =
         [
             CodecFixtures.App(1, 16),
-            new Message(MessageType.MsgHeartbeat, 1, 2, 7) { Commit = 10 },
-            new Message(MessageType.MsgAppResp, 1, 2, 7) { Index = 100 },
+            new Message(MessageType.Heartbeat, 1, 2, 7) { Commit = 10 },
+            new Message(MessageType.AppendResponse, 1, 2, 7) { Index = 100 },
         ];
         var entries = new EntryBuffer(64);
         int received = 0;

@@ -37,7 +37,7 @@ internal sealed class RawKeyedPeer : IDisposable
         return new RawKeyedPeer(socket, input, output, keys!);
     }
 
-    public static Message Heartbeat(ulong from, ulong to, ulong commit = 0) => new(MessageType.MsgHeartbeat, from, to, 1) { Commit = commit };
+    public static Message Heartbeat(ulong from, ulong to, ulong commit = 0) => new(MessageType.Heartbeat, from, to, 1) { Commit = commit };
 
     /// <summary>Sends <paramref name="m"/> as one authenticated frame.</summary>
     public async Task SendAsync(Message m)

@@ -9,7 +9,7 @@ public class SnapshotAssemblerTests
 {
     private static Message SnapshotMessage(byte[] data, ulong from = 1) => new()
     {
-        Type = MessageType.MsgSnap,
+        Type = MessageType.Snapshot,
         From = from,
         To = 2,
         Term = 5,
@@ -48,7 +48,7 @@ public class SnapshotAssemblerTests
         }
         Assert.Equal(AssemblyOutcome.Completed, assembler.Accept(Seq([SnapshotTransferFormat.EndKind])));
         Message m = assembler.TakeMessage();
-        Assert.Equal((MessageType.MsgSnap, 1UL, 2UL, 5UL), (m.Type, m.From, m.To, m.Term));
+        Assert.Equal((MessageType.Snapshot, 1UL, 2UL, 5UL), (m.Type, m.From, m.To, m.Term));
         Assert.Equal([7, 8, 9], m.Context.ToArray());
         Assert.Equal(SnapshotMessage(data).Snapshot, m.Snapshot);
         Assert.Equal(0, budget.Used);
@@ -95,7 +95,7 @@ public class SnapshotAssemblerTests
             "piece first" => assembler.Accept(Seq(outgoing.Piece(0))),
             "answer kind" => assembler.Accept(Seq([SnapshotTransferFormat.AnswerKind, 1])),
             "short header" => assembler.Accept(Seq([SnapshotTransferFormat.HeaderKind, 0, 0])),
-            "not a snapshot" => assembler.Accept(Seq(HeaderAround(new Message { Type = MessageType.MsgApp, From = 1, To = 2 }, 10))),
+            "not a snapshot" => assembler.Accept(Seq(HeaderAround(new Message { Type = MessageType.Append, From = 1, To = 2 }, 10))),
             _ => Run(),
         };
         Assert.Equal(AssemblyOutcome.Refused, last);

@@ -72,9 +72,9 @@ public sealed class TcpInsecureTests
         b.StartPumped(bSink);
         Assert.True(Wait.Until(() =>
         {
-            a.Send(new Message(MessageType.MsgHeartbeat, 1, 2, 1));
+            a.Send(new Message(MessageType.Heartbeat, 1, 2, 1));
             a.Flush();
-            b.Send(new Message(MessageType.MsgHeartbeat, 2, 1, 1));
+            b.Send(new Message(MessageType.Heartbeat, 2, 1, 1));
             b.Flush();
             return a.Counters.Refused(TcpRefusalReason.SecurityMismatch) >= 1 && b.Counters.Refused(TcpRefusalReason.SecurityMismatch) >= 1;
         }, TimeSpan.FromSeconds(15)), $"mismatches refused: {a.Counters.Refused(TcpRefusalReason.SecurityMismatch)} by node 1, {b.Counters.Refused(TcpRefusalReason.SecurityMismatch)} by node 2");

@@ -22,7 +22,7 @@ public class TcpMembershipTests
         AddressBook = addressBook,
     });
 
-    private static Message Beat(ulong from, ulong to, ulong term) => new() { Type = MessageType.MsgHeartbeat, From = from, To = to, Term = term };
+    private static Message Beat(ulong from, ulong to, ulong term) => new() { Type = MessageType.Heartbeat, From = from, To = to, Term = term };
 
     /// <summary>Sends until one with this term arrives (the first message to a peer only starts the dial).</summary>
     private static bool Reaches(TcpTransport from, RecordingSink at, ulong to, ulong term) => Wait.Until(() =>
@@ -133,7 +133,7 @@ public class TcpDialAtStartTests
         using var sender = TcpMembershipTests.Keyed(1, key, new Dictionary<ulong, IPEndPoint> { [2] = receiver.LocalEndPoint! });
         sender.Start(new RecordingSink());
         Assert.True(Wait.Until(() => sender.Counters.Connects == 1, TimeSpan.FromSeconds(20)));
-        sender.Send(new Message { Type = MessageType.MsgVote, From = 1, To = 2, Term = 9 });
+        sender.Send(new Message { Type = MessageType.Vote, From = 1, To = 2, Term = 9 });
         sender.Flush();
         Assert.True(sink.WaitFor(1, TimeSpan.FromSeconds(20)));
         Assert.Equal(0, sender.Counters.MessagesDropped);

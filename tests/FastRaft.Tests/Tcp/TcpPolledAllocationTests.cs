@@ -34,7 +34,7 @@ public class TcpPolledAllocationTests
         });
         sender.Start(new RecordingSink());
         Message app = CodecFixtures.App(entries: 4, payloadSize: 32) with { From = 1, To = 2 };
-        Message heartbeat = new(MessageType.MsgHeartbeat, from: 1, to: 2, term: 7) { Commit = 99, Context = new byte[] { 1, 2 } };
+        Message heartbeat = new(MessageType.Heartbeat, from: 1, to: 2, term: 7) { Commit = 99, Context = new byte[] { 1, 2 } };
         TimeProvider time = TimeProvider.System;
 
         // Connected: the first sends only start the dial (and are dropped).

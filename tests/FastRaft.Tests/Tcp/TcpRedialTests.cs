@@ -40,7 +40,7 @@ public sealed class TcpRedialTests
             Task<bool> read = channel.Reader.ReadAsync(cts.Token).AsTask();
             while (!read.IsCompleted)
             {
-                node.Send(new Message(MessageType.MsgHeartbeat, 1, 2, 1) { Commit = commit });
+                node.Send(new Message(MessageType.Heartbeat, 1, 2, 1) { Commit = commit });
                 node.Flush();
                 await Task.WhenAny(read, Task.Delay(50));
             }
@@ -70,7 +70,7 @@ public sealed class TcpRedialTests
         });
         node.StartPumped(new RecordingSink());
 
-        node.Send(new Message(MessageType.MsgHeartbeat, 1, 2, 1)); // dropped; starts the dial
+        node.Send(new Message(MessageType.Heartbeat, 1, 2, 1)); // dropped; starts the dial
         AcceptedSide first = await AcceptedSide.AcceptAsync(peer, key);
         Assert.Equal(7UL, await first.ReceiveFromAsync(node, 7));
         Assert.Equal(1, node.Counters.Connects);

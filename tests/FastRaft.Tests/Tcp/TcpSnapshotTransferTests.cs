@@ -64,7 +64,7 @@ public class TcpSnapshotTransferTests
 
     private static Message Snap(byte[] data, ulong index = 500) => new()
     {
-        Type = MessageType.MsgSnap,
+        Type = MessageType.Snapshot,
         From = 1,
         To = 2,
         Term = 3,
@@ -84,7 +84,7 @@ public class TcpSnapshotTransferTests
         Assert.True(Wait.Until(() => pair.SenderSink.SnapshotReports.Count == 1, Timeout));
         Assert.Equal((2UL, SnapshotStatus.Finish), pair.SenderSink.SnapshotReports.Single());
         Message received = Assert.Single(pair.ReceiverSink.Messages());
-        Assert.Equal(MessageType.MsgSnap, received.Type);
+        Assert.Equal(MessageType.Snapshot, received.Type);
         Assert.Equal(Snap(data).Snapshot, received.Snapshot);
         Assert.Equal((1L, 0L), (pair.Sender.Counters.SnapshotsSent, pair.Sender.Counters.SnapshotsFailed));
         Assert.Equal((1L, 0L), (pair.Receiver.Counters.SnapshotsReceived, pair.Receiver.Counters.SnapshotsRefused));
@@ -100,21 +100,21 @@ public class TcpSnapshotTransferTests
         // The message connection is dialled by the first message sent (which it drops).
         Assert.True(Wait.Until(() =>
         {
-            pair.Sender.Send(new Message { Type = MessageType.MsgHeartbeat, From = 1, To = 2, Term = 3 });
+            pair.Sender.Send(new Message { Type = MessageType.Heartbeat, From = 1, To = 2, Term = 3 });
             pair.Sender.Flush();
             return pair.ReceiverSink.Count > 0;
         }, Timeout));
         pair.Sender.Send(Snap(RandomNumberGenerator.GetBytes(32 * 1024 * 1024)));
         for (int i = 0; i < 50; i++)
         {
-            pair.Sender.Send(new Message { Type = MessageType.MsgHeartbeat, From = 1, To = 2, Term = 4 });
+            pair.Sender.Send(new Message { Type = MessageType.Heartbeat, From = 1, To = 2, Term = 4 });
             pair.Sender.Flush();
             Thread.Sleep(2);
         }
         Assert.True(Wait.Until(() => pair.SenderSink.SnapshotReports.Count == 1, Timeout));
         Assert.Equal(SnapshotStatus.Finish, pair.SenderSink.SnapshotReports.Single().Status);
         Assert.True(Wait.Until(() => pair.ReceiverSink.Messages().Count(m => m.Term == 4) == 50, Timeout));
-        Assert.Single(pair.ReceiverSink.Messages(), m => m.Type == MessageType.MsgSnap);
+        Assert.Single(pair.ReceiverSink.Messages(), m => m.Type == MessageType.Snapshot);
     }
 
     [Theory]

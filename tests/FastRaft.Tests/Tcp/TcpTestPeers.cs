@@ -21,7 +21,7 @@ internal static class TcpTestPeers
         DateTime deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
         while (DateTime.UtcNow < deadline)
         {
-            from.Send(new Message(MessageType.MsgHeartbeat, from.LocalId, to, 1));
+            from.Send(new Message(MessageType.Heartbeat, from.LocalId, to, 1));
             from.Flush();
             if (Wait.Until(() => sink.Count > before, TimeSpan.FromMilliseconds(50)))
             {

@@ -111,7 +111,7 @@ public sealed class TcpTlsTests
 
         Assert.True(Wait.Until(() =>
         {
-            node.Send(new Message(MessageType.MsgHeartbeat, 1, 2, 1));
+            node.Send(new Message(MessageType.Heartbeat, 1, 2, 1));
             node.Flush();
             return node.Counters.Refused(TcpRefusalReason.CertificateUntrusted) >= 1;
         }, TimeSpan.FromSeconds(15)), "the dialler did not refuse the stranger's certificate");

@@ -106,7 +106,7 @@ internal sealed class DatagramFuzz
         for (int i = 0; i < messages.Length; i++)
         {
             ulong to = _rng.Next(20) == 0 ? 3UL : 2UL;
-            messages[i] = new Message(MessageType.MsgHeartbeat, sender, to, (ulong)_rng.Next(1, 1_000_000)) { Commit = (ulong)_rng.Next(1000) };
+            messages[i] = new Message(MessageType.Heartbeat, sender, to, (ulong)_rng.Next(1, 1_000_000)) { Commit = (ulong)_rng.Next(1000) };
         }
         return Seal(DatagramKind.Messages, DatagramForge.Batch(messages), sender);
     }

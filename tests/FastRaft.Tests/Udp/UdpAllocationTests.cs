@@ -22,7 +22,7 @@ public class UdpAllocationTests
         // Both trailers are checked per datagram: the MAC with a key, the CRC-32C without.
         using var g = new UdpGroup(2, o => authenticated ? o : UdpGroup.Insecure(o), keep: false, mode: UdpMode.Threaded);
         Message app = CodecFixtures.App(entries: 4, payloadSize: 32) with { From = 1, To = 2 };
-        Message heartbeat = new(MessageType.MsgHeartbeat, from: 1, to: 2, term: 7) { Commit = 99, Context = new byte[] { 1, 2 } };
+        Message heartbeat = new(MessageType.Heartbeat, from: 1, to: 2, term: 7) { Commit = 99, Context = new byte[] { 1, 2 } };
         long expected = 0;
 
         void Run(int datagrams)
@@ -82,7 +82,7 @@ public class UdpAllocationTests
         // next datagram reuses it.
         using var g = new UdpGroup(2, o => authenticated ? o : UdpGroup.Insecure(o), keep: false, mode: UdpMode.Manual);
         Message app = CodecFixtures.App(entries: 4, payloadSize: 32) with { From = 1, To = 2 };
-        Message heartbeat = new(MessageType.MsgHeartbeat, from: 1, to: 2, term: 7) { Commit = 99, Context = new byte[] { 1, 2 } };
+        Message heartbeat = new(MessageType.Heartbeat, from: 1, to: 2, term: 7) { Commit = 99, Context = new byte[] { 1, 2 } };
         FastRaft.Hosting.Agents.IWaitSource waitSource = g[2].WaitSource!;
         TimeProvider time = TimeProvider.System;
         long expected = 0;

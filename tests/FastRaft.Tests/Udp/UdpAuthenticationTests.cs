@@ -15,7 +15,7 @@ namespace FastRaft.Tests.Udp;
 /// </summary>
 public class UdpAuthenticationTests
 {
-    private static Message Heartbeat(ulong term, ulong from = 1) => new(MessageType.MsgHeartbeat, from, to: 2, term) { Commit = 1 };
+    private static Message Heartbeat(ulong term, ulong from = 1) => new(MessageType.Heartbeat, from, to: 2, term) { Commit = 1 };
 
     private static UdpTransportOptions Bare(ulong id = 1) => new() { LocalId = id, ClusterId = 77, Bind = new IPEndPoint(IPAddress.Loopback, 0) };
 

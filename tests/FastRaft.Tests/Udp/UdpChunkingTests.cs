@@ -12,7 +12,7 @@ public class UdpChunkingTests
         var data = new byte[bytes];
         new Random(seed).NextBytes(data);
         var snap = new Snapshot(data, new SnapshotMetadata(new ConfState { Voters = [1, 2, 3] }, index, 5));
-        return new Message(MessageType.MsgSnap, from: 1, to: 2, term: 5) { Snapshot = snap };
+        return new Message(MessageType.Snapshot, from: 1, to: 2, term: 5) { Snapshot = snap };
     }
 
     private static UdpTransportOptions Fast(UdpTransportOptions o) =>
@@ -127,7 +127,7 @@ public class UdpChunkingTests
 
         Assert.True(g.Sinks[2].WaitFor(3));
         List<Message> got = g.Sinks[2].Messages();
-        CodecFixtures.AssertSameMessage(app, got.Single(m => m.Type == MessageType.MsgApp));
+        CodecFixtures.AssertSameMessage(app, got.Single(m => m.Type == MessageType.Append));
         Assert.True(g[1].Counters.ChunksSent > 20);
         Assert.True(Wait.Until(() => g[1].Counters.TransfersCompleted == 1));
         Assert.Empty(g.Sinks[1].SnapshotReports);

@@ -30,7 +30,7 @@ public class UdpFakeClockTests
         var data = new byte[1024 * 1024];
         new Random(20).NextBytes(data);
         var snapshot = new Snapshot(data, new SnapshotMetadata(new ConfState { Voters = [1, 2] }, 20, 5));
-        g[1].Send(new Message(MessageType.MsgSnap, from: 1, to: 2, term: 5) { Snapshot = snapshot });
+        g[1].Send(new Message(MessageType.Snapshot, from: 1, to: 2, term: 5) { Snapshot = snapshot });
         g[1].Flush();
         long window = g[1].Counters.ChunksSent;
         UdpTransportCounters received = g[2].Counters;

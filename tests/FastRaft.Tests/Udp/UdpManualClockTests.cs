@@ -19,7 +19,7 @@ public class UdpManualClockTests
         var data = new byte[bytes];
         new Random((int)index).NextBytes(data);
         var snap = new Snapshot(data, new SnapshotMetadata(new ConfState { Voters = [1, 2] }, index, 5));
-        return new Message(MessageType.MsgSnap, from: 1, to: 2, term: 5) { Snapshot = snap };
+        return new Message(MessageType.Snapshot, from: 1, to: 2, term: 5) { Snapshot = snap };
     }
 
     private static UdpGroup Group(ManualClock clock, Func<UdpTransportOptions, UdpTransportOptions> configure) => new(2, o => configure(o with

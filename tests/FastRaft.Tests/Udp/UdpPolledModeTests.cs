@@ -11,14 +11,14 @@ namespace FastRaft.Tests.Udp;
 /// </summary>
 public class UdpPolledModeTests
 {
-    private static Message Heartbeat(ulong term, ulong from = 1, ulong to = 2) => new(MessageType.MsgHeartbeat, from, to, term) { Commit = term };
+    private static Message Heartbeat(ulong term, ulong from = 1, ulong to = 2) => new(MessageType.Heartbeat, from, to, term) { Commit = term };
 
     private static Message SnapshotMessage(int bytes, ulong from, ulong to, ulong index)
     {
         var data = new byte[bytes];
         new Random((int)index).NextBytes(data);
         var snap = new Snapshot(data, new SnapshotMetadata(new ConfState { Voters = [1, 2] }, index, 5));
-        return new Message(MessageType.MsgSnap, from, to, term: 5) { Snapshot = snap };
+        return new Message(MessageType.Snapshot, from, to, term: 5) { Snapshot = snap };
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public class UdpPolledModeTests
         g[2].Send(in toOne);
         g[1].Flush();
         g[2].Flush();
-        int snapshotsTo(ulong id) => sent[id].Count(m => m.Type == MessageType.MsgSnap);
+        int snapshotsTo(ulong id) => sent[id].Count(m => m.Type == MessageType.Snapshot);
 
         Assert.True(g.PollUntil(() => g.Sinks[1].Count == sent[1].Count && g.Sinks[2].Count == sent[2].Count
             && g.Sinks[1].SnapshotReports.Count == snapshotsTo(2) && g.Sinks[2].SnapshotReports.Count == snapshotsTo(1)),

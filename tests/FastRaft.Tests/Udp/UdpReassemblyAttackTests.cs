@@ -29,7 +29,7 @@ public class UdpReassemblyAttackTests
         var data = new byte[bytes];
         new Random(seed).NextBytes(data);
         var snap = new Snapshot(data, new SnapshotMetadata(new ConfState { Voters = [1, 2, 3] }, index, 5));
-        return new Message(MessageType.MsgSnap, from: 1, to: 2, term: 5) { Snapshot = snap };
+        return new Message(MessageType.Snapshot, from: 1, to: 2, term: 5) { Snapshot = snap };
     }
 
     private static UdpTransportOptions Configure(UdpTransportOptions o, bool authenticated) => authenticated ? o : UdpGroup.Insecure(o);
@@ -41,9 +41,9 @@ public class UdpReassemblyAttackTests
         g[1].Send(in m);
         g[1].Flush();
         ulong index = m.Snapshot!.Metadata.Index;
-        Assert.True(Wait.Until(() => g.Sinks[2].Messages().Any(x => x.Type == MessageType.MsgSnap && x.Snapshot!.Metadata.Index == index)),
+        Assert.True(Wait.Until(() => g.Sinks[2].Messages().Any(x => x.Type == MessageType.Snapshot && x.Snapshot!.Metadata.Index == index)),
             $"snapshot {index} did not arrive; node 2 drops: {Drops(g[2])}");
-        CodecFixtures.AssertSameMessage(m, g.Sinks[2].Messages().Single(x => x.Type == MessageType.MsgSnap && x.Snapshot!.Metadata.Index == index));
+        CodecFixtures.AssertSameMessage(m, g.Sinks[2].Messages().Single(x => x.Type == MessageType.Snapshot && x.Snapshot!.Metadata.Index == index));
         Assert.True(Wait.Until(() => !g.Sinks[1].SnapshotReports.IsEmpty));
         Assert.Equal([(2UL, SnapshotStatus.Finish)], g.Sinks[1].SnapshotReports);
     }

@@ -14,7 +14,7 @@ public class UdpReceiveFuzzTests
 {
     private static readonly byte[] Key = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
 
-    private static Message Heartbeat(ulong term, ulong from = 1) => new(MessageType.MsgHeartbeat, from, to: 2, term) { Commit = 1 };
+    private static Message Heartbeat(ulong term, ulong from = 1) => new(MessageType.Heartbeat, from, to: 2, term) { Commit = 1 };
 
     /// <summary>Sends <paramref name="datagram"/> to node 2 and waits until node 2 has read it.</summary>
     private static void Deliver(UdpGroup g, DatagramForge forge, byte[] datagram)

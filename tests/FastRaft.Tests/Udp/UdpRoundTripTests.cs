@@ -8,7 +8,7 @@ namespace FastRaft.Tests.Udp;
 
 public class UdpRoundTripTests
 {
-    private static Message Heartbeat(ulong term) => new(MessageType.MsgHeartbeat, from: 1, to: 2, term) { Commit = term };
+    private static Message Heartbeat(ulong term) => new(MessageType.Heartbeat, from: 1, to: 2, term) { Commit = term };
 
     [Theory]
     [InlineData(UdpMode.Threaded)]
@@ -48,7 +48,7 @@ public class UdpRoundTripTests
         Assert.True(g[1].Counters.DroppedTotal <= g[1].Counters.ChunksResent);
         Assert.True(g[1].Counters.TransfersStarted > 0, "some random messages should have needed chunking");
         // Every snapshot is sent as a transfer and its arrival reported to the sender's node.
-        int snaps = sent.Count(m => m.Type == MessageType.MsgSnap);
+        int snaps = sent.Count(m => m.Type == MessageType.Snapshot);
         Assert.True(Wait.Until(() => g.Sinks[1].SnapshotReports.Count == snaps));
         Assert.All(g.Sinks[1].SnapshotReports, r => Assert.Equal((2UL, Core.SnapshotStatus.Finish), r));
     }
@@ -199,7 +199,7 @@ public class UdpRoundTripTests
     public void Node_local_messages_are_refused_before_anything_is_queued(UdpMode mode)
     {
         using var g = new UdpGroup(2, mode: mode);
-        Assert.Throws<ArgumentException>(() => g[1].Send(new Message(MessageType.MsgHup, 1, 2, 1)));
+        Assert.Throws<ArgumentException>(() => g[1].Send(new Message(MessageType.Hup, 1, 2, 1)));
         g[1].Send(Heartbeat(1));
         g[1].Flush();
         Assert.True(g.Sinks[2].WaitFor(1));

@@ -73,7 +73,7 @@ public class UdpWaitSourceTests
         Thread waiter = Waiter(() => source.Wait(Long));
         Assert.True(Wait.Until(() => source.IsWaiting));
 
-        g[1].Send(new Message(MessageType.MsgHeartbeat, 1, 2, 3));
+        g[1].Send(new Message(MessageType.Heartbeat, 1, 2, 3));
         g[1].Flush();
         Assert.True(waiter.Join(Bound), "the datagram did not end the wait");
         Assert.Equal(1, g[2].Poll(TimeProvider.System.GetTimestamp()));
@@ -221,7 +221,7 @@ public class UdpWaitSourceTests
         g.Start(1);
         var data = new byte[1024 * 1024];
         var snap = new Snapshot(data, new SnapshotMetadata(new ConfState { Voters = [1, 2] }, 10, 2));
-        g[1].Send(new Message(MessageType.MsgSnap, 1, 2, 2) { Snapshot = snap });
+        g[1].Send(new Message(MessageType.Snapshot, 1, 2, 2) { Snapshot = snap });
         g[1].Flush();
 
         bool stop = false;

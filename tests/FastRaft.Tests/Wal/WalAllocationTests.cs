@@ -24,7 +24,7 @@ public class WalAllocationTests
         {
             for (int k = 0; k < n; k++)
             {
-                batch[0] = new Entry(1, next, EntryType.EntryNormal, payload);
+                batch[0] = new Entry(1, next, EntryType.Normal, payload);
                 Ok(wal.Save(new HardState(1, 1, next - 1), batch, null, mustSync: true));
                 dest.Clear();
                 Ok(wal.Entries(next > 3 ? next - 3 : 1, next + 1, ulong.MaxValue, dest));

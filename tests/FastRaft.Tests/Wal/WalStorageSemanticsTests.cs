@@ -291,7 +291,7 @@ public sealed class WalStorageSemanticsTests : IDisposable
     {
         var hs = new HardState(3, 2, 1);
         var cs = new ConfState { Voters = [1, 2], VotersOutgoing = [1, 2, 3], LearnersNext = [3] };
-        Entry[] ents = [new Entry(3, 1, EntryType.EntryConfChange, "hello"u8.ToArray()), new Entry(3, 2), WithData(3, 3, "three")];
+        Entry[] ents = [new Entry(3, 1, EntryType.ConfChange, "hello"u8.ToArray()), new Entry(3, 2), WithData(3, 3, "three")];
 
         Assert.Equal(StorageStatus.Ok, _wal.Save(hs, ents, null, true));
         Assert.Equal(StorageStatus.Ok, _wal.SetConfState(cs));
@@ -307,7 +307,7 @@ public sealed class WalStorageSemanticsTests : IDisposable
     public void Saved_payloads_are_copies_not_the_callers_buffer()
     {
         byte[] buffer = "hello"u8.ToArray();
-        Assert.Equal(StorageStatus.Ok, _wal.Save(default, [new Entry(1, 1, EntryType.EntryNormal, buffer)], null, true));
+        Assert.Equal(StorageStatus.Ok, _wal.Save(default, [new Entry(1, 1, EntryType.Normal, buffer)], null, true));
         buffer[0] = (byte)'j';
 
         Assert.Equal("hello", Text(Stored(_wal)[0].Data));

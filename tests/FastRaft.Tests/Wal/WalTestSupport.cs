@@ -110,7 +110,7 @@ internal static class WalAssert
         {
             data[^1] = 0xA5;
         }
-        return new Entry(term, index, EntryType.EntryNormal, data);
+        return new Entry(term, index, EntryType.Normal, data);
     }
 
     public static Entry[] Payloads(ulong first, int count, ulong term, int length, byte seed = 0)

@@ -118,16 +118,16 @@ internal readonly struct Changer(ProgressTracker tracker, ulong lastIndex)
             }
             switch (cc.Type)
             {
-                case ConfChangeType.ConfChangeAddNode:
+                case ConfChangeType.AddNode:
                     MakeVoter(cfg, trk, cc.NodeId);
                     break;
-                case ConfChangeType.ConfChangeAddLearnerNode:
+                case ConfChangeType.AddLearnerNode:
                     MakeLearner(cfg, trk, cc.NodeId);
                     break;
-                case ConfChangeType.ConfChangeRemoveNode:
+                case ConfChangeType.RemoveNode:
                     Remove(cfg, trk, cc.NodeId);
                     break;
-                case ConfChangeType.ConfChangeUpdateNode:
+                case ConfChangeType.UpdateNode:
                     break;
                 default:
                     return $"unexpected conf type {(int)cc.Type}";

@@ -42,7 +42,7 @@ internal static class ConfChangeRestore
             // state, which rotates them into the outgoing half.
             foreach (ulong id in cs.VotersOutgoing)
             {
-                if (!Install(scratch, step.Simple([new ConfChangeSingle(ConfChangeType.ConfChangeAddNode, id)]), out ConfChangeResult failed))
+                if (!Install(scratch, step.Simple([new ConfChangeSingle(ConfChangeType.AddNode, id)]), out ConfChangeResult failed))
                 {
                     return failed;
                 }
@@ -64,19 +64,19 @@ internal static class ConfChangeRestore
         var ccs = new List<ConfChangeSingle>(cs.VotersOutgoing.Length + cs.Voters.Length + cs.Learners.Length + cs.LearnersNext.Length);
         foreach (ulong id in cs.VotersOutgoing)
         {
-            ccs.Add(new ConfChangeSingle(ConfChangeType.ConfChangeRemoveNode, id));
+            ccs.Add(new ConfChangeSingle(ConfChangeType.RemoveNode, id));
         }
         foreach (ulong id in cs.Voters)
         {
-            ccs.Add(new ConfChangeSingle(ConfChangeType.ConfChangeAddNode, id));
+            ccs.Add(new ConfChangeSingle(ConfChangeType.AddNode, id));
         }
         foreach (ulong id in cs.Learners)
         {
-            ccs.Add(new ConfChangeSingle(ConfChangeType.ConfChangeAddLearnerNode, id));
+            ccs.Add(new ConfChangeSingle(ConfChangeType.AddLearnerNode, id));
         }
         foreach (ulong id in cs.LearnersNext)
         {
-            ccs.Add(new ConfChangeSingle(ConfChangeType.ConfChangeAddLearnerNode, id));
+            ccs.Add(new ConfChangeSingle(ConfChangeType.AddLearnerNode, id));
         }
         return [.. ccs];
     }

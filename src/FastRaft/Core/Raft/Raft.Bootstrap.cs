@@ -15,14 +15,14 @@ internal sealed partial class Raft
         _scratch.Clear();
         for (int i = 0; i < peers.Length; i++)
         {
-            var cc = new ConfChange(ConfChangeType.ConfChangeAddNode, peers[i]);
-            _scratch.Add(new Entry(1, (ulong)i + 1, EntryType.EntryConfChange, ConfChangeCodec.Encode(cc)));
+            var cc = new ConfChange(ConfChangeType.AddNode, peers[i]);
+            _scratch.Add(new Entry(1, (ulong)i + 1, EntryType.ConfChange, ConfChangeCodec.Encode(cc)));
         }
         Log.Append(_scratch.Span);
         Log.Committed = (ulong)peers.Length;
         foreach (ulong peer in peers)
         {
-            ConfChanges.ConfChangeResult r = ApplyConfChange(new ConfChange(ConfChangeType.ConfChangeAddNode, peer).AsV2());
+            ConfChanges.ConfChangeResult r = ApplyConfChange(new ConfChange(ConfChangeType.AddNode, peer).AsV2());
             if (!r.Ok)
             {
                 _log.Panic(r.Error!);

@@ -25,8 +25,8 @@ internal sealed partial class Raft
     {
         // Leave the joint configuration now. The empty entry cannot be refused for size;
         // it can be dropped during a leader transfer, and then we retry on the next apply.
-        _scratchProposal[0] = new Entry(0, 0, EntryType.EntryConfChangeV2, ReadOnlyMemory<byte>.Empty);
-        var m = new Message { Type = MessageType.MsgProp, Entries = _scratchProposal };
+        _scratchProposal[0] = new Entry(0, 0, EntryType.ConfChangeV2, ReadOnlyMemory<byte>.Empty);
+        var m = new Message { Type = MessageType.Propose, Entries = _scratchProposal };
         StepResult r = Step(m);
         if (r != StepResult.Ok)
         {

@@ -75,7 +75,7 @@ internal sealed partial class Raft
             }
             foreach (ref readonly Entry e in _scratch.Span)
             {
-                if (e.Type is EntryType.EntryConfChange or EntryType.EntryConfChangeV2)
+                if (e.Type is EntryType.ConfChange or EntryType.ConfChangeV2)
                 {
                     return true;
                 }
@@ -103,14 +103,14 @@ internal sealed partial class Raft
         if (t == CampaignType.PreElection)
         {
             BecomePreCandidate();
-            voteMsg = MessageType.MsgPreVote;
+            voteMsg = MessageType.PreVote;
             // Pre-votes ask for the next term without moving to it.
             term = Term + 1;
         }
         else
         {
             BecomeCandidate();
-            voteMsg = MessageType.MsgVote;
+            voteMsg = MessageType.Vote;
             term = Term;
         }
 
@@ -123,7 +123,7 @@ internal sealed partial class Raft
                 continue;
             }
             (ulong lastIndex, ulong lastTerm) = Log.Tip();
-            _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}] sent {voteMsg} request to {id:x} at term {Term}");
+            _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}] sent {EtcdTypeText.Of(voteMsg)} request to {id:x} at term {Term}");
             ReadOnlyMemory<byte> ctx = t == CampaignType.Transfer ? Arena.CopyBytes(CampaignTransferContext) : ReadOnlyMemory<byte>.Empty;
             Send(new Message { To = id, Term = term, Type = voteMsg, Index = lastIndex, LogTerm = lastTerm, Context = ctx });
         }
@@ -133,11 +133,11 @@ internal sealed partial class Raft
     {
         if (granted)
         {
-            _log.Info($"{Id:x} received {t} from {id:x} at term {Term}");
+            _log.Info($"{Id:x} received {EtcdTypeText.Of(t)} from {id:x} at term {Term}");
         }
         else
         {
-            _log.Info($"{Id:x} received {t} rejection from {id:x} at term {Term}");
+            _log.Info($"{Id:x} received {EtcdTypeText.Of(t)} rejection from {id:x} at term {Term}");
         }
         Trk.RecordVote(id, granted);
         return Trk.TallyVotes(out grantedCount, out rejectedCount);

@@ -13,32 +13,32 @@ internal sealed partial class Raft
     /// <summary>Shared by StateCandidate and StatePreCandidate; each counts only its own kind of vote response.</summary>
     private StepResult StepCandidate(in Message m)
     {
-        MessageType myVoteRespType = State == NodeRole.PreCandidate ? MessageType.MsgPreVoteResp : MessageType.MsgVoteResp;
+        MessageType myVoteRespType = State == NodeRole.PreCandidate ? MessageType.PreVoteResponse : MessageType.VoteResponse;
         switch (m.Type)
         {
-            case MessageType.MsgProp:
+            case MessageType.Propose:
                 _log.Info($"{Id:x} no leader at term {Term}; dropping proposal");
                 return StepResult.ProposalDroppedNoLeader;
-            case MessageType.MsgApp:
+            case MessageType.Append:
                 BecomeFollower(m.Term, m.From); // m.Term == Term here
                 HandleAppendEntries(m);
                 break;
-            case MessageType.MsgHeartbeat:
+            case MessageType.Heartbeat:
                 BecomeFollower(m.Term, m.From);
                 HandleHeartbeat(m);
                 break;
-            case MessageType.MsgSnap:
+            case MessageType.Snapshot:
                 BecomeFollower(m.Term, m.From);
                 HandleSnapshot(m);
                 break;
-            case MessageType.MsgTimeoutNow:
+            case MessageType.TimeoutNow:
                 _log.Debug($"{Id:x} [term {Term} state {EtcdStateText.Of(State)}] ignored MsgTimeoutNow from {m.From:x}");
                 break;
             default:
                 if (m.Type == myVoteRespType)
                 {
                     VoteResult res = Poll(m.From, m.Type, !m.Reject, out int granted, out int rejected);
-                    _log.Info($"{Id:x} has received {granted} {m.Type} votes and {rejected} vote rejections");
+                    _log.Info($"{Id:x} has received {granted} {EtcdTypeText.Of(m.Type)} votes and {rejected} vote rejections");
                     if (res == VoteResult.VoteWon)
                     {
                         if (State == NodeRole.PreCandidate)
@@ -67,12 +67,12 @@ internal sealed partial class Raft
         // The hot cases in a small frame; everything else out of line.
         switch (m.Type)
         {
-            case MessageType.MsgApp:
+            case MessageType.Append:
                 ElectionElapsed = 0;
                 Lead = m.From;
                 HandleAppendEntries(m);
                 return StepResult.Ok;
-            case MessageType.MsgHeartbeat:
+            case MessageType.Heartbeat:
                 ElectionElapsed = 0;
                 Lead = m.From;
                 HandleHeartbeat(m);
@@ -87,7 +87,7 @@ internal sealed partial class Raft
     {
         switch (m.Type)
         {
-            case MessageType.MsgProp:
+            case MessageType.Propose:
                 if (Lead == LocalIds.None)
                 {
                     _log.Info($"{Id:x} no leader at term {Term}; dropping proposal");
@@ -100,12 +100,12 @@ internal sealed partial class Raft
                 }
                 Forward(m, Lead);
                 break;
-            case MessageType.MsgSnap:
+            case MessageType.Snapshot:
                 ElectionElapsed = 0;
                 Lead = m.From;
                 HandleSnapshot(m);
                 break;
-            case MessageType.MsgTransferLeader:
+            case MessageType.TransferLeader:
                 if (Lead == LocalIds.None)
                 {
                     _log.Info($"{Id:x} no leader at term {Term}; dropping leader transfer msg");
@@ -113,7 +113,7 @@ internal sealed partial class Raft
                 }
                 Forward(m, Lead);
                 break;
-            case MessageType.MsgForgetLeader:
+            case MessageType.ForgetLeader:
                 if (_readOnly.Option == ReadOnlyOption.LeaseBased)
                 {
                     _log.Error("ignoring MsgForgetLeader due to ReadOnlyLeaseBased");
@@ -125,12 +125,12 @@ internal sealed partial class Raft
                     Lead = LocalIds.None;
                 }
                 break;
-            case MessageType.MsgTimeoutNow:
+            case MessageType.TimeoutNow:
                 _log.Info($"{Id:x} [term {Term}] received MsgTimeoutNow from {m.From:x} and starts an election to get leadership.");
                 // A transfer never uses pre-vote: no partition is being recovered from.
                 Hup(CampaignType.Transfer);
                 break;
-            case MessageType.MsgReadIndex:
+            case MessageType.ReadIndex:
                 if (Lead == LocalIds.None)
                 {
                     _log.Info($"{Id:x} no leader at term {Term}; dropping index reading msg");
@@ -138,7 +138,7 @@ internal sealed partial class Raft
                 }
                 Forward(m, Lead);
                 break;
-            case MessageType.MsgReadIndexResp:
+            case MessageType.ReadIndexResponse:
                 if (m.Entries.Length != 1)
                 {
                     _log.Error($"{Id:x} invalid format of MsgReadIndexResp from {m.From:x}, entries count: {m.Entries.Length}");
@@ -170,12 +170,12 @@ internal sealed partial class Raft
     {
         if (m.Index < Log.Committed)
         {
-            Queue(MessageType.MsgAppResp, m.From).Index = Log.Committed;
+            Queue(MessageType.AppendResponse, m.From).Index = Log.Committed;
             return;
         }
         if (Log.TryAppend(m.Index, m.LogTerm, m.Commit, m.Entries.Span, out ulong lastNewIndex))
         {
-            Queue(MessageType.MsgAppResp, m.From).Index = lastNewIndex;
+            Queue(MessageType.AppendResponse, m.From).Index = lastNewIndex;
             return;
         }
         RejectAppend(m);
@@ -194,7 +194,7 @@ internal sealed partial class Raft
         Send(new Message
         {
             To = m.From,
-            Type = MessageType.MsgAppResp,
+            Type = MessageType.AppendResponse,
             Index = m.Index,
             Reject = true,
             RejectHint = hintIndex,
@@ -205,7 +205,7 @@ internal sealed partial class Raft
     private void HandleHeartbeat(in Message m)
     {
         Log.CommitTo(m.Commit);
-        Queue(MessageType.MsgHeartbeatResp, m.From).Context = Arena.CopyBytes(m.Context.Span);
+        Queue(MessageType.HeartbeatResponse, m.From).Context = Arena.CopyBytes(m.Context.Span);
     }
 
     private void HandleSnapshot(in Message m)
@@ -216,12 +216,12 @@ internal sealed partial class Raft
         if (Restore(s))
         {
             _log.Info($"{Id:x} [commit: {Log.Committed}] restored snapshot [index: {sindex}, term: {sterm}]");
-            Send(new Message { To = m.From, Type = MessageType.MsgAppResp, Index = Log.LastIndex() });
+            Send(new Message { To = m.From, Type = MessageType.AppendResponse, Index = Log.LastIndex() });
         }
         else
         {
             _log.Info($"{Id:x} [commit: {Log.Committed}] ignored snapshot [index: {sindex}, term: {sterm}]");
-            Send(new Message { To = m.From, Type = MessageType.MsgAppResp, Index = Log.Committed });
+            Send(new Message { To = m.From, Type = MessageType.AppendResponse, Index = Log.Committed });
         }
     }
 

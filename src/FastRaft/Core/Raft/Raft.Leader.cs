@@ -12,11 +12,11 @@ internal sealed partial class Raft
     private StepResult StepLeader(in Message m)
     {
         // The hot cases first, in a small frame; everything else out of line.
-        if (m.Type == MessageType.MsgProp)
+        if (m.Type == MessageType.Propose)
         {
             return StepLeaderProposal(m);
         }
-        if (m.Type == MessageType.MsgAppResp && !m.Reject && Trk.Progress.TryGetValue(m.From, out Progress? acked))
+        if (m.Type == MessageType.AppendResponse && !m.Reject && Trk.Progress.TryGetValue(m.From, out Progress? acked))
         {
             acked.RecentActive = true;
             HandleAppendAck(m, acked);
@@ -31,11 +31,11 @@ internal sealed partial class Raft
         // These message types do not need a progress entry for m.From.
         switch (m.Type)
         {
-            case MessageType.MsgBeat:
+            case MessageType.Beat:
                 BcastHeartbeat();
                 return StepResult.Ok;
 
-            case MessageType.MsgCheckQuorum:
+            case MessageType.CheckQuorum:
                 if (!Trk.QuorumActive())
                 {
                     _log.Warning($"{Id:x} stepped down to follower since quorum is not active");
@@ -51,14 +51,14 @@ internal sealed partial class Raft
                 }
                 return StepResult.Ok;
 
-            case MessageType.MsgProp:
+            case MessageType.Propose:
                 return StepLeaderProposal(m);
 
-            case MessageType.MsgReadIndex:
+            case MessageType.ReadIndex:
                 StepLeaderReadIndex(m);
                 return StepResult.Ok;
 
-            case MessageType.MsgForgetLeader:
+            case MessageType.ForgetLeader:
                 return StepResult.Ok; // a leader has nothing to forget
         }
 
@@ -70,7 +70,7 @@ internal sealed partial class Raft
         }
         switch (m.Type)
         {
-            case MessageType.MsgAppResp:
+            case MessageType.AppendResponse:
                 // Also how the leader acknowledges its own appends (via MsgsAfterAppend).
                 pr.RecentActive = true;
                 if (m.Reject)
@@ -83,11 +83,11 @@ internal sealed partial class Raft
                 }
                 break;
 
-            case MessageType.MsgHeartbeatResp:
+            case MessageType.HeartbeatResponse:
                 HandleHeartbeatResponse(m, pr);
                 break;
 
-            case MessageType.MsgSnapStatus:
+            case MessageType.SnapshotStatus:
                 if (pr.State != ProgressState.Snapshot)
                 {
                     return StepResult.Ok;
@@ -109,7 +109,7 @@ internal sealed partial class Raft
                 pr.MsgAppFlowPaused = true;
                 break;
 
-            case MessageType.MsgUnreachable:
+            case MessageType.Unreachable:
                 // An unreachable peer has probably lost appends in flight.
                 if (pr.State == ProgressState.Replicate)
                 {
@@ -118,7 +118,7 @@ internal sealed partial class Raft
                 _log.Debug($"{Id:x} failed to send message to {m.From:x} because it is unreachable [{pr}]");
                 break;
 
-            case MessageType.MsgTransferLeader:
+            case MessageType.TransferLeader:
                 HandleTransferLeader(m, pr);
                 break;
         }
@@ -137,7 +137,7 @@ internal sealed partial class Raft
         for (int i = 0; i < _scratch.Count; i++)
         {
             EntryType type = _scratch[i].Type;
-            if ((type is EntryType.EntryConfChange or EntryType.EntryConfChangeV2) && !AdmitConfChange(i))
+            if ((type is EntryType.ConfChange or EntryType.ConfChangeV2) && !AdmitConfChange(i))
             {
                 return StepResult.ProposalDroppedMalformed;
             }
@@ -390,7 +390,7 @@ internal sealed partial class Raft
         }
         li = Log.Append(es.Span);
         // The leader acknowledges its own entries once they are durable, like any follower.
-        Queue(MessageType.MsgAppResp, Id).Index = li;
+        Queue(MessageType.AppendResponse, Id).Index = li;
         return true;
     }
 
@@ -418,7 +418,7 @@ internal sealed partial class Raft
 
     private static bool TryDecodeConfChange(in Entry e, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IConfChange? cc, out string? error)
     {
-        if (e.Type == EntryType.EntryConfChange)
+        if (e.Type == EntryType.ConfChange)
         {
             bool ok = ConfChangeCodec.TryDecodeV1(e.Data.Span, out ConfChange v1, out error);
             cc = ok ? v1 : null;

@@ -62,7 +62,7 @@ internal sealed partial class Raft
         }
         Send(new Message
         {
-            Type = MessageType.MsgReadIndexResp,
+            Type = MessageType.ReadIndexResponse,
             To = req.From,
             Index = readIndex,
             Entries = Arena.AddEntriesWithPayloads(req.Entries.Span),

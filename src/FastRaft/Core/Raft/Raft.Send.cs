@@ -18,26 +18,26 @@ internal sealed partial class Raft
         {
             m.From = Id;
         }
-        if (m.Type is MessageType.MsgVote or MessageType.MsgVoteResp or MessageType.MsgPreVote or MessageType.MsgPreVoteResp)
+        if (m.Type is MessageType.Vote or MessageType.VoteResponse or MessageType.PreVote or MessageType.PreVoteResponse)
         {
             if (m.Term == 0)
             {
-                _log.Panic($"term should be set when sending {m.Type}");
+                _log.Panic($"term should be set when sending {EtcdTypeText.Of(m.Type)}");
             }
         }
         else
         {
             if (m.Term != 0)
             {
-                _log.Panic($"term should not be set when sending {m.Type} (was {m.Term})");
+                _log.Panic($"term should not be set when sending {EtcdTypeText.Of(m.Type)} (was {m.Term})");
             }
             // Proposals and read requests travel to the leader like local messages: no term.
-            if (m.Type is not MessageType.MsgProp and not MessageType.MsgReadIndex)
+            if (m.Type is not MessageType.Propose and not MessageType.ReadIndex)
             {
                 m.Term = Term;
             }
         }
-        if (m.Type is MessageType.MsgAppResp or MessageType.MsgVoteResp or MessageType.MsgPreVoteResp)
+        if (m.Type is MessageType.AppendResponse or MessageType.VoteResponse or MessageType.PreVoteResponse)
         {
             MsgsAfterAppend.Add(m);
         }
@@ -45,7 +45,7 @@ internal sealed partial class Raft
         {
             if (m.To == Id)
             {
-                _log.Panic($"message should not be self-addressed when sending {m.Type}");
+                _log.Panic($"message should not be self-addressed when sending {EtcdTypeText.Of(m.Type)}");
             }
             Msgs.Add(m);
         }
@@ -58,14 +58,14 @@ internal sealed partial class Raft
     /// </summary>
     private ref Message Queue(MessageType type, ulong to)
     {
-        System.Diagnostics.Debug.Assert(type is not (MessageType.MsgVote or MessageType.MsgVoteResp or MessageType.MsgPreVote
-            or MessageType.MsgPreVoteResp or MessageType.MsgProp or MessageType.MsgReadIndex));
+        System.Diagnostics.Debug.Assert(type is not (MessageType.Vote or MessageType.VoteResponse or MessageType.PreVote
+            or MessageType.PreVoteResponse or MessageType.Propose or MessageType.ReadIndex));
         MessageList list = MsgsAfterAppend;
-        if (type != MessageType.MsgAppResp)
+        if (type != MessageType.AppendResponse)
         {
             if (to == Id)
             {
-                _log.Panic($"message should not be self-addressed when sending {type}");
+                _log.Panic($"message should not be self-addressed when sending {EtcdTypeText.Of(type)}");
             }
             list = Msgs;
         }
@@ -127,7 +127,7 @@ internal sealed partial class Raft
             return false;
         }
 
-        ref Message app = ref Queue(MessageType.MsgApp, to);
+        ref Message app = ref Queue(MessageType.Append, to);
         app.Index = prevIndex;
         app.LogTerm = prevTerm;
         app.Entries = ents;
@@ -165,7 +165,7 @@ internal sealed partial class Raft
         pr.BecomeSnapshot(sindex);
         _log.Debug($"{Id:x} paused sending replication messages to {to:x} [{pr}]");
 
-        Send(new Message { To = to, Type = MessageType.MsgSnap, Snapshot = snapshot });
+        Send(new Message { To = to, Type = MessageType.Snapshot, Snapshot = snapshot });
         return true;
     }
 
@@ -174,7 +174,7 @@ internal sealed partial class Raft
     {
         Progress pr = Trk.Progress[to];
         ulong commit = Math.Min(pr.Match, Log.Committed);
-        ref Message hb = ref Queue(MessageType.MsgHeartbeat, to);
+        ref Message hb = ref Queue(MessageType.Heartbeat, to);
         hb.Commit = commit;
         hb.Context = ctx;
         pr.SentCommitTo(commit);
@@ -212,5 +212,5 @@ internal sealed partial class Raft
         }
     }
 
-    private void SendTimeoutNow(ulong to) => Send(new Message { To = to, Type = MessageType.MsgTimeoutNow });
+    private void SendTimeoutNow(ulong to) => Send(new Message { To = to, Type = MessageType.TimeoutNow });
 }

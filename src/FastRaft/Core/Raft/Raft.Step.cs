@@ -31,7 +31,7 @@ internal sealed partial class Raft
 
         switch (m.Type)
         {
-            case MessageType.MsgStorageAppendResp:
+            case MessageType.StorageAppendResponse:
                 if (m.Index != 0)
                 {
                     Log.StableTo(m.Index, m.LogTerm);
@@ -42,10 +42,10 @@ internal sealed partial class Raft
                 }
                 break;
 
-            case MessageType.MsgHup:
-            case MessageType.MsgStorageApplyResp:
-            case MessageType.MsgVote:
-            case MessageType.MsgPreVote:
+            case MessageType.Hup:
+            case MessageType.StorageApplyResponse:
+            case MessageType.Vote:
+            case MessageType.PreVote:
                 StepRare(m);
                 break;
 
@@ -66,11 +66,11 @@ internal sealed partial class Raft
     {
         switch (m.Type)
         {
-            case MessageType.MsgHup:
+            case MessageType.Hup:
                 Hup(_preVote ? CampaignType.PreElection : CampaignType.Election);
                 break;
 
-            case MessageType.MsgStorageApplyResp:
+            case MessageType.StorageApplyResponse:
                 if (!m.Entries.IsEmpty)
                 {
                     ReadOnlySpan<Entry> ents = m.Entries.Span;
@@ -88,7 +88,7 @@ internal sealed partial class Raft
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool StepHigherTerm(in Message m)
     {
-        if (m.Type is MessageType.MsgVote or MessageType.MsgPreVote)
+        if (m.Type is MessageType.Vote or MessageType.PreVote)
         {
             bool force = m.Context.Span.SequenceEqual(CampaignTransferContext);
             bool inLease = _checkQuorum && Lead != LocalIds.None && ElectionElapsed < _electionTimeout;
@@ -97,22 +97,22 @@ internal sealed partial class Raft
                 // Heard from a current leader within the minimum election timeout: neither
                 // update the term nor grant the vote.
                 (ulong lastIndex, ulong lastTerm) = Log.Tip();
-                _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] ignored {m.Type} from {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}: lease is not expired (remaining ticks: {_electionTimeout - ElectionElapsed})");
+                _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] ignored {EtcdTypeText.Of(m.Type)} from {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}: lease is not expired (remaining ticks: {_electionTimeout - ElectionElapsed})");
                 return false;
             }
         }
-        if (m.Type == MessageType.MsgPreVote)
+        if (m.Type == MessageType.PreVote)
         {
             // Never change the term in response to a pre-vote.
         }
-        else if (m.Type == MessageType.MsgPreVoteResp && !m.Reject)
+        else if (m.Type == MessageType.PreVoteResponse && !m.Reject)
         {
             // Pre-votes are granted for a future term; the term moves once a quorum grants.
         }
         else
         {
-            _log.Info($"{Id:x} [term: {Term}] received a {m.Type} message with higher term from {m.From:x} [term: {m.Term}]");
-            if (m.Type is MessageType.MsgApp or MessageType.MsgHeartbeat or MessageType.MsgSnap)
+            _log.Info($"{Id:x} [term: {Term}] received a {EtcdTypeText.Of(m.Type)} message with higher term from {m.From:x} [term: {m.Term}]");
+            if (m.Type is MessageType.Append or MessageType.Heartbeat or MessageType.Snapshot)
             {
                 BecomeFollower(m.Term, m.From);
             }
@@ -138,26 +138,26 @@ internal sealed partial class Raft
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void StepLowerTerm(in Message m)
     {
-        if ((_checkQuorum || _preVote) && m.Type is MessageType.MsgHeartbeat or MessageType.MsgApp)
+        if ((_checkQuorum || _preVote) && m.Type is MessageType.Heartbeat or MessageType.Append)
         {
             // A leader of an older term may be stuck behind a partition that raised our term;
             // with CheckQuorum or PreVote our votes will not free it, so tell it the new term.
-            Send(new Message { To = m.From, Type = MessageType.MsgAppResp });
+            Send(new Message { To = m.From, Type = MessageType.AppendResponse });
         }
-        else if (m.Type == MessageType.MsgPreVote)
+        else if (m.Type == MessageType.PreVote)
         {
             // Reject rather than drop, or a higher-term candidate with a shorter log could
             // deadlock a cluster that just enabled pre-vote.
             (ulong lastIndex, ulong lastTerm) = Log.Tip();
-            _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] rejected {m.Type} from {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}");
-            Send(new Message { To = m.From, Term = Term, Type = MessageType.MsgPreVoteResp, Reject = true });
+            _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] rejected {EtcdTypeText.Of(m.Type)} from {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}");
+            Send(new Message { To = m.From, Term = Term, Type = MessageType.PreVoteResponse, Reject = true });
         }
-        else if (m.Type == MessageType.MsgStorageAppendResp)
+        else if (m.Type == MessageType.StorageAppendResponse)
         {
             if (m.Index != 0)
             {
                 // The appended entries may since have been overwritten in a later term.
-                _log.Info($"{Id:x} [term: {Term}] ignored entry appends from a {m.Type} message with lower term [term: {m.Term}]");
+                _log.Info($"{Id:x} [term: {Term}] ignored entry appends from a {EtcdTypeText.Of(m.Type)} message with lower term [term: {m.Term}]");
             }
             if (m.Snapshot is not null)
             {
@@ -167,7 +167,7 @@ internal sealed partial class Raft
         }
         else
         {
-            _log.Info($"{Id:x} [term: {Term}] ignored a {m.Type} message with lower term from {m.From:x} [term: {m.Term}]");
+            _log.Info($"{Id:x} [term: {Term}] ignored a {EtcdTypeText.Of(m.Type)} message with lower term from {m.From:x} [term: {m.Term}]");
         }
     }
 
@@ -177,17 +177,17 @@ internal sealed partial class Raft
         // for a pre-vote for a future term...
         bool canVote = Vote == m.From
             || (Vote == LocalIds.None && Lead == LocalIds.None)
-            || (m.Type == MessageType.MsgPreVote && m.Term > Term);
+            || (m.Type == MessageType.PreVote && m.Term > Term);
         (ulong lastIndex, ulong lastTerm) = Log.Tip();
         // ...and only for a candidate whose log is at least as up to date as ours. Learners vote
         // too: a learner may have been promoted without knowing it yet.
         if (canVote && Log.IsUpToDate(m.Index, m.LogTerm))
         {
-            _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] cast {m.Type} for {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}");
+            _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] cast {EtcdTypeText.Of(m.Type)} for {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}");
             // Answer with the message's term: for a pre-vote it is ahead of ours, and the
             // pre-candidate ignores answers from older terms.
             Send(new Message { To = m.From, Term = m.Term, Type = Message.VoteRespMsgType(m.Type) });
-            if (m.Type == MessageType.MsgVote)
+            if (m.Type == MessageType.Vote)
             {
                 ElectionElapsed = 0;
                 Vote = m.From;
@@ -195,7 +195,7 @@ internal sealed partial class Raft
         }
         else
         {
-            _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] rejected {m.Type} from {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}");
+            _log.Info($"{Id:x} [logterm: {lastTerm}, index: {lastIndex}, vote: {Vote:x}] rejected {EtcdTypeText.Of(m.Type)} from {m.From:x} [logterm: {m.LogTerm}, index: {m.Index}] at term {Term}");
             Send(new Message { To = m.From, Term = Term, Type = Message.VoteRespMsgType(m.Type), Reject = true });
         }
     }

@@ -42,31 +42,31 @@ internal sealed partial class Raft
         }
         switch (m.Type)
         {
-            case MessageType.MsgApp:
+            case MessageType.Append:
                 return CheckAppend(m);
-            case MessageType.MsgHeartbeat:
+            case MessageType.Heartbeat:
                 // The leader sends min(match, commit): never more than this node has.
                 return m.Commit > Log.LastIndex() ? StepResult.RefusedCommitBeyondLog : StepResult.Ok;
-            case MessageType.MsgSnap:
+            case MessageType.Snapshot:
                 return m.Snapshot is null ? StepResult.Ok : CheckSnapshot(m.Snapshot, m.Term);
-            case MessageType.MsgVote:
-            case MessageType.MsgPreVote:
+            case MessageType.Vote:
+            case MessageType.PreVote:
                 return m.LogTerm > m.Term ? StepResult.RefusedInconsistentTerms : StepResult.Ok;
-            case MessageType.MsgAppResp:
+            case MessageType.AppendResponse:
                 // A leader's own term never truncates its log: an ack beyond it acknowledges nothing it sent.
                 // (A response from a later term makes it a follower that ignores the ack.)
                 return !m.Reject && State == NodeRole.Leader && m.Term <= Term && m.Index > Log.LastIndex()
                     ? StepResult.RefusedAckBeyondLog
                     : StepResult.Ok;
-            case MessageType.MsgHeartbeatResp:
+            case MessageType.HeartbeatResponse:
                 return State == NodeRole.Leader && m.Term <= Term && _readOnly.Option == ReadOnlyOption.Safe
                     && !_readOnly.IsKnownPosition(m.Context.Span)
                     ? StepResult.RefusedReadAckBeyondQueue
                     : StepResult.Ok;
-            case MessageType.MsgProp:
+            case MessageType.Propose:
                 return CheckProposal(m.Entries.Span);
             default:
-                return (uint)m.Type <= (uint)MessageType.MsgForgetLeader ? StepResult.Ok : StepResult.RefusedUnknownType;
+                return (uint)m.Type <= (uint)MessageType.ForgetLeader ? StepResult.Ok : StepResult.RefusedUnknownType;
         }
     }
 
@@ -106,7 +106,7 @@ internal sealed partial class Raft
                 return StepResult.RefusedUnknownType;
             }
             // Decoding allocates, but configuration changes are rare; normal entries cost nothing here.
-            if (e.Type != EntryType.EntryNormal && !TryDecodeConfChange(e, out _, out _))
+            if (e.Type != EntryType.Normal && !TryDecodeConfChange(e, out _, out _))
             {
                 return StepResult.RefusedMalformedConfChange;
             }
@@ -137,21 +137,21 @@ internal sealed partial class Raft
     /// one, the node would take the message for its own term (a candidate would even move to
     /// term 0, and answering a vote for term 0 panics).
     /// </summary>
-    private static bool NeedsTerm(MessageType t) => t is MessageType.MsgApp or MessageType.MsgAppResp
-        or MessageType.MsgVote or MessageType.MsgVoteResp or MessageType.MsgPreVote or MessageType.MsgPreVoteResp
-        or MessageType.MsgSnap or MessageType.MsgHeartbeat or MessageType.MsgHeartbeatResp
-        or MessageType.MsgTimeoutNow or MessageType.MsgReadIndexResp;
+    private static bool NeedsTerm(MessageType t) => t is MessageType.Append or MessageType.AppendResponse
+        or MessageType.Vote or MessageType.VoteResponse or MessageType.PreVote or MessageType.PreVoteResponse
+        or MessageType.Snapshot or MessageType.Heartbeat or MessageType.HeartbeatResponse
+        or MessageType.TimeoutNow or MessageType.ReadIndexResponse;
 
     /// <summary>
     /// What a node only ever gets from another node. Its own append and vote responses come back
     /// to it (through MsgsAfterAppend), and an application may step proposals, read requests or
     /// a transfer to itself with its own id; none of those is refused.
     /// </summary>
-    private static bool OnlyFromPeers(MessageType t) => t is MessageType.MsgApp or MessageType.MsgHeartbeat
-        or MessageType.MsgHeartbeatResp or MessageType.MsgSnap or MessageType.MsgVote or MessageType.MsgPreVote
-        or MessageType.MsgTimeoutNow or MessageType.MsgReadIndexResp;
+    private static bool OnlyFromPeers(MessageType t) => t is MessageType.Append or MessageType.Heartbeat
+        or MessageType.HeartbeatResponse or MessageType.Snapshot or MessageType.Vote or MessageType.PreVote
+        or MessageType.TimeoutNow or MessageType.ReadIndexResponse;
 
-    private static bool IsKnown(EntryType t) => (uint)t <= (uint)EntryType.EntryConfChangeV2;
+    private static bool IsKnown(EntryType t) => (uint)t <= (uint)EntryType.ConfChangeV2;
 
     /// <summary>
     /// A snapshot must sit within the index bound, come from no later term than its message, and

@@ -189,7 +189,7 @@ internal sealed partial class Raft
         if (Promotable() && PastElectionTimeout)
         {
             ElectionElapsed = 0;
-            Step(new Message { From = Id, Type = MessageType.MsgHup });
+            Step(new Message { From = Id, Type = MessageType.Hup });
         }
     }
 
@@ -204,7 +204,7 @@ internal sealed partial class Raft
             ElectionElapsed = 0;
             if (_checkQuorum)
             {
-                Step(new Message { From = Id, Type = MessageType.MsgCheckQuorum });
+                Step(new Message { From = Id, Type = MessageType.CheckQuorum });
             }
             // A transfer that did not finish within an election timeout is abandoned.
             if (State == NodeRole.Leader && LeadTransferee != LocalIds.None)
@@ -236,7 +236,7 @@ internal sealed partial class Raft
         if (_heartbeatElapsed >= _heartbeatTimeout)
         {
             _heartbeatElapsed = 0;
-            Step(new Message { From = Id, Type = MessageType.MsgBeat });
+            Step(new Message { From = Id, Type = MessageType.Beat });
         }
     }
 

@@ -97,10 +97,10 @@ internal sealed class CommittedApplier<TResult> : ISnapshotCheck where TResult :
         int i = 0;
         while (i < entries.Length)
         {
-            if (entries[i].Type == EntryType.EntryNormal)
+            if (entries[i].Type == EntryType.Normal)
             {
                 int end = i + 1;
-                while (end < entries.Length && entries[end].Type == EntryType.EntryNormal)
+                while (end < entries.Length && entries[end].Type == EntryType.Normal)
                 {
                     end++;
                 }
@@ -149,7 +149,7 @@ internal sealed class CommittedApplier<TResult> : ISnapshotCheck where TResult :
 
     private void ApplyConfChange(in Entry e)
     {
-        ConfState = e.Type == EntryType.EntryConfChange
+        ConfState = e.Type == EntryType.ConfChange
             ? _raw.ApplyConfChange(DecodeV1(e))
             : _raw.ApplyConfChange(DecodeV2(e));
         MarkApplied(e.Index, 1);

@@ -66,7 +66,7 @@ public sealed class InMemoryTransport : ITransport
             return;
         }
         ulong to = message.To;
-        bool snapshot = message.Type == MessageType.MsgSnap;
+        bool snapshot = message.Type == MessageType.Snapshot;
         if (!_network.IsConnected(to))
         {
             Interlocked.Increment(ref _network.UnknownCount);

@@ -56,10 +56,10 @@ internal sealed class InboundStepper
         _counters.MessagesReceived++;
         switch (m.Type)
         {
-            case MessageType.MsgSnap:
+            case MessageType.Snapshot:
                 StepSnapshot(m);
                 return;
-            case MessageType.MsgSnapStatus:
+            case MessageType.SnapshotStatus:
                 OnPeerSnapshotStatus(m);
                 return;
         }
@@ -122,7 +122,7 @@ internal sealed class InboundStepper
         }
         _refusals.Add(new Message
         {
-            Type = MessageType.MsgSnapStatus,
+            Type = MessageType.SnapshotStatus,
             From = _id,
             To = m.From,
             Term = m.Term,

@@ -138,9 +138,9 @@ internal sealed class RequestDispatcher<TResult> where TResult : struct
         }
         for (int i = 0; i < count; i++)
         {
-            _proposalEntries[i] = new Entry(0, 0, EntryType.EntryNormal, Proposal(_scratch[start + i]).Payload);
+            _proposalEntries[i] = new Entry(0, 0, EntryType.Normal, Proposal(_scratch[start + i]).Payload);
         }
-        StepResult r = _raw.Step(new Message { Type = MessageType.MsgProp, From = _raw.Id, Entries = _proposalEntries.AsMemory(0, count) });
+        StepResult r = _raw.Step(new Message { Type = MessageType.Propose, From = _raw.Id, Entries = _proposalEntries.AsMemory(0, count) });
         _proposalEntries.AsSpan(0, count).Clear();
         if (r != StepResult.Ok)
         {

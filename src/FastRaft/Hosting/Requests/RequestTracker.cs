@@ -79,11 +79,11 @@ internal sealed class RequestTracker<TResult> where TResult : struct
         }
         switch (p.Request)
         {
-            case ProposalOperation<TResult> proposal when e.Type == EntryType.EntryNormal:
+            case ProposalOperation<TResult> proposal when e.Type == EntryType.Normal:
                 _counters.ProposalsCommitted++;
                 proposal.Complete(ProposeResult<TResult>.Applied(e.Index, e.Term, result));
                 break;
-            case MembershipOperation change when e.Type != EntryType.EntryNormal:
+            case MembershipOperation change when e.Type != EntryType.Normal:
                 change.Complete(e.Index, confState);
                 break;
             case MembershipOperation change:

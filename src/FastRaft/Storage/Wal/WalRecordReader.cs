@@ -11,10 +11,10 @@ internal static class WalRecordReader
 
     public static bool TryReadEntry(ReadOnlySpan<byte> body, out ulong term, out ulong index, out EntryType type, out ReadOnlySpan<byte> payload)
     {
-        if (body.Length < WalFormat.EntryFixedSize || body[16] > (byte)EntryType.EntryConfChangeV2)
+        if (body.Length < WalFormat.EntryFixedSize || body[16] > (byte)EntryType.ConfChangeV2)
         {
             term = index = 0;
-            type = EntryType.EntryNormal;
+            type = EntryType.Normal;
             payload = default;
             return false;
         }

@@ -9,7 +9,7 @@ namespace FastRaft.Tests.Codec.Framing;
 
 public class FrameStreamTests
 {
-    private static Message Heartbeat(ulong commit) => new(MessageType.MsgHeartbeat, 1, 2, 3) { Commit = commit };
+    private static Message Heartbeat(ulong commit) => new(MessageType.Heartbeat, 1, 2, 3) { Commit = commit };
 
     [Fact]
     public async Task Batches_of_frames_flushed_together_arrive_in_order_across_a_pipe()
@@ -47,7 +47,7 @@ public class FrameStreamTests
                 Assert.True(decoder.TryDecode(payload, entries, out Message m, out WireError error), error.Text);
                 if (received % 7 == 0)
                 {
-                    Assert.Equal(MessageType.MsgApp, m.Type);
+                    Assert.Equal(MessageType.Append, m.Type);
                     Assert.Equal(1 + (received % 5), m.Entries.Length);
                 }
                 else

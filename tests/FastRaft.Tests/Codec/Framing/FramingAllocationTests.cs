@@ -33,8 +33,8 @@ public class FramingAllocationTests
         [
             CodecFixtures.App(1, 16),
             CodecFixtures.App(16, 16),
-            new Message(MessageType.MsgHeartbeat, 2, 1, 7) { Commit = 10 },
-            new Message(MessageType.MsgAppResp, 1, 2, 7) { Index = 100 },
+            new Message(MessageType.Heartbeat, 2, 1, 7) { Commit = 10 },
+            new Message(MessageType.AppendResponse, 1, 2, 7) { Index = 100 },
         ];
         var output = new ArrayBufferWriter<byte>(64 * 1024);
         var decoder = new FramePayloadDecoder();
