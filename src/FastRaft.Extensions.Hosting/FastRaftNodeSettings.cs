@@ -58,6 +58,14 @@ public sealed class FastRaftNodeSettings
     /// <summary>Join a running cluster: start empty and wait for the leader to add this node. Exclusive with <see cref="InitialMembers"/>.</summary>
     public bool Join { get; set; }
 
+    /// <summary>
+    /// Refuse to start unless <see cref="DataDirectory"/> already holds a log. Set it after the
+    /// node's first start: a node whose data directory was lost then stops with a clear error
+    /// instead of coming back empty under its old id (and, with <see cref="InitialMembers"/>,
+    /// bootstrapping a second cluster).
+    /// </summary>
+    public bool RequireExistingData { get; set; }
+
     /// <summary>Milliseconds per logical tick (default 10).</summary>
     public int TickIntervalMs { get; set; } = 10;
 

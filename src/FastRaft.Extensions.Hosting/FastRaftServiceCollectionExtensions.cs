@@ -94,7 +94,7 @@ public static class FastRaftServiceCollectionExtensions
         }
         if (s.DataDirectory is not null)
         {
-            builder.WithWriteAheadLog(s.DataDirectory);
+            builder.WithWriteAheadLog(s.DataDirectory).RequireExistingLog(s.RequireExistingData);
         }
         builder = (s.Transport, s.ClusterKey) switch
         {

@@ -12,6 +12,7 @@ internal sealed record ResolvedNodeSettings(
     FastRaftTransportKind Transport,
     byte[]? ClusterKey,
     string? DataDirectory,
+    bool RequireExistingData,
     IReadOnlyList<ulong>? InitialMembers,
     TimeSpan TickInterval,
     int ElectionTicks,
@@ -66,6 +67,10 @@ internal static class NodeSettingsReader
         {
             problems.Add($"{Key(nameof(s.ElectionTicks))}, {Key(nameof(s.HeartbeatTicks))}: the election timeout ({s.ElectionTicks}) must exceed the heartbeat interval ({s.HeartbeatTicks}), which must be at least 1");
         }
+        if (s.RequireExistingData && string.IsNullOrWhiteSpace(s.DataDirectory))
+        {
+            problems.Add($"{Key(nameof(s.RequireExistingData))}: requires {Key(nameof(s.DataDirectory))} (an in-memory log never exists before the start)");
+        }
         if (s.Transport == FastRaftTransportKind.Tcp && listen is { Port: 0 })
         {
             problems.Add($"{Key(nameof(s.Listen))}: a TCP node needs a fixed port (its peers dial it)");
@@ -75,7 +80,7 @@ internal static class NodeSettingsReader
             return null;
         }
         return new ResolvedNodeSettings(s.NodeId, listen!, peers, s.Transport, clusterKey,
-            string.IsNullOrWhiteSpace(s.DataDirectory) ? null : s.DataDirectory, members,
+            string.IsNullOrWhiteSpace(s.DataDirectory) ? null : s.DataDirectory, s.RequireExistingData, members,
             TimeSpan.FromMilliseconds(s.TickIntervalMs), s.ElectionTicks, s.HeartbeatTicks);
     }
 

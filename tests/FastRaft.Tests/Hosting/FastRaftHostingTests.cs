@@ -86,6 +86,28 @@ public sealed class FastRaftHostingTests : IDisposable
     }
 
     [Fact]
+    public async Task Requiring_existing_data_needs_a_data_directory_and_refuses_an_empty_one()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["FastRaft:NodeId"] = "1",
+            ["FastRaft:Listen"] = "127.0.0.1:0",
+            ["FastRaft:ClusterKeyHex"] = new string('a', 64),
+            ["FastRaft:InitialMembers:0"] = "1",
+            ["FastRaft:RequireExistingData"] = "true",
+        };
+        using (IHost inMemory = HostWith(settings))
+        {
+            var e = await Assert.ThrowsAsync<OptionsValidationException>(() => inMemory.StartAsync());
+            Assert.Contains(e.Failures, f => f.StartsWith("FastRaft:RequireExistingData:", StringComparison.Ordinal) && f.Contains("FastRaft:DataDirectory", StringComparison.Ordinal));
+        }
+        settings["FastRaft:DataDirectory"] = Path.Combine(_dir, "lost");
+        using IHost lost = HostWith(settings);
+        var refused = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => lost.StartAsync());
+        Assert.Contains("no write-ahead log", refused.Message);
+    }
+
+    [Fact]
     public async Task An_unknown_transport_is_named()
     {
         using IHost host = HostWith(new Dictionary<string, string?> { ["FastRaft:NodeId"] = "1", ["FastRaft:Transport"] = "carrier-pigeon" });

@@ -195,6 +195,34 @@ public sealed class RaftNodeBuilderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_node_that_requires_its_log_refuses_an_empty_directory_and_starts_on_one_it_wrote()
+    {
+        RaftNodeBuilder<long> Builder() => RaftNodeBuilder<long>.ForNode(1).WithStateMachine(new PayloadLog()).WithInitialMembers(1)
+            .WithWriteAheadLog(_dir).RequireExistingLog().UseTransport(c => new FakeTransport(c.NodeId));
+        string message = Assert.Throws<InvalidOperationException>(() => Builder().Build()).Message;
+        Assert.Contains("no write-ahead log", message);
+        Assert.Contains(_dir, message);
+        Assert.False(WriteAheadLog.Exists(_dir), "the refusal must not create the log it requires");
+
+        // First start without the requirement writes the log; from then on the requirement holds.
+        await using (RaftNode<long> first = RaftNodeBuilder<long>.ForNode(1).WithStateMachine(new PayloadLog()).WithInitialMembers(1)
+            .WithWriteAheadLog(_dir).UseTransport(c => new FakeTransport(c.NodeId)).Build())
+        {
+        }
+        Assert.True(WriteAheadLog.Exists(_dir));
+        await using RaftNode<long> again = Builder().Build();
+        Assert.Equal(1UL, again.Id);
+    }
+
+    [Fact]
+    public void Requiring_an_existing_log_without_a_write_ahead_log_is_a_clear_error()
+    {
+        var builder = RaftNodeBuilder<long>.ForNode(1).WithStateMachine(new PayloadLog()).WithInitialMembers(1)
+            .RequireExistingLog().UseTransport(c => new FakeTransport(c.NodeId));
+        Assert.Contains("WithWriteAheadLog", Assert.Throws<InvalidOperationException>(builder.Build).Message);
+    }
+
+    [Fact]
     public void A_failed_build_releases_the_write_ahead_log_it_opened()
     {
         var builder = RaftNodeBuilder<long>.ForNode(1).WithStateMachine(new PayloadLog()).WithInitialMembers(1)

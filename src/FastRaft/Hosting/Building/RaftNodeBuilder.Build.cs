@@ -1,6 +1,7 @@
 using FastRaft.Core;
 using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
+using FastRaft.Storage.Wal;
 
 namespace FastRaft.Hosting.Building;
 
@@ -55,6 +56,7 @@ public sealed partial class RaftNodeBuilder<TResult>
             ?? throw new InvalidOperationException(
                 $"node {NodeId}: no transport: call UseUdpTransport(...), UseTcpTransport(...) or UseTransport(...) before Build()");
         CheckMembership();
+        CheckExistingLog();
         if (_tickInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException($"node {NodeId}: the tick interval must be positive (was {_tickInterval})");
@@ -65,6 +67,23 @@ public sealed partial class RaftNodeBuilder<TResult>
                 $"node {NodeId}: the election timeout ({_electionTicks} ticks) must exceed the heartbeat interval ({_heartbeatTicks} ticks), which must be at least 1");
         }
         return stateMachine;
+    }
+
+    private void CheckExistingLog()
+    {
+        if (!_requireExistingLog)
+        {
+            return;
+        }
+        if (_walDirectory is null)
+        {
+            throw new InvalidOperationException($"node {NodeId}: RequireExistingLog() needs WithWriteAheadLog(directory)");
+        }
+        if (!WriteAheadLog.Exists(_walDirectory))
+        {
+            throw new InvalidOperationException(
+                $"node {NodeId}: no write-ahead log in '{_walDirectory}', and an existing one is required: if this is the node's first start, start it once without requiring one; if its data was lost, it must not return under id {NodeId} (remove it from the cluster and add a new node)");
+        }
     }
 
     private void CheckMembership()

@@ -49,6 +49,7 @@ public sealed partial class RaftNodeBuilder<TResult> where TResult : struct
     private bool _continuationsInline;
     private IAgentRunner? _runner;
     private ILoggerFactory? _loggers;
+    private bool _requireExistingLog;
     private bool _built;
 
     private RaftNodeBuilder(ulong nodeId) => NodeId = nodeId;
@@ -107,6 +108,18 @@ public sealed partial class RaftNodeBuilder<TResult> where TResult : struct
         _storage = null;
         _walDirectory = directory;
         _walOptions = options;
+        return this;
+    }
+
+    /// <summary>
+    /// Refuses to build unless the write-ahead log directory already holds a log: for every start
+    /// after a node's first. A node whose data was lost must not come back under its old id with
+    /// an empty log (it would have forgotten its term and vote, and with initial members it would
+    /// bootstrap a second cluster); this turns that into a clear error instead.
+    /// </summary>
+    public RaftNodeBuilder<TResult> RequireExistingLog(bool require = true)
+    {
+        _requireExistingLog = require;
         return this;
     }
 
