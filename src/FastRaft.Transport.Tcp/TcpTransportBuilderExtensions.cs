@@ -26,19 +26,13 @@ public static class TcpTransportBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(listen);
         ArgumentNullException.ThrowIfNull(peers);
-        if (clusterKey.IsEmpty)
-        {
-            throw new ArgumentException(
-                "the cluster key is empty: give every node the same secret of at least 16 bytes, or build the options with Tls or InsecureNoAuthentication = true (trusted networks only)",
-                nameof(clusterKey));
-        }
-        byte[] key = clusterKey.ToArray();
+        byte[] key = TransportArguments.CopyClusterKey(clusterKey, "Tls or InsecureNoAuthentication = true");
         var table = new Dictionary<ulong, IPEndPoint>(peers);
         return builder.UseTcpTransport(context => new TcpTransportOptions
         {
             LocalId = context.NodeId,
             ListenEndPoint = listen,
-            Peers = Others(table, context.NodeId),
+            Peers = TransportArguments.Others(table, context.NodeId),
             ClusterKey = key,
             Time = context.Time,
             Logger = context.CreateLogger(TcpTransportOptions.LogCategory),
@@ -63,7 +57,7 @@ public static class TcpTransportBuilderExtensions
         {
             LocalId = context.NodeId,
             ListenEndPoint = listen,
-            Peers = Others(table, context.NodeId),
+            Peers = TransportArguments.Others(table, context.NodeId),
             InsecureNoAuthentication = true,
             Time = context.Time,
             Logger = context.CreateLogger(TcpTransportOptions.LogCategory),
@@ -92,18 +86,5 @@ public static class TcpTransportBuilderExtensions
             context.RequireAddressesOfInitialMembers(id => built.Peers.ContainsKey(id) || built.AddressBook?.Invoke(id) is not null, "peers");
             return new TcpTransport(built);
         });
-    }
-
-    private static Dictionary<ulong, IPEndPoint> Others(Dictionary<ulong, IPEndPoint> peers, ulong self)
-    {
-        var others = new Dictionary<ulong, IPEndPoint>(peers.Count);
-        foreach ((ulong id, IPEndPoint endPoint) in peers)
-        {
-            if (id != self)
-            {
-                others[id] = endPoint;
-            }
-        }
-        return others;
     }
 }

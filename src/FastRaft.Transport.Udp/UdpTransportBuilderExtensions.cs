@@ -35,13 +35,7 @@ public static class UdpTransportBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(listen);
         ArgumentNullException.ThrowIfNull(peers);
-        if (clusterKey.IsEmpty)
-        {
-            throw new ArgumentException(
-                "the cluster key is empty: give every node the same secret of at least 16 bytes, or build the options with InsecureNoAuthentication = true (trusted networks only)",
-                nameof(clusterKey));
-        }
-        byte[] key = clusterKey.ToArray();
+        byte[] key = TransportArguments.CopyClusterKey(clusterKey, "InsecureNoAuthentication = true");
         var table = new Dictionary<ulong, IPEndPoint>(peers);
         return builder.UseUdpTransport(context => Options(context, listen, table, key));
     }
@@ -104,12 +98,9 @@ public static class UdpTransportBuilderExtensions
             Time = context.Time,
             Logger = context.CreateLogger(UdpTransportOptions.LogCategory),
         };
-        foreach ((ulong id, IPEndPoint endPoint) in peers)
+        foreach ((ulong id, IPEndPoint endPoint) in TransportArguments.Others(peers, context.NodeId))
         {
-            if (id != context.NodeId)
-            {
-                options.Peers[id] = endPoint;
-            }
+            options.Peers[id] = endPoint;
         }
         return options;
     }
