@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using FastRaft.Core.Storage;
+using FastRaft.Hosting.Agents;
+
+namespace FastRaft.Hosting.Groups;
+
+/// <summary>
+/// Drives many Raft groups of one process on a few runner threads
+/// (<see cref="RaftGroupHostOptions.RunnerThreads"/>, each a <see cref="CompositeAgentRunner"/>),
+/// not a thread per group. Groups are identified by a group id, created and removed at run time;
+/// each keeps its own node, storage, transport and state machine.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A new group goes to the runner with the fewest groups of this host (the lowest index on a
+/// tie): round-robin while groups are only added, and a runner that lost groups to removals is
+/// refilled first, so the threads stay evenly loaded. (Hashing the group id would place groups
+/// without state, but removals would leave threads unevenly loaded.)
+/// </para>
+/// <para>
+/// Create and remove may be called from any thread; they are serialized by a lock (they are not
+/// a hot path). <see cref="TryGetGroup"/> and <see cref="GroupCount"/> take no lock. A group
+/// stopped other than through <see cref="RemoveGroupAsync"/> (its node's StopAsync, or a fault)
+/// leaves its runner but keeps its id until removed.
+/// </para>
+/// </remarks>
+public sealed class RaftGroupHost : IAsyncDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<ulong, HostedGroup> _groups = new();
+    private readonly CompositeAgentRunner[] _runners;
+    private readonly int[] _groupsPerRunner;
+    private bool _disposed;
+
+    /// <summary>Starts the host's runner threads (they idle until groups are created).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="RaftGroupHostOptions.RunnerThreads"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">A required option is null or empty.</exception>
+    public RaftGroupHost(RaftGroupHostOptions? options = null)
+    {
+        Options = options ?? new RaftGroupHostOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.RunnerThreads, 1, "options.RunnerThreads");
+        if (Options.IdleStrategy is null || Options.Time is null || string.IsNullOrWhiteSpace(Options.Name))
+        {
+            throw new ArgumentException("RaftGroupHostOptions: IdleStrategy, Time and Name are required", nameof(options));
+        }
+        _runners = new CompositeAgentRunner[Options.RunnerThreads];
+        _groupsPerRunner = new int[_runners.Length];
+        for (int i = 0; i < _runners.Length; i++)
+        {
+            _runners[i] = new CompositeAgentRunner($"{Options.Name}-{i}", Options.IdleStrategy());
+            _runners[i].Start();
+        }
+    }
+
+    /// <summary>The options the host runs with.</summary>
+    public RaftGroupHostOptions Options { get; }
+
+    /// <summary>Groups the host holds now, including any being removed.</summary>
+    public int GroupCount => _groups.Count;
+
+    /// <summary>The host's runners (for tests: one thread each).</summary>
+    internal IReadOnlyList<CompositeAgentRunner> Runners => _runners;
+
+    /// <summary>
+    /// Builds the replica of group <paramref name="groupId"/> on this host and starts it on a
+    /// runner thread (see the remarks for which). As with <see cref="RaftNode{TResult}"/>, the
+    /// node owns <paramref name="transport"/> (it disposes it when it stops) and
+    /// <paramref name="storage"/> stays the caller's.
+    /// </summary>
+    /// <param name="groupId">The group's id (non-zero), unique in this host.</param>
+    /// <param name="options">The node's options: <see cref="RaftNodeOptions.Runner"/> must be null (the host chooses) and <see cref="RaftNodeOptions.Time"/> the host's clock.</param>
+    /// <param name="storage">The group's log.</param>
+    /// <param name="transport">How this replica reaches the group's other replicas.</param>
+    /// <param name="stateMachine">The group's replicated state.</param>
+    /// <returns>The running node, for requests.</returns>
+    /// <exception cref="ArgumentException">The id is taken (the message names it), or the options name a runner or another clock, or are invalid.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="groupId"/> is 0.</exception>
+    /// <exception cref="ObjectDisposedException">The host is disposed.</exception>
+    public RaftNode<TResult> CreateGroup<TResult>(
+        ulong groupId, RaftNodeOptions options, IRaftStorage storage, ITransport transport, IStateMachine<TResult> stateMachine)
+        where TResult : struct
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(groupId);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Runner is not null)
+        {
+            throw new ArgumentException($"group {groupId}: options.Runner must be null: the host chooses the runner", nameof(options));
+        }
+        if (!ReferenceEquals(options.Time, Options.Time))
+        {
+            throw new ArgumentException($"group {groupId}: options.Time must be the host's clock (RaftGroupHostOptions.Time)", nameof(options));
+        }
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_groups.ContainsKey(groupId))
+            {
+                throw new ArgumentException($"group {groupId} already exists in this host", nameof(groupId));
+            }
+            int runner = LeastLoadedRunner();
+            var node = new RaftNode<TResult>(options with { Runner = _runners[runner] }, storage, transport, stateMachine);
+            node.Start();
+            _groups[groupId] = new HostedGroup<TResult>(groupId, runner, node);
+            _groupsPerRunner[runner]++;
+            return node;
+        }
+    }
+
+    /// <summary>Finds group <paramref name="groupId"/> (any thread, no lock).</summary>
+    public bool TryGetGroup(ulong groupId, [MaybeNullWhen(false)] out IRaftGroup group)
+    {
+        if (_groups.TryGetValue(groupId, out HostedGroup? g))
+        {
+            group = g;
+            return true;
+        }
+        group = null;
+        return false;
+    }
+
+    /// <summary>
+    /// Stops group <paramref name="groupId"/>'s node (its agent leaves its runner, its requests
+    /// still outstanding fail as shutting down) and frees the id once it has stopped.
+    /// </summary>
+    /// <returns>True once the group is stopped and removed (also for a call that joined a removal already under way); false if the host has no such group.</returns>
+    public Task<bool> RemoveGroupAsync(ulong groupId)
+    {
+        Task removal;
+        lock (_gate)
+        {
+            if (!_groups.TryGetValue(groupId, out HostedGroup? group))
+            {
+                return Task.FromResult(false);
+            }
+            removal = BeginRemoval(group);
+        }
+        return Removed(removal);
+    }
+
+    /// <summary>Stops every group, then the runner threads. Faults groups died of are not rethrown.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        var removals = new List<Task>();
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            foreach (HostedGroup group in _groups.Values)
+            {
+                removals.Add(BeginRemoval(group));
+            }
+        }
+        await Task.WhenAll(removals).ConfigureAwait(false);
+        foreach (CompositeAgentRunner runner in _runners)
+        {
+            runner.Stop();
+        }
+        foreach (CompositeAgentRunner runner in _runners)
+        {
+            await runner.Completion.ConfigureAwait(false);
+            runner.Dispose();
+        }
+    }
+
+    private static async Task<bool> Removed(Task removal)
+    {
+        await removal.ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The group's removal, begun by the first caller (under the lock).</summary>
+    private Task BeginRemoval(HostedGroup group)
+    {
+        // On the thread pool: the removal ends by taking the lock, which must not happen inline
+        // here, while the caller holds it.
+        return group.Removal ??= Task.Run(() => StopAndForgetAsync(group));
+    }
+
+    private async Task StopAndForgetAsync(HostedGroup group)
+    {
+        await group.DisposeNodeAsync().ConfigureAwait(false);
+        lock (_gate)
+        {
+            _groups.TryRemove(group.GroupId, out _);
+            _groupsPerRunner[group.Runner]--;
+        }
+    }
+
+    private int LeastLoadedRunner()
+    {
+        int best = 0;
+        for (int i = 1; i < _groupsPerRunner.Length; i++)
+        {
+            if (_groupsPerRunner[i] < _groupsPerRunner[best])
+            {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

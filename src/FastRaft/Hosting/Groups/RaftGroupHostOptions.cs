@@ -1,0 +1,26 @@
+using FastRaft.Hosting.Idle;
+
+namespace FastRaft.Hosting.Groups;
+
+/// <summary>How a <see cref="RaftGroupHost"/> runs its groups.</summary>
+public sealed class RaftGroupHostOptions
+{
+    /// <summary>
+    /// Runner threads the host drives every group on (default: one per core). Each thread runs
+    /// its share of the groups one duty cycle after another, so this, not the number of groups,
+    /// bounds the threads. At least 1.
+    /// </summary>
+    public int RunnerThreads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Builds the idle strategy of each runner thread (default: <see cref="ParkingIdleStrategy"/>).</summary>
+    public Func<IIdleStrategy> IdleStrategy { get; init; } = static () => new ParkingIdleStrategy();
+
+    /// <summary>
+    /// The clock of every group of the host: a group's <see cref="RaftNodeOptions.Time"/> must be
+    /// this one (default <see cref="TimeProvider.System"/>).
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The runner threads' name prefix (threads are named prefix-0, prefix-1, ...).</summary>
+    public string Name { get; init; } = "raft-groups";
+}
