@@ -182,11 +182,18 @@ public sealed class RaftGroupHost : IAsyncDisposable
 
     private async Task StopAndForgetAsync(HostedGroup group)
     {
-        await group.DisposeNodeAsync().ConfigureAwait(false);
-        lock (_gate)
+        try
         {
-            _groups.TryRemove(group.GroupId, out _);
-            _groupsPerRunner[group.Runner]--;
+            await group.DisposeNodeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // The node has completed, one way or the other: its id and runner slot are free.
+            lock (_gate)
+            {
+                _groups.TryRemove(group.GroupId, out _);
+                _groupsPerRunner[group.Runner]--;
+            }
         }
     }
 
