@@ -78,12 +78,8 @@ public static class TcpTransportBuilderExtensions
         ArgumentNullException.ThrowIfNull(options);
         return builder.UseTransport(context =>
         {
-            TcpTransportOptions built = options(context) ?? throw new InvalidOperationException($"node {context.NodeId}: the TCP options callback returned null");
-            if (built.LocalId != context.NodeId)
-            {
-                throw new ArgumentException($"node {context.NodeId}: the TCP options are for node {built.LocalId}; set LocalId = context.NodeId");
-            }
-            context.RequireAddressesOfInitialMembers(id => built.Peers.ContainsKey(id) || built.AddressBook?.Invoke(id) is not null, "peers");
+            TcpTransportOptions built = TransportArguments.CheckBuiltOptions(context, options(context), static o => o.LocalId,
+                static (o, member) => o.Peers.ContainsKey(member) || o.AddressBook?.Invoke(member) is not null, "TCP");
             return new TcpTransport(built);
         });
     }

@@ -71,12 +71,8 @@ public static class UdpTransportBuilderExtensions
         ArgumentNullException.ThrowIfNull(options);
         return builder.UseTransport(context =>
         {
-            UdpTransportOptions built = options(context) ?? throw new InvalidOperationException($"node {context.NodeId}: the UDP options callback returned null");
-            if (built.LocalId != context.NodeId)
-            {
-                throw new ArgumentException($"node {context.NodeId}: the UDP options are for node {built.LocalId}; set LocalId = context.NodeId");
-            }
-            context.RequireAddressesOfInitialMembers(id => built.Peers.ContainsKey(id) || built.AddressBook?.Invoke(id) is not null, "peers");
+            UdpTransportOptions built = TransportArguments.CheckBuiltOptions(context, options(context), static o => o.LocalId,
+                static (o, member) => o.Peers.ContainsKey(member) || o.AddressBook?.Invoke(member) is not null, "UDP");
             return new UdpTransport(built);
         });
     }

@@ -32,4 +32,26 @@ internal static class TransportArguments
         }
         return others;
     }
+
+    /// <summary>
+    /// Checks options a caller's callback built for <paramref name="context"/>'s node: present, for
+    /// this node, and able to place every other initial member.
+    /// </summary>
+    /// <param name="context">The node the transport is built for.</param>
+    /// <param name="options">What the callback returned.</param>
+    /// <param name="localId">The options' node id (read only when <paramref name="options"/> is not null).</param>
+    /// <param name="hasAddress">Whether the options know where a member is.</param>
+    /// <param name="transport">The transport's name for messages ("UDP", "TCP").</param>
+    public static T CheckBuiltOptions<T>(RaftTransportContext context, T? options, Func<T, ulong> localId, Func<T, ulong, bool> hasAddress, string transport)
+        where T : class
+    {
+        T built = options ?? throw new InvalidOperationException($"node {context.NodeId}: the {transport} options callback returned null");
+        ulong id = localId(built);
+        if (id != context.NodeId)
+        {
+            throw new ArgumentException($"node {context.NodeId}: the {transport} options are for node {id}; set LocalId = context.NodeId");
+        }
+        context.RequireAddressesOfInitialMembers(member => hasAddress(built, member), "peers");
+        return built;
+    }
 }
