@@ -44,6 +44,14 @@ public struct Message
     /// </summary>
     public ReadOnlyMemory<Message> Responses;
 
+    /// <summary>
+    /// The Raft group the message belongs to when one process runs many groups over one
+    /// transport (group ids are non-zero); 0 for a node that runs
+    /// a single group. The core neither reads nor sets it: the multi-group host stamps it on the
+    /// way out and routes by it on the way in.
+    /// </summary>
+    public ulong GroupId;
+
     /// <summary>A message of the given type from one node to another at a term; every other field empty.</summary>
     /// <param name="type">What the message is.</param>
     /// <param name="from">The sender's node id.</param>
