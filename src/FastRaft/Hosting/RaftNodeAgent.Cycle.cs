@@ -132,6 +132,7 @@ public sealed partial class RaftNodeAgent<TResult>
         }
         if (!rd.CommittedEntries.IsEmpty)
         {
+            SyncBeforeSingleVoterApply();
             _applier.Apply(rd.CommittedEntries.Span);
         }
         if (!rd.ReadStates.IsEmpty)
@@ -146,6 +147,20 @@ public sealed partial class RaftNodeAgent<TResult>
         _raw.Advance();
         _storage.AdvanceEpoch();
         _snapshots.AfterReady(_applier.AppliedIndex, _applier.ConfState);
+    }
+
+    /// <summary>
+    /// A single voter commits on its own write, with no message in between for whoever sends to
+    /// sync first: on a shared log (Save only writes) its entries are made durable here, before
+    /// they are applied and their results reported.
+    /// </summary>
+    private void SyncBeforeSingleVoterApply()
+    {
+        if (_storage is IGroupCommit { HasUnsyncedWrites: true } log
+            && _applier.ConfState is { Voters.Length: 1, VotersOutgoing.Length: 0 })
+        {
+            log.SyncWrites();
+        }
     }
 
     /// <summary>The one place a Ready's writes reach the storage.</summary>
