@@ -36,6 +36,9 @@ internal sealed class RequestQueue<TResult> where TResult : struct
 
     public bool IsStopping => _stopping;
 
+    /// <summary>Whether no request waits for the node thread (a hint: other threads may be adding).</summary>
+    public bool IsEmpty => _ring.Count == 0;
+
     public ValueTask<ProposeResult<TResult>> ProposeAsync(ReadOnlyMemory<byte> data)
     {
         if (_stopping)
