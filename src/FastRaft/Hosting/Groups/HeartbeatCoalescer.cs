@@ -5,26 +5,27 @@ namespace FastRaft.Hosting.Groups;
 /// <summary>
 /// Gathers, during one hub cycle, the plain heartbeats and heartbeat responses the groups send to
 /// each peer node, and sends them as one control message per node and type (hub thread only).
-/// One alone is sent as it was; a control message is cut when it reaches the transport's whole
-/// message bound. Buffers are kept per peer: nothing is allocated once every peer was seen.
+/// One alone is sent as it was; a control message is cut when another tuple might not fit the
+/// transport's whole message bound. Buffers are kept per peer: nothing is allocated once every peer was seen.
 /// </summary>
 internal sealed class HeartbeatCoalescer
 {
     /// <summary>Room left in a control message for everything but its tuples (message fields, header).</summary>
     private const int MessageOverhead = 64;
 
-    /// <summary>Tuples per control message when the transport has no bound on a whole message.</summary>
-    private const int UnboundedMaxTuples = 4096;
+    /// <summary>Payload bytes per control message when the transport has no bound on a whole message.</summary>
+    private const int UnboundedPayloadBytes = 32 * 1024;
 
     private readonly Dictionary<ulong, Peer> _peers = [];
     private readonly List<Peer> _active = [];
-    private readonly int _maxTuples;
+    private readonly int _payloadBytes;
 
     public HeartbeatCoalescer(int maxWholeMessageSize)
     {
-        _maxTuples = maxWholeMessageSize <= 0
-            ? UnboundedMaxTuples
-            : Math.Max(2, (maxWholeMessageSize - MessageOverhead) / ControlFormat.MaxTupleSize);
+        // At least room for two tuples of the largest size: coalescing fewer is pointless.
+        _payloadBytes = ControlFormat.HeaderSize + Math.Max(
+            2 * ControlFormat.MaxTupleSize,
+            maxWholeMessageSize <= 0 ? UnboundedPayloadBytes : maxWholeMessageSize - MessageOverhead);
     }
 
     /// <summary>
@@ -42,7 +43,7 @@ internal sealed class HeartbeatCoalescer
     {
         if (!_peers.TryGetValue(m.To, out Peer? peer))
         {
-            peer = new Peer(m.To, _maxTuples);
+            peer = new Peer(m.To, _payloadBytes);
             _peers.Add(m.To, peer);
         }
         if (!peer.Active)
@@ -52,7 +53,8 @@ internal sealed class HeartbeatCoalescer
         }
         Tuples tuples = m.Type == MessageType.Heartbeat ? peer.Heartbeats : peer.Responses;
         tuples.Append(m.GroupId, m.Term, m.Commit);
-        return tuples.Count == _maxTuples ? Emit(transport, localId, peer.Id, tuples, counters) : 0;
+        // Cut while another tuple of any size still fits, so the message stays within the bound.
+        return tuples.HasRoomForAnother ? 0 : Emit(transport, localId, peer.Id, tuples, counters);
     }
 
     /// <summary>Sends what every peer has gathered this cycle; returns messages sent.</summary>
@@ -91,15 +93,15 @@ internal sealed class HeartbeatCoalescer
         return 1;
     }
 
-    private sealed class Peer(ulong id, int maxTuples)
+    private sealed class Peer(ulong id, int payloadBytes)
     {
         public ulong Id { get; } = id;
 
         public bool Active;
 
-        public Tuples Heartbeats { get; } = new(MessageType.Heartbeat, maxTuples);
+        public Tuples Heartbeats { get; } = new(MessageType.Heartbeat, payloadBytes);
 
-        public Tuples Responses { get; } = new(MessageType.HeartbeatResponse, maxTuples);
+        public Tuples Responses { get; } = new(MessageType.HeartbeatResponse, payloadBytes);
     }
 
     /// <summary>One control message being built: its payload (header, then tuples) and the first tuple (sent alone when it stays alone).</summary>
@@ -108,10 +110,10 @@ internal sealed class HeartbeatCoalescer
         private readonly byte[] _payload;
         private int _length;
 
-        public Tuples(MessageType type, int maxTuples)
+        public Tuples(MessageType type, int payloadBytes)
         {
             Type = type;
-            _payload = new byte[ControlFormat.HeaderSize + maxTuples * ControlFormat.MaxTupleSize];
+            _payload = new byte[payloadBytes];
             _payload[ControlFormat.VersionOffset] = ControlFormat.Version;
             _payload[ControlFormat.KindOffset] = ControlFormat.KindOf(type);
             _length = ControlFormat.HeaderSize;
@@ -120,6 +122,8 @@ internal sealed class HeartbeatCoalescer
         public MessageType Type { get; }
 
         public int Count { get; private set; }
+
+        public bool HasRoomForAnother => _length + ControlFormat.MaxTupleSize <= _payload.Length;
 
         public ulong FirstGroup { get; private set; }
 

@@ -129,6 +129,29 @@ public class HeartbeatCoalescingTests
     }
 
     [Fact]
+    public void Small_tuples_fill_a_control_message_up_to_the_bound_of_a_datagram()
+    {
+        const int bound = 1400;
+        var rig = new HubRig(maxWholeMessageSize: bound);
+        for (ulong g = 1; g <= 100; g++)
+        {
+            rig.AddGroup(g, [1, 2]);
+        }
+        rig.Cycle();
+        rig.Transport.Sent.Clear();
+        for (ulong g = 1; g <= 100; g++)
+        {
+            rig.Groups[g].View.Send(Heartbeat(g));
+            rig.Groups[g].View.Flush();
+        }
+        rig.Cycle();
+
+        Message control = Assert.Single(rig.Transport.Sent);
+        Assert.True(RaftMessageCodec.EncodedSize(control) <= bound);
+        Assert.Equal(100, rig.Hub.Counters.CoalescedHeartbeats);
+    }
+
+    [Fact]
     public void The_documented_example_decodes_to_the_two_heartbeats()
     {
         var rig = new HubRig(localId: 2);

@@ -91,6 +91,36 @@ public class SharedTransportHostTests
     }
 
     [Fact]
+    public async Task With_a_shared_log_each_host_syncs_it_before_its_groups_messages_leave()
+    {
+        var network = new InMemoryNetwork(seed: 9);
+        var logs = new Dictionary<ulong, AlwaysUnsyncedLog>();
+        await using var hosts = new SharedTransportHosts(
+            id => network.CreateTransport(id), sharedLogFor: id => logs[id] = new AlwaysUnsyncedLog());
+        await EveryGroupElectsAndCommits(hosts);
+        await hosts.DisposeAsync(); // the hubs stop: the counts stay still
+        for (ulong n = 1; n <= 3; n++)
+        {
+            // Every cycle that sent the groups' messages synced first (the log always has unsynced writes).
+            long syncs = hosts.Hosts[n - 1].TransportCounters!.Syncs;
+            Assert.True(syncs > 0);
+            Assert.Equal(syncs, logs[n].Syncs);
+        }
+    }
+
+    /// <summary>A shared log that always has writes to sync, and counts the syncs (from the hub's thread).</summary>
+    private sealed class AlwaysUnsyncedLog : FastRaft.Core.Storage.IGroupCommit
+    {
+        private long _syncs;
+
+        public long Syncs => Interlocked.Read(ref _syncs);
+
+        public bool HasUnsyncedWrites => true;
+
+        public void SyncWrites() => Interlocked.Increment(ref _syncs);
+    }
+
+    [Fact]
     public async Task Messages_for_a_group_a_host_does_not_run_are_counted_drops_and_the_other_groups_carry_on()
     {
         var network = new InMemoryNetwork(seed: 5);

@@ -10,11 +10,20 @@ namespace FastRaft.Tests.Hosting.Groups;
 /// </summary>
 internal sealed class SharedTransportHosts : IAsyncDisposable
 {
-    public SharedTransportHosts(Func<ulong, ITransport> transportFor, int runnersPerHost = 2, Func<ulong, RaftNodeOptions, RaftNodeOptions>? configure = null)
+    public SharedTransportHosts(
+        Func<ulong, ITransport> transportFor,
+        int runnersPerHost = 2,
+        Func<ulong, RaftNodeOptions, RaftNodeOptions>? configure = null,
+        Func<ulong, FastRaft.Core.Storage.IGroupCommit>? sharedLogFor = null)
     {
         _configure = configure;
-        Hosts = [.. Enumerable.Range(1, 3).Select(n => new RaftGroupHost(
-            new RaftGroupHostOptions { RunnerThreads = runnersPerHost, Name = $"shared{n}" }, transportFor((ulong)n)))];
+        Hosts = [.. Enumerable.Range(1, 3).Select(n =>
+        {
+            var options = new RaftGroupHostOptions { RunnerThreads = runnersPerHost, Name = $"shared{n}" };
+            return sharedLogFor is null
+                ? new RaftGroupHost(options, transportFor((ulong)n))
+                : new RaftGroupHost(options, transportFor((ulong)n), sharedLogFor((ulong)n));
+        })];
     }
 
     private readonly Func<ulong, RaftNodeOptions, RaftNodeOptions>? _configure;
