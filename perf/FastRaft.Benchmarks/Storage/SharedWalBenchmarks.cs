@@ -12,7 +12,9 @@ namespace FastRaft.Benchmarks.Storage;
 /// group compacts behind so the disk use stays small. Times and allocations are per entry
 /// (OperationsPerInvoke = Groups × Batch): entries/s = 1e9 / mean. Budget: ≥ 1,000,000 entries/s
 /// with an fdatasync per cycle, 0 B per entry. <see cref="Root"/> is where the log lives: tmpfs
-/// (a sync costs nothing: the write path alone) and the real disk.
+/// (a sync costs nothing: the write path alone) and the real disk. <see cref="Writers"/> = 2
+/// splits each cycle's Saves between this thread and a second one (as two runner threads do),
+/// which measures the short lock around each Save's append to the shared segment.
 /// </summary>
 [MemoryDiagnoser]
 public class SharedWalBenchmarks
@@ -32,6 +34,17 @@ public class SharedWalBenchmarks
     private ulong _next = 1;
     private long _cycles;
 
+    // The second writer: it saves the upper half of the groups when _generation moves on.
+    private Thread? _helper;
+    private long _generation;
+    private long _helperDone;
+    private volatile bool _stop;
+    private bool _compactThisCycle;
+
+    /// <summary>Threads saving each cycle's batches (1: all on the benchmark thread).</summary>
+    [Params(1, 2)]
+    public int Writers { get; set; } = 1;
+
     /// <summary>The directory the log is created under.</summary>
     [Params("/dev/shm", "/tmp")]
     public string Root { get; set; } = "/tmp";
@@ -48,11 +61,18 @@ public class SharedWalBenchmarks
             _groups[g] = _log.OpenGroup((ulong)g + 1);
         }
         _batch = new Entry[Batch];
+        if (Writers == 2)
+        {
+            _helper = new Thread(HelperLoop) { IsBackground = true, Name = "second writer" };
+            _helper.Start();
+        }
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _stop = true;
+        _helper?.Join();
         _log.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
@@ -65,19 +85,58 @@ public class SharedWalBenchmarks
         {
             _batch[k] = new Entry(1, _next + (ulong)k, EntryType.Normal, _payload);
         }
-        bool compact = ++_cycles % 64 == 0;
-        foreach (WalGroup g in _groups)
+        _compactThisCycle = ++_cycles % 64 == 0;
+        if (Writers == 1)
         {
+            SaveGroups(0, Groups);
+        }
+        else
+        {
+            long generation = Volatile.Read(ref _generation) + 1;
+            Volatile.Write(ref _generation, generation);
+            SaveGroups(0, Groups / 2);
+            var wait = default(SpinWait);
+            while (Volatile.Read(ref _helperDone) != generation)
+            {
+                wait.SpinOnce();
+            }
+        }
+        _log.SyncWrites();
+        _next += (ulong)_batch.Length;
+        return _next;
+    }
+
+    private void SaveGroups(int from, int to)
+    {
+        for (int i = from; i < to; i++)
+        {
+            WalGroup g = _groups[i];
             Check(g.Save(new HardState(1, 1, _next - 1), _batch, null, mustSync: true));
-            if (compact)
+            if (_compactThisCycle)
             {
                 Check(g.Compact(_next - 1024));
             }
             g.AdvanceEpoch();
         }
-        _log.SyncWrites();
-        _next += (ulong)_batch.Length;
-        return _next;
+    }
+
+    private void HelperLoop()
+    {
+        long seen = 0;
+        var wait = default(SpinWait);
+        while (!_stop)
+        {
+            long generation = Volatile.Read(ref _generation);
+            if (generation == seen)
+            {
+                wait.SpinOnce();
+                continue;
+            }
+            wait.Reset();
+            SaveGroups(Groups / 2, Groups);
+            seen = generation;
+            Volatile.Write(ref _helperDone, generation);
+        }
     }
 
     private static void Check(StorageStatus st)
