@@ -47,8 +47,8 @@ public sealed partial class WalGroup : IRaftStorage
         GroupId = groupId;
         WalOptions options = store.Options;
         // A shared log may hold thousands of groups, most of them idle: their buffers start small and grow on use.
-        _index = new WalLogIndex(options.CacheBytes, options.PayloadChunkSize, groupId == 0 ? 256 : 8);
-        _buffer = new WalWriteBuffer(groupId == 0 ? 64 * 1024 : 512, groupId);
+        _index = new WalLogIndex(options.CacheBytes, options.PayloadChunkSize, groupId == 0 ? 256 : 4);
+        _buffer = new WalWriteBuffer(groupId == 0 ? 64 * 1024 : 256, groupId);
         _readArena = new PayloadArena(options.PayloadChunkSize);
         Published = CurrentCheckpoint();
     }
