@@ -291,5 +291,56 @@ public class SharedWalTests
         Assert.Equal([42UL], reopenedShared.RecoveredGroups);
     }
 
+    [Fact]
+    public void A_removed_group_is_dropped_durably_and_no_longer_keeps_segments_alive()
+    {
+        using var dir = new TempWalDirectory(memoryBacked: true);
+        var options = new WalOptions { SegmentSize = 8192, PrepareSegmentsInBackground = false };
+        var last = new ulong[5];
+        TempWalDirectory crashed;
+        using (SharedWriteAheadLog log = SharedWriteAheadLog.Open(dir.Path, options))
+        {
+            for (int round = 0; round < 40; round++)
+            {
+                for (ulong g = 1; g <= 4; g++)
+                {
+                    Check(log.OpenGroup(g).Save(new HardState(1, 1, last[g]), Payloads(last[g] + 1, 2, 1, 30, (byte)g), null, true));
+                    last[g] += 2;
+                }
+                log.SyncWrites();
+            }
+            WalGroup removed = log.OpenGroup(2);
+            Check(removed.CreateSnapshot(10, new ConfState { Voters = [1] }, new byte[] { 2 }, out _));
+            for (ulong g = 1; g <= 4; g++)
+            {
+                if (g != 2)
+                {
+                    Check(log.OpenGroup(g).Compact(last[g]));
+                }
+            }
+            int segments = log.Statistics.SegmentCount;
+            Assert.True(segments > 3, $"{segments} segments");
+
+            Assert.True(log.RemoveGroup(2));
+
+            Assert.Throws<ObjectDisposedException>(() => removed.LastIndex());
+            Assert.False(log.RemoveGroup(2));
+            Assert.Empty(dir.Files("*.snap"));
+            Assert.Equal(1, log.Statistics.SegmentCount);
+            crashed = dir.Clone();
+        }
+
+        foreach (TempWalDirectory image in new[] { dir, crashed })
+        {
+            using SharedWriteAheadLog reopened = SharedWriteAheadLog.Open(image.Path, options);
+            Assert.Equal([1UL, 3UL, 4UL], reopened.RecoveredGroups.Order());
+            Assert.Equal(last[3], reopened.OpenGroup(3).LastIndex());
+            WalGroup again = reopened.OpenGroup(2);
+            Assert.Equal(0UL, again.LastIndex());
+            Assert.True(again.HardState.IsEmpty);
+        }
+        crashed.Dispose();
+    }
+
     private static void Check(StorageStatus status) => Assert.Equal(StorageStatus.Ok, status);
 }

@@ -77,6 +77,24 @@ public sealed class SharedWriteAheadLog : IGroupCommit, IDisposable
     }
 
     /// <summary>
+    /// Removes group <paramref name="groupId"/> from the log, durably: its state is dropped (its
+    /// records no longer keep segments alive, its snapshot files are deleted) and its view
+    /// refuses further use. Call it once the group's node has stopped. A later
+    /// <see cref="OpenGroup"/> of the same id starts an empty group. False when the log has no
+    /// such group.
+    /// </summary>
+    public bool RemoveGroup(ulong groupId)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(groupId);
+        if (!_store.TryGetGroup(groupId, out WalGroup? group))
+        {
+            return false;
+        }
+        group.Remove();
+        return true;
+    }
+
+    /// <summary>
     /// Makes durable every write of every group completed before the call, with one data sync;
     /// concurrent callers share a sync. Throws <see cref="WalException"/> when the sync fails
     /// (the log then refuses all further use).

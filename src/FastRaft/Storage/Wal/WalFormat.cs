@@ -138,7 +138,7 @@ internal static class WalFormat
         return BinaryPrimitives.ReadUInt32LittleEndian(header[12..]) == Crc32C.Compute(header[..12])
             && header[5] <= GroupTaggedFlag && header[6] == 0 && header[7] == 0
             && (!tagged || length >= GroupIdSize)
-            && type is >= WalRecordType.Checkpoint and <= WalRecordType.Compact
+            && type is >= WalRecordType.Checkpoint and <= WalRecordType.GroupRemoved
             && length <= MaxBodyLength;
     }
 

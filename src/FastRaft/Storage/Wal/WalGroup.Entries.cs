@@ -19,7 +19,7 @@ public sealed partial class WalGroup
         ArgumentNullException.ThrowIfNull(destination);
         lock (_gate)
         {
-            _store.ThrowIfUnusable();
+            ThrowIfUnusable();
             if (lo <= _index.DummyIndex)
             {
                 return StorageStatus.Compacted;

@@ -16,7 +16,7 @@ public sealed partial class WalGroup
         ArgumentNullException.ThrowIfNull(snapshot);
         lock (_gate)
         {
-            _store.ThrowIfUnusable();
+            ThrowIfUnusable();
             try
             {
                 StorageStatus st = ApplySnapshotLocked(snapshot);
@@ -44,7 +44,7 @@ public sealed partial class WalGroup
     {
         lock (_gate)
         {
-            _store.ThrowIfUnusable();
+            ThrowIfUnusable();
             snapshot = Protocol.Snapshot.Empty;
             if (index <= _snapshot.Metadata.Index)
             {

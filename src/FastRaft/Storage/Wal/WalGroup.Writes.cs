@@ -25,7 +25,7 @@ public sealed partial class WalGroup
     {
         lock (_gate)
         {
-            _store.ThrowIfUnusable();
+            ThrowIfUnusable();
             try
             {
                 return SaveLocked(hardState, entries, snapshot, mustSync);
@@ -50,7 +50,7 @@ public sealed partial class WalGroup
     {
         lock (_gate)
         {
-            _store.ThrowIfUnusable();
+            ThrowIfUnusable();
             if (compactIndex <= _index.DummyIndex)
             {
                 return StorageStatus.Compacted;
@@ -89,7 +89,7 @@ public sealed partial class WalGroup
         ArgumentNullException.ThrowIfNull(confState);
         lock (_gate)
         {
-            _store.ThrowIfUnusable();
+            ThrowIfUnusable();
             try
             {
                 _buffer.AppendConfState(confState);

@@ -39,6 +39,7 @@ public sealed partial class WalGroup : IRaftStorage
     private Snapshot _snapshot = Protocol.Snapshot.Empty;
     private bool _hasSnapshotFile;
     private long _entriesReadFromDisk;
+    private volatile bool _removed;
 
     internal WalGroup(WalStore store, ulong groupId)
     {
@@ -46,8 +47,8 @@ public sealed partial class WalGroup : IRaftStorage
         GroupId = groupId;
         WalOptions options = store.Options;
         // A shared log may hold thousands of groups, most of them idle: their buffers start small and grow on use.
-        _index = new WalLogIndex(options.CacheBytes, options.PayloadChunkSize, groupId == 0 ? 256 : 8);
-        _buffer = new WalWriteBuffer(groupId == 0 ? 64 * 1024 : 512, groupId);
+        _index = new WalLogIndex(options.CacheBytes, options.PayloadChunkSize, groupId == 0 ? 256 : 4);
+        _buffer = new WalWriteBuffer(groupId == 0 ? 64 * 1024 : 256, groupId);
         _readArena = new PayloadArena(options.PayloadChunkSize);
         Published = CurrentCheckpoint();
     }
@@ -99,7 +100,7 @@ public sealed partial class WalGroup : IRaftStorage
     {
         lock (_gate)
         {
-            _store.ThrowIfUnusable();
+            ThrowIfUnusable();
             hardState = _hardState;
             confState = _confState;
             return StorageStatus.Ok;
@@ -111,7 +112,7 @@ public sealed partial class WalGroup : IRaftStorage
     {
         lock (_gate)
         {
-            _store.ThrowIfUnusable();
+            ThrowIfUnusable();
             term = 0;
             if (i < _index.DummyIndex)
             {
@@ -131,7 +132,7 @@ public sealed partial class WalGroup : IRaftStorage
     {
         lock (_gate)
         {
-            _store.ThrowIfUnusable();
+            ThrowIfUnusable();
             return _index.LastIndex;
         }
     }
@@ -141,7 +142,7 @@ public sealed partial class WalGroup : IRaftStorage
     {
         lock (_gate)
         {
-            _store.ThrowIfUnusable();
+            ThrowIfUnusable();
             return _index.DummyIndex + 1;
         }
     }
@@ -151,7 +152,7 @@ public sealed partial class WalGroup : IRaftStorage
     {
         lock (_gate)
         {
-            _store.ThrowIfUnusable();
+            ThrowIfUnusable();
             snapshot = _snapshot;
             return StorageStatus.Ok;
         }
@@ -202,6 +203,42 @@ public sealed partial class WalGroup : IRaftStorage
             return _store.TrySegmentPath(s.Segment, out path);
         }
     }
+
+    /// <summary>Removes the group from the log (see <see cref="SharedWriteAheadLog.RemoveGroup"/>); this view is unusable from then on.</summary>
+    internal void Remove()
+    {
+        lock (_gate)
+        {
+            ThrowIfUnusable();
+            try
+            {
+                _buffer.AppendGroupRemoved();
+                _store.RemoveGroup(this, _buffer.Written);
+            }
+            catch (Exception e) when (WalStore.IsIoFailure(e))
+            {
+                throw _store.FailUnlocked(e);
+            }
+            finally
+            {
+                _buffer.Clear();
+            }
+            _removed = true;
+        }
+    }
+
+    private void ThrowIfUnusable()
+    {
+        _store.ThrowIfUnusable();
+        if (_removed)
+        {
+            ThrowRemoved(GroupId);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowRemoved(ulong groupId) =>
+        throw new ObjectDisposedException(nameof(WalGroup), $"group {groupId} was removed from the shared write-ahead log");
 
     private long RecordSize(in WalSlot s) => WalFormat.EntryRecordSize(s.PayloadLength, GroupId);
 

@@ -22,4 +22,7 @@ internal enum WalRecordType : byte
 
     /// <summary>Entries up to the index are discarded; the index and its term become the dummy entry.</summary>
     Compact = 7,
+
+    /// <summary>A group of a shared log was removed: its state is dropped (tagged records only).</summary>
+    GroupRemoved = 8,
 }

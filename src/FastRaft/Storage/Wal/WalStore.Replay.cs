@@ -77,6 +77,11 @@ internal sealed partial class WalStore
                 {
                     scanner.ThrowCorrupt(scanner.RecordOffset, "checkpoint record in the middle of a segment");
                 }
+                if (type == WalRecordType.GroupRemoved)
+                {
+                    ReplayGroupRemoved(scanner, group, groupBody);
+                    continue;
+                }
                 GroupLocked(group).ReplayRecord(scanner, sequence, type, groupBody);
                 if (++replay.Records % RecordsPerReplayEpoch == 0)
                 {
@@ -107,6 +112,19 @@ internal sealed partial class WalStore
                 handle.Dispose();
             }
             throw;
+        }
+    }
+
+    /// <summary>A group's removal: everything replayed of it is dropped (a group of the same id may start again later).</summary>
+    private void ReplayGroupRemoved(SegmentScanner scanner, ulong group, ReadOnlySpan<byte> body)
+    {
+        if (group == 0 || !body.IsEmpty)
+        {
+            scanner.ThrowCorrupt(scanner.RecordOffset, "malformed group removal record");
+        }
+        if (_groups.Remove(group, out WalGroup? removed))
+        {
+            _groupList.Remove(removed);
         }
     }
 

@@ -172,6 +172,35 @@ internal sealed partial class WalStore
         }
     }
 
+    /// <summary>
+    /// Removes a group: its removal record, durable (with an exact sync mark, since its snapshot
+    /// files go next), then its snapshot files and the segments nobody needs any more.
+    /// </summary>
+    public void RemoveGroup(WalGroup group, ReadOnlySpan<byte> record)
+    {
+        lock (_gate)
+        {
+            ThrowIfUnusable();
+            try
+            {
+                EnsureRoom(record.Length);
+                WriteBytes(record);
+                MakeSyncMarkExact();
+                _groups.Remove(group.GroupId);
+                _groupList.Remove(group);
+                if (DeleteSnapshotFilesOf(group.GroupId, keep: "") > 0)
+                {
+                    DurableIo.SyncDirectory(_directory);
+                }
+                DeleteObsoleteSegments();
+            }
+            catch (Exception e) when (IsIoFailure(e))
+            {
+                throw Fail(e);
+            }
+        }
+    }
+
     /// <summary>After a group's compaction record: deletes the segments no group needs any more.</summary>
     public void AfterCompaction()
     {

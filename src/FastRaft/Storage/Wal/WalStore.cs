@@ -137,6 +137,16 @@ internal sealed partial class WalStore
         }
     }
 
+    /// <summary>The group with <paramref name="groupId"/>, if the log has it (recovered or opened).</summary>
+    public bool TryGetGroup(ulong groupId, [NotNullWhen(true)] out WalGroup? group)
+    {
+        lock (_gate)
+        {
+            ThrowIfUnusable();
+            return _groups.TryGetValue(groupId, out group);
+        }
+    }
+
     /// <summary>The ids of the groups that have records in the log, in the order they first wrote.</summary>
     public ulong[] GroupIds()
     {

@@ -93,6 +93,15 @@ internal sealed class WalWriteBuffer(int capacity = 64 * 1024, ulong groupId = 0
         return start;
     }
 
+    /// <summary>A group's removal: the group id, no body of its own.</summary>
+    public int AppendGroupRemoved()
+    {
+        int start = Length;
+        ReserveRecord(0, groupId);
+        Seal(start, WalRecordType.GroupRemoved, groupId);
+        return start;
+    }
+
     /// <summary>The checkpoint of group <paramref name="checkpointGroup"/> (a segment's start holds one per group).</summary>
     public int AppendCheckpoint(in WalCheckpoint c, ulong checkpointGroup)
     {
