@@ -105,7 +105,7 @@ public static class Program
     }
 
     private static string Summary(SimulationResult r) => string.Create(CultureInfo.InvariantCulture,
-        $"seed {r.Seed}: {(r.Passed ? "passed" : "FAILED")} after {r.Steps} steps (time {r.Time}); {r.Operations} operations ({r.UnknownOperations} unknown, {r.NeverAppliedUnknown} of them never applied; {r.SupersededLeaseReads} superseded lease reads), committed {r.Committed}, {r.Leaders} leader terms, {r.Crashes} crashes, {r.ConfChanges} conf changes applied, {r.SnapshotsRestored} snapshots restored, at most {r.PeakPendingEvents} events pending; checker {r.CheckerSteps} steps{(r.ResolvedUnknownOutcomes ? " (undecided as recorded; unknown outcomes resolved from the applies)" : "")}; fingerprint {r.Fingerprint:x16}");
+        $"seed {r.Seed}: {(r.Passed ? "passed" : "FAILED")} after {r.Steps} steps (time {r.Time}); {(r.Groups == 1 ? "" : $"{r.Groups} groups ({r.UnknownGroupDrops} messages for unknown groups dropped, {r.StrayMessages} strays injected, {r.LogSyncs} log syncs); ")}{r.Operations} operations ({r.UnknownOperations} unknown, {r.NeverAppliedUnknown} of them never applied; {r.SupersededLeaseReads} superseded lease reads), committed {r.Committed}, {r.Leaders} leader terms, {r.Crashes} crashes, {r.ConfChanges} conf changes applied, {r.SnapshotsRestored} snapshots restored, at most {r.PeakPendingEvents} events pending; checker {r.CheckerSteps} steps{(r.ResolvedUnknownOutcomes ? " (undecided as recorded; unknown outcomes resolved from the applies)" : "")}; fingerprint {r.Fingerprint:x16}");
 
     private static string FirstLine(string? s) => s is null ? "" : s.Split('\n')[0];
 }

@@ -39,6 +39,9 @@ internal sealed class SimEvent
 
     public bool Failure { get; init; }
 
+    /// <summary>The group (index in the run's list) of a client, membership or replica event; 0 in a single-group run.</summary>
+    public int Group { get; init; }
+
     public int Client { get; init; }
 
     public ulong Seq { get; init; }

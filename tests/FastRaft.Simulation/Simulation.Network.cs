@@ -9,14 +9,36 @@ namespace FastRaft.Simulation;
 // transport reports what it notices to the sender.
 public sealed partial class Simulation
 {
-    /// <summary>A node's transport sends <paramref name="m"/> (a Ready's view: copied here, the network holds it longer).</summary>
+    /// <summary>A node's own transport sends <paramref name="m"/> (a Ready's view: copied here, the network holds it longer).</summary>
     internal void Send(SimNode from, in Message m)
     {
         if (_finished)
         {
             return;
         }
-        Message c = Own(m);
+        Transmit(Own(m));
+    }
+
+    /// <summary>
+    /// A multi-group server's shared transport sends an owned message at the end of the process's
+    /// cycle. The durability rule: nothing leaves a process while writes of its groups are not synced.
+    /// </summary>
+    internal void Transmit(SimServer from, Message c)
+    {
+        if (_finished)
+        {
+            return;
+        }
+        if (from.LogSync.HasUnsyncedWrites)
+        {
+            Invariants.Fail("durability", $"node {from.Id} sent {Describe(c)} before syncing its groups' writes");
+        }
+        Transmit(c);
+    }
+
+    /// <summary>The network takes an owned message: it decides its fate (dropped, delayed, duplicated) at once.</summary>
+    private void Transmit(Message c)
+    {
         if (_options.TraceSends)
         {
             _trace.Line($"{_now} send {Describe(c)}");
@@ -38,22 +60,36 @@ public sealed partial class Simulation
     private void Deliver(SimEvent ev)
     {
         Message m = ev.Message;
-        SimNode? to = _nodes.GetValueOrDefault(m.To);
-        if (to?.Transport is not SimTransport transport || _net.IsBlocked(m.From, m.To))
+        SimServer? to = _servers.GetValueOrDefault(m.To);
+        if (to is not { Up: true } || _net.IsBlocked(m.From, m.To))
         {
-            _trace.Line($"{_now} lost {Describe(m)}{(to?.Transport is null ? " (down)" : " (partitioned)")}");
+            _trace.Line($"{_now} lost {Describe(m)}{(to is not { Up: true } ? " (down)" : " (partitioned)")}");
             AfterLoss(m);
             return;
         }
-        transport.Arrive(m);
-        Wake(to, to.Incarnation);
+        if (to.Hub is SimHub hub)
+        {
+            hub.Arrive(m);
+        }
+        else
+        {
+            to.Replicas[0].Transport!.Arrive(m);
+        }
+        ScheduleWork(to, _now + _rng.Between(0, 2));
+    }
+
+    /// <summary>A server's shared transport dropped a message for a group it does not run (counted, never stepped).</summary>
+    internal void UnknownGroup(SimServer server, in Message m)
+    {
+        _unknownGroupDrops++;
+        _trace.Line($"{_now} node {server.Id} dropped {Describe(m)} (no group {m.GroupId} here)");
     }
 
     /// <summary>The agent is about to step <paramref name="m"/> (it polled its transport).</summary>
     internal void BeforeStep(SimNode n, in Message m)
     {
         _trace.Line($"{_now} deliver {Describe(m)}");
-        if (m.Type == MessageType.ReadIndexResponse && LeaseReads && m.Term < MaxLeaderTermNow())
+        if (m.Type == MessageType.ReadIndexResponse && LeaseReads && m.Term < MaxLeaderTermNow(n.GroupState))
         {
             // A read answered by a leader that had already been superseded (see the README).
             n.StaleReadAnswer = true;
@@ -65,7 +101,7 @@ public sealed partial class Simulation
     {
         if (m.Type == MessageType.Snapshot)
         {
-            ReportLater(m.From, m.To, EventKind.SnapshotStatus, failure: false);
+            ReportLater(m.From, m.To, m.GroupId, EventKind.SnapshotStatus, failure: false);
         }
     }
 
@@ -92,24 +128,25 @@ public sealed partial class Simulation
     {
         if (m.Type == MessageType.Snapshot)
         {
-            ReportLater(m.From, m.To, EventKind.SnapshotStatus, failure: true);
+            ReportLater(m.From, m.To, m.GroupId, EventKind.SnapshotStatus, failure: true);
         }
         else if (_rng.Chance(0.1))
         {
-            ReportLater(m.From, m.To, EventKind.Unreachable, failure: true);
+            ReportLater(m.From, m.To, m.GroupId, EventKind.Unreachable, failure: true);
         }
     }
 
-    private void ReportLater(ulong at, ulong peer, EventKind kind, bool failure)
+    /// <summary>The sender's replica of <paramref name="groupId"/> learns of a delivery or a loss (nothing for unknown groups).</summary>
+    private void ReportLater(ulong at, ulong peer, ulong groupId, EventKind kind, bool failure)
     {
-        if (_nodes.TryGetValue(at, out SimNode? n) && n.Up)
+        if (GroupById(groupId) is SimGroup g && g.Nodes.TryGetValue(at, out SimNode? n) && n.Up)
         {
-            Schedule(_now + _rng.Between(1, 5), new SimEvent { Kind = kind, Node = at, Incarnation = n.Incarnation, Peer = peer, Failure = failure });
+            Schedule(_now + _rng.Between(1, 5), new SimEvent { Kind = kind, Node = at, Incarnation = n.Incarnation, Peer = peer, Failure = failure, Group = g.Index });
         }
     }
 
     /// <summary>A deep copy: the Ready's views die at the next Ready, the network holds messages longer.</summary>
-    private static Message Own(in Message m)
+    internal static Message Own(in Message m)
     {
         Message c = m;
         if (!m.Entries.IsEmpty)
@@ -129,7 +166,7 @@ public sealed partial class Simulation
 
     private static string Describe(in Message m)
     {
-        string s = $"{m.From}->{m.To} {m.Type} term {m.Term} log {m.LogTerm}/{m.Index} commit {m.Commit}";
+        string s = $"{(m.GroupId == 0 ? "" : $"g{m.GroupId} ")}{m.From}->{m.To} {m.Type} term {m.Term} log {m.LogTerm}/{m.Index} commit {m.Commit}";
         if (!m.Entries.IsEmpty)
         {
             s += $" entries {DescribeRange(m.Entries.Span)}";

@@ -32,6 +32,16 @@ public sealed record SimulationOptions
 
     /// <summary>A deliberate host bug (tests of the checks only).</summary>
     public Sabotage Sabotage { get; init; }
+
+    /// <summary>The group the sabotage applies to in a multi-group run (0: every group).</summary>
+    public ulong SabotageGroup { get; init; }
+
+    /// <summary>
+    /// Raft groups per server: 1 (the default) is the single-group simulation, unchanged; more
+    /// gives every server a replica of each group, one shared transport per server (messages
+    /// carry their group id) and per-group checks; 0 draws 2..4 per seed.
+    /// </summary>
+    public int Groups { get; init; } = 1;
 }
 
 /// <summary>

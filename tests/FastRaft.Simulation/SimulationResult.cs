@@ -14,6 +14,18 @@ public sealed record SimulationResult
     public string? Detail { get; init; }
 
     public long Steps { get; init; }
+
+    /// <summary>Raft groups per server in this run.</summary>
+    public int Groups { get; init; } = 1;
+
+    /// <summary>Messages a server's shared transport dropped because they named a group it does not run.</summary>
+    public int UnknownGroupDrops { get; init; }
+
+    /// <summary>Messages naming a group no server runs, injected as a fault (multi-group runs).</summary>
+    public int StrayMessages { get; init; }
+
+    /// <summary>Syncs of the servers' shared logs (one per process cycle that wrote and sent; multi-group runs).</summary>
+    public long LogSyncs { get; init; }
     public long Time { get; init; }
 
     /// <summary>Operations in the checked history (completed and unknown).</summary>
