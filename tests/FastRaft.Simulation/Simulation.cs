@@ -136,6 +136,7 @@ public sealed partial class Simulation
             Steps = _steps,
             Time = _now,
             Groups = _groups.Length,
+            OperationsPerGroup = Array.ConvertAll(_groups, static g => g.History.Count),
             Operations = Sum(static g => g.History.Count),
             UnknownOperations = Sum(CountUnknown),
             NeverAppliedUnknown = Sum(static g => g.NeverAppliedUnknown),

@@ -18,6 +18,9 @@ public sealed record SimulationResult
     /// <summary>Raft groups per server in this run.</summary>
     public int Groups { get; init; } = 1;
 
+    /// <summary>Operations in each group's checked history (one entry per group).</summary>
+    public int[] OperationsPerGroup { get; init; } = [];
+
     /// <summary>Messages a server's shared transport dropped because they named a group it does not run.</summary>
     public int UnknownGroupDrops { get; init; }
 
