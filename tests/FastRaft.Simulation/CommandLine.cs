@@ -7,8 +7,8 @@ namespace FastRaft.Simulation;
 internal sealed class CommandLine
 {
     public const string Usage =
-        "usage: FastRaft.Simulation --seeds N [--from S] [--jobs J] [--duration D] [--groups G] [--wal] [--strict-lease] [--immediate-step-down] [--sabotage NAME [--sabotage-group N]]\n" +
-        "       FastRaft.Simulation --seed S [--trace [--trace-sends]] [--duration D] [--groups G] [--wal] [--strict-lease] [--immediate-step-down] [--sabotage NAME [--sabotage-group N]]";
+        "usage: FastRaft.Simulation --seeds N [--from S] [--jobs J] [--duration D] [--groups G [--quiesce]] [--wal] [--strict-lease] [--immediate-step-down] [--sabotage NAME [--sabotage-group N]]\n" +
+        "       FastRaft.Simulation --seed S [--trace [--trace-sends]] [--duration D] [--groups G [--quiesce]] [--wal] [--strict-lease] [--immediate-step-down] [--sabotage NAME [--sabotage-group N]]";
 
     public ulong? Single { get; private set; }
     public long Count { get; private set; } = 100;
@@ -38,12 +38,15 @@ internal sealed class CommandLine
     /// <summary>Groups per server (1: the single-group simulation; 0: drawn per seed).</summary>
     public int Groups { get; private set; } = 1;
 
-    public SimulationOptions Options => new() { FaultyDuration = Duration, StrictLeaseReads = StrictLease, Sabotage = Sabotage, SabotageGroup = SabotageGroup, TraceSends = TraceSends, WriteAheadLog = Wal, ImmediateStepDown = ImmediateStepDown, Groups = Groups };
+    /// <summary>The agents quiesce when idle (multi-group runs), with the quiet phase's check.</summary>
+    public bool Quiesce { get; private set; }
+
+    public SimulationOptions Options => new() { Quiesce = Quiesce, FaultyDuration = Duration, StrictLeaseReads = StrictLease, Sabotage = Sabotage, SabotageGroup = SabotageGroup, TraceSends = TraceSends, WriteAheadLog = Wal, ImmediateStepDown = ImmediateStepDown, Groups = Groups };
 
     /// <summary>The options to repeat on a replay command line.</summary>
     public string ReplayOptions =>
         (Duration == SimulationOptions.Default.FaultyDuration ? "" : $" --duration {Duration}") + (Wal ? " --wal" : "") + (ImmediateStepDown ? " --immediate-step-down" : "") + (StrictLease ? " --strict-lease" : "")
-        + (Groups == 1 ? "" : $" --groups {Groups}")
+        + (Groups == 1 ? "" : $" --groups {Groups}") + (Quiesce ? " --quiesce" : "")
         + (Sabotage == Sabotage.None ? "" : $" --sabotage {Sabotage}") + (SabotageGroup == 0 ? "" : $" --sabotage-group {SabotageGroup}");
 
     public static bool TryParse(string[] args, [NotNullWhen(true)] out CommandLine? cl, [NotNullWhen(false)] out string? error)
@@ -73,6 +76,11 @@ internal sealed class CommandLine
             if (a == "--wal")
             {
                 c.Wal = true;
+                continue;
+            }
+            if (a == "--quiesce")
+            {
+                c.Quiesce = true;
                 continue;
             }
             if (a == "--strict-lease")
@@ -112,6 +120,11 @@ internal sealed class CommandLine
                 error = $"bad argument {a} {v}";
                 return false;
             }
+        }
+        if (c.Quiesce && c.Groups == 1)
+        {
+            error = "--quiesce needs --groups G with G > 1 (or 0): quiescence is a multi-group host's";
+            return false;
         }
         cl = c;
         return true;

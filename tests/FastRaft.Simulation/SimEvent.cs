@@ -20,6 +20,15 @@ internal enum EventKind
     Unreachable,
     Calm,
     CheckRecovered,
+
+    /// <summary>A server pings the others on its control channel (runs with quiescence).</summary>
+    LivenessPing,
+
+    /// <summary>The quiet phase's fault: the server leading the most groups crashes or is isolated.</summary>
+    QuietFault,
+
+    /// <summary>Whether every group with a live majority has elected a leader since the quiet fault.</summary>
+    QuietCheck,
 }
 
 /// <summary>Something that happens at a point of simulated time. Node events name the incarnation they belong to.</summary>

@@ -53,6 +53,12 @@ internal sealed class SimHub(Simulation sim, SimServer server, IGroupCommit log)
     {
         while (_inbox.TryDequeue(out Message m))
         {
+            // Whatever a node sends shows it is alive; group 0 is the process's own channel (liveness pings).
+            server.Liveness?.Heard(m.From);
+            if (m.GroupId == 0 && m.Type == MessageType.Heartbeat && server.Liveness is not null)
+            {
+                continue;
+            }
             if (m.GroupId != 0 && _views.TryGetValue(m.GroupId, out SimTransport? view) && !view.Disposed)
             {
                 view.Arrive(m);

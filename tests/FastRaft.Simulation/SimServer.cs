@@ -35,6 +35,9 @@ internal sealed class SimServer(ulong id, SimClock clock)
     /// <summary>The group commit of the process's replicas (multi-group runs: one sync per cycle covers every group's writes).</summary>
     public SimLogSync LogSync { get; } = new();
 
+    /// <summary>Which nodes this process hears from (runs with quiescence only).</summary>
+    public SimNodeLiveness? Liveness { get; set; }
+
     /// <summary>The process's shared transport in a multi-group run (null in a single-group run or while down).</summary>
     public SimHub? Hub { get; private set; }
 
@@ -47,6 +50,7 @@ internal sealed class SimServer(ulong id, SimClock clock)
         }
         Incarnation++;
         Up = true;
+        Liveness?.Reset();
         WorkAt = long.MaxValue;
         Hub = hub;
     }

@@ -62,7 +62,7 @@ public sealed partial class Simulation
 
     private void ClientAct(SimClient c)
     {
-        if (c.Current is not null)
+        if (c.Current is not null || _clientsPaused)
         {
             return;
         }

@@ -77,6 +77,7 @@ public sealed partial class Simulation
         {
             _groups[g] = new SimGroup(g, groups == 1 ? 0UL : (ulong)g + 1, _s.Clients);
         }
+        _quiesceTicks = _options.Quiesce && groups > 1 ? QuiesceTicks(_s) : 0;
         _clockSource = () => _now;
         if (_options.WriteAheadLog)
         {
@@ -97,7 +98,7 @@ public sealed partial class Simulation
 
     public SimulationResult Run()
     {
-        _trace.Line($"seed {_s.Seed}: {_s}{(_walRoot is null ? "" : " storage=wal")}{(MultiGroup ? $" groups={_groups.Length}" : "")}");
+        _trace.Line($"seed {_s.Seed}: {_s}{(_walRoot is null ? "" : " storage=wal")}{(MultiGroup ? $" groups={_groups.Length}" : "")}{(Quiescing ? $" quiesce={_quiesceTicks}" : "")}");
         string? invariant = null, detail = null;
         LinearizabilityResult? lin = null;
         try
@@ -146,6 +147,10 @@ public sealed partial class Simulation
             UnknownGroupDrops = _unknownGroupDrops,
             StrayMessages = _strayMessages,
             LogSyncs = SumSyncs(),
+            QuiesceTicks = _quiesceTicks,
+            QuiescedGroupsAtFault = _quiescedGroupsAtFault,
+            QuiescedLeaderLosses = _quiescedLeaderLosses,
+            ReElectionTime = _reElection,
             Crashes = _crashes,
             ConfChanges = _confChanges,
             SnapshotsRestored = _snapshotsRestored,
@@ -275,6 +280,10 @@ public sealed partial class Simulation
         long period = Scenario.BaseTickPeriod + _rng.Between(-_s.TickSkew, _s.TickSkew);
         var clock = new SimClock(_clockSource, period, _rng.Between(0, 1000) * SimClock.Frequency);
         var server = new SimServer(id, clock);
+        if (Quiescing)
+        {
+            server.Liveness = new SimNodeLiveness(id, _clockSource, LivenessTimeout);
+        }
         _servers[id] = server;
         foreach (SimGroup g in groups)
         {
@@ -307,6 +316,7 @@ public sealed partial class Simulation
         }
         // The agents' first duty cycle starts their tick phase; a little later than now, as a process starts.
         ScheduleWork(server, _now + _rng.Between(1, server.Clock.Period));
+        StartPings(server);
     }
 
     private void StartReplica(SimNode n)
@@ -340,10 +350,18 @@ public sealed partial class Simulation
             }
             if (ev.Kind == EventKind.CheckRecovered && Recovered())
             {
+                if (BeginQuietPhase())
+                {
+                    continue;
+                }
                 return;
             }
             Dispatch(ev);
             AfterStep();
+            if (_stop)
+            {
+                return;
+            }
         }
     }
 
@@ -417,6 +435,18 @@ public sealed partial class Simulation
                 break;
             case EventKind.Calm:
                 EnterCalm();
+                break;
+            case EventKind.LivenessPing:
+                if (ServerOf(ev) is SimServer ps)
+                {
+                    Ping(ps);
+                }
+                break;
+            case EventKind.QuietFault:
+                QuietFault();
+                break;
+            case EventKind.QuietCheck:
+                QuietCheck();
                 break;
             case EventKind.CheckRecovered:
                 if (_now >= _s.FaultyDuration + _s.CalmDuration)

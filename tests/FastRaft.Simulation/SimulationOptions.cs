@@ -42,6 +42,14 @@ public sealed record SimulationOptions
     /// carry their group id) and per-group checks; 0 draws 2..4 per seed.
     /// </summary>
     public int Groups { get; init; } = 1;
+
+    /// <summary>
+    /// Multi-group runs only: the agents quiesce when idle (RaftNodeOptions.QuiesceAfterTicks, with
+    /// each server's simulated node liveness), and after recovery a quiet phase takes the server
+    /// leading the most quiesced groups away and requires every group with a live majority to
+    /// elect again within a bound.
+    /// </summary>
+    public bool Quiesce { get; init; }
 }
 
 /// <summary>

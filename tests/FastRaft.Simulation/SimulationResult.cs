@@ -27,6 +27,18 @@ public sealed record SimulationResult
     /// <summary>Messages naming a group no server runs, injected as a fault (multi-group runs).</summary>
     public int StrayMessages { get; init; }
 
+    /// <summary>Ticks of idleness after which the agents quiesced (0: no quiescence in this run).</summary>
+    public int QuiesceTicks { get; init; }
+
+    /// <summary>Groups all of whose running replicas were quiesced when the quiet phase's fault struck.</summary>
+    public int QuiescedGroupsAtFault { get; init; }
+
+    /// <summary>Quiesced groups whose leader was on the server the quiet phase took away.</summary>
+    public int QuiescedLeaderLosses { get; init; }
+
+    /// <summary>Time from the quiet phase's fault until every group with a live majority had a leader (-1: no quiet phase).</summary>
+    public long ReElectionTime { get; init; } = -1;
+
     /// <summary>Syncs of the servers' shared logs (one per process cycle that wrote and sent; multi-group runs).</summary>
     public long LogSyncs { get; init; }
     public long Time { get; init; }
