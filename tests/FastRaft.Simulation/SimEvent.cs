@@ -21,9 +21,6 @@ internal enum EventKind
     Calm,
     CheckRecovered,
 
-    /// <summary>A server pings the others on its control channel (runs with quiescence).</summary>
-    LivenessPing,
-
     /// <summary>The quiet phase's fault: the server leading the most groups crashes or is isolated.</summary>
     QuietFault,
 
@@ -48,7 +45,10 @@ internal sealed class SimEvent
 
     public bool Failure { get; init; }
 
-    /// <summary>The group (index in the run's list) of a client, membership or replica event; 0 in a single-group run.</summary>
+    /// <summary>
+    /// The group (index in the run's list) of a client, membership or replica event (0 in a
+    /// single-group run); -1 for a delivery report to a multi-group server's process transport.
+    /// </summary>
     public int Group { get; init; }
 
     public int Client { get; init; }

@@ -72,7 +72,11 @@ internal sealed class SimNode
 
     public ManualAgentInvoker? Invoker { get; private set; }
 
-    public SimTransport? Transport { get; private set; }
+    /// <summary>The replica's transport: its own (single-group runs) or its view of the server's hub.</summary>
+    public ITransport? Transport { get; private set; }
+
+    /// <summary>The replica's own simulated transport in a single-group run (null with a hub).</summary>
+    public SimTransport? OwnTransport => Transport as SimTransport;
 
     /// <summary>The running agent's core, for read-only status checks.</summary>
     public RawNode? Raw => Agent?.RawNode;
@@ -118,7 +122,7 @@ internal sealed class SimNode
     /// kept), the transport given (fresh for this incarnation of the server), a fresh state
     /// machine, and a new agent. An initial voter with empty storage bootstraps <paramref name="initialVoters"/>.
     /// </summary>
-    public void Start(Simulation sim, SimRandom rng, ulong[]? initialVoters, SimulationOptions simOptions, SimTransport transport)
+    public void Start(Simulation sim, SimRandom rng, ulong[]? initialVoters, SimulationOptions simOptions, ITransport transport)
     {
         if (Agent is not null || Retired)
         {

@@ -1,3 +1,7 @@
+using FastRaft.Core.Storage;
+using FastRaft.Hosting.Agents;
+using FastRaft.Hosting.Groups;
+
 namespace FastRaft.Simulation;
 
 /// <summary>
@@ -5,8 +9,10 @@ namespace FastRaft.Simulation;
 /// process runs, and the replicas of the groups it hosts (one <see cref="SimNode"/> per group,
 /// each a real agent). The process is the unit of crashes, stalls, clock faults and partitions:
 /// a crash takes every replica down at once, the restart recovers all of them. In a multi-group
-/// run its replicas share one transport (<see cref="SimHub"/>): the process runs all its agents
-/// in one duty cycle, as a runner thread does, and its messages leave together at the end of it.
+/// run its replicas share one transport, the real <see cref="GroupTransportHub"/> (one more agent
+/// of the process) over a <see cref="SimProcessTransport"/>: the process runs the hub, every
+/// replica's agent, then the hub again in one duty cycle, as one runner thread runs them, so a
+/// cycle's messages of all groups leave together after one sync of the shared log.
 /// </summary>
 internal sealed class SimServer(ulong id, SimClock clock)
 {
@@ -32,17 +38,31 @@ internal sealed class SimServer(ulong id, SimClock clock)
     /// <summary>The process is paused until then (it does no work; messages wait in its inbox).</summary>
     public long StalledUntil { get; set; }
 
-    /// <summary>The group commit of the process's replicas (multi-group runs: one sync per cycle covers every group's writes).</summary>
-    public SimLogSync LogSync { get; } = new();
+    /// <summary>
+    /// The group commit of the process's replicas in a multi-group run on MemoryStorage: every
+    /// replica's Save marks it unsynced and the hub's one sync per cycle covers them all.
+    /// </summary>
+    public SimLogSync MemoryLog { get; } = new();
 
-    /// <summary>Which nodes this process hears from (runs with quiescence only).</summary>
-    public SimNodeLiveness? Liveness { get; set; }
+    /// <summary>What the hub syncs before its sends (multi-group runs).</summary>
+    public IGroupCommit Log => MemoryLog;
 
-    /// <summary>The process's shared transport in a multi-group run (null in a single-group run or while down).</summary>
-    public SimHub? Hub { get; private set; }
+    /// <summary>The process transport the hub owns (multi-group runs, while up).</summary>
+    public SimProcessTransport? ProcessTransport { get; private set; }
 
-    /// <summary>Starts the process: a new incarnation, a fresh shared transport when the run has groups.</summary>
-    public void Begin(SimHub? hub)
+    /// <summary>The process's shared transport (multi-group runs, while up).</summary>
+    public GroupTransportHub? Hub { get; private set; }
+
+    public ManualAgentInvoker? HubInvoker { get; private set; }
+
+    /// <summary>The wake source of this incarnation's agents (multi-group runs).</summary>
+    public SimServerSignal? Signal { get; private set; }
+
+    /// <summary>What the hubs of earlier incarnations counted (their counters die with them).</summary>
+    public GroupTransportCounters? PastHubs { get; private set; }
+
+    /// <summary>Starts the process: a new incarnation, with the shared transport when the run has groups.</summary>
+    public void Begin(Simulation sim, RaftGroupHostOptions? hubOptions)
     {
         if (Up || Retired)
         {
@@ -50,14 +70,22 @@ internal sealed class SimServer(ulong id, SimClock clock)
         }
         Incarnation++;
         Up = true;
-        Liveness?.Reset();
         WorkAt = long.MaxValue;
-        Hub = hub;
+        if (hubOptions is null)
+        {
+            return;
+        }
+        Signal = new SimServerSignal(sim, this, Incarnation);
+        ProcessTransport = new SimProcessTransport(sim, this, Signal);
+        Hub = new GroupTransportHub(ProcessTransport, Log, hubOptions, Signal);
+        HubInvoker = new ManualAgentInvoker(Hub);
+        // Starts the process transport with the hub as its sink.
+        HubInvoker.Start();
     }
 
     /// <summary>
-    /// The process stops: every replica's agent closes (failing what is outstanding), and what
-    /// waited in the shared transport is lost.
+    /// The process stops: every replica's agent closes (failing what is outstanding), then the
+    /// hub, which disposes the process transport (what waited in it is lost).
     /// </summary>
     public void Crash()
     {
@@ -84,12 +112,37 @@ internal sealed class SimServer(ulong id, SimClock clock)
 
     private void Stop()
     {
-        Hub?.Dispose();
+        if (Hub is not null)
+        {
+            PastHubs = Sum(PastHubs, Hub.Counters);
+            HubInvoker!.Close();
+        }
         Hub = null;
+        HubInvoker = null;
+        ProcessTransport = null;
+        Signal = null;
         Up = false;
         WorkAt = long.MaxValue;
         StalledUntil = 0;
     }
+
+    /// <summary>The hub counters of every incarnation so far.</summary>
+    public GroupTransportCounters? HubCounters => Hub is null ? PastHubs : Sum(PastHubs, Hub.Counters);
+
+    private static GroupTransportCounters Sum(GroupTransportCounters? a, GroupTransportCounters b) => a is null ? b : new GroupTransportCounters
+    {
+        MessagesRouted = a.MessagesRouted + b.MessagesRouted,
+        UnknownGroupDrops = a.UnknownGroupDrops + b.UnknownGroupDrops,
+        ControlDrops = a.ControlDrops + b.ControlDrops,
+        OutboundDrops = a.OutboundDrops + b.OutboundDrops,
+        OutboundBatches = a.OutboundBatches + b.OutboundBatches,
+        MessagesSent = a.MessagesSent + b.MessagesSent,
+        Flushes = a.Flushes + b.Flushes,
+        Syncs = a.Syncs + b.Syncs,
+        CoalescedHeartbeats = a.CoalescedHeartbeats + b.CoalescedHeartbeats,
+        HeartbeatControlMessages = a.HeartbeatControlMessages + b.HeartbeatControlMessages,
+        LivenessPings = a.LivenessPings + b.LivenessPings,
+    };
 
     public override string ToString() => Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

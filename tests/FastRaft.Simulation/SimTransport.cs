@@ -5,15 +5,13 @@ using FastRaft.Protocol;
 namespace FastRaft.Simulation;
 
 /// <summary>
-/// One replica incarnation's connection to the simulated network, polled by its agent. Send hands a
-/// copy of each message to the simulation's network (which decides its fate and delivery time),
-/// or, when the replica is one group of a multi-group server, to the server's shared transport
-/// (<see cref="SimHub"/>), which stamps the group id and sends at the end of the process's cycle;
+/// One single-group node incarnation's connection to the simulated network, polled by its agent. Send hands a
+/// copy of each message to the simulation's network (which decides its fate and delivery time);
 /// messages that reached this node wait in its inbox until the agent polls, and are stepped then,
 /// one at a time. It is also the agent's wait source: a wake (a request queued, a delivery report)
 /// schedules a duty cycle. Everything runs on the simulation's thread.
 /// </summary>
-internal sealed class SimTransport(Simulation sim, SimNode node, int incarnation, SimHub? hub = null) : ITransport, IWaitSource
+internal sealed class SimTransport(Simulation sim, SimNode node, int incarnation) : ITransport, IWaitSource
 {
     private readonly Queue<Message> _inbox = new();
 
@@ -37,17 +35,9 @@ internal sealed class SimTransport(Simulation sim, SimNode node, int incarnation
 
     public void Send(in Message message)
     {
-        if (Disposed)
-        {
-            return;
-        }
-        if (hub is null)
+        if (!Disposed)
         {
             sim.Send(node, message);
-        }
-        else
-        {
-            hub.Send(node, message);
         }
     }
 

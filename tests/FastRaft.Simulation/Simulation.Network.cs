@@ -29,8 +29,9 @@ public sealed partial class Simulation
         {
             return;
         }
-        if (from.LogSync.HasUnsyncedWrites)
+        if (c.GroupId != 0 && from.Log.HasUnsyncedWrites)
         {
+            // (The process's own control messages, liveness pings and coalesced heartbeats, depend on no write.)
             Invariants.Fail("durability", $"node {from.Id} sent {Describe(c)} before syncing its groups' writes");
         }
         Transmit(c);
@@ -67,22 +68,57 @@ public sealed partial class Simulation
             AfterLoss(m);
             return;
         }
-        if (to.Hub is SimHub hub)
+        if (to.ProcessTransport is SimProcessTransport process)
         {
-            hub.Arrive(m);
+            process.Arrive(m);
         }
         else
         {
-            to.Replicas[0].Transport!.Arrive(m);
+            to.Replicas[0].OwnTransport!.Arrive(m);
         }
         ScheduleWork(to, _now + _rng.Between(0, 2));
     }
 
-    /// <summary>A server's shared transport dropped a message for a group it does not run (counted, never stepped).</summary>
-    internal void UnknownGroup(SimServer server, in Message m)
+    /// <summary>Unknown-group drops the server's hub had counted before the message being routed.</summary>
+    private long _dropsBeforeRoute;
+
+    /// <summary>The hub is about to route <paramref name="m"/> (it polled the process transport).</summary>
+    internal void BeforeRoute(SimServer server, in Message m)
     {
-        _unknownGroupDrops++;
-        _trace.Line($"{_now} node {server.Id} dropped {Describe(m)} (no group {m.GroupId} here)");
+        _dropsBeforeRoute = server.Hub!.Counters.UnknownGroupDrops;
+        if (m.GroupId == 0)
+        {
+            _trace.Line($"{_now} deliver {Describe(m)}");
+            return;
+        }
+        if (!server.Replicas.TryGetValue(m.GroupId, out SimNode? n) || !n.Up)
+        {
+            _trace.Line($"{_now} deliver {Describe(m)} (no group {m.GroupId} here: the hub must drop it)");
+            return;
+        }
+        BeforeStep(n, m);
+    }
+
+    /// <summary>
+    /// The hub routed <paramref name="m"/>: it counted a drop exactly when the message named a
+    /// group not running here; a snapshot is reported delivered (to the sender's hub) if its
+    /// group took it, failed otherwise.
+    /// </summary>
+    internal void AfterRoute(SimServer server, in Message m, bool taken)
+    {
+        if (m.GroupId != 0)
+        {
+            bool known = server.Replicas.TryGetValue(m.GroupId, out SimNode? n) && n.Up;
+            long dropped = server.Hub!.Counters.UnknownGroupDrops - _dropsBeforeRoute;
+            if (dropped != (known ? 0 : 1))
+            {
+                Invariants.Fail("hub routing", $"node {server.Id}'s hub counted {dropped} unknown-group drops for {Describe(m)}, group {m.GroupId} {(known ? "runs" : "does not run")} there");
+            }
+        }
+        if (m.Type == MessageType.Snapshot)
+        {
+            ReportLater(m.From, m.To, EventKind.SnapshotStatus, failure: !taken);
+        }
     }
 
     /// <summary>The agent is about to step <paramref name="m"/> (it polled its transport).</summary>
@@ -101,7 +137,7 @@ public sealed partial class Simulation
     {
         if (m.Type == MessageType.Snapshot)
         {
-            ReportLater(m.From, m.To, m.GroupId, EventKind.SnapshotStatus, failure: false);
+            ReportLater(m.From, m.To, EventKind.SnapshotStatus, failure: false);
         }
     }
 
@@ -128,20 +164,32 @@ public sealed partial class Simulation
     {
         if (m.Type == MessageType.Snapshot)
         {
-            ReportLater(m.From, m.To, m.GroupId, EventKind.SnapshotStatus, failure: true);
+            ReportLater(m.From, m.To, EventKind.SnapshotStatus, failure: true);
         }
         else if (_rng.Chance(0.1))
         {
-            ReportLater(m.From, m.To, m.GroupId, EventKind.Unreachable, failure: true);
+            ReportLater(m.From, m.To, EventKind.Unreachable, failure: true);
         }
     }
 
-    /// <summary>The sender's replica of <paramref name="groupId"/> learns of a delivery or a loss (nothing for unknown groups).</summary>
-    private void ReportLater(ulong at, ulong peer, ulong groupId, EventKind kind, bool failure)
+    /// <summary>
+    /// The sender learns of a delivery or a loss: in a single-group run its replica's transport
+    /// reports it; in a multi-group run its process transport does, to the hub, which tells the
+    /// groups concerned.
+    /// </summary>
+    private void ReportLater(ulong at, ulong peer, EventKind kind, bool failure)
     {
-        if (GroupById(groupId) is SimGroup g && g.Nodes.TryGetValue(at, out SimNode? n) && n.Up)
+        if (MultiGroup)
         {
-            Schedule(_now + _rng.Between(1, 5), new SimEvent { Kind = kind, Node = at, Incarnation = n.Incarnation, Peer = peer, Failure = failure, Group = g.Index });
+            if (_servers.TryGetValue(at, out SimServer? server) && server.Up)
+            {
+                Schedule(_now + _rng.Between(1, 5), new SimEvent { Kind = kind, Node = at, Incarnation = server.Incarnation, Peer = peer, Failure = failure, Group = -1 });
+            }
+            return;
+        }
+        if (_groups[0].Nodes.TryGetValue(at, out SimNode? n) && n.Up)
+        {
+            Schedule(_now + _rng.Between(1, 5), new SimEvent { Kind = kind, Node = at, Incarnation = n.Incarnation, Peer = peer, Failure = failure });
         }
     }
 

@@ -31,29 +31,24 @@ public sealed partial class Simulation
         // Like a runner: a cycle that left a Ready behind (the core moved on while advancing) runs
         // again soon; otherwise the process sleeps until its next tick or until something wakes it.
         bool ready = false;
-        long deadline = long.MaxValue;
         foreach (SimNode n in server.Replicas.Values)
         {
-            if (n.Agent is { } agent)
-            {
-                ready |= n.Raw!.HasReady();
-                deadline = Math.Min(deadline, agent.Deadline);
-            }
+            ready |= n.Raw is RawNode raw && raw.HasReady();
         }
         if (ready)
         {
             ScheduleWork(server, _now + _rng.Between(0, 2));
         }
-        if (deadline != long.MaxValue)
+        if (EarliestDeadline(server) is long deadline)
         {
             ScheduleWork(server, server.Clock.GlobalWhen(deadline));
         }
     }
 
-    /// <summary>The earliest deadline of a server's running agents (on its clock), or null when none runs.</summary>
+    /// <summary>The earliest deadline of a server's running agents and hub (on its clock), or null when none has one.</summary>
     private static long? EarliestDeadline(SimServer server)
     {
-        long deadline = long.MaxValue;
+        long deadline = server.Hub?.Deadline ?? long.MaxValue;
         foreach (SimNode n in server.Replicas.Values)
         {
             if (n.Agent is { } agent)
@@ -65,13 +60,14 @@ public sealed partial class Simulation
     }
 
     /// <summary>
-    /// One duty cycle of the process, as one runner thread runs it: with a shared transport, what
-    /// arrived is routed to the groups first, then every replica's agent runs its cycle, then the
-    /// shared log is synced and the messages of all groups leave together.
+    /// One duty cycle of the process, as one runner thread runs it: with a shared transport the
+    /// hub runs first (it polls the process transport and routes what arrived to the groups),
+    /// then every replica's agent, then the hub again (it syncs the shared log once if any group
+    /// wrote, then sends the messages of all groups and flushes once).
     /// </summary>
     private void RunCycle(SimServer server)
     {
-        server.Hub?.Route();
+        RunHub(server);
         foreach (SimNode n in server.Replicas.Values)
         {
             if (n.Up)
@@ -79,14 +75,26 @@ public sealed partial class Simulation
                 RunCycle(n);
             }
         }
-        server.Hub?.Flush();
+        RunHub(server);
+    }
+
+    private static void RunHub(SimServer server)
+    {
+        if (server.HubInvoker is not { } invoker)
+        {
+            return;
+        }
+        invoker.Invoke();
+        if (server.Hub!.Fault is Exception fault)
+        {
+            ExceptionDispatchInfo.Capture(fault).Throw();
+        }
     }
 
     /// <summary>One duty cycle of a replica's agent and what follows it: a host fault fails the run, completed requests are collected.</summary>
     private void RunCycle(SimNode n)
     {
         n.CycleStartedStale = LeaseReads && IsSupersededLeader(n);
-        n.StaleReadAnswer = false;
         _inCycle = true;
         try
         {
@@ -101,6 +109,8 @@ public sealed partial class Simulation
         {
             MarkReadsSuperseded(n);
         }
+        // Reset after the cycle, not before: a hub routes answers to the replica before its cycle.
+        n.StaleReadAnswer = false;
         CollectCompletions(n);
     }
 
@@ -123,6 +133,15 @@ public sealed partial class Simulation
             }
         }
         ExceptionDispatchInfo.Capture(fault).Throw();
+    }
+
+    /// <summary>Wakes a multi-group server (its hub or a group's view was woken): it runs a duty cycle soon.</summary>
+    internal void Wake(SimServer server, int incarnation)
+    {
+        if (!_finished && server.Up && server.Incarnation == incarnation)
+        {
+            ScheduleWork(server, _now + _rng.Between(0, 2));
+        }
     }
 
     /// <summary>Wakes a replica's agent (a request was queued, a report arrived): its server runs a duty cycle soon.</summary>
@@ -155,7 +174,7 @@ public sealed partial class Simulation
         }
         if (MultiGroup)
         {
-            n.Server.LogSync.Wrote();
+            n.Server.MemoryLog.Wrote();
         }
         Invariants inv = n.GroupState.Invariants;
         inv.AfterSave(n, hs, entries);

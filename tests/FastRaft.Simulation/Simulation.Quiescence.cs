@@ -5,16 +5,13 @@ namespace FastRaft.Simulation;
 
 // Quiescence (--quiesce, multi-group runs): the agents stop ticking when their group is idle
 // (RaftNodeOptions.QuiesceAfterTicks) and a quiesced follower learns of its leader's death from its
-// process's node liveness (SimNodeLiveness, fed by every message and a ping per server pair every
-// PingInterval). After the calm phase has recovered, a quiet phase proves that quiesced groups still
+// process's node liveness: the server's GroupTransportHub, which hears every message and pings
+// every peer node every two ticks, and counts a node dead after an election timeout of silence. After the calm phase has recovered, a quiet phase proves that quiesced groups still
 // elect: clients stop, the groups quiesce, the server leading the most groups crashes or is
 // isolated for good, and every group that keeps a live majority of voters must have a leader on
 // another server within a bound.
 public sealed partial class Simulation
 {
-    /// <summary>Each running server pings every other this often (simulation units: two ticks).</summary>
-    private const long PingInterval = 2 * Scenario.BaseTickPeriod;
-
     /// <summary>Ticks of idleness before an agent quiesces in this run (0: the scenario's ticks allow none).</summary>
     private int _quiesceTicks;
 
@@ -36,33 +33,8 @@ public sealed partial class Simulation
     /// </summary>
     private static int QuiesceTicks(Scenario s) => 2 * s.HeartbeatTick <= s.ElectionTick / 2 ? 2 * s.HeartbeatTick : 0;
 
-    /// <summary>How long a node stays live without being heard from: one election timeout at the base tick rate.</summary>
+    /// <summary>How long a node stays live without being heard from (the hub's timeout): one election timeout at the base tick rate.</summary>
     private long LivenessTimeout => _s.ElectionTick * Scenario.BaseTickPeriod;
-
-    /// <summary>A server process started: its liveness pings start with it.</summary>
-    private void StartPings(SimServer server)
-    {
-        if (Quiescing)
-        {
-            Schedule(_now + _rng.Between(1, PingInterval), new SimEvent { Kind = EventKind.LivenessPing, Node = server.Id, Incarnation = server.Incarnation });
-        }
-    }
-
-    /// <summary>A running (not stalled) process pings every other server on its control channel (group 0).</summary>
-    private void Ping(SimServer server)
-    {
-        if (_now >= server.StalledUntil)
-        {
-            foreach (SimServer other in _servers.Values)
-            {
-                if (other != server && !other.Retired)
-                {
-                    Transmit(new Message { Type = MessageType.Heartbeat, From = server.Id, To = other.Id, GroupId = 0 });
-                }
-            }
-        }
-        Schedule(_now + PingInterval, new SimEvent { Kind = EventKind.LivenessPing, Node = server.Id, Incarnation = server.Incarnation });
-    }
 
     /// <summary>Every group recovered: with quiescence, the quiet phase begins (clients stop, the groups go idle).</summary>
     private bool BeginQuietPhase()

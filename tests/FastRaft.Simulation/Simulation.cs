@@ -1,5 +1,7 @@
 using FastRaft.Core;
 using FastRaft.Core.Logging;
+using FastRaft.Hosting;
+using FastRaft.Hosting.Groups;
 using FastRaft.Protocol;
 using FastRaft.Simulation.Linearizability;
 using FastRaft.Storage;
@@ -48,9 +50,6 @@ public sealed partial class Simulation
     private int _crashes;
     private int _confChanges;
     private int _snapshotsRestored;
-
-    /// <summary>Messages a server dropped because they named a group it does not run.</summary>
-    private int _unknownGroupDrops;
 
     /// <summary>Messages with a group id no server runs, injected by the stray-message fault.</summary>
     private int _strayMessages;
@@ -144,9 +143,11 @@ public sealed partial class Simulation
             SupersededLeaseReads = Sum(static g => g.SupersededLeaseReads),
             Leaders = Sum(static g => g.Invariants.LeadersSeen),
             Committed = SumCommitted(),
-            UnknownGroupDrops = _unknownGroupDrops,
+            UnknownGroupDrops = (int)SumHubs(static c => c.UnknownGroupDrops),
             StrayMessages = _strayMessages,
-            LogSyncs = SumSyncs(),
+            LogSyncs = SumHubs(static c => c.Syncs),
+            CoalescedHeartbeats = SumHubs(static c => c.CoalescedHeartbeats),
+            LivenessPings = SumHubs(static c => c.LivenessPings),
             QuiesceTicks = _quiesceTicks,
             QuiescedGroupsAtFault = _quiescedGroupsAtFault,
             QuiescedLeaderLosses = _quiescedLeaderLosses,
@@ -184,12 +185,16 @@ public sealed partial class Simulation
         return total;
     }
 
-    private long SumSyncs()
+    /// <summary>A sum over every server's hubs (every incarnation), 0 in a single-group run.</summary>
+    private long SumHubs(Func<GroupTransportCounters, long> of)
     {
         long total = 0;
         foreach (SimServer s in _servers.Values)
         {
-            total += s.LogSync.Syncs;
+            if (s.HubCounters is { } c)
+            {
+                total += of(c);
+            }
         }
         return total;
     }
@@ -280,10 +285,6 @@ public sealed partial class Simulation
         long period = Scenario.BaseTickPeriod + _rng.Between(-_s.TickSkew, _s.TickSkew);
         var clock = new SimClock(_clockSource, period, _rng.Between(0, 1000) * SimClock.Frequency);
         var server = new SimServer(id, clock);
-        if (Quiescing)
-        {
-            server.Liveness = new SimNodeLiveness(id, _clockSource, LivenessTimeout);
-        }
         _servers[id] = server;
         foreach (SimGroup g in groups)
         {
@@ -306,7 +307,7 @@ public sealed partial class Simulation
     /// <summary>Starts a server process and every replica it hosts that was not retired.</summary>
     private void StartServer(SimServer server)
     {
-        server.Begin(MultiGroup ? new SimHub(this, server, server.LogSync) : null);
+        server.Begin(this, MultiGroup ? HubOptions(server) : null);
         foreach (SimNode n in server.Replicas.Values)
         {
             if (!n.Retired)
@@ -316,14 +317,26 @@ public sealed partial class Simulation
         }
         // The agents' first duty cycle starts their tick phase; a little later than now, as a process starts.
         ScheduleWork(server, _now + _rng.Between(1, server.Clock.Period));
-        StartPings(server);
     }
+
+    /// <summary>
+    /// The hub's options: the server's clock (one tick interval is one second of it), a liveness
+    /// ping every two ticks, a node dead after an election timeout without a word from it.
+    /// </summary>
+    private RaftGroupHostOptions HubOptions(SimServer server) => new()
+    {
+        Time = server.Clock,
+        LivenessInterval = 2 * SimClock.TickInterval,
+        LivenessTimeout = _s.ElectionTick * SimClock.TickInterval,
+    };
 
     private void StartReplica(SimNode n)
     {
         bool initial = Array.IndexOf(_initialVoters, n.Id) >= 0;
         SimServer server = n.Server;
-        SimTransport transport = server.Hub?.Attach(n) ?? new SimTransport(this, n, server.Incarnation);
+        ITransport transport = server.Hub is GroupTransportHub hub
+            ? hub.CreateView(n.Group, server.Signal!)
+            : new SimTransport(this, n, server.Incarnation);
         n.Start(this, _rng, initial ? _initialVoters : null, _options, transport);
         ThrowIfFaulted(n);
         _trace.Line($"{_now} start node {n} (incarnation {n.Incarnation}, tick every {n.Clock.Period}, applied {n.Applied}, commit {n.LastCommit})");
@@ -418,29 +431,38 @@ public sealed partial class Simulation
             case EventKind.Retire:
                 MaybeRetire(_groups[ev.Group], _groups[ev.Group].Nodes[ev.Node]);
                 break;
+            case EventKind.SnapshotStatus when ev.Group < 0:
+                if (ServerOf(ev) is { ProcessTransport: { } spt } ss)
+                {
+                    SnapshotStatus status = ev.Failure ? SnapshotStatus.Failure : SnapshotStatus.Finish;
+                    _trace.Line($"{_now} node {ss.Id} report snapshot to {ev.Peer}: {status}");
+                    spt.Sink.ReportSnapshot(ev.Peer, status);
+                }
+                break;
+            case EventKind.Unreachable when ev.Group < 0:
+                if (ServerOf(ev) is { ProcessTransport: { } upt } us)
+                {
+                    _trace.Line($"{_now} node {us.Id} report unreachable {ev.Peer}");
+                    upt.Sink.ReportUnreachable(ev.Peer);
+                }
+                break;
             case EventKind.SnapshotStatus:
                 if (ReplicaOf(ev) is SimNode sn)
                 {
                     SnapshotStatus status = ev.Failure ? SnapshotStatus.Failure : SnapshotStatus.Finish;
                     _trace.Line($"{_now} node {sn.Id} report snapshot to {ev.Peer}: {status}");
-                    sn.Transport!.Sink.ReportSnapshot(ev.Peer, status);
+                    sn.OwnTransport!.Sink.ReportSnapshot(ev.Peer, status);
                 }
                 break;
             case EventKind.Unreachable:
                 if (ReplicaOf(ev) is SimNode un)
                 {
                     _trace.Line($"{_now} node {un.Id} report unreachable {ev.Peer}");
-                    un.Transport!.Sink.ReportUnreachable(ev.Peer);
+                    un.OwnTransport!.Sink.ReportUnreachable(ev.Peer);
                 }
                 break;
             case EventKind.Calm:
                 EnterCalm();
-                break;
-            case EventKind.LivenessPing:
-                if (ServerOf(ev) is SimServer ps)
-                {
-                    Ping(ps);
-                }
                 break;
             case EventKind.QuietFault:
                 QuietFault();
@@ -465,16 +487,6 @@ public sealed partial class Simulation
     /// <summary>The running replica an event is for, or null when its server crashed (or restarted) since, or it was retired.</summary>
     private SimNode? ReplicaOf(SimEvent ev) =>
         _groups[ev.Group].Nodes.TryGetValue(ev.Node, out SimNode? n) && n.Up && n.Incarnation == ev.Incarnation ? n : null;
-
-    /// <summary>The group a message's id names, or null when no group has that id.</summary>
-    private SimGroup? GroupById(ulong id)
-    {
-        if (!MultiGroup)
-        {
-            return id == 0 ? _groups[0] : null;
-        }
-        return id >= 1 && id <= (ulong)_groups.Length ? _groups[(int)id - 1] : null;
-    }
 
     private void Schedule(long at, SimEvent ev) => _queue.Enqueue(ev, (at, _eventSeq++));
 

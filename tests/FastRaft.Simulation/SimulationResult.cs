@@ -21,7 +21,7 @@ public sealed record SimulationResult
     /// <summary>Operations in each group's checked history (one entry per group).</summary>
     public int[] OperationsPerGroup { get; init; } = [];
 
-    /// <summary>Messages a server's shared transport dropped because they named a group it does not run.</summary>
+    /// <summary>Messages (or coalesced heartbeats) a server's hub dropped because they named a group it does not run.</summary>
     public int UnknownGroupDrops { get; init; }
 
     /// <summary>Messages naming a group no server runs, injected as a fault (multi-group runs).</summary>
@@ -39,7 +39,13 @@ public sealed record SimulationResult
     /// <summary>Time from the quiet phase's fault until every group with a live majority had a leader (-1: no quiet phase).</summary>
     public long ReElectionTime { get; init; } = -1;
 
-    /// <summary>Syncs of the servers' shared logs (one per process cycle that wrote and sent; multi-group runs).</summary>
+    /// <summary>Group heartbeats the servers' hubs folded into coalesced control messages.</summary>
+    public long CoalescedHeartbeats { get; init; }
+
+    /// <summary>Liveness pings the servers' hubs sent.</summary>
+    public long LivenessPings { get; init; }
+
+    /// <summary>Syncs of the servers' shared logs by their hubs (one per cycle that wrote and sent; multi-group runs).</summary>
     public long LogSyncs { get; init; }
     public long Time { get; init; }
 
