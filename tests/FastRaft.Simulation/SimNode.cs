@@ -24,13 +24,18 @@ internal sealed class SimNode
     /// <summary>Where the replica's write-ahead log lives, or null for a MemoryStorage.</summary>
     private readonly string? _walDirectory;
 
-    public SimNode(SimServer server, SimGroup group, Scenario scenario, string? walDirectory)
+    /// <summary>The storage is the group's view of its server's shared log (the server reopens it after a crash).</summary>
+    private readonly bool _sharedLog;
+
+    /// <param name="sharedStorage">The group's view of the server's shared log, or null for storage of its own.</param>
+    public SimNode(SimServer server, SimGroup group, Scenario scenario, string? walDirectory, IRaftStorage? sharedStorage = null)
     {
         Server = server;
         GroupState = group;
         Scenario = scenario;
         _walDirectory = walDirectory;
-        Storage = walDirectory is null ? new MemoryStorage() : OpenWal(walDirectory);
+        _sharedLog = sharedStorage is not null;
+        Storage = sharedStorage ?? (walDirectory is null ? new MemoryStorage() : OpenWal(walDirectory));
         Kv = new KvStore(scenario.Keys, scenario.Clients);
         Conf = ConfState.Empty;
     }
@@ -128,7 +133,7 @@ internal sealed class SimNode
         {
             throw new InvalidOperationException($"node {this} cannot start");
         }
-        if (_walDirectory is null)
+        if (_walDirectory is null && !_sharedLog)
         {
             bool sabotaged = Started && (simOptions.SabotageGroup == 0 || simOptions.SabotageGroup == Group);
             Storage = StorageCopy.DurableCopy((MemoryStorage)Storage, sabotaged ? simOptions.Sabotage : Sabotage.None);
@@ -168,7 +173,7 @@ internal sealed class SimNode
             Snapshots = new SnapshotPolicy { EveryEntries = Scenario.SnapshotEvery, KeepEntries = Scenario.CompactionLag },
             RunContinuationsInline = Scenario.ContinuationsInline,
         };
-        Agent = new RaftNodeAgent<bool>(options, new SimStorage(Storage, sim, this), transport, new SimStateMachine(sim, this));
+        Agent = new RaftNodeAgent<bool>(options, new SimStorage(Storage, sim, this, Group == 0 ? null : Server.Log), transport, new SimStateMachine(sim, this));
         Invoker = new ManualAgentInvoker(Agent);
         // Restores the state machine from the stored snapshot (through the simulation's state machine).
         Invoker.Start();
@@ -190,6 +195,9 @@ internal sealed class SimNode
         }
     }
 
+    /// <summary>The server reopened its shared log after a crash: the group's view of what recovery found.</summary>
+    public void Reattach(IRaftStorage storage) => Storage = storage;
+
     public void Retire()
     {
         Crash();
@@ -197,11 +205,14 @@ internal sealed class SimNode
         Server.ReplicaRetired();
     }
 
-    /// <summary>The run is over: the agent closes and the storage's files are released.</summary>
+    /// <summary>The run is over: the agent closes and the storage's files are released (a shared log's by its server).</summary>
     public void ShutDown()
     {
         Stop();
-        Storage.Dispose();
+        if (!_sharedLog)
+        {
+            Storage.Dispose();
+        }
     }
 
     private void Stop()
@@ -212,14 +223,15 @@ internal sealed class SimNode
         Transport = null;
     }
 
+    /// <summary>"3" in a single-group run, "3/g2" (node 3's replica of group 2) otherwise.</summary>
+    public override string ToString() => Group == 0 ? Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{Id}/g{Group}";
+
     /// <summary>
     /// A log with small segments (rollovers happen) and a small cache (lagging followers are served
     /// from the files), prepared on the calling thread. Syncing follows an interval: a simulated
     /// crash is a process crash, which loses nothing the log wrote, and the run need not wait on
     /// the disk.
     /// </summary>
-    /// <summary>"3" in a single-group run, "3/g2" (node 3's replica of group 2) otherwise.</summary>
-    public override string ToString() => Group == 0 ? Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{Id}/g{Group}";
 
     private static WriteAheadLog OpenWal(string directory) => WriteAheadLog.Open(directory, new WalOptions
     {
