@@ -62,7 +62,8 @@ internal sealed class SimServer(ulong id, SimClock clock)
     public GroupTransportCounters? PastHubs { get; private set; }
 
     /// <summary>Starts the process: a new incarnation, with the shared transport when the run has groups.</summary>
-    public void Begin(Simulation sim, RaftGroupHostOptions? hubOptions)
+    /// <param name="hubLog">What the hub syncs before sending: <see cref="Log"/>, or null for a broken hub (a sabotage).</param>
+    public void Begin(Simulation sim, RaftGroupHostOptions? hubOptions, IGroupCommit? hubLog)
     {
         if (Up || Retired)
         {
@@ -77,7 +78,7 @@ internal sealed class SimServer(ulong id, SimClock clock)
         }
         Signal = new SimServerSignal(sim, this, Incarnation);
         ProcessTransport = new SimProcessTransport(sim, this, Signal);
-        Hub = new GroupTransportHub(ProcessTransport, Log, hubOptions, Signal);
+        Hub = new GroupTransportHub(ProcessTransport, hubLog, hubOptions, Signal);
         HubInvoker = new ManualAgentInvoker(Hub);
         // Starts the process transport with the hub as its sink.
         HubInvoker.Start();

@@ -307,7 +307,7 @@ public sealed partial class Simulation
     /// <summary>Starts a server process and every replica it hosts that was not retired.</summary>
     private void StartServer(SimServer server)
     {
-        server.Begin(this, MultiGroup ? HubOptions(server) : null);
+        server.Begin(this, MultiGroup ? HubOptions(server) : null, _options.Sabotage == Sabotage.UnsyncedHub ? null : server.Log);
         foreach (SimNode n in server.Replicas.Values)
         {
             if (!n.Retired)

@@ -68,4 +68,7 @@ public enum Sabotage
 
     /// <summary>A restarted node has lost the last few entries it acknowledged (writes never synced).</summary>
     AcknowledgeBeforePersisting,
+
+    /// <summary>Multi-group runs: the servers' hubs are given no shared log to sync, so messages leave before the writes they depend on are durable.</summary>
+    UnsyncedHub,
 }

@@ -127,4 +127,16 @@ public class MultiGroupSimulationTests
         }
         Assert.Fail($"no seed in 1..40 caught {sabotage} in group 2");
     }
+
+    /// <summary>
+    /// The durability rule is checked on the real hub: a hub given no shared log to sync sends
+    /// the groups' messages while their writes are unsynced, and the first such message fails the run.
+    /// </summary>
+    [Fact]
+    public void HubThatSendsBeforeSyncingIsCaught()
+    {
+        SimulationResult r = FastRaft.Simulation.Simulation.RunSeed(1, new SimulationOptions { Groups = Groups, Sabotage = Sabotage.UnsyncedHub });
+        Assert.Equal("durability", r.Invariant);
+        Assert.Contains("before syncing its groups' writes", r.Detail, StringComparison.Ordinal);
+    }
 }
