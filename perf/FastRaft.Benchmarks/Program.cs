@@ -6,7 +6,8 @@ namespace FastRaft.Benchmarks;
 /// Runs the suites chosen with BenchmarkDotNet's usual arguments, e.g.
 /// <c>dotnet run -c Release --project perf/FastRaft.Benchmarks -- --filter '*RawNode*'</c>;
 /// without a filter it asks which to run. Every suite runs with the memory diagnoser.
-/// <c>-- profile ...</c> runs one workload in a plain loop for a profiler instead (see <see cref="ProfileLoop"/>).
+/// <c>-- profile ...</c> runs one workload in a plain loop for a profiler instead (see <see cref="ProfileLoop"/>);
+/// <c>-- idle-groups ...</c> measures what thousands of quiesced groups cost (see <see cref="Hosting.IdleGroupsRun"/>).
 /// </summary>
 public static class Program
 {
@@ -15,6 +16,10 @@ public static class Program
         if (args.Length > 0 && args[0] == "profile")
         {
             return ProfileLoop.Run(args);
+        }
+        if (args.Length > 0 && args[0] == "idle-groups")
+        {
+            return Hosting.IdleGroupsRun.Run(args);
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchConfig.Create());
         return 0;

@@ -509,6 +509,22 @@ public sealed class RawNode
     /// <summary>Makes a follower forget its leader (e.g. when it knows the leader is gone).</summary>
     public StepResult ForgetLeader() => _raft.Step(new Message { Type = MessageType.ForgetLeader });
 
+    /// <summary>
+    /// For a host that stops ticking idle nodes (quiescence): whether this node, as leader or
+    /// follower, has nothing left to do (see <see cref="Raft.IsQuietLeader"/> and
+    /// <see cref="Raft.IsQuietFollower"/>). Allocation-free.
+    /// </summary>
+    internal bool IsQuiet() => _raft.State == NodeRole.Leader ? _raft.IsQuietLeader() : _raft.IsQuietFollower();
+
+    /// <summary>
+    /// For a host about to stop ticking this node: a leader serving LeaseBased reads stops trusting
+    /// its lease until a quorum confirms a heartbeat round (reads take the Safe path until then).
+    /// </summary>
+    internal void SuspectLease() => _raft.SuspectLease();
+
+    /// <summary>Whether the leader's lease is suspect after quiescence (tests).</summary>
+    internal bool IsLeaseSuspect => _raft.IsLeaseSuspect;
+
     /// <summary>Requests a linearizable read; the answer arrives as a ReadState tagged with <paramref name="requestCtx"/>.</summary>
     public void ReadIndex(ReadOnlyMemory<byte> requestCtx)
     {

@@ -28,6 +28,9 @@ internal sealed class NodeCounters
     public long SnapshotsRestored;
     public long SnapshotsRefused;
     public long PeerSnapshotRefusals;
+    public long Quiesces;
+    public long Wakes;
+    public long LivenessWakes;
 
     /// <summary>Peer messages the core refused, by reason (node thread only writes).</summary>
     public readonly RefusalTally Refusals = new();
@@ -50,6 +53,9 @@ internal sealed class NodeCounters
         SnapshotsRestored = Volatile.Read(ref SnapshotsRestored),
         SnapshotsRefused = Volatile.Read(ref SnapshotsRefused),
         PeerSnapshotRefusals = Volatile.Read(ref PeerSnapshotRefusals),
+        Quiesces = Volatile.Read(ref Quiesces),
+        Wakes = Volatile.Read(ref Wakes),
+        LivenessWakes = Volatile.Read(ref LivenessWakes),
         MessagesRefused = Refusals.Snapshot(),
     };
 
@@ -75,6 +81,8 @@ internal sealed class NodeCounters
         meter.CreateObservableCounter("raft.snapshots.refused", () => Volatile.Read(ref SnapshotsRefused), "{snapshot}", "Snapshots from a leader the state machine could not restore, refused before persisting");
         meter.CreateObservableCounter("raft.snapshots.created", () => Volatile.Read(ref SnapshotsCreated), "{snapshot}", "Snapshots taken by policy");
         meter.CreateObservableCounter("raft.snapshots.restored", () => Volatile.Read(ref SnapshotsRestored), "{snapshot}", "Snapshots restored from a leader");
+        meter.CreateObservableCounter("raft.quiesces", () => Volatile.Read(ref Quiesces), "{quiesce}", "Times the node stopped ticking for lack of work");
+        meter.CreateObservableCounter("raft.wakes", () => Volatile.Read(ref Wakes), "{wake}", "Times a quiesced node resumed ticking");
         meter.CreateObservableGauge("raft.commit_index", commitIndex, "{entry}", "The commit index as last persisted");
         meter.CreateObservableGauge("raft.applied_index", appliedIndex, "{entry}", "The index of the last applied entry");
         meter.CreateObservableGauge("raft.term", term, "{term}", "The node's current term");

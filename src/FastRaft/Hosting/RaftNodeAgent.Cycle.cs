@@ -12,8 +12,11 @@ public sealed partial class RaftNodeAgent<TResult>
     private bool _clockStarted;
     private long _tickCount;
 
-    /// <summary>When the next tick is due (a timestamp of <see cref="Time"/>); the runner need not come back sooner without input.</summary>
-    public long Deadline => _nextTick;
+    /// <summary>
+    /// When the next tick is due (a timestamp of <see cref="Time"/>); the runner need not come back
+    /// sooner without input. Quiesced: a leader's is far away, a follower's is its next liveness check.
+    /// </summary>
+    public long Deadline => _quiesced ? _quiescedDeadline : _nextTick;
 
     /// <summary>Stop was requested or the node died: the runner should close it.</summary>
     public bool IsDone => _stopRequested;
@@ -57,14 +60,20 @@ public sealed partial class RaftNodeAgent<TResult>
             _clockStarted = true;
             _nextTick = now + _tickInterval;
         }
+        if (_quiesced && IsDormant(now))
+        {
+            return 0;
+        }
         int work = _inbox.Poll(_transport, now);
         work += _inbox.DrainBatches();
         work += _stepper.SendRefusals(_transport);
         work += _inbox.DrainReports();
-        work += _dispatcher.Dispatch(_tickCount);
-        if (now >= _nextTick)
+        work += TakeRequests();
+        bool ticked = false;
+        if (!_quiesced && now >= _nextTick)
         {
             Tick();
+            ticked = true;
             work++;
             // Like Go's ticker: keep the phase, drop ticks the runner was too late for.
             _nextTick += _tickInterval;
@@ -82,8 +91,27 @@ public sealed partial class RaftNodeAgent<TResult>
         {
             work += ProposeFromContinuations();
         }
+        if (_quiesceAfterTicks > 0)
+        {
+            if (_quiesced)
+            {
+                CheckQuiesced(now);
+            }
+            else if (ticked)
+            {
+                CountQuietTick(now);
+            }
+        }
         _counters.LoopIterations++;
         return work;
+    }
+
+    /// <summary>Carries out the queued requests; returns how many.</summary>
+    private int TakeRequests()
+    {
+        int taken = _dispatcher.Dispatch(_tickCount);
+        _requestsTaken += taken;
+        return taken;
     }
 
     /// <summary>
@@ -93,7 +121,7 @@ public sealed partial class RaftNodeAgent<TResult>
     /// </summary>
     private int ProposeFromContinuations()
     {
-        int work = _dispatcher.Dispatch(_tickCount);
+        int work = TakeRequests();
         if (work > 0 && _raw.HasReady())
         {
             HandleReady();
@@ -132,6 +160,7 @@ public sealed partial class RaftNodeAgent<TResult>
         }
         if (!rd.CommittedEntries.IsEmpty)
         {
+            SyncBeforeSingleVoterApply();
             _applier.Apply(rd.CommittedEntries.Span);
         }
         if (!rd.ReadStates.IsEmpty)
@@ -146,6 +175,20 @@ public sealed partial class RaftNodeAgent<TResult>
         _raw.Advance();
         _storage.AdvanceEpoch();
         _snapshots.AfterReady(_applier.AppliedIndex, _applier.ConfState);
+    }
+
+    /// <summary>
+    /// A single voter commits on its own write, with no message in between for whoever sends to
+    /// sync first: on a shared log (Save only writes) its entries are made durable here, before
+    /// they are applied and their results reported.
+    /// </summary>
+    private void SyncBeforeSingleVoterApply()
+    {
+        if (_storage is IGroupCommit { HasUnsyncedWrites: true } log
+            && _applier.ConfState is { Voters.Length: 1, VotersOutgoing.Length: 0 })
+        {
+            log.SyncWrites();
+        }
     }
 
     /// <summary>The one place a Ready's writes reach the storage.</summary>

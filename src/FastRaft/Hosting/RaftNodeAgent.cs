@@ -124,6 +124,7 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
         _applier = new CommittedApplier<TResult>(_raw, stateMachine, transport, _tracker, _snapshots, _counters, _status, snapshot, confState);
         _stepper = new InboundStepper(_raw, _applier, _counters, _log);
         _inbox = new NodeInbox(_stepper, _raw, _waitSource, _counters, options.MaxQueuedInboundBatches);
+        InitQuiescence(options);
     }
 
     /// <summary>This node's id in the cluster.</summary>

@@ -59,6 +59,15 @@ public readonly record struct RaftNodeCounters
     /// </summary>
     public long SnapshotsRefused { get; init; }
 
+    /// <summary>Times the node quiesced: stopped ticking for lack of work (<see cref="RaftNodeOptions.QuiesceAfterTicks"/>).</summary>
+    public long Quiesces { get; init; }
+
+    /// <summary>Times a quiesced node resumed ticking (a request, a message, or its leader's node found dead).</summary>
+    public long Wakes { get; init; }
+
+    /// <summary>The wakes of a quiesced follower because <see cref="RaftNodeOptions.Liveness"/> found its leader's node dead (a subset of <see cref="Wakes"/>).</summary>
+    public long LivenessWakes { get; init; }
+
     /// <summary>Refusals of this node's snapshots reported by followers and handed to the core as failed deliveries.</summary>
     public long PeerSnapshotRefusals { get; init; }
 }

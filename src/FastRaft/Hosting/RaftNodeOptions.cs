@@ -108,6 +108,37 @@ public sealed record RaftNodeOptions
     /// <summary>Pooled proposal and read completions kept for reuse (more in flight simply allocate).</summary>
     public int MaxPooledRequests { get; init; } = 4096;
 
+    /// <summary>
+    /// Quiescence, for processes that run many mostly idle groups (0, the default: never). A node
+    /// that has had nothing to do for this many ticks stops ticking (and so stops heartbeating),
+    /// and its runner no longer wakes for it, until a proposal, request or message other than a
+    /// routine heartbeat arrives.
+    /// <list type="bullet">
+    /// <item>A leader quiesces once every entry is committed, applied and acknowledged by every
+    /// peer, every peer has been sent that commit index, and no read, transfer, configuration
+    /// change or snapshot is under way, throughout the last QuiesceAfterTicks ticks.</item>
+    /// <item>A follower quiesces once its log is committed and applied, it has no requests of its own
+    /// outstanding, and it heard nothing but heartbeats from its leader (whose node
+    /// <see cref="Liveness"/> says is live) throughout the last QuiesceAfterTicks ticks. While
+    /// quiesced it asks <see cref="Liveness"/> about its leader about once per election timeout, and
+    /// resumes ticking (so it campaigns as usual) when the leader's node is no longer live.</item>
+    /// <item>A leader's LeaseBased reads are not served from its lease after it was quiesced (it
+    /// could not have noticed losing its quorum): they are confirmed by a heartbeat round until a
+    /// quorum has answered one.</item>
+    /// </list>
+    /// Between 2 × <see cref="RaftConfig.HeartbeatTick"/> (followers hear the final commit index in
+    /// a heartbeat round) and <see cref="RaftConfig.ElectionTick"/> / 2 (a follower quiesces well
+    /// before its election timer could fire once the leader stops heartbeating). Requires
+    /// <see cref="Liveness"/>.
+    /// </summary>
+    public int QuiesceAfterTicks { get; init; }
+
+    /// <summary>
+    /// Which nodes of the process's cluster are alive: required when <see cref="QuiesceAfterTicks"/>
+    /// is set (a quiesced follower cannot notice its leader's death by an election timeout).
+    /// </summary>
+    public Groups.INodeLiveness? Liveness { get; init; }
+
     internal string? Validate()
     {
         if (Raft is null)
@@ -138,7 +169,33 @@ public sealed record RaftNodeOptions
         {
             return "timeouts cannot be negative";
         }
+        string? quiescence = ValidateQuiescence();
+        if (quiescence is not null)
+        {
+            return quiescence;
+        }
         return Snapshots is null ? "snapshot policy is required" : Snapshots.Validate();
+    }
+
+    private string? ValidateQuiescence()
+    {
+        if (QuiesceAfterTicks == 0)
+        {
+            return null;
+        }
+        if (QuiesceAfterTicks < 0)
+        {
+            return "QuiesceAfterTicks cannot be negative";
+        }
+        if (Liveness is null)
+        {
+            return "QuiesceAfterTicks needs Liveness: a quiesced follower learns of its leader's death from it";
+        }
+        int min = 2 * Raft.HeartbeatTick;
+        int max = Raft.ElectionTick / 2;
+        return QuiesceAfterTicks < min || QuiesceAfterTicks > max
+            ? $"QuiesceAfterTicks {QuiesceAfterTicks} must be between 2 x HeartbeatTick ({min}) and ElectionTick / 2 ({max})"
+            : null;
     }
 }
 

@@ -28,7 +28,18 @@ internal sealed class PayloadArena
     /// <summary>How many epochs a released chunk waits before it may be written again.</summary>
     public const int EpochsBeforeReuse = 2;
 
+    /// <summary>
+    /// The first chunk's size (when the chunk size is larger): chunks double from it up to the
+    /// chunk size, so a log that holds a few small payloads (an idle group's, of thousands in a
+    /// process) keeps a small chunk, not a full one. Only full-size chunks are pooled, so a busy
+    /// log reaches them after a few chunks and allocates nothing from then on.
+    /// </summary>
+    public const int FirstChunkSize = 512;
+
     private readonly int _chunkSize;
+
+    /// <summary>The size of the next chunk allocated while growing towards <see cref="_chunkSize"/>.</summary>
+    private int _growingSize;
 
     // Live chunks in log order, as a ring: the front holds the oldest bytes, the back is written.
     // Its length is a power of two, so positions wrap with a mask (Append finds the back chunk
@@ -47,6 +58,7 @@ internal sealed class PayloadArena
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         _chunkSize = chunkSize;
+        _growingSize = Math.Min(FirstChunkSize, chunkSize);
     }
 
     public int ChunkSize => _chunkSize;
@@ -176,7 +188,7 @@ internal sealed class PayloadArena
 
     private void AddChunk(int needed)
     {
-        byte[] buffer = needed > _chunkSize ? GC.AllocateUninitializedArray<byte>(needed) : RentChunk();
+        byte[] buffer = needed > _chunkSize ? GC.AllocateUninitializedArray<byte>(needed) : RentChunk(needed);
         if (_liveCount == _live.Length)
         {
             GrowRing();
@@ -186,11 +198,22 @@ internal sealed class PayloadArena
         _nextBase += buffer.Length;
     }
 
-    private byte[] RentChunk()
+    private byte[] RentChunk(int needed)
     {
         if (_free.TryPop(out byte[]? buffer))
         {
             return buffer;
+        }
+        if (_growingSize < _chunkSize)
+        {
+            // Still growing: a chunk of the next size (or the payload's, rounded up), left to the
+            // GC once released (only full-size chunks are pooled).
+            int size = Math.Min(_chunkSize, Math.Max(_growingSize, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)needed)));
+            _growingSize = size >= _chunkSize / 2 ? _chunkSize : size * 2;
+            if (size < _chunkSize)
+            {
+                return GC.AllocateUninitializedArray<byte>(size);
+            }
         }
         AllocatedChunkCount++;
         return GC.AllocateUninitializedArray<byte>(_chunkSize);

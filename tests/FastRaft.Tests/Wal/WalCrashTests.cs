@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FastRaft.Core;
 using FastRaft.Core.Storage;
 using FastRaft.Protocol;
@@ -100,98 +99,6 @@ public class WalCrashTests(ITestOutputHelper output)
         }
     }
 
-    private List<string> RunAndKill(string directory, int seed, int afterReports, int extraDelayMs)
-    {
-        var lines = new List<string>();
-        int reports = 0;
-        using var enough = new ManualResetEventSlim();
-        using var process = new Process { StartInfo = ChildStartInfo(directory, seed) };
-        var errors = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                return;
-            }
-            lock (lines)
-            {
-                lines.Add(e.Data);
-                if (e.Data.StartsWith('D') && ++reports >= afterReports)
-                {
-                    enough.Set();
-                }
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (errors)
-                {
-                    errors.AppendLine(e.Data);
-                }
-            }
-        };
-        Assert.True(process.Start());
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (afterReports == 0)
-        {
-            enough.Set();
-        }
-        bool reached = enough.Wait(ChildTimeout);
-        bool exitedEarly = process.HasExited;
-        if (reached && extraDelayMs > 0)
-        {
-            Thread.Sleep(extraDelayMs);
-        }
-        try
-        {
-            process.Kill();
-        }
-        catch (InvalidOperationException)
-        {
-            // It had already exited; the assertion below says why.
-        }
-        Assert.True(process.WaitForExit(ChildTimeout), "the child did not die");
-        process.WaitForExit();
-        lock (errors)
-        {
-            Assert.False(exitedEarly, $"the child exited on its own with {process.ExitCode}: {errors}");
-            Assert.True(reached, $"the child made no progress within {ChildTimeout}: {errors}");
-        }
-        lock (lines)
-        {
-            return [.. lines];
-        }
-    }
-
-    private static ProcessStartInfo ChildStartInfo(string directory, int seed)
-    {
-        string child = Path.Combine(AppContext.BaseDirectory, "FastRaft.WalCrashChild.dll");
-        Assert.True(File.Exists(child), $"{child} is missing: the test project builds it");
-        var info = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(child);
-        info.ArgumentList.Add("crash");
-        info.ArgumentList.Add(directory);
-        info.ArgumentList.Add(seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return info;
-    }
-
-    /// <summary>The dotnet host running this test (the SDK sets DOTNET_HOST_PATH), else dotnet from the PATH.</summary>
-    private static string DotnetHost()
-    {
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host))
-        {
-            return host;
-        }
-        string? self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-    }
+    private static List<string> RunAndKill(string directory, int seed, int afterReports, int extraDelayMs) =>
+        CrashChildProcess.RunAndKill(["crash", directory, seed.ToString(System.Globalization.CultureInfo.InvariantCulture)], static line => line.StartsWith('D'), afterReports, extraDelayMs, ChildTimeout);
 }

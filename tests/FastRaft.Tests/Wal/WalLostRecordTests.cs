@@ -271,7 +271,38 @@ public class WalLostRecordTests
 
         Assert.Equal(segment, e.FilePath);
         Assert.Equal(0, e.Offset);
-        Assert.Contains("unsupported segment format version 1 (this build reads only version 2", e.Reason, StringComparison.Ordinal);
+        Assert.Contains("unsupported segment format version 1 (this build reads versions 2 and 3", e.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_log_of_format_version_2_opens_and_continues_in_version_3_segments()
+    {
+        using var dir = new TempWalDirectory();
+        using (WriteAheadLog wal = WriteAheadLog.Open(dir.Path, Small))
+        {
+            Assert.Equal(StorageStatus.Ok, wal.Save(new HardState(1, 1, 0), Payloads(1, 3, 1, 10), null, true));
+        }
+        // What the previous build wrote: version 2, the checkpoint-count field reserved (zero).
+        string segment = Assert.Single(dir.Files("*.wal"));
+        byte[] bytes = File.ReadAllBytes(segment);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 2);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(40), 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(44), Crc32C.Compute(bytes.AsSpan(0, 44)));
+        File.WriteAllBytes(segment, bytes);
+
+        using (WriteAheadLog wal = WriteAheadLog.Open(dir.Path, Small))
+        {
+            Assert.Equal(Payloads(1, 3, 1, 10), Stored(wal));
+            for (ulong i = 4; i <= 150; i++)
+            {
+                Assert.Equal(StorageStatus.Ok, wal.Save(new HardState(1, 1, i - 1), [Payload(1, i, 30, 1)], null, true));
+            }
+            Assert.True(wal.Statistics.SegmentCount > 1);
+        }
+        using WriteAheadLog reopened = WriteAheadLog.Open(dir.Path, Small);
+        Assert.Equal(150UL, reopened.LastIndex());
+        Assert.Equal(new HardState(1, 1, 149), reopened.HardState);
+        Assert.Equal(2u, BinaryPrimitives.ReadUInt32LittleEndian(File.ReadAllBytes(segment).AsSpan(8)));
     }
 
     [Fact]

@@ -319,13 +319,18 @@ internal sealed partial class Raft
             TrySendAppend(m.From, pr, sendIfEmpty: true);
         }
 
-        if (_readOnly.Option != ReadOnlyOption.Safe || m.Context.IsEmpty)
+        if (!ReadsUseHeartbeats || m.Context.IsEmpty)
         {
             return;
         }
         _readOnly.RecvAck(m.From, m.Context.Span);
         _confirmedReads.Clear();
         _readOnly.TakeConfirmed(Trk.Config.Voters, _confirmedReads);
+        if (_confirmedReads.Count > 0)
+        {
+            // A quorum answered a heartbeat round sent since the lease became suspect.
+            _leaseSuspect = false;
+        }
         foreach (ReadOnly.Request rs in _confirmedReads)
         {
             RespondToReadIndex(rs.Req, rs.Index);

@@ -24,18 +24,15 @@ internal sealed partial class Raft
 
     private void SendReadIndexResponse(in Message m)
     {
-        switch (_readOnly.Option)
+        if (ReadsUseHeartbeats)
         {
-            case ReadOnlyOption.Safe:
-                // Queue the read, ack it ourselves, and let a heartbeat round confirm leadership.
-                _readOnly.AddRequest(Log.Committed, OwnedReadRequest(m));
-                _readOnly.RecvAck(Id, _readOnly.HeartbeatPosition);
-                BcastHeartbeat();
-                break;
-            case ReadOnlyOption.LeaseBased:
-                RespondToReadIndex(m, Log.Committed);
-                break;
+            // Queue the read, ack it ourselves, and let a heartbeat round confirm leadership.
+            _readOnly.AddRequest(Log.Committed, OwnedReadRequest(m));
+            _readOnly.RecvAck(Id, _readOnly.HeartbeatPosition);
+            BcastHeartbeat();
+            return;
         }
+        RespondToReadIndex(m, Log.Committed);
     }
 
     /// <summary>A read request kept beyond this step owns its context bytes.</summary>

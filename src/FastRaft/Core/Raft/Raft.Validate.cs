@@ -59,7 +59,7 @@ internal sealed partial class Raft
                     ? StepResult.RefusedAckBeyondLog
                     : StepResult.Ok;
             case MessageType.HeartbeatResponse:
-                return State == NodeRole.Leader && m.Term <= Term && _readOnly.Option == ReadOnlyOption.Safe
+                return State == NodeRole.Leader && m.Term <= Term && ReadsUseHeartbeats
                     && !_readOnly.IsKnownPosition(m.Context.Span)
                     ? StepResult.RefusedReadAckBeyondQueue
                     : StepResult.Ok;

@@ -347,6 +347,7 @@ internal sealed partial class Raft
         PendingConfIndex = 0;
         _uncommittedSize = 0;
         _stepDownPending = false;
+        _leaseSuspect = false;
         _readOnly.Reset();
     }
 

@@ -7,7 +7,9 @@ namespace FastRaft.Hosting.Agents;
 /// one duty cycle of every agent in turn, and the thread idles only when a whole pass found no
 /// work, until the earliest agent deadline. Agents may be added at any time; one that is done is
 /// closed and dropped, and one that throws is closed, dropped and reported through
-/// <see cref="AgentFailed"/>, while the others carry on.
+/// <see cref="AgentFailed"/>, while the others carry on. An agent that can tell it has nothing to
+/// do (a quiesced Raft node) is asked that instead of running a duty cycle, so a wake meant for
+/// one of thousands of idle groups costs the others a check each, not a duty cycle.
 /// </summary>
 /// <remarks>
 /// A thread can block on one wait source only. When every agent has the same
@@ -30,6 +32,9 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
     private readonly Lock _gate = new();
     private readonly List<IAgent> _added = [];
     private readonly List<IAgent> _agents = [];
+
+    /// <summary>Each agent's <see cref="IDormantAgent"/> side (same index as <see cref="_agents"/>), or null.</summary>
+    private readonly List<IDormantAgent?> _dormancy = [];
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IWaitSource? _shared;
     private IWaitSource? _blockingOn;
@@ -156,34 +161,13 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
             {
                 TakeAdded();
             }
-            int work = 0;
-            for (int i = _agents.Count - 1; i >= 0; i--)
-            {
-                IAgent agent = _agents[i];
-                try
-                {
-                    if (!agent.IsDone)
-                    {
-                        work += agent.DoWork(agent.Time.GetTimestamp());
-                        if (!agent.IsDone)
-                        {
-                            continue;
-                        }
-                    }
-                }
-                catch (Exception ex)
-                {
-                    Fail(agent, ex);
-                }
-                Remove(i);
-            }
+            int work = RunPass(out TimeSpan wait);
             IWaitSource waitSource = _shared ?? _signal;
             if (work > 0)
             {
                 _idle.Idle(work, waitSource, TimeSpan.Zero);
                 continue;
             }
-            TimeSpan wait = UntilEarliestDeadline();
             if (_shared is null && wait > MaxBackoff && _agents.Count > 0)
             {
                 wait = MaxBackoff;
@@ -199,6 +183,75 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         TakeAdded();
         CloseAll();
         _completion.TrySetResult();
+    }
+
+    /// <summary>
+    /// One duty cycle of every agent but the dormant ones; returns the work done and, for when it
+    /// is none, the time until the earliest agent deadline (each on its agent's clock).
+    /// </summary>
+    private int RunPass(out TimeSpan untilDeadline)
+    {
+        int work = 0;
+        // Deadlines are collected during the pass for the agents on the first agent's clock (all
+        // of them, usually); any other clock means the slower look at every agent afterwards.
+        TimeProvider? passTime = null;
+        long passNow = 0;
+        long earliest = long.MaxValue;
+        bool otherClocks = false;
+        for (int i = _agents.Count - 1; i >= 0; i--)
+        {
+            IAgent agent = _agents[i];
+            try
+            {
+                if (!agent.IsDone)
+                {
+                    TimeProvider time = agent.Time;
+                    if (passTime is null)
+                    {
+                        passTime = time;
+                        passNow = time.GetTimestamp();
+                    }
+                    bool sameClock = ReferenceEquals(time, passTime);
+                    IDormantAgent? dormant = _dormancy[i];
+                    // One reading of the clock serves every dormant check of the pass.
+                    if (dormant is null || !dormant.IsDormant(sameClock ? passNow : time.GetTimestamp()))
+                    {
+                        work += agent.DoWork(time.GetTimestamp());
+                    }
+                    if (!agent.IsDone)
+                    {
+                        if (sameClock)
+                        {
+                            earliest = Math.Min(earliest, agent.Deadline);
+                        }
+                        else
+                        {
+                            otherClocks = true;
+                        }
+                        continue;
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                Fail(agent, ex);
+            }
+            Remove(i);
+        }
+        untilDeadline = work > 0 ? TimeSpan.Zero
+            : otherClocks ? UntilEarliestDeadline()
+            : Until(passTime, earliest);
+        return work;
+    }
+
+    private static TimeSpan Until(TimeProvider? time, long deadline)
+    {
+        if (time is null || deadline == long.MaxValue)
+        {
+            return TimeSpan.MaxValue;
+        }
+        long now = time.GetTimestamp();
+        return deadline > now ? time.GetElapsedTime(now, deadline) : TimeSpan.Zero;
     }
 
     /// <summary>The time until the earliest agent deadline, each on its agent's clock (MaxValue: no agents).</summary>
@@ -234,6 +287,7 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
             {
                 agent.OnStart();
                 _agents.Add(agent);
+                _dormancy.Add(agent as IDormantAgent);
             }
             catch (Exception ex)
             {
@@ -248,6 +302,7 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
     {
         IAgent agent = _agents[index];
         _agents.RemoveAt(index);
+        _dormancy.RemoveAt(index);
         Close(agent);
         UpdateShared();
     }

@@ -58,7 +58,7 @@ public sealed class RaftGroupHost : IAsyncDisposable
     /// transport, for this node): messages carry their group id, messages for one peer node from
     /// every group leave together, heartbeats are coalesced per node and node liveness is tracked
     /// (<see cref="Liveness"/>). The host owns the transport: it starts it now and disposes it
-    /// with the host. Create groups with <see cref="CreateGroup{TResult}(ulong, RaftNodeOptions, IRaftStorage, IStateMachine{TResult})"/>.
+    /// with the host (also when this constructor throws). Create groups with <see cref="CreateGroup{TResult}(ulong, RaftNodeOptions, IRaftStorage, IStateMachine{TResult})"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="RaftGroupHostOptions.RunnerThreads"/> is below 1, or the liveness timing is not positive and increasing.</exception>
     /// <exception cref="ArgumentException">A required option is null or empty.</exception>
@@ -82,9 +82,18 @@ public sealed class RaftGroupHost : IAsyncDisposable
 
     private RaftGroupHost(RaftGroupHostOptions options, ITransport transport, IGroupCommit? sharedLog, bool shared)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(transport);
-        Options = CheckOptions(options, shared);
+        try
+        {
+            ArgumentNullException.ThrowIfNull(options);
+            Options = CheckOptions(options, shared);
+        }
+        catch
+        {
+            // The host owns the transport from the call on, also when it refuses to start.
+            transport.Dispose();
+            throw;
+        }
         (_runners, _groupsPerRunner) = StartRunners(Options);
         var hub = new GroupTransportHub(transport, sharedLog, Options, _runners[0].WaitSource);
         try

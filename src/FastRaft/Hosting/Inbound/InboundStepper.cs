@@ -27,6 +27,15 @@ internal sealed class InboundStepper
     private readonly RaftLogger _log;
     private readonly List<Message> _refusals = [];
 
+    /// <summary>
+    /// Messages stepped that are more than a routine heartbeat or heartbeat response (one without
+    /// a read context): what keeps a quiescing node awake (node thread only).
+    /// </summary>
+    public long Eventful;
+
+    /// <summary>Whether refusals wait to be sent.</summary>
+    public bool HasRefusals => _refusals.Count > 0;
+
     public InboundStepper(RawNode raw, ISnapshotCheck snapshotCheck, NodeCounters counters, RaftLogger log)
     {
         _raw = raw;
@@ -54,6 +63,10 @@ internal sealed class InboundStepper
             return;
         }
         _counters.MessagesReceived++;
+        if (!IsRoutine(m))
+        {
+            Eventful++;
+        }
         switch (m.Type)
         {
             case MessageType.Snapshot:
@@ -71,6 +84,9 @@ internal sealed class InboundStepper
             _counters.Refusals.Add(r);
         }
     }
+
+    private static bool IsRoutine(in Message m) =>
+        m.Type is MessageType.Heartbeat or MessageType.HeartbeatResponse && m.Context.IsEmpty;
 
     /// <summary>Sends the refusals queued since the last call; returns how many.</summary>
     public int SendRefusals(ITransport transport)

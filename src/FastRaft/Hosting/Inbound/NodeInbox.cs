@@ -39,6 +39,9 @@ internal sealed class NodeInbox : ITransportSink
         _reports = new MpscRing<PeerReport>(64, MaxQueuedReports);
     }
 
+    /// <summary>Whether no batch or report waits for the node thread (a hint: producers may be adding).</summary>
+    public bool IsEmpty => _batches.Count == 0 && _reports.Count == 0;
+
     public bool Deliver(InboundBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);

@@ -19,6 +19,9 @@ internal sealed class LeadershipTransfers
         _timeoutTicks = timeoutTicks;
     }
 
+    /// <summary>Whether no transfer is under way.</summary>
+    public bool IsEmpty => _transfers.Count == 0;
+
     public void Start(TransferOperation op, RawNode raw, long tick)
     {
         BasicStatus st = raw.BasicStatus();

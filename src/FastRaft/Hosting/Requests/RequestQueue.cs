@@ -22,7 +22,9 @@ internal sealed class RequestQueue<TResult> where TResult : struct
 
     public RequestQueue(RaftNodeOptions options, IWaitSource wake, PublishedStatus status, NodeCounters counters)
     {
-        _ring = new MpscRing<RequestOperation>(1024, options.MaxQueuedRequests);
+        // A quiescing node is one of many mostly idle groups: its ring starts small (it doubles
+        // when it fills, so a busy group grows it once and allocates nothing after).
+        _ring = new MpscRing<RequestOperation>(options.QuiesceAfterTicks > 0 ? 16 : 1024, options.MaxQueuedRequests);
         _proposalPool = new OperationPool<ProposalOperation<TResult>>(options.MaxPooledRequests);
         _readPool = new OperationPool<ReadOperation>(options.MaxPooledRequests);
         _inline = options.RunContinuationsInline;
@@ -35,6 +37,9 @@ internal sealed class RequestQueue<TResult> where TResult : struct
     public bool RunContinuationsInline => _inline;
 
     public bool IsStopping => _stopping;
+
+    /// <summary>Whether no request waits for the node thread (a hint: other threads may be adding).</summary>
+    public bool IsEmpty => _ring.Count == 0;
 
     public ValueTask<ProposeResult<TResult>> ProposeAsync(ReadOnlyMemory<byte> data)
     {

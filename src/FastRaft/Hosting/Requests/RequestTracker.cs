@@ -41,6 +41,9 @@ internal sealed class RequestTracker<TResult> where TResult : struct
 
     public bool HasReadsAwaitingApply => _readsAwaitingApply.Count > 0;
 
+    /// <summary>Whether any request taken on is still unanswered (entries to apply, reads waiting).</summary>
+    public bool HasOutstanding => _pending.Count > 0 || _readsAwaitingIndex.Count > 0 || _readsAwaitingApply.Count > 0;
+
     /// <summary>
     /// Records a request appended at (index, term). Anything still waiting at or after that index
     /// was in an earlier term's log that this leader does not have: by leader completeness it was

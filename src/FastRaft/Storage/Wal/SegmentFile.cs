@@ -3,8 +3,8 @@ using Microsoft.Win32.SafeHandles;
 
 namespace FastRaft.Storage.Wal;
 
-/// <summary>One segment of the log on disk: <c>{sequence:x16}.wal</c>, its open handle, and where the log stood when it began.</summary>
-internal sealed class SegmentFile(long sequence, string path, SafeFileHandle handle, ulong startLastIndex) : IDisposable
+/// <summary>One segment of the log on disk: <c>{sequence:x16}.wal</c>, its open handle, and where each group's log stood when it began.</summary>
+internal sealed class SegmentFile(long sequence, string path, SafeFileHandle handle) : IDisposable
 {
     public const string Extension = ".wal";
     public const string TempExtension = ".wal.tmp";
@@ -16,10 +16,11 @@ internal sealed class SegmentFile(long sequence, string path, SafeFileHandle han
     public SafeFileHandle Handle { get; } = handle;
 
     /// <summary>
-    /// The log's last index when this segment was started (from its checkpoint). Once the log is
-    /// compacted to or past it, no live entry is in an older segment.
+    /// Each group's last index when this segment was started (from its checkpoints). Once a
+    /// group's log is compacted to or past it, none of its live entries is in an older segment;
+    /// a group missing here wrote nothing before the segment began.
     /// </summary>
-    public ulong StartLastIndex { get; } = startLastIndex;
+    public Dictionary<ulong, ulong> StartLastIndex { get; } = [];
 
     public static string FileName(long sequence) => sequence.ToString("x16", CultureInfo.InvariantCulture) + Extension;
 

@@ -6,12 +6,17 @@ namespace FastRaft.Storage.Wal;
 /// its sequence number, the size it was preallocated to, and where the previous segment's
 /// records ended (zero when there was none). See <see cref="WalFormat"/> for the layout.
 /// </summary>
-internal readonly record struct SegmentHeader(long Sequence, long PreallocatedSize, long PreviousSegmentEnd)
+/// <remarks>
+/// <see cref="CheckpointCount"/>: how many checkpoint records begin the segment (one per group
+/// of a shared log; one in a single-group log and in every version 2 segment).
+/// </remarks>
+internal readonly record struct SegmentHeader(long Sequence, long PreallocatedSize, long PreviousSegmentEnd, int CheckpointCount = 1)
 {
     private const int VersionAt = 8;
     private const int SequenceAt = 16;
     private const int PreallocatedSizeAt = 24;
     private const int PreviousEndAt = 32;
+    private const int CheckpointCountAt = 40;
     private const int ChecksumAt = 44;
 
     public void Write(Span<byte> destination)
@@ -23,6 +28,7 @@ internal readonly record struct SegmentHeader(long Sequence, long PreallocatedSi
         BinaryPrimitives.WriteInt64LittleEndian(h[SequenceAt..], Sequence);
         BinaryPrimitives.WriteInt64LittleEndian(h[PreallocatedSizeAt..], PreallocatedSize);
         BinaryPrimitives.WriteInt64LittleEndian(h[PreviousEndAt..], PreviousSegmentEnd);
+        BinaryPrimitives.WriteInt32LittleEndian(h[CheckpointCountAt..], CheckpointCount);
         BinaryPrimitives.WriteUInt32LittleEndian(h[ChecksumAt..], Crc32C.Compute(h[..ChecksumAt]));
     }
 
@@ -46,9 +52,9 @@ internal readonly record struct SegmentHeader(long Sequence, long PreallocatedSi
             return false;
         }
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(h[VersionAt..]);
-        if (version != WalFormat.Version)
+        if (version is < WalFormat.OldestReadableVersion or > WalFormat.Version)
         {
-            problem = $"unsupported segment format version {version} (this build reads only version {WalFormat.Version}; there is no upgrade from older versions)";
+            problem = $"unsupported segment format version {version} (this build reads versions {WalFormat.OldestReadableVersion} and {WalFormat.Version}; there is no upgrade from older versions)";
             return false;
         }
         if (BinaryPrimitives.ReadUInt32LittleEndian(h[ChecksumAt..]) != Crc32C.Compute(h[..ChecksumAt]))
@@ -56,16 +62,23 @@ internal readonly record struct SegmentHeader(long Sequence, long PreallocatedSi
             problem = "segment header checksum mismatch";
             return false;
         }
+        int checkpoints = BinaryPrimitives.ReadInt32LittleEndian(h[CheckpointCountAt..]);
+        if (version == 2)
+        {
+            // Version 2: one group, one checkpoint; the field was reserved (zero).
+            checkpoints = checkpoints == 0 ? 1 : -1;
+        }
         header = new SegmentHeader(
             BinaryPrimitives.ReadInt64LittleEndian(h[SequenceAt..]),
             BinaryPrimitives.ReadInt64LittleEndian(h[PreallocatedSizeAt..]),
-            BinaryPrimitives.ReadInt64LittleEndian(h[PreviousEndAt..]));
+            BinaryPrimitives.ReadInt64LittleEndian(h[PreviousEndAt..]),
+            checkpoints);
         if (header.Sequence != expectedSequence)
         {
             problem = $"segment header says sequence {header.Sequence}, its name says {expectedSequence}";
             return false;
         }
-        if (header.PreallocatedSize < WalFormat.FirstRecordOffset || header.PreviousSegmentEnd < 0)
+        if (header.PreallocatedSize < WalFormat.FirstRecordOffset || header.PreviousSegmentEnd < 0 || header.CheckpointCount < 0)
         {
             problem = "segment header holds impossible sizes";
             return false;

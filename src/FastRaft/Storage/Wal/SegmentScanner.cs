@@ -47,6 +47,9 @@ internal sealed class SegmentScanner(SafeFileHandle handle, string path, long le
 
     public string Path => path;
 
+    /// <summary>Whether the record last returned begins with a group id (see <see cref="WalFormat"/>).</summary>
+    public bool Tagged { get; private set; }
+
     /// <summary>The next record; <paramref name="body"/> is valid until the next call.</summary>
     public ScanResult Next(out WalRecordType type, out ReadOnlySpan<byte> body)
     {
@@ -71,7 +74,7 @@ internal sealed class SegmentScanner(SafeFileHandle handle, string path, long le
             }
             ThrowCorrupt(pos, "data after the end-of-records marker (a zeroed record header)");
         }
-        if (!WalFormat.TryReadRecordHeader(header, out type, out int bodyLength, out uint bodyCrc))
+        if (!WalFormat.TryReadRecordHeader(header, out type, out int bodyLength, out uint bodyCrc, out bool tagged))
         {
             return TornOrCorrupt(pos, pos + WalFormat.RecordHeaderSize, "record header checksum mismatch");
         }
@@ -88,6 +91,7 @@ internal sealed class SegmentScanner(SafeFileHandle handle, string path, long le
             return TornOrCorrupt(pos, end, "record checksum mismatch");
         }
         Position = end;
+        Tagged = tagged;
         return ScanResult.Record;
     }
 

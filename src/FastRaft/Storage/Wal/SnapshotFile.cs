@@ -6,8 +6,9 @@ using Microsoft.Win32.SafeHandles;
 namespace FastRaft.Storage.Wal;
 
 /// <summary>
-/// A snapshot on disk: <c>{index:x16}-{term:x16}.snap</c>, written to a temporary file, synced,
-/// renamed into place and the directory synced, so it is either whole or absent.
+/// A snapshot on disk: <c>{index:x16}-{term:x16}.snap</c> (the group of a single-group log), or
+/// <c>{group:x16}-{index:x16}-{term:x16}.snap</c> (a group of a shared log), written to a temporary
+/// file, synced, renamed into place and the directory synced, so it is either whole or absent.
 /// </summary>
 /// <remarks>
 /// Layout: magic "FRWALSNP", version (u32), reserved (u32), index (u64), term (u64), length of
@@ -27,24 +28,43 @@ internal static class SnapshotFile
 
     private static ReadOnlySpan<byte> Magic => "FRWALSNP"u8;
 
-    public static string FileName(ulong index, ulong term) =>
-        index.ToString("x16", CultureInfo.InvariantCulture) + "-" + term.ToString("x16", CultureInfo.InvariantCulture) + Extension;
+    public static string FileName(ulong index, ulong term) => FileName(0, index, term);
 
-    public static bool TryParseName(string fileName, out ulong index, out ulong term)
+    public static string FileName(ulong group, ulong index, ulong term) =>
+        (group == 0 ? "" : group.ToString("x16", CultureInfo.InvariantCulture) + "-")
+        + index.ToString("x16", CultureInfo.InvariantCulture) + "-" + term.ToString("x16", CultureInfo.InvariantCulture) + Extension;
+
+    public static bool TryParseName(string fileName, out ulong index, out ulong term) =>
+        TryParseName(fileName, out ulong group, out index, out term) && group == 0;
+
+    /// <summary>Parses a snapshot file name of any group (zero for the single-group name).</summary>
+    public static bool TryParseName(string fileName, out ulong group, out ulong index, out ulong term)
     {
-        index = term = 0;
-        return fileName.Length == 33 + Extension.Length
-            && fileName[16] == '-'
-            && fileName.EndsWith(Extension, StringComparison.Ordinal)
-            && ulong.TryParse(fileName.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out index)
-            && ulong.TryParse(fileName.AsSpan(17, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out term);
+        group = index = term = 0;
+        if (!fileName.EndsWith(Extension, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        ReadOnlySpan<char> name = fileName.AsSpan(0, fileName.Length - Extension.Length);
+        if (name.Length == 50)
+        {
+            if (name[16] != '-' || !ulong.TryParse(name[..16], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out group) || group == 0)
+            {
+                return false;
+            }
+            name = name[17..];
+        }
+        return name.Length == 33
+            && name[16] == '-'
+            && ulong.TryParse(name[..16], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out index)
+            && ulong.TryParse(name[17..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out term);
     }
 
     /// <summary>Writes <paramref name="snapshot"/> durably into <paramref name="directory"/>; returns its path.</summary>
-    public static string Write(string directory, Snapshot snapshot)
+    public static string Write(string directory, ulong group, Snapshot snapshot)
     {
         SnapshotMetadata m = snapshot.Metadata;
-        string path = Path.Combine(directory, FileName(m.Index, m.Term));
+        string path = Path.Combine(directory, FileName(group, m.Index, m.Term));
         string temp = path + ".tmp";
         int confLength = ConfStateCodec.Size(m.ConfState);
         byte[] head = new byte[HeaderSize + confLength];

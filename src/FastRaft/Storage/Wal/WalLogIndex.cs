@@ -19,7 +19,7 @@ internal sealed class WalLogIndex
     private readonly PayloadArena _arena;
     private readonly long _budget;
 
-    private WalSlot[] _slots = new WalSlot[256];
+    private WalSlot[] _slots;
     private int _start;
     private int _count;
 
@@ -29,8 +29,9 @@ internal sealed class WalLogIndex
     // cached entry is cut off.
     private long _cacheStartPosition;
 
-    public WalLogIndex(long cacheBytes, int chunkSize)
+    public WalLogIndex(long cacheBytes, int chunkSize, int initialSlots = 256)
     {
+        _slots = new WalSlot[Math.Max(initialSlots, 2)];
         _arena = new PayloadArena(chunkSize);
         _budget = cacheBytes;
         CacheFrom = 1;

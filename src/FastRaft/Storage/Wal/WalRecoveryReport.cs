@@ -11,6 +11,12 @@ public sealed class WalRecoveryReport
     /// <summary>The directory held no log: a new one was started.</summary>
     public bool CreatedNew { get; init; }
 
+    /// <summary>The log is a <see cref="SharedWriteAheadLog"/>: the index fields below are zero, see <see cref="GroupCount"/>.</summary>
+    public bool IsShared { get; init; }
+
+    /// <summary>The groups recovered (one for a single-group log).</summary>
+    public int GroupCount { get; init; }
+
     /// <summary>Segments replayed.</summary>
     public int SegmentCount { get; init; }
 
@@ -48,7 +54,9 @@ public sealed class WalRecoveryReport
     public override string ToString()
     {
         string log = CreatedNew
-            ? $"created a new write-ahead log in {Directory}"
+            ? $"created a new {(IsShared ? "shared " : "")}write-ahead log in {Directory}"
+            : IsShared
+            ? $"recovered shared write-ahead log in {Directory}: {SegmentCount} segment(s), {RecordCount} record(s), {GroupCount} group(s)"
             : $"recovered write-ahead log in {Directory}: {SegmentCount} segment(s), {RecordCount} record(s), entries [{FirstIndex}, {LastIndex}], "
               + $"hard state term {HardState.Term} vote {HardState.Vote} commit {HardState.Commit}, snapshot at {SnapshotIndex}";
         if (TornTail is { } torn)

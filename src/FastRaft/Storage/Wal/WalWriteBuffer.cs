@@ -8,7 +8,12 @@ namespace FastRaft.Storage.Wal;
 /// Grows when a batch needs more room and keeps its size, so steady-state batches allocate
 /// nothing. Each Append returns the record's offset in the buffer.
 /// </summary>
-internal sealed class WalWriteBuffer(int capacity = 64 * 1024)
+/// <remarks>
+/// A buffer writes the records of one group: with <paramref name="groupId"/> zero (the single
+/// group of a <see cref="WriteAheadLog"/>) records are untagged, as in format version 2; any other
+/// id tags each record and puts the id before its body (see <see cref="WalFormat"/>).
+/// </remarks>
+internal sealed class WalWriteBuffer(int capacity = 64 * 1024, ulong groupId = 0)
 {
     private byte[] _buffer = new byte[Math.Max(capacity, 256)];
 
@@ -36,13 +41,12 @@ internal sealed class WalWriteBuffer(int capacity = 64 * 1024)
     public int AppendEntry(in Entry e)
     {
         int start = Length;
-        Span<byte> record = Reserve(WalFormat.RecordHeaderSize + WalFormat.EntryFixedSize + e.Data.Length);
-        Span<byte> body = record[WalFormat.RecordHeaderSize..];
+        Span<byte> body = ReserveRecord(WalFormat.EntryFixedSize + e.Data.Length, groupId);
         BinaryPrimitives.WriteUInt64LittleEndian(body, e.Term);
         BinaryPrimitives.WriteUInt64LittleEndian(body[8..], e.Index);
         body[16] = (byte)e.Type;
         e.Data.Span.CopyTo(body[WalFormat.EntryFixedSize..]);
-        WalFormat.WriteRecordHeader(record, WalRecordType.Entry, body);
+        Seal(start, WalRecordType.Entry, groupId);
         return start;
     }
 
@@ -50,22 +54,20 @@ internal sealed class WalWriteBuffer(int capacity = 64 * 1024)
     public int AppendHardState(HardState hs, ulong lastIndex, ulong lastTerm)
     {
         int start = Length;
-        Span<byte> record = Reserve(WalFormat.RecordHeaderSize + WalFormat.HardStateRecordBodySize);
-        Span<byte> body = record[WalFormat.RecordHeaderSize..];
+        Span<byte> body = ReserveRecord(WalFormat.HardStateRecordBodySize, groupId);
         WriteHardState(body, hs);
         BinaryPrimitives.WriteUInt64LittleEndian(body[WalFormat.HardStateSize..], lastIndex);
         BinaryPrimitives.WriteUInt64LittleEndian(body[(WalFormat.HardStateSize + 8)..], lastTerm);
-        WalFormat.WriteRecordHeader(record, WalRecordType.HardState, body);
+        Seal(start, WalRecordType.HardState, groupId);
         return start;
     }
 
     public int AppendConfState(ConfState cs)
     {
         int start = Length;
-        Span<byte> record = Reserve(WalFormat.RecordHeaderSize + ConfStateCodec.Size(cs));
-        Span<byte> body = record[WalFormat.RecordHeaderSize..];
+        Span<byte> body = ReserveRecord(ConfStateCodec.Size(cs), groupId);
         ConfStateCodec.Write(body, cs);
-        WalFormat.WriteRecordHeader(record, WalRecordType.ConfState, body);
+        Seal(start, WalRecordType.ConfState, groupId);
         return start;
     }
 
@@ -73,31 +75,29 @@ internal sealed class WalWriteBuffer(int capacity = 64 * 1024)
     public int AppendSnapshot(WalRecordType type, SnapshotMetadata metadata)
     {
         int start = Length;
-        Span<byte> record = Reserve(WalFormat.RecordHeaderSize + WalFormat.IndexTermSize + ConfStateCodec.Size(metadata.ConfState));
-        Span<byte> body = record[WalFormat.RecordHeaderSize..];
+        Span<byte> body = ReserveRecord(WalFormat.IndexTermSize + ConfStateCodec.Size(metadata.ConfState), groupId);
         BinaryPrimitives.WriteUInt64LittleEndian(body, metadata.Index);
         BinaryPrimitives.WriteUInt64LittleEndian(body[8..], metadata.Term);
         ConfStateCodec.Write(body[WalFormat.IndexTermSize..], metadata.ConfState);
-        WalFormat.WriteRecordHeader(record, type, body);
+        Seal(start, type, groupId);
         return start;
     }
 
     public int AppendCompact(ulong index, ulong term)
     {
         int start = Length;
-        Span<byte> record = Reserve(WalFormat.RecordHeaderSize + WalFormat.IndexTermSize);
-        Span<byte> body = record[WalFormat.RecordHeaderSize..];
+        Span<byte> body = ReserveRecord(WalFormat.IndexTermSize, groupId);
         BinaryPrimitives.WriteUInt64LittleEndian(body, index);
         BinaryPrimitives.WriteUInt64LittleEndian(body[8..], term);
-        WalFormat.WriteRecordHeader(record, WalRecordType.Compact, body);
+        Seal(start, WalRecordType.Compact, groupId);
         return start;
     }
 
-    public int AppendCheckpoint(in WalCheckpoint c)
+    /// <summary>The checkpoint of group <paramref name="checkpointGroup"/> (a segment's start holds one per group).</summary>
+    public int AppendCheckpoint(in WalCheckpoint c, ulong checkpointGroup)
     {
         int start = Length;
-        Span<byte> record = Reserve(WalFormat.RecordHeaderSize + WalRecordReader.CheckpointFixedSize + ConfStateCodec.Size(c.ConfState));
-        Span<byte> body = record[WalFormat.RecordHeaderSize..];
+        Span<byte> body = ReserveRecord(WalRecordReader.CheckpointFixedSize + ConfStateCodec.Size(c.ConfState), checkpointGroup);
         WriteHardState(body, c.HardState);
         body[24] = c.HasSnapshot ? (byte)1 : (byte)0;
         BinaryPrimitives.WriteUInt64LittleEndian(body[25..], c.SnapshotIndex);
@@ -107,7 +107,7 @@ internal sealed class WalWriteBuffer(int capacity = 64 * 1024)
         BinaryPrimitives.WriteUInt64LittleEndian(body[57..], c.LastIndex);
         BinaryPrimitives.WriteUInt64LittleEndian(body[65..], c.LastTerm);
         ConfStateCodec.Write(body[WalRecordReader.CheckpointFixedSize..], c.ConfState);
-        WalFormat.WriteRecordHeader(record, WalRecordType.Checkpoint, body);
+        Seal(start, WalRecordType.Checkpoint, checkpointGroup);
         return start;
     }
 
@@ -116,6 +116,28 @@ internal sealed class WalWriteBuffer(int capacity = 64 * 1024)
         BinaryPrimitives.WriteUInt64LittleEndian(body, hs.Term);
         BinaryPrimitives.WriteUInt64LittleEndian(body[8..], hs.Vote);
         BinaryPrimitives.WriteUInt64LittleEndian(body[16..], hs.Commit);
+    }
+
+    /// <summary>
+    /// Reserves a record with a body of <paramref name="bodyLength"/> bytes after the group id
+    /// (none for group zero); returns that part of the body, to be filled before <see cref="Seal"/>.
+    /// </summary>
+    private Span<byte> ReserveRecord(int bodyLength, ulong group)
+    {
+        int prefix = group == 0 ? 0 : WalFormat.GroupIdSize;
+        Span<byte> record = Reserve(WalFormat.RecordHeaderSize + prefix + bodyLength);
+        if (prefix != 0)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(record[WalFormat.RecordHeaderSize..], group);
+        }
+        return record[(WalFormat.RecordHeaderSize + prefix)..];
+    }
+
+    /// <summary>Fills the header of the record that starts at <paramref name="start"/> and runs to the end of the buffer.</summary>
+    private void Seal(int start, WalRecordType type, ulong group)
+    {
+        Span<byte> record = _buffer.AsSpan(start, Length - start);
+        WalFormat.WriteRecordHeader(record, type, record[WalFormat.RecordHeaderSize..], tagged: group != 0);
     }
 
     private Span<byte> Reserve(int n)

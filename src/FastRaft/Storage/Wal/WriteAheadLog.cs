@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-using FastRaft.Core.Logging;
 using FastRaft.Core.Storage;
 using FastRaft.Protocol;
 
@@ -34,63 +32,22 @@ namespace FastRaft.Storage.Wal;
 /// I/O failure the log refuses all further calls: reopen it to recover. All members are safe to
 /// call from several threads.
 /// </para>
+/// <para>
+/// It is the one-group case of the shared log (<see cref="SharedWriteAheadLog"/>): the same
+/// segments, records, recovery and compaction, with one group whose records carry no group id
+/// (so its files are those of format version 2, which it still opens). A directory holding a
+/// shared log is refused, and the other way round.
+/// </para>
 /// </remarks>
-public sealed partial class WriteAheadLog : IRaftStorage
+public sealed class WriteAheadLog : IRaftStorage
 {
-    private readonly string _directory;
-    private readonly WalOptions _options;
-    private readonly RaftLogger _logger;
-    private readonly DirectoryLock _directoryLock;
-    private readonly Lock _gate = new();
+    private readonly WalStore _store;
+    private readonly WalGroup _group;
 
-    // Segments on disk in sequence order; the last one is written.
-    private readonly List<SegmentFile> _segments = [];
-    private readonly WalLogIndex _index;
-    private readonly WalWriteBuffer _buffer = new();
-    private readonly SegmentPreparer _preparer;
-
-    // Payloads read back from segments; released wholesale at every epoch boundary.
-    private readonly PayloadArena _readArena;
-    private byte[] _readBuffer = new byte[64 * 1024];
-
-    private long _writeOffset;
-    private long _firstRecordEnd;
-    private bool _unsynced;
-
-    // How far into the active segment the last completed sync reached, and the newest sync mark
-    // written into its header (which trails _syncedEnd until the next write carries it).
-    private long _syncedEnd;
-    private SyncMark _mark;
-    private long _lastSyncTimestamp;
-
-    private HardState _hardState;
-    private ConfState _confState = ConfState.Empty;
-    private Snapshot _snapshot = Protocol.Snapshot.Empty;
-    private bool _hasSnapshotFile;
-
-    // Sequence of the segment holding the latest SnapshotApplied record: older segments are dead.
-    private long _resetSegment;
-
-    private Exception? _failure;
-    private bool _disposed;
-
-    private long _syncs;
-    private long _bytesWritten;
-    private long _segmentsCreated;
-    private long _segmentsDeleted;
-    private long _entriesReadFromDisk;
-
-    private WriteAheadLog(string directory, WalOptions options, DirectoryLock directoryLock)
+    private WriteAheadLog(WalStore store)
     {
-        _directory = directory;
-        _options = options;
-        _logger = RaftLogger.For(options.Logger);
-        _directoryLock = directoryLock;
-        _index = new WalLogIndex(options.CacheBytes, options.PayloadChunkSize);
-        _readArena = new PayloadArena(options.PayloadChunkSize);
-        _preparer = new SegmentPreparer(directory, options.SegmentSize, options.PrepareSegmentsInBackground);
-        _lastSyncTimestamp = options.Time.GetTimestamp();
-        Recovery = new WalRecoveryReport { Directory = directory };
+        _store = store;
+        _group = store.Group(0);
     }
 
     /// <summary>
@@ -98,38 +55,14 @@ public sealed partial class WriteAheadLog : IRaftStorage
     /// </summary>
     /// <exception cref="WalLockedException">Another log instance holds the directory.</exception>
     /// <exception cref="WalCorruptionException">The files are damaged before the tail.</exception>
-    public static WriteAheadLog Open(string directory, WalOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        options ??= new WalOptions();
-        options.Validate();
-        string full = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(full);
-        DirectoryLock directoryLock = DirectoryLock.Acquire(full);
-        var wal = new WriteAheadLog(full, options, directoryLock);
-        try
-        {
-            wal.Recover();
-        }
-        catch (WalCorruptionException e)
-        {
-            wal._logger.Error(RaftLogEvents.WalCorruption, $"write-ahead log {full} is damaged and was not opened: {e.Message}");
-            wal.Release();
-            throw;
-        }
-        catch
-        {
-            wal.Release();
-            throw;
-        }
-        return wal;
-    }
+    /// <exception cref="WalException">The directory holds a shared log.</exception>
+    public static WriteAheadLog Open(string directory, WalOptions? options = null) => new(WalStore.Open(directory, options, shared: false));
 
     /// <summary>The directory holding the log.</summary>
-    public string Directory => _directory;
+    public string Directory => _store.Directory;
 
     /// <summary>What recovery found when the log was opened.</summary>
-    public WalRecoveryReport Recovery { get; private set; }
+    public WalRecoveryReport Recovery => _store.Recovery;
 
     /// <summary>
     /// True when <see cref="Open"/> found no log in the directory and started a new, empty one;
@@ -143,130 +76,102 @@ public sealed partial class WriteAheadLog : IRaftStorage
     /// (damaged or not; temporary files left by an interrupted creation do not count). Does not
     /// open, lock or change anything, and is false for a directory that does not exist.
     /// </summary>
-    public static bool Exists(string directory)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!System.IO.Directory.Exists(directory))
-        {
-            return false;
-        }
-        foreach (string path in System.IO.Directory.EnumerateFiles(directory))
-        {
-            string name = Path.GetFileName(path);
-            if (SegmentFile.TryParseName(name, out _) || SnapshotFile.TryParseName(name, out _, out _))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    public static bool Exists(string directory) => WalStore.Exists(directory);
 
     /// <summary>The last hard state saved.</summary>
-    public HardState HardState
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _hardState;
-            }
-        }
-    }
+    public HardState HardState => _group.HardState;
 
     /// <summary>The configuration <see cref="InitialState"/> returns.</summary>
-    public ConfState ConfState
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _confState;
-            }
-        }
-    }
+    public ConfState ConfState => _group.ConfState;
 
     /// <summary>Counters of the log's work so far (syncs, bytes written, segments, disk reads, cache size), read consistently.</summary>
     public WalStatistics Statistics
     {
         get
         {
-            lock (_gate)
-            {
-                return new WalStatistics(
-                    _syncs,
-                    _bytesWritten,
-                    _segments.Count,
-                    _segmentsCreated,
-                    _segmentsDeleted,
-                    _entriesReadFromDisk,
-                    (long)(_index.LastIndex + 1 - Math.Min(_index.CacheFrom, _index.LastIndex + 1)),
-                    _index.CachedBytes);
-            }
+            (long read, long entries, long bytes) = _group.CacheCounters();
+            return _store.Statistics(read, entries, bytes);
         }
     }
 
     /// <inheritdoc />
-    public StorageStatus InitialState(out HardState hardState, out ConfState confState)
-    {
-        lock (_gate)
-        {
-            ThrowIfUnusable();
-            hardState = _hardState;
-            confState = _confState;
-            return StorageStatus.Ok;
-        }
-    }
+    public StorageStatus InitialState(out HardState hardState, out ConfState confState) => _group.InitialState(out hardState, out confState);
 
     /// <inheritdoc />
-    public StorageStatus Term(ulong i, out ulong term)
-    {
-        lock (_gate)
-        {
-            ThrowIfUnusable();
-            term = 0;
-            if (i < _index.DummyIndex)
-            {
-                return StorageStatus.Compacted;
-            }
-            if (i > _index.LastIndex)
-            {
-                return StorageStatus.Unavailable;
-            }
-            term = i == _index.DummyIndex ? _index.DummyTerm : _index.At(i).Entry.Term;
-            return StorageStatus.Ok;
-        }
-    }
+    public StorageStatus Term(ulong i, out ulong term) => _group.Term(i, out term);
 
     /// <inheritdoc />
-    public ulong LastIndex()
-    {
-        lock (_gate)
-        {
-            ThrowIfUnusable();
-            return _index.LastIndex;
-        }
-    }
+    public ulong LastIndex() => _group.LastIndex();
 
     /// <inheritdoc />
-    public ulong FirstIndex()
-    {
-        lock (_gate)
-        {
-            ThrowIfUnusable();
-            return _index.DummyIndex + 1;
-        }
-    }
+    public ulong FirstIndex() => _group.FirstIndex();
 
     /// <inheritdoc />
-    public StorageStatus Snapshot(out Snapshot snapshot)
-    {
-        lock (_gate)
-        {
-            ThrowIfUnusable();
-            snapshot = _snapshot;
-            return StorageStatus.Ok;
-        }
-    }
+    public StorageStatus Snapshot(out Snapshot snapshot) => _group.Snapshot(out snapshot);
+
+    /// <summary>
+    /// Appends entries [lo, hi) to <paramref name="destination"/> within <paramref name="maxSize"/>
+    /// (at least one), with MemoryStorage's statuses. Cached entries are served from memory; older
+    /// ones are read back from their segments in contiguous runs and their checksums verified (a
+    /// mismatch throws <see cref="WalCorruptionException"/>).
+    /// </summary>
+    public StorageStatus Entries(ulong lo, ulong hi, ulong maxSize, EntryBuffer destination) => _group.Entries(lo, hi, maxSize, destination);
+
+    /// <summary>
+    /// Persists one Ready: the snapshot (when not null and not empty), then the entries, then the
+    /// hard state (when not empty and changed), with <see cref="MemoryStorage"/>'s rules for
+    /// entries (those at or before the dummy are ignored, those at or before the last index
+    /// replace the tail, a gap is OutOfOrder and nothing of the entries is written). On disk the
+    /// hard state follows the entries, so a torn batch never leaves a commit index past the log.
+    /// </summary>
+    /// <remarks>
+    /// One data sync covers the whole batch. It happens when <paramref name="mustSync"/> is set,
+    /// and also whenever the batch holds entries, a snapshot or a new term or vote, whatever the
+    /// flag says; a batch that only moves the commit index is written without a sync, and an
+    /// empty one does nothing.
+    /// </remarks>
+    public StorageStatus Save(HardState hardState, EntrySegments entries, Snapshot? snapshot, bool mustSync) =>
+        _group.Save(hardState, entries, snapshot, mustSync);
+
+    /// <summary>
+    /// Discards the entries before <paramref name="compactIndex"/>, which becomes the dummy entry,
+    /// and deletes the segments that hold nothing live any more. Compacted when not past the
+    /// current dummy; Unavailable when past the last index.
+    /// </summary>
+    public StorageStatus Compact(ulong compactIndex) => _group.Compact(compactIndex);
+
+    /// <summary>
+    /// Durably records the configuration <see cref="InitialState"/> returns from now on (for
+    /// hosts that restart with <c>RaftConfig.Applied</c> past the snapshot: the configuration must
+    /// then match the applied index). Snapshots also set it.
+    /// </summary>
+    public StorageStatus SetConfState(ConfState confState) => _group.SetConfState(confState);
+
+    /// <summary>
+    /// Replaces the whole log with <paramref name="snapshot"/>, durably. SnapOutOfDate when it is
+    /// not newer than the current snapshot (a snapshot at index 0 carrying only a configuration is
+    /// accepted while there is none, for bootstrapping).
+    /// </summary>
+    public StorageStatus ApplySnapshot(Snapshot snapshot) => _group.ApplySnapshot(snapshot);
+
+    /// <summary>
+    /// Records a snapshot at <paramref name="index"/> with <paramref name="data"/> (written to a
+    /// snapshot file; the returned snapshot holds the caller's memory) and configuration
+    /// <paramref name="confState"/> (the current one when null), durably. SnapOutOfDate when not
+    /// newer than the current snapshot; Unavailable past the last index; Compacted before the
+    /// dummy entry (its term is gone).
+    /// </summary>
+    public StorageStatus CreateSnapshot(ulong index, ConfState? confState, ReadOnlyMemory<byte> data, out Snapshot snapshot) =>
+        _group.CreateSnapshot(index, confState, data, out snapshot);
+
+    /// <summary>Makes everything written so far durable (useful under <see cref="WalSyncPolicy.Interval"/>).</summary>
+    public void Sync() => _store.Sync();
+
+    /// <summary>
+    /// Marks a Ready boundary: payload memory released (evicted, compacted, truncated, or read
+    /// back from disk) two boundaries ago may be reused. The host calls it once per Ready.
+    /// </summary>
+    public void AdvanceEpoch() => _group.AdvanceEpoch();
 
     /// <summary>
     /// Syncs anything written and not yet durable (under <see cref="WalSyncPolicy.Interval"/>),
@@ -274,90 +179,8 @@ public sealed partial class WriteAheadLog : IRaftStorage
     /// later loss is reported as corruption), waits for a segment being prepared, and releases
     /// the files and the directory lock.
     /// </summary>
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-            if (_failure is null)
-            {
-                try
-                {
-                    MakeSyncMarkExact();
-                }
-                catch (Exception e) when (IsIoFailure(e))
-                {
-                    _logger.Error(RaftLogEvents.WalFailed, $"write-ahead log {_directory}: final sync failed, the last writes may not be durable: {e.Message}");
-                }
-            }
-            Release();
-        }
-    }
+    public void Dispose() => _store.Dispose();
 
     /// <summary>Where entry <paramref name="index"/>'s record is (for tests that damage files on purpose).</summary>
-    internal bool TryLocate(ulong index, out string path, out long offset, out long size)
-    {
-        lock (_gate)
-        {
-            path = "";
-            offset = size = 0;
-            if (index <= _index.DummyIndex || index > _index.LastIndex)
-            {
-                return false;
-            }
-            ref readonly WalSlot s = ref _index.At(index);
-            path = SegmentOf(s.Segment).Path;
-            offset = s.Offset;
-            size = s.RecordSize;
-            return true;
-        }
-    }
-
-    private SegmentFile Active => _segments[^1];
-
-    private SegmentFile SegmentOf(long sequence) => _segments[(int)(sequence - _segments[0].Sequence)];
-
-    private void Release()
-    {
-        _disposed = true;
-        _preparer.Dispose();
-        foreach (SegmentFile s in _segments)
-        {
-            s.Dispose();
-        }
-        _segments.Clear();
-        _directoryLock.Dispose();
-    }
-
-    private static bool IsIoFailure(Exception e) => e is IOException or UnauthorizedAccessException;
-
-    private void ThrowIfUnusable()
-    {
-        if (_disposed)
-        {
-            ThrowDisposed();
-        }
-        if (_failure is not null)
-        {
-            ThrowFailed(_failure);
-        }
-    }
-
-    /// <summary>Records an I/O failure: the in-memory state may now be ahead of the disk, so the log refuses further use.</summary>
-    private WalException Fail(Exception e)
-    {
-        _failure = e;
-        _logger.Error(RaftLogEvents.WalFailed, $"write-ahead log {_directory} failed and must be reopened: {e.Message}");
-        return e as WalException ?? new WalException($"write-ahead log {_directory} failed and must be reopened: {e.Message}", e);
-    }
-
-    [DoesNotReturn]
-    private static void ThrowDisposed() => throw new ObjectDisposedException(nameof(WriteAheadLog));
-
-    [DoesNotReturn]
-    private static void ThrowFailed(Exception cause) =>
-        throw new WalException("the write-ahead log failed earlier and must be reopened: " + cause.Message, cause);
+    internal bool TryLocate(ulong index, out string path, out long offset, out long size) => _group.TryLocate(index, out path, out offset, out size);
 }

@@ -4,50 +4,53 @@ using FastRaft.Protocol;
 namespace FastRaft.Storage.Wal;
 
 /// <summary>The write operations of the storage contract, and the Save batch.</summary>
-public sealed partial class WriteAheadLog
+public sealed partial class WalGroup
 {
-    private const int HardStateRecordSize = WalFormat.RecordHeaderSize + WalFormat.HardStateRecordBodySize;
-    private const int CompactRecordSize = WalFormat.RecordHeaderSize + WalFormat.IndexTermSize;
+    private int HardStateRecordSize => WalFormat.RecordHeaderSize + WalFormat.GroupPrefix(GroupId) + WalFormat.HardStateRecordBodySize;
 
     /// <summary>
-    /// Persists one Ready: the snapshot (when not null and not empty), then the entries, then the
+    /// Writes one Ready: the snapshot (when not null and not empty), then the entries, then the
     /// hard state (when not empty and changed), with <see cref="MemoryStorage"/>'s rules for
     /// entries (those at or before the dummy are ignored, those at or before the last index
     /// replace the tail, a gap is OutOfOrder and nothing of the entries is written). On disk the
     /// hard state follows the entries, so a torn batch never leaves a commit index past the log.
     /// </summary>
     /// <remarks>
-    /// One data sync covers the whole batch. It happens when <paramref name="mustSync"/> is set,
-    /// and also whenever the batch holds entries, a snapshot or a new term or vote, whatever the
-    /// flag says; a batch that only moves the commit index is written without a sync, and an
-    /// empty one does nothing.
+    /// In a shared log nothing is synced here (<paramref name="mustSync"/> is the caller's
+    /// business: <see cref="SharedWriteAheadLog.SyncWrites"/>), except a snapshot, which is made
+    /// durable before older snapshot files are deleted. Entries and hard state are encoded
+    /// outside the log's lock, then appended to the shared segment with one write.
     /// </remarks>
     public StorageStatus Save(HardState hardState, EntrySegments entries, Snapshot? snapshot, bool mustSync)
     {
         lock (_gate)
         {
-            ThrowIfUnusable();
+            _store.ThrowIfUnusable();
             try
             {
                 return SaveLocked(hardState, entries, snapshot, mustSync);
             }
-            catch (Exception e) when (IsIoFailure(e))
+            catch (Exception e) when (WalStore.IsIoFailure(e))
             {
-                throw Fail(e);
+                throw _store.FailUnlocked(e);
+            }
+            finally
+            {
+                _buffer.Clear();
             }
         }
     }
 
     /// <summary>
     /// Discards the entries before <paramref name="compactIndex"/>, which becomes the dummy entry,
-    /// and deletes the segments that hold nothing live any more. Compacted when not past the
-    /// current dummy; Unavailable when past the last index.
+    /// and deletes the segments that hold nothing live of any group any more. Compacted when not
+    /// past the current dummy; Unavailable when past the last index.
     /// </summary>
     public StorageStatus Compact(ulong compactIndex)
     {
         lock (_gate)
         {
-            ThrowIfUnusable();
+            _store.ThrowIfUnusable();
             if (compactIndex <= _index.DummyIndex)
             {
                 return StorageStatus.Compacted;
@@ -59,15 +62,18 @@ public sealed partial class WriteAheadLog
             try
             {
                 ulong term = _index.At(compactIndex).Entry.Term;
-                EnsureRoom(CompactRecordSize);
                 _buffer.AppendCompact(compactIndex, term);
-                WriteBuffer();
+                Write(CurrentCheckpoint() with { DummyIndex = compactIndex, DummyTerm = term }, resetsLog: false, out _, out _);
                 _index.CompactTo(compactIndex, term);
-                DeleteObsoleteSegments();
+                _store.AfterCompaction();
             }
-            catch (Exception e) when (IsIoFailure(e))
+            catch (Exception e) when (WalStore.IsIoFailure(e))
             {
-                throw Fail(e);
+                throw _store.FailUnlocked(e);
+            }
+            finally
+            {
+                _buffer.Clear();
             }
             return StorageStatus.Ok;
         }
@@ -83,51 +89,23 @@ public sealed partial class WriteAheadLog
         ArgumentNullException.ThrowIfNull(confState);
         lock (_gate)
         {
-            ThrowIfUnusable();
+            _store.ThrowIfUnusable();
             try
             {
-                EnsureRoom(WalFormat.RecordHeaderSize + ConfStateCodec.Size(confState));
                 _buffer.AppendConfState(confState);
-                WriteBuffer();
+                Write(CurrentCheckpoint() with { ConfState = confState }, resetsLog: false, out _, out _);
                 _confState = confState;
-                SyncNow();
+                _store.Sync();
             }
-            catch (Exception e) when (IsIoFailure(e))
+            catch (Exception e) when (WalStore.IsIoFailure(e))
             {
-                throw Fail(e);
+                throw _store.FailUnlocked(e);
+            }
+            finally
+            {
+                _buffer.Clear();
             }
             return StorageStatus.Ok;
-        }
-    }
-
-    /// <summary>Makes everything written so far durable (useful under <see cref="WalSyncPolicy.Interval"/>).</summary>
-    public void Sync()
-    {
-        lock (_gate)
-        {
-            ThrowIfUnusable();
-            try
-            {
-                SyncNow();
-            }
-            catch (Exception e) when (IsIoFailure(e))
-            {
-                throw Fail(e);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Marks a Ready boundary: payload memory released (evicted, compacted, truncated, or read
-    /// back from disk) two boundaries ago may be reused. The host calls it once per Ready.
-    /// </summary>
-    public void AdvanceEpoch()
-    {
-        lock (_gate)
-        {
-            _index.AdvanceEpoch();
-            _readArena.ReleaseAll();
-            _readArena.AdvanceEpoch();
         }
     }
 
@@ -150,7 +128,7 @@ public sealed partial class WriteAheadLog
         long size = writeHardState ? HardStateRecordSize : 0;
         foreach (ref readonly Entry e in ents)
         {
-            size += WalFormat.EntryRecordSize(e.Data.Length);
+            size += WalFormat.EntryRecordSize(e.Data.Length, GroupId);
         }
         if (size > WalFormat.MaxBodyLength)
         {
@@ -158,44 +136,68 @@ public sealed partial class WriteAheadLog
         }
         if (size > 0)
         {
-            EnsureRoom(size);
-            if (!ents.IsEmpty)
+            ulong lastIndex = _index.LastIndex;
+            ulong lastTerm = _index.LastTerm;
+            foreach (ref readonly Entry e in ents)
             {
-                AppendEntries(ents);
-                sync = true;
+                _buffer.AppendEntry(e);
+                lastIndex = e.Index;
+                lastTerm = e.Term;
             }
             if (writeHardState)
             {
                 sync |= hardState.Term != _hardState.Term || hardState.Vote != _hardState.Vote;
-                _buffer.AppendHardState(hardState, _index.LastIndex, _index.LastTerm);
+                _buffer.AppendHardState(hardState, lastIndex, lastTerm);
+            }
+            Write(CurrentCheckpoint() with { HardState = writeHardState ? hardState : _hardState, LastIndex = lastIndex, LastTerm = lastTerm },
+                resetsLog: false, out long segment, out long offset);
+            if (!ents.IsEmpty)
+            {
+                IndexWritten(ents, segment, offset);
+                sync = true;
+            }
+            if (writeHardState)
+            {
                 _hardState = hardState;
             }
-            WriteBuffer();
         }
         if (appliedSnapshot)
         {
-            SyncNow();
-            AfterSnapshotDurable();
+            _store.AfterSnapshotWritten(this, CurrentSnapshotFile!);
         }
-        else if (sync)
+        else if (sync && !_store.Shared)
         {
-            SyncIfDue();
+            _store.SyncIfDue();
         }
         return status;
     }
 
-    private void AppendEntries(EntrySegments ents)
+    /// <summary>Appends the buffer's records to the log, publishing <paramref name="after"/>, and empties the buffer.</summary>
+    private void Write(in WalCheckpoint after, bool resetsLog, out long segment, out long offset)
+    {
+        try
+        {
+            _store.Write(this, _buffer.Written, after, resetsLog, out segment, out offset);
+        }
+        finally
+        {
+            _buffer.Clear();
+        }
+    }
+
+    /// <summary>Indexes entries just written back to back from <paramref name="offset"/> of <paramref name="segment"/>.</summary>
+    private void IndexWritten(EntrySegments ents, long segment, long offset)
     {
         ulong first = ents[0].Index;
         if (first <= _index.LastIndex)
         {
             _index.TruncateAfter(first - 1);
         }
-        long segment = Active.Sequence;
+        long at = offset;
         foreach (ref readonly Entry e in ents)
         {
-            int at = _buffer.AppendEntry(e);
-            _index.Append(e.Term, e.Index, e.Type, e.Data.Span, segment, _writeOffset + at);
+            _index.Append(e.Term, e.Index, e.Type, e.Data.Span, segment, at);
+            at += WalFormat.EntryRecordSize(e.Data.Length, GroupId);
         }
     }
 

@@ -1,10 +1,13 @@
 using FastRaft.Core.Storage;
 using FastRaft.Protocol;
+using Microsoft.Win32.SafeHandles;
 
 namespace FastRaft.Storage.Wal;
 
-public sealed partial class WriteAheadLog
+public sealed partial class WalGroup
 {
+    private const int ReadBufferSize = 64 * 1024;
+
     /// <summary>
     /// Appends entries [lo, hi) to <paramref name="destination"/> within <paramref name="maxSize"/>
     /// (at least one), with MemoryStorage's statuses. Cached entries are served from memory; older
@@ -16,7 +19,7 @@ public sealed partial class WriteAheadLog
         ArgumentNullException.ThrowIfNull(destination);
         lock (_gate)
         {
-            ThrowIfUnusable();
+            _store.ThrowIfUnusable();
             if (lo <= _index.DummyIndex)
             {
                 return StorageStatus.Compacted;
@@ -42,9 +45,9 @@ public sealed partial class WriteAheadLog
                     }
                 }
             }
-            catch (Exception e) when (IsIoFailure(e))
+            catch (Exception e) when (WalStore.IsIoFailure(e))
             {
-                throw Fail(e);
+                throw _store.FailUnlocked(e);
             }
             return StorageStatus.Ok;
         }
@@ -78,49 +81,53 @@ public sealed partial class WriteAheadLog
     /// </summary>
     private ulong ReadFromSegments(ulong from, ulong limit, EntryBuffer destination)
     {
+        byte[] buffer = _readBuffer ??= new byte[ReadBufferSize];
         ref readonly WalSlot first = ref _index.At(from);
         long segment = first.Segment;
         long start = first.Offset;
-        long runEnd = start + first.RecordSize;
+        long runEnd = start + RecordSize(first);
         ulong next = from + 1;
         while (next < limit)
         {
             ref readonly WalSlot s = ref _index.At(next);
-            if (s.Segment != segment || s.Offset != runEnd || runEnd + s.RecordSize - start > _readBuffer.Length)
+            if (s.Segment != segment || s.Offset != runEnd || runEnd + RecordSize(s) - start > buffer.Length)
             {
                 break;
             }
-            runEnd += s.RecordSize;
+            runEnd += RecordSize(s);
             next++;
         }
         int length = (int)(runEnd - start);
-        if (length > _readBuffer.Length)
+        if (length > buffer.Length)
         {
             // A single record larger than the buffer.
-            _readBuffer = new byte[length];
+            _readBuffer = buffer = new byte[length];
         }
-        SegmentFile file = SegmentOf(segment);
-        Span<byte> run = _readBuffer.AsSpan(0, length);
-        int read = DurableIo.ReadAtMost(file.Handle, run, start);
+        SafeFileHandle handle = _store.SegmentHandle(segment, out string path);
+        Span<byte> run = buffer.AsSpan(0, length);
+        int read = DurableIo.ReadAtMost(handle, run, start);
         if (read < length)
         {
-            throw new WalCorruptionException(file.Path, start + read, "segment ends inside an entry record being read back");
+            throw new WalCorruptionException(path, start + read, "segment ends inside an entry record being read back");
         }
+        int prefix = WalFormat.GroupPrefix(GroupId);
         int at = 0;
         for (ulong i = from; i < next; i++)
         {
             ref readonly WalSlot s = ref _index.At(i);
-            ReadOnlySpan<byte> record = run.Slice(at, (int)s.RecordSize);
+            int size = (int)RecordSize(s);
+            ReadOnlySpan<byte> record = run.Slice(at, size);
             ReadOnlySpan<byte> body = record[WalFormat.RecordHeaderSize..];
-            if (!WalFormat.TryReadRecordHeader(record, out WalRecordType type, out int bodyLength, out uint bodyCrc)
-                || type != WalRecordType.Entry || bodyLength != body.Length || Crc32C.Compute(body) != bodyCrc
-                || !WalRecordReader.TryReadEntry(body, out ulong term, out ulong index, out EntryType entryType, out ReadOnlySpan<byte> payload)
+            if (!WalFormat.TryReadRecordHeader(record, out WalRecordType type, out int bodyLength, out uint bodyCrc, out bool tagged)
+                || type != WalRecordType.Entry || bodyLength != body.Length || tagged != (prefix != 0) || Crc32C.Compute(body) != bodyCrc
+                || (prefix != 0 && System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(body) != GroupId)
+                || !WalRecordReader.TryReadEntry(body[prefix..], out ulong term, out ulong index, out EntryType entryType, out ReadOnlySpan<byte> payload)
                 || term != s.Entry.Term || index != i || entryType != s.Entry.Type)
             {
-                throw new WalCorruptionException(file.Path, s.Offset, $"entry {i} read back from the segment is damaged or not the one indexed");
+                throw new WalCorruptionException(path, s.Offset, $"entry {i} read back from the segment is damaged or not the one indexed");
             }
             destination.Add(new Entry(term, index, entryType, _readArena.Append(payload, out _)));
-            at += (int)s.RecordSize;
+            at += size;
         }
         _entriesReadFromDisk += (long)(next - from);
         return next;

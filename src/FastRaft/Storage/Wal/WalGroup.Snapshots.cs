@@ -4,32 +4,31 @@ using FastRaft.Protocol;
 namespace FastRaft.Storage.Wal;
 
 /// <summary>Snapshots: written to their own files, referenced by a record, older ones deleted once the new one is durable.</summary>
-public sealed partial class WriteAheadLog
+public sealed partial class WalGroup
 {
     /// <summary>
-    /// Replaces the whole log with <paramref name="snapshot"/>, durably. SnapOutOfDate when it is
-    /// not newer than the current snapshot (a snapshot at index 0 carrying only a configuration is
-    /// accepted while there is none, for bootstrapping).
+    /// Replaces the group's whole log with <paramref name="snapshot"/>, durably. SnapOutOfDate
+    /// when it is not newer than the current snapshot (a snapshot at index 0 carrying only a
+    /// configuration is accepted while there is none, for bootstrapping).
     /// </summary>
     public StorageStatus ApplySnapshot(Snapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         lock (_gate)
         {
-            ThrowIfUnusable();
+            _store.ThrowIfUnusable();
             try
             {
                 StorageStatus st = ApplySnapshotLocked(snapshot);
                 if (st == StorageStatus.Ok)
                 {
-                    SyncNow();
-                    AfterSnapshotDurable();
+                    _store.AfterSnapshotWritten(this, CurrentSnapshotFile!);
                 }
                 return st;
             }
-            catch (Exception e) when (IsIoFailure(e))
+            catch (Exception e) when (WalStore.IsIoFailure(e))
             {
-                throw Fail(e);
+                throw _store.FailUnlocked(e);
             }
         }
     }
@@ -45,7 +44,7 @@ public sealed partial class WriteAheadLog
     {
         lock (_gate)
         {
-            ThrowIfUnusable();
+            _store.ThrowIfUnusable();
             snapshot = Protocol.Snapshot.Empty;
             if (index <= _snapshot.Metadata.Index)
             {
@@ -63,19 +62,18 @@ public sealed partial class WriteAheadLog
             var created = new Snapshot(data, new SnapshotMetadata(confState ?? _confState, index, term));
             try
             {
-                SnapshotFile.Write(_directory, created);
-                EnsureRoom(SnapshotRecordSize(created.Metadata));
+                SnapshotFile.Write(_store.Directory, GroupId, created);
                 _buffer.AppendSnapshot(WalRecordType.SnapshotCreated, created.Metadata);
-                WriteBuffer();
+                Write(CurrentCheckpoint() with { HasSnapshot = true, SnapshotIndex = index, SnapshotTerm = term, ConfState = created.Metadata.ConfState },
+                    resetsLog: false, out _, out _);
                 _snapshot = created;
                 _hasSnapshotFile = true;
                 _confState = created.Metadata.ConfState;
-                SyncNow();
-                AfterSnapshotDurable();
+                _store.AfterSnapshotWritten(this, CurrentSnapshotFile!);
             }
-            catch (Exception e) when (IsIoFailure(e))
+            catch (Exception e) when (WalStore.IsIoFailure(e))
             {
-                throw Fail(e);
+                throw _store.FailUnlocked(e);
             }
             snapshot = created;
             return StorageStatus.Ok;
@@ -89,50 +87,14 @@ public sealed partial class WriteAheadLog
         {
             return StorageStatus.SnapOutOfDate;
         }
-        SnapshotFile.Write(_directory, snapshot);
-        EnsureRoom(SnapshotRecordSize(snapshot.Metadata));
-        _buffer.AppendSnapshot(WalRecordType.SnapshotApplied, snapshot.Metadata);
-        WriteBuffer();
-        _index.Reset(snapshot.Metadata.Index, snapshot.Metadata.Term);
+        SnapshotMetadata m = snapshot.Metadata;
+        SnapshotFile.Write(_store.Directory, GroupId, snapshot);
+        _buffer.AppendSnapshot(WalRecordType.SnapshotApplied, m);
+        Write(new WalCheckpoint(_hardState, m.ConfState, true, m.Index, m.Term, m.Index, m.Term, m.Index, m.Term), resetsLog: true, out _, out _);
+        _index.Reset(m.Index, m.Term);
         _snapshot = snapshot;
         _hasSnapshotFile = true;
-        _confState = snapshot.Metadata.ConfState;
-        _resetSegment = Active.Sequence;
+        _confState = m.ConfState;
         return StorageStatus.Ok;
-    }
-
-    private static long SnapshotRecordSize(SnapshotMetadata m) =>
-        WalFormat.RecordHeaderSize + WalFormat.IndexTermSize + ConfStateCodec.Size(m.ConfState);
-
-    /// <summary>
-    /// Once a new snapshot's record is durable: the sync mark is made exact (so losing that record
-    /// later is corruption, not a torn tail: an older snapshot file it made stale is about to go),
-    /// then older snapshot files and dead segments go.
-    /// </summary>
-    private void AfterSnapshotDurable()
-    {
-        MakeSyncMarkExact();
-        if (DeleteStaleSnapshotFiles() > 0)
-        {
-            DurableIo.SyncDirectory(_directory);
-        }
-        DeleteObsoleteSegments();
-    }
-
-    /// <summary>Deletes every snapshot file but the current one; returns how many.</summary>
-    private int DeleteStaleSnapshotFiles()
-    {
-        string? current = _hasSnapshotFile ? SnapshotFile.FileName(_snapshot.Metadata.Index, _snapshot.Metadata.Term) : null;
-        int deleted = 0;
-        foreach (string path in System.IO.Directory.EnumerateFiles(_directory, "*" + SnapshotFile.Extension))
-        {
-            string name = Path.GetFileName(path);
-            if (name != current && SnapshotFile.TryParseName(name, out _, out _))
-            {
-                File.Delete(path);
-                deleted++;
-            }
-        }
-        return deleted;
     }
 }

@@ -1,0 +1,154 @@
+using FastRaft.Core;
+using FastRaft.Hosting.Agents;
+using FastRaft.Hosting.Groups;
+using FastRaft.Protocol;
+
+namespace FastRaft.Hosting;
+
+// Quiescence (RaftNodeOptions.QuiesceAfterTicks): a node with nothing to do stops ticking, and its
+// runner stops waking for it, until a request or a message other than a routine heartbeat comes,
+// or (a follower) its leader's node is found dead. Everything here runs on the runner's thread.
+public sealed partial class RaftNodeAgent<TResult> : IDormantAgent
+{
+    /// <summary>Ticks of nothing to do before quiescing; 0: never.</summary>
+    private int _quiesceAfterTicks;
+    private INodeLiveness? _liveness;
+
+    /// <summary>How often a quiesced follower asks whether its leader's node lives (an election timeout, in timestamp units).</summary>
+    private long _livenessPeriod;
+
+    private bool _quiesced;
+    private int _quietTicks;
+
+    /// <summary>When a quiesced node must run again even without input (a follower's next liveness check).</summary>
+    private long _quiescedDeadline = long.MaxValue;
+
+    /// <summary>Requests taken off the queue so far (with the stepper's eventful messages: what breaks the quiet).</summary>
+    private long _requestsTaken;
+
+    // What the node looked like at the last check: any change breaks the quiet.
+    private long _eventsSeen;
+    private ulong _termSeen;
+    private ulong _leadSeen;
+
+    /// <summary>Whether the node is quiesced (not ticking) as of its last duty cycle (a hint from other threads).</summary>
+    public bool IsQuiesced => Volatile.Read(ref _quiesced);
+
+    private void InitQuiescence(RaftNodeOptions options)
+    {
+        _quiesceAfterTicks = options.QuiesceAfterTicks;
+        _liveness = options.Liveness;
+        _livenessPeriod = Math.Max(1, _tickInterval * _config.ElectionTick);
+    }
+
+    /// <inheritdoc />
+    bool IDormantAgent.IsDormant(long now) => _quiesced && !_stopRequested && IsDormant(now);
+
+    /// <summary>
+    /// Quiesced and nothing to do: no deadline reached, nothing queued, and nothing arrived in a
+    /// polled transport (which holds its input until polled: what the poll delivers is stepped at
+    /// once, and the duty cycle that follows sees it). Allocates nothing.
+    /// </summary>
+    private bool IsDormant(long now) =>
+        now < _quiescedDeadline && _inbox.IsEmpty && _requests.IsEmpty && !_stepper.HasRefusals
+        && _inbox.Poll(_transport, now) == 0 && _inbox.IsEmpty;
+
+    /// <summary>After a duty cycle that ticked: one more tick of nothing to do, or the count starts over.</summary>
+    private void CountQuietTick(long now)
+    {
+        if (!Unchanged() || !IsIdle(out bool leaderDead) || leaderDead)
+        {
+            _quietTicks = 0;
+            return;
+        }
+        if (++_quietTicks >= _quiesceAfterTicks)
+        {
+            Quiesce(now);
+        }
+    }
+
+    /// <summary>After a quiesced node's duty cycle: wake if anything happened, check the leader's liveness when due.</summary>
+    private void CheckQuiesced(long now)
+    {
+        bool unchanged = Unchanged();
+        if (!unchanged || !IsIdle(out bool leaderDead))
+        {
+            Wake(now);
+            return;
+        }
+        if (leaderDead)
+        {
+            // The leader stopped ticking too, or died: either way this follower must be able to campaign.
+            _counters.LivenessWakes++;
+            Wake(now);
+            return;
+        }
+        if (now >= _quiescedDeadline)
+        {
+            _quiescedDeadline = NextLivenessCheck(now);
+        }
+    }
+
+    /// <summary>No eventful message, request, new term or new leader since the last check (and records the present).</summary>
+    private bool Unchanged()
+    {
+        BasicStatus st = _raw.BasicStatus();
+        long events = _stepper.Eventful + _requestsTaken;
+        bool unchanged = events == _eventsSeen && st.HardState.Term == _termSeen && st.SoftState.Lead == _leadSeen;
+        _eventsSeen = events;
+        _termSeen = st.HardState.Term;
+        _leadSeen = st.SoftState.Lead;
+        return unchanged;
+    }
+
+    /// <summary>
+    /// Nothing to do in the core (see <see cref="RawNode.IsQuiet"/>) or here (no request queued or
+    /// unanswered, no transfer, no input waiting); <paramref name="leaderDead"/>: a follower whose
+    /// leader's node is not live.
+    /// </summary>
+    private bool IsIdle(out bool leaderDead)
+    {
+        leaderDead = false;
+        if (_raw.HasReady() || !_raw.IsQuiet() || !_requests.IsEmpty || _tracker.HasOutstanding
+            || !_transfers.IsEmpty || !_inbox.IsEmpty || _stepper.HasRefusals)
+        {
+            return false;
+        }
+        ulong lead = _leadSeen;
+        leaderDead = lead != _raw.Id && !_liveness!.IsLive(lead);
+        return true;
+    }
+
+    private void Quiesce(long now)
+    {
+        _quiesced = true;
+        _quietTicks = 0;
+        _counters.Quiesces++;
+        if (_leadSeen == _raw.Id)
+        {
+            // Nothing will tick CheckQuorum: the lease is not to be trusted after this.
+            _raw.SuspectLease();
+            _quiescedDeadline = long.MaxValue;
+        }
+        else
+        {
+            _quiescedDeadline = NextLivenessCheck(now);
+        }
+    }
+
+    private void Wake(long now)
+    {
+        _quiesced = false;
+        _quietTicks = 0;
+        _quiescedDeadline = long.MaxValue;
+        _counters.Wakes++;
+        // Ticks resume one interval from now (a fresh phase: the ticks missed while quiesced are not owed).
+        _nextTick = now + _tickInterval;
+    }
+
+    /// <summary>
+    /// The next multiple of the liveness period: every quiesced follower on one clock shares it, so
+    /// a runner of thousands wakes once per period for all of them, not once for each.
+    /// </summary>
+    private long NextLivenessCheck(long now) => ((now / _livenessPeriod) + 1) * _livenessPeriod;
+}
