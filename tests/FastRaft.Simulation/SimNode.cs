@@ -127,7 +127,7 @@ internal sealed class SimNode
     /// kept), the transport given (fresh for this incarnation of the server), a fresh state
     /// machine, and a new agent. An initial voter with empty storage bootstraps <paramref name="initialVoters"/>.
     /// </summary>
-    public void Start(Simulation sim, SimRandom rng, ulong[]? initialVoters, SimulationOptions simOptions, ITransport transport)
+    public void Start(Simulation sim, SimRandom rng, ulong[]? initialVoters, SimulationOptions simOptions, ITransport transport, int quiesceTicks)
     {
         if (Agent is not null || Retired)
         {
@@ -172,6 +172,9 @@ internal sealed class SimNode
             InitialMembers = initialVoters,
             Snapshots = new SnapshotPolicy { EveryEntries = Scenario.SnapshotEvery, KeepEntries = Scenario.CompactionLag },
             RunContinuationsInline = Scenario.ContinuationsInline,
+            // Quiescence asks the process's hub whether a leader's node still lives.
+            QuiesceAfterTicks = quiesceTicks,
+            Liveness = quiesceTicks == 0 ? null : simOptions.Sabotage == Sabotage.DeafLiveness ? EveryNodeLive.Instance : Server.Hub,
         };
         Agent = new RaftNodeAgent<bool>(options, new SimStorage(Storage, sim, this, Group == 0 ? null : Server.Log), transport, new SimStateMachine(sim, this));
         Invoker = new ManualAgentInvoker(Agent);

@@ -113,9 +113,7 @@ public sealed partial class Simulation
         {
             if (n.Agent is { } agent)
             {
-                // Until RaftNodeAgent.IsQuiesced exists in main: a quiesced agent's next deadline is
-                // its liveness check (an election timeout away) or none, a ticking one's the next tick.
-                if (agent.Deadline - n.Clock.GetTimestamp() <= 2 * SimClock.Frequency)
+                if (!agent.IsQuiesced)
                 {
                     return false;
                 }

@@ -337,7 +337,7 @@ public sealed partial class Simulation
         ITransport transport = server.Hub is GroupTransportHub hub
             ? hub.CreateView(n.Group, server.Signal!)
             : new SimTransport(this, n, server.Incarnation);
-        n.Start(this, _rng, initial ? _initialVoters : null, _options, transport);
+        n.Start(this, _rng, initial ? _initialVoters : null, _options, transport, _quiesceTicks);
         ThrowIfFaulted(n);
         _trace.Line($"{_now} start node {n} (incarnation {n.Incarnation}, tick every {n.Clock.Period}, applied {n.Applied}, commit {n.LastCommit})");
     }

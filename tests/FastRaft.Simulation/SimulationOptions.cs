@@ -71,4 +71,7 @@ public enum Sabotage
 
     /// <summary>Multi-group runs: the servers' hubs are given no shared log to sync, so messages leave before the writes they depend on are durable.</summary>
     UnsyncedHub,
+
+    /// <summary>With quiescence: the agents' node liveness says every node lives, so a quiesced follower never notices its leader's death.</summary>
+    DeafLiveness,
 }
