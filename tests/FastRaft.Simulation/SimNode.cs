@@ -236,7 +236,10 @@ internal sealed class SimNode
     /// the disk.
     /// </summary>
 
-    private static WriteAheadLog OpenWal(string directory) => WriteAheadLog.Open(directory, new WalOptions
+    private static WriteAheadLog OpenWal(string directory) => WriteAheadLog.Open(directory, WalOptions);
+
+    /// <summary>The options of every simulated log (a shared log ignores the sync policy: its hub syncs it).</summary>
+    internal static WalOptions WalOptions => new()
     {
         SegmentSize = 64 * 1024,
         CacheBytes = 512,
@@ -244,5 +247,5 @@ internal sealed class SimNode
         PrepareSegmentsInBackground = false,
         SyncPolicy = WalSyncPolicy.Interval,
         SyncInterval = TimeSpan.FromHours(1),
-    });
+    };
 }

@@ -1,6 +1,7 @@
 using FastRaft.Core.Storage;
 using FastRaft.Hosting.Agents;
 using FastRaft.Hosting.Groups;
+using FastRaft.Storage.Wal;
 
 namespace FastRaft.Simulation;
 
@@ -44,8 +45,20 @@ internal sealed class SimServer(ulong id, SimClock clock)
     /// </summary>
     public SimLogSync MemoryLog { get; } = new();
 
-    /// <summary>What the hub syncs before its sends (multi-group runs).</summary>
-    public IGroupCommit Log => MemoryLog;
+    /// <summary>The process's shared write-ahead log (multi-group runs with --wal), reopened after every crash.</summary>
+    public SharedWriteAheadLog? SharedLog { get; private set; }
+
+    private string? _sharedLogDirectory;
+
+    /// <summary>What the hub syncs before its sends (multi-group runs): the shared log, or the MemoryStorages' model of one.</summary>
+    public IGroupCommit Log => SharedLog is null ? MemoryLog : SharedLog;
+
+    /// <summary>Opens the process's shared log in <paramref name="directory"/> (before any replica is added).</summary>
+    public void OpenSharedLog(string directory)
+    {
+        _sharedLogDirectory = directory;
+        SharedLog = SharedWriteAheadLog.Open(directory, SimNode.WalOptions);
+    }
 
     /// <summary>The process transport the hub owns (multi-group runs, while up).</summary>
     public SimProcessTransport? ProcessTransport { get; private set; }
@@ -95,6 +108,29 @@ internal sealed class SimServer(ulong id, SimClock clock)
             r.Crash();
         }
         Stop();
+        if (SharedLog is not null)
+        {
+            // The log is closed and recovered from its files, as the restarted process will find
+            // it; recovery splits it back per group.
+            SharedLog.Dispose();
+            SharedLog = SharedWriteAheadLog.Open(_sharedLogDirectory!, SimNode.WalOptions);
+            foreach (SimNode r in Replicas.Values)
+            {
+                r.Reattach(SharedLog.OpenGroup(r.Group));
+            }
+        }
+    }
+
+    /// <summary>The run is over: the process stops and its shared log's files are released.</summary>
+    public void ShutDown()
+    {
+        foreach (SimNode r in Replicas.Values)
+        {
+            r.ShutDown();
+        }
+        Stop();
+        SharedLog?.Dispose();
+        SharedLog = null;
     }
 
     /// <summary>A replica was retired: once none runs any longer, the process is retired.</summary>

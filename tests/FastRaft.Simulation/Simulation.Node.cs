@@ -172,7 +172,7 @@ public sealed partial class Simulation
         {
             _trace.Line($"{_now} save {n}: {Role(raft)} hs={hs.Term}/{hs.Vote}/{hs.Commit} entries={DescribeRange(entries.ToArray())} snap={(snapshot is null || snapshot.IsEmpty ? "-" : $"{snapshot.Metadata.Index}/{snapshot.Metadata.Term}")}");
         }
-        if (MultiGroup)
+        if (MultiGroup && n.Server.SharedLog is null)
         {
             n.Server.MemoryLog.Wrote();
         }

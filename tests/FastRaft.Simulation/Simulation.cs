@@ -207,25 +207,11 @@ public sealed partial class Simulation
     private void ShutDown()
     {
         _finished = true;
-        foreach (SimGroup g in _groups)
-        {
-            foreach (SimNode n in g.Nodes.Values)
-            {
-                try
-                {
-                    n.ShutDown();
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    // A run that failed may leave an agent that cannot close cleanly; the result stands.
-                }
-            }
-        }
         foreach (SimServer server in _servers.Values)
         {
             try
             {
-                server.Crash();
+                server.ShutDown();
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -285,6 +271,10 @@ public sealed partial class Simulation
         long period = Scenario.BaseTickPeriod + _rng.Between(-_s.TickSkew, _s.TickSkew);
         var clock = new SimClock(_clockSource, period, _rng.Between(0, 1000) * SimClock.Frequency);
         var server = new SimServer(id, clock);
+        if (MultiGroup && _walRoot is not null)
+        {
+            server.OpenSharedLog(Path.Combine(_walRoot, $"node-{id}"));
+        }
         _servers[id] = server;
         foreach (SimGroup g in groups)
         {
@@ -297,8 +287,9 @@ public sealed partial class Simulation
     /// <summary>A replica of <paramref name="g"/> on <paramref name="server"/> (started with the server, or by the caller when it runs).</summary>
     private SimNode AddReplica(SimServer server, SimGroup g)
     {
-        string? wal = _walRoot is null ? null : Path.Combine(_walRoot, g.Id == 0 ? $"node-{server.Id}" : $"node-{server.Id}-g{g.Id}");
-        var n = new SimNode(server, g, _s, wal);
+        // A single-group node has a log of its own; a multi-group server's replicas share the server's.
+        string? wal = _walRoot is null || server.SharedLog is not null ? null : Path.Combine(_walRoot, $"node-{server.Id}");
+        var n = new SimNode(server, g, _s, wal, server.SharedLog?.OpenGroup(g.Id));
         server.Replicas[g.Id] = n;
         g.Nodes[server.Id] = n;
         return n;

@@ -129,6 +129,97 @@ public class MultiGroupSimulationTests
     }
 
     /// <summary>
+    /// The same seeds with each server's groups on one shared write-ahead log (SharedWriteAheadLog,
+    /// a view per group; a crash closes the log and the restart recovers it from its files, split
+    /// per group) pass every check, and give exactly the runs they give on MemoryStorage.
+    /// </summary>
+    [Fact]
+    public void SharedWriteAheadLogRunsMatchMemoryStorageRuns()
+    {
+        const int seeds = 8;
+        var failures = new List<string>();
+        var gate = new Lock();
+        int crashes = 0, snapshots = 0;
+        long syncs = 0;
+        Parallel.For(1, seeds + 1, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, seed =>
+        {
+            SimulationResult memory = FastRaft.Simulation.Simulation.RunSeed((ulong)seed, MultiGroup);
+            SimulationResult wal = FastRaft.Simulation.Simulation.RunSeed((ulong)seed, MultiGroup with { WriteAheadLog = true });
+            lock (gate)
+            {
+                crashes += wal.Crashes;
+                snapshots += wal.SnapshotsRestored;
+                syncs += wal.LogSyncs;
+                if (!wal.Passed)
+                {
+                    failures.Add($"seed {seed} on the shared log: {wal.Invariant}: {wal.Detail}");
+                }
+                else if (memory.Fingerprint != wal.Fingerprint || memory.Steps != wal.Steps)
+                {
+                    failures.Add($"seed {seed}: {wal.Steps} steps on the shared log, {memory.Steps} on MemoryStorage");
+                }
+            }
+        });
+        failures.Sort(StringComparer.Ordinal);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.True(crashes > 0 && snapshots > 0 && syncs > 0, $"{crashes} crashes, {snapshots} snapshots restored, {syncs} syncs");
+    }
+
+    /// <summary>
+    /// Quiescence (the agents stop ticking when their group is idle; a quiesced follower asks its
+    /// server's hub whether its leader's node lives): the seeds pass every check, and in each
+    /// one's quiet phase, after the server leading the most groups crashed or was isolated for
+    /// good, every group with a live majority elected a leader again within the bound, among them
+    /// quiesced groups whose leader was on that server.
+    /// </summary>
+    [Fact]
+    public void QuiescedGroupsElectAgainWhenTheirLeadersNodeFails()
+    {
+        const int seeds = 12;
+        var failures = new List<string>();
+        var gate = new Lock();
+        int quiesced = 0, leaderLosses = 0, withQuiescence = 0;
+        Parallel.For(1, seeds + 1, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, seed =>
+        {
+            SimulationResult r = FastRaft.Simulation.Simulation.RunSeed((ulong)seed, MultiGroup with { Quiesce = true });
+            lock (gate)
+            {
+                if (!r.Passed)
+                {
+                    failures.Add($"seed {seed}: {r.Invariant}: {r.Detail}\n  replay: dotnet run -c Release --project tests/FastRaft.Simulation -- --seed {seed} --groups {Groups} --quiesce --trace");
+                }
+                else if (r.QuiesceTicks > 0)
+                {
+                    withQuiescence++;
+                    quiesced += r.QuiescedGroupsAtFault;
+                    leaderLosses += r.QuiescedLeaderLosses;
+                    if (r.ReElectionTime < 0)
+                    {
+                        failures.Add($"seed {seed}: the quiet phase did not finish");
+                    }
+                }
+            }
+        });
+        failures.Sort(StringComparer.Ordinal);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.True(withQuiescence > seeds / 2, $"only {withQuiescence} seeds allow quiescence");
+        Assert.True(quiesced > withQuiescence, $"only {quiesced} groups quiesced before the quiet fault");
+        Assert.True(leaderLosses > withQuiescence / 2, $"only {leaderLosses} quiesced groups lost their leader's node");
+    }
+
+    /// <summary>
+    /// The quiet phase's check can fail: with a node liveness that says every node lives, quiesced
+    /// followers never notice that their leader's node is gone, and the group has no leader past the bound.
+    /// </summary>
+    [Fact]
+    public void QuiescedGroupsWithDeafLivenessAreCaught()
+    {
+        SimulationResult r = FastRaft.Simulation.Simulation.RunSeed(1, MultiGroup with { Quiesce = true, Sabotage = Sabotage.DeafLiveness });
+        Assert.Equal("liveness", r.Invariant);
+        Assert.Contains("no leader", r.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// The durability rule is checked on the real hub: a hub given no shared log to sync sends
     /// the groups' messages while their writes are unsynced, and the first such message fails the run.
     /// </summary>
