@@ -25,6 +25,9 @@ public sealed partial class Simulation
     private int _quiescedLeaderLosses;
     private long _reElection = -1;
 
+    /// <summary>The groups whose leader was on the server the quiet phase took away.</summary>
+    private readonly List<SimGroup> _orphaned = [];
+
     private bool Quiescing => _quiesceTicks > 0;
 
     /// <summary>
@@ -80,9 +83,10 @@ public sealed partial class Simulation
         {
             bool quiet = IsQuiesced(g);
             _quiescedGroupsAtFault += quiet ? 1 : 0;
-            if (quiet && CurrentLeader(g) == victimId)
+            if (CurrentLeader(g) == victimId)
             {
-                _quiescedLeaderLosses++;
+                _orphaned.Add(g);
+                _quiescedLeaderLosses += quiet ? 1 : 0;
             }
         }
         _quietVictim = victim;
@@ -124,16 +128,19 @@ public sealed partial class Simulation
     }
 
     /// <summary>
-    /// Every group that keeps a live majority must elect a leader on another server within the
-    /// bound: the liveness timeout, the quiesced followers' check period (an election timeout) and
-    /// ten election timeouts for the election itself.
+    /// Every group whose leader was on the lost server and that keeps a live majority must elect
+    /// a leader on another server within the bound: the liveness timeout, the quiesced followers'
+    /// check period (an election timeout) and ten election timeouts for the election itself.
+    /// (Only those groups: a group whose leader removed itself from it just before may sit
+    /// leaderless and quiesced until its next request, as its followers' leader's node lives on
+    /// for its other groups; see the README.)
     /// </summary>
     private void QuietCheck()
     {
         SimServer victim = _quietVictim!;
         long elapsed = _now - _quietFaultAt;
         long bound = LivenessTimeout + (11L * _s.ElectionTick * Scenario.BaseTickPeriod);
-        foreach (SimGroup g in _groups)
+        foreach (SimGroup g in _orphaned)
         {
             if (!KeepsLiveMajority(g, victim.Id) || HasLeaderOutside(g, victim.Id))
             {
@@ -147,7 +154,7 @@ public sealed partial class Simulation
             return;
         }
         _reElection = elapsed;
-        _trace.Line($"{_now} quiet phase: every group with a live majority has a leader {elapsed} time units after the fault");
+        _trace.Line($"{_now} quiet phase: every group that lost its leader and kept a live majority has a leader {elapsed} time units after the fault");
         if (_quietVictimCrashed)
         {
             StartServer(victim);
