@@ -7,8 +7,8 @@ namespace FastRaft.Simulation;
 internal sealed class CommandLine
 {
     public const string Usage =
-        "usage: FastRaft.Simulation --seeds N [--from S] [--jobs J] [--duration D] [--wal] [--strict-lease] [--immediate-step-down] [--sabotage NAME]\n" +
-        "       FastRaft.Simulation --seed S [--trace [--trace-sends]] [--duration D] [--wal] [--strict-lease] [--immediate-step-down] [--sabotage NAME]";
+        "usage: FastRaft.Simulation --seeds N [--from S] [--jobs J] [--duration D] [--groups G [--quiesce]] [--wal] [--strict-lease] [--immediate-step-down] [--sabotage NAME [--sabotage-group N]]\n" +
+        "       FastRaft.Simulation --seed S [--trace [--trace-sends]] [--duration D] [--groups G [--quiesce]] [--wal] [--strict-lease] [--immediate-step-down] [--sabotage NAME [--sabotage-group N]]";
 
     public ulong? Single { get; private set; }
     public long Count { get; private set; } = 100;
@@ -32,12 +32,22 @@ internal sealed class CommandLine
     /// <summary>A deliberate host bug, to see the checks catch it.</summary>
     public Sabotage Sabotage { get; private set; }
 
-    public SimulationOptions Options => new() { FaultyDuration = Duration, StrictLeaseReads = StrictLease, Sabotage = Sabotage, TraceSends = TraceSends, WriteAheadLog = Wal, ImmediateStepDown = ImmediateStepDown };
+    /// <summary>The only group the sabotage applies to (0: all).</summary>
+    public ulong SabotageGroup { get; private set; }
+
+    /// <summary>Groups per server (1: the single-group simulation; 0: drawn per seed).</summary>
+    public int Groups { get; private set; } = 1;
+
+    /// <summary>The agents quiesce when idle (multi-group runs), with the quiet phase's check.</summary>
+    public bool Quiesce { get; private set; }
+
+    public SimulationOptions Options => new() { Quiesce = Quiesce, FaultyDuration = Duration, StrictLeaseReads = StrictLease, Sabotage = Sabotage, SabotageGroup = SabotageGroup, TraceSends = TraceSends, WriteAheadLog = Wal, ImmediateStepDown = ImmediateStepDown, Groups = Groups };
 
     /// <summary>The options to repeat on a replay command line.</summary>
     public string ReplayOptions =>
         (Duration == SimulationOptions.Default.FaultyDuration ? "" : $" --duration {Duration}") + (Wal ? " --wal" : "") + (ImmediateStepDown ? " --immediate-step-down" : "") + (StrictLease ? " --strict-lease" : "")
-        + (Sabotage == Sabotage.None ? "" : $" --sabotage {Sabotage}");
+        + (Groups == 1 ? "" : $" --groups {Groups}") + (Quiesce ? " --quiesce" : "")
+        + (Sabotage == Sabotage.None ? "" : $" --sabotage {Sabotage}") + (SabotageGroup == 0 ? "" : $" --sabotage-group {SabotageGroup}");
 
     public static bool TryParse(string[] args, [NotNullWhen(true)] out CommandLine? cl, [NotNullWhen(false)] out string? error)
     {
@@ -68,6 +78,11 @@ internal sealed class CommandLine
                 c.Wal = true;
                 continue;
             }
+            if (a == "--quiesce")
+            {
+                c.Quiesce = true;
+                continue;
+            }
             if (a == "--strict-lease")
             {
                 c.StrictLease = true;
@@ -96,6 +111,8 @@ internal sealed class CommandLine
                 "--seed" => Set(v, x => c.Single = x, min: 0),
                 "--jobs" => Set(v, x => c.Jobs = (int)Math.Min(x, 64), min: 1),
                 "--duration" => Set(v, x => c.Duration = (long)Math.Min(x, 10_000_000), min: 100),
+                "--groups" => Set(v, x => c.Groups = (int)Math.Min(x, 64), min: 0),
+                "--sabotage-group" => Set(v, x => c.SabotageGroup = x, min: 1),
                 _ => false,
             };
             if (!ok)
@@ -103,6 +120,11 @@ internal sealed class CommandLine
                 error = $"bad argument {a} {v}";
                 return false;
             }
+        }
+        if (c.Quiesce && c.Groups == 1)
+        {
+            error = "--quiesce needs --groups G with G > 1 (or 0): quiescence is a multi-group host's";
+            return false;
         }
         cl = c;
         return true;

@@ -19,7 +19,7 @@ namespace FastRaft.Simulation;
 /// configuration durably holds the entry, and only committed entries are applied.</item>
 /// </list>
 /// </summary>
-internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
+internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes, string prefix)
 {
     private readonly Dictionary<ulong, ulong> _leaderOfTerm = [];
     private readonly Dictionary<(ulong Index, ulong Term), (ulong Hash, ulong PrevTerm)> _entries = [];
@@ -56,7 +56,7 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
             {
                 if (_leaderOfTerm.TryGetValue(st.HardState.Term, out ulong other) && other != id)
                 {
-                    Fail("election safety", $"nodes {other} and {id} are both leader in term {st.HardState.Term}");
+                    Fail("election safety", $"{prefix}nodes {other} and {id} are both leader in term {st.HardState.Term}");
                 }
                 _leaderOfTerm[st.HardState.Term] = id;
                 MaxLeaderTerm = Math.Max(MaxLeaderTerm, st.HardState.Term);
@@ -65,11 +65,11 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
             {
                 if (st.HardState.Commit < prev.Commit)
                 {
-                    Fail("commit monotonicity", $"node {id} commit went from {prev.Commit} to {st.HardState.Commit}");
+                    Fail("commit monotonicity", $"node {n} commit went from {prev.Commit} to {st.HardState.Commit}");
                 }
                 if (st.Applied < prev.Applied)
                 {
-                    Fail("apply monotonicity", $"node {id} applied went from {prev.Applied} to {st.Applied}");
+                    Fail("apply monotonicity", $"node {n} applied went from {prev.Applied} to {st.Applied}");
                 }
             }
             _volatile[id] = (n.Incarnation, st.HardState.Commit, st.Applied);
@@ -88,7 +88,7 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
             ulong before = _durableCommit.GetValueOrDefault(n.Id);
             if (hs.Commit < before)
             {
-                Fail("commit monotonicity", $"node {n.Id} persisted commit {hs.Commit} after {before}");
+                Fail("commit monotonicity", $"node {n} persisted commit {hs.Commit} after {before}");
             }
             _durableCommit[n.Id] = hs.Commit;
         }
@@ -106,11 +106,11 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
         {
             if (known.Hash != hash)
             {
-                Fail("log matching", $"node {n.Id} holds a different entry at index {e.Index} term {e.Term} than another node");
+                Fail("log matching", $"node {n} holds a different entry at index {e.Index} term {e.Term} than another node");
             }
             if (known.PrevTerm != ulong.MaxValue && prevTerm != ulong.MaxValue && known.PrevTerm != prevTerm)
             {
-                Fail("log matching", $"node {n.Id} has entry {e.Index}/{e.Term} after an entry of term {prevTerm}, another node after term {known.PrevTerm}");
+                Fail("log matching", $"node {n} has entry {e.Index}/{e.Term} after an entry of term {prevTerm}, another node after term {known.PrevTerm}");
             }
             if (known.PrevTerm == ulong.MaxValue && prevTerm != ulong.MaxValue)
             {
@@ -135,12 +135,12 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
         {
             if (n.Storage.Term(commit, out ulong t) != StorageStatus.Ok)
             {
-                Fail("quorum", $"node {n.Id} committed index {commit} that is not in its log");
+                Fail("quorum", $"node {n} committed index {commit} that is not in its log");
             }
             JointConfig voters = raft.Status().Config.Voters;
             if (!HeldByMajority(voters.Incoming, commit, t) || !HeldByMajority(voters.Outgoing, commit, t))
             {
-                Fail("quorum", $"node {n.Id} committed {commit}/{t} but no quorum of {voters} durably holds it");
+                Fail("quorum", $"node {n} committed {commit}/{t} but no quorum of {voters} durably holds it");
             }
         }
         ulong first = Math.Max(from + 1, n.Storage.FirstIndex());
@@ -149,7 +149,7 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
             _scratch.Clear();
             if (n.Storage.Entries(first, commit + 1, ulong.MaxValue, _scratch) != StorageStatus.Ok || _scratch.Count != (int)(commit - first + 1))
             {
-                Fail("quorum", $"node {n.Id} committed [{first}, {commit}] but its log does not hold them");
+                Fail("quorum", $"node {n} committed [{first}, {commit}] but its log does not hold them");
             }
             foreach (ref readonly Entry e in _scratch.Span)
             {
@@ -170,7 +170,7 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
         {
             if (known.Term != e.Term || known.Hash != hash)
             {
-                Fail("state machine safety", $"node {n.Id} committed entry {e.Index}/{e.Term} but {e.Index}/{known.Term} was committed before");
+                Fail("state machine safety", $"node {n} committed entry {e.Index}/{e.Term} but {e.Index}/{known.Term} was committed before");
             }
             return;
         }
@@ -229,7 +229,7 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
         if (st != StorageStatus.Ok || have != entry.Term)
         {
             string what = st == StorageStatus.Ok ? $"term {have}" : "nothing";
-            Fail("leader completeness", $"leader {n.Id} of term {term} has {what} at committed index {c} (committed term {entry.Term})");
+            Fail("leader completeness", $"leader {n} of term {term} has {what} at committed index {c} (committed term {entry.Term})");
         }
     }
 
@@ -238,11 +238,11 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
     {
         if (!_committed.TryGetValue(e.Index, out var committed))
         {
-            Fail("quorum", $"node {n.Id} applied entry {e.Index}/{e.Term} that was never committed");
+            Fail("quorum", $"node {n} applied entry {e.Index}/{e.Term} that was never committed");
         }
         if (committed.Term != e.Term || committed.Hash != EntryHash(e))
         {
-            Fail("state machine safety", $"node {n.Id} applied {e.Index}/{e.Term}, but the committed entry at {e.Index} has term {committed.Term}");
+            Fail("state machine safety", $"node {n} applied {e.Index}/{e.Term}, but the committed entry at {e.Index} has term {committed.Term}");
         }
         RecordDigest(n, e.Index, digest);
     }
@@ -253,11 +253,11 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
         ulong i = snap.Index;
         if (i > MaxCommitted)
         {
-            Fail("quorum", $"node {n.Id} restored snapshot at {i} beyond the committed index {MaxCommitted}");
+            Fail("quorum", $"node {n} restored snapshot at {i} beyond the committed index {MaxCommitted}");
         }
         if (_committed.TryGetValue(i, out var committed) && committed.Term != snap.Term)
         {
-            Fail("state machine safety", $"node {n.Id} restored snapshot {i}/{snap.Term}, but the committed entry at {i} has term {committed.Term}");
+            Fail("state machine safety", $"node {n} restored snapshot {i}/{snap.Term}, but the committed entry at {i} has term {committed.Term}");
         }
         RecordDigest(n, i, digest);
     }
@@ -268,7 +268,7 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
         {
             if (known != digest)
             {
-                Fail("state machine safety", $"node {n.Id} reached a different state at index {index} than another node");
+                Fail("state machine safety", $"node {n} reached a different state at index {index} than another node");
             }
             return;
         }
@@ -280,7 +280,7 @@ internal sealed class Invariants(IReadOnlyDictionary<ulong, SimNode> nodes)
     {
         if (index != n.Applied + 1)
         {
-            Fail("apply monotonicity", $"node {n.Id} applied index {index} after {n.Applied}");
+            Fail("apply monotonicity", $"node {n} applied index {index} after {n.Applied}");
         }
     }
 

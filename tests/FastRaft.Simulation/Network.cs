@@ -15,7 +15,11 @@ internal sealed class Network(Scenario scenario, SimRandom rng)
     /// <summary>In the calm phase messages are neither dropped nor duplicated (they may still be slow).</summary>
     public bool Calm { get; set; }
 
-    public bool IsBlocked(ulong from, ulong to) => _blocked.Contains((from, to));
+    /// <summary>A node cut off from everyone until this is cleared (the quiet phase's isolation; healing partitions leaves it).</summary>
+    public ulong Isolated { get; set; }
+
+    public bool IsBlocked(ulong from, ulong to) =>
+        (Isolated != 0 && from != to && (from == Isolated || to == Isolated)) || _blocked.Contains((from, to));
 
     public bool HasPartitions => _blocked.Count > 0;
 

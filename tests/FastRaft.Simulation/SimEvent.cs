@@ -20,6 +20,12 @@ internal enum EventKind
     Unreachable,
     Calm,
     CheckRecovered,
+
+    /// <summary>The quiet phase's fault: the server leading the most groups crashes or is isolated.</summary>
+    QuietFault,
+
+    /// <summary>Whether every group with a live majority has elected a leader since the quiet fault.</summary>
+    QuietCheck,
 }
 
 /// <summary>Something that happens at a point of simulated time. Node events name the incarnation they belong to.</summary>
@@ -38,6 +44,12 @@ internal sealed class SimEvent
     public ulong Peer { get; init; }
 
     public bool Failure { get; init; }
+
+    /// <summary>
+    /// The group (index in the run's list) of a client, membership or replica event (0 in a
+    /// single-group run); -1 for a delivery report to a multi-group server's process transport.
+    /// </summary>
+    public int Group { get; init; }
 
     public int Client { get; init; }
 

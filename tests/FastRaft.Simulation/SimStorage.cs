@@ -9,8 +9,17 @@ namespace FastRaft.Simulation;
 /// completed write reported to the simulation, which checks the invariants that depend on what
 /// is durable (log matching, commit monotonicity, quorum, leader completeness) right after it.
 /// </summary>
-internal sealed class SimStorage(IRaftStorage inner, Simulation sim, SimNode node) : IRaftStorage
+/// <remarks>
+/// It is also the replica's view of its server's group commit (<see cref="IGroupCommit"/>, as a
+/// multi-group host gives its agents), so a single-voter group syncs the shared log before it
+/// applies; a single-group node has none (nothing is ever unsynced).
+/// </remarks>
+internal sealed class SimStorage(IRaftStorage inner, Simulation sim, SimNode node, IGroupCommit? commit) : IRaftStorage, IGroupCommit
 {
+    public bool HasUnsyncedWrites => commit is { HasUnsyncedWrites: true };
+
+    public void SyncWrites() => commit?.SyncWrites();
+
     public StorageStatus InitialState(out HardState hardState, out ConfState confState) => inner.InitialState(out hardState, out confState);
 
     public StorageStatus Entries(ulong lo, ulong hi, ulong maxSize, EntryBuffer destination) => inner.Entries(lo, hi, maxSize, destination);

@@ -5,7 +5,7 @@ using FastRaft.Protocol;
 namespace FastRaft.Simulation;
 
 /// <summary>
-/// One node incarnation's connection to the simulated network, polled by its agent. Send hands a
+/// One single-group node incarnation's connection to the simulated network, polled by its agent. Send hands a
 /// copy of each message to the simulation's network (which decides its fate and delivery time);
 /// messages that reached this node wait in its inbox until the agent polls, and are stepped then,
 /// one at a time. It is also the agent's wait source: a wake (a request queued, a delivery report)

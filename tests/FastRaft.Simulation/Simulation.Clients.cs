@@ -6,10 +6,12 @@ using FastRaft.Simulation.Linearizability;
 
 namespace FastRaft.Simulation;
 
-/// <summary>A client of the key-value service: one operation at a time, each through some node.</summary>
-internal sealed class SimClient(int id)
+/// <summary>A client of one group's key-value service: one operation at a time, each through some replica of the group.</summary>
+internal sealed class SimClient(int id, SimGroup group)
 {
     public int Id { get; } = id;
+
+    public SimGroup Group { get; } = group;
 
     /// <summary>The last sequence number used; each operation takes the next.</summary>
     public ulong Seq { get; set; }
@@ -55,35 +57,17 @@ internal sealed class ClientOp
 // agent on this thread; nothing completes in between).
 public sealed partial class Simulation
 {
-    private readonly SimClient[] _clients;
-    private readonly List<KvOperation> _history = [];
-
-    /// <summary>(client, seq) of each history entry, parallel to _history.</summary>
-    private readonly List<(int Client, ulong Seq)> _historyIds = [];
-
-    /// <summary>
-    /// Every client command some node applied, with the time of its first application and its
-    /// result: an unknown write not in here never took effect.
-    /// </summary>
-    private readonly Dictionary<(int Client, ulong Seq), (long Time, bool Result)> _appliedCommands = [];
-
-    /// <summary>Proposals the host answered as certainly never applied (not leader, dropped, lost): applying one is a host bug.</summary>
-    private readonly HashSet<(int Client, ulong Seq)> _refusedCommands = [];
-    private bool _refinedHistory;
     private long _checkerSteps;
-    private int _supersededLeaseReads;
-    private int _neverAppliedUnknown;
     private readonly List<ulong> _upNodes = [];
-    private ulong _calmCommit;
-    private int _calmCompletions;
 
     private void ClientAct(SimClient c)
     {
-        if (c.Current is not null)
+        if (c.Current is not null || _clientsPaused)
         {
             return;
         }
-        SimNode? n = PickNodeForClient();
+        SimGroup g = c.Group;
+        SimNode? n = PickNodeForClient(g);
         if (n is null)
         {
             ScheduleClient(c);
@@ -97,7 +81,7 @@ public sealed partial class Simulation
         ulong expected = _rng.Chance(0.8) ? c.Seen.GetValueOrDefault(key) : 0;
         var op = new ClientOp { Kind = kind, Key = key, Seq = c.Seq, Node = n.Id, Incarnation = n.Incarnation, Call = _now, Value = value, Expected = expected };
         c.Current = op;
-        if (kind == KvOpKind.Get && _options.Sabotage == Sabotage.ServeReadsLocally)
+        if (kind == KvOpKind.Get && Sabotaged(Sabotage.ServeReadsLocally, g))
         {
             ulong local = n.Kv.Get(key);
             Record(c, op, KvOperation.Get(c.Id, key, local, _now, _now));
@@ -107,22 +91,22 @@ public sealed partial class Simulation
         if (kind == KvOpKind.Get)
         {
             op.Read = n.Agent!.ReadIndexAsync();
-            _trace.Line($"{_now} client {c.Id} op {c.Seq} get k{key} via node {n.Id} ({Role(n.Raw!)})");
+            _trace.Line($"{_now} client {c.Id} op {c.Seq} get k{key} via node {n} ({Role(n.Raw!)})");
         }
         else
         {
             var cmd = new KvCommand(kind == KvOpKind.Put ? KvCommandKind.Put : KvCommandKind.CompareAndSet, c.Id, c.Seq, key, value, expected);
             byte[] payload = cmd.Encode();
             op.Write = n.Agent!.ProposeAsync(payload);
-            _trace.Line($"{_now} client {c.Id} op {c.Seq} {kind} k{key}={value} (expect {expected}) via node {n.Id} ({Role(n.Raw!)})");
+            _trace.Line($"{_now} client {c.Id} op {c.Seq} {kind} k{key}={value} (expect {expected}) via node {n} ({Role(n.Raw!)})");
             if (op.Write.IsCompleted && op.Write.Result is { Status: RequestStatus.NotLeader, LeaderHint: ulong hint }
-                && _nodes.TryGetValue(hint, out SimNode? leader) && leader.Up && hint != n.Id)
+                && g.Nodes.TryGetValue(hint, out SimNode? leader) && leader.Up && hint != n.Id)
             {
                 // Refused at once by a follower that names the leader: the client goes there instead.
                 op.Node = leader.Id;
                 op.Incarnation = leader.Incarnation;
                 op.Write = leader.Agent!.ProposeAsync(payload);
-                _trace.Line($"{_now} client {c.Id} op {c.Seq} redirected to node {leader.Id}");
+                _trace.Line($"{_now} client {c.Id} op {c.Seq} redirected to node {leader}");
             }
             if (op.Write.IsCompleted)
             {
@@ -132,9 +116,9 @@ public sealed partial class Simulation
         }
         if (_s.ContinuationsInline)
         {
-            AwaitInline(c, op, _nodes[op.Node]);
+            AwaitInline(c, op, g.Nodes[op.Node]);
         }
-        Schedule(_now + _s.ClientTimeout, new SimEvent { Kind = EventKind.ClientTimeout, Client = c.Id, Seq = c.Seq });
+        Schedule(_now + _s.ClientTimeout, new SimEvent { Kind = EventKind.ClientTimeout, Client = c.Id, Seq = c.Seq, Group = g.Index });
     }
 
     /// <summary>
@@ -176,11 +160,11 @@ public sealed partial class Simulation
     }
 
     /// <summary>Mostly a node that believes it leads; otherwise any running node (reads work anywhere, writes may be redirected).</summary>
-    private SimNode? PickNodeForClient()
+    private SimNode? PickNodeForClient(SimGroup g)
     {
         _upNodes.Clear();
         ulong leader = 0;
-        foreach ((ulong id, SimNode n) in _nodes)
+        foreach ((ulong id, SimNode n) in g.Nodes)
         {
             if (n.Agent is { } agent)
             {
@@ -196,13 +180,13 @@ public sealed partial class Simulation
             return null;
         }
         ulong pick = leader != 0 && _rng.Chance(0.6) ? leader : _rng.Pick(_upNodes);
-        return _nodes[pick];
+        return g.Nodes[pick];
     }
 
     /// <summary>After a duty cycle of <paramref name="n"/>: the requests it completed reach their clients.</summary>
     private void CollectCompletions(SimNode n)
     {
-        foreach (SimClient c in _clients)
+        foreach (SimClient c in n.GroupState.Clients)
         {
             if (c.Current is not ClientOp op || op.Node != n.Id || op.Incarnation != n.Incarnation || op.Inline)
             {
@@ -226,7 +210,7 @@ public sealed partial class Simulation
             if (change.IsCompleted)
             {
                 MembershipResult r = change.Result;
-                _trace.Line($"{_now} operator: {what} via node {n.Id}: {r.Status}{(r.IsOk ? $" at {r.Index}" : r.DropReason != StepResult.Ok ? $" ({r.DropReason})" : "")}");
+                _trace.Line($"{_now} operator: {what} via node {n}: {r.Status}{(r.IsOk ? $" at {r.Index}" : r.DropReason != StepResult.Ok ? $" ({r.DropReason})" : "")}");
                 n.Changes.RemoveAt(i);
             }
         }
@@ -254,7 +238,7 @@ public sealed partial class Simulation
     /// <summary>Marks the lease reads in flight at <paramref name="n"/>: a superseded leader may have answered them.</summary>
     private void MarkReadsSuperseded(SimNode n)
     {
-        foreach (SimClient c in _clients)
+        foreach (SimClient c in n.GroupState.Clients)
         {
             if (c.Current is { Kind: KvOpKind.Get } op && op.Node == n.Id && op.Incarnation == n.Incarnation)
             {
@@ -271,14 +255,14 @@ public sealed partial class Simulation
             return false;
         }
         BasicStatus st = raw.BasicStatus();
-        return st.SoftState.Role == NodeRole.Leader && st.HardState.Term < MaxLeaderTermNow();
+        return st.SoftState.Role == NodeRole.Leader && st.HardState.Term < MaxLeaderTermNow(n.GroupState);
     }
 
-    /// <summary>The highest term any node has led in, including the leaders of this very moment.</summary>
-    private ulong MaxLeaderTermNow()
+    /// <summary>The highest term any replica of <paramref name="g"/> has led in, including the leaders of this very moment.</summary>
+    private static ulong MaxLeaderTermNow(SimGroup g)
     {
-        ulong max = _inv.MaxLeaderTerm;
-        foreach (SimNode n in _nodes.Values)
+        ulong max = g.Invariants.MaxLeaderTerm;
+        foreach (SimNode n in g.Nodes.Values)
         {
             if (n.Raw is RawNode raw)
             {
@@ -293,7 +277,7 @@ public sealed partial class Simulation
     }
 
     private void ScheduleClient(SimClient c) =>
-        Schedule(_now + _rng.Between(1, _s.ClientThinkTime), new SimEvent { Kind = EventKind.ClientAct, Client = c.Id });
+        Schedule(_now + _rng.Between(1, _s.ClientThinkTime), new SimEvent { Kind = EventKind.ClientAct, Client = c.Id, Group = c.Group.Index });
 
     /// <summary>
     /// A proposal finished. Applied: the write happened with the state machine's result. Not
@@ -303,6 +287,7 @@ public sealed partial class Simulation
     /// </summary>
     private void CompleteWrite(SimClient c, ClientOp op)
     {
+        SimGroup g = c.Group;
         ProposeResult<bool> r = op.Write.Result;
         switch (r.Status)
         {
@@ -310,11 +295,11 @@ public sealed partial class Simulation
                 break;
             case RequestStatus.NotLeader or RequestStatus.Dropped or RequestStatus.Lost:
                 _trace.Line($"{_now} client {c.Id} op {op.Seq} refused by node {op.Node}: {r.Status}{(r.DropReason != StepResult.Ok ? $" ({r.DropReason})" : "")}");
-                if (_appliedCommands.ContainsKey((c.Id, op.Seq)))
+                if (g.AppliedCommands.ContainsKey((c.Id, op.Seq)))
                 {
-                    Invariants.Fail("host", $"node {op.Node} answered {r.Status} for client {c.Id} op {op.Seq}, which was applied");
+                    g.Fail("host", $"node {op.Node} answered {r.Status} for client {c.Id} op {op.Seq}, which was applied");
                 }
-                _refusedCommands.Add((c.Id, op.Seq));
+                g.RefusedCommands.Add((c.Id, op.Seq));
                 c.Current = null;
                 ScheduleClient(c);
                 return;
@@ -322,9 +307,9 @@ public sealed partial class Simulation
                 GiveUp(c, $"node {op.Node} answered {r.Status}");
                 return;
         }
-        if (!_appliedCommands.TryGetValue((c.Id, op.Seq), out var applied) || applied.Result != r.Value)
+        if (!g.AppliedCommands.TryGetValue((c.Id, op.Seq), out var applied) || applied.Result != r.Value)
         {
-            Invariants.Fail("host", $"node {op.Node} completed client {c.Id} op {op.Seq} as applied at {r.Index} with result {r.Value}, but no node applied it with that result");
+            g.Fail("host", $"node {op.Node} completed client {c.Id} op {op.Seq} as applied at {r.Index} with result {r.Value}, but no node applied it with that result");
         }
         if (op.Kind == KvOpKind.Put)
         {
@@ -352,14 +337,14 @@ public sealed partial class Simulation
         ReadResult r = op.Read.Result;
         if (!r.IsOk)
         {
-            _trace.Line($"{_now} client {c.Id} op {op.Seq} read failed at node {n.Id}: {r.Status}");
+            _trace.Line($"{_now} client {c.Id} op {op.Seq} read failed at node {n}: {r.Status}");
             c.Current = null;
             ScheduleClient(c);
             return;
         }
         if (n.Applied < r.Index)
         {
-            Invariants.Fail("host", $"node {n.Id} completed a read at index {r.Index} having applied only {n.Applied}");
+            Invariants.Fail("host", $"node {n} completed a read at index {r.Index} having applied only {n.Applied}");
         }
         if (MayHaveServedStaleRead(n))
         {
@@ -367,10 +352,10 @@ public sealed partial class Simulation
         }
         ulong v = n.Kv.Get(op.Key);
         c.Seen[op.Key] = v;
-        _trace.Line($"{_now} client {c.Id} op {op.Seq} read k{op.Key} = {v} at node {n.Id} (read index {r.Index}, applied {n.Applied}){(op.Superseded ? ", maybe answered by a superseded lease" : "")}");
+        _trace.Line($"{_now} client {c.Id} op {op.Seq} read k{op.Key} = {v} at node {n} (read index {r.Index}, applied {n.Applied}){(op.Superseded ? ", maybe answered by a superseded lease" : "")}");
         if (op.Superseded)
         {
-            _supersededLeaseReads++;
+            c.Group.SupersededLeaseReads++;
         }
         if (!op.Superseded || _options.StrictLeaseReads)
         {
@@ -386,16 +371,16 @@ public sealed partial class Simulation
     /// (those times follow log order), and each read between the first applications of its
     /// state's index and of the next one, which ReadIndex places inside the read's interval.
     /// </summary>
-    private List<KvOperation> Refined()
+    private static List<KvOperation> Refined(SimGroup g)
     {
-        _refinedHistory = true;
-        var refined = new List<KvOperation>(_history.Count);
-        for (int i = 0; i < _history.Count; i++)
+        g.RefinedHistory = true;
+        var refined = new List<KvOperation>(g.History.Count);
+        for (int i = 0; i < g.History.Count; i++)
         {
-            KvOperation op = _history[i];
+            KvOperation op = g.History[i];
             if (op.Unknown)
             {
-                if (!_appliedCommands.TryGetValue(_historyIds[i], out var applied))
+                if (!g.AppliedCommands.TryGetValue(g.HistoryIds[i], out var applied))
                 {
                     continue;
                 }
@@ -406,10 +391,10 @@ public sealed partial class Simulation
         return refined;
     }
 
-    private void Record(SimClient c, ClientOp op, KvOperation entry)
+    private static void Record(SimClient c, ClientOp op, KvOperation entry)
     {
-        _history.Add(entry);
-        _historyIds.Add((c.Id, op.Seq));
+        c.Group.History.Add(entry);
+        c.Group.HistoryIds.Add((c.Id, op.Seq));
     }
 
     private void Finish(SimClient c)
@@ -417,7 +402,7 @@ public sealed partial class Simulation
         c.Current = null;
         if (_calm)
         {
-            _calmCompletions++;
+            c.Group.CalmCompletions++;
         }
         if (_s.ContinuationsInline && _inCycle && _rng.Chance(0.3))
         {
@@ -457,10 +442,10 @@ public sealed partial class Simulation
         ScheduleClient(c);
     }
 
-    /// <summary>Clients whose operation was in flight at a crashing node learn that it failed, without its outcome.</summary>
+    /// <summary>Clients whose operation was in flight at a crashing (or retired) replica learn that it failed, without its outcome.</summary>
     private void GiveUpAt(SimNode n)
     {
-        foreach (SimClient c in _clients)
+        foreach (SimClient c in n.GroupState.Clients)
         {
             if (c.Current is ClientOp op && op.Node == n.Id)
             {
@@ -469,10 +454,10 @@ public sealed partial class Simulation
         }
     }
 
-    private int CountUnknown()
+    private static int CountUnknown(SimGroup g)
     {
         int k = 0;
-        foreach (KvOperation op in _history)
+        foreach (KvOperation op in g.History)
         {
             if (op.Unknown)
             {
@@ -482,9 +467,20 @@ public sealed partial class Simulation
         return k;
     }
 
+    /// <summary>Checks every group's history on its own (groups share no state); the last group's result is returned.</summary>
     private LinearizabilityResult CheckHistory()
     {
-        foreach (SimClient c in _clients)
+        LinearizabilityResult? last = null;
+        foreach (SimGroup g in _groups)
+        {
+            last = CheckHistory(g);
+        }
+        return last!;
+    }
+
+    private LinearizabilityResult CheckHistory(SimGroup g)
+    {
+        foreach (SimClient c in g.Clients)
         {
             if (c.Current is not null)
             {
@@ -493,24 +489,24 @@ public sealed partial class Simulation
         }
         // An unknown write that no node ever applied had no effect anyone could observe: leaving
         // it out is the same as linearizing it after everything else (and keeps the search small).
-        var checkable = new List<KvOperation>(_history.Count);
-        for (int i = 0; i < _history.Count; i++)
+        var checkable = new List<KvOperation>(g.History.Count);
+        for (int i = 0; i < g.History.Count; i++)
         {
-            if (_history[i].Unknown && !_appliedCommands.ContainsKey(_historyIds[i]))
+            if (g.History[i].Unknown && !g.AppliedCommands.ContainsKey(g.HistoryIds[i]))
             {
-                _neverAppliedUnknown++;
+                g.NeverAppliedUnknown++;
                 continue;
             }
-            checkable.Add(_history[i]);
+            checkable.Add(g.History[i]);
         }
         LinearizabilityResult r = LinearizabilityChecker.Check(checkable);
         _checkerSteps += r.Steps;
         if (r.Verdict == LinearizabilityVerdict.Inconclusive)
         {
-            r = LinearizabilityChecker.Check(Refined());
+            r = LinearizabilityChecker.Check(Refined(g));
             _checkerSteps += r.Steps;
         }
-        _trace.Line($"{_now} history: {_history.Count} operations, {CountUnknown()} unknown ({_neverAppliedUnknown} never applied), {_supersededLeaseReads} superseded lease reads{(_options.StrictLeaseReads ? " kept" : " left out")}: {r.Verdict}{(_refinedHistory ? " (unknown outcomes resolved from the applies)" : "")}");
+        _trace.Line($"{_now} {(g.Id == 0 ? "" : $"group {g.Id} ")}history: {g.History.Count} operations, {CountUnknown(g)} unknown ({g.NeverAppliedUnknown} never applied), {g.SupersededLeaseReads} superseded lease reads{(_options.StrictLeaseReads ? " kept" : " left out")}: {r.Verdict}{(g.RefinedHistory ? " (unknown outcomes resolved from the applies)" : "")}");
         if (r.Verdict == LinearizabilityVerdict.NotLinearizable)
         {
             var lines = new System.Text.StringBuilder();
@@ -536,11 +532,11 @@ public sealed partial class Simulation
             {
                 lines.Append("\n    ").Append(op);
             }
-            Invariants.Fail("linearizability", lines.ToString());
+            g.Fail("linearizability", lines.ToString());
         }
         if (r.Verdict == LinearizabilityVerdict.Inconclusive)
         {
-            Invariants.Fail("linearizability", $"search budget exhausted on key k{r.Key} ({r.KeyHistory.Count} operations): history too concurrent to decide");
+            g.Fail("linearizability", $"search budget exhausted on key k{r.Key} ({r.KeyHistory.Count} operations): history too concurrent to decide");
         }
         return r;
     }

@@ -47,12 +47,17 @@ public sealed partial class Simulation
                 ClockLeap();
                 break;
         }
+        if (MultiGroup && _rng.Chance(0.2))
+        {
+            StrayMessage();
+        }
     }
 
+    /// <summary>The servers not retired.</summary>
     private List<ulong> LiveIds()
     {
         _scratchIds.Clear();
-        foreach ((ulong id, SimNode n) in _nodes)
+        foreach ((ulong id, SimServer n) in _servers)
         {
             if (!n.Retired)
             {
@@ -60,6 +65,52 @@ public sealed partial class Simulation
             }
         }
         return _scratchIds;
+    }
+
+    /// <summary>The servers whose replica of <paramref name="g"/> is not retired.</summary>
+    private List<ulong> LiveIds(SimGroup g)
+    {
+        _scratchIds.Clear();
+        foreach ((ulong id, SimNode n) in g.Nodes)
+        {
+            if (!n.Retired)
+            {
+                _scratchIds.Add(id);
+            }
+        }
+        return _scratchIds;
+    }
+
+    /// <summary>The group a fault aimed at a group's leader picks (no draw in a single-group run).</summary>
+    private SimGroup PickGroup() => MultiGroup ? _groups[_rng.Next(_groups.Length)] : _groups[0];
+
+    /// <summary>
+    /// A message naming a group no server runs (a misrouted or forged datagram, a group already
+    /// removed everywhere) reaches a server through the network: its shared transport must drop
+    /// and count it, never hand it to a group.
+    /// </summary>
+    private void StrayMessage()
+    {
+        List<ulong> ids = LiveIds();
+        if (ids.Count < 2)
+        {
+            return;
+        }
+        ulong from = _rng.Pick(ids);
+        ulong to = _rng.Pick(ids);
+        var m = new Message
+        {
+            Type = _rng.Pick([MessageType.Heartbeat, MessageType.Append, MessageType.Vote]),
+            From = from,
+            To = to,
+            Term = (ulong)_rng.Between(1, 1000),
+            Index = (ulong)_rng.Between(0, 1000),
+            Commit = (ulong)_rng.Between(0, 1000),
+            GroupId = (ulong)_groups.Length + (ulong)_rng.Between(1, 1000),
+        };
+        _strayMessages++;
+        _trace.Line($"{_now} fault: stray message {Describe(m)}");
+        Transmit(m);
     }
 
     private void Shuffle(List<ulong> ids)
@@ -131,8 +182,8 @@ public sealed partial class Simulation
         {
             return;
         }
-        // Prefer isolating a leader: the interesting case.
-        ulong victim = CurrentLeader() ?? _rng.Pick(ids);
+        // Prefer isolating a leader (of some group): the interesting case.
+        ulong victim = CurrentLeader(PickGroup()) ?? _rng.Pick(ids);
         foreach (ulong other in ids)
         {
             _net.BlockBothWays(victim, other);
@@ -144,33 +195,51 @@ public sealed partial class Simulation
     private void ScheduleHeal() =>
         Schedule(_now + _rng.Between(100, 1200), new SimEvent { Kind = EventKind.HealPartitions });
 
-    private void CrashNode()
+    /// <summary>The servers running.</summary>
+    private List<ulong> UpIds()
     {
         _scratchIds.Clear();
-        foreach ((ulong id, SimNode n) in _nodes)
+        foreach ((ulong id, SimServer n) in _servers)
         {
             if (n.Up)
             {
                 _scratchIds.Add(id);
             }
         }
-        if (_scratchIds.Count == 0)
+        return _scratchIds;
+    }
+
+    /// <summary>A server process crashes: every replica it runs goes down at once (what is not in storage is lost).</summary>
+    private void CrashNode()
+    {
+        List<ulong> up = UpIds();
+        if (up.Count == 0)
         {
             return;
         }
-        SimNode victim = _nodes[_rng.Pick(_scratchIds)];
-        _trace.Line($"{_now} fault: crash node {victim.Id} ({Role(victim.Raw!)}), durable commit {victim.DurableCommit}, last index {victim.Storage.LastIndex()}");
-        GiveUpAt(victim);
+        SimServer victim = _servers[_rng.Pick(up)];
+        foreach (SimNode r in victim.Replicas.Values)
+        {
+            if (r.Up)
+            {
+                _trace.Line($"{_now} fault: crash node {r} ({Role(r.Raw!)}), durable commit {r.DurableCommit}, last index {r.Storage.LastIndex()}");
+            }
+        }
+        foreach (SimNode r in victim.Replicas.Values)
+        {
+            GiveUpAt(r);
+        }
         victim.Crash();
         _crashes++;
         Schedule(_now + _rng.Between(20, 800), new SimEvent { Kind = EventKind.Restart, Node = victim.Id });
     }
 
-    private ulong? CurrentLeader()
+    /// <summary>The node that leads <paramref name="g"/> in the highest term, if any.</summary>
+    private ulong? CurrentLeader(SimGroup g)
     {
         ulong? lead = null;
         ulong term = 0;
-        foreach ((ulong id, SimNode n) in _nodes)
+        foreach ((ulong id, SimNode n) in g.Nodes)
         {
             if (n.Raw is RawNode r)
             {
@@ -187,15 +256,16 @@ public sealed partial class Simulation
 
     private void TransferLeadership()
     {
-        if (CurrentLeader() is not ulong lead)
+        SimGroup g = PickGroup();
+        if (CurrentLeader(g) is not ulong lead)
         {
             return;
         }
-        SimNode n = _nodes[lead];
-        List<ulong> ids = LiveIds();
+        SimNode n = g.Nodes[lead];
+        List<ulong> ids = LiveIds(g);
         ulong target = _rng.Pick(ids);
-        _trace.Line($"{_now} fault: leader {lead} transfers leadership to {target}");
-        n.Transfers.Add(($"leader {lead} transfer to {target}", n.Agent!.TransferLeadershipAsync(target)));
+        _trace.Line($"{_now} fault: leader {n} transfers leadership to {target}");
+        n.Transfers.Add(($"leader {n} transfer to {target}", n.Agent!.TransferLeadershipAsync(target)));
     }
 
     /// <summary>
@@ -206,21 +276,36 @@ public sealed partial class Simulation
     /// </summary>
     private void Stall()
     {
-        _scratchIds.Clear();
-        foreach ((ulong id, SimNode n) in _nodes)
-        {
-            if (n.Up)
-            {
-                _scratchIds.Add(id);
-            }
-        }
-        if (_scratchIds.Count == 0)
+        List<ulong> up = UpIds();
+        if (up.Count == 0)
         {
             return;
         }
-        SimNode victim = _nodes[_rng.Pick(_scratchIds)];
+        SimServer victim = _servers[_rng.Pick(up)];
         victim.StalledUntil = Math.Max(victim.StalledUntil, _now + _rng.Between(20, 40 * _s.ElectionTick));
-        _trace.Line($"{_now} fault: node {victim.Id} ({Role(victim.Raw!)}) stalls until {victim.StalledUntil}");
+        _trace.Line($"{_now} fault: node {victim.Id} ({Roles(victim)}) stalls until {victim.StalledUntil}");
+    }
+
+    /// <summary>The roles of a server's running replicas, for traces.</summary>
+    private static string Roles(SimServer server)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (SimNode r in server.Replicas.Values)
+        {
+            if (r.Raw is RawNode raw)
+            {
+                if (sb.Length > 0)
+                {
+                    sb.Append("; ");
+                }
+                if (r.Group != 0)
+                {
+                    sb.Append('g').Append(r.Group).Append(": ");
+                }
+                sb.Append(Role(raw));
+            }
+        }
+        return sb.ToString();
     }
 
     private void ChangeTickRate()
@@ -230,13 +315,13 @@ public sealed partial class Simulation
         {
             return;
         }
-        SimNode n = _nodes[_rng.Pick(ids)];
+        SimServer n = _servers[_rng.Pick(ids)];
         long skew = Math.Max(1, _s.TickSkew * 2);
         n.Clock.SetPeriod(Math.Max(2, Scenario.BaseTickPeriod + _rng.Between(-skew, skew)));
         _trace.Line($"{_now} fault: node {n.Id} now ticks every {n.Clock.Period}");
-        if (n.Up)
+        if (n.Up && EarliestDeadline(n) is long deadline)
         {
-            ScheduleWork(n, n.Clock.GlobalWhen(n.Agent!.Deadline));
+            ScheduleWork(n, n.Clock.GlobalWhen(deadline));
         }
     }
 
@@ -248,7 +333,7 @@ public sealed partial class Simulation
     private void ClockLeap()
     {
         _scratchIds.Clear();
-        foreach ((ulong id, SimNode n) in _nodes)
+        foreach ((ulong id, SimServer n) in _servers)
         {
             if (n.Up && _now >= n.StalledUntil)
             {
@@ -259,16 +344,16 @@ public sealed partial class Simulation
         {
             return;
         }
-        SimNode c = _nodes[_rng.Pick(_scratchIds)];
+        SimServer c = _servers[_rng.Pick(_scratchIds)];
         long ticks = _rng.Between(_s.ElectionTick, 2 * _s.ElectionTick);
-        _trace.Line($"{_now} fault: node {c.Id} ({Role(c.Raw!)}) clock leaps {ticks} ticks ahead");
+        _trace.Line($"{_now} fault: node {c.Id} ({Roles(c)}) clock leaps {ticks} ticks ahead");
         for (long i = 0; i < ticks && c.Up; i++)
         {
             c.Clock.Leap(1);
             RunCycle(c);
-            _inv.AfterStep();
+            AfterStep();
         }
-        _trace.Line($"{_now} node {c.Id} after the leap: {Role(c.Raw!)}");
+        _trace.Line($"{_now} node {c.Id} after the leap: {Roles(c)}");
         ScheduleWork(c, _now + _rng.Between(0, 2));
     }
 }

@@ -1,9 +1,10 @@
 namespace FastRaft.Simulation;
 
-// The calm phase ends once the cluster has recovered: with the network healed and every member
-// running, there is a leader, a client operation completed after the faults stopped, and every
-// member of the leader's configuration applied what was committed when they stopped. A cluster
-// that has not recovered within the scenario's CalmDuration fails the liveness check.
+// The calm phase ends once every group has recovered: with the network healed and every member
+// running, the group has a leader, a client operation of the group completed after the faults
+// stopped, and every member of the leader's configuration applied what the group had committed
+// when they stopped. A group that has not recovered within the scenario's CalmDuration fails the
+// liveness check.
 public sealed partial class Simulation
 {
     private bool Recovered()
@@ -12,32 +13,48 @@ public sealed partial class Simulation
         {
             return false;
         }
-        _trace.Line($"{_now} recovered: leader {CurrentLeader()}, {_calmCompletions} operations completed in the calm phase");
+        foreach (SimGroup g in _groups)
+        {
+            _trace.Line($"{_now} {(g.Id == 0 ? "" : $"group {g.Id} ")}recovered: leader {CurrentLeader(g)}, {g.CalmCompletions} operations completed in the calm phase");
+        }
         return true;
     }
 
+    /// <summary>What keeps some group from having recovered (naming the group), or null when all have.</summary>
     private string? RecoveryProblem()
     {
-        ulong lead = CurrentLeader() ?? 0;
+        foreach (SimGroup g in _groups)
+        {
+            if (RecoveryProblem(g) is string problem)
+            {
+                return g.Prefix + problem;
+            }
+        }
+        return null;
+    }
+
+    private string? RecoveryProblem(SimGroup g)
+    {
+        ulong lead = CurrentLeader(g) ?? 0;
         if (lead == 0)
         {
             return "no leader";
         }
-        if (_calmCompletions == 0)
+        if (g.CalmCompletions == 0)
         {
             return "no client operation completed";
         }
-        SimNode leader = _nodes[lead];
+        SimNode leader = g.Nodes[lead];
         foreach (ulong id in Members(leader.Conf))
         {
-            SimNode? n = _nodes.GetValueOrDefault(id);
+            SimNode? n = g.Nodes.GetValueOrDefault(id);
             if (n is null || !n.Up)
             {
                 return $"member {id} of leader {lead}'s configuration is not running";
             }
-            if (n.Applied < _calmCommit)
+            if (n.Applied < g.CalmCommit)
             {
-                return $"member {id} applied only up to {n.Applied}; {_calmCommit} was committed when the faults stopped";
+                return $"member {id} applied only up to {n.Applied}; {g.CalmCommit} was committed when the faults stopped";
             }
         }
         return null;

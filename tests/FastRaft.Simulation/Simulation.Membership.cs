@@ -4,22 +4,22 @@ using FastRaft.Protocol;
 
 namespace FastRaft.Simulation;
 
-// The operator: membership changes proposed to the leader while faults go on (adding nodes
-// and learners, promoting, removing, demoting, joint replacements, leaving explicit joint
-// configurations), and the retirement of nodes once they are out of the configuration.
+// The operator, per group: membership changes proposed to the group's leader while faults go on
+// (adding nodes and learners, promoting, removing, demoting, joint replacements, leaving explicit
+// joint configurations), and the retirement of replicas once they are out of the configuration.
+// A group grows onto a server that runs but never hosted it (a replica is created there, as an
+// operator creates the group on that process), or onto a new server.
 public sealed partial class Simulation
 {
-    /// <summary>Removed nodes to shut down: the index of the removal and the voters it left.</summary>
-    private readonly SortedDictionary<ulong, (ulong Index, ulong[] Voters)> _retiring = [];
     private ulong _lastId;
 
-    private void ChangeMembership()
+    private void ChangeMembership(SimGroup g)
     {
-        if (CurrentLeader() is not ulong lead)
+        if (CurrentLeader(g) is not ulong lead)
         {
             return;
         }
-        SimNode leader = _nodes[lead];
+        SimNode leader = g.Nodes[lead];
         ConfState cs = leader.Conf;
         if (cs.VotersOutgoing.Length > 0)
         {
@@ -33,18 +33,20 @@ public sealed partial class Simulation
         {
             return;
         }
-        bool canGrow = _nodes.Count < _s.MaxNodes;
+        SimServer? host = ServerToJoin(g);
+        bool canGrow = g.Nodes.Count < _s.MaxNodes && (host is not null || _servers.Count < _s.MaxNodes);
+        ulong joiner = host?.Id ?? _lastId + 1;
         int roll = _rng.Next(100);
         ulong[] voters = cs.Voters;
         ulong[] learners = cs.Learners;
         if (roll < 25 && canGrow)
         {
-            ulong id = NewNode();
+            ulong id = Join(g, host);
             Propose(leader, Single(ConfChangeType.AddLearnerNode, id), $"add learner {id}");
         }
-        else if (roll < 35 && canGrow && KeepsQuorumCaughtUp(leader, [.. voters, _lastId + 1]))
+        else if (roll < 35 && canGrow && KeepsQuorumCaughtUp(leader, [.. voters, joiner]))
         {
-            ulong id = NewNode();
+            ulong id = Join(g, host);
             Propose(leader, Single(ConfChangeType.AddNode, id), $"add voter {id}");
         }
         else if (roll < 55 && learners.Length > 0)
@@ -130,19 +132,46 @@ public sealed partial class Simulation
 
     private void Propose(SimNode leader, IConfChange cc, string what)
     {
-        _trace.Line($"{_now} operator: {what} via leader {leader.Id}");
+        _trace.Line($"{_now} operator: {what} via leader {leader}");
         leader.Changes.Add((what, leader.Agent!.ChangeMembershipAsync(cc)));
     }
 
-    /// <summary>Starts a node with a fresh id and empty storage; it joins when a leader reaches it.</summary>
-    private ulong NewNode()
+    /// <summary>The lowest server not retired that never hosted <paramref name="g"/> (never one in a single-group run), or null.</summary>
+    private SimServer? ServerToJoin(SimGroup g)
     {
+        foreach (SimServer server in _servers.Values)
+        {
+            if (!server.Retired && !g.Nodes.ContainsKey(server.Id))
+            {
+                return server;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Creates an empty replica of <paramref name="g"/> on <paramref name="host"/> (started at once
+    /// when the server runs, or with it), or starts a new server with a fresh id hosting only it;
+    /// the replica joins when the group's leader reaches it.
+    /// </summary>
+    private ulong Join(SimGroup g, SimServer? host)
+    {
+        if (host is not null)
+        {
+            SimNode n = AddReplica(host, g);
+            if (host.Up)
+            {
+                StartReplica(n);
+                ScheduleWork(host, _now + _rng.Between(1, host.Clock.Period));
+            }
+            return host.Id;
+        }
         if (_lastId < (ulong)_s.Voters)
         {
             _lastId = (ulong)_s.Voters;
         }
         ulong id = ++_lastId;
-        AddNode(id);
+        AddServer(id, [g]);
         return id;
     }
 
@@ -153,14 +182,14 @@ public sealed partial class Simulation
     /// (the removed node may be the leader that committed it), and they could never elect a
     /// leader without it.
     /// </summary>
-    private void MaybeRetire(SimNode n)
+    private void MaybeRetire(SimGroup g, SimNode n)
     {
-        (ulong index, ulong[] voters) = _retiring[n.Id];
+        (ulong index, ulong[] voters) = g.Retiring[n.Id];
         foreach (ulong v in voters)
         {
-            if (_nodes.TryGetValue(v, out SimNode? voter) && !voter.Retired && voter.Applied < index)
+            if (g.Nodes.TryGetValue(v, out SimNode? voter) && !voter.Retired && voter.Applied < index)
             {
-                Schedule(_now + 100, new SimEvent { Kind = EventKind.Retire, Node = n.Id });
+                Schedule(_now + 100, new SimEvent { Kind = EventKind.Retire, Node = n.Id, Group = g.Index });
                 return;
             }
         }
@@ -186,7 +215,7 @@ public sealed partial class Simulation
         {
             return;
         }
-        _trace.Line($"{_now} operator: retire removed node {n.Id}");
+        _trace.Line($"{_now} operator: retire removed node {n}");
         GiveUpAt(n);
         n.Retire();
     }

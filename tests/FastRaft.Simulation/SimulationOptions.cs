@@ -32,6 +32,24 @@ public sealed record SimulationOptions
 
     /// <summary>A deliberate host bug (tests of the checks only).</summary>
     public Sabotage Sabotage { get; init; }
+
+    /// <summary>The group the sabotage applies to in a multi-group run (0: every group).</summary>
+    public ulong SabotageGroup { get; init; }
+
+    /// <summary>
+    /// Raft groups per server: 1 (the default) is the single-group simulation, unchanged; more
+    /// gives every server a replica of each group, one shared transport per server (messages
+    /// carry their group id) and per-group checks; 0 draws 2..4 per seed.
+    /// </summary>
+    public int Groups { get; init; } = 1;
+
+    /// <summary>
+    /// Multi-group runs only: the agents quiesce when idle (RaftNodeOptions.QuiesceAfterTicks, with
+    /// each server's simulated node liveness), and after recovery a quiet phase takes the server
+    /// leading the most quiesced groups away and requires every group with a live majority to
+    /// elect again within a bound.
+    /// </summary>
+    public bool Quiesce { get; init; }
 }
 
 /// <summary>
@@ -50,4 +68,10 @@ public enum Sabotage
 
     /// <summary>A restarted node has lost the last few entries it acknowledged (writes never synced).</summary>
     AcknowledgeBeforePersisting,
+
+    /// <summary>Multi-group runs: the servers' hubs are given no shared log to sync, so messages leave before the writes they depend on are durable.</summary>
+    UnsyncedHub,
+
+    /// <summary>With quiescence: the agents' node liveness says every node lives, so a quiesced follower never notices its leader's death.</summary>
+    DeafLiveness,
 }
