@@ -5,6 +5,7 @@ using FastRaft.Hosting.Agents;
 using FastRaft.Hosting.InMemory;
 using FastRaft.Protocol;
 using FastRaft.Storage;
+using FastRaft.Storage.Wal;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FastRaft.Tests.Hosting;
@@ -37,6 +38,40 @@ public class GroupCommitSyncTests
         Assert.True(sm.Applied >= 20, $"{sm.Applied} entries applied");
         Assert.Equal(0, sm.AppliedUnsynced);
         Assert.True(storage.Syncs > 0);
+    }
+
+    [Fact]
+    public void A_single_voter_on_a_group_of_the_shared_write_ahead_log_syncs_it_before_applying()
+    {
+        // The view a shared log hands a group is what the node syncs through: without it being an
+        // IGroupCommit, a single voter would apply (and report) entries no fdatasync had covered.
+        var time = new FakeTimeProvider(new DateTimeOffset(2001, 2, 3, 4, 5, 6, TimeSpan.Zero));
+        string dir = Path.Combine(Path.GetTempPath(), "fastraft-gc-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var log = SharedWriteAheadLog.Open(dir, new WalOptions());
+            WalGroup group = log.OpenGroup(7);
+            Assert.IsAssignableFrom<IGroupCommit>(group);
+            var sm = new DurabilityCheckingStateMachine(log);
+            var agent = new RaftNodeAgent<ulong>(Options(1, [1], time), group, new InMemoryNetwork(1).CreateTransport(1), sm);
+            using var invoker = new ManualAgentInvoker(agent);
+            Assert.True(invoker.RunUntil(() => agent.IsLeader, 500, () => time.Advance(Tick)), "the single voter did not lead");
+            long syncsBefore = log.Statistics.Syncs;
+
+            for (int k = 0; k < 10; k++)
+            {
+                ValueTask<ProposeResult<ulong>> pending = agent.ProposeAsync(BitConverter.GetBytes((ulong)k));
+                Assert.True(invoker.RunUntil(() => pending.IsCompleted, 50, () => time.Advance(Tick)), $"proposal {k} was not applied");
+            }
+
+            Assert.True(sm.Applied >= 10, $"{sm.Applied} entries applied");
+            Assert.Equal(0, sm.AppliedUnsynced);
+            Assert.True(log.Statistics.Syncs > syncsBefore, "the node never synced the shared log");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
@@ -153,7 +188,7 @@ public class GroupCommitSyncTests
     }
 
     /// <summary>Counts applied entries, and those applied while the storage still had unsynced writes.</summary>
-    private sealed class DurabilityCheckingStateMachine(DeferredSyncStorage storage) : IStateMachine<ulong>
+    private sealed class DurabilityCheckingStateMachine(IGroupCommit storage) : IStateMachine<ulong>
     {
         public int Applied { get; private set; }
 

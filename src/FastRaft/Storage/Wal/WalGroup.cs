@@ -23,7 +23,7 @@ namespace FastRaft.Storage.Wal;
 /// disposed or has failed.
 /// </para>
 /// </remarks>
-public sealed partial class WalGroup : IRaftStorage
+public sealed partial class WalGroup : IRaftStorage, IGroupCommit
 {
     private readonly WalStore _store;
     private readonly Lock _gate = new();
@@ -38,6 +38,16 @@ public sealed partial class WalGroup : IRaftStorage
     private ConfState _confState = ConfState.Empty;
     private Snapshot _snapshot = Protocol.Snapshot.Empty;
     private bool _hasSnapshotFile;
+
+    /// <summary>
+    /// Whether a write of any group of the shared log is not yet durable: the view answers for
+    /// its log, so a node that holds only its group's storage (a single voter, which must sync
+    /// before it applies) can make its own writes durable.
+    /// </summary>
+    public bool HasUnsyncedWrites => _store.HasUnsyncedWrites;
+
+    /// <summary>The shared log's <see cref="SharedWriteAheadLog.SyncWrites"/>: one data sync for every group's writes made before the call.</summary>
+    public void SyncWrites() => _store.SyncWrites();
     private long _entriesReadFromDisk;
     private volatile bool _removed;
 
