@@ -94,6 +94,8 @@ public class DormantAgentRunnerTests
             return _dormant;
         }
 
+        public int OnQuietDeadline(long now) => DoWork(now);
+
         public void OnClose()
         {
         }
