@@ -315,9 +315,11 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
             try
             {
                 var slot = new DormantSlot(agent as IDormantAgent, agent.Time);
+                IWaitSource waitSource = agent.WaitSource;
                 agent.OnStart();
                 _agents.Add(agent);
                 _dormancy.Add(slot);
+                JoinShared(waitSource);
             }
             catch (Exception ex)
             {
@@ -325,7 +327,19 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
                 Close(agent);
             }
         }
-        UpdateShared();
+    }
+
+    /// <summary>The shared source after one more agent joined (without a pass over all of them, as thousands may join).</summary>
+    private void JoinShared(IWaitSource waitSource)
+    {
+        if (_agents.Count == 1)
+        {
+            _shared = waitSource;
+        }
+        else if (_shared is not null && !ReferenceEquals(_shared, waitSource))
+        {
+            _shared = null;
+        }
     }
 
     private void Remove(int index)
@@ -334,7 +348,12 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         _agents.RemoveAt(index);
         _dormancy.RemoveAt(index);
         Close(agent);
-        UpdateShared();
+        // Removing an agent cannot make shared sources differ: only a runner without one looks
+        // again (looking is a pass over every agent, too slow once per removal of thousands).
+        if (_shared is null || _agents.Count == 0)
+        {
+            UpdateShared();
+        }
     }
 
     private void CloseAll()
