@@ -292,7 +292,8 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
             TimeProvider time = agent.Time;
             long now = time.GetTimestamp();
             long deadline = agent.Deadline;
-            TimeSpan until = deadline > now ? time.GetElapsedTime(now, deadline) : TimeSpan.Zero;
+            TimeSpan until = deadline == long.MaxValue ? TimeSpan.MaxValue
+                : deadline > now ? time.GetElapsedTime(now, deadline) : TimeSpan.Zero;
             if (until < wait)
             {
                 wait = until;
