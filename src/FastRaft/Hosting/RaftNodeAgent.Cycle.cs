@@ -60,9 +60,9 @@ public sealed partial class RaftNodeAgent<TResult>
             _clockStarted = true;
             _nextTick = now + _tickInterval;
         }
-        if (_quiesced && IsDormant(now))
+        if (_quiesced && NothingArrived(now))
         {
-            return 0;
+            return now < _quiescedDeadline ? 0 : CheckLeaderLiveness(now);
         }
         int work = _inbox.Poll(_transport, now);
         work += _inbox.DrainBatches();

@@ -100,7 +100,9 @@ public sealed class AgentRunner : IDisposable
                 }
                 long now = time.GetTimestamp();
                 long deadline = agent.Deadline;
-                _idle.Idle(0, waitSource, deadline > now ? time.GetElapsedTime(now, deadline) : TimeSpan.Zero);
+                // long.MaxValue: no deadline at all (a quiesced leader); never converted, it could overflow.
+                _idle.Idle(0, waitSource, deadline == long.MaxValue ? TimeSpan.MaxValue
+                    : deadline > now ? time.GetElapsedTime(now, deadline) : TimeSpan.Zero);
             }
         }
         catch (Exception ex)

@@ -33,8 +33,11 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
     private readonly List<IAgent> _added = [];
     private readonly List<IAgent> _agents = [];
 
-    /// <summary>Each agent's <see cref="IDormantAgent"/> side (same index as <see cref="_agents"/>), or null.</summary>
-    private readonly List<IDormantAgent?> _dormancy = [];
+    /// <summary>Each agent's <see cref="IDormantAgent"/> side and what it last said (same index as <see cref="_agents"/>).</summary>
+    private readonly List<DormantSlot> _dormancy = [];
+
+    /// <summary>The shared signal's wake count at the start of the last pass (-1: no shared signal).</summary>
+    private long _lastWakes = -1;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IWaitSource? _shared;
     private IWaitSource? _blockingOn;
@@ -192,6 +195,12 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
     private int RunPass(out TimeSpan untilDeadline)
     {
         int work = 0;
+        // When every agent wakes the runner through one signal and nobody woke it since the last
+        // pass, an agent found dormant then is still dormant until its deadline: it is not even
+        // asked (on a wake meant for one of thousands of idle groups, the others cost nothing).
+        long wakes = _shared is SignalWaitSource signal ? signal.ConsumeWakes() : -1;
+        bool trustDormant = wakes >= 0 && wakes == _lastWakes;
+        _lastWakes = wakes;
         // Deadlines are collected during the pass for the agents on the first agent's clock (all
         // of them, usually); any other clock means the slower look at every agent afterwards.
         TimeProvider? passTime = null;
@@ -200,24 +209,44 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         bool otherClocks = false;
         for (int i = _agents.Count - 1; i >= 0; i--)
         {
+            DormantSlot slot = _dormancy[i];
+            TimeProvider time = slot.Time;
+            if (passTime is null)
+            {
+                passTime = time;
+                passNow = time.GetTimestamp();
+            }
+            // One reading of the clock serves every dormant agent of the pass.
+            bool sameClock = ReferenceEquals(time, passTime);
+            // Dormant when last asked, and nobody woke the runner since.
+            bool stillDormant = trustDormant && sameClock && slot.Until != long.MinValue;
+            if (stillDormant && slot.Until > passNow)
+            {
+                earliest = Math.Min(earliest, slot.Until);
+                continue;
+            }
             IAgent agent = _agents[i];
             try
             {
                 if (!agent.IsDone)
                 {
-                    TimeProvider time = agent.Time;
-                    if (passTime is null)
+                    if (stillDormant)
                     {
-                        passTime = time;
-                        passNow = time.GetTimestamp();
+                        // Its deadline came with nothing else: only what the deadline is for.
+                        int done = slot.Agent!.OnQuietDeadline(passNow);
+                        work += done;
+                        slot.Until = done == 0 ? agent.Deadline : long.MinValue;
                     }
-                    bool sameClock = ReferenceEquals(time, passTime);
-                    IDormantAgent? dormant = _dormancy[i];
-                    // One reading of the clock serves every dormant check of the pass.
-                    if (dormant is null || !dormant.IsDormant(sameClock ? passNow : time.GetTimestamp()))
+                    else if (slot.Agent is not null && sameClock && slot.Agent.IsDormant(passNow))
                     {
+                        slot.Until = agent.Deadline;
+                    }
+                    else
+                    {
+                        slot.Until = long.MinValue;
                         work += agent.DoWork(time.GetTimestamp());
                     }
+                    _dormancy[i] = slot;
                     if (!agent.IsDone)
                     {
                         if (sameClock)
@@ -263,7 +292,8 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
             TimeProvider time = agent.Time;
             long now = time.GetTimestamp();
             long deadline = agent.Deadline;
-            TimeSpan until = deadline > now ? time.GetElapsedTime(now, deadline) : TimeSpan.Zero;
+            TimeSpan until = deadline == long.MaxValue ? TimeSpan.MaxValue
+                : deadline > now ? time.GetElapsedTime(now, deadline) : TimeSpan.Zero;
             if (until < wait)
             {
                 wait = until;
@@ -285,9 +315,12 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         {
             try
             {
+                var slot = new DormantSlot(agent as IDormantAgent, agent.Time);
+                IWaitSource waitSource = agent.WaitSource;
                 agent.OnStart();
                 _agents.Add(agent);
-                _dormancy.Add(agent as IDormantAgent);
+                _dormancy.Add(slot);
+                JoinShared(waitSource);
             }
             catch (Exception ex)
             {
@@ -295,7 +328,19 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
                 Close(agent);
             }
         }
-        UpdateShared();
+    }
+
+    /// <summary>The shared source after one more agent joined (without a pass over all of them, as thousands may join).</summary>
+    private void JoinShared(IWaitSource waitSource)
+    {
+        if (_agents.Count == 1)
+        {
+            _shared = waitSource;
+        }
+        else if (_shared is not null && !ReferenceEquals(_shared, waitSource))
+        {
+            _shared = null;
+        }
     }
 
     private void Remove(int index)
@@ -304,7 +349,12 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         _agents.RemoveAt(index);
         _dormancy.RemoveAt(index);
         Close(agent);
-        UpdateShared();
+        // Removing an agent cannot make shared sources differ: only a runner without one looks
+        // again (looking is a pass over every agent, too slow once per removal of thousands).
+        if (_shared is null || _agents.Count == 0)
+        {
+            UpdateShared();
+        }
     }
 
     private void CloseAll()
@@ -357,5 +407,16 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
             }
         }
         _shared = shared;
+    }
+
+    /// <summary>
+    /// An agent's dormancy: its <see cref="IDormantAgent"/> side (or null), its clock (read once),
+    /// and until when it last said it has nothing to do (MinValue: unknown).
+    /// </summary>
+    private struct DormantSlot(IDormantAgent? agent, TimeProvider time)
+    {
+        public readonly IDormantAgent? Agent = agent;
+        public readonly TimeProvider Time = time;
+        public long Until = long.MinValue;
     }
 }

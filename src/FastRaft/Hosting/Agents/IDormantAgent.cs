@@ -12,4 +12,11 @@ internal interface IDormantAgent
     /// deadline reached (runner thread only; allocation-free). False whenever in doubt.
     /// </summary>
     bool IsDormant(long now);
+
+    /// <summary>
+    /// Instead of a duty cycle, when the agent's deadline has come and the runner knows nothing
+    /// can have arrived for it since <see cref="IsDormant"/> last said true (nobody woke the
+    /// runner): only what the deadline is for. Returns the work done, as DoWork does.
+    /// </summary>
+    int OnQuietDeadline(long now);
 }

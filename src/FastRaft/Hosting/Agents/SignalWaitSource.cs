@@ -10,17 +10,26 @@ namespace FastRaft.Hosting.Agents;
 /// </summary>
 public sealed class SignalWaitSource : IWaitSource
 {
+    // The state word: the waiter's state in the low bits, and above them the number of wakes that
+    // found no wake pending (each one a transition to Woken), so that a runner can tell, with one
+    // atomic operation, whether anyone woke it since it last looked (ConsumeWakes).
+
     /// <summary>The waiter is not blocked and no wake is pending.</summary>
-    private const int Running = 0;
+    private const long Running = 0;
 
     /// <summary>The waiter is blocked in <see cref="Wait"/>, or about to block.</summary>
-    private const int Waiting = 1;
+    private const long Waiting = 1;
 
     /// <summary>A wake is pending: the current or next <see cref="Wait"/> returns at once.</summary>
-    private const int Woken = 2;
+    private const long Woken = 2;
+
+    private const long StateMask = 3;
+
+    /// <summary>One more transition to Woken, in the bits above the state.</summary>
+    private const long WakeStep = 4;
 
     private readonly ManualResetEventSlim _event = new(false, spinCount: 1);
-    private int _state;
+    private long _word;
     private long _blocks;
     private long _signals;
 
@@ -36,7 +45,7 @@ public sealed class SignalWaitSource : IWaitSource
         if (timeout <= TimeSpan.Zero)
         {
             // Not blocking: whatever was pending is seen by the cycle that follows.
-            Volatile.Write(ref _state, Running);
+            ConsumeWakes();
             return;
         }
         // A wake that signalled a wait which had already timed out can leave the event set. While
@@ -46,34 +55,55 @@ public sealed class SignalWaitSource : IWaitSource
         {
             _event.Reset();
         }
-        if (Interlocked.CompareExchange(ref _state, Waiting, Running) != Running)
+        long word = Volatile.Read(ref _word);
+        if ((word & StateMask) != Running || Interlocked.CompareExchange(ref _word, word | Waiting, word) != word)
         {
-            // Woken while running: consume the wake instead of blocking.
-            Volatile.Write(ref _state, Running);
+            // Woken while running (or just now): consume the wake instead of blocking.
+            ConsumeWakes();
             return;
         }
         _blocks++;
         _event.Wait(ToMilliseconds(timeout));
-        Interlocked.Exchange(ref _state, Running);
+        ConsumeWakes();
     }
 
     /// <inheritdoc />
     public void Wake()
     {
-        int state = Volatile.Read(ref _state);
-        while (state != Woken)
+        long word = Volatile.Read(ref _word);
+        while ((word & StateMask) != Woken)
         {
-            int seen = Interlocked.CompareExchange(ref _state, Woken, state);
-            if (seen == state)
+            long seen = Interlocked.CompareExchange(ref _word, (word & ~StateMask) + WakeStep + Woken, word);
+            if (seen == word)
             {
-                if (state == Waiting)
+                if ((word & StateMask) == Waiting)
                 {
                     Interlocked.Increment(ref _signals);
                     _event.Set();
                 }
                 return;
             }
-            state = seen;
+            word = seen;
+        }
+    }
+
+    /// <summary>
+    /// For the waiter, not blocked: takes any pending wake (as a zero wait does) and returns how
+    /// many wakes found none pending so far. Every wake after this call changes the count, so a
+    /// waiter that sees the same count at its next call knows nobody woke it in between: input
+    /// whose producer wakes this source has not arrived since.
+    /// </summary>
+    internal long ConsumeWakes()
+    {
+        long word = Volatile.Read(ref _word);
+        while (true)
+        {
+            long seen = Interlocked.CompareExchange(ref _word, word & ~StateMask, word);
+            if (seen == word)
+            {
+                return word >> 2;
+            }
+            word = seen;
         }
     }
 

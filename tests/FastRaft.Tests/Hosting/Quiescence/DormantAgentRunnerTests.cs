@@ -41,6 +41,41 @@ public class DormantAgentRunnerTests
         await runner.Completion;
     }
 
+    [Fact]
+    public async Task Without_wakes_a_dormant_agent_is_not_asked_again_until_its_deadline_which_it_gets_without_a_duty_cycle()
+    {
+        using var runner = new CompositeAgentRunner("deadline");
+        var probe = new Probe(runner.WaitSource) { Dormant = true, DeadlineAfter = TimeSpan.FromMilliseconds(20), QuietDeadlines = 3 };
+        runner.Add(probe);
+        runner.Start();
+
+        for (int i = 0; i < 10_000 && Volatile.Read(ref probe.QuietDeadlineCalls) < 3; i++)
+        {
+            await Task.Delay(1);
+        }
+
+        Assert.Equal(3, Volatile.Read(ref probe.QuietDeadlineCalls));
+        Assert.Equal(0, Volatile.Read(ref probe.DutyCycles));
+        // Asked once when added (and maybe once for the wake of its addition), not once per deadline.
+        Assert.InRange(Volatile.Read(ref probe.Checks), 1, 2);
+        runner.Stop();
+        await runner.Completion;
+    }
+
+    [Fact]
+    public void The_signal_counts_the_wakes_that_found_none_pending()
+    {
+        var signal = new SignalWaitSource();
+        long start = signal.ConsumeWakes();
+
+        signal.Wake();
+        signal.Wake();
+        Assert.Equal(start + 1, signal.ConsumeWakes());
+        Assert.Equal(start + 1, signal.ConsumeWakes());
+        signal.Wake();
+        Assert.Equal(start + 2, signal.ConsumeWakes());
+    }
+
     private static async Task WakeUntil(CompositeAgentRunner runner, Func<bool> condition, string what)
     {
         for (int i = 0; i < 10_000; i++)
@@ -60,7 +95,14 @@ public class DormantAgentRunnerTests
     {
         public int DutyCycles;
         public int Checks;
+        public int QuietDeadlineCalls;
         private volatile bool _dormant;
+        private long _deadline = long.MaxValue;
+
+        /// <summary>With a value: the probe's deadline is this far ahead, moved on at each quiet deadline until <see cref="QuietDeadlines"/> were taken.</summary>
+        public TimeSpan? DeadlineAfter { get; init; }
+
+        public int QuietDeadlines { get; init; }
 
         public bool Dormant
         {
@@ -74,12 +116,16 @@ public class DormantAgentRunnerTests
 
         public IWaitSource WaitSource => waitSource;
 
-        public long Deadline => long.MaxValue;
+        public long Deadline => Volatile.Read(ref _deadline);
 
         public bool IsDone => false;
 
         public void OnStart()
         {
+            if (DeadlineAfter is { } after)
+            {
+                _deadline = Time.GetTimestamp() + (long)(after.TotalSeconds * Time.TimestampFrequency);
+            }
         }
 
         public int DoWork(long now)
@@ -92,6 +138,15 @@ public class DormantAgentRunnerTests
         {
             Interlocked.Increment(ref Checks);
             return _dormant;
+        }
+
+        public int OnQuietDeadline(long now)
+        {
+            int calls = Interlocked.Increment(ref QuietDeadlineCalls);
+            Volatile.Write(ref _deadline, calls < QuietDeadlines && DeadlineAfter is { } after
+                ? now + (long)(after.TotalSeconds * Time.TimestampFrequency)
+                : long.MaxValue);
+            return 0;
         }
 
         public void OnClose()
