@@ -27,6 +27,15 @@ public sealed class TargetSettings
     /// </summary>
     public bool FastRaftInlineCompletions { get; init; } = true;
 
+    /// <summary>Multi-group targets: Raft groups (each with a replica on every node).</summary>
+    public int Groups { get; init; } = 48;
+
+    /// <summary>Multi-group targets: runner threads of each node's <c>RaftGroupHost</c>.</summary>
+    public int GroupRunnerThreads { get; init; } = 1;
+
+    /// <summary>Multi-group targets: whether the hosts spread the groups' leaders over the nodes.</summary>
+    public bool SpreadLeaders { get; init; } = true;
+
     /// <summary>Gateway targets: TCP client connections to the leader's gateway.</summary>
     public int GatewayConnections { get; init; } = 1000;
 

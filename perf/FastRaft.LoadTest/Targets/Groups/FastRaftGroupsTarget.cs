@@ -1,0 +1,203 @@
+using FastRaft.Hosting;
+using FastRaft.Hosting.Groups;
+using FastRaft.Hosting.InMemory;
+using FastRaft.Storage;
+
+namespace FastRaft.LoadTest.Targets.Groups;
+
+/// <summary>
+/// Many Raft groups in this process: one <see cref="RaftGroupHost"/> per node (three by
+/// default), each holding one replica of every group, so the nodes are processes as a multi-group
+/// deployment has them, only sharing this one. Each group is a lane of the load: client
+/// <c>c</c> proposes to group <c>c % groups + 1</c>, through that group's leader.
+/// </summary>
+public sealed class FastRaftGroupsTarget : ILoadTarget
+{
+    private readonly TargetSettings _settings;
+    private readonly FastRaftTargetOptions _options;
+    private readonly List<RaftGroupHost> _hosts = [];
+    private readonly List<MemoryStorage> _storages = [];
+
+    // [group index][node index]
+    private RaftNode<long>[][] _replicas = [];
+    private RaftNode<long>?[] _leaders = [];
+    private readonly Func<ProposeResult<long>, ProposalOutcome>[] _maps;
+
+    public FastRaftGroupsTarget(TargetSettings settings, FastRaftTargetOptions options)
+    {
+        _settings = settings;
+        _options = settings.FastRaftMaxInflightMsgs is int inflight ? options with { MaxInflightMsgs = inflight } : options;
+        _maps = new Func<ProposeResult<long>, ProposalOutcome>[settings.Groups];
+        for (int g = 0; g < _maps.Length; g++)
+        {
+            int group = g;
+            _maps[g] = result => Map(group, result);
+        }
+    }
+
+    public int Lanes => _settings.Groups;
+
+    public string Setup =>
+        $"FastRaft {_settings.Groups} groups × {_settings.Nodes} replicas on {_settings.Nodes} RaftGroupHosts ({_settings.GroupRunnerThreads} runner thread(s) each), " +
+        $"one in-memory network per group, MemoryStorage; leaders {(_settings.SpreadLeaders ? "spread over the nodes" : "where elected")}; " +
+        $"tick {_options.TickInterval.TotalMilliseconds:0} ms, election {_options.ElectionTick} ticks, heartbeat {_options.HeartbeatTick} ticks, " +
+        $"MaxSizePerMsg {_options.MaxSizePerMsg} B, MaxInflightMsgs {_options.MaxInflightMsgs}, pre-vote and check-quorum on, " +
+        (_settings.FastRaftInlineCompletions ? "completions inline on the runner thread" : "completions on the thread pool");
+
+    /// <summary>Every group's replicas, by group index then node index (for tests and diagnostics).</summary>
+    public IReadOnlyList<IReadOnlyList<RaftNode<long>>> Replicas => _replicas;
+
+    public async Task StartAsync(CancellationToken cancellation)
+    {
+        ulong[] members = new ulong[_settings.Nodes];
+        for (int i = 0; i < members.Length; i++)
+        {
+            members[i] = (ulong)i + 1;
+            _hosts.Add(new RaftGroupHost(new RaftGroupHostOptions
+            {
+                RunnerThreads = _settings.GroupRunnerThreads,
+                Name = $"node{i + 1}",
+                IdleStrategy = _options.IdleStrategy,
+            }));
+        }
+        _replicas = new RaftNode<long>[_settings.Groups][];
+        _leaders = new RaftNode<long>?[_settings.Groups];
+        for (int g = 0; g < _settings.Groups; g++)
+        {
+            ulong groupId = (ulong)g + 1;
+            var network = new InMemoryNetwork(seed: g + 1);
+            _replicas[g] = new RaftNode<long>[members.Length];
+            for (int i = 0; i < members.Length; i++)
+            {
+                var storage = new MemoryStorage();
+                _storages.Add(storage);
+                RaftGroupHost host = _hosts[i];
+                var options = new RaftNodeOptions
+                {
+                    Raft = _options.RaftConfig(members[i]) with { Random = new Random(1000 * (g + 1) + i) },
+                    TickInterval = _options.TickInterval,
+                    InitialMembers = members,
+                    Snapshots = _options.Snapshots,
+                    RunContinuationsInline = _settings.FastRaftInlineCompletions,
+                    Time = host.Options.Time,
+                };
+                _replicas[g][i] = host.CreateGroup(groupId, options, storage, network.CreateTransport(members[i]), _options.StateMachine(members[i]));
+            }
+        }
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(_settings.StartTimeout);
+        for (int g = 0; g < _settings.Groups; g++)
+        {
+            while (FindLeader(g) is null)
+            {
+                await Task.Delay(10, deadline.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public void WritePayload(Span<byte> destination, long sequence) => _options.PayloadWriter(destination, sequence);
+
+    public ValueTask<ProposalOutcome> ProposeAsync(ReadOnlyMemory<byte> payload) => ProposeAsync(0, payload);
+
+    public ValueTask<ProposalOutcome> ProposeAsync(int lane, ReadOnlyMemory<byte> payload)
+    {
+        RaftNode<long>? leader = _leaders[lane] ?? FindLeader(lane);
+        return leader is null
+            ? new ValueTask<ProposalOutcome>(ProposalOutcome.NotLeader)
+            : ProposalCompletion.Of(leader.ProposeAsync(payload), _maps[lane]);
+    }
+
+    /// <summary>Runner threads' Readys and messages summed over every replica; leaders per node.</summary>
+    public IReadOnlyDictionary<string, long> Counters()
+    {
+        var c = new Dictionary<string, long>();
+        foreach (RaftNode<long>[] group in _replicas)
+        {
+            foreach (RaftNode<long> node in group)
+            {
+                RaftNodeCounters n = node.Counters;
+                Add(c, "node.readys", n.Readys);
+                Add(c, "node.loopIterations", n.LoopIterations);
+                Add(c, "node.messagesSent", n.MessagesSent);
+                Add(c, "node.messagesReceived", n.MessagesReceived);
+                Add(c, "node.messagesDropped", n.MessagesDropped);
+                Add(c, "node.snapshotsCreated", n.SnapshotsCreated);
+            }
+        }
+        return c;
+    }
+
+    /// <summary>How many groups each node leads now (index = node id - 1).</summary>
+    public int[] LeadersPerNode()
+    {
+        var counts = new int[_settings.Nodes];
+        foreach (RaftNode<long>[] group in _replicas)
+        {
+            for (int i = 0; i < group.Length; i++)
+            {
+                if (group[i].IsLeader)
+                {
+                    counts[i]++;
+                }
+            }
+        }
+        return counts;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (RaftGroupHost host in _hosts)
+        {
+            try
+            {
+                await host.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            }
+            catch (TimeoutException ex)
+            {
+                _settings.Log.WriteLine($"  {host.Options.Name} did not stop cleanly: {ex.Message}");
+            }
+        }
+        _hosts.Clear();
+        foreach (MemoryStorage storage in _storages)
+        {
+            storage.Dispose();
+        }
+        _storages.Clear();
+    }
+
+    private ProposalOutcome Map(int group, ProposeResult<long> result)
+    {
+        switch (result.Status)
+        {
+            case RequestStatus.Ok:
+                return ProposalOutcome.Committed;
+            case RequestStatus.NotLeader:
+                _leaders[group] = null;
+                return ProposalOutcome.NotLeader;
+            case RequestStatus.Dropped:
+            case RequestStatus.Overloaded:
+                return ProposalOutcome.Rejected;
+            case RequestStatus.Lost:
+            case RequestStatus.Unknown:
+                return ProposalOutcome.Lost;
+            default:
+                return ProposalOutcome.Error;
+        }
+    }
+
+    private RaftNode<long>? FindLeader(int group)
+    {
+        foreach (RaftNode<long> node in _replicas[group])
+        {
+            if (node.IsLeader)
+            {
+                Volatile.Write(ref _leaders[group], node);
+                return node;
+            }
+        }
+        return null;
+    }
+
+    private static void Add(Dictionary<string, long> counters, string name, long value) =>
+        counters[name] = counters.GetValueOrDefault(name) + value;
+}
