@@ -58,6 +58,7 @@ public sealed class FastRaftGroupsTarget : ILoadTarget
                 RunnerThreads = _settings.GroupRunnerThreads,
                 Name = $"node{i + 1}",
                 IdleStrategy = _options.IdleStrategy,
+                SpreadLeaders = _settings.SpreadLeaders,
             }));
         }
         _replicas = new RaftNode<long>[_settings.Groups][];
