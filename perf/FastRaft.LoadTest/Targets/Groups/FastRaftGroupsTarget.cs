@@ -1,4 +1,5 @@
 using FastRaft.Hosting;
+using FastRaft.Hosting.Agents;
 using FastRaft.Hosting.Groups;
 using FastRaft.Hosting.InMemory;
 using FastRaft.Storage;
@@ -13,6 +14,9 @@ namespace FastRaft.LoadTest.Targets.Groups;
 /// </summary>
 public sealed class FastRaftGroupsTarget : ILoadTarget
 {
+    /// <summary>The fewest entries between a group's snapshots, however many groups share the budget.</summary>
+    private const ulong MinSnapshotEntries = 2_000;
+
     private readonly TargetSettings _settings;
     private readonly FastRaftTargetOptions _options;
     private readonly List<RaftGroupHost> _hosts = [];
@@ -39,13 +43,15 @@ public sealed class FastRaftGroupsTarget : ILoadTarget
 
     public string Setup =>
         $"FastRaft {_settings.Groups} groups × {_settings.Nodes} replicas on {_settings.Nodes} RaftGroupHosts ({_settings.GroupRunnerThreads} runner thread(s) each), " +
-        $"one in-memory network per group, MemoryStorage; leaders {(_settings.SpreadLeaders ? "spread over the nodes" : "where elected")}; " +
+        $"one in-memory network per group, MemoryStorage (snapshot every {SnapshotEvery:N0} entries per group); leaders {(_settings.SpreadLeaders ? "spread over the nodes" : "where elected")}; " +
         $"tick {_options.TickInterval.TotalMilliseconds:0} ms, election {_options.ElectionTick} ticks, heartbeat {_options.HeartbeatTick} ticks, " +
         $"MaxSizePerMsg {_options.MaxSizePerMsg} B, MaxInflightMsgs {_options.MaxInflightMsgs}, pre-vote and check-quorum on, " +
         (_settings.FastRaftInlineCompletions ? "completions inline on the runner thread" : "completions on the thread pool");
 
     /// <summary>Every group's replicas, by group index then node index (for tests and diagnostics).</summary>
     public IReadOnlyList<IReadOnlyList<RaftNode<long>>> Replicas => _replicas;
+
+    private ulong SnapshotEvery => Math.Max(MinSnapshotEntries, _options.Snapshots.EveryEntries / (ulong)_settings.Groups);
 
     public async Task StartAsync(CancellationToken cancellation)
     {
@@ -61,6 +67,26 @@ public sealed class FastRaftGroupsTarget : ILoadTarget
                 SpreadLeaders = _settings.SpreadLeaders,
             }));
         }
+        // A runner thread can block on one wait source only: the transports of the groups one
+        // runner drives share one signal, or input would wait for the runner's backoff. The host
+        // places groups round-robin while they are only added, so group g runs on runner
+        // g % runners.
+        int runners = _settings.GroupRunnerThreads;
+        var signals = new SignalWaitSource[members.Length, runners];
+        for (int i = 0; i < members.Length; i++)
+        {
+            for (int r = 0; r < runners; r++)
+            {
+                signals[i, r] = new SignalWaitSource();
+            }
+        }
+        // The single-group targets' log budget shared by the groups, so logs reach their
+        // compaction size (and memory stops growing) after as many entries in all.
+        var snapshots = new SnapshotPolicy
+        {
+            EveryEntries = SnapshotEvery,
+            KeepEntries = Math.Max(MinSnapshotEntries / 4, _options.Snapshots.KeepEntries / (ulong)_settings.Groups),
+        };
         _replicas = new RaftNode<long>[_settings.Groups][];
         _leaders = new RaftNode<long>?[_settings.Groups];
         for (int g = 0; g < _settings.Groups; g++)
@@ -78,11 +104,11 @@ public sealed class FastRaftGroupsTarget : ILoadTarget
                     Raft = _options.RaftConfig(members[i]) with { Random = new Random(1000 * (g + 1) + i) },
                     TickInterval = _options.TickInterval,
                     InitialMembers = members,
-                    Snapshots = _options.Snapshots,
+                    Snapshots = snapshots,
                     RunContinuationsInline = _settings.FastRaftInlineCompletions,
                     Time = host.Options.Time,
                 };
-                _replicas[g][i] = host.CreateGroup(groupId, options, storage, network.CreateTransport(members[i]), _options.StateMachine(members[i]));
+                _replicas[g][i] = host.CreateGroup(groupId, options, storage, network.CreateTransport(members[i], signals[i, g % runners]), _options.StateMachine(members[i]));
             }
         }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
