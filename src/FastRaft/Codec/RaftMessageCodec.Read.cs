@@ -38,13 +38,9 @@ public static partial class RaftMessageCodec
     private static bool ReadMessage(ref WireReader r, ReadOnlyMemory<byte> source, EntryBuffer entries, out Message m)
     {
         m = default;
-        if (!r.Arity(WireField.Message, WireFormat.MessageArity) || !r.UInt(WireField.Version, out ulong version))
+        if (!ReadVersionAndGroup(ref r, out m.GroupId))
         {
             return false;
-        }
-        if (version != WireFormat.Version)
-        {
-            return r.Fail(WireField.Version, WireProblem.Unsupported);
         }
         if (!ReadMessageType(ref r, out m.Type)
             || !r.UInt(WireField.To, out m.To)
@@ -62,6 +58,45 @@ public static partial class RaftMessageCodec
             return false;
         }
         return r.TryNil() || ReadSnapshot(ref r, out m.Snapshot);
+    }
+
+    /// <summary>
+    /// The array header and version (1: 14 elements, no group id; 2: 15 elements, then a non-zero
+    /// group id). A header that matches neither version's length is refused before the version is read.
+    /// </summary>
+    private static bool ReadVersionAndGroup(ref WireReader r, out ulong groupId)
+    {
+        groupId = 0;
+        if (!r.ArrayHeader(WireField.Message, out uint arity))
+        {
+            return false;
+        }
+        if (arity != WireFormat.MessageArity && arity != WireFormat.GroupMessageArity)
+        {
+            return r.Fail(WireField.Message, WireProblem.WrongLength);
+        }
+        if (!r.UInt(WireField.Version, out ulong version))
+        {
+            return false;
+        }
+        if (version == WireFormat.Version)
+        {
+            return arity == WireFormat.MessageArity || r.Fail(WireField.Message, WireProblem.WrongLength);
+        }
+        if (version != WireFormat.GroupVersion)
+        {
+            return r.Fail(WireField.Version, WireProblem.Unsupported);
+        }
+        if (arity != WireFormat.GroupMessageArity)
+        {
+            return r.Fail(WireField.Message, WireProblem.WrongLength);
+        }
+        if (!r.UInt(WireField.GroupId, out groupId))
+        {
+            return false;
+        }
+        // Group 0 is written as version 1: one encoding per message.
+        return groupId != 0 || r.Fail(WireField.GroupId, WireProblem.Unsupported);
     }
 
     private static bool ReadMessageType(ref WireReader r, out MessageType type)

@@ -11,8 +11,9 @@ public static partial class RaftMessageCodec
     /// </summary>
     public static long EncodedSize(in Message m)
     {
-        long n = WireFormat.ArrayHeaderSize(WireFormat.MessageArity)
-            + WireFormat.UIntSize(WireFormat.Version)
+        long n = (m.GroupId == 0
+                ? WireFormat.ArrayHeaderSize(WireFormat.MessageArity) + WireFormat.UIntSize(WireFormat.Version)
+                : WireFormat.ArrayHeaderSize(WireFormat.GroupMessageArity) + WireFormat.UIntSize(WireFormat.GroupVersion) + WireFormat.UIntSize(m.GroupId))
             + WireFormat.UIntSize((ulong)m.Type)
             + WireFormat.UIntSize(m.To)
             + WireFormat.UIntSize(m.From)

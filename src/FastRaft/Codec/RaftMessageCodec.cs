@@ -14,7 +14,8 @@ namespace FastRaft.Codec;
 public static partial class RaftMessageCodec
 {
     /// <summary>
-    /// Writes <paramref name="m"/> as one MessagePack array. Node-local messages (storage, hup,
+    /// Writes <paramref name="m"/> as one MessagePack array: format version 1 when its
+    /// <see cref="Message.GroupId"/> is 0, version 2 (with the group id) otherwise. Node-local messages (storage, hup,
     /// beat…; see <see cref="IsWireType"/>) and messages carrying <see cref="Message.Responses"/> are never sent between nodes
     /// and are rejected with <see cref="ArgumentException"/> before anything is written; so are
     /// message or entry types this codec does not know. The writer must not be in
@@ -29,8 +30,19 @@ public static partial class RaftMessageCodec
         Validate(in m);
         ReadOnlySpan<byte> context = m.Context.Span;
         Span<byte> head = writer.GetSpan(MaxHeadSize + InlineLength(context.Length));
-        int n = WireWriter.ArrayHeader(head, WireFormat.MessageArity);
-        n += WireWriter.UInt(head[n..], WireFormat.Version);
+        int n;
+        if (m.GroupId == 0)
+        {
+            // Version 1: a single-group node's bytes are what they were before group ids existed.
+            n = WireWriter.ArrayHeader(head, WireFormat.MessageArity);
+            n += WireWriter.UInt(head[n..], WireFormat.Version);
+        }
+        else
+        {
+            n = WireWriter.ArrayHeader(head, WireFormat.GroupMessageArity);
+            n += WireWriter.UInt(head[n..], WireFormat.GroupVersion);
+            n += WireWriter.UInt(head[n..], m.GroupId);
+        }
         n += WireWriter.UInt(head[n..], (ulong)m.Type);
         n += WireWriter.UInt(head[n..], m.To);
         n += WireWriter.UInt(head[n..], m.From);
@@ -80,8 +92,8 @@ public static partial class RaftMessageCodec
         writer.Flush();
     }
 
-    /// <summary>Array header, version, type, seven integers, reject, reject hint, context header, entries header.</summary>
-    private const int MaxHeadSize = 1 + 1 + 1 + (7 * WireWriter.MaxUIntSize) + 1 + WireWriter.MaxUIntSize + WireWriter.MaxHeaderSize + WireWriter.MaxHeaderSize;
+    /// <summary>Array header, version, group id, type, seven integers, reject, reject hint, context header, entries header.</summary>
+    private const int MaxHeadSize = 1 + 1 + WireWriter.MaxUIntSize + 1 + (7 * WireWriter.MaxUIntSize) + 1 + WireWriter.MaxUIntSize + WireWriter.MaxHeaderSize + WireWriter.MaxHeaderSize;
 
     /// <summary>Array header, term, index, type, data header.</summary>
     private const int MaxEntryHeadSize = 1 + WireWriter.MaxUIntSize + WireWriter.MaxUIntSize + 1 + WireWriter.MaxHeaderSize;

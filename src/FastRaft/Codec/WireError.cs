@@ -5,6 +5,7 @@ internal enum WireField : byte
 {
     Message,
     Version,
+    GroupId,
     Type,
     To,
     From,
@@ -109,7 +110,8 @@ internal static class WireErrorText
         WireProblem.CountExceedsInput => $"{name}: element count exceeds what the remaining input can hold",
         WireProblem.Unsupported => field switch
         {
-            WireField.Version => $"{name}: unsupported format version (this decoder reads version {WireFormat.Version})",
+            WireField.Version => $"{name}: unsupported format version (this decoder reads versions {WireFormat.Version} and {WireFormat.GroupVersion})",
+            WireField.GroupId => $"{name}: group id 0 travels as version {WireFormat.Version}, without a group id",
             WireField.Type => $"{name}: unknown message type",
             WireField.EntryType => $"{name}: unknown entry type",
             _ => $"{name}: unsupported value",
@@ -121,8 +123,9 @@ internal static class WireErrorText
 
     private static (string Name, string Kind) Describe(WireField f) => f switch
     {
-        WireField.Message => ("message", $"an array of {WireFormat.MessageArity} elements"),
+        WireField.Message => ("message", $"an array of {WireFormat.MessageArity} elements (version {WireFormat.Version}) or {WireFormat.GroupMessageArity} (version {WireFormat.GroupVersion})"),
         WireField.Version => ("message.version", "an unsigned integer"),
+        WireField.GroupId => ("message.group_id", "an unsigned integer"),
         WireField.Type => ("message.type", "an unsigned integer"),
         WireField.To => ("message.to", "an unsigned integer"),
         WireField.From => ("message.from", "an unsigned integer"),

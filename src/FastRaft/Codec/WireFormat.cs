@@ -6,11 +6,17 @@ namespace FastRaft.Codec;
 /// </summary>
 internal static class WireFormat
 {
-    /// <summary>The format version written first in every message. A new field means a new version.</summary>
+    /// <summary>The format version of a message without a group id (GroupId 0). A new field means a new version.</summary>
     public const ulong Version = 1;
 
-    /// <summary>[version, type, to, from, term, log_term, index, commit, vote, reject, reject_hint, context, entries, snapshot]</summary>
+    /// <summary>The format version of a message of a Raft group (GroupId non-zero): version 1 with the group id after the version.</summary>
+    public const ulong GroupVersion = 2;
+
+    /// <summary>Version 1: [version, type, to, from, term, log_term, index, commit, vote, reject, reject_hint, context, entries, snapshot]</summary>
     public const int MessageArity = 14;
+
+    /// <summary>Version 2: [version, group_id, type, to, ... as version 1]</summary>
+    public const int GroupMessageArity = 15;
 
     /// <summary>[term, index, type, data]</summary>
     public const int EntryArity = 4;

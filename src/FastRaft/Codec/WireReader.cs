@@ -128,6 +128,18 @@ internal ref struct WireReader(ReadOnlySpan<byte> span, int position)
         return ArraySlow(field, out uint n) && (n == (uint)arity || Fail(field, WireProblem.WrongLength));
     }
 
+    /// <summary>Reads an array header of any length (the caller checks it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool ArrayHeader(WireField field, out uint count)
+    {
+        if ((uint)_pos < (uint)_span.Length && (_span[_pos] & 0xF0) == 0x90)
+        {
+            count = (uint)(_span[_pos++] & 0x0F);
+            return true;
+        }
+        return ArraySlow(field, out count);
+    }
+
     /// <summary>
     /// Reads an array header whose elements take at least <paramref name="minElementSize"/> bytes
     /// each, and rejects a count the rest of the input cannot hold, so a forged count never makes

@@ -113,6 +113,8 @@ internal static class CodecFixtures
         Context = rng.Next(3) == 0 ? RandomBytes(rng) : ReadOnlyMemory<byte>.Empty,
         Entries = RandomEntries(rng),
         Snapshot = rng.Next(4) == 0 ? RandomSnapshot(rng) : null,
+        // Half single-group (version 1), half of a group (version 2, any non-zero id).
+        GroupId = rng.Next(2) == 0 ? 0 : Math.Max(1, RandomUInt(rng)),
     };
 
     public static Entry[] Entries(int count, int payloadSize, ulong firstIndex = 100)
@@ -152,6 +154,7 @@ internal static class CodecFixtures
     public static void AssertSameMessage(in Message expected, in Message actual)
     {
         Assert.Equal(expected.Type, actual.Type);
+        Assert.Equal(expected.GroupId, actual.GroupId);
         Assert.Equal(expected.To, actual.To);
         Assert.Equal(expected.From, actual.From);
         Assert.Equal(expected.Term, actual.Term);

@@ -16,7 +16,7 @@ public class RaftMessageCodecAllocationTests
 {
     private const int Iterations = 10_000;
 
-    public static TheoryData<string> HotMessages => ["MsgApp x1", "MsgApp x64", "MsgHeartbeat", "MsgVote", "MsgAppResp"];
+    public static TheoryData<string> HotMessages => ["MsgApp x1", "MsgApp x64", "MsgHeartbeat", "MsgVote", "MsgAppResp", "MsgApp x64 of group 300000"];
 
     private static Message Build(string name) => name switch
     {
@@ -25,6 +25,7 @@ public class RaftMessageCodecAllocationTests
         "MsgHeartbeat" => Heartbeat(),
         "MsgVote" => Vote(),
         "MsgAppResp" => AppResp(),
+        "MsgApp x64 of group 300000" => App(64) with { GroupId = 300_000 },
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

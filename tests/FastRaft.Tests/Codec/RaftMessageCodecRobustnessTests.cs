@@ -199,8 +199,17 @@ public class RaftMessageCodecRobustnessTests
 
         public void WriteMessage(ref MessagePack.MessagePackWriter w)
         {
-            Array(ref w, 14);
-            UInt(ref w, 1);
+            if (rng.Next(2) == 0)
+            {
+                Array(ref w, 14);
+                UInt(ref w, 1);
+            }
+            else
+            {
+                Array(ref w, 15);
+                UInt(ref w, 2);
+                UInt(ref w, RandomUInt(rng));
+            }
             UInt(ref w, (ulong)NetworkTypes[rng.Next(NetworkTypes.Length)]);
             for (int f = 0; f < 7; f++)
             {
@@ -248,9 +257,18 @@ public class RaftMessageCodecRobustnessTests
     public static TheoryData<string, byte[]> Malformed => new()
     {
         { "message: input ends inside the value", [] },
-        { "message: expected an array of 14 elements", [0x9D, 0x01] },
-        { "message: expected an array of 14 elements", [0x80] }, // a map
-        { "message.version: unsupported format version (this decoder reads version 1)", [0x9E, 0x02] },
+        { "message: expected an array of 14 elements (version 1) or 15 (version 2)", [0x9D, 0x01] },
+        { "message: expected an array of 14 elements (version 1) or 15 (version 2)", [0x80] }, // a map
+        { "message: expected an array of 14 elements (version 1) or 15 (version 2)", [0x9E, 0x02, 0x07] }, // version 2 needs 15
+        { "message: expected an array of 14 elements (version 1) or 15 (version 2)", [0x9F, 0x01, 0x08] }, // version 1 has 14
+        { "message: expected an array of 14 elements (version 1) or 15 (version 2)", [0xDC, 0x00, 0x10, 0x02] }, // 16 elements
+        { "message.version: unsupported format version (this decoder reads versions 1 and 2)", [0x9E, 0x03] },
+        { "message.version: unsupported format version (this decoder reads versions 1 and 2)", [0x9F, 0x03] },
+        { "message.group_id: group id 0 travels as version 1, without a group id", [0x9F, 0x02, 0x00, 0x08] },
+        { "message.group_id: negative integer", [0x9F, 0x02, 0xFF, 0x08] },
+        { "message.group_id: input ends inside the value", [0x9F, 0x02, 0xCF, 0x00, 0x01] },
+        { "message.group_id: expected an unsigned integer", [0x9F, 0x02, 0xC4, 0x00] },
+        { "message.type: node-local message type, never sent between nodes", [0x9F, 0x02, 0x07, 0x00] },
         { "message.version: expected an unsigned integer", [0x9E, 0xC0] },
         { "message.type: unknown message type", [0x9E, 0x01, 0x18] },
         { "message.type: node-local message type, never sent between nodes", [0x9E, 0x01, 0x00] },

@@ -45,6 +45,33 @@ public class RaftMessageCodecRoundTripTests
     }
 
     [Fact]
+    public void A_message_of_a_group_encodes_as_version_2_with_the_group_id_after_the_version()
+    {
+        var m = new Message(MessageType.Heartbeat, from: 1, to: 2, term: 300) { Commit = 5, Context = new byte[] { 0xAB }, GroupId = 7 };
+        byte[] expected =
+        [
+            0x9F, // fixarray of 15
+            0x02, // version 2
+            0x07, // group id 7
+            0x08, 0x02, 0x01, 0xCD, 0x01, 0x2C, 0x00, 0x00, 0x05, 0x00, 0xC2, 0x00, 0xC4, 0x01, 0xAB, 0x90, 0xC0, // as in version 1
+        ];
+        Assert.Equal(expected, Encode(m));
+        Assert.Equal(expected.Length, RaftMessageCodec.EncodedSize(m));
+        Message decoded = Decode(expected, new EntryBuffer());
+        AssertSameMessage(m, decoded);
+
+        // Group ids at every integer width survive, and group 0 stays version 1.
+        foreach (ulong group in new ulong[] { 0, 1, 0x7F, 0x80, 0xFFFF, 0x1_0000, uint.MaxValue, ulong.MaxValue })
+        {
+            m.GroupId = group;
+            byte[] bytes = Encode(m);
+            Assert.Equal(group == 0 ? 0x9E : 0x9F, bytes[0]);
+            Assert.Equal(bytes.Length, RaftMessageCodec.EncodedSize(m));
+            Assert.Equal(group, Decode(bytes, new EntryBuffer()).GroupId);
+        }
+    }
+
+    [Fact]
     public void A_snapshot_refusal_travels_between_nodes_as_the_one_node_local_type_that_does()
     {
         var m = new Message(MessageType.SnapshotStatus, from: 2, to: 1, term: 7) { Index = 120, Reject = true };
@@ -108,8 +135,17 @@ public class RaftMessageCodecRoundTripTests
     {
         var output = new ArrayBufferWriter<byte>();
         var w = new MessagePackWriter(output);
-        w.WriteArrayHeader(14);
-        w.Write(1UL);
+        if (m.GroupId == 0)
+        {
+            w.WriteArrayHeader(14);
+            w.Write(1UL);
+        }
+        else
+        {
+            w.WriteArrayHeader(15);
+            w.Write(2UL);
+            w.Write(m.GroupId);
+        }
         w.Write((ulong)m.Type);
         foreach (ulong v in new[] { m.To, m.From, m.Term, m.LogTerm, m.Index, m.Commit, m.Vote })
         {

@@ -68,6 +68,7 @@ public class TcpSnapshotTransferTests
         From = 1,
         To = 2,
         Term = 3,
+        GroupId = 42, // the group id rides in the transfer header's message
         Snapshot = new Snapshot(data, new SnapshotMetadata(new ConfState { Voters = [1, 2] }, index, 3)),
     };
 
@@ -85,6 +86,7 @@ public class TcpSnapshotTransferTests
         Assert.Equal((2UL, SnapshotStatus.Finish), pair.SenderSink.SnapshotReports.Single());
         Message received = Assert.Single(pair.ReceiverSink.Messages());
         Assert.Equal(MessageType.Snapshot, received.Type);
+        Assert.Equal(42UL, received.GroupId);
         Assert.Equal(Snap(data).Snapshot, received.Snapshot);
         Assert.Equal((1L, 0L), (pair.Sender.Counters.SnapshotsSent, pair.Sender.Counters.SnapshotsFailed));
         Assert.Equal((1L, 0L), (pair.Receiver.Counters.SnapshotsReceived, pair.Receiver.Counters.SnapshotsRefused));

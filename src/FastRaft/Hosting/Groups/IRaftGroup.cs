@@ -5,7 +5,7 @@ namespace FastRaft.Hosting.Groups;
 /// <summary>
 /// One Raft group of a <see cref="RaftGroupHost"/>, whatever its state machine's result type: the
 /// registry's view of the group's <see cref="RaftNode{TResult}"/> (which
-/// <see cref="RaftGroupHost.CreateGroup{TResult}"/> returns for everything else).
+/// <c>RaftGroupHost.CreateGroup</c> returns for everything else).
 /// </summary>
 public interface IRaftGroup
 {

@@ -40,6 +40,8 @@ public sealed partial class RaftGroupHost
     /// <summary>Puts a placement watch between group <paramref name="groupId"/>'s node and its transport (before the node is built).</summary>
     private GroupLeadership WatchLeadership(ulong groupId, ulong localId, ref ITransport transport)
     {
+        // The shared transport's hub knows which nodes are live (null for per-group transports).
+        _placement.Liveness = Liveness;
         var watch = new GroupTransportWatch(transport);
         transport = watch;
         return new GroupLeadership(groupId, localId, watch, _placement);

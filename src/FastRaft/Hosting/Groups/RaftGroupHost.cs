@@ -9,7 +9,9 @@ namespace FastRaft.Hosting.Groups;
 /// Drives many Raft groups of one process on a few runner threads
 /// (<see cref="RaftGroupHostOptions.RunnerThreads"/>, each a <see cref="CompositeAgentRunner"/>),
 /// not a thread per group. Groups are identified by a group id, created and removed at run time;
-/// each keeps its own node, storage, transport and state machine.
+/// each keeps its own node, storage and state machine, and either its own transport or a view
+/// of the host's one shared transport (one per process: node id = process; see
+/// <see cref="RaftGroupHost(RaftGroupHostOptions, ITransport)"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -31,26 +33,101 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
     private readonly ConcurrentDictionary<ulong, HostedGroup> _groups = new();
     private readonly CompositeAgentRunner[] _runners;
     private readonly int[] _groupsPerRunner;
+    private readonly GroupTransportHub? _hub;
     private bool _disposed;
 
-    /// <summary>Starts the host's runner threads (they idle until groups are created).</summary>
+    /// <summary>Starts the host's runner threads (they idle until groups are created). Each group brings its own transport.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="RaftGroupHostOptions.RunnerThreads"/> is below 1.</exception>
     /// <exception cref="ArgumentException">A required option is null or empty.</exception>
-    public RaftGroupHost(RaftGroupHostOptions? options = null)
+    public RaftGroupHost()
+        : this((RaftGroupHostOptions?)null)
     {
-        Options = options ?? new RaftGroupHostOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(Options.RunnerThreads, 1, "options.RunnerThreads");
-        if (Options.IdleStrategy is null || Options.Time is null || string.IsNullOrWhiteSpace(Options.Name))
+    }
+
+    /// <summary>Starts the host's runner threads with <paramref name="options"/> (null: the defaults). Each group brings its own transport.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="RaftGroupHostOptions.RunnerThreads"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">A required option is null or empty.</exception>
+    public RaftGroupHost(RaftGroupHostOptions? options)
+    {
+        Options = CheckOptions(options ?? new RaftGroupHostOptions(), shared: false);
+        (_runners, _groupsPerRunner) = StartRunners(Options);
+    }
+
+    /// <summary>
+    /// Starts a host whose groups all share <paramref name="transport"/> (the process's one
+    /// transport, for this node): messages carry their group id, messages for one peer node from
+    /// every group leave together, heartbeats are coalesced per node and node liveness is tracked
+    /// (<see cref="Liveness"/>). The host owns the transport: it starts it now and disposes it
+    /// with the host. Create groups with <see cref="CreateGroup{TResult}(ulong, RaftNodeOptions, IRaftStorage, IStateMachine{TResult})"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="RaftGroupHostOptions.RunnerThreads"/> is below 1, or the liveness timing is not positive and increasing.</exception>
+    /// <exception cref="ArgumentException">A required option is null or empty.</exception>
+    public RaftGroupHost(RaftGroupHostOptions options, ITransport transport)
+        : this(options, transport, null, shared: true)
+    {
+    }
+
+    /// <summary>
+    /// As <see cref="RaftGroupHost(RaftGroupHostOptions, ITransport)"/>, with a log shared by every
+    /// group (<paramref name="sharedLog"/>, which the groups' storages write into): before any
+    /// cycle's messages leave, the host syncs it once if it has unsynced writes, so nothing
+    /// leaves the process before the writes it depends on are durable.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="RaftGroupHostOptions.RunnerThreads"/> is below 1, or the liveness timing is not positive and increasing.</exception>
+    /// <exception cref="ArgumentException">A required option is null or empty.</exception>
+    public RaftGroupHost(RaftGroupHostOptions options, ITransport transport, IGroupCommit sharedLog)
+        : this(options, transport, sharedLog ?? throw new ArgumentNullException(nameof(sharedLog)), shared: true)
+    {
+    }
+
+    private RaftGroupHost(RaftGroupHostOptions options, ITransport transport, IGroupCommit? sharedLog, bool shared)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(transport);
+        Options = CheckOptions(options, shared);
+        (_runners, _groupsPerRunner) = StartRunners(Options);
+        var hub = new GroupTransportHub(transport, sharedLog, Options, _runners[0].WaitSource);
+        try
+        {
+            hub.Open();
+            _runners[0].Add(hub);
+        }
+        catch
+        {
+            foreach (CompositeAgentRunner runner in _runners)
+            {
+                runner.Dispose();
+            }
+            transport.Dispose();
+            throw;
+        }
+        _hub = hub;
+    }
+
+    private static RaftGroupHostOptions CheckOptions(RaftGroupHostOptions options, bool shared)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RunnerThreads, 1, "options.RunnerThreads");
+        if (options.IdleStrategy is null || options.Time is null || string.IsNullOrWhiteSpace(options.Name))
         {
             throw new ArgumentException("RaftGroupHostOptions: IdleStrategy, Time and Name are required", nameof(options));
         }
-        _runners = new CompositeAgentRunner[Options.RunnerThreads];
-        _groupsPerRunner = new int[_runners.Length];
-        for (int i = 0; i < _runners.Length; i++)
+        if (shared)
         {
-            _runners[i] = new CompositeAgentRunner($"{Options.Name}-{i}", Options.IdleStrategy());
-            _runners[i].Start();
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.LivenessInterval, TimeSpan.Zero, "options.LivenessInterval");
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.LivenessTimeout, options.LivenessInterval, "options.LivenessTimeout");
         }
+        return options;
+    }
+
+    private static (CompositeAgentRunner[] Runners, int[] GroupsPerRunner) StartRunners(RaftGroupHostOptions options)
+    {
+        var runners = new CompositeAgentRunner[options.RunnerThreads];
+        for (int i = 0; i < runners.Length; i++)
+        {
+            runners[i] = new CompositeAgentRunner($"{options.Name}-{i}", options.IdleStrategy());
+            runners[i].Start();
+        }
+        return (runners, new int[runners.Length]);
     }
 
     /// <summary>The options the host runs with.</summary>
@@ -62,8 +139,21 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
     /// <summary>The host's runners (for tests: one thread each).</summary>
     internal IReadOnlyList<CompositeAgentRunner> Runners => _runners;
 
+    /// <summary>The shared transport's hub (null when each group has its own transport).</summary>
+    internal GroupTransportHub? Hub => _hub;
+
     /// <summary>
-    /// Builds the replica of group <paramref name="groupId"/> on this host and starts it on a
+    /// With a shared transport: which peer nodes this process hears from (any message, or the
+    /// host's liveness pings, within <see cref="RaftGroupHostOptions.LivenessTimeout"/>); for
+    /// groups that stop ticking while idle. Null when each group has its own transport.
+    /// </summary>
+    public INodeLiveness? Liveness => _hub;
+
+    /// <summary>With a shared transport: what its hub has routed, sent and dropped so far (a snapshot); null otherwise.</summary>
+    public GroupTransportCounters? TransportCounters => _hub?.Counters;
+
+    /// <summary>
+    /// Without a shared transport: builds the replica of group <paramref name="groupId"/> on this host and starts it on a
     /// runner thread (see the remarks for which). As with <see cref="RaftNode{TResult}"/>, the
     /// node owns <paramref name="transport"/> (it disposes it when it stops) and
     /// <paramref name="storage"/> stays the caller's.
@@ -76,10 +166,50 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
     /// <returns>The running node, for requests.</returns>
     /// <exception cref="ArgumentException">The id is taken (the message names it), or the options name a runner or another clock, or are invalid.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="groupId"/> is 0.</exception>
+    /// <exception cref="InvalidOperationException">The host's groups share its transport.</exception>
     /// <exception cref="ObjectDisposedException">The host is disposed.</exception>
     public RaftNode<TResult> CreateGroup<TResult>(
         ulong groupId, RaftNodeOptions options, IRaftStorage storage, ITransport transport, IStateMachine<TResult> stateMachine)
         where TResult : struct
+    {
+        CheckGroup(groupId, options);
+        if (_hub is not null)
+        {
+            throw new InvalidOperationException($"group {groupId}: this host's groups share its transport; create groups without a transport of their own");
+        }
+        return Place(groupId, options, storage, _ => transport, stateMachine);
+    }
+
+    /// <summary>
+    /// With a shared transport: builds the replica of group <paramref name="groupId"/> on this host
+    /// and starts it on a runner thread (see the remarks for which). Its messages go through the
+    /// host's transport, stamped with the group id; <paramref name="storage"/> stays the caller's.
+    /// </summary>
+    /// <param name="groupId">The group's id (non-zero), unique in this host.</param>
+    /// <param name="options">The node's options: <c>Raft.Id</c> must be the shared transport's node id (one node id per process), <see cref="RaftNodeOptions.Runner"/> null and <see cref="RaftNodeOptions.Time"/> the host's clock.</param>
+    /// <param name="storage">The group's log.</param>
+    /// <param name="stateMachine">The group's replicated state.</param>
+    /// <returns>The running node, for requests.</returns>
+    /// <exception cref="ArgumentException">The id is taken, the node id is not the transport's, or the options name a runner or another clock, or are invalid.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="groupId"/> is 0.</exception>
+    /// <exception cref="InvalidOperationException">The host was built without a shared transport.</exception>
+    /// <exception cref="ObjectDisposedException">The host is disposed.</exception>
+    public RaftNode<TResult> CreateGroup<TResult>(
+        ulong groupId, RaftNodeOptions options, IRaftStorage storage, IStateMachine<TResult> stateMachine)
+        where TResult : struct
+    {
+        CheckGroup(groupId, options);
+        GroupTransportHub hub = _hub
+            ?? throw new InvalidOperationException($"group {groupId}: this host has no shared transport; give the group a transport of its own");
+        if (options.Raft.Id != hub.LocalId)
+        {
+            throw new ArgumentException(
+                $"group {groupId}: options.Raft.Id is {options.Raft.Id} but the shared transport is node {hub.LocalId}: every group of a process runs as the process's node", nameof(options));
+        }
+        return Place(groupId, options, storage, runner => hub.CreateView(groupId, runner == 0 ? hub.WaitSource : _runners[runner].WaitSource), stateMachine);
+    }
+
+    private void CheckGroup(ulong groupId, RaftNodeOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfZero(groupId);
         ArgumentNullException.ThrowIfNull(options);
@@ -91,6 +221,13 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
         {
             throw new ArgumentException($"group {groupId}: options.Time must be the host's clock (RaftGroupHostOptions.Time)", nameof(options));
         }
+    }
+
+    /// <summary>Builds and starts the group's node on the least-loaded runner, with the transport made for that runner.</summary>
+    private RaftNode<TResult> Place<TResult>(
+        ulong groupId, RaftNodeOptions options, IRaftStorage storage, Func<int, ITransport> transportFor, IStateMachine<TResult> stateMachine)
+        where TResult : struct
+    {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -99,6 +236,7 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
                 throw new ArgumentException($"group {groupId} already exists in this host", nameof(groupId));
             }
             int runner = LeastLoadedRunner();
+            ITransport transport = transportFor(runner);
             GroupLeadership leadership = WatchLeadership(groupId, options.Raft.Id, ref transport);
             var node = new RaftNode<TResult>(options with { Runner = _runners[runner] }, storage, transport, stateMachine);
             leadership.Attach(node, Options.SpreadLeaders);

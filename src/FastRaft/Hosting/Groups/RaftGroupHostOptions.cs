@@ -21,6 +21,19 @@ public sealed class RaftGroupHostOptions
     /// </summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// With a shared transport: how often the host sends a liveness ping to every peer node, whatever
+    /// the groups send (default 30 ms, three default ticks). Positive.
+    /// </summary>
+    public TimeSpan LivenessInterval { get; init; } = TimeSpan.FromMilliseconds(30);
+
+    /// <summary>
+    /// With a shared transport: a peer node heard from (any message) within this long is live
+    /// (<see cref="RaftGroupHost.Liveness"/>; default 100 ms, a default election timeout). Must
+    /// exceed <see cref="LivenessInterval"/>.
+    /// </summary>
+    public TimeSpan LivenessTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The runner threads' name prefix (threads are named prefix-0, prefix-1, ...).</summary>
     public string Name { get; init; } = "raft-groups";
 
