@@ -54,6 +54,26 @@ public class LeaderPlacementTests
     }
 
     [Fact]
+    public async Task Over_one_shared_transport_per_host_twelve_groups_end_up_led_four_by_each_node()
+    {
+        await using var nodes = new PlacedGroups(spread: true, sharedNetwork: new InMemoryNetwork(seed: 12));
+        for (ulong g = 1; g <= 12; g++)
+        {
+            nodes.CreateGroup(g);
+        }
+
+        await nodes.WaitAllLedByPreferredAsync();
+
+        for (int n = 0; n < 3; n++)
+        {
+            Assert.Equal(4, nodes.GroupsLedBy(n));
+        }
+        // The hubs' liveness knew every node live: no placement was skipped for it.
+        Assert.All(nodes.Hosts, h => Assert.Equal(0, h.Placement.SkippedNotLive));
+        Assert.All(nodes.Hosts, h => Assert.Same(h.Liveness, h.Placement.Liveness));
+    }
+
+    [Fact]
     public async Task Without_spreading_no_leadership_is_transferred()
     {
         await using var nodes = new PlacedGroups(spread: false);
@@ -117,12 +137,13 @@ public class LeaderPlacementTests
     }
 
     /// <summary>Three hosts (nodes 1-3), each holding one replica of every group; one in-memory network per group.</summary>
-    private sealed class PlacedGroups(bool spread) : IAsyncDisposable
+    /// <param name="spread">The hosts' <see cref="RaftGroupHostOptions.SpreadLeaders"/>.</param>
+    /// <param name="sharedNetwork">When given, each host has one transport on it shared by its groups; otherwise each group has a network of its own.</param>
+    private sealed class PlacedGroups(bool spread, InMemoryNetwork? sharedNetwork = null) : IAsyncDisposable
     {
         private readonly Dictionary<ulong, List<RaftNode<ulong>>> _groups = [];
 
-        public RaftGroupHost[] Hosts { get; } =
-            [.. Enumerable.Range(1, 3).Select(n => new RaftGroupHost(new RaftGroupHostOptions { RunnerThreads = 1, Name = $"node{n}", SpreadLeaders = spread }))];
+        public RaftGroupHost[] Hosts { get; } = [.. s_members.Select(n => NewHost(n, spread, sharedNetwork))];
 
         public void CreateGroup(ulong groupId)
         {
@@ -130,10 +151,18 @@ public class LeaderPlacementTests
             var replicas = new List<RaftNode<ulong>>();
             foreach (ulong n in s_members)
             {
-                replicas.Add(Hosts[n - 1].CreateGroup(
-                    groupId, TestHostCluster.DefaultOptions(n, s_members), new MemoryStorage(), network.CreateTransport(n), new RecordingStateMachine()));
+                RaftNodeOptions options = TestHostCluster.DefaultOptions(n, s_members);
+                replicas.Add(sharedNetwork is null
+                    ? Hosts[n - 1].CreateGroup(groupId, options, new MemoryStorage(), network.CreateTransport(n), new RecordingStateMachine())
+                    : Hosts[n - 1].CreateGroup(groupId, options, new MemoryStorage(), new RecordingStateMachine()));
             }
             _groups[groupId] = replicas;
+        }
+
+        private static RaftGroupHost NewHost(ulong node, bool spread, InMemoryNetwork? sharedNetwork)
+        {
+            var options = new RaftGroupHostOptions { RunnerThreads = 1, Name = $"node{node}", SpreadLeaders = spread };
+            return sharedNetwork is null ? new RaftGroupHost(options) : new RaftGroupHost(options, sharedNetwork.CreateTransport(node));
         }
 
         public RaftNode<ulong> Replica(ulong groupId, ulong nodeId) => _groups[groupId][(int)nodeId - 1];
