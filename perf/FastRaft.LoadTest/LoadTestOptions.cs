@@ -1,4 +1,5 @@
 using System.Globalization;
+using FastRaft.LoadTest.Targets;
 
 namespace FastRaft.LoadTest;
 
@@ -41,6 +42,9 @@ public sealed class LoadTestOptions
 
     /// <summary>Multi-group scenarios: whether leaders are spread over the nodes (<c>--spread-leaders on|off</c>).</summary>
     public bool SpreadLeaders { get; init; } = true;
+
+    /// <summary>Multi-group scenarios: how the nodes' groups talk (<c>--transport inmem|udp|per-group</c>).</summary>
+    public GroupTransport GroupTransport { get; init; } = GroupTransport.InMemory;
 
     /// <summary>Gateway scenarios: TCP client connections to the leader's gateway.</summary>
     public int Connections { get; init; } = 1000;
@@ -116,6 +120,9 @@ public sealed class LoadTestOptions
                                      replica on every node; closed-model clients are spread over them (default 48)
           --runner-threads <n>       multi-group scenarios: runner threads of each node's RaftGroupHost
                                      (default cores / nodes, at least 1)
+          --transport <inmem|udp|per-group>
+                                     multi-group scenarios: one in-memory or keyed UDP (127.0.0.1) transport per
+                                     node shared by its groups, or one in-memory network per group (default inmem)
           --spread-leaders <on|off>  multi-group scenarios: move each group's leader to its preferred node (default on)
           --idle <s>                 before loading a target, measure its idle CPU and context switches for s seconds (default 0: skip)
           --prime <entries>          entries committed after a target starts, before measuring (default 200000; at most 20 s)
@@ -135,6 +142,7 @@ public sealed class LoadTestOptions
         int connections = 1000, pipeline = 0;
         int groups = DefaultGroups, runnerThreads = 0;
         string spread = "on";
+        string transport = "inmem";
         IReadOnlyList<int> rates = [2_000];
         int maxInFlight = 1024, payload = 16;
         long prime = 200_000;
@@ -172,6 +180,7 @@ public sealed class LoadTestOptions
                 "--connections" => TryPositiveInt(value, out connections),
                 "--groups" => TryPositiveInt(value, out groups),
                 "--runner-threads" => TryPositiveInt(value, out runnerThreads),
+                "--transport" => Assign(value.ToLowerInvariant(), out transport) && transport is "inmem" or "udp" or "per-group",
                 "--spread-leaders" => Assign(value.ToLowerInvariant(), out spread) && spread is "on" or "off",
                 "--pipeline" => TryPositiveInt(value, out pipeline),
                 "--rate" => TryList(value, out rates),
@@ -203,6 +212,12 @@ public sealed class LoadTestOptions
             Groups = groups,
             RunnerThreads = runnerThreads > 0 ? runnerThreads : null,
             SpreadLeaders = spread == "on",
+            GroupTransport = transport switch
+            {
+                "udp" => GroupTransport.Udp,
+                "per-group" => GroupTransport.PerGroup,
+                _ => GroupTransport.InMemory,
+            },
             Pipeline = pipeline > 0 ? pipeline : null,
             Rates = rates,
             MaxInFlight = maxInFlight,

@@ -65,6 +65,7 @@ public sealed class LoadTestRunner
             Groups = _options.Groups,
             GroupRunnerThreads = _options.RunnerThreadsFor(_options.Nodes),
             SpreadLeaders = _options.SpreadLeaders,
+            GroupTransport = _options.GroupTransport,
             Log = _log,
         };
         var runner = new WorkloadRunner(

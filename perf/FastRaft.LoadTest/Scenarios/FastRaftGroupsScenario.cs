@@ -12,7 +12,7 @@ public sealed class FastRaftGroupsScenario : LoadScenario
 {
     public override string Name => "fastraft-groups";
 
-    public override string Description => "FastRaft, --groups groups (default 48) of 3 replicas on 3 RaftGroupHosts, in-memory transport and log";
+    public override string Description => "FastRaft, --groups groups (default 48) of 3 replicas on 3 RaftGroupHosts, one --transport per node (default in memory), in-memory log";
 
     public override string Group => ScenarioCatalog.InMemoryLogGroup;
 

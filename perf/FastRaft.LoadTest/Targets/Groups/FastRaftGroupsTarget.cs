@@ -1,8 +1,11 @@
+using System.Net;
+using System.Security.Cryptography;
 using FastRaft.Hosting;
 using FastRaft.Hosting.Agents;
 using FastRaft.Hosting.Groups;
 using FastRaft.Hosting.InMemory;
 using FastRaft.Storage;
+using FastRaft.Transport.Udp;
 
 namespace FastRaft.LoadTest.Targets.Groups;
 
@@ -21,6 +24,7 @@ public sealed class FastRaftGroupsTarget : ILoadTarget
     private readonly FastRaftTargetOptions _options;
     private readonly List<RaftGroupHost> _hosts = [];
     private readonly List<MemoryStorage> _storages = [];
+    private readonly List<UdpTransport> _udp = [];
 
     // [group index][node index]
     private RaftNode<long>[][] _replicas = [];
@@ -43,10 +47,17 @@ public sealed class FastRaftGroupsTarget : ILoadTarget
 
     public string Setup =>
         $"FastRaft {_settings.Groups} groups × {_settings.Nodes} replicas on {_settings.Nodes} RaftGroupHosts ({_settings.GroupRunnerThreads} runner thread(s) each), " +
-        $"one in-memory network per group, MemoryStorage (snapshot every {SnapshotEvery:N0} entries per group); leaders {(_settings.SpreadLeaders ? "spread over the nodes" : "where elected")}; " +
+        $"{TransportSetup}, MemoryStorage (snapshot every {SnapshotEvery:N0} entries per group); leaders {(_settings.SpreadLeaders ? "spread over the nodes" : "where elected")}; " +
         $"tick {_options.TickInterval.TotalMilliseconds:0} ms, election {_options.ElectionTick} ticks, heartbeat {_options.HeartbeatTick} ticks, " +
         $"MaxSizePerMsg {_options.MaxSizePerMsg} B, MaxInflightMsgs {_options.MaxInflightMsgs}, pre-vote and check-quorum on, " +
         (_settings.FastRaftInlineCompletions ? "completions inline on the runner thread" : "completions on the thread pool");
+
+    private string TransportSetup => _settings.GroupTransport switch
+    {
+        GroupTransport.InMemory => "one in-memory transport per node shared by its groups (GroupTransportHub)",
+        GroupTransport.Udp => "one keyed UDP transport per node on 127.0.0.1 shared by its groups (GroupTransportHub)",
+        _ => "one in-memory network per group",
+    };
 
     /// <summary>Every group's replicas, by group index then node index (for tests and diagnostics).</summary>
     public IReadOnlyList<IReadOnlyList<RaftNode<long>>> Replicas => _replicas;
@@ -59,18 +70,28 @@ public sealed class FastRaftGroupsTarget : ILoadTarget
         for (int i = 0; i < members.Length; i++)
         {
             members[i] = (ulong)i + 1;
-            _hosts.Add(new RaftGroupHost(new RaftGroupHostOptions
+        }
+        ITransport[]? shared = _settings.GroupTransport switch
+        {
+            GroupTransport.InMemory => InMemoryTransports(members),
+            GroupTransport.Udp => UdpTransports(members),
+            _ => null,
+        };
+        for (int i = 0; i < members.Length; i++)
+        {
+            var hostOptions = new RaftGroupHostOptions
             {
                 RunnerThreads = _settings.GroupRunnerThreads,
                 Name = $"node{i + 1}",
                 IdleStrategy = _options.IdleStrategy,
                 SpreadLeaders = _settings.SpreadLeaders,
-            }));
+            };
+            _hosts.Add(shared is null ? new RaftGroupHost(hostOptions) : new RaftGroupHost(hostOptions, shared[i]));
         }
-        // A runner thread can block on one wait source only: the transports of the groups one
-        // runner drives share one signal, or input would wait for the runner's backoff. The host
-        // places groups round-robin while they are only added, so group g runs on runner
-        // g % runners.
+        // Per-group networks only: a runner thread can block on one wait source, so the
+        // transports of the groups one runner drives share one signal (or input would wait for
+        // the runner's backoff). The host places groups round-robin while they are only added, so
+        // group g runs on runner g % runners. (A shared transport's hub does this itself.)
         int runners = _settings.GroupRunnerThreads;
         var signals = new SignalWaitSource[members.Length, runners];
         for (int i = 0; i < members.Length; i++)
@@ -92,7 +113,7 @@ public sealed class FastRaftGroupsTarget : ILoadTarget
         for (int g = 0; g < _settings.Groups; g++)
         {
             ulong groupId = (ulong)g + 1;
-            var network = new InMemoryNetwork(seed: g + 1);
+            InMemoryNetwork? network = shared is null ? new InMemoryNetwork(seed: g + 1) : null;
             _replicas[g] = new RaftNode<long>[members.Length];
             for (int i = 0; i < members.Length; i++)
             {
@@ -108,7 +129,10 @@ public sealed class FastRaftGroupsTarget : ILoadTarget
                     RunContinuationsInline = _settings.FastRaftInlineCompletions,
                     Time = host.Options.Time,
                 };
-                _replicas[g][i] = host.CreateGroup(groupId, options, storage, network.CreateTransport(members[i], signals[i, g % runners]), _options.StateMachine(members[i]));
+                IStateMachine<long> stateMachine = _options.StateMachine(members[i]);
+                _replicas[g][i] = network is null
+                    ? host.CreateGroup(groupId, options, storage, stateMachine)
+                    : host.CreateGroup(groupId, options, storage, network.CreateTransport(members[i], signals[i, g % runners]), stateMachine);
             }
         }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -151,6 +175,22 @@ public sealed class FastRaftGroupsTarget : ILoadTarget
                 Add(c, "node.snapshotsCreated", n.SnapshotsCreated);
             }
         }
+        foreach (RaftGroupHost host in _hosts)
+        {
+            if (host.TransportCounters is GroupTransportCounters t)
+            {
+                Add(c, "hub.messagesSent", t.MessagesSent);
+                Add(c, "hub.flushes", t.Flushes);
+                Add(c, "hub.coalescedHeartbeats", t.CoalescedHeartbeats);
+                Add(c, "hub.unknownGroupDrops", t.UnknownGroupDrops);
+                Add(c, "hub.outboundDrops", t.OutboundDrops);
+            }
+        }
+        foreach (UdpTransport u in _udp)
+        {
+            Add(c, "udp.datagramsSent", u.Counters.DatagramsSent);
+            Add(c, "udp.dropped", u.Counters.DroppedTotal);
+        }
         return c;
     }
 
@@ -190,6 +230,7 @@ public sealed class FastRaftGroupsTarget : ILoadTarget
             storage.Dispose();
         }
         _storages.Clear();
+        _udp.Clear();
     }
 
     private ProposalOutcome Map(int group, ProposeResult<long> result)
@@ -210,6 +251,44 @@ public sealed class FastRaftGroupsTarget : ILoadTarget
             default:
                 return ProposalOutcome.Error;
         }
+    }
+
+    private static ITransport[] InMemoryTransports(ulong[] members)
+    {
+        var network = new InMemoryNetwork();
+        var transports = new ITransport[members.Length];
+        for (int i = 0; i < members.Length; i++)
+        {
+            transports[i] = network.CreateTransport(members[i]);
+        }
+        return transports;
+    }
+
+    /// <summary>Authenticated as deployed: one fresh cluster key shared by the run's nodes.</summary>
+    private ITransport[] UdpTransports(ulong[] members)
+    {
+        byte[] clusterKey = RandomNumberGenerator.GetBytes(32);
+        for (int i = 0; i < members.Length; i++)
+        {
+            _udp.Add(new UdpTransport(new UdpTransportOptions
+            {
+                LocalId = members[i],
+                ClusterId = 0x10AD,
+                Bind = new IPEndPoint(IPAddress.Loopback, 0),
+                ClusterKey = clusterKey,
+            }));
+        }
+        for (int i = 0; i < _udp.Count; i++)
+        {
+            for (int j = 0; j < _udp.Count; j++)
+            {
+                if (i != j)
+                {
+                    _udp[i].SetPeer(members[j], _udp[j].LocalEndPoint);
+                }
+            }
+        }
+        return [.. _udp];
     }
 
     private RaftNode<long>? FindLeader(int group)
