@@ -10,11 +10,13 @@ namespace FastRaft.Hosting.Groups;
 /// timeout. No ping-pong: a replica acts at most once per term it leads, never when it was handed
 /// leadership on purpose (it received MsgTimeoutNow: a move through
 /// <see cref="RaftGroupHost.TransferLeadershipAsync"/> is kept), and not when the preferred
-/// voter's node is known not to be live.
+/// voter's node is not live (after a grace of a few liveness intervals, for a peer not heard
+/// from yet at start-up).
 /// </summary>
 internal sealed class GroupLeadership(ulong groupId, ulong localId, GroupTransportWatch watch, LeaderPlacement placement)
 {
     private Func<ulong, ValueTask<TransferResult>>? _transfer;
+    private Func<ulong, bool>? _leadsInTerm;
 
     // Node thread only: the last term this replica led and made its placement decision in.
     private ulong _decidedTerm;
@@ -27,6 +29,7 @@ internal sealed class GroupLeadership(ulong groupId, ulong localId, GroupTranspo
         where TResult : struct
     {
         _transfer = node.TransferLeadershipAsync;
+        _leadsInTerm = term => node.IsLeader && node.Term == term;
         if (spread)
         {
             node.LeadershipChanged += OnLeadershipChanged;
@@ -57,11 +60,32 @@ internal sealed class GroupLeadership(ulong groupId, ulong localId, GroupTranspo
         }
         if (placement.Liveness is INodeLiveness liveness && !liveness.IsLive(preferred))
         {
-            placement.CountSkippedNotLive();
+            // Right after start-up a peer may not have been heard from yet: wait a little for it
+            // (off the node thread) before giving up on this term.
+            _ = TransferOnceLiveAsync(liveness, preferred, change.Term);
             return;
         }
         placement.CountStarted();
         _ = ObserveAsync(_transfer!(preferred));
+    }
+
+    private async Task TransferOnceLiveAsync(INodeLiveness liveness, ulong preferred, ulong term)
+    {
+        for (int i = 0; i < placement.LivenessChecks; i++)
+        {
+            await Task.Delay(placement.LivenessCheckInterval).ConfigureAwait(false);
+            if (!_leadsInTerm!(term))
+            {
+                return;
+            }
+            if (liveness.IsLive(preferred))
+            {
+                placement.CountStarted();
+                await ObserveAsync(_transfer!(preferred)).ConfigureAwait(false);
+                return;
+            }
+        }
+        placement.CountSkippedNotLive();
     }
 
     private async Task ObserveAsync(ValueTask<TransferResult> transfer)

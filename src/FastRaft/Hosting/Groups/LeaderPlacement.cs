@@ -17,6 +17,12 @@ internal sealed class LeaderPlacement
     /// <summary>When set, a preferred voter whose node is not live is not asked to lead.</summary>
     public INodeLiveness? Liveness { get; set; }
 
+    /// <summary>How often a leader whose preferred voter is not live looks again.</summary>
+    public TimeSpan LivenessCheckInterval { get; set; } = TimeSpan.FromMilliseconds(30);
+
+    /// <summary>How many times it looks before giving up on the term.</summary>
+    public int LivenessChecks { get; set; } = 10;
+
     /// <summary>Transfers to a preferred voter begun after an election.</summary>
     public long TransfersStarted => Interlocked.Read(ref _transfersStarted);
 
@@ -26,7 +32,7 @@ internal sealed class LeaderPlacement
     /// <summary>Of those, the ones that did not (timed out, leadership lost, shut down).</summary>
     public long TransfersFailed => Interlocked.Read(ref _transfersFailed);
 
-    /// <summary>Elections won here where the preferred voter's node was not live, so it was not asked.</summary>
+    /// <summary>Elections won here where the preferred voter's node stayed not live, so it was not asked.</summary>
     public long SkippedNotLive => Interlocked.Read(ref _skippedNotLive);
 
     /// <summary>Elections won here after leadership was handed over on purpose (kept, not spread).</summary>

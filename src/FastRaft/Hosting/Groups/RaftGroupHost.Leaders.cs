@@ -42,6 +42,9 @@ public sealed partial class RaftGroupHost
     {
         // The shared transport's hub knows which nodes are live (null for per-group transports).
         _placement.Liveness = Liveness;
+        _placement.LivenessCheckInterval = Options.LivenessInterval;
+        // A few liveness timeouts: long enough for a peer that just started to be heard from.
+        _placement.LivenessChecks = Math.Max(1, (int)(3 * Options.LivenessTimeout / Options.LivenessInterval));
         var watch = new GroupTransportWatch(transport);
         transport = watch;
         return new GroupLeadership(groupId, localId, watch, _placement);
