@@ -1,4 +1,5 @@
 using System.Globalization;
+using FastRaft.LoadTest.Targets;
 
 namespace FastRaft.LoadTest;
 
@@ -26,6 +27,24 @@ public sealed class LoadTestOptions
 
     /// <summary>Closed model: one run per client count; null for each scenario's default (<see cref="DefaultClients"/>, gateway: connections × pipeline).</summary>
     public IReadOnlyList<int>? Clients { get; init; }
+
+    /// <summary>Multi-group scenarios: Raft groups, each replicated on every node.</summary>
+    public int Groups { get; init; } = DefaultGroups;
+
+    /// <summary>The multi-group scenarios' groups without <c>--groups</c>.</summary>
+    public const int DefaultGroups = 48;
+
+    /// <summary>Multi-group scenarios: runner threads per node's group host; null for cores ÷ nodes (at least 1).</summary>
+    public int? RunnerThreads { get; init; }
+
+    /// <summary>Multi-group scenarios: runner threads per node with <paramref name="nodes"/> nodes in the process.</summary>
+    public int RunnerThreadsFor(int nodes) => RunnerThreads ?? Math.Max(1, Environment.ProcessorCount / nodes);
+
+    /// <summary>Multi-group scenarios: whether leaders are spread over the nodes (<c>--spread-leaders on|off</c>).</summary>
+    public bool SpreadLeaders { get; init; } = true;
+
+    /// <summary>Multi-group scenarios: how the nodes' groups talk (<c>--transport inmem|udp|per-group</c>).</summary>
+    public GroupTransport GroupTransport { get; init; } = GroupTransport.InMemory;
 
     /// <summary>Gateway scenarios: TCP client connections to the leader's gateway.</summary>
     public int Connections { get; init; } = 1000;
@@ -97,6 +116,14 @@ public sealed class LoadTestOptions
           --connections <n>          gateway scenarios: TCP client connections to the leader's gateway (default 1000)
           --pipeline <n>             gateway scenarios without --clients: requests outstanding per connection
                                      (default 4000 / connections, at least 1: 4 with 1000 connections)
+          --groups <n>               multi-group scenarios (fastraft-groups): Raft groups over the nodes, each with a
+                                     replica on every node; closed-model clients are spread over them (default 48)
+          --runner-threads <n>       multi-group scenarios: runner threads of each node's RaftGroupHost
+                                     (default cores / nodes, at least 1)
+          --transport <inmem|udp|per-group>
+                                     multi-group scenarios: one in-memory or keyed UDP (127.0.0.1) transport per
+                                     node shared by its groups, or one in-memory network per group (default inmem)
+          --spread-leaders <on|off>  multi-group scenarios: move each group's leader to its preferred node (default on)
           --idle <s>                 before loading a target, measure its idle CPU and context switches for s seconds (default 0: skip)
           --prime <entries>          entries committed after a target starts, before measuring (default 200000; at most 20 s)
           --list                     list the scenarios and exit
@@ -113,6 +140,9 @@ public sealed class LoadTestOptions
         string model = "both";
         IReadOnlyList<int>? clients = null;
         int connections = 1000, pipeline = 0;
+        int groups = DefaultGroups, runnerThreads = 0;
+        string spread = "on";
+        string transport = "inmem";
         IReadOnlyList<int> rates = [2_000];
         int maxInFlight = 1024, payload = 16;
         long prime = 200_000;
@@ -148,6 +178,10 @@ public sealed class LoadTestOptions
                 "--model" => Assign(value.ToLowerInvariant(), out model) && model is "closed" or "open" or "both",
                 "--clients" => TryClients(value, out clients),
                 "--connections" => TryPositiveInt(value, out connections),
+                "--groups" => TryPositiveInt(value, out groups),
+                "--runner-threads" => TryPositiveInt(value, out runnerThreads),
+                "--transport" => Assign(value.ToLowerInvariant(), out transport) && transport is "inmem" or "udp" or "per-group",
+                "--spread-leaders" => Assign(value.ToLowerInvariant(), out spread) && spread is "on" or "off",
                 "--pipeline" => TryPositiveInt(value, out pipeline),
                 "--rate" => TryList(value, out rates),
                 "--max-in-flight" => TryPositiveInt(value, out maxInFlight),
@@ -175,6 +209,15 @@ public sealed class LoadTestOptions
             RunOpen = model is "open" or "both",
             Clients = clients,
             Connections = connections,
+            Groups = groups,
+            RunnerThreads = runnerThreads > 0 ? runnerThreads : null,
+            SpreadLeaders = spread == "on",
+            GroupTransport = transport switch
+            {
+                "udp" => GroupTransport.Udp,
+                "per-group" => GroupTransport.PerGroup,
+                _ => GroupTransport.InMemory,
+            },
             Pipeline = pipeline > 0 ? pipeline : null,
             Rates = rates,
             MaxInFlight = maxInFlight,

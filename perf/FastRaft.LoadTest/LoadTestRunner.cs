@@ -62,6 +62,10 @@ public sealed class LoadTestRunner
             FastRaftMaxInflightMsgs = _options.FastRaftInflight,
             FastRaftInlineCompletions = _options.FastRaftInlineCompletions,
             GatewayConnections = _options.Connections,
+            Groups = _options.Groups,
+            GroupRunnerThreads = _options.RunnerThreadsFor(_options.Nodes),
+            SpreadLeaders = _options.SpreadLeaders,
+            GroupTransport = _options.GroupTransport,
             Log = _log,
         };
         var runner = new WorkloadRunner(
@@ -134,6 +138,10 @@ public sealed class LoadTestRunner
                     $"    {result.Throughput:N0}/s committed, p50 {result.Latency.P50Micros:N0} us, p99 {result.Latency.P99Micros:N0} us, " +
                     $"p99.9 {result.Latency.P999Micros:N0} us, {result.AllocatedBytesPerEntry:N1} B/entry, failed {result.Failed:N0}" +
                     (result.Backlog > 0 ? $", backlog {result.Backlog:N0}" : ""));
+                if (result.Groups is GroupSummary groups)
+                {
+                    _log.WriteLine($"    {groups}");
+                }
             }
         }
         _log.WriteLine($"  {scenario.Name} stopped");

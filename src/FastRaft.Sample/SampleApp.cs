@@ -44,6 +44,7 @@ public static class SampleApp
             {
                 SampleMode.Help => Help(o),
                 SampleMode.GenerateKey => GenerateKey(options.GenerateKeyPath!, o, e),
+                SampleMode.Instruments => await InstrumentsCommand.RunAsync(options, o, logger, cancel).ConfigureAwait(false),
                 SampleMode.Node => await NodeCommand.RunAsync(options, o, e, logger, environmentKey, cancel).ConfigureAwait(false),
                 SampleMode.Client => await ClientCommand.RunAsync(options, o, cancel).ConfigureAwait(false),
                 SampleMode.Membership => await MembershipCommand.RunAsync(options, o, e, environmentKey, cancel).ConfigureAwait(false),

@@ -54,6 +54,24 @@ public static class MarkdownReport
             sb.AppendLine();
             sb.Append(TextTable.Markdown(ConsoleReport.ComparisonColumns, comparisons.Select(ConsoleReport.ComparisonCells).ToList()));
         }
+        if (report.Results.Any(r => r.Groups is not null))
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Multi-group runs, group by group");
+            sb.AppendLine();
+            sb.AppendLine("Each group's own throughput and latency over the window, then across groups: the median group and the worst one.");
+            sb.AppendLine();
+            sb.AppendLine("| scenario | workload | groups | idle | per group /s min | median | max | p50 median µs | p50 worst µs | p99 median µs | p99 worst µs (group) |");
+            sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (RunResult r in report.Results)
+            {
+                if (r.Groups is GroupSummary g)
+                {
+                    sb.AppendLine($"| {r.Scenario} | {r.Workload} | {g.Groups} | {g.Idle} | {Format.Count((long)g.ThroughputMin)} | {Format.Count((long)g.ThroughputMedian)} | {Format.Count((long)g.ThroughputMax)} | " +
+                        $"{Format.Micros(g.P50MedianMicros)} | {Format.Micros(g.P50WorstMicros)} | {Format.Micros(g.P99MedianMicros)} | {Format.Micros(g.P99WorstMicros)} ({g.WorstGroup}) |");
+                }
+            }
+        }
         if (report.Results.Any(r => r.Model == "open" && r.Error is null))
         {
             sb.AppendLine();

@@ -59,6 +59,9 @@ public sealed class RunResult
     /// <summary>Latency of committed proposals sent within the window (including those that completed during the drain).</summary>
     public required LatencySummary Latency { get; init; }
 
+    /// <summary>Multi-group targets: how the groups fared one by one (null for a single group).</summary>
+    public GroupSummary? Groups { get; init; }
+
     /// <summary>Per second of the window.</summary>
     public List<IntervalStat> Intervals { get; init; } = [];
 

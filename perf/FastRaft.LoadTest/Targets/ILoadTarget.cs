@@ -24,6 +24,16 @@ public interface ILoadTarget : IAsyncDisposable
 
     /// <summary>Proposes <paramref name="payload"/> through the current leader; completes when it is committed, or why not.</summary>
     ValueTask<ProposalOutcome> ProposeAsync(ReadOnlyMemory<byte> payload);
+
+    /// <summary>
+    /// Independent replicated logs the target spreads load over (Raft groups); 1 for a single
+    /// group. Workloads send client <c>c</c>'s proposals to lane <c>c % Lanes</c> and the meter
+    /// keeps a latency histogram per lane when there is more than one.
+    /// </summary>
+    int Lanes => 1;
+
+    /// <summary>Proposes <paramref name="payload"/> to lane <paramref name="lane"/> (0 ≤ lane &lt; <see cref="Lanes"/>).</summary>
+    ValueTask<ProposalOutcome> ProposeAsync(int lane, ReadOnlyMemory<byte> payload) => ProposeAsync(payload);
 }
 
 /// <summary>How one proposal ended.</summary>

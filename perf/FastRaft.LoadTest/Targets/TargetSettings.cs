@@ -27,6 +27,18 @@ public sealed class TargetSettings
     /// </summary>
     public bool FastRaftInlineCompletions { get; init; } = true;
 
+    /// <summary>Multi-group targets: Raft groups (each with a replica on every node).</summary>
+    public int Groups { get; init; } = 48;
+
+    /// <summary>Multi-group targets: runner threads of each node's <c>RaftGroupHost</c>.</summary>
+    public int GroupRunnerThreads { get; init; } = 1;
+
+    /// <summary>Multi-group targets: how the nodes' groups talk.</summary>
+    public GroupTransport GroupTransport { get; init; } = GroupTransport.InMemory;
+
+    /// <summary>Multi-group targets: whether the hosts spread the groups' leaders over the nodes.</summary>
+    public bool SpreadLeaders { get; init; } = true;
+
     /// <summary>Gateway targets: TCP client connections to the leader's gateway.</summary>
     public int GatewayConnections { get; init; } = 1000;
 
@@ -40,4 +52,17 @@ public sealed class TargetSettings
         Directory.CreateDirectory(path);
         return path;
     }
+}
+
+/// <summary>How the groups of a multi-group target talk.</summary>
+public enum GroupTransport
+{
+    /// <summary>One in-memory transport per node shared by all its groups (the host's GroupTransportHub).</summary>
+    InMemory,
+
+    /// <summary>One keyed UDP transport per node on 127.0.0.1 shared by all its groups.</summary>
+    Udp,
+
+    /// <summary>One in-memory network per group (a transport per replica, no hub): for comparison.</summary>
+    PerGroup,
 }

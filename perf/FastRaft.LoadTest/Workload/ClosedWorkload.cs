@@ -73,6 +73,7 @@ public sealed class ClosedWorkload : IWorkload
     {
         var payload = new byte[_payloadSize];
         long sequence = (long)client << 40;
+        int lane = client % _target.Lanes;
         while (!_stopping)
         {
             _target.WritePayload(payload, sequence++);
@@ -80,13 +81,13 @@ public sealed class ClosedWorkload : IWorkload
             ProposalOutcome outcome;
             try
             {
-                outcome = await _target.ProposeAsync(payload).ConfigureAwait(false);
+                outcome = await _target.ProposeAsync(lane, payload).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 outcome = ProposalOutcome.Error;
             }
-            _meter.Record(outcome, start);
+            _meter.Record(outcome, start, lane);
             if (outcome != ProposalOutcome.Committed)
             {
                 await Task.Delay(1).ConfigureAwait(false);

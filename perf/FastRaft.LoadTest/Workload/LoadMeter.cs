@@ -19,30 +19,47 @@ public sealed class LoadMeter
     private static readonly int s_outcomes = Enum.GetValues<ProposalOutcome>().Length;
 
     private readonly Recorder _recorder;
+    private readonly Recorder[] _laneRecorders;
     private readonly long[] _failures = new long[s_outcomes];
     private HistogramBase? _spare;
 
-    public LoadMeter()
+    /// <param name="lanes">The target's lanes (<c>ILoadTarget.Lanes</c>): with more than one, each also gets a histogram of its own.</param>
+    public LoadMeter(int lanes = 1)
     {
-        _recorder = HistogramFactory.With64BitBucketSize()
-            .WithValuesFrom(1)
-            .WithValuesUpTo(MaxLatencyNanos)
-            .WithPrecisionOf(3)
-            .WithThreadSafeWrites()
-            .WithThreadSafeReads()
-            .Create();
+        ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
+        _recorder = NewRecorder();
+        _laneRecorders = new Recorder[lanes > 1 ? lanes : 0];
+        for (int i = 0; i < _laneRecorders.Length; i++)
+        {
+            _laneRecorders[i] = NewRecorder();
+        }
     }
+
+    /// <summary>Lanes with a histogram of their own (0 for a single-lane target).</summary>
+    public int Lanes => _laneRecorders.Length;
+
+    private static Recorder NewRecorder() => HistogramFactory.With64BitBucketSize()
+        .WithValuesFrom(1)
+        .WithValuesUpTo(MaxLatencyNanos)
+        .WithPrecisionOf(3)
+        .WithThreadSafeWrites()
+        .WithThreadSafeReads()
+        .Create();
 
     /// <summary>A histogram with the recorder's range and precision.</summary>
     public static HistogramBase NewHistogram() => new LongHistogram(1, MaxLatencyNanos, 3);
 
     /// <summary>Records one proposal that took from <paramref name="startTimestamp"/> (a <see cref="Stopwatch"/> timestamp) until now.</summary>
-    public void Record(ProposalOutcome outcome, long startTimestamp)
+    public void Record(ProposalOutcome outcome, long startTimestamp, int lane = 0)
     {
         if (outcome == ProposalOutcome.Committed)
         {
-            long nanos = (long)((Stopwatch.GetTimestamp() - startTimestamp) * s_nanosPerTick);
-            _recorder.RecordValue(Math.Clamp(nanos, 1, MaxLatencyNanos));
+            long nanos = Math.Clamp((long)((Stopwatch.GetTimestamp() - startTimestamp) * s_nanosPerTick), 1, MaxLatencyNanos);
+            _recorder.RecordValue(nanos);
+            if ((uint)lane < (uint)_laneRecorders.Length)
+            {
+                _laneRecorders[lane].RecordValue(nanos);
+            }
         }
         else
         {
@@ -65,5 +82,19 @@ public sealed class LoadMeter
             failures[i] = Interlocked.Exchange(ref _failures[i], 0);
         }
         return (interval, failures);
+    }
+
+    /// <summary>
+    /// Each lane's committed latencies since the last call (fresh histograms, the caller's to
+    /// keep); empty for a single-lane target. Not for the measured window's hot loop: it allocates.
+    /// </summary>
+    public HistogramBase[] TakeLaneIntervals()
+    {
+        var lanes = new HistogramBase[_laneRecorders.Length];
+        for (int i = 0; i < lanes.Length; i++)
+        {
+            lanes[i] = _laneRecorders[i].GetIntervalHistogram();
+        }
+        return lanes;
     }
 }

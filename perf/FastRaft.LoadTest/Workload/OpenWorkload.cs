@@ -175,6 +175,7 @@ public sealed class OpenWorkload : IWorkload
         private readonly Action _onCompleted;
         private ConfiguredValueTaskAwaitable<ProposalOutcome>.ConfiguredValueTaskAwaiter _awaiter;
         private long _intended;
+        private int _lane;
 
         public Slot(OpenWorkload owner, int payloadSize)
         {
@@ -186,10 +187,11 @@ public sealed class OpenWorkload : IWorkload
         public void Send(long sequence, long intended)
         {
             _intended = intended;
+            _lane = (int)(sequence % _owner._target.Lanes);
             _owner._target.WritePayload(_payload, sequence);
             try
             {
-                _awaiter = _owner._target.ProposeAsync(_payload).ConfigureAwait(false).GetAwaiter();
+                _awaiter = _owner._target.ProposeAsync(_lane, _payload).ConfigureAwait(false).GetAwaiter();
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -223,7 +225,7 @@ public sealed class OpenWorkload : IWorkload
 
         private void Finish(ProposalOutcome outcome)
         {
-            _owner._meter.Record(outcome, _intended);
+            _owner._meter.Record(outcome, _intended, _lane);
             _owner.Return(this);
         }
     }

@@ -31,7 +31,7 @@ public sealed class WorkloadRunner
 
     public async Task<RunResult> RunAsync(LoadScenario scenario, ILoadTarget target, WorkloadSpec spec, CancellationToken cancellation)
     {
-        var meter = new LoadMeter();
+        var meter = new LoadMeter(target.Lanes);
         IWorkload workload = spec.Model == WorkloadModel.Closed
             ? new ClosedWorkload(target, meter, spec.Clients, _payloadSize)
             : new OpenWorkload(target, meter, spec.Rate, spec.MaxInFlight, _payloadSize);
@@ -48,6 +48,7 @@ public sealed class WorkloadRunner
         var intervals = new List<IntervalStat>(seconds);
         IReadOnlyDictionary<string, long> countersBefore = target.Counters();
         (workload as OpenWorkload)?.ResetSendLag();
+        meter.TakeLaneIntervals();
         ProcessSample before = ProcessSample.Take();
         long committed = 0;
         for (int s = 1; s <= seconds; s++)
@@ -78,8 +79,10 @@ public sealed class WorkloadRunner
         (TimeSpan lagMean, TimeSpan lagMax) = workload is OpenWorkload open ? open.SendLag : default;
         (HistogramBase tail, _) = meter.TakeInterval();
         total.Add(tail);
+        HistogramBase[] lanes = meter.TakeLaneIntervals();
 
         double elapsed = Stopwatch.GetElapsedTime(before.Timestamp, after.Timestamp).TotalSeconds;
+        GroupSummary? groups = lanes.Length == 0 ? null : GroupSummary.Of(lanes, elapsed);
         long allocated = after.AllocatedBytes - before.AllocatedBytes;
         double cpu = (after.Cpu - before.Cpu).TotalSeconds;
         var byOutcome = new Dictionary<string, long>();
@@ -111,6 +114,7 @@ public sealed class WorkloadRunner
             StillInFlight = workload.InFlight,
             Throughput = committed / elapsed,
             Latency = Summarize(total),
+            Groups = groups,
             Intervals = intervals,
             AllocatedBytes = allocated,
             AllocatedBytesPerEntry = committed == 0 ? 0 : (double)allocated / committed,

@@ -6,6 +6,9 @@ public enum SampleMode
     /// <summary>Three nodes and a client in one process, with a fail-over half-way (the default).</summary>
     Demo,
 
+    /// <summary>Three nodes in one process with one Raft group per instrument (<c>--instruments N</c>).</summary>
+    Instruments,
+
     /// <summary>One node of a cluster (<c>--node</c>).</summary>
     Node,
 

@@ -15,6 +15,13 @@ internal sealed class SampleOptions
               with a random key of their own. Runs a built-in order flow for S seconds (default
               20), stops the leader half-way and restarts it, then checks that every replica
               holds the same order books. Exit code 0 only if so.
+          FastRaft.Sample --instruments N [--duration S] [--sessions K] [--seed N]
+              The matching engine with one Raft group per instrument (N from 1 to 256) over
+              three nodes in one process: each node one RaftGroupHost with one UDP transport
+              (authenticated with a random key) shared by all its groups, the groups' leaders
+              spread over the nodes. K sessions (default 32, at least N) trade one instrument
+              each for S seconds (default 20); then every group's replicas are compared. Exit
+              code 0 only if every group's replicas hold identical order books.
           FastRaft.Sample --gen-key PATH
               Writes a new random cluster key (32 bytes as 64 hex characters) to PATH, readable
               by its owner only (mode 0600). Never overwrites a file.
@@ -73,6 +80,12 @@ internal sealed class SampleOptions
     public TimeSpan? Duration { get; private set; }
 
     public int Sessions { get; private set; } = 32;
+
+    /// <summary>Instruments of the multi-group mode (<c>--instruments</c>; 0: not that mode).</summary>
+    public int Instruments { get; private set; }
+
+    /// <summary>The most instruments <c>--instruments</c> takes.</summary>
+    public const int MaxInstruments = 256;
 
     public ulong NodeId { get; private set; }
 
@@ -148,6 +161,14 @@ internal sealed class SampleOptions
                         return false;
                     }
                     options.Sessions = sessions;
+                    break;
+                case "--instruments":
+                    if (!int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out int instruments) || instruments is < 1 or > MaxInstruments)
+                    {
+                        error = $"--instruments needs a number from 1 to {MaxInstruments}";
+                        return false;
+                    }
+                    options.Instruments = instruments;
                     break;
                 case "--node":
                     if (!TryParseId(Value(), out ulong id))
@@ -292,6 +313,17 @@ internal sealed class SampleOptions
         {
             error = "--add-node and --remove-node go with --client";
             return false;
+        }
+        if (Instruments > 0)
+        {
+            if (client || NodeId != 0 || Peers.Count > 0 || DataDirectory is not null || KeyFile is not null || InsecureNoAuthentication
+                || Start != NodeStart.Existing || _transportGiven || !Failover)
+            {
+                error = "--instruments runs three nodes in this process over UDP with logs in memory: it takes only --duration, --sessions, --seed, --verbose and --otel-console";
+                return false;
+            }
+            Mode = SampleMode.Instruments;
+            return true;
         }
         Mode = client ? (AddNode is not null || RemoveNode != 0 ? SampleMode.Membership : SampleMode.Client)
             : NodeId != 0 ? SampleMode.Node

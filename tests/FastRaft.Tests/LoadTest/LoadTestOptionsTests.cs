@@ -82,7 +82,7 @@ public class LoadTestOptionsTests
     public void Scenarios_are_found_by_reflection_and_resolved_by_name()
     {
         string[] names = ScenarioCatalog.All.Select(s => s.Name).ToArray();
-        Assert.Equal(["fastraft-udp", "fastraft-tcp", "fastraft-inmem", "fastraft-matching", "dotnext-tcp", "fastraft-udp-wal", "dotnext-tcp-wal", "sample-gateway", "sample-gateway-tcp"], names);
+        Assert.Equal(["fastraft-udp", "fastraft-tcp", "fastraft-inmem", "fastraft-groups", "fastraft-matching", "dotnext-tcp", "fastraft-udp-wal", "dotnext-tcp-wal", "sample-gateway", "sample-gateway-tcp"], names);
         Assert.Equal(names.Length, ScenarioCatalog.Resolve("all", out _)!.Count);
         Assert.Equal(["dotnext-tcp", "fastraft-udp"], ScenarioCatalog.Resolve("DotNext-TCP, fastraft-udp,dotnext-tcp", out _)!.Select(s => s.Name));
         Assert.Null(ScenarioCatalog.Resolve("fastraft-udp,nope", out string? error));

@@ -13,6 +13,9 @@ internal abstract class HostedGroup(ulong groupId, int runner) : IRaftGroup
     /// <summary>Completes when the group was stopped and its id freed; null until a removal begins (guarded by the host's lock).</summary>
     public Task? Removal { get; set; }
 
+    /// <summary>The group's leader placement on this host (its voters, transfers).</summary>
+    public GroupLeadership? Leadership { get; init; }
+
     public abstract ulong NodeId { get; }
 
     public abstract NodeRole Role { get; }

@@ -27,7 +27,7 @@ namespace FastRaft.Hosting.Groups;
 /// leaves its runner but keeps its id until removed.
 /// </para>
 /// </remarks>
-public sealed class RaftGroupHost : IAsyncDisposable
+public sealed partial class RaftGroupHost : IAsyncDisposable
 {
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<ulong, HostedGroup> _groups = new();
@@ -245,9 +245,12 @@ public sealed class RaftGroupHost : IAsyncDisposable
                 throw new ArgumentException($"group {groupId} already exists in this host", nameof(groupId));
             }
             int runner = LeastLoadedRunner();
-            var node = new RaftNode<TResult>(options with { Runner = _runners[runner] }, storage, transportFor(runner), stateMachine);
+            ITransport transport = transportFor(runner);
+            GroupLeadership leadership = WatchLeadership(groupId, options.Raft.Id, ref transport);
+            var node = new RaftNode<TResult>(options with { Runner = _runners[runner] }, storage, transport, stateMachine);
+            leadership.Attach(node, Options.SpreadLeaders);
             node.Start();
-            _groups[groupId] = new HostedGroup<TResult>(groupId, runner, node);
+            _groups[groupId] = new HostedGroup<TResult>(groupId, runner, node) { Leadership = leadership };
             _groupsPerRunner[runner]++;
             return node;
         }

@@ -36,4 +36,16 @@ public sealed class RaftGroupHostOptions
 
     /// <summary>The runner threads' name prefix (threads are named prefix-0, prefix-1, ...).</summary>
     public string Name { get; init; } = "raft-groups";
+
+    /// <summary>
+    /// Spreads the groups' leaders over the nodes (default false). Each group prefers one voter:
+    /// the one at position <c>groupId mod voterCount</c> of its voters sorted by id, so groups
+    /// with the same members are led evenly by every node. A replica of this host that wins an
+    /// election and is not its group's preferred voter transfers leadership there (the preferred
+    /// voter is first brought up to date) at most once per term; it keeps leadership it was handed
+    /// on purpose (<see cref="RaftGroupHost.TransferLeadershipAsync"/>), and does not try when
+    /// the preferred voter's node is known not to be live. Every host of a group should use the
+    /// same setting.
+    /// </summary>
+    public bool SpreadLeaders { get; init; }
 }
