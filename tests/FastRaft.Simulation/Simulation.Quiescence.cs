@@ -128,19 +128,18 @@ public sealed partial class Simulation
     }
 
     /// <summary>
-    /// Every group whose leader was on the lost server and that keeps a live majority must elect
-    /// a leader on another server within the bound: the liveness timeout, the quiesced followers'
-    /// check period (an election timeout) and ten election timeouts for the election itself.
-    /// (Only those groups: a group whose leader removed itself from it just before may sit
-    /// leaderless and quiesced until its next request, as its followers' leader's node lives on
-    /// for its other groups; see the README.)
+    /// Every group that keeps a live majority must have a leader on another server within the
+    /// bound: the liveness timeout, the quiesced followers' check period (an election timeout) and
+    /// ten election timeouts for the election itself. That includes the groups whose leader was on
+    /// the lost server and any group left leaderless before it (a leader that removed itself: its
+    /// quiesced followers wake because it is no voter of theirs, though its node lives on).
     /// </summary>
     private void QuietCheck()
     {
         SimServer victim = _quietVictim!;
         long elapsed = _now - _quietFaultAt;
         long bound = LivenessTimeout + (11L * _s.ElectionTick * Scenario.BaseTickPeriod);
-        foreach (SimGroup g in _orphaned)
+        foreach (SimGroup g in _groups)
         {
             if (!KeepsLiveMajority(g, victim.Id) || HasLeaderOutside(g, victim.Id))
             {

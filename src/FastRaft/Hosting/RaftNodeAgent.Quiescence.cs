@@ -68,7 +68,7 @@ public sealed partial class RaftNodeAgent<TResult> : IDormantAgent
     /// </summary>
     private int CheckLeaderLiveness(long now)
     {
-        if (!_quiescedAsLeader && !_liveness!.IsLive(_leadSeen))
+        if (!_quiescedAsLeader && LeaderGone(_leadSeen))
         {
             _counters.LivenessWakes++;
             Wake(now);
@@ -140,9 +140,20 @@ public sealed partial class RaftNodeAgent<TResult> : IDormantAgent
             return false;
         }
         ulong lead = _leadSeen;
-        leaderDead = lead != _raw.Id && !_liveness!.IsLive(lead);
+        leaderDead = lead != _raw.Id && LeaderGone(lead);
         return true;
     }
+
+    /// <summary>
+    /// A follower's leader can no longer lead it: its node is not live, or it is no voter of this
+    /// follower's configuration (a leader that removed itself steps down without a word, and its
+    /// node, running other groups, lives on: liveness alone would keep the group quiet and
+    /// leaderless). Either way the follower must tick, so that it can campaign.
+    /// </summary>
+    private bool LeaderGone(ulong lead) => !_liveness!.IsLive(lead) || !IsVoter(_applier.ConfState, lead);
+
+    private static bool IsVoter(ConfState conf, ulong id) =>
+        conf.Voters.AsSpan().Contains(id) || conf.VotersOutgoing.AsSpan().Contains(id);
 
     private void Quiesce(long now)
     {

@@ -211,6 +211,21 @@ public class MultiGroupSimulationTests
     /// The quiet phase's check can fail: with a node liveness that says every node lives, quiesced
     /// followers never notice that their leader's node is gone, and the group has no leader past the bound.
     /// </summary>
+    /// <summary>
+    /// Seed 61 (groups drawn per seed): a leader removes itself from its group and steps down
+    /// without a message while its followers are quiesced; its node lives on for its other
+    /// groups, so liveness alone kept that group quiet and leaderless. The followers now wake
+    /// because their leader is no voter of their configuration, and the quiet phase, which
+    /// checks every group, finds it led again.
+    /// </summary>
+    [Fact]
+    public void QuiescedFollowersOfALeaderThatRemovedItselfElectAgain()
+    {
+        SimulationResult r = FastRaft.Simulation.Simulation.RunSeed(61, MultiGroup with { Groups = 0, Quiesce = true });
+        Assert.True(r.Passed, $"{r.Invariant}: {r.Detail}");
+        Assert.True(r.ReElectionTime >= 0, "the quiet phase did not finish");
+    }
+
     [Fact]
     public void QuiescedGroupsWithDeafLivenessAreCaught()
     {
