@@ -195,7 +195,7 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
     /// host's transport, stamped with the group id; <paramref name="storage"/> stays the caller's.
     /// </summary>
     /// <param name="groupId">The group's id (non-zero), unique in this host.</param>
-    /// <param name="options">The node's options: <c>Raft.Id</c> must be the shared transport's node id (one node id per process), <see cref="RaftNodeOptions.Runner"/> null and <see cref="RaftNodeOptions.Time"/> the host's clock.</param>
+    /// <param name="options">The node's options: <c>Raft.Id</c> must be the shared transport's node id (one node id per process), <see cref="RaftNodeOptions.Runner"/> null and <see cref="RaftNodeOptions.Time"/> the host's clock. With <see cref="RaftNodeOptions.QuiesceAfterTicks"/> set and no <see cref="RaftNodeOptions.Liveness"/>, the group's liveness is the host's (<see cref="Liveness"/>).</param>
     /// <param name="storage">The group's log.</param>
     /// <param name="stateMachine">The group's replicated state.</param>
     /// <returns>The running node, for requests.</returns>
@@ -214,6 +214,11 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
         {
             throw new ArgumentException(
                 $"group {groupId}: options.Raft.Id is {options.Raft.Id} but the shared transport is node {hub.LocalId}: every group of a process runs as the process's node", nameof(options));
+        }
+        if (options.QuiesceAfterTicks > 0 && options.Liveness is null)
+        {
+            // The hub already pings every peer node for the whole process: quiesced groups use it.
+            options = options with { Liveness = hub };
         }
         return Place(groupId, options, storage, runner => hub.CreateView(groupId, runner == 0 ? hub.WaitSource : _runners[runner].WaitSource), stateMachine);
     }

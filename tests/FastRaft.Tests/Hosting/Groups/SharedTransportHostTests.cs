@@ -46,6 +46,28 @@ public class SharedTransportHostTests
     }
 
     [Fact]
+    public async Task Groups_that_quiesce_take_the_hosts_liveness_go_quiet_on_every_replica_and_wake_for_a_proposal()
+    {
+        var network = new InMemoryNetwork(seed: 5);
+        // No Liveness given: the shared-transport host supplies its hub's.
+        await using var hosts = new SharedTransportHosts(id => network.CreateTransport(id), configure: (_, o) => o with { QuiesceAfterTicks = 4 });
+        ulong[] groups = [1, 2, 3, 4];
+        foreach (ulong g in groups)
+        {
+            hosts.CreateGroup(g);
+        }
+        await hosts.CommitEverywhereAsync(groups, first: 1, count: 5, total: 5);
+        await TestHostCluster.Eventually(
+            () => hosts.Nodes.Values.All(replicas => replicas.All(n => n.Counters.Quiesces > 0)),
+            "every replica of every group quiesced");
+        long wakes = hosts.Nodes[2].Sum(n => n.Counters.Wakes);
+
+        await hosts.CommitEverywhereAsync([2], first: 6, count: 3, total: 8);
+
+        Assert.True(hosts.Nodes[2].Sum(n => n.Counters.Wakes) > wakes, "the proposal did not wake group 2");
+    }
+
+    [Fact]
     public async Task Eight_groups_over_one_keyed_udp_transport_per_host_elect_and_commit_on_every_replica()
     {
         var transports = new Dictionary<ulong, UdpTransport>();
