@@ -2,12 +2,22 @@ using FastRaft.Protocol;
 
 namespace FastRaft.Core;
 
-/// <summary>A growable, reusable list of messages; cleared, never freed, so it stops allocating once warm.</summary>
-internal sealed class MessageList(int capacity = 8)
+/// <summary>
+/// A growable, reusable list of messages; cleared, never freed while in use, so it stops
+/// allocating once warm. It starts without an array (an idle node of thousands in a process
+/// holds none) and an empty list may give its array back (<see cref="ReleaseArray"/>).
+/// </summary>
+internal sealed class MessageList(int capacity = 0)
 {
-    private Message[] _items = new Message[Math.Max(capacity, 1)];
+    /// <summary>The first array's length when the list starts empty: growth doubles from it.</summary>
+    private const int MinCapacity = 4;
+
+    private Message[] _items = capacity > 0 ? new Message[capacity] : [];
 
     public int Count { get; private set; }
+
+    /// <summary>The array's length (0 before the first add or after <see cref="ReleaseArray"/>).</summary>
+    public int Capacity => _items.Length;
 
     public ReadOnlySpan<Message> Span => _items.AsSpan(0, Count);
 
@@ -17,9 +27,7 @@ internal sealed class MessageList(int capacity = 8)
     {
         if (Count == _items.Length)
         {
-            var next = new Message[_items.Length * 2];
-            _items.AsSpan(0, Count).CopyTo(next);
-            _items = next;
+            Grow();
         }
         _items[Count++] = m;
     }
@@ -32,9 +40,7 @@ internal sealed class MessageList(int capacity = 8)
     {
         if (Count == _items.Length)
         {
-            var next = new Message[_items.Length * 2];
-            _items.AsSpan(0, Count).CopyTo(next);
-            _items = next;
+            Grow();
         }
         // Every slot past Count is empty: Clear empties the used ones.
         return ref _items[Count++];
@@ -62,4 +68,22 @@ internal sealed class MessageList(int capacity = 8)
     }
 
     public ReadOnlyMemory<Message> AsMemory(int start, int length) => new(_items, start, length);
+
+    /// <summary>
+    /// Drops the array of an empty list (the next add allocates anew). Views handed out keep the
+    /// old array alive and intact.
+    /// </summary>
+    public void ReleaseArray()
+    {
+        System.Diagnostics.Debug.Assert(Count == 0);
+        _items = [];
+    }
+
+    private void Grow()
+    {
+        // A new array: views handed out (AsMemory) keep pointing at the old one.
+        var next = new Message[Math.Max(MinCapacity, _items.Length * 2)];
+        _items.AsSpan(0, Count).CopyTo(next);
+        _items = next;
+    }
 }

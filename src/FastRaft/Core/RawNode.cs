@@ -280,7 +280,8 @@ public sealed class RawNode
             {
                 OweStorageAppendResp(snapshot);
             }
-            _owedApplyResp = rd.CommittedEntries;
+            // Kept only when non-empty: an empty view of the arena's array would keep it alive.
+            _owedApplyResp = rd.CommittedEntries.IsEmpty ? default : rd.CommittedEntries;
             _readyPending = true;
         }
         r.Log.AcceptUnstable();
@@ -515,6 +516,25 @@ public sealed class RawNode
     /// <see cref="Raft.IsQuietFollower"/>). Allocation-free.
     /// </summary>
     internal bool IsQuiet() => _raft.State == NodeRole.Leader ? _raft.IsQuietLeader() : _raft.IsQuietFollower();
+
+    /// <summary>Whether the buffers <see cref="ReleaseIdleBuffers"/> drops are allocated (tests).</summary>
+    internal bool HoldsIdleBuffers => _raft.HoldsIdleBuffers;
+
+    /// <summary>
+    /// For a host that stops ticking idle nodes: drops the buffers a quiet node does not need
+    /// (message arenas, scratch lists, the empty unstable log's arrays and payload chunks); they
+    /// grow again when the node works, so a woken node allocates while it warms up. Does nothing
+    /// and returns false while a Ready is pending or not yet advanced. Allocation-free.
+    /// </summary>
+    internal bool ReleaseIdleBuffers()
+    {
+        if (_readyPending || HasReady())
+        {
+            return false;
+        }
+        _raft.ReleaseIdleBuffers();
+        return true;
+    }
 
     /// <summary>
     /// For a host about to stop ticking this node: a leader serving LeaseBased reads stops trusting

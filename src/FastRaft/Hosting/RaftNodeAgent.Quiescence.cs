@@ -173,6 +173,30 @@ public sealed partial class RaftNodeAgent<TResult> : IDormantAgent
         {
             _quiescedDeadline = NextLivenessCheck(now);
         }
+        ReleaseIdleBuffers();
+    }
+
+    /// <summary>Whether the buffers a quiet node gives back are allocated (tests).</summary>
+    internal bool HoldsIdleBuffers => _raw.HoldsIdleBuffers || _dispatcher.HoldsScratch || _inbox.HoldsScratch;
+
+    /// <summary>
+    /// A node going quiet gives back the buffers it does not need while quiesced (the core's
+    /// message arenas and unstable log arrays, the request and inbox scratch, empty queues): with
+    /// thousands of idle groups in a process they are most of its heap. They grow again when the
+    /// node works, so a wake allocates while it warms up; a quiesced node allocates nothing.
+    /// Everything released is empty here (cleared after each duty cycle), and nothing handed out
+    /// is reused: views of dropped arrays keep them alive.
+    /// </summary>
+    private void ReleaseIdleBuffers()
+    {
+        if (!_raw.ReleaseIdleBuffers())
+        {
+            return;
+        }
+        _dispatcher.ReleaseScratch();
+        _inbox.ReleaseScratch();
+        _tracker.ReleaseIdleBuffers();
+        _applier.ReleaseScratch();
     }
 
     private void Wake(long now)

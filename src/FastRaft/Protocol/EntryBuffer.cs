@@ -7,14 +7,22 @@ namespace FastRaft.Protocol;
 /// append; <see cref="Clear"/> makes the space reusable without freeing it, so a warmed-up buffer
 /// never allocates. Memory handed out by <see cref="AsMemory(int, int)"/> stays readable after
 /// the buffer grows (growth moves to a new array and leaves the old one intact), but is
-/// overwritten once the buffer is cleared and refilled.
+/// overwritten once the buffer is cleared and refilled. A capacity of 0 allocates no array until
+/// the first add.
 /// </summary>
 public sealed class EntryBuffer(int capacity = 16)
 {
-    private Entry[] _items = new Entry[Math.Max(capacity, 1)];
+    /// <summary>The first array's length when the buffer starts empty: growth doubles from it.</summary>
+    private const int MinCapacity = 4;
+
+    // A capacity of 0 defers the array to the first add (an idle node of thousands holds none).
+    private Entry[] _items = capacity > 0 ? new Entry[capacity] : [];
 
     /// <summary>The number of entries held.</summary>
     public int Count { get; private set; }
+
+    /// <summary>The array's length (0 before the first add or after <see cref="ReleaseArray"/>).</summary>
+    internal int Capacity => _items.Length;
 
     /// <summary>The entries held, valid until the buffer is next changed.</summary>
     public ReadOnlySpan<Entry> Span => _items.AsSpan(0, Count);
@@ -83,6 +91,16 @@ public sealed class EntryBuffer(int capacity = 16)
     /// <summary>Empties the buffer, keeping its capacity.</summary>
     public void Clear() => Count = 0;
 
+    /// <summary>
+    /// Empties the buffer and drops its array (the next add allocates anew): for a buffer that
+    /// will stay unused for long. Memory handed out keeps the old array alive and intact.
+    /// </summary>
+    internal void ReleaseArray()
+    {
+        Count = 0;
+        _items = [];
+    }
+
     /// <summary>The <paramref name="length"/> entries from position <paramref name="start"/> as memory (see the class remarks for how long it stays valid).</summary>
     public ReadOnlyMemory<Entry> AsMemory(int start, int length) => new(_items, start, length);
 
@@ -93,7 +111,7 @@ public sealed class EntryBuffer(int capacity = 16)
     {
         // A new array rather than Array.Resize semantics in place: views already handed out keep
         // pointing at the old array and remain valid.
-        var next = new Entry[Math.Max(needed, _items.Length * 2)];
+        var next = new Entry[Math.Max(needed, Math.Max(MinCapacity, _items.Length * 2))];
         _items.AsSpan(0, Count).CopyTo(next);
         _items = next;
     }

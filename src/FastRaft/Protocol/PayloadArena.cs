@@ -34,7 +34,7 @@ internal sealed class PayloadArena
     /// process) keeps a small chunk, not a full one. Only full-size chunks are pooled, so a busy
     /// log reaches them after a few chunks and allocates nothing from then on.
     /// </summary>
-    public const int FirstChunkSize = 512;
+    public const int FirstChunkSize = 128;
 
     private readonly int _chunkSize;
 
@@ -44,7 +44,8 @@ internal sealed class PayloadArena
     // Live chunks in log order, as a ring: the front holds the oldest bytes, the back is written.
     // Its length is a power of two, so positions wrap with a mask (Append finds the back chunk
     // for every payload; a division there cost more than the copy of a small payload).
-    private Segment[] _live = new Segment[4];
+    // Allocated on the first payload: an arena that never holds one (an idle group's) has none.
+    private Segment[] _live = [];
     private int _liveHead;
     private int _liveCount;
 
@@ -182,6 +183,25 @@ internal sealed class PayloadArena
         }
     }
 
+    /// <summary>
+    /// Drops every chunk, live, waiting or free, and starts growing from
+    /// <see cref="FirstChunkSize"/> again: for an owner that holds no payload of this arena any
+    /// more and will stay unused for long (a quiet node's unstable log). Positions keep growing
+    /// from <see cref="Tail"/>. Views still in flight keep their chunks alive (the GC frees them
+    /// after), so no epoch needs to pass first.
+    /// </summary>
+    public void DropChunks()
+    {
+        _live = [];
+        _liveHead = 0;
+        _liveCount = 0;
+        _pending.Clear();
+        _pending.TrimExcess();
+        _free.Clear();
+        _free.TrimExcess();
+        _growingSize = Math.Min(FirstChunkSize, _chunkSize);
+    }
+
     private ref Segment Front => ref _live[_liveHead];
 
     private ref Segment Back => ref _live[(_liveHead + _liveCount - 1) & (_live.Length - 1)];
@@ -231,7 +251,7 @@ internal sealed class PayloadArena
 
     private void GrowRing()
     {
-        var next = new Segment[_live.Length * 2];
+        var next = new Segment[Math.Max(4, _live.Length * 2)];
         for (int i = 0; i < _liveCount; i++)
         {
             next[i] = _live[(_liveHead + i) & (_live.Length - 1)];

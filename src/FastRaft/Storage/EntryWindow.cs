@@ -7,12 +7,13 @@ namespace FastRaft.Storage;
 /// A run of consecutive entries held in a reusable array window, with the arena end position of
 /// each entry's payload alongside. Dropping from the front moves the start (no copying per
 /// call); the window is moved back to the front of the array only when an append would run past
-/// the end and the array is at most half used; otherwise the array doubles.
+/// the end and the array is at most half used; otherwise the array doubles. It starts small (an
+/// idle group's log, of thousands in a process, holds a few entries).
 /// </summary>
 /// <remarks>
 /// Spans handed out are views of the array: valid until the next mutating call.
 /// </remarks>
-internal sealed class EntryWindow(int capacity = 64)
+internal sealed class EntryWindow(int capacity = 4)
 {
     private Entry[] _entries = new Entry[Math.Max(capacity, 4)];
     private long[] _ends = new long[Math.Max(capacity, 4)];

@@ -10,7 +10,9 @@ namespace FastRaft.Core.Log;
 /// Dropping from the front only moves the start; an append writes after the end, wrapping around
 /// the array; nothing is moved back to the front. A range that wraps is handed out as two pieces
 /// (<see cref="EntrySegments"/>). When the ring is full it grows to the next power of two,
-/// copying the live entries once; it never shrinks, so in steady state it stops allocating.
+/// copying the live entries once; it never shrinks while in use, so in steady state it stops
+/// allocating. It starts without an array (an idle log of thousands in a process holds none) and
+/// an empty ring may give its arrays back (<see cref="ReleaseArrays"/>, when the node goes quiet).
 /// </summary>
 /// <remarks>
 /// Views handed out by <see cref="HandOut"/> (a Ready's entries) must stay readable until the
@@ -46,9 +48,18 @@ internal sealed class EntryRing
     // Positions below this may have been handed out (HandOut); truncating below it relocates.
     private long _handedOutEnd;
 
-    public EntryRing(int capacity = 64)
+    /// <summary>The first array's length when the ring starts empty: growth doubles from it.</summary>
+    private const int MinCapacity = 4;
+
+    public EntryRing(int capacity = 0)
     {
-        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 4));
+        if (capacity <= 0)
+        {
+            _entries = [];
+            _ends = [];
+            return;
+        }
+        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, MinCapacity));
         _entries = new Entry[size];
         _ends = new long[size];
         _mask = size - 1;
@@ -180,6 +191,22 @@ internal sealed class EntryRing
         _epochBoundary = _head;
     }
 
+    /// <summary>
+    /// Drops the arrays of an empty ring (the next append allocates anew). Views handed out keep
+    /// the old arrays alive and intact, so no epoch needs to pass first.
+    /// </summary>
+    public void ReleaseArrays()
+    {
+        Debug.Assert(Count == 0);
+        _entries = [];
+        _ends = [];
+        _mask = 0;
+        _head = 0;
+        _reusableFrom = 0;
+        _epochBoundary = 0;
+        _handedOutEnd = 0;
+    }
+
     private void EnsureRoom(int n)
     {
         if (_head + Count + n - _reusableFrom > _entries.Length)
@@ -214,7 +241,7 @@ internal sealed class EntryRing
 
     private void Grow(int needed)
     {
-        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(needed, _entries.Length * 2));
+        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(needed, Math.Max(MinCapacity, _entries.Length * 2)));
         var entries = new Entry[size];
         var ends = new long[size];
         for (int i = 0; i < Count; i++)

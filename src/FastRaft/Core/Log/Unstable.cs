@@ -300,6 +300,22 @@ internal sealed class Unstable
         _arena.AdvanceEpoch();
     }
 
+    /// <summary>Whether the ring holds an array or the arena a chunk (tests of <see cref="ReleaseBuffersIfEmpty"/>).</summary>
+    public bool HoldsBuffers => _ring.Capacity != 0 || _arena.LiveChunkCount + _arena.PendingChunkCount + _arena.FreeChunkCount != 0;
+
+    /// <summary>
+    /// When nothing is unstable, drops the ring's arrays and the arena's chunks (a quiet node's;
+    /// the next append allocates anew). Views handed out keep what they point at alive.
+    /// </summary>
+    public void ReleaseBuffersIfEmpty()
+    {
+        if (_ring.Count == 0 && Snapshot is null)
+        {
+            _ring.ReleaseArrays();
+            _arena.DropChunks();
+        }
+    }
+
     private void AppendCopies(ReadOnlySpan<Entry> ents) => _ring.AppendCopies(ents, _arena);
 
     private void DropAll()

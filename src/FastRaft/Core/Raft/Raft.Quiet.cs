@@ -17,6 +17,32 @@ internal sealed partial class Raft
     /// <summary>Whether reads are confirmed by a heartbeat round (Safe, or a lease not trusted now).</summary>
     private bool ReadsUseHeartbeats => _readOnly.Option == ReadOnlyOption.Safe || _leaseSuspect;
 
+    /// <summary>Whether the buffers <see cref="ReleaseIdleBuffers"/> drops are allocated (tests).</summary>
+    internal bool HoldsIdleBuffers =>
+        _arenas[0].HoldsArrays || _arenas[1].HoldsArrays || _scratch.Capacity != 0
+        || _pendingReadIndexMessages.Capacity != 0 || Log.Unstable.HoldsBuffers;
+
+    /// <summary>
+    /// Drops the buffers a quiet node does not need (both message arenas, scratch lists, the
+    /// unstable log's ring and payload chunks, empty inflight windows); they grow again on use.
+    /// The caller makes sure no Ready is outstanding or pending (the arenas are cleared).
+    /// </summary>
+    internal void ReleaseIdleBuffers()
+    {
+        _arenas[0].ReleaseArrays();
+        _arenas[1].ReleaseArrays();
+        _scratch.ReleaseArray();
+        if (_pendingReadIndexMessages.Count == 0)
+        {
+            _pendingReadIndexMessages.ReleaseArray();
+        }
+        Log.Unstable.ReleaseBuffersIfEmpty();
+        foreach (KeyValuePair<ulong, Progress> kv in Trk.Progress)
+        {
+            kv.Value.Inflights.ReleaseIfEmpty();
+        }
+    }
+
     /// <summary>
     /// A leader with nothing left to do: every entry committed, applied and acknowledged by every
     /// peer (voters and learners), every peer sent that commit index, no snapshot in flight, no read

@@ -79,13 +79,13 @@ internal sealed partial class Raft
     private readonly ReadOnly _readOnly;
 
     /// <summary>ReadIndex requests held back until the leader commits an entry of its own term.</summary>
-    private readonly MessageList _pendingReadIndexMessages = new(4);
+    private readonly MessageList _pendingReadIndexMessages = new();
 
     private readonly MessageArena[] _arenas = [new MessageArena(), new MessageArena()];
     private int _arenaIndex;
 
     /// <summary>Scratch space for entries being proposed or read for inspection.</summary>
-    private readonly EntryBuffer _scratch = new(16);
+    private readonly EntryBuffer _scratch = new(0);
     private readonly List<ReadOnly.Request> _confirmedReads = [];
 
     internal Raft(RaftConfig config)

@@ -129,5 +129,15 @@ internal sealed class Inflights
         _bytes = 0;
     }
 
+    /// <summary>Drops the storage of an empty window (a quiet leader's); the next add grows it anew.</summary>
+    public void ReleaseIfEmpty()
+    {
+        if (_count == 0)
+        {
+            _buffer = [];
+            _start = 0;
+        }
+    }
+
     private readonly record struct Slot(ulong Index, ulong Bytes);
 }

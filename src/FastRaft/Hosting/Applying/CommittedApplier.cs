@@ -23,7 +23,10 @@ internal sealed class CommittedApplier<TResult> : ISnapshotCheck where TResult :
     private readonly NodeCounters _counters;
     private readonly PublishedStatus _status;
     private Snapshot? _startSnapshot;
-    private TResult[] _results = new TResult[64];
+    private const int MinResults = 16;
+
+    // Grown to the longest run applied (none for a node that never applies a normal entry).
+    private TResult[] _results = [];
 
     public CommittedApplier(
         RawNode raw,
@@ -91,6 +94,9 @@ internal sealed class CommittedApplier<TResult> : ISnapshotCheck where TResult :
         }
     }
 
+    /// <summary>Drops the results scratch array (a quiet node's); the next apply grows it anew.</summary>
+    public void ReleaseScratch() => _results = [];
+
     /// <summary>Applies committed entries in order: runs of normal entries to the state machine, configuration changes to the core.</summary>
     public void Apply(ReadOnlySpan<Entry> entries)
     {
@@ -129,7 +135,7 @@ internal sealed class CommittedApplier<TResult> : ISnapshotCheck where TResult :
     {
         if (_results.Length < run.Length)
         {
-            _results = new TResult[Math.Max(run.Length, _results.Length * 2)];
+            _results = new TResult[Math.Max(run.Length, Math.Max(MinResults, _results.Length * 2))];
         }
         Span<TResult> results = _results.AsSpan(0, run.Length);
         results.Clear();

@@ -16,10 +16,18 @@ internal sealed class NodeInbox : ITransportSink
     private const int MaxReportsPerCycle = 64;
     private const int MaxQueuedReports = 4096;
 
+    /// <summary>
+    /// The queues' and scratch arrays' first length: they grow (doubling) to what the node gets, so
+    /// an idle group of thousands in a process holds little (a polled transport never queues).
+    /// </summary>
+    private const int InitialCapacity = 4;
+
     private readonly MpscRing<InboundBatch> _batches;
     private readonly MpscRing<PeerReport> _reports;
-    private readonly InboundBatch[] _batchScratch = new InboundBatch[MaxBatchesPerCycle];
-    private readonly PeerReport[] _reportScratch = new PeerReport[MaxReportsPerCycle];
+
+    // Empty until something is queued; cleared after each use, so a quiet node can drop them.
+    private InboundBatch[] _batchScratch = [];
+    private PeerReport[] _reportScratch = [];
     private readonly InboundStepper _stepper;
     private readonly RawNode _raw;
     private readonly IWaitSource _wake;
@@ -35,8 +43,8 @@ internal sealed class NodeInbox : ITransportSink
         _raw = raw;
         _wake = wake;
         _counters = counters;
-        _batches = new MpscRing<InboundBatch>(64, maxQueuedBatches);
-        _reports = new MpscRing<PeerReport>(64, MaxQueuedReports);
+        _batches = new MpscRing<InboundBatch>(InitialCapacity, maxQueuedBatches);
+        _reports = new MpscRing<PeerReport>(InitialCapacity, MaxQueuedReports);
     }
 
     /// <summary>Whether no batch or report waits for the node thread (a hint: producers may be adding).</summary>
@@ -82,6 +90,15 @@ internal sealed class NodeInbox : ITransportSink
     /// <summary>Steps the queued batches (up to a cycle's worth), then gives them back; returns how many.</summary>
     public int DrainBatches()
     {
+        int queued = _batches.Count;
+        if (queued == 0)
+        {
+            return 0;
+        }
+        if (queued > _batchScratch.Length && _batchScratch.Length < MaxBatchesPerCycle)
+        {
+            _batchScratch = new InboundBatch[ScratchLength(queued, MaxBatchesPerCycle)];
+        }
         int n = _batches.Drain(_batchScratch);
         for (int i = 0; i < n; i++)
         {
@@ -96,6 +113,15 @@ internal sealed class NodeInbox : ITransportSink
     /// <summary>Hands the queued delivery reports to the core; returns how many.</summary>
     public int DrainReports()
     {
+        int queued = _reports.Count;
+        if (queued == 0)
+        {
+            return 0;
+        }
+        if (queued > _reportScratch.Length && _reportScratch.Length < MaxReportsPerCycle)
+        {
+            _reportScratch = new PeerReport[ScratchLength(queued, MaxReportsPerCycle)];
+        }
         int n = _reports.Drain(_reportScratch);
         for (int i = 0; i < n; i++)
         {
@@ -112,6 +138,19 @@ internal sealed class NodeInbox : ITransportSink
         return n;
     }
 
+    /// <summary>Whether the scratch arrays are allocated (tests of <see cref="ReleaseScratch"/>).</summary>
+    public bool HoldsScratch => _batchScratch.Length + _reportScratch.Length != 0;
+
+    /// <summary>Drops the (empty) scratch arrays: a quiet node's; what arrives next grows them anew.</summary>
+    public void ReleaseScratch()
+    {
+        _batchScratch = [];
+        _reportScratch = [];
+    }
+
+    private static int ScratchLength(int queued, int max) =>
+        (int)Math.Min(max, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(queued, InitialCapacity)));
+
     /// <summary>From now on deliveries are refused (any thread).</summary>
     public void StopAccepting() => _stopping = true;
 
@@ -121,6 +160,9 @@ internal sealed class NodeInbox : ITransportSink
         _stopping = true;
         _batches.Close();
         _reports.Close();
+        // Draining until 0 needs room for at least one item.
+        _batchScratch = new InboundBatch[MaxBatchesPerCycle];
+        _reportScratch = new PeerReport[MaxReportsPerCycle];
         int n;
         while ((n = _batches.Drain(_batchScratch)) > 0)
         {

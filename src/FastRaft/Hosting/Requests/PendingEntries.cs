@@ -5,11 +5,14 @@ internal readonly record struct PendingEntry(ulong Index, ulong Term, RequestOpe
 
 /// <summary>
 /// The proposals and membership changes this node appended as leader, in log order, waiting for
-/// their index to be applied. A ring that grows by doubling and is then reused.
+/// their index to be applied. A ring that grows by doubling and is then reused; it starts without
+/// an array (a follower's, or an idle group's, never needs one) and an empty one can give it back.
 /// </summary>
 internal sealed class PendingEntries
 {
-    private PendingEntry[] _items = new PendingEntry[64];
+    private const int MinCapacity = 4;
+
+    private PendingEntry[] _items = [];
     private int _head;
     private int _count;
 
@@ -48,9 +51,19 @@ internal sealed class PendingEntries
         return e;
     }
 
+    /// <summary>Drops the array when nothing is pending (a quiet node's); the next push grows it anew.</summary>
+    public void ReleaseIfEmpty()
+    {
+        if (_count == 0)
+        {
+            _items = [];
+            _head = 0;
+        }
+    }
+
     private void Grow()
     {
-        var bigger = new PendingEntry[_items.Length * 2];
+        var bigger = new PendingEntry[Math.Max(MinCapacity, _items.Length * 2)];
         int mask = _items.Length - 1;
         for (int i = 0; i < _count; i++)
         {

@@ -13,10 +13,15 @@ internal sealed class RequestDispatcher<TResult> where TResult : struct
     /// <summary>Requests taken per duty cycle (the rest wait for the next one).</summary>
     public const int MaxRequestsPerCycle = 256;
 
-    private readonly RequestOperation[] _scratch = new RequestOperation[MaxRequestsPerCycle];
+    /// <summary>The scratch arrays' first length: they grow (doubling) to what the queue holds, up to <see cref="MaxRequestsPerCycle"/>.</summary>
+    private const int MinScratch = 8;
+
+    // Both start empty (an idle group of thousands in a process holds none) and are cleared after
+    // every use, so a quiet node can drop them.
+    private RequestOperation[] _scratch = [];
 
     /// <summary>The entries of a run of proposals stepped together (views of the requests' payloads; cleared after).</summary>
-    private readonly Entry[] _proposalEntries = new Entry[MaxRequestsPerCycle];
+    private Entry[] _proposalEntries = [];
 
     private readonly RawNode _raw;
     private readonly RequestQueue<TResult> _queue;
@@ -47,6 +52,15 @@ internal sealed class RequestDispatcher<TResult> where TResult : struct
     /// <summary>Carries out the queued requests (up to <see cref="MaxRequestsPerCycle"/>); returns how many.</summary>
     public int Dispatch(long tick)
     {
+        int queued = _queue.Count;
+        if (queued == 0)
+        {
+            return 0;
+        }
+        if (queued > _scratch.Length && _scratch.Length < MaxRequestsPerCycle)
+        {
+            GrowScratch(queued);
+        }
         int n = _queue.Drain(_scratch);
         int run = 0;
         for (int i = 0; i < n; i++)
@@ -64,6 +78,23 @@ internal sealed class RequestDispatcher<TResult> where TResult : struct
         ProposeRun(n - run, run);
         _scratch.AsSpan(0, n).Clear();
         return n;
+    }
+
+    /// <summary>Whether the scratch arrays are allocated (tests of <see cref="ReleaseScratch"/>).</summary>
+    public bool HoldsScratch => _scratch.Length != 0;
+
+    /// <summary>Drops the (empty) scratch arrays: a quiet node's; the next request grows them anew.</summary>
+    public void ReleaseScratch()
+    {
+        _scratch = [];
+        _proposalEntries = [];
+    }
+
+    private void GrowScratch(int queued)
+    {
+        int size = (int)Math.Min(MaxRequestsPerCycle, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(queued, MinScratch)));
+        _scratch = new RequestOperation[size];
+        _proposalEntries = new Entry[size];
     }
 
     private void Dispatch(RequestOperation op, long tick)

@@ -11,6 +11,8 @@ namespace FastRaft.Hosting.Requests;
 /// </summary>
 internal sealed class RequestQueue<TResult> where TResult : struct
 {
+    private const int InitialRingCapacity = 16;
+
     private readonly MpscRing<RequestOperation> _ring;
     private readonly OperationPool<ProposalOperation<TResult>> _proposalPool;
     private readonly OperationPool<ReadOperation> _readPool;
@@ -22,9 +24,9 @@ internal sealed class RequestQueue<TResult> where TResult : struct
 
     public RequestQueue(RaftNodeOptions options, IWaitSource wake, PublishedStatus status, NodeCounters counters)
     {
-        // A quiescing node is one of many mostly idle groups: its ring starts small (it doubles
-        // when it fills, so a busy group grows it once and allocates nothing after).
-        _ring = new MpscRing<RequestOperation>(options.QuiesceAfterTicks > 0 ? 16 : 1024, options.MaxQueuedRequests);
+        // A node may be one of many mostly idle groups: its ring starts small (it doubles when it
+        // fills, so a busy node grows it a few times and allocates nothing after).
+        _ring = new MpscRing<RequestOperation>(InitialRingCapacity, options.MaxQueuedRequests);
         _proposalPool = new OperationPool<ProposalOperation<TResult>>(options.MaxPooledRequests);
         _readPool = new OperationPool<ReadOperation>(options.MaxPooledRequests);
         _inline = options.RunContinuationsInline;
@@ -40,6 +42,9 @@ internal sealed class RequestQueue<TResult> where TResult : struct
 
     /// <summary>Whether no request waits for the node thread (a hint: other threads may be adding).</summary>
     public bool IsEmpty => _ring.Count == 0;
+
+    /// <summary>Requests queued now (a hint: producers may be adding; one being added already counts).</summary>
+    public int Count => _ring.Count;
 
     public ValueTask<ProposeResult<TResult>> ProposeAsync(ReadOnlyMemory<byte> data)
     {

@@ -41,6 +41,16 @@ internal sealed class RequestTracker<TResult> where TResult : struct
 
     public bool HasReadsAwaitingApply => _readsAwaitingApply.Count > 0;
 
+    /// <summary>Drops the arrays of empty queues (a quiet node's); they grow again on use. Allocation-free.</summary>
+    public void ReleaseIdleBuffers()
+    {
+        _pending.ReleaseIfEmpty();
+        if (_readsAwaitingApply.Count == 0)
+        {
+            _readsAwaitingApply.Capacity = 0;
+        }
+    }
+
     /// <summary>Whether any request taken on is still unanswered (entries to apply, reads waiting).</summary>
     public bool HasOutstanding => _pending.Count > 0 || _readsAwaitingIndex.Count > 0 || _readsAwaitingApply.Count > 0;
 
