@@ -517,7 +517,7 @@ public sealed class RawNode
     /// </summary>
     internal bool IsQuiet() => _raft.State == NodeRole.Leader ? _raft.IsQuietLeader() : _raft.IsQuietFollower();
 
-    /// <summary>Whether the buffers <see cref="ReleaseIdleBuffers"/> drops are allocated (tests).</summary>
+    /// <summary>Whether any of the buffers <see cref="ReleaseIdleBuffers"/> drops is allocated.</summary>
     internal bool HoldsIdleBuffers => _raft.HoldsIdleBuffers;
 
     /// <summary>

@@ -19,6 +19,15 @@ public sealed partial class RaftNodeAgent<TResult> : IDormantAgent
 
     private bool _quiesced;
 
+    /// <summary>
+    /// How many more times this quiescence may give its buffers back again after input that left
+    /// it quiet (routine heartbeats from a leader that has not quiesced yet regrow a follower's).
+    /// Bounded, so a follower of a leader that never quiesces keeps its buffers, not churns them.
+    /// </summary>
+    private int _quietReleasesLeft;
+
+    private const int QuietReleases = 2;
+
     /// <summary>Whether this node quiesced as the leader (it then has no leader to watch).</summary>
     private bool _quiescedAsLeader;
     private int _quietTicks;
@@ -114,6 +123,11 @@ public sealed partial class RaftNodeAgent<TResult> : IDormantAgent
         {
             _quiescedDeadline = NextLivenessCheck(now);
         }
+        if (_quietReleasesLeft > 0 && _raw.HoldsIdleBuffers)
+        {
+            _quietReleasesLeft--;
+            ReleaseIdleBuffers();
+        }
     }
 
     /// <summary>No eventful message, request, new term or new leader since the last check (and records the present).</summary>
@@ -173,6 +187,7 @@ public sealed partial class RaftNodeAgent<TResult> : IDormantAgent
         {
             _quiescedDeadline = NextLivenessCheck(now);
         }
+        _quietReleasesLeft = QuietReleases;
         ReleaseIdleBuffers();
     }
 

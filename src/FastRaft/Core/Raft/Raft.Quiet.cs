@@ -17,7 +17,7 @@ internal sealed partial class Raft
     /// <summary>Whether reads are confirmed by a heartbeat round (Safe, or a lease not trusted now).</summary>
     private bool ReadsUseHeartbeats => _readOnly.Option == ReadOnlyOption.Safe || _leaseSuspect;
 
-    /// <summary>Whether the buffers <see cref="ReleaseIdleBuffers"/> drops are allocated (tests).</summary>
+    /// <summary>Whether any of the buffers <see cref="ReleaseIdleBuffers"/> drops is allocated.</summary>
     internal bool HoldsIdleBuffers =>
         _arenas[0].HoldsArrays || _arenas[1].HoldsArrays || _scratch.Capacity != 0
         || _pendingReadIndexMessages.Capacity != 0 || Log.Unstable.HoldsBuffers;
