@@ -20,7 +20,10 @@ namespace FastRaft.Benchmarks.Hosting;
 /// measures for T seconds: CPU per node (% of one core, the process's CPU time over 3), heap per
 /// idle replica (what a full GC keeps, over 3N) and bytes allocated. <c>--quiesce-after 0</c> runs
 /// the same groups without quiescence, for comparison (they never go quiet: it measures after the
-/// elections).
+/// elections). <c>--shared-transport 1</c> builds the deployment issue 14 describes instead: each
+/// node's groups share one transport (a <see cref="GroupTransportHub"/> on one in-memory network
+/// for the three nodes, the hub's liveness), so the figure has no per-group network in it.
+/// <c>--meters 0</c> turns off each node's meter (<see cref="RaftNodeOptions.PublishMeter"/>).
 /// </summary>
 internal static class IdleGroupsRun
 {
@@ -32,6 +35,8 @@ internal static class IdleGroupsRun
         int seconds = 10;
         int quiesceAfter = 3;
         int tickMs = 10;
+        bool sharedTransport = false;
+        bool meters = true;
         if (args.Length > 1 && args[1] == "--breakdown")
         {
             return IdleGroupsBreakdown.Run();
@@ -45,21 +50,28 @@ internal static class IdleGroupsRun
                 case "--seconds": seconds = value; break;
                 case "--quiesce-after": quiesceAfter = value; break;
                 case "--tick-ms": tickMs = value; break;
+                case "--shared-transport": sharedTransport = value != 0; break;
+                case "--meters": meters = value != 0; break;
                 default:
-                    Console.Error.WriteLine("usage: idle-groups [--groups N] [--seconds T] [--quiesce-after Q] [--tick-ms M]");
+                    Console.Error.WriteLine("usage: idle-groups [--groups N] [--seconds T] [--quiesce-after Q] [--tick-ms M] [--shared-transport 0|1] [--meters 0|1]");
                     return 2;
             }
         }
-        return RunAsync(groups, seconds, quiesceAfter, TimeSpan.FromMilliseconds(tickMs)).GetAwaiter().GetResult();
+        return RunAsync(groups, seconds, quiesceAfter, TimeSpan.FromMilliseconds(tickMs), sharedTransport, meters).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(int groupCount, int seconds, int quiesceAfter, TimeSpan tick)
+    private static async Task<int> RunAsync(int groupCount, int seconds, int quiesceAfter, TimeSpan tick, bool sharedTransport, bool meters)
     {
         var liveness = new TableLiveness(Nodes);
         var hosts = new RaftGroupHost[Nodes];
+        // Shared: one network for the process's three nodes, each host's transport woken by its runner.
+        InMemoryNetwork? processNetwork = sharedTransport ? new InMemoryNetwork(1) : null;
         for (int n = 0; n < Nodes; n++)
         {
-            hosts[n] = new RaftGroupHost(new RaftGroupHostOptions { RunnerThreads = 1, Name = $"node{n + 1}" });
+            var hostOptions = new RaftGroupHostOptions { RunnerThreads = 1, Name = $"node{n + 1}" };
+            hosts[n] = processNetwork is null
+                ? new RaftGroupHost(hostOptions)
+                : new RaftGroupHost(hostOptions, processNetwork.CreateTransport((ulong)n + 1));
         }
         long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         var sw = Stopwatch.StartNew();
@@ -67,7 +79,7 @@ internal static class IdleGroupsRun
         ulong[] members = [1, 2, 3];
         for (int g = 1; g <= groupCount; g++)
         {
-            var network = new InMemoryNetwork(g);
+            InMemoryNetwork? network = sharedTransport ? null : new InMemoryNetwork(g);
             for (int n = 0; n < Nodes; n++)
             {
                 ulong id = (ulong)n + 1;
@@ -84,10 +96,14 @@ internal static class IdleGroupsRun
                     TickInterval = tick,
                     InitialMembers = members,
                     QuiesceAfterTicks = quiesceAfter,
-                    Liveness = quiesceAfter > 0 ? liveness : null,
+                    PublishMeter = meters,
+                    // Shared: the host's liveness (its hub's pings).
+                    Liveness = quiesceAfter > 0 && !sharedTransport ? liveness : null,
                 };
                 IWaitSource runnerSignal = hosts[n].Runners[0].WaitSource;
-                RaftNode<long> node = hosts[n].CreateGroup((ulong)g, options, new MemoryStorage(), network.CreateTransport(id, runnerSignal), new AppliedCounter());
+                RaftNode<long> node = network is null
+                    ? hosts[n].CreateGroup((ulong)g, options, new MemoryStorage(), new AppliedCounter())
+                    : hosts[n].CreateGroup((ulong)g, options, new MemoryStorage(), network.CreateTransport(id, runnerSignal), new AppliedCounter());
                 agents.Add(node.Agent);
             }
         }
@@ -121,7 +137,7 @@ internal static class IdleGroupsRun
         long signals = RunnerSignals(hosts) - signalsBefore;
 
         int replicas = groupCount * Nodes;
-        Console.WriteLine($"idle for {elapsed:F1} s, {groupCount} groups, quiesce after {quiesceAfter} ticks of {tick.TotalMilliseconds} ms:");
+        Console.WriteLine($"idle for {elapsed:F1} s, {groupCount} groups, quiesce after {quiesceAfter} ticks of {tick.TotalMilliseconds} ms, {(sharedTransport ? "one shared transport per node" : "a network per group")}{(meters ? "" : ", no meters")}:");
         Console.WriteLine($"  cpu per node:        {100 * cpu.TotalSeconds / elapsed / Nodes:F2} % of one core (process total {100 * cpu.TotalSeconds / elapsed:F2} %)");
         Console.WriteLine($"  heap per replica:    {(double)(heapIdle - heapBefore) / replicas:F0} B ({(double)(heapIdle - heapBefore) / groupCount:F0} B per group of {Nodes}, {(heapIdle - heapBefore) / (1024 * 1024)} MiB in all)");
         Console.WriteLine($"  allocated while idle: {allocated} B ({allocated / elapsed:F0} B/s), gen0 GCs {gcs}");
@@ -154,9 +170,9 @@ internal static class IdleGroupsRun
         return false;
     }
 
-    private static long RunnerBlocks(RaftGroupHost[] hosts) => hosts.Sum(h => ((SignalWaitSource)h.Runners[0].WaitSource).Blocks);
+    private static long RunnerBlocks(RaftGroupHost[] hosts) => hosts.Sum(h => h.Runners[0].WaitSource is SignalWaitSource s ? s.Blocks : 0);
 
-    private static long RunnerSignals(RaftGroupHost[] hosts) => hosts.Sum(h => ((SignalWaitSource)h.Runners[0].WaitSource).Signals);
+    private static long RunnerSignals(RaftGroupHost[] hosts) => hosts.Sum(h => h.Runners[0].WaitSource is SignalWaitSource s ? s.Signals : 0);
 
     private static int Leaders(List<RaftNodeAgent<long>> agents) => agents.Count(a => a.IsLeader);
 

@@ -45,6 +45,7 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
     private readonly IWaitSource _waitSource;
     private readonly long _tickInterval;
     private readonly bool _continuationsInline;
+    private readonly bool _publishMeter;
 
     private readonly RequestQueue<TResult> _requests;
     private readonly RequestTracker<TResult> _tracker;
@@ -110,6 +111,7 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
         Time = options.Time;
         _tickInterval = HostConfig.TimestampUnits(options.TickInterval, Time);
         _continuationsInline = options.RunContinuationsInline;
+        _publishMeter = options.PublishMeter;
         _waitSource = transport.WaitSource ?? wakeSignal ?? new SignalWaitSource();
         _status.Term = hardState.Term;
         _status.Commit = hardState.Commit;
@@ -249,7 +251,10 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
         {
             return;
         }
-        _meter = _counters.CreateMeter(Id, () => (long)CommitIndex, () => (long)AppliedIndex, () => (long)Term);
+        if (_publishMeter)
+        {
+            _meter = _counters.CreateMeter(Id, () => (long)CommitIndex, () => (long)AppliedIndex, () => (long)Term);
+        }
         _transport.Start(_inbox);
     }
 

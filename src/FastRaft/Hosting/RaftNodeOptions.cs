@@ -86,6 +86,14 @@ public sealed record RaftNodeOptions
     /// </summary>
     public ILogger? Logger { get; init; }
 
+    /// <summary>
+    /// Whether the node publishes its counters as a "FastRaft.Node" meter (default true). A
+    /// process of thousands of groups may turn it off: each meter holds about 3.5 KB of
+    /// instruments (most of an idle group's heap) and every group's instruments would be
+    /// collected. <see cref="RaftNodeAgent{TResult}.Counters"/> stays available either way.
+    /// </summary>
+    public bool PublishMeter { get; init; } = true;
+
     /// <summary>When to snapshot the state machine and compact the log.</summary>
     public SnapshotPolicy Snapshots { get; init; } = new();
 

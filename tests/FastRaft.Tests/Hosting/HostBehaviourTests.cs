@@ -45,6 +45,32 @@ public class HostBehaviourTests
     }
 
     [Fact]
+    public async Task A_node_with_PublishMeter_off_publishes_no_instruments_and_still_counts()
+    {
+        const ulong id = 0x5EED_0002;
+        int published = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, _) =>
+        {
+            if (instrument.Meter.Name == "FastRaft.Node" && instrument.Meter.Tags?.Any(t => t.Key == "raft.node_id" && Equals(t.Value, id)) == true)
+            {
+                Interlocked.Increment(ref published);
+            }
+        };
+        listener.Start();
+
+        var sm = new RecordingStateMachine();
+        await using RaftNode<ulong> node = await SingleNodeHost.StartAsync(sm, SingleNodeHost.Options(id) with { PublishMeter = false }, id);
+        for (ulong i = 1; i <= 3; i++)
+        {
+            Assert.True((await node.ProposeAsync(RecordingStateMachine.Payload(i)).AsTask().WaitAsync(TestHostCluster.Timeout)).IsOk);
+        }
+
+        Assert.Equal(0, Volatile.Read(ref published));
+        Assert.Equal(3, node.Counters.ProposalsCommitted);
+    }
+
+    [Fact]
     public async Task A_failing_state_machine_stops_the_node_with_its_fault_and_fails_outstanding_proposals()
     {
         var sm = new RecordingStateMachine { ThrowOn = e => e.Data.Length > 0 && e.Data.Span[0] == 66 };
