@@ -45,8 +45,22 @@ internal static class IdleGroupsBreakdown
         Measure("RequestTracker", () => new FastRaft.Hosting.Requests.RequestTracker<long>(new NodeCounters(), new PublishedStatus(), 20));
         Measure("NodeCounters", () => new NodeCounters());
         Measure("OperationPool<ReadOperation>(4096) (two per agent: proposals and reads)", () => new FastRaft.Hosting.Requests.OperationPool<FastRaft.Hosting.Requests.ReadOperation>(4096));
-        Measure("MpscRing<object>(1024) (the request queue's initial ring)", () => new MpscRing<object>(1024, 1 << 16));
-        Measure("MpscRing<object>(64) (an inbox ring)", () => new MpscRing<object>(64, 4096));
+        Measure("MpscRing<object>(16) (the request queue's initial ring)", () => new MpscRing<object>(16, 1 << 16));
+        Measure("MpscRing<object>(4) (an inbox ring's initial size)", () => new MpscRing<object>(4, 4096));
+        Measure("RaftNodeAgent without its meter, started (MemoryStorage, transport and network included)", () =>
+        {
+            var n = new InMemoryNetwork(1);
+            var agent = new RaftNodeAgent<long>(Options() with { PublishMeter = false }, new MemoryStorage(), n.CreateTransport(1, signal), new AppliedCounter());
+            agent.Open();
+            return agent;
+        });
+        Measure("RaftNodeAgent with its meter, started (the default)", () =>
+        {
+            var n = new InMemoryNetwork(1);
+            var agent = new RaftNodeAgent<long>(Options(), new MemoryStorage(), n.CreateTransport(1, signal), new AppliedCounter());
+            agent.Open();
+            return agent;
+        });
         return 0;
     }
 
