@@ -1,13 +1,16 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using FastRaft.Protocol;
 
 namespace FastRaft.Hosting;
 
-// Sharing instead of copying, for the library's own plumbing (the group hub splitting a batch of
-// several groups' messages): a batch can be a slice of another batch's messages. The batch sliced
-// is held (a count of holders) until every slice of it is released, so its memory is not reset or
-// reused under them. Holding and releasing are thread-safe: the last holder to release a batch, on
-// whatever thread, resets it and returns it to its pool.
+// Sharing instead of copying, for the library's own plumbing: a batch can be a slice of another
+// batch's messages (the group hub splitting a batch of several groups' messages), or hold messages
+// whose views point into other batches (the in-memory transport queueing the hub's already-copied
+// messages). Either way the batches shared are held (a count of holders) until the sharing batch
+// is released, so their memory is not reset or reused under it. Holding and releasing are
+// thread-safe: the last holder to release a batch, on whatever thread, resets it and returns it
+// to its pool.
 public sealed partial class InboundBatch
 {
     /// <summary>1 for the batch's owner, plus 1 for every batch that shares its memory now.</summary>
@@ -16,6 +19,10 @@ public sealed partial class InboundBatch
     /// <summary>The batch whose messages this one is a slice of, or null.</summary>
     private InboundBatch? _parent;
     private int _sliceStart;
+
+    /// <summary>The batches the views of messages added by <see cref="AddShared"/> point into (each held once per run).</summary>
+    private InboundBatch[] _shared = [];
+    private int _sharedCount;
 
     /// <summary>Whether other batches hold this one now (any thread; a hint while they may release).</summary>
     internal bool IsShared => Volatile.Read(ref _holds) > 1;
@@ -28,7 +35,7 @@ public sealed partial class InboundBatch
     /// </summary>
     internal void ShareRange(InboundBatch parent, int start, int count)
     {
-        Debug.Assert(_count == 0 && _parent is null, "a slice is made of an empty batch");
+        Debug.Assert(_count == 0 && _parent is null && _sharedCount == 0, "a slice is made of an empty batch");
         if (parent._parent is { } root)
         {
             // A slice of a slice is a slice of the batch that owns the messages.
@@ -42,9 +49,29 @@ public sealed partial class InboundBatch
         _count = count;
     }
 
+    /// <summary>
+    /// Adds <paramref name="m"/> as it is (no deep copy): its views point into memory of
+    /// <paramref name="owner"/>, which is held until this batch is released. Consecutive messages
+    /// of one owner hold it once.
+    /// </summary>
+    internal void AddShared(in Message m, InboundBatch owner)
+    {
+        NextSlot() = m;
+        if (_sharedCount > 0 && ReferenceEquals(_shared[_sharedCount - 1], owner))
+        {
+            return;
+        }
+        owner.Hold();
+        if (_sharedCount == _shared.Length)
+        {
+            Array.Resize(ref _shared, Math.Max(4, _sharedCount * 2));
+        }
+        _shared[_sharedCount++] = owner;
+    }
+
     private void Hold() => Interlocked.Increment(ref _holds);
 
-    /// <summary>Lets go of the batch this one is a slice of, if any (when it is reset).</summary>
+    /// <summary>Lets go of every batch this one shares (when it is reset).</summary>
     private void ReleaseShared()
     {
         if (_parent is { } parent)
@@ -53,6 +80,13 @@ public sealed partial class InboundBatch
             _sliceStart = 0;
             parent.Release();
         }
+        for (int i = 0; i < _sharedCount; i++)
+        {
+            InboundBatch owner = _shared[i];
+            _shared[i] = null!;
+            owner.Release();
+        }
+        _sharedCount = 0;
     }
 
     [DoesNotReturn]

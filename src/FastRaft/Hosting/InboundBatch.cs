@@ -8,9 +8,8 @@ namespace FastRaft.Hosting;
 /// messages can cross from a transport thread to the node thread without allocating. A
 /// transport either decodes into the batch's own buffer (<see cref="RentBuffer"/> then
 /// <see cref="Add"/> with views into it) or deep-copies messages (<see cref="AddCopy"/>).
-/// Inside the library a batch can also be a slice of another batch's messages instead of a copy
-/// (see InboundBatch.Sharing.cs): a batch sliced goes back to its pool when its last holder
-/// releases it.
+/// Inside the library a batch can also share another batch's memory instead of copying it (see
+/// InboundBatch.Sharing.cs): a batch shared goes back to its pool when its last holder releases it.
 /// </summary>
 public sealed partial class InboundBatch
 {
@@ -128,7 +127,7 @@ public sealed partial class InboundBatch
     {
         if (Volatile.Read(ref _holds) == 1)
         {
-            // The only holder: nobody else can add a hold (only holders make slices), so no atomic step.
+            // The only holder: nobody else can add a hold (only holders share a batch), so no atomic step.
             Clear();
             _pool?.Return(this);
             return;

@@ -6,6 +6,10 @@ public sealed class InboundBatchPool(int maxPooled = 256, int initialBytes = 64 
     private readonly Stack<InboundBatch> _free = new();
     private readonly Lock _gate = new();
     private int _created;
+    private int _outstanding;
+
+    /// <summary>Batches rented and not given back yet (a hint for callers that bound how many they keep out).</summary>
+    internal int Outstanding => Volatile.Read(ref _outstanding);
 
     /// <summary>Batches waiting in the pool now (tests: every batch came back).</summary>
     internal int FreeCount
@@ -24,6 +28,7 @@ public sealed class InboundBatchPool(int maxPooled = 256, int initialBytes = 64 
     {
         lock (_gate)
         {
+            _outstanding++;
             if (_free.Count > 0)
             {
                 return _free.Pop();
@@ -43,6 +48,7 @@ public sealed class InboundBatchPool(int maxPooled = 256, int initialBytes = 64 
         {
             if (_free.Count > 0)
             {
+                _outstanding++;
                 return _free.Pop();
             }
             if (_created >= maxPooled)
@@ -50,6 +56,7 @@ public sealed class InboundBatchPool(int maxPooled = 256, int initialBytes = 64 
                 return null;
             }
             _created++;
+            _outstanding++;
         }
         return new InboundBatch(this, initialBytes);
     }
@@ -58,6 +65,7 @@ public sealed class InboundBatchPool(int maxPooled = 256, int initialBytes = 64 
     {
         lock (_gate)
         {
+            _outstanding--;
             if (_free.Count < maxPooled)
             {
                 _free.Push(batch);

@@ -4,8 +4,9 @@ using FastRaft.Protocol;
 namespace FastRaft.Tests.Hosting;
 
 /// <summary>
-/// Batches that are slices of another batch's messages instead of copies: what they show, and that
-/// the batch sliced goes back to its pool exactly once, when its last holder releases it, and not before.
+/// Batches that share another batch's memory instead of copying it (slices, shared messages): what
+/// they show, and that the batch shared goes back to its pool exactly once, when its last holder
+/// releases it, and not before.
 /// </summary>
 public class InboundBatchSharingTests
 {
@@ -87,6 +88,30 @@ public class InboundBatchSharingTests
         Assert.Equal(0, pool.FreeCount);
         inner.Release();
         Assert.Equal(1, pool.FreeCount);
+    }
+
+    [Fact]
+    public void Shared_messages_keep_every_owner_until_the_sharing_batch_is_released()
+    {
+        var pool = new InboundBatchPool();
+        InboundBatch first = Filled(pool, 2);
+        InboundBatch second = Filled(pool, 1);
+        var sharing = new InboundBatch();
+        sharing.AddShared(first.Messages[0], first);
+        sharing.AddShared(first.Messages[1], first);
+        sharing.AddShared(second.Messages[0], second);
+        sharing.AddShared(first.Messages[0], first); // again, after another owner: held twice, released twice
+
+        first.Release();
+        second.Release();
+        Assert.Equal(0, pool.FreeCount);
+        Assert.Equal([1UL, 2UL, 1UL, 1UL], sharing.Messages.ToArray().Select(m => m.Term));
+        Assert.Equal(new byte[] { 2, 2 }, sharing.Messages[1].Entries.Span[0].Data.ToArray());
+
+        sharing.Release();
+        Assert.Equal(2, pool.FreeCount);
+        Assert.Equal(0, sharing.Count);
+        Assert.Equal(0, pool.Outstanding);
     }
 
     [Fact]
