@@ -8,8 +8,10 @@ namespace FastRaft.Hosting;
 /// messages can cross from a transport thread to the node thread without allocating. A
 /// transport either decodes into the batch's own buffer (<see cref="RentBuffer"/> then
 /// <see cref="Add"/> with views into it) or deep-copies messages (<see cref="AddCopy"/>).
+/// Inside the library a batch can also share another batch's memory instead of copying it (see
+/// InboundBatch.Sharing.cs): a batch shared goes back to its pool when its last holder releases it.
 /// </summary>
-public sealed class InboundBatch
+public sealed partial class InboundBatch
 {
     private readonly InboundBatchPool? _pool;
     private Message[] _messages = new Message[8];
@@ -29,7 +31,8 @@ public sealed class InboundBatch
     public InboundBatch() : this(null, 4096) { }
 
     /// <summary>The messages added so far, in order; views into memory the batch owns until it is reset or returned.</summary>
-    public ReadOnlySpan<Message> Messages => _messages.AsSpan(0, _count);
+    public ReadOnlySpan<Message> Messages =>
+        _parent is null ? _messages.AsSpan(0, _count) : _parent._messages.AsSpan(_sliceStart, _count);
 
     /// <summary>The number of messages in the batch.</summary>
     public int Count => _count;
@@ -84,6 +87,10 @@ public sealed class InboundBatch
 
     private ref Message NextSlot()
     {
+        if (_parent is not null)
+        {
+            ThrowSliceIsReadOnly();
+        }
         if (_count == _messages.Length)
         {
             Array.Resize(ref _messages, _messages.Length * 2);
@@ -102,74 +109,53 @@ public sealed class InboundBatch
         return dst;
     }
 
-    /// <summary>Empties the batch for reuse (keeps its buffers).</summary>
+    /// <summary>Empties the batch for reuse (keeps its buffers). Only for a batch not handed over yet.</summary>
     public void Reset()
     {
-        _messages.AsSpan(0, _count).Clear();
+        if (Volatile.Read(ref _holds) > 1)
+        {
+            ThrowResetWhileShared();
+        }
+        Clear();
+    }
+
+    /// <summary>
+    /// Gives the batch back: it is reset and returned to its pool (if it has one), at once, or,
+    /// when other batches still share its memory, once the last of them is released.
+    /// </summary>
+    public void Release()
+    {
+        if (Volatile.Read(ref _holds) == 1)
+        {
+            // The only holder: nobody else can add a hold (only holders share a batch), so no atomic step.
+            Clear();
+            _pool?.Return(this);
+            return;
+        }
+        int left = Interlocked.Decrement(ref _holds);
+        if (left > 0)
+        {
+            return;
+        }
+        if (left < 0)
+        {
+            ThrowReleasedTooOften();
+        }
+        Clear();
+        _holds = 1;
+        _pool?.Return(this);
+    }
+
+    private void Clear()
+    {
+        if (_parent is null)
+        {
+            _messages.AsSpan(0, _count).Clear();
+        }
         _count = 0;
         _bytesUsed = 0;
         _entries.Clear();
         _responseArrays.Clear();
-    }
-
-    /// <summary>Resets the batch and returns it to its pool (if it has one).</summary>
-    public void Release()
-    {
-        Reset();
-        _pool?.Return(this);
-    }
-}
-
-/// <summary>A thread-safe pool of <see cref="InboundBatch"/>es; bounded, so bursts cannot pin memory forever.</summary>
-public sealed class InboundBatchPool(int maxPooled = 256, int initialBytes = 64 * 1024)
-{
-    private readonly Stack<InboundBatch> _free = new();
-    private readonly Lock _gate = new();
-    private int _created;
-
-    /// <summary>A batch from the pool, empty; a new one when the pool has none left. Give it back with <see cref="InboundBatch.Release"/> once its messages are stepped.</summary>
-    public InboundBatch Rent()
-    {
-        lock (_gate)
-        {
-            if (_free.Count > 0)
-            {
-                return _free.Pop();
-            }
-        }
-        return new InboundBatch(this, initialBytes);
-    }
-
-    /// <summary>
-    /// A pooled batch, or null once this method has created <c>maxPooled</c> batches and all of
-    /// them are out (their node is behind). A caller that cannot wait then uses a one-off batch
-    /// sized to what it holds, rather than another pool-sized batch the full pool would discard.
-    /// </summary>
-    public InboundBatch? TryRent()
-    {
-        lock (_gate)
-        {
-            if (_free.Count > 0)
-            {
-                return _free.Pop();
-            }
-            if (_created >= maxPooled)
-            {
-                return null;
-            }
-            _created++;
-        }
-        return new InboundBatch(this, initialBytes);
-    }
-
-    internal void Return(InboundBatch batch)
-    {
-        lock (_gate)
-        {
-            if (_free.Count < maxPooled)
-            {
-                _free.Push(batch);
-            }
-        }
+        ReleaseShared();
     }
 }

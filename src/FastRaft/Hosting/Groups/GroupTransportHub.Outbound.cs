@@ -5,7 +5,17 @@ namespace FastRaft.Hosting.Groups;
 // Outbound: the groups' flushed batches, one sync, one send pass, one flush.
 internal sealed partial class GroupTransportHub
 {
+    /// <summary>
+    /// Groups' batches out at most for the transport to share rather than copy: a batch shared is
+    /// held until every receiving group stepped its messages, so while receivers are behind, new
+    /// messages are copied instead (as they would be without sharing) and the pool stays bounded.
+    /// </summary>
+    private const int MaxSharedOutbound = 512;
+
     private readonly HeartbeatCoalescer _coalescer;
+
+    /// <summary>The groups' batches rented and not yet given back (tests: all came back).</summary>
+    internal int OutstandingOutbound => _outboundPool.Outstanding;
 
     /// <summary>An empty pooled batch for a view to copy its group's messages into (any runner thread).</summary>
     public InboundBatch RentOutbound() => _outboundPool.Rent();
@@ -49,12 +59,13 @@ internal sealed partial class GroupTransportHub
             _counters.Syncs++;
         }
         int sent = 0;
+        IBatchSharingTransport? sharing = _sharing is not null && _outboundPool.Outstanding <= MaxSharedOutbound ? _sharing : null;
         for (int i = 0; i < batches; i++)
         {
             InboundBatch batch = _drained[i];
             foreach (ref readonly Message m in batch.Messages)
             {
-                sent += SendOne(in m);
+                sent += SendOne(in m, batch, sharing);
             }
         }
         sent += _coalescer.SendAll(_transport, LocalId, _counters);
@@ -77,8 +88,12 @@ internal sealed partial class GroupTransportHub
         return work + batches + (pingsDue ? 1 : 0);
     }
 
-    /// <summary>Sends one group message, or keeps it for its peer's coalesced heartbeats; returns the messages handed to the transport.</summary>
-    private int SendOne(in Message m)
+    /// <summary>
+    /// Sends one group message (through <paramref name="sharing"/>, when given, sharing
+    /// <paramref name="owner"/>, the batch the group copied it into, instead of having it copied
+    /// again), or keeps it for its peer's coalesced heartbeats; returns the messages handed to the transport.
+    /// </summary>
+    private int SendOne(in Message m, InboundBatch owner, IBatchSharingTransport? sharing)
     {
         if (HeartbeatCoalescer.IsCoalescable(in m))
         {
@@ -89,7 +104,14 @@ internal sealed partial class GroupTransportHub
             // Before the send: a transport may report the outcome from inside it.
             NoteSnapshotSent(m.To, m.GroupId);
         }
-        _transport.Send(in m);
+        if (sharing is not null)
+        {
+            sharing.SendShared(in m, owner);
+        }
+        else
+        {
+            _transport.Send(in m);
+        }
         return 1;
     }
 }

@@ -30,6 +30,7 @@ internal sealed partial class GroupTransportHub : IAgent, ITransportSink
     private const int MaxQueuedBatches = 1 << 16;
 
     private readonly ITransport _transport;
+    private readonly IBatchSharingTransport? _sharing;
     private readonly IGroupCommit? _commit;
     private readonly HubCounters _counters = new();
     private readonly MpscRing<InboundBatch> _outbound = new(64, MaxQueuedBatches);
@@ -48,6 +49,7 @@ internal sealed partial class GroupTransportHub : IAgent, ITransportSink
     public GroupTransportHub(ITransport transport, IGroupCommit? commit, RaftGroupHostOptions options, IWaitSource signal)
     {
         _transport = transport;
+        _sharing = transport as IBatchSharingTransport;
         _commit = commit;
         Time = options.Time;
         LocalId = transport.LocalId;

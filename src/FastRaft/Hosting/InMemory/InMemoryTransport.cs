@@ -12,9 +12,10 @@ namespace FastRaft.Hosting.InMemory;
 /// batches in this transport's inbox to its node's sink, on the node's thread. Messages to a node
 /// not on the network are counted, dropped and reported unreachable; a snapshot message is
 /// reported finished once the destination's node took it, failed otherwise. Send, Flush and Poll
-/// run on the owning node's thread only.
+/// run on the owning node's thread only. Messages a group hub hands over already copied (see
+/// <see cref="IBatchSharingTransport"/>) are queued sharing the hub's batch, not copied again.
 /// </summary>
-public sealed class InMemoryTransport : ITransport
+public sealed class InMemoryTransport : ITransport, IBatchSharingTransport
 {
     /// <summary>Batches handed to the sink per poll (the rest wait for the next one).</summary>
     private const int MaxBatchesPerPoll = 64;
@@ -58,7 +59,12 @@ public sealed class InMemoryTransport : ITransport
     }
 
     /// <inheritdoc />
-    public void Send(in Message message)
+    public void Send(in Message message) => Queue(in message, null);
+
+    void IBatchSharingTransport.SendShared(in Message message, InboundBatch owner) => Queue(in message, owner);
+
+    /// <summary>Queues <paramref name="message"/> for its destination: a copy, or, with an <paramref name="owner"/>, sharing that batch's memory.</summary>
+    private void Queue(in Message message, InboundBatch? owner)
     {
         ITransportSink self = _sink ?? ThrowNotStarted();
         if (_disposed)
@@ -106,11 +112,11 @@ public sealed class InMemoryTransport : ITransport
             batch = link.Current ??= _network.Pool.Rent();
             link.CurrentSnapshot |= snapshot;
         }
-        batch.AddCopy(message);
+        Add(batch, in message, owner);
         if (Chance(_network.DuplicateProbability))
         {
             Interlocked.Increment(ref _network.DuplicatedCount);
-            batch.AddCopy(message);
+            Add(batch, in message, owner);
         }
         if (!link.Active)
         {
@@ -238,6 +244,18 @@ public sealed class InMemoryTransport : ITransport
             batch.Release();
             Interlocked.Add(ref _network.RefusedCount, count);
             ReportFailure(self, to, hasSnapshot);
+        }
+    }
+
+    private static void Add(InboundBatch batch, in Message message, InboundBatch? owner)
+    {
+        if (owner is null)
+        {
+            batch.AddCopy(in message);
+        }
+        else
+        {
+            batch.AddShared(in message, owner);
         }
     }
 

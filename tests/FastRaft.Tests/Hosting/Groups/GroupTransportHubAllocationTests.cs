@@ -1,8 +1,11 @@
 using FastRaft.Core;
 using FastRaft.Hosting;
+using FastRaft.Hosting.Agents;
 using FastRaft.Hosting.Groups;
+using FastRaft.Hosting.InMemory;
 using FastRaft.Protocol;
 using FastRaft.Tests.Perf;
+using FastRaft.Tests.Udp;
 
 namespace FastRaft.Tests.Hosting.Groups;
 
@@ -62,5 +65,60 @@ public class GroupTransportHubAllocationTests
         // Every call routed each group's response and fanned out each group's heartbeat; one flush per
         // call, plus the first cycle's (its pings).
         Assert.Equal(2L * Groups * (c.Flushes - 1), c.MessagesRouted);
+    }
+
+    [Fact]
+    public void Groups_messages_shared_over_an_in_memory_network_and_routed_as_slices_allocate_nothing_in_steady_state()
+    {
+        var network = new InMemoryNetwork();
+        var options = new RaftGroupHostOptions();
+        var one = new GroupTransportHub(network.CreateTransport(1), null, options, new SignalWaitSource());
+        var two = new GroupTransportHub(network.CreateTransport(2), null, options, new SignalWaitSource());
+        one.Open();
+        two.Open();
+        var leaders = new GroupTransportView[Groups];
+        var followers = new GroupTransportView[Groups];
+        var sink = new RecordingSink { Keep = false };
+        for (ulong g = 1; g <= Groups; g++)
+        {
+            leaders[g - 1] = one.CreateView(g, new SignalWaitSource());
+            followers[g - 1] = two.CreateView(g, new SignalWaitSource());
+            foreach (GroupTransportView view in (GroupTransportView[])[leaders[g - 1], followers[g - 1]])
+            {
+                view.Start(sink);
+                view.OnConfigurationChanged(new ConfState { Voters = [1, 2] });
+            }
+        }
+        var entries = new[] { new Entry(3, 11, EntryType.Normal, new byte[64]), new Entry(3, 12, EntryType.Normal, new byte[64]) };
+        long calls = 0;
+
+        ulong Operation()
+        {
+            calls++;
+            foreach (GroupTransportView view in leaders)
+            {
+                view.Send(new Message(MessageType.Append, 1, 2, 3) { LogTerm = 3, Index = 10, Commit = 9, Entries = entries });
+                view.Flush();
+            }
+            long now = options.Time.GetTimestamp();
+            one.DoWork(now);
+            two.DoWork(now);
+            foreach (GroupTransportView view in followers)
+            {
+                view.Send(new Message(MessageType.AppendResponse, 2, 1, 3) { Index = 12 });
+                view.Flush();
+            }
+            two.DoWork(now);
+            one.DoWork(now);
+            return (ulong)sink.Count;
+        }
+
+        long allocated = AllocationGate.MeasuredBytes(Operation, entriesPerCall: Groups, out _, out _, warmupEntries: 20_000);
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(0, one.Counters.UnknownGroupDrops + two.Counters.UnknownGroupDrops);
+        // Every message arrived, both ways; the last call's batches all came back.
+        Assert.Equal(2 * Groups * calls, sink.Count);
+        Assert.Equal(0, one.OutstandingOutbound + two.OutstandingOutbound);
     }
 }
