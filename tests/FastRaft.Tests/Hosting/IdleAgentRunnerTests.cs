@@ -91,6 +91,34 @@ public class IdleAgentRunnerTests
         await runner.Completion;
     }
 
+    [Fact]
+    public async Task Passes_allocate_nothing_whether_agents_are_skipped_asked_or_run()
+    {
+        using var runner = new CompositeAgentRunner("allocation");
+        var targets = new Probe[8];
+        for (int i = 0; i < targets.Length; i++)
+        {
+            targets[i] = new Probe(runner.WaitSource);
+            runner.Add(targets[i]);
+        }
+        // Measures on the runner's thread, over passes with and without wakes (input given meanwhile).
+        var meter = new AllocationMeter(runner.WaitSource, from: 2_000, to: 22_000);
+        runner.Add(meter);
+        runner.Start();
+
+        var random = new Random(1);
+        while (!meter.Measured.Task.IsCompleted)
+        {
+            targets[random.Next(targets.Length)].Give();
+            await Task.Yield();
+        }
+
+        Assert.Equal(0, await meter.Measured.Task);
+        Assert.True(targets.Sum(t => Volatile.Read(ref t.Taken)) > 0);
+        runner.Stop();
+        await runner.Completion;
+    }
+
     private static async Task Eventually(Func<bool> condition, string what)
     {
         for (int i = 0; i < 10_000; i++)
@@ -193,6 +221,47 @@ public class IdleAgentRunnerTests
         }
 
         public int DoWork(long now) => Interlocked.Increment(ref Cycles) <= cycles ? 1 : 0;
+
+        public void OnClose()
+        {
+        }
+    }
+
+    /// <summary>Busy for <c>to</c> duty cycles; the bytes its thread allocated between cycles <c>from</c> and <c>to</c>.</summary>
+    private sealed class AllocationMeter(IWaitSource waitSource, int from, int to) : IAgent
+    {
+        private int _cycles;
+        private long _start;
+
+        public TaskCompletionSource<long> Measured { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Name => "meter";
+
+        public TimeProvider Time => TimeProvider.System;
+
+        public IWaitSource WaitSource => waitSource;
+
+        public long Deadline => long.MaxValue;
+
+        public bool IsDone => false;
+
+        public void OnStart()
+        {
+        }
+
+        public int DoWork(long now)
+        {
+            int cycle = ++_cycles;
+            if (cycle == from)
+            {
+                _start = GC.GetAllocatedBytesForCurrentThread();
+            }
+            else if (cycle == to)
+            {
+                Measured.TrySetResult(GC.GetAllocatedBytesForCurrentThread() - _start);
+            }
+            return cycle <= to ? 1 : 0;
+        }
 
         public void OnClose()
         {
