@@ -92,6 +92,34 @@ public class IdleAgentRunnerTests
     }
 
     [Fact]
+    public async Task An_idle_agent_that_throws_when_asked_is_closed_and_reported_while_the_others_carry_on()
+    {
+        using var runner = new CompositeAgentRunner("throws-when-asked");
+        var failed = new TaskCompletionSource<(IAgent, Exception)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        runner.AgentFailed += (agent, ex) => failed.TrySetResult((agent, ex));
+        var thrower = new Probe(runner.WaitSource) { ThrowWhenAskedAfterACycle = true };
+        var other = new Probe(runner.WaitSource);
+        runner.Add(thrower);
+        runner.Add(other);
+        thrower.Give();
+        runner.Start();
+        await Eventually(() => Volatile.Read(ref thrower.DutyCycles) == 1, "the thrower's duty cycle for its input");
+
+        // The wake makes the runner ask the idle thrower, which throws.
+        other.Give();
+        (IAgent agent, Exception ex) = await failed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Same(thrower, agent);
+        Assert.IsType<InvalidOperationException>(ex);
+        Assert.True(thrower.Closed);
+        await Eventually(() => runner.AgentCount == 1, "the thrower to leave");
+
+        other.Give();
+        await Eventually(() => Volatile.Read(ref other.Taken) == 2, "the other agent's input to be taken");
+        runner.Stop();
+        await runner.Completion;
+    }
+
+    [Fact]
     public async Task Passes_allocate_nothing_whether_agents_are_skipped_asked_or_run()
     {
         using var runner = new CompositeAgentRunner("allocation");
@@ -145,6 +173,11 @@ public class IdleAgentRunnerTests
         private long _input;
         private long _deadline = long.MaxValue;
 
+        /// <summary>Throws from <see cref="IsDormant"/> once it has run a duty cycle.</summary>
+        public bool ThrowWhenAskedAfterACycle { get; init; }
+
+        public volatile bool Closed;
+
         /// <summary>Never says it is dormant.</summary>
         public bool AlwaysAwake { get; init; }
 
@@ -186,6 +219,10 @@ public class IdleAgentRunnerTests
         public bool IsDormant(long now)
         {
             Interlocked.Increment(ref Checks);
+            if (ThrowWhenAskedAfterACycle && Volatile.Read(ref DutyCycles) > 0)
+            {
+                throw new InvalidOperationException("asked");
+            }
             return !AlwaysAwake && Volatile.Read(ref _input) == 0 && now < Deadline;
         }
 
@@ -196,9 +233,7 @@ public class IdleAgentRunnerTests
             return 0;
         }
 
-        public void OnClose()
-        {
-        }
+        public void OnClose() => Closed = true;
     }
 
     /// <summary>Reports work for its first <c>cycles</c> duty cycles (so the runner passes again without any wake), then none.</summary>

@@ -8,9 +8,9 @@ namespace FastRaft.Hosting.Agents;
 /// work, until the earliest agent deadline. Agents may be added at any time; one that is done is
 /// closed and dropped, and one that throws is closed, dropped and reported through
 /// <see cref="AgentFailed"/>, while the others carry on. An agent that can tell it has nothing to
-/// do (a Raft node) runs only while it has work, when its
-/// deadline comes, or when it says it has input, so a wake meant for one of many groups costs the
-/// others a check each, not a duty cycle (and none at all while nobody wakes the runner).
+/// do (a Raft node) runs only while it has work, when its deadline comes, or when it says it has
+/// input, so a wake meant for one of many groups costs the others a check each, not a duty cycle
+/// (and none at all while nobody wakes the runner).
 /// </summary>
 /// <remarks>
 /// A thread can block on one wait source only. When every agent has the same
@@ -225,8 +225,7 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
                 now = time.GetTimestamp();
             }
             bool sameClock = ReferenceEquals(time, passTime);
-            if (sameClock && slot.State == SlotState.Idle && now < slot.Until
-                && (trustIdle || slot.Agent!.IsDormant(now)))
+            if (sameClock && slot.State == SlotState.Idle && now < slot.Until && trustIdle)
             {
                 earliest = Math.Min(earliest, slot.Until);
                 continue;
@@ -236,6 +235,12 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
             {
                 if (!agent.IsDone)
                 {
+                    if (sameClock && slot.State == SlotState.Idle && now < slot.Until && slot.Agent!.IsDormant(now))
+                    {
+                        // Woken, but not for this one.
+                        earliest = Math.Min(earliest, slot.Until);
+                        continue;
+                    }
                     int done;
                     if (!sameClock || slot.Agent is null)
                     {
