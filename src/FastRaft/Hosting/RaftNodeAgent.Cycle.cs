@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using FastRaft.Core;
 using FastRaft.Core.Storage;
+using FastRaft.Hosting.Agents;
 using FastRaft.Protocol;
 
 namespace FastRaft.Hosting;
@@ -11,6 +12,9 @@ public sealed partial class RaftNodeAgent<TResult>
     private long _nextTick;
     private bool _clockStarted;
     private long _tickCount;
+
+    /// <summary>The last duty cycle did nothing (then, until input or the next tick, neither would another).</summary>
+    private bool _lastCycleIdle;
 
     /// <summary>
     /// When the next tick is due (a timestamp of <see cref="Time"/>); the runner need not come back
@@ -44,7 +48,9 @@ public sealed partial class RaftNodeAgent<TResult>
         }
         try
         {
-            return Cycle(now);
+            int work = Cycle(now);
+            _lastCycleIdle = work == 0;
+            return work;
         }
         catch (Exception ex)
         {
@@ -105,6 +111,14 @@ public sealed partial class RaftNodeAgent<TResult>
         _counters.LoopIterations++;
         return work;
     }
+
+    /// <summary>
+    /// A running (not quiesced) node whose last duty cycle did nothing, with no input since and
+    /// no tick due: a duty cycle now would do nothing either. Its core has nothing to hand out
+    /// (it had nothing then and nothing was stepped, proposed or ticked since), so the runner
+    /// need not run one (see <see cref="IDormantAgent"/>). Allocates nothing.
+    /// </summary>
+    private bool StillIdle(long now) => _lastCycleIdle && now < _nextTick && NothingArrived(now);
 
     /// <summary>Carries out the queued requests; returns how many.</summary>
     private int TakeRequests()

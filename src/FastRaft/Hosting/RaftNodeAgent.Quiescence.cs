@@ -54,7 +54,7 @@ public sealed partial class RaftNodeAgent<TResult> : IDormantAgent
     }
 
     /// <inheritdoc />
-    bool IDormantAgent.IsDormant(long now) => _quiesced && !_stopRequested && IsDormant(now);
+    bool IDormantAgent.IsDormant(long now) => !_stopRequested && (_quiesced ? IsDormant(now) : StillIdle(now));
 
     /// <inheritdoc />
     int IDormantAgent.OnQuietDeadline(long now) => _quiesced && !_stopRequested ? CheckLeaderLiveness(now) : DoWork(now);

@@ -4,12 +4,13 @@ namespace FastRaft.Hosting.Agents;
 
 /// <summary>
 /// Runs many agents on one thread (the seam for many Raft groups in one process): each pass runs
-/// one duty cycle of every agent in turn, and the thread idles only when a whole pass found no
+/// one duty cycle of every agent that may have work, and the thread idles only when a pass found no
 /// work, until the earliest agent deadline. Agents may be added at any time; one that is done is
 /// closed and dropped, and one that throws is closed, dropped and reported through
 /// <see cref="AgentFailed"/>, while the others carry on. An agent that can tell it has nothing to
-/// do (a quiesced Raft node) is asked that instead of running a duty cycle, so a wake meant for
-/// one of thousands of idle groups costs the others a check each, not a duty cycle.
+/// do (a Raft node) runs only while it has work, when its deadline comes, or when it says it has
+/// input, so a wake meant for one of many groups costs the others a check each, not a duty cycle
+/// (and none at all while nobody wakes the runner).
 /// </summary>
 /// <remarks>
 /// A thread can block on one wait source only. When every agent has the same
@@ -189,22 +190,29 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
     }
 
     /// <summary>
-    /// One duty cycle of every agent but the dormant ones; returns the work done and, for when it
-    /// is none, the time until the earliest agent deadline (each on its agent's clock).
+    /// One duty cycle of every agent that may have something to do; returns the work done and,
+    /// for when it is none, the time until the earliest agent deadline (each on its agent's clock).
     /// </summary>
+    /// <remarks>
+    /// An agent that can tell it has nothing to do (<see cref="IDormantAgent"/>) and whose last
+    /// duty cycle did nothing is idle until its deadline: it runs again only when its deadline
+    /// comes or it says it has input (a wake meant for one of many agents costs the others a
+    /// check, not a duty cycle). The clock is read once per pass and again after each duty cycle
+    /// that did work (the only ones that take long), not once per agent.
+    /// </remarks>
     private int RunPass(out TimeSpan untilDeadline)
     {
         int work = 0;
         // When every agent wakes the runner through one signal and nobody woke it since the last
-        // pass, an agent found dormant then is still dormant until its deadline: it is not even
-        // asked (on a wake meant for one of thousands of idle groups, the others cost nothing).
+        // pass, an idle agent is still idle until its deadline: it is not even asked (on a wake
+        // meant for one of thousands of idle groups, the others cost nothing).
         long wakes = _shared is SignalWaitSource signal ? signal.ConsumeWakes() : -1;
-        bool trustDormant = wakes >= 0 && wakes == _lastWakes;
+        bool trustIdle = wakes >= 0 && wakes == _lastWakes;
         _lastWakes = wakes;
         // Deadlines are collected during the pass for the agents on the first agent's clock (all
         // of them, usually); any other clock means the slower look at every agent afterwards.
         TimeProvider? passTime = null;
-        long passNow = 0;
+        long now = 0;
         long earliest = long.MaxValue;
         bool otherClocks = false;
         for (int i = _agents.Count - 1; i >= 0; i--)
@@ -214,13 +222,10 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
             if (passTime is null)
             {
                 passTime = time;
-                passNow = time.GetTimestamp();
+                now = time.GetTimestamp();
             }
-            // One reading of the clock serves every dormant agent of the pass.
             bool sameClock = ReferenceEquals(time, passTime);
-            // Dormant when last asked, and nobody woke the runner since.
-            bool stillDormant = trustDormant && sameClock && slot.Until != long.MinValue;
-            if (stillDormant && slot.Until > passNow)
+            if (sameClock && slot.State == SlotState.Idle && now < slot.Until && trustIdle)
             {
                 earliest = Math.Min(earliest, slot.Until);
                 continue;
@@ -230,28 +235,48 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
             {
                 if (!agent.IsDone)
                 {
-                    if (stillDormant)
+                    if (sameClock && slot.State == SlotState.Idle && now < slot.Until && slot.Agent!.IsDormant(now))
+                    {
+                        // Woken, but not for this one.
+                        earliest = Math.Min(earliest, slot.Until);
+                        continue;
+                    }
+                    int done;
+                    if (!sameClock || slot.Agent is null)
+                    {
+                        done = agent.DoWork(sameClock ? now : time.GetTimestamp());
+                    }
+                    else if (slot.State == SlotState.Idle && trustIdle)
                     {
                         // Its deadline came with nothing else: only what the deadline is for.
-                        int done = slot.Agent!.OnQuietDeadline(passNow);
-                        work += done;
-                        slot.Until = done == 0 ? agent.Deadline : long.MinValue;
+                        done = slot.Agent.OnQuietDeadline(now);
                     }
-                    else if (slot.Agent is not null && sameClock && slot.Agent.IsDormant(passNow))
+                    else if (slot.State == SlotState.Unknown && slot.Agent.IsDormant(now))
                     {
-                        slot.Until = agent.Deadline;
+                        done = 0;
                     }
                     else
                     {
-                        slot.Until = long.MinValue;
-                        work += agent.DoWork(time.GetTimestamp());
+                        done = agent.DoWork(now);
                     }
-                    _dormancy[i] = slot;
-                    if (!agent.IsDone)
+                    if (done > 0)
                     {
+                        work += done;
                         if (sameClock)
                         {
-                            earliest = Math.Min(earliest, agent.Deadline);
+                            now = time.GetTimestamp();
+                        }
+                    }
+                    // Busy: an agent that did work runs again in the next pass without being asked.
+                    slot.State = slot.Agent is null || done > 0 ? SlotState.Busy : SlotState.Idle;
+                    if (!agent.IsDone)
+                    {
+                        long deadline = agent.Deadline;
+                        slot.Until = deadline;
+                        _dormancy[i] = slot;
+                        if (sameClock)
+                        {
+                            earliest = Math.Min(earliest, deadline);
                         }
                         else
                         {
@@ -409,14 +434,28 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         _shared = shared;
     }
 
+    /// <summary>What the runner knows of an agent between passes (see <see cref="DormantSlot"/>).</summary>
+    private enum SlotState : byte
+    {
+        /// <summary>Not run yet: an <see cref="IDormantAgent"/> is asked before its first duty cycle.</summary>
+        Unknown,
+
+        /// <summary>Its last duty cycle did work (or it cannot tell when it has none): it runs in the next pass.</summary>
+        Busy,
+
+        /// <summary>Its last duty cycle, or its answer, found nothing to do: it runs at its deadline or when it has input.</summary>
+        Idle,
+    }
+
     /// <summary>
     /// An agent's dormancy: its <see cref="IDormantAgent"/> side (or null), its clock (read once),
-    /// and until when it last said it has nothing to do (MinValue: unknown).
+    /// what its last duty cycle found and its deadline as of then.
     /// </summary>
     private struct DormantSlot(IDormantAgent? agent, TimeProvider time)
     {
         public readonly IDormantAgent? Agent = agent;
         public readonly TimeProvider Time = time;
+        public SlotState State = SlotState.Unknown;
         public long Until = long.MinValue;
     }
 }

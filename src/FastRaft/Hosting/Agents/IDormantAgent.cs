@@ -2,9 +2,15 @@ namespace FastRaft.Hosting.Agents;
 
 /// <summary>
 /// An agent that can tell its runner cheaply that a duty cycle now would find nothing to do (a
-/// quiesced Raft group): a runner with thousands of such agents skips them on a wake meant for
-/// one, instead of running a duty cycle of each.
+/// Raft group with no input since a duty cycle that did nothing, or a quiesced one): a
+/// <see cref="CompositeAgentRunner"/> runs such an agent only when its deadline comes or it has
+/// input, so a wake meant for one of many agents costs the others a check, not a duty cycle.
 /// </summary>
+/// <remarks>
+/// The runner relies on this: after a duty cycle that returned 0 (or <see cref="IsDormant"/>
+/// said true), nothing but input (which wakes the runner), a request to stop (which does too) or
+/// the agent's <see cref="IAgent.Deadline"/> can give the agent work.
+/// </remarks>
 internal interface IDormantAgent
 {
     /// <summary>
@@ -15,8 +21,8 @@ internal interface IDormantAgent
 
     /// <summary>
     /// Instead of a duty cycle, when the agent's deadline has come and the runner knows nothing
-    /// can have arrived for it since <see cref="IsDormant"/> last said true (nobody woke the
-    /// runner): only what the deadline is for. Returns the work done, as DoWork does.
+    /// can have arrived for it since it was last found idle (nobody woke the runner): only what
+    /// the deadline is for. Returns the work done, as DoWork does.
     /// </summary>
     int OnQuietDeadline(long now);
 }
