@@ -53,6 +53,27 @@ public class GroupTransportHubTests
     }
 
     [Fact]
+    public void One_cycle_sends_what_a_thousand_groups_flushed_in_one_pass()
+    {
+        // The hub runs once per runner pass: if it sent less than every group flushes in a pass,
+        // the backlog would grow by the difference each pass and messages would age.
+        const int groups = 1000;
+        var rig = new HubRig();
+        for (ulong g = 1; g <= groups; g++)
+        {
+            GroupTransportView view = rig.AddGroup(g, Members);
+            view.Send(new Message(MessageType.Vote, 1, 2, 5) { LogTerm = 4, Index = 5 });
+            view.Flush();
+        }
+
+        rig.Cycle();
+
+        Assert.Equal(groups, rig.SentWithoutPings().Count);
+        Assert.Equal((long)groups, rig.Hub.Counters.OutboundBatches);
+        Assert.Equal(1, rig.Transport.FlushCount);
+    }
+
+    [Fact]
     public void The_shared_log_is_synced_once_before_a_cycles_sends_and_never_after_them()
     {
         var rig = new HubRig(withLog: true);
