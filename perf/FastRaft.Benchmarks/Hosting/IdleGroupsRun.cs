@@ -37,6 +37,7 @@ internal static class IdleGroupsRun
         int tickMs = 10;
         bool sharedTransport = false;
         bool meters = true;
+        bool dedicatedRunner = true;
         if (args.Length > 1 && args[1] == "--breakdown")
         {
             return IdleGroupsBreakdown.Run();
@@ -52,15 +53,16 @@ internal static class IdleGroupsRun
                 case "--tick-ms": tickMs = value; break;
                 case "--shared-transport": sharedTransport = value != 0; break;
                 case "--meters": meters = value != 0; break;
+                case "--dedicated-runner": dedicatedRunner = value != 0; break;
                 default:
-                    Console.Error.WriteLine("usage: idle-groups [--groups N] [--seconds T] [--quiesce-after Q] [--tick-ms M] [--shared-transport 0|1] [--meters 0|1]");
+                    Console.Error.WriteLine("usage: idle-groups [--groups N] [--seconds T] [--quiesce-after Q] [--tick-ms M] [--shared-transport 0|1] [--dedicated-runner 0|1] [--meters 0|1]");
                     return 2;
             }
         }
-        return RunAsync(groups, seconds, quiesceAfter, TimeSpan.FromMilliseconds(tickMs), sharedTransport, meters).GetAwaiter().GetResult();
+        return RunAsync(groups, seconds, quiesceAfter, TimeSpan.FromMilliseconds(tickMs), sharedTransport, meters, dedicatedRunner).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(int groupCount, int seconds, int quiesceAfter, TimeSpan tick, bool sharedTransport, bool meters)
+    private static async Task<int> RunAsync(int groupCount, int seconds, int quiesceAfter, TimeSpan tick, bool sharedTransport, bool meters, bool dedicatedRunner)
     {
         var liveness = new TableLiveness(Nodes);
         var hosts = new RaftGroupHost[Nodes];
@@ -68,7 +70,14 @@ internal static class IdleGroupsRun
         InMemoryNetwork? processNetwork = sharedTransport ? new InMemoryNetwork(1) : null;
         for (int n = 0; n < Nodes; n++)
         {
-            var hostOptions = new RaftGroupHostOptions { RunnerThreads = 1, Name = $"node{n + 1}" };
+            // Shared: by default the hub on a runner of its own, so its liveness pings do not make
+            // the groups' runner look over every group for input (DedicatedTransportRunner).
+            var hostOptions = new RaftGroupHostOptions
+            {
+                RunnerThreads = sharedTransport && dedicatedRunner ? 2 : 1,
+                DedicatedTransportRunner = sharedTransport && dedicatedRunner,
+                Name = $"node{n + 1}",
+            };
             hosts[n] = processNetwork is null
                 ? new RaftGroupHost(hostOptions)
                 : new RaftGroupHost(hostOptions, processNetwork.CreateTransport((ulong)n + 1));
@@ -137,7 +146,7 @@ internal static class IdleGroupsRun
         long signals = RunnerSignals(hosts) - signalsBefore;
 
         int replicas = groupCount * Nodes;
-        Console.WriteLine($"idle for {elapsed:F1} s, {groupCount} groups, quiesce after {quiesceAfter} ticks of {tick.TotalMilliseconds} ms, {(sharedTransport ? "one shared transport per node" : "a network per group")}{(meters ? "" : ", no meters")}:");
+        Console.WriteLine($"idle for {elapsed:F1} s, {groupCount} groups, quiesce after {quiesceAfter} ticks of {tick.TotalMilliseconds} ms, {(sharedTransport ? (dedicatedRunner ? "one shared transport per node, its hub on a runner of its own" : "one shared transport per node, its hub on the groups' runner") : "a network per group")}{(meters ? "" : ", no meters")}:");
         Console.WriteLine($"  cpu per node:        {100 * cpu.TotalSeconds / elapsed / Nodes:F2} % of one core (process total {100 * cpu.TotalSeconds / elapsed:F2} %)");
         Console.WriteLine($"  heap per replica:    {(double)(heapIdle - heapBefore) / replicas:F0} B ({(double)(heapIdle - heapBefore) / groupCount:F0} B per group of {Nodes}, {(heapIdle - heapBefore) / (1024 * 1024)} MiB in all)");
         Console.WriteLine($"  allocated while idle: {allocated} B ({allocated / elapsed:F0} B/s), gen0 GCs {gcs}");

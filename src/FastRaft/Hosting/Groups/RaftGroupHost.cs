@@ -33,6 +33,9 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
     private readonly ConcurrentDictionary<ulong, HostedGroup> _groups = new();
     private readonly CompositeAgentRunner[] _runners;
     private readonly int[] _groupsPerRunner;
+
+    /// <summary>The first runner groups go to: 1 when runner 0 carries the transport hub alone.</summary>
+    private readonly int _firstGroupRunner;
     private readonly GroupTransportHub? _hub;
     private bool _disposed;
 
@@ -95,6 +98,7 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
             throw;
         }
         (_runners, _groupsPerRunner) = StartRunners(Options);
+        _firstGroupRunner = Options.DedicatedTransportRunner && _runners.Length > 1 ? 1 : 0;
         var hub = new GroupTransportHub(transport, sharedLog, Options, _runners[0].WaitSource);
         try
         {
@@ -353,8 +357,8 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
 
     private int LeastLoadedRunner()
     {
-        int best = 0;
-        for (int i = 1; i < _groupsPerRunner.Length; i++)
+        int best = _firstGroupRunner;
+        for (int i = best + 1; i < _groupsPerRunner.Length; i++)
         {
             if (_groupsPerRunner[i] < _groupsPerRunner[best])
             {

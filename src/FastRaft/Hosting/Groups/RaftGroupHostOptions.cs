@@ -12,6 +12,16 @@ public sealed class RaftGroupHostOptions
     /// </summary>
     public int RunnerThreads { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// With a shared transport and more than one runner: runner 0 carries only the transport hub
+    /// and the groups go to the others. Every wake of the hub (each peer's liveness pings, each
+    /// inbound batch) then stops making a runner look over its groups for input: for thousands of
+    /// mostly idle groups this cuts the idle cost several times over. Under steady load it adds a
+    /// thread hop to every message, which costs throughput on few cores (see README, "Many Raft
+    /// groups in one process"). Default false.
+    /// </summary>
+    public bool DedicatedTransportRunner { get; init; }
+
     /// <summary>Builds the idle strategy of each runner thread (default: <see cref="ParkingIdleStrategy"/>).</summary>
     public Func<IIdleStrategy> IdleStrategy { get; init; } = static () => new ParkingIdleStrategy();
 

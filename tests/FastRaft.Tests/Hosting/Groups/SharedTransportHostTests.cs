@@ -45,6 +45,24 @@ public class SharedTransportHostTests
         Assert.Equal(3, Enumerable.Range(1, 3).Count(n => network.IsConnected((ulong)n)));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task With_a_dedicated_transport_runner_runner_0_carries_only_the_hub_and_the_groups_still_commit(bool dedicated)
+    {
+        var network = new InMemoryNetwork(seed: 11);
+        await using var hosts = new SharedTransportHosts(id => network.CreateTransport(id), runnersPerHost: 3, dedicatedTransportRunner: dedicated);
+        await EveryGroupElectsAndCommits(hosts);
+        foreach (RaftGroupHost host in hosts.Hosts)
+        {
+            // Runner 0 holds the hub, plus its share of the groups unless it is dedicated
+            // (8 groups over 3 runners, least loaded first: 3, 3, 2; over 2 runners: 4, 4).
+            int onRunner0 = host.Runners[0].AgentCount - 1;
+            Assert.Equal(dedicated ? 0 : 3, onRunner0);
+            Assert.Equal(Groups, host.Runners[1].AgentCount + host.Runners[2].AgentCount + onRunner0);
+        }
+    }
+
     [Fact]
     public async Task Groups_that_quiesce_take_the_hosts_liveness_go_quiet_on_every_replica_and_wake_for_a_proposal()
     {

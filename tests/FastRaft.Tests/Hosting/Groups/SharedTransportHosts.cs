@@ -14,12 +14,13 @@ internal sealed class SharedTransportHosts : IAsyncDisposable
         Func<ulong, ITransport> transportFor,
         int runnersPerHost = 2,
         Func<ulong, RaftNodeOptions, RaftNodeOptions>? configure = null,
-        Func<ulong, FastRaft.Core.Storage.IGroupCommit>? sharedLogFor = null)
+        Func<ulong, FastRaft.Core.Storage.IGroupCommit>? sharedLogFor = null,
+        bool dedicatedTransportRunner = false)
     {
         _configure = configure;
         Hosts = [.. Enumerable.Range(1, 3).Select(n =>
         {
-            var options = new RaftGroupHostOptions { RunnerThreads = runnersPerHost, Name = $"shared{n}" };
+            var options = new RaftGroupHostOptions { RunnerThreads = runnersPerHost, DedicatedTransportRunner = dedicatedTransportRunner, Name = $"shared{n}" };
             return sharedLogFor is null
                 ? new RaftGroupHost(options, transportFor((ulong)n))
                 : new RaftGroupHost(options, transportFor((ulong)n), sharedLogFor((ulong)n));
