@@ -236,12 +236,10 @@ public class IdleAgentRunnerTests
         public void OnClose() => Closed = true;
     }
 
-    /// <summary>Reports work for its first <c>cycles</c> duty cycles (so the runner passes again without any wake), then none.</summary>
-    private sealed class BusyAgent(IWaitSource waitSource, int cycles) : IAgent
+    /// <summary>A plain agent (not dormant-capable) on the runner's signal, with no deadline: only its duty cycle differs.</summary>
+    private abstract class PlainAgent(IWaitSource waitSource, string name) : IAgent
     {
-        public int Cycles;
-
-        public string Name => "busy";
+        public string Name => name;
 
         public TimeProvider Time => TimeProvider.System;
 
@@ -255,36 +253,30 @@ public class IdleAgentRunnerTests
         {
         }
 
-        public int DoWork(long now) => Interlocked.Increment(ref Cycles) <= cycles ? 1 : 0;
+        public abstract int DoWork(long now);
 
         public void OnClose()
         {
         }
     }
 
+    /// <summary>Reports work for its first <c>cycles</c> duty cycles (so the runner passes again without any wake), then none.</summary>
+    private sealed class BusyAgent(IWaitSource waitSource, int cycles) : PlainAgent(waitSource, "busy")
+    {
+        public int Cycles;
+
+        public override int DoWork(long now) => Interlocked.Increment(ref Cycles) <= cycles ? 1 : 0;
+    }
+
     /// <summary>Busy for <c>to</c> duty cycles; the bytes its thread allocated between cycles <c>from</c> and <c>to</c>.</summary>
-    private sealed class AllocationMeter(IWaitSource waitSource, int from, int to) : IAgent
+    private sealed class AllocationMeter(IWaitSource waitSource, int from, int to) : PlainAgent(waitSource, "meter")
     {
         private int _cycles;
         private long _start;
 
         public TaskCompletionSource<long> Measured { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public string Name => "meter";
-
-        public TimeProvider Time => TimeProvider.System;
-
-        public IWaitSource WaitSource => waitSource;
-
-        public long Deadline => long.MaxValue;
-
-        public bool IsDone => false;
-
-        public void OnStart()
-        {
-        }
-
-        public int DoWork(long now)
+        public override int DoWork(long now)
         {
             int cycle = ++_cycles;
             if (cycle == from)
@@ -297,42 +289,20 @@ public class IdleAgentRunnerTests
             }
             return cycle <= to ? 1 : 0;
         }
-
-        public void OnClose()
-        {
-        }
     }
 
     /// <summary>In its first duty cycle gives the target input and wakes the runner, reporting no work of its own.</summary>
-    private sealed class InputGiver(IWaitSource waitSource, Probe target) : IAgent
+    private sealed class InputGiver(IWaitSource waitSource, Probe target) : PlainAgent(waitSource, "giver")
     {
         public int Cycles;
 
-        public string Name => "giver";
-
-        public TimeProvider Time => TimeProvider.System;
-
-        public IWaitSource WaitSource => waitSource;
-
-        public long Deadline => long.MaxValue;
-
-        public bool IsDone => false;
-
-        public void OnStart()
-        {
-        }
-
-        public int DoWork(long now)
+        public override int DoWork(long now)
         {
             if (Interlocked.Increment(ref Cycles) == 1)
             {
                 target.Give();
             }
             return 0;
-        }
-
-        public void OnClose()
-        {
         }
     }
 }
