@@ -38,6 +38,7 @@ internal static class IdleGroupsRun
         bool sharedTransport = false;
         bool meters = true;
         bool dedicatedRunner = true;
+        bool walk = false;
         if (args.Length > 1 && args[1] == "--breakdown")
         {
             return IdleGroupsBreakdown.Run();
@@ -54,15 +55,16 @@ internal static class IdleGroupsRun
                 case "--shared-transport": sharedTransport = value != 0; break;
                 case "--meters": meters = value != 0; break;
                 case "--dedicated-runner": dedicatedRunner = value != 0; break;
+                case "--walk": walk = value != 0; break;
                 default:
-                    Console.Error.WriteLine("usage: idle-groups [--groups N] [--seconds T] [--quiesce-after Q] [--tick-ms M] [--shared-transport 0|1] [--dedicated-runner 0|1] [--meters 0|1]");
+                    Console.Error.WriteLine("usage: idle-groups [--groups N] [--seconds T] [--quiesce-after Q] [--tick-ms M] [--shared-transport 0|1] [--dedicated-runner 0|1] [--meters 0|1] [--walk 0|1]");
                     return 2;
             }
         }
-        return RunAsync(groups, seconds, quiesceAfter, TimeSpan.FromMilliseconds(tickMs), sharedTransport, meters, dedicatedRunner).GetAwaiter().GetResult();
+        return RunAsync(groups, seconds, quiesceAfter, TimeSpan.FromMilliseconds(tickMs), sharedTransport, meters, dedicatedRunner, walk).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(int groupCount, int seconds, int quiesceAfter, TimeSpan tick, bool sharedTransport, bool meters, bool dedicatedRunner)
+    private static async Task<int> RunAsync(int groupCount, int seconds, int quiesceAfter, TimeSpan tick, bool sharedTransport, bool meters, bool dedicatedRunner, bool walk)
     {
         var liveness = new TableLiveness(Nodes);
         var hosts = new RaftGroupHost[Nodes];
@@ -123,6 +125,11 @@ internal static class IdleGroupsRun
         await Task.Delay(TimeSpan.FromSeconds(1));
 
         long heapIdle = GC.GetTotalMemory(forceFullCollection: true);
+        if (walk && agents.Count > Nodes)
+        {
+            // Replica 1 of group 1 against replica 1 of group 2 (same node): what group 1 holds alone.
+            HeapWalk.Print(hosts[0].TryGetGroup(1, out IRaftGroup? a) ? a : agents[0], hosts[0].TryGetGroup(2, out IRaftGroup? b) ? b : agents[Nodes]);
+        }
         // The full collection's own after-work (background threads) is not the groups' cost.
         await Task.Delay(TimeSpan.FromSeconds(3));
         long wakesBefore = Sum(agents, static c => c.Wakes);
