@@ -104,7 +104,9 @@ public sealed class ClientGatewayRefusalTests : IAsyncLifetime
     public void A_sender_that_never_completes_its_frame_is_closed_at_the_read_deadline()
     {
         using Socket raw = GatewayExchange.RawConnect(Node.ClientEndPoint);
-        // A header for 100 bytes, then a trickle that keeps the connection busy but never completes the frame.
+        // A header for 100 bytes, then a trickle that keeps the connection busy but never completes the
+        // frame. Paced so the trickle lasts about 30 s (100 times the deadline): the gateway's sweep
+        // runs on a thread-pool timer, which a loaded full test run has been seen to delay by 9 s.
         raw.Send([FrameFormat.Marker, 0, 0, 0, 100, 0x94, 0x01, 0x01]);
         var clock = Stopwatch.StartNew();
         bool closed = false;
@@ -113,7 +115,7 @@ public sealed class ClientGatewayRefusalTests : IAsyncLifetime
             try
             {
                 raw.Send([0x00]);
-                closed = raw.Poll(100_000, SelectMode.SelectRead) && GatewayExchange.ClosedByPeer(raw);
+                closed = raw.Poll(320_000, SelectMode.SelectRead) && GatewayExchange.ClosedByPeer(raw);
             }
             catch (SocketException)
             {
