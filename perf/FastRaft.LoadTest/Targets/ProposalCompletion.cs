@@ -16,8 +16,16 @@ namespace FastRaft.LoadTest.Targets;
 internal sealed class ProposalCompletion : IValueTaskSource<ProposalOutcome>, IValueTaskSource<bool>
 {
     private const int MaxPooled = 4096;
+    private const int MaxPooledPerThread = 256;
     private static readonly Lock s_gate = new();
     private static readonly Stack<ProposalCompletion> s_pool = new();
+
+    // A first level per thread: in the closed model a client's continuation runs on the thread
+    // that completed its last proposal (a runner), which also proposes the next one, so rent and
+    // return meet on the same thread and the shared pool's lock (7% of a 48-group run's profile,
+    // none of it the library's) is taken only when a thread's own stack runs empty or full.
+    [ThreadStatic]
+    private static Stack<ProposalCompletion>? t_pool;
 
     private ManualResetValueTaskSourceCore<ProposalOutcome> _result;
     private ManualResetValueTaskSourceCore<bool> _start;
@@ -93,6 +101,10 @@ internal sealed class ProposalCompletion : IValueTaskSource<ProposalOutcome>, IV
 
     private static ProposalCompletion Rent()
     {
+        if (t_pool is { Count: > 0 } local)
+        {
+            return local.Pop();
+        }
         lock (s_gate)
         {
             if (s_pool.TryPop(out ProposalCompletion? c))
@@ -105,6 +117,12 @@ internal sealed class ProposalCompletion : IValueTaskSource<ProposalOutcome>, IV
 
     private static void Return(ProposalCompletion c)
     {
+        Stack<ProposalCompletion> local = t_pool ??= new Stack<ProposalCompletion>(MaxPooledPerThread);
+        if (local.Count < MaxPooledPerThread)
+        {
+            local.Push(c);
+            return;
+        }
         lock (s_gate)
         {
             if (s_pool.Count < MaxPooled)
