@@ -23,7 +23,9 @@ namespace FastRaft.Benchmarks.Hosting;
 /// elections). <c>--shared-transport 1</c> builds the deployment issue 14 describes instead: each
 /// node's groups share one transport (a <see cref="GroupTransportHub"/> on one in-memory network
 /// for the three nodes, the hub's liveness), so the figure has no per-group network in it.
-/// <c>--meters 0</c> turns off each node's meter (<see cref="RaftNodeOptions.PublishMeter"/>).
+/// <c>--meters 1</c> gives each replica its own "FastRaft.Node" meter as well
+/// (<see cref="RaftGroupHostOptions.PublishGroupMeters"/>; default 0, the host's default: only
+/// each host's one "FastRaft.Groups" meter).
 /// </summary>
 internal static class IdleGroupsRun
 {
@@ -36,7 +38,7 @@ internal static class IdleGroupsRun
         int quiesceAfter = 3;
         int tickMs = 10;
         bool sharedTransport = false;
-        bool meters = true;
+        bool meters = false;
         bool dedicatedRunner = true;
         bool walk = false;
         if (args.Length > 1 && args[1] == "--breakdown")
@@ -79,6 +81,7 @@ internal static class IdleGroupsRun
                 RunnerThreads = sharedTransport && dedicatedRunner ? 2 : 1,
                 DedicatedTransportRunner = sharedTransport && dedicatedRunner,
                 Name = $"node{n + 1}",
+                PublishGroupMeters = meters,
             };
             hosts[n] = processNetwork is null
                 ? new RaftGroupHost(hostOptions)
@@ -107,7 +110,6 @@ internal static class IdleGroupsRun
                     TickInterval = tick,
                     InitialMembers = members,
                     QuiesceAfterTicks = quiesceAfter,
-                    PublishMeter = meters,
                     // Shared: the host's liveness (its hub's pings).
                     Liveness = quiesceAfter > 0 && !sharedTransport ? liveness : null,
                 };
@@ -153,7 +155,7 @@ internal static class IdleGroupsRun
         long signals = RunnerSignals(hosts) - signalsBefore;
 
         int replicas = groupCount * Nodes;
-        Console.WriteLine($"idle for {elapsed:F1} s, {groupCount} groups, quiesce after {quiesceAfter} ticks of {tick.TotalMilliseconds} ms, {(sharedTransport ? (dedicatedRunner ? "one shared transport per node, its hub on a runner of its own" : "one shared transport per node, its hub on the groups' runner") : "a network per group")}{(meters ? "" : ", no meters")}:");
+        Console.WriteLine($"idle for {elapsed:F1} s, {groupCount} groups, quiesce after {quiesceAfter} ticks of {tick.TotalMilliseconds} ms, {(sharedTransport ? (dedicatedRunner ? "one shared transport per node, its hub on a runner of its own" : "one shared transport per node, its hub on the groups' runner") : "a network per group")}{(meters ? ", a meter per replica" : ", one meter per host")}:");
         Console.WriteLine($"  cpu per node:        {100 * cpu.TotalSeconds / elapsed / Nodes:F2} % of one core (process total {100 * cpu.TotalSeconds / elapsed:F2} %)");
         Console.WriteLine($"  heap per replica:    {(double)(heapIdle - heapBefore) / replicas:F0} B ({(double)(heapIdle - heapBefore) / groupCount:F0} B per group of {Nodes}, {(heapIdle - heapBefore) / (1024 * 1024)} MiB in all)");
         Console.WriteLine($"  allocated while idle: {allocated} B ({allocated / elapsed:F0} B/s), gen0 GCs {gcs}");

@@ -4,7 +4,7 @@ using OpenTelemetry.Metrics;
 namespace FastRaft.Sample.Telemetry;
 
 /// <summary>
-/// <c>--otel-console</c>: FastRaft's meters (<c>FastRaft.Node</c>, <c>FastRaft.Transport.Udp</c>,
+/// <c>--otel-console</c>: FastRaft's meters (<c>FastRaft.Node</c>, <c>FastRaft.Groups</c>, <c>FastRaft.Transport.Udp</c>,
 /// <c>FastRaft.Transport.Tcp</c>) exported with OpenTelemetry's console exporter, as an
 /// application would wire them to its own exporter (OTLP, Prometheus).
 /// </summary>

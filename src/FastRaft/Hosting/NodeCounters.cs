@@ -60,6 +60,34 @@ internal sealed class NodeCounters
     };
 
     /// <summary>
+    /// Adds every plain count of this node into <paramref name="total"/> (the refusal tally is
+    /// left out): how a group host keeps the counts of the groups it removed. The caller
+    /// serializes writes to <paramref name="total"/>.
+    /// </summary>
+    public void AddTo(NodeCounters total)
+    {
+        total.LoopIterations += Volatile.Read(ref LoopIterations);
+        total.Ticks += Volatile.Read(ref Ticks);
+        total.Readys += Volatile.Read(ref Readys);
+        total.ProposalsAccepted += Volatile.Read(ref ProposalsAccepted);
+        total.ProposalsCommitted += Volatile.Read(ref ProposalsCommitted);
+        total.ProposalsFailed += Volatile.Read(ref ProposalsFailed);
+        total.ProposalsDropped += Volatile.Read(ref ProposalsDropped);
+        total.EntriesApplied += Volatile.Read(ref EntriesApplied);
+        total.MessagesSent += Volatile.Read(ref MessagesSent);
+        total.MessagesReceived += Volatile.Read(ref MessagesReceived);
+        total.MessagesDropped += Volatile.Read(ref MessagesDropped);
+        total.ReadsCompleted += Volatile.Read(ref ReadsCompleted);
+        total.SnapshotsCreated += Volatile.Read(ref SnapshotsCreated);
+        total.SnapshotsRestored += Volatile.Read(ref SnapshotsRestored);
+        total.SnapshotsRefused += Volatile.Read(ref SnapshotsRefused);
+        total.PeerSnapshotRefusals += Volatile.Read(ref PeerSnapshotRefusals);
+        total.Quiesces += Volatile.Read(ref Quiesces);
+        total.Wakes += Volatile.Read(ref Wakes);
+        total.LivenessWakes += Volatile.Read(ref LivenessWakes);
+    }
+
+    /// <summary>
     /// A meter (tagged with the node id) whose instruments read these counters, and the node's
     /// published commit index, applied index and term, when collected.
     /// </summary>

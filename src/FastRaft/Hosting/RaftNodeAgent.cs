@@ -176,6 +176,9 @@ public sealed partial class RaftNodeAgent<TResult> : IAgent where TResult : stru
     /// <summary>The node's counters (also published as the "FastRaft.Node" meter once started).</summary>
     public RaftNodeCounters Counters => _counters.Snapshot();
 
+    /// <summary>The live counters themselves (for a group host's meter, which reads them at collection time).</summary>
+    internal NodeCounters LiveCounters => _counters;
+
     /// <summary>Completes when the node has closed; faulted with <see cref="Fault"/> if it died.</summary>
     public Task Completion => _completion.Task;
 

@@ -90,7 +90,10 @@ public sealed record RaftNodeOptions
     /// Whether the node publishes its counters as a "FastRaft.Node" meter (default true). A
     /// process of thousands of groups may turn it off: each meter holds about 3.5 KB of
     /// instruments (most of an idle group's heap) and every group's instruments would be
-    /// collected. <see cref="RaftNodeAgent{TResult}.Counters"/> stays available either way.
+    /// collected. <see cref="RaftNodeAgent{TResult}.Counters"/> stays available either way. A group
+    /// of a <see cref="Groups.RaftGroupHost"/> publishes it only when
+    /// <see cref="Groups.RaftGroupHostOptions.PublishGroupMeters"/> is true too (the host's own
+    /// meter sums its groups' counts).
     /// </summary>
     public bool PublishMeter { get; init; } = true;
 

@@ -85,6 +85,9 @@ internal sealed partial class GroupTransportHub : IAgent, ITransportSink
 
     public GroupTransportCounters Counters => _counters.Snapshot();
 
+    /// <summary>The live counts themselves (for the host's meter, which reads them at collection time).</summary>
+    public HubCounters LiveCounters => _counters;
+
     /// <summary>Starts the process transport with the hub as its sink, once (the host does it at construction, to see a failure at once).</summary>
     public void Open()
     {

@@ -22,6 +22,12 @@ internal abstract class HostedGroup(ulong groupId, int runner) : IRaftGroup
 
     public abstract bool IsLeader { get; }
 
+    /// <summary>Whether the group's replica is quiesced as of its last duty cycle (a hint).</summary>
+    public abstract bool IsQuiesced { get; }
+
+    /// <summary>The replica's live counters (read by the host's meter at collection time).</summary>
+    public abstract NodeCounters Counters { get; }
+
     public abstract Task StopAsync();
 
     /// <summary>Stops the node and waits for it to close; a fault it died of stays on the node, not rethrown.</summary>
@@ -39,6 +45,10 @@ internal sealed class HostedGroup<TResult>(ulong groupId, int runner, RaftNode<T
     public override NodeRole Role => Node.Role;
 
     public override bool IsLeader => Node.IsLeader;
+
+    public override bool IsQuiesced => Node.Agent.IsQuiesced;
+
+    public override NodeCounters Counters => Node.Agent.LiveCounters;
 
     public override Task StopAsync() => Node.StopAsync();
 

@@ -54,6 +54,7 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
     {
         Options = CheckOptions(options ?? new RaftGroupHostOptions(), shared: false);
         (_runners, _groupsPerRunner) = StartRunners(Options);
+        _meter = CreateMeter();
     }
 
     /// <summary>
@@ -115,6 +116,7 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
             throw;
         }
         _hub = hub;
+        _meter = CreateMeter();
     }
 
     private static RaftGroupHostOptions CheckOptions(RaftGroupHostOptions options, bool shared)
@@ -256,7 +258,10 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
             int runner = LeastLoadedRunner();
             ITransport transport = transportFor(runner);
             GroupLeadership leadership = WatchLeadership(groupId, options.Raft.Id, ref transport);
-            var node = new RaftNode<TResult>(options with { Runner = _runners[runner] }, storage, transport, stateMachine);
+            // The host's meter sums every group: a group's own meter only when the host asks for it.
+            var node = new RaftNode<TResult>(
+                options with { Runner = _runners[runner], PublishMeter = options.PublishMeter && Options.PublishGroupMeters },
+                storage, transport, stateMachine);
             leadership.Attach(node, Options.SpreadLeaders);
             node.Start();
             _groups[groupId] = new HostedGroup<TResult>(groupId, runner, node) { Leadership = leadership };
@@ -296,7 +301,7 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
         return Removed(removal);
     }
 
-    /// <summary>Stops every group, then the runner threads. Faults groups died of are not rethrown.</summary>
+    /// <summary>Stops every group, then the runner threads, then the host's meter. Faults groups died of are not rethrown.</summary>
     public async ValueTask DisposeAsync()
     {
         var removals = new List<Task>();
@@ -312,15 +317,22 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
                 removals.Add(BeginRemoval(group));
             }
         }
-        await Task.WhenAll(removals).ConfigureAwait(false);
-        foreach (CompositeAgentRunner runner in _runners)
+        try
         {
-            runner.Stop();
+            await Task.WhenAll(removals).ConfigureAwait(false);
+            foreach (CompositeAgentRunner runner in _runners)
+            {
+                runner.Stop();
+            }
+            foreach (CompositeAgentRunner runner in _runners)
+            {
+                await runner.Completion.ConfigureAwait(false);
+                runner.Dispose();
+            }
         }
-        foreach (CompositeAgentRunner runner in _runners)
+        finally
         {
-            await runner.Completion.ConfigureAwait(false);
-            runner.Dispose();
+            _meter.Dispose();
         }
     }
 
@@ -349,6 +361,8 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
             // The node has completed, one way or the other: its id and runner slot are free.
             lock (_gate)
             {
+                // With its final counts kept, so the host meter's sums never go down.
+                RetireCounters(group);
                 _groups.TryRemove(group.GroupId, out _);
                 _groupsPerRunner[group.Runner]--;
             }

@@ -44,7 +44,21 @@ public sealed class RaftGroupHostOptions
     /// </summary>
     public TimeSpan LivenessTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>The runner threads' name prefix (threads are named prefix-0, prefix-1, ...).</summary>
+    /// <summary>
+    /// Whether each group publishes its own "FastRaft.Node" meter (default false). A host may run
+    /// thousands of groups: a meter per group holds about 3.5 KB of instruments per replica (most
+    /// of an idle group's heap) and gives an exporter a series per instrument and group. The host
+    /// publishes its own meter instead (<see cref="RaftGroupHost.MeterName"/>), with the groups'
+    /// counts summed. When true, a group publishes its meter if its own
+    /// <see cref="RaftNodeOptions.PublishMeter"/> is true too; either way each group's
+    /// <see cref="RaftNode{TResult}.Counters"/> stays available.
+    /// </summary>
+    public bool PublishGroupMeters { get; init; }
+
+    /// <summary>
+    /// The runner threads' name prefix (threads are named prefix-0, prefix-1, ...), also the
+    /// host meter's <see cref="RaftGroupHost.HostTag"/> tag.
+    /// </summary>
     public string Name { get; init; } = "raft-groups";
 
     /// <summary>

@@ -15,12 +15,13 @@ internal sealed class SharedTransportHosts : IAsyncDisposable
         int runnersPerHost = 2,
         Func<ulong, RaftNodeOptions, RaftNodeOptions>? configure = null,
         Func<ulong, FastRaft.Core.Storage.IGroupCommit>? sharedLogFor = null,
-        bool dedicatedTransportRunner = false)
+        bool dedicatedTransportRunner = false,
+        string name = "shared")
     {
         _configure = configure;
         Hosts = [.. Enumerable.Range(1, 3).Select(n =>
         {
-            var options = new RaftGroupHostOptions { RunnerThreads = runnersPerHost, DedicatedTransportRunner = dedicatedTransportRunner, Name = $"shared{n}" };
+            var options = new RaftGroupHostOptions { RunnerThreads = runnersPerHost, DedicatedTransportRunner = dedicatedTransportRunner, Name = $"{name}{n}" };
             return sharedLogFor is null
                 ? new RaftGroupHost(options, transportFor((ulong)n))
                 : new RaftGroupHost(options, transportFor((ulong)n), sharedLogFor((ulong)n));
