@@ -11,7 +11,7 @@ namespace FastRaft.Benchmarks.Hosting;
 /// </summary>
 internal static class HeapWalk
 {
-    public static void Print(object replica, object otherGroupsReplica, int top = 40)
+    public static void Print(object replica, object otherGroupsReplica, int top = 200)
     {
         HashSet<object> shared = Reach(otherGroupsReplica);
         var sizes = new Dictionary<string, (long Bytes, int Count)>();
