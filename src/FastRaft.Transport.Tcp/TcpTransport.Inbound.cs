@@ -40,6 +40,13 @@ public sealed partial class TcpTransport
             {
                 // Polled mode: the node thread runs the connection from its first byte.
                 _acceptedSockets.Enqueue(socket);
+                if (_stopping.IsCancellationRequested)
+                {
+                    // Disposed while this socket was being accepted: the dispose's close may have
+                    // emptied the queue before it came, so close what is left here.
+                    DisposeAcceptedSockets();
+                    return;
+                }
                 _waitSource.Wake();
                 continue;
             }

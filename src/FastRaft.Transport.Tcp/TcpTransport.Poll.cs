@@ -23,6 +23,13 @@ public sealed partial class TcpTransport
     /// <summary>Accepted connections the node thread runs (node thread only).</summary>
     private readonly List<PolledConnection> _polled = [];
 
+    // Who may touch the polled connections: a poll in progress, nobody, or nobody ever again
+    // (disposed). Dispose may come from any thread; whoever sees the other leave closes them.
+    private const int PollIdle = 0;
+    private const int Polling = 1;
+    private const int PollClosed = 2;
+    private int _pollState;
+
     private readonly EntryBuffer _pollEntries = new(64);
 
     // Timeouts in timestamp units of the node's clock.
@@ -54,6 +61,27 @@ public sealed partial class TcpTransport
         {
             return 0;
         }
+        if (Interlocked.CompareExchange(ref _pollState, Polling, PollIdle) != PollIdle)
+        {
+            // Disposed meanwhile (or polled from two threads at once, which the contract rules out).
+            return 0;
+        }
+        try
+        {
+            return PollConnections(sink, now);
+        }
+        finally
+        {
+            if (Interlocked.CompareExchange(ref _pollState, PollIdle, Polling) != Polling)
+            {
+                // Disposed from another thread during this poll: closing the connections is this thread's job.
+                ClosePolled();
+            }
+        }
+    }
+
+    private int PollConnections(ITransportSink sink, long now)
+    {
         bool changed = false;
         while (_acceptedSockets.TryDequeue(out Socket? socket))
         {
@@ -200,13 +228,28 @@ public sealed partial class TcpTransport
         }
     }
 
-    /// <summary>Closes what the node thread was running (on dispose).</summary>
-    private void ClosePolled()
+    /// <summary>Closes the accepted sockets no poll has taken yet (any thread; each is taken once).</summary>
+    private void DisposeAcceptedSockets()
     {
         while (_acceptedSockets.TryDequeue(out Socket? socket))
         {
             socket.Dispose();
         }
+    }
+
+    /// <summary>On dispose: closes the polled connections now, or leaves it to the poll in progress on another thread.</summary>
+    private void ClosePolledUnlessPolling()
+    {
+        if (Interlocked.Exchange(ref _pollState, PollClosed) != Polling)
+        {
+            ClosePolled();
+        }
+    }
+
+    /// <summary>Closes what the node thread was running (on dispose; never during a poll).</summary>
+    private void ClosePolled()
+    {
+        DisposeAcceptedSockets();
         foreach (PolledConnection c in _polled)
         {
             c.Dispose();

@@ -174,7 +174,11 @@ public sealed partial class TcpTransport : ITransport
         _toFlush.Clear();
     }
 
-    /// <summary>Stops listening and dialling, closes every connection and releases buffers. Call after the node thread has stopped sending and polling.</summary>
+    /// <summary>
+    /// Stops listening and dialling, closes every connection and releases buffers. Call after the
+    /// node thread has stopped sending. A poll running meanwhile on the node thread (polled mode)
+    /// is not disturbed: it closes the connections it runs when it returns, and later polls do nothing.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -190,7 +194,7 @@ public sealed partial class TcpTransport : ITransport
         {
             peer.Close();
         }
-        ClosePolled();
+        ClosePolledUnlessPolling();
     }
 
     /// <summary>A duration in timestamp units of the node's clock (<see cref="TcpTransportOptions.Time"/>).</summary>
