@@ -46,8 +46,18 @@ public sealed partial class RaftNodeAgent<TResult> : IDormantAgent
     /// <summary>Whether the node is quiesced (not ticking) as of its last duty cycle (a hint from other threads).</summary>
     public bool IsQuiesced => Volatile.Read(ref _quiesced);
 
+    /// <summary>
+    /// A group on a host's shared transport: its view only pushes (the hub delivers into the inbox,
+    /// which wakes the view's wait source, as requests, reports and a stop do); nothing is polled.
+    /// </summary>
+    private bool _inputWakesOnlyThroughWaitSource;
+
+    /// <inheritdoc />
+    bool IDormantAgent.InputWakesOnlyThroughWaitSource => _inputWakesOnlyThroughWaitSource;
+
     private void InitQuiescence(RaftNodeOptions options)
     {
+        _inputWakesOnlyThroughWaitSource = _transport is IPushOnlyTransport { OnlyPushes: true } && ReferenceEquals(_transport.WaitSource, _waitSource);
         _quiesceAfterTicks = options.QuiesceAfterTicks;
         _liveness = options.Liveness;
         _livenessPeriod = Math.Max(1, _tickInterval * _config.ElectionTick);

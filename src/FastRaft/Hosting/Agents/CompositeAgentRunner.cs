@@ -36,6 +36,8 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
 
     /// <summary>Each agent's <see cref="IDormantAgent"/> side and what it last said (same index as <see cref="_agents"/>).</summary>
     private readonly List<DormantSlot> _dormancy = [];
+    private readonly InputMarks _marks = new();
+    private int _markedAgents;
 
     /// <summary>The shared signal's wake count at the start of the last pass (-1: no shared signal).</summary>
     private long _lastWakes = -1;
@@ -230,6 +232,12 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
                 earliest = Math.Min(earliest, slot.Until);
                 continue;
             }
+            if (sameClock && slot.State == SlotState.Idle && now < slot.Until && slot.Marks is { } marks && IsUnmarked(marks, slot.MarkIndex))
+            {
+                // Woken, but nothing came through this agent's own wait source: not even asked.
+                earliest = Math.Min(earliest, slot.Until);
+                continue;
+            }
             IAgent agent = _agents[i];
             try
             {
@@ -298,6 +306,34 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         return work;
     }
 
+    /// <summary>
+    /// Whether no input came for a marked agent since its runner last looked; if some did, the mark
+    /// is cleared (a full fence) before the agent is asked, so input that comes after the clear
+    /// sets it again and wakes another pass.
+    /// </summary>
+    private static bool IsUnmarked(int[] marks, int index) =>
+        Volatile.Read(ref marks[index]) == 0 || Interlocked.Exchange(ref marks[index], 0) == 0;
+
+    /// <summary>
+    /// A wait source for one agent to be added to this runner: its wakes set the agent's input
+    /// mark, then wake <paramref name="inner"/> (what this runner waits on for all its agents:
+    /// <see cref="WaitSource"/>, or a shared transport's own). An <see cref="IDormantAgent"/> whose
+    /// every input wakes it through this source (<see cref="IDormantAgent.InputWakesOnlyThroughWaitSource"/>)
+    /// is then not asked, when the runner is woken, unless its mark is set.
+    /// </summary>
+    internal IWaitSource CreateMarkedWaitSource(IWaitSource inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        (int[] chunk, int index) = _marks.Rent();
+        return new MarkedWaitSource(this, inner, chunk, index);
+    }
+
+    /// <summary>Agents this runner skips while idle unless their input mark is set (tests; any thread).</summary>
+    internal int MarkedAgentCount => Volatile.Read(ref _markedAgents);
+
+    /// <summary>What the runner waits on for an agent whose wait source is <paramref name="source"/>.</summary>
+    private static IWaitSource Unwrap(IWaitSource source) => source is MarkedWaitSource marked ? marked.Inner : source;
+
     private static TimeSpan Until(TimeProvider? time, long deadline)
     {
         if (time is null || deadline == long.MaxValue)
@@ -342,6 +378,13 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
             {
                 var slot = new DormantSlot(agent as IDormantAgent, agent.Time);
                 IWaitSource waitSource = agent.WaitSource;
+                if (waitSource is MarkedWaitSource marked && ReferenceEquals(marked.Runner, this)
+                    && slot.Agent is { InputWakesOnlyThroughWaitSource: true })
+                {
+                    slot.Marks = marked.Chunk;
+                    slot.MarkIndex = marked.Index;
+                    Volatile.Write(ref _markedAgents, _markedAgents + 1);
+                }
                 agent.OnStart();
                 _agents.Add(agent);
                 _dormancy.Add(slot);
@@ -358,6 +401,7 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
     /// <summary>The shared source after one more agent joined (without a pass over all of them, as thousands may join).</summary>
     private void JoinShared(IWaitSource waitSource)
     {
+        waitSource = Unwrap(waitSource);
         if (_agents.Count == 1)
         {
             _shared = waitSource;
@@ -371,9 +415,19 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
     private void Remove(int index)
     {
         IAgent agent = _agents[index];
+        if (_dormancy[index].Marks is not null)
+        {
+            Volatile.Write(ref _markedAgents, _markedAgents - 1);
+        }
         _agents.RemoveAt(index);
         _dormancy.RemoveAt(index);
         Close(agent);
+        if (agent.WaitSource is MarkedWaitSource marked && ReferenceEquals(marked.Runner, this))
+        {
+            // A late wake through the old source sets a mark that may be another agent's by then:
+            // that agent is asked once for nothing, which is harmless.
+            _marks.Return(marked.Chunk, marked.Index);
+        }
         // Removing an agent cannot make shared sources differ: only a runner without one looks
         // again (looking is a pass over every agent, too slow once per removal of thousands).
         if (_shared is null || _agents.Count == 0)
@@ -420,7 +474,7 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         IWaitSource? shared = null;
         foreach (IAgent agent in _agents)
         {
-            IWaitSource ws = agent.WaitSource;
+            IWaitSource ws = Unwrap(agent.WaitSource);
             if (shared is null)
             {
                 shared = ws;
@@ -457,5 +511,9 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         public readonly TimeProvider Time = time;
         public SlotState State = SlotState.Unknown;
         public long Until = long.MinValue;
+
+        /// <summary>The chunk holding the agent's input mark (see <see cref="InputMarks"/>), or null: asked on every wake.</summary>
+        public int[]? Marks;
+        public int MarkIndex;
     }
 }

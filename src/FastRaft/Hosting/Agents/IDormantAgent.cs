@@ -25,4 +25,13 @@ internal interface IDormantAgent
     /// the deadline is for. Returns the work done, as DoWork does.
     /// </summary>
     int OnQuietDeadline(long now);
+
+    /// <summary>
+    /// Whether every input of this agent (and a request to stop) wakes it through its own
+    /// <see cref="IAgent.WaitSource"/> after being published with an atomic operation, and nothing
+    /// it would find by polling arrives otherwise. Fixed for the agent's life. When true and that
+    /// source comes from <see cref="CompositeAgentRunner.CreateMarkedWaitSource"/>, the runner
+    /// skips the agent while idle unless its input mark is set.
+    /// </summary>
+    bool InputWakesOnlyThroughWaitSource { get; }
 }

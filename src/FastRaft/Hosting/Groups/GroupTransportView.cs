@@ -11,7 +11,7 @@ namespace FastRaft.Hosting.Groups;
 /// sink given to <see cref="Start"/> through the hub. Send and Flush run on the group's runner
 /// thread only.
 /// </summary>
-internal sealed class GroupTransportView : ITransport
+internal sealed class GroupTransportView : ITransport, IPushOnlyTransport
 {
     private readonly GroupTransportHub _hub;
     private InboundBatch? _pending;
@@ -32,6 +32,10 @@ internal sealed class GroupTransportView : ITransport
 
     /// <summary>The hub's source for a group on the hub's runner, that runner's own signal otherwise (so each runner blocks on one source).</summary>
     public IWaitSource WaitSource { get; }
+
+    /// <inheritdoc />
+    /// <remarks>The hub delivers into the sink from its own thread; <see cref="ITransport.Poll"/> is never overridden here.</remarks>
+    public bool OnlyPushes => true;
 
     public int MaxWholeMessageSize => _hub.MaxWholeMessageSize;
 

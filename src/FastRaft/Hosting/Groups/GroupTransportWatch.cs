@@ -12,7 +12,7 @@ namespace FastRaft.Hosting.Groups;
 /// snapshot) and the term of the last MsgTimeoutNow received, which means this replica was handed
 /// leadership on purpose (a move, or a placement transfer). Nothing is allocated per message.
 /// </summary>
-internal sealed class GroupTransportWatch(ITransport inner) : ITransport, ITransportSink
+internal sealed class GroupTransportWatch(ITransport inner) : ITransport, ITransportSink, IPushOnlyTransport
 {
     private ITransportSink? _sink;
     private ulong[] _voters = [];
@@ -32,6 +32,9 @@ internal sealed class GroupTransportWatch(ITransport inner) : ITransport, ITrans
     public int MaxWholeMessageSize => inner.MaxWholeMessageSize;
 
     public IWaitSource? WaitSource => inner.WaitSource;
+
+    /// <inheritdoc />
+    public bool OnlyPushes => inner is IPushOnlyTransport { OnlyPushes: true };
 
     public void Start(ITransportSink sink)
     {

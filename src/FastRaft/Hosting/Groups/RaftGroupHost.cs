@@ -226,7 +226,12 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
             // The hub already pings every peer node for the whole process: quiesced groups use it.
             options = options with { Liveness = hub };
         }
-        return Place(groupId, options, storage, runner => hub.CreateView(groupId, runner == 0 ? hub.WaitSource : _runners[runner].WaitSource), stateMachine);
+        // Each group wakes its runner through a marked source of its own: a wake meant for one of
+        // thousands of idle groups then costs the others a glance at their mark, not a question.
+        return Place(
+            groupId, options, storage,
+            runner => hub.CreateView(groupId, _runners[runner].CreateMarkedWaitSource(runner == 0 ? hub.WaitSource : _runners[runner].WaitSource)),
+            stateMachine);
     }
 
     private void CheckGroup(ulong groupId, RaftNodeOptions options)

@@ -60,6 +60,11 @@ public class SharedTransportHostTests
             int onRunner0 = host.Runners[0].AgentCount - 1;
             Assert.Equal(dedicated ? 0 : 3, onRunner0);
             Assert.Equal(Groups, host.Runners[1].AgentCount + host.Runners[2].AgentCount + onRunner0);
+            // Every group wakes its runner through an input mark of its own (so an idle group is not
+            // asked on wakes meant for others); the hub is not marked.
+            Assert.Equal(onRunner0, host.Runners[0].MarkedAgentCount);
+            Assert.Equal(host.Runners[1].AgentCount, host.Runners[1].MarkedAgentCount);
+            Assert.Equal(host.Runners[2].AgentCount, host.Runners[2].MarkedAgentCount);
         }
     }
 

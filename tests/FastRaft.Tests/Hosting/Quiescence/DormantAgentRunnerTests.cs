@@ -140,6 +140,8 @@ public class DormantAgentRunnerTests
             return _dormant;
         }
 
+        public bool InputWakesOnlyThroughWaitSource => false;
+
         public int OnQuietDeadline(long now)
         {
             int calls = Interlocked.Increment(ref QuietDeadlineCalls);
