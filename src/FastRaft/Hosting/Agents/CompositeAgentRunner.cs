@@ -37,6 +37,15 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
     /// <summary>Each agent's <see cref="IDormantAgent"/> side and what it last said (same index as <see cref="_agents"/>).</summary>
     private readonly List<DormantSlot> _dormancy = [];
     private readonly InputMarks _marks = new();
+
+    /// <summary>How long a pass may go on before the interleaved agent runs again in the middle of it.</summary>
+    internal static readonly TimeSpan InterleaveInterval = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>An agent also run in the middle of a pass that has gone on for <see cref="InterleaveInterval"/> (a host's transport hub), or null.</summary>
+    private volatile IAgent? _interleaved;
+
+    /// <summary>When the interleaved agent last ran (on the pass's clock).</summary>
+    private long _interleavedAt;
     private int _markedAgents;
 
     /// <summary>The shared signal's wake count at the start of the last pass (-1: no shared signal).</summary>
@@ -217,6 +226,7 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         long now = 0;
         long earliest = long.MaxValue;
         bool otherClocks = false;
+        long interleaveTicks = long.MaxValue;
         for (int i = _agents.Count - 1; i >= 0; i--)
         {
             DormantSlot slot = _dormancy[i];
@@ -225,6 +235,7 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
             {
                 passTime = time;
                 now = time.GetTimestamp();
+                interleaveTicks = (long)(InterleaveInterval.TotalSeconds * time.TimestampFrequency);
             }
             bool sameClock = ReferenceEquals(time, passTime);
             if (sameClock && slot.State == SlotState.Idle && now < slot.Until && trustIdle)
@@ -267,6 +278,17 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
                     {
                         done = agent.DoWork(now);
                     }
+                    if (_interleaved is { } interleaved && sameClock)
+                    {
+                        if (ReferenceEquals(agent, interleaved))
+                        {
+                            _interleavedAt = now;
+                        }
+                        else if (now - _interleavedAt >= interleaveTicks)
+                        {
+                            work += RunInterleaved(interleaved, now);
+                        }
+                    }
                     if (done > 0)
                     {
                         work += done;
@@ -304,6 +326,48 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
             : otherClocks ? UntilEarliestDeadline()
             : Until(passTime, earliest);
         return work;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="agent"/> as this runner's interleaved agent: besides its own place in
+    /// each pass, it runs again after any duty cycle of another agent that ends
+    /// <see cref="InterleaveInterval"/> or more after it last ran (the clock is read after each
+    /// duty cycle that did work anyway). A host's transport hub is one: with thousands of busy
+    /// groups on its runner (all of them electing at start), a pass takes longer than an election
+    /// timeout, and messages that moved once per pass made every election and heartbeat late (ten
+    /// thousand groups never settled). Short passes, the usual case, are unchanged. One per runner;
+    /// it must be on the clock of the runner's other agents.
+    /// </summary>
+    internal void AddInterleaved(IAgent agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        if (Interlocked.CompareExchange(ref _interleavedSet, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("the runner already has an interleaved agent");
+        }
+        _interleaved = agent;
+        Add(agent);
+    }
+
+    private int _interleavedSet;
+
+    /// <summary>
+    /// One extra duty cycle of the interleaved agent between two others. If it throws, it is
+    /// reported and no longer interleaved; its own place in the pass deals with it as with any agent.
+    /// </summary>
+    private int RunInterleaved(IAgent agent, long now)
+    {
+        _interleavedAt = now;
+        try
+        {
+            return agent.IsDone ? 0 : agent.DoWork(now);
+        }
+        catch (Exception ex)
+        {
+            _interleaved = null;
+            Fail(agent, ex);
+            return 0;
+        }
     }
 
     /// <summary>
@@ -415,6 +479,10 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
     private void Remove(int index)
     {
         IAgent agent = _agents[index];
+        if (ReferenceEquals(agent, _interleaved))
+        {
+            _interleaved = null;
+        }
         if (_dormancy[index].Marks is not null)
         {
             Volatile.Write(ref _markedAgents, _markedAgents - 1);

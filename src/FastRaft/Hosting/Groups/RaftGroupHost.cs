@@ -104,7 +104,9 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
         try
         {
             hub.Open();
-            _runners[0].Add(hub);
+            // Interleaved: it also runs between the groups' duty cycles, so messages move more
+            // than once per pass when thousands of groups are busy on the same thread.
+            _runners[0].AddInterleaved(hub);
         }
         catch
         {
