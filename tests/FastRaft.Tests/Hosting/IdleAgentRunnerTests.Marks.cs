@@ -73,27 +73,7 @@ public partial class IdleAgentRunnerTests
         }
         runner.Start();
 
-        const int PerProducer = 20_000;
-        var producers = new Task[2];
-        for (int p = 0; p < producers.Length; p++)
-        {
-            int seed = p;
-            producers[p] = Task.Run(() =>
-            {
-                var random = new Random(seed);
-                for (int i = 0; i < PerProducer; i++)
-                {
-                    targets[random.Next(targets.Length)].Give();
-                    if (random.Next(8) == 0)
-                    {
-                        Thread.Sleep(0);
-                    }
-                }
-            });
-        }
-        await Task.WhenAll(producers);
-
-        await Eventually(() => targets.Sum(t => Volatile.Read(ref t.Taken)) == PerProducer * producers.Length, "every input to be taken");
+        await GiveFromTwoThreadsAsync(targets);
         runner.Stop();
         await runner.Completion;
     }
@@ -129,22 +109,7 @@ public partial class IdleAgentRunnerTests
         {
             runner.Add(p);
         }
-        var meter = new AllocationMeter(runner.WaitSource, from: 2_000, to: 22_000);
-        runner.Add(meter);
-        // Input before the start too: the busy meter may finish its cycles before the loop below
-        // gets a turn, and the pass must still have had input to take.
-        targets[0].Give();
-        runner.Start();
-
-        var random = new Random(2);
-        while (!meter.Measured.Task.IsCompleted)
-        {
-            targets[random.Next(targets.Length)].Give();
-            await Task.Yield();
-        }
-
-        Assert.Equal(0, await meter.Measured.Task);
-        Assert.True(targets.Sum(t => Volatile.Read(ref t.Taken)) > 0);
+        await AssertPassesAllocateNothingAsync(runner, targets, seed: 2);
         runner.Stop();
         await runner.Completion;
     }

@@ -98,30 +98,22 @@ public sealed partial class RaftGroupHost
         }
     }
 
-    private long CountLeaders()
-    {
-        long leaders = 0;
-        foreach (KeyValuePair<ulong, HostedGroup> group in _groups)
-        {
-            if (group.Value.IsLeader)
-            {
-                leaders++;
-            }
-        }
-        return leaders;
-    }
+    private long CountLeaders() => CountGroups(static g => g.IsLeader);
 
-    private long CountQuiesced()
+    private long CountQuiesced() => CountGroups(static g => g.IsQuiesced);
+
+    /// <summary>The groups held now for which <paramref name="test"/> holds (at collection time).</summary>
+    private long CountGroups(Func<HostedGroup, bool> test)
     {
-        long quiesced = 0;
+        long count = 0;
         foreach (KeyValuePair<ulong, HostedGroup> group in _groups)
         {
-            if (group.Value.IsQuiesced)
+            if (test(group.Value))
             {
-                quiesced++;
+                count++;
             }
         }
-        return quiesced;
+        return count;
     }
 
     /// <summary>Keeps a group's final counts as it leaves the registry (under the host's lock, once its node has stopped).</summary>
