@@ -88,8 +88,10 @@ public partial class IdleAgentRunnerTests
         runner.Start();
         leaving.Give();
         await Eventually(() => leaving.Closed && runner.AgentCount == 0, "the agent to leave");
+        Assert.Equal(0, runner.MarksInUse);
 
         var next = new Probe(runner.CreateMarkedWaitSource(runner.WaitSource)) { InputWakesOnlyThroughWaitSource = true };
+        Assert.Equal(1, runner.MarksInUse);
         runner.Add(next);
         await Eventually(() => Volatile.Read(ref next.Checks) >= 1, "the new agent to be asked");
         // A late wake through the departed agent's source: at most a question to whoever holds the mark now.

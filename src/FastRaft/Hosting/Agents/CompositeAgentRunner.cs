@@ -41,8 +41,12 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
     /// <summary>How long a pass may go on before the interleaved agent runs again in the middle of it.</summary>
     internal static readonly TimeSpan InterleaveInterval = TimeSpan.FromMilliseconds(1);
 
-    /// <summary>An agent also run in the middle of a pass that has gone on for <see cref="InterleaveInterval"/> (a host's transport hub), or null.</summary>
-    private volatile IAgent? _interleaved;
+    /// <summary>
+    /// An agent also run in the middle of a pass that has gone on for <see cref="InterleaveInterval"/>
+    /// (a host's transport hub), or null. Set before the agent is added (the add's lock publishes
+    /// it to the runner thread), cleared by the runner thread only.
+    /// </summary>
+    private IAgent? _interleaved;
 
     /// <summary>When the interleaved agent last ran (on the pass's clock).</summary>
     private long _interleavedAt;
@@ -341,15 +345,12 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
     internal void AddInterleaved(IAgent agent)
     {
         ArgumentNullException.ThrowIfNull(agent);
-        if (Interlocked.CompareExchange(ref _interleavedSet, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _interleaved, agent, null) is not null)
         {
             throw new InvalidOperationException("the runner already has an interleaved agent");
         }
-        _interleaved = agent;
         Add(agent);
     }
-
-    private int _interleavedSet;
 
     /// <summary>
     /// One extra duty cycle of the interleaved agent between two others. If it throws, it is
@@ -391,6 +392,22 @@ public sealed class CompositeAgentRunner : IAgentRunner, IDisposable
         (int[] chunk, int index) = _marks.Rent();
         return new MarkedWaitSource(this, inner, chunk, index);
     }
+
+    /// <summary>
+    /// Gives back the mark of a source from <see cref="CreateMarkedWaitSource"/> whose agent was
+    /// never added (its construction or start failed); the mark of an added agent goes back when
+    /// it leaves the runner.
+    /// </summary>
+    internal void ReturnUnusedMark(IWaitSource source)
+    {
+        if (source is MarkedWaitSource marked && ReferenceEquals(marked.Runner, this))
+        {
+            _marks.Return(marked.Chunk, marked.Index);
+        }
+    }
+
+    /// <summary>Input marks handed out and not given back (tests; any thread).</summary>
+    internal int MarksInUse => _marks.InUse;
 
     /// <summary>Agents this runner skips while idle unless their input mark is set (tests; any thread).</summary>
     internal int MarkedAgentCount => Volatile.Read(ref _markedAgents);

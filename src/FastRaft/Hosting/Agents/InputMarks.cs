@@ -14,9 +14,24 @@ internal sealed class InputMarks
     internal const int ChunkSize = 1024;
 
     private readonly Lock _gate = new();
-    private readonly List<int[]> _chunks = [];
     private readonly Stack<(int[] Chunk, int Index)> _free = new();
+
+    /// <summary>The chunk new marks come from (earlier ones stay referenced by their marks' holders).</summary>
+    private int[] _chunk = [];
     private int _nextInChunk = ChunkSize;
+    private int _inUse;
+
+    /// <summary>Marks rented and not returned (tests).</summary>
+    public int InUse
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inUse;
+            }
+        }
+    }
 
     /// <summary>
     /// A free mark, clear: a new agent is asked before its first duty cycle whatever its mark, and
@@ -29,16 +44,18 @@ internal sealed class InputMarks
         {
             (int[] chunk, int index) = _free.Count > 0 ? _free.Pop() : Next();
             Volatile.Write(ref chunk[index], 0);
+            _inUse++;
             return (chunk, index);
         }
     }
 
-    /// <summary>Gives a mark back once its agent has left the runner. Any thread.</summary>
+    /// <summary>Gives a mark back once its agent has left the runner (or was never added). Any thread.</summary>
     public void Return(int[] chunk, int index)
     {
         lock (_gate)
         {
             _free.Push((chunk, index));
+            _inUse--;
         }
     }
 
@@ -46,10 +63,10 @@ internal sealed class InputMarks
     {
         if (_nextInChunk == ChunkSize)
         {
-            _chunks.Add(new int[ChunkSize]);
+            _chunk = new int[ChunkSize];
             _nextInChunk = 0;
         }
-        return (_chunks[^1], _nextInChunk++);
+        return (_chunk, _nextInChunk++);
     }
 }
 

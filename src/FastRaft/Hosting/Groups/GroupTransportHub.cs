@@ -25,7 +25,7 @@ internal sealed partial class GroupTransportHub : IAgent, ITransportSink
 {
     /// <summary>
     /// Batches sent per cycle (the rest wait for the next one). The hub shares its runner with the
-    /// groups and runs once per pass, so it drains at least what thousands of groups flush in one
+    /// groups and runs once per pass (more often only in passes longer than a millisecond), so it drains at least what thousands of groups flush in one
     /// pass: with 256, 2,000 groups electing at once built a backlog that aged their heartbeats and
     /// took twice as long to settle.
     /// </summary>

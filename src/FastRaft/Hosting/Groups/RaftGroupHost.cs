@@ -265,12 +265,25 @@ public sealed partial class RaftGroupHost : IAsyncDisposable
             int runner = LeastLoadedRunner();
             ITransport transport = transportFor(runner);
             GroupLeadership leadership = WatchLeadership(groupId, options.Raft.Id, ref transport);
-            // The host's meter sums every group: a group's own meter only when the host asks for it.
-            var node = new RaftNode<TResult>(
-                options with { Runner = _runners[runner], PublishMeter = options.PublishMeter && Options.PublishGroupMeters },
-                storage, transport, stateMachine);
-            leadership.Attach(node, Options.SpreadLeaders);
-            node.Start();
+            RaftNode<TResult> node;
+            try
+            {
+                // The host's meter sums every group: a group's own meter only when the host asks for it.
+                node = new RaftNode<TResult>(
+                    options with { Runner = _runners[runner], PublishMeter = options.PublishMeter && Options.PublishGroupMeters },
+                    storage, transport, stateMachine);
+                leadership.Attach(node, Options.SpreadLeaders);
+                node.Start();
+            }
+            catch
+            {
+                // Never added to its runner (Start adds last): its input mark is free again.
+                if (transport.WaitSource is { } source)
+                {
+                    _runners[runner].ReturnUnusedMark(source);
+                }
+                throw;
+            }
             _groups[groupId] = new HostedGroup<TResult>(groupId, runner, node) { Leadership = leadership };
             _groupsPerRunner[runner]++;
             return node;

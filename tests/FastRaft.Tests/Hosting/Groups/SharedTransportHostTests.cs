@@ -1,5 +1,6 @@
 using System.Net;
 using FastRaft.Hosting;
+using FastRaft.Hosting.Agents;
 using FastRaft.Hosting.Groups;
 using FastRaft.Hosting.InMemory;
 using FastRaft.Protocol;
@@ -66,6 +67,26 @@ public class SharedTransportHostTests
             Assert.Equal(host.Runners[1].AgentCount, host.Runners[1].MarkedAgentCount);
             Assert.Equal(host.Runners[2].AgentCount, host.Runners[2].MarkedAgentCount);
         }
+    }
+
+    [Fact]
+    public async Task A_group_that_fails_to_start_gives_its_input_mark_back_and_a_removed_one_too()
+    {
+        var network = new InMemoryNetwork(seed: 13);
+        await using var host = new RaftGroupHost(new RaftGroupHostOptions { RunnerThreads = 1, Name = "marks" }, network.CreateTransport(1));
+        CompositeAgentRunner runner = host.Runners[0];
+        RaftNodeOptions options = TestHostCluster.DefaultOptions(1, [1]);
+        host.CreateGroup(1, options, new MemoryStorage(), new RecordingStateMachine());
+        Assert.Equal(1, runner.MarksInUse);
+
+        // The core refuses a heartbeat interval that is not below the election timeout: the node is never built.
+        RaftNodeOptions invalid = options with { Raft = options.Raft with { ElectionTick = 1, HeartbeatTick = 1 } };
+        Assert.ThrowsAny<ArgumentException>(() => host.CreateGroup(2, invalid, new MemoryStorage(), new RecordingStateMachine()));
+        Assert.Equal(1, runner.MarksInUse);
+        Assert.Equal(1, host.GroupCount);
+
+        Assert.True(await host.RemoveGroupAsync(1));
+        await TestHostCluster.Eventually(() => runner.MarksInUse == 0, "the removed group's mark to come back");
     }
 
     [Fact]
